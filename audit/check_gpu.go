@@ -1,0 +1,72 @@
+package audit
+
+import (
+	"strconv"
+
+	"github.com/tiergate/tiergate/policy"
+)
+
+func checkGPURuntime(s *subject) {
+	s.forTemplates(func(i int, t *PodTemplate) {
+		iso := s.isos[i]
+		if len(s.gpus[i]) == 0 || iso.class == policy.Unknown || iso.gpu == policy.GPUAll {
+			return
+		}
+		for _, g := range s.gpus[i] {
+			if why := s.gpuBlocked(i, iso, g); why != "" {
+				s.emit(RuleGPURuntime, "", "", t.SpecPath+".runtimeClassName",
+					"requests "+strconv.FormatInt(g.Count, 10)+" "+g.Resource+s.where(t)+" under handler "+orDefault(iso.handler, "(default)")+": "+why)
+			}
+		}
+	})
+}
+
+// gpuBlocked says why a handler cannot give the pod a GPU, or "".
+func (s *subject) gpuBlocked(ti int, iso templateIso, g GPU) string {
+	switch iso.gpu {
+	case policy.GPUNone:
+		return string(iso.class) + withParen(iso.note) + " cannot pass GPUs through unless the policy marks the handler GPU-capable"
+	case policy.GPUNVIDIA:
+		if !IsNVIDIAWhole(g.Resource) {
+			return "VFIO passthrough hands whole NVIDIA GPUs to the VM, not " + g.Resource
+		}
+	case policy.GPUNVProxy:
+		switch {
+		case IsMIG(g.Resource):
+			return "gVisor's nvproxy cannot use MIG slices (no /dev/nvidia-caps)"
+		case !IsNVIDIAWhole(g.Resource):
+			return "gVisor passes only whole NVIDIA GPUs, through nvproxy"
+		}
+		products := s.gpuProducts(ti)
+		if len(products) == 0 {
+			return ""
+		}
+		for _, p := range products {
+			if s.e.pol.GVisorSupportsProduct(p) {
+				return ""
+			}
+		}
+		return "gVisor's nvproxy does not support GPU model " + products[0]
+	}
+	return ""
+}
+
+// gpuProducts lists the GPU models of the node a pod runs on, or of the
+// nodes its template could run on.
+func (s *subject) gpuProducts(ti int) []string {
+	var out []string
+	if s.node != nil {
+		if s.node.product != "" {
+			out = append(out, s.node.product)
+		}
+		return out
+	}
+	if ti < len(s.fits) {
+		for _, ni := range s.fits[ti] {
+			if p := s.ix.nodes[ni].product; p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,36 @@
+package audit
+
+import "github.com/tiergate/tiergate/policy"
+
+func checkTokenAutomount(s *subject) {
+	s.forTemplates(func(_ int, t *PodTemplate) {
+		spec := t.Spec
+		sev := policy.Medium
+		if s.riskier() {
+			sev = policy.High
+		}
+		if spec.AutomountServiceAccountToken != nil {
+			if !*spec.AutomountServiceAccountToken {
+				return
+			}
+			s.emit(RuleTokenAutomount, sev, "", t.SpecPath+".automountServiceAccountToken", "pod sets automountServiceAccountToken: true"+s.where(t))
+			return
+		}
+		saName := spec.ServiceAccountName
+		if saName == "" {
+			saName = "default"
+		}
+		sa := s.ix.serviceAccounts[s.w.Namespace+"/"+saName]
+		if sa != nil && sa.AutomountServiceAccountToken != nil && !*sa.AutomountServiceAccountToken {
+			return
+		}
+		why := "ServiceAccount " + saName + " does not set it either"
+		if sa == nil {
+			why = "ServiceAccount " + saName + " is not in the input, so the default (mount) applies"
+			if !s.ix.offline {
+				why = "ServiceAccount " + saName + " could not be read, so the default (mount) applies"
+			}
+		}
+		s.emit(RuleTokenAutomount, sev, "", t.SpecPath+".automountServiceAccountToken", "service account token is mounted"+s.where(t)+": the pod does not set automountServiceAccountToken: false and "+why)
+	})
+}

@@ -1,0 +1,176 @@
+package audit
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/tiergate/tiergate/policy"
+)
+
+// metadataAddr is the cloud instance metadata service (AWS, GCP, Azure,
+// OpenStack), which hands out credentials to whoever asks.
+var metadataAddr = netip.MustParseAddr("169.254.169.254")
+
+// egressPolicies returns the egress policies that select a template's
+// pods, including one the workload's controller creates itself.
+func (s *subject) egressPolicies(t *PodTemplate) []netpol {
+	var out []netpol
+	for _, np := range s.ix.netpols[s.w.Namespace] {
+		if np.egress && np.sel.Matches(labels.Set(t.Labels)) {
+			out = append(out, np)
+		}
+	}
+	if s.w.Extra.NetworkPolicy != nil {
+		np := compileNetpol(s.w.Kind+" "+s.w.Name+" spec.networkPolicy", s.w.Extra.NetworkPolicy)
+		np.egress = true // the controller's policy denies what it does not list
+		out = append(out, np)
+	}
+	return out
+}
+
+func checkNoEgressPolicy(s *subject) {
+	s.forTemplates(func(_ int, t *PodTemplate) {
+		if len(s.egressPolicies(t)) > 0 {
+			return
+		}
+		sev := policy.High
+		if !s.riskier() {
+			sev = policy.Medium
+		}
+		where := "the namespace"
+		if s.ix.offline {
+			where = "the input"
+		}
+		s.emit(RuleNoEgressPolicy, sev, "", t.SpecPath, "no NetworkPolicy with policyTypes Egress in "+where+" selects the pod"+s.where(t)+": it can reach any address, 169.254.169.254 included")
+	})
+}
+
+func checkEgressOpen(s *subject) {
+	s.forTemplates(func(_ int, t *PodTemplate) {
+		for _, np := range s.egressPolicies(t) {
+			for i, r := range np.rules {
+				if !allDestinations(r.To) || dnsOnly(r.Ports) {
+					continue
+				}
+				sev, what := policy.High, "on every port"
+				if len(r.Ports) > 0 {
+					sev, what = policy.Medium, "on "+portList(r.Ports)
+				}
+				s.emit(RuleEgressOpen, sev, "", "", "NetworkPolicy "+np.name+" egress rule "+strconv.Itoa(i+1)+" allows every destination "+what+s.where(t))
+			}
+		}
+	})
+}
+
+func checkEgressMetadata(s *subject) {
+	s.forTemplates(func(_ int, t *PodTemplate) {
+		for _, np := range s.egressPolicies(t) {
+			for i, r := range np.rules {
+				if !reachesMetadata(r.To) || !allowsHTTP(r.Ports) {
+					continue
+				}
+				s.emit(RuleEgressMetadata, "", "", "", "NetworkPolicy "+np.name+" egress rule "+strconv.Itoa(i+1)+" allows 169.254.169.254 (cloud metadata)"+s.where(t))
+			}
+		}
+	})
+}
+
+// allDestinations: no peers, or an ipBlock covering the whole address space.
+func allDestinations(peers []networkingv1.NetworkPolicyPeer) bool {
+	if len(peers) == 0 {
+		return true
+	}
+	for _, p := range peers {
+		if p.IPBlock == nil {
+			continue
+		}
+		if pfx, err := netip.ParsePrefix(p.IPBlock.CIDR); err == nil && pfx.Bits() == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// reachesMetadata: some peer's address range holds 169.254.169.254 and no
+// except carves it out.
+func reachesMetadata(peers []networkingv1.NetworkPolicyPeer) bool {
+	if len(peers) == 0 {
+		return true
+	}
+	for _, p := range peers {
+		if p.IPBlock == nil {
+			continue
+		}
+		pfx, err := netip.ParsePrefix(p.IPBlock.CIDR)
+		if err != nil || !pfx.Contains(metadataAddr) {
+			continue
+		}
+		excluded := false
+		for _, ex := range p.IPBlock.Except {
+			if e, err := netip.ParsePrefix(ex); err == nil && e.Contains(metadataAddr) {
+				excluded = true
+				break
+			}
+		}
+		if !excluded {
+			return true
+		}
+	}
+	return false
+}
+
+// dnsOnly: the rule opens port 53 and nothing else.
+func dnsOnly(ports []networkingv1.NetworkPolicyPort) bool {
+	if len(ports) == 0 {
+		return false
+	}
+	for _, p := range ports {
+		if p.Port == nil || p.Port.IntValue() != 53 || (p.EndPort != nil && *p.EndPort != 53) {
+			return false
+		}
+	}
+	return true
+}
+
+// allowsHTTP: the rule's ports include 80 (the metadata service's), or
+// are unrestricted, or are named (which may resolve to 80).
+func allowsHTTP(ports []networkingv1.NetworkPolicyPort) bool {
+	if len(ports) == 0 {
+		return true
+	}
+	for _, p := range ports {
+		if p.Port == nil {
+			return true
+		}
+		if p.Port.IntValue() == 0 { // a named port
+			return true
+		}
+		lo, hi := p.Port.IntValue(), p.Port.IntValue()
+		if p.EndPort != nil {
+			hi = int(*p.EndPort)
+		}
+		if lo <= 80 && 80 <= hi {
+			return true
+		}
+	}
+	return false
+}
+
+func portList(ports []networkingv1.NetworkPolicyPort) string {
+	parts := make([]string, 0, len(ports))
+	for _, p := range ports {
+		switch {
+		case p.Port == nil:
+			parts = append(parts, "all ports")
+		case p.EndPort != nil:
+			parts = append(parts, p.Port.String()+"-"+strconv.Itoa(int(*p.EndPort)))
+		default:
+			parts = append(parts, p.Port.String())
+		}
+	}
+	return "port " + strings.Join(parts, ", ")
+}

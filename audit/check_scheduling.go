@@ -1,0 +1,124 @@
+package audit
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	schedcorev1 "k8s.io/component-helpers/scheduling/corev1"
+	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
+)
+
+// fit returns the nodes a template can be scheduled to and, for the
+// others, the first reason each was ruled out. It applies what admission
+// and the scheduler would: the RuntimeClass's nodeSelector and
+// tolerations merged into the pod's, node affinity, taints, the runtime
+// handlers nodes report, and GPU allocatable.
+func (ix *index) fit(t *PodTemplate, iso templateIso, gpus []GPU) ([]int, map[string]int) {
+	spec := t.Spec
+	selector, tolerations := spec.NodeSelector, spec.Tolerations
+	if iso.rc != nil && iso.rc.Scheduling != nil {
+		if len(iso.rc.Scheduling.NodeSelector) > 0 {
+			selector = make(map[string]string, len(spec.NodeSelector)+len(iso.rc.Scheduling.NodeSelector))
+			for k, v := range spec.NodeSelector {
+				selector[k] = v
+			}
+			for k, v := range iso.rc.Scheduling.NodeSelector {
+				selector[k] = v
+			}
+		}
+		tolerations = append(append([]corev1.Toleration(nil), spec.Tolerations...), iso.rc.Scheduling.Tolerations...)
+	}
+	affinity := nodeaffinity.NewRequiredNodeAffinity(selector, spec.Affinity)
+	var fits []int
+	reasons := map[string]int{}
+	for i := range ix.nodes {
+		n := &ix.nodes[i]
+		if why := n.rejects(affinity, tolerations, iso, gpus); why != "" {
+			reasons[why]++
+			continue
+		}
+		fits = append(fits, i)
+	}
+	return fits, reasons
+}
+
+func (n *nodeFacts) rejects(affinity nodeaffinity.RequiredNodeAffinity, tolerations []corev1.Toleration, iso templateIso, gpus []GPU) string {
+	node := n.node
+	if node.Spec.Unschedulable {
+		return "cordoned"
+	}
+	if ok, err := affinity.Match(node); err != nil || !ok {
+		return "node selector or affinity does not match"
+	}
+	noSchedule := func(t *corev1.Taint) bool {
+		return t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute
+	}
+	if taint, found := schedcorev1.FindMatchingUntoleratedTaint(logr.Discard(), node.Spec.Taints, tolerations, noSchedule, false); found {
+		return "untolerated taint " + taint.Key + ":" + string(taint.Effect)
+	}
+	if n.handlers != nil && iso.handler != "" && !n.handlers[iso.handler] {
+		return "no runtime handler " + iso.handler
+	}
+	for _, g := range gpus {
+		q, ok := node.Status.Allocatable[corev1.ResourceName(g.Resource)]
+		if !ok || q.Value() < g.Count {
+			return "not enough " + g.Resource
+		}
+	}
+	return ""
+}
+
+func checkHandlerNotOnNodes(s *subject) {
+	if s.node != nil || len(s.ix.nodes) == 0 || !s.ix.nodesReportHandlers {
+		return
+	}
+	s.forTemplates(func(i int, t *PodTemplate) {
+		iso := s.isos[i]
+		if iso.handler == "" || iso.missing || s.ix.anyNodeHas(iso.handler) {
+			return
+		}
+		s.emit(RuleHandlerNotOnNode, "", "", t.SpecPath+".runtimeClassName", "no node reports runtime handler "+iso.handler+" in status.runtimeHandlers"+s.where(t)+": the pod will stay Pending")
+	})
+}
+
+func checkNoNodeFits(s *subject) {
+	if s.node != nil || len(s.ix.nodes) == 0 {
+		return
+	}
+	s.forTemplates(func(i int, t *PodTemplate) {
+		iso := s.isos[i]
+		if len(s.fits[i]) > 0 || iso.missing {
+			return
+		}
+		if iso.handler != "" && s.ix.nodesReportHandlers && !s.ix.anyNodeHas(iso.handler) {
+			return // checkHandlerNotOnNodes says it better
+		}
+		s.emit(RuleNoNodeFits, "", "", t.SpecPath, "no node can run the pod"+s.where(t)+": "+reasonList(s.reasons[i]))
+	})
+}
+
+func (ix *index) anyNodeHas(handler string) bool {
+	for i := range ix.nodes {
+		if ix.nodes[i].handlers[handler] {
+			return true
+		}
+	}
+	return false
+}
+
+func reasonList(reasons map[string]int) string {
+	keys := make([]string, 0, len(reasons))
+	for k := range reasons {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		n := reasons[k]
+		parts = append(parts, strconv.Itoa(n)+" node"+plural(n, "", "s")+": "+k)
+	}
+	return strings.Join(parts, "; ")
+}

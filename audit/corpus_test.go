@@ -1,0 +1,85 @@
+package audit_test
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/manifest"
+	"github.com/tiergate/tiergate/policy"
+)
+
+// TestCorpusClassification classifies real public manifests against the
+// labels in the corpus's LABELS.tsv. The corpus lives outside the repo;
+// TIERGATE_CORPUS names it (.ci/run sets it).
+func TestCorpusClassification(t *testing.T) {
+	dir := os.Getenv("TIERGATE_CORPUS")
+	if dir == "" {
+		t.Skip("TIERGATE_CORPUS is not set: skipping the classification test over the real-manifest corpus (.ci/run sets it to ../shared/corpus)")
+	}
+	labels, err := os.Open(filepath.Join(dir, "LABELS.tsv"))
+	if err != nil {
+		t.Fatalf("corpus: %v", err)
+	}
+	defer labels.Close()
+
+	e, err := audit.NewEngine(policy.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reports := map[string]*audit.Report{}
+	total, correct := 0, 0
+	sc := bufio.NewScanner(labels)
+	sc.Scan() // header
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), "\t")
+		if len(cols) < 5 {
+			continue
+		}
+		file, kind, ns, name, want := cols[0], cols[1], cols[2], cols[3], cols[4]
+		if want == "runtime" {
+			continue // RuntimeClass rows: not workloads
+		}
+		rep, ok := reports[file]
+		if !ok {
+			objs, err := manifest.Read([]string{filepath.Join(dir, file)}, nil, manifest.ParseOptions{})
+			if err != nil {
+				t.Fatalf("%s: %v", file, err)
+			}
+			inv, _, err := manifest.Build(objs, manifest.BuildOptions{})
+			if err != nil {
+				t.Fatalf("%s: %v", file, err)
+			}
+			rep = e.Audit(inv, audit.Options{Now: time.Now()})
+			reports[file] = rep
+		}
+		total++
+		var got *audit.Result
+		for i := range rep.Workloads {
+			r := &rep.Workloads[i]
+			if r.Kind == kind && r.Name == name && r.Namespace == ns {
+				got = r
+			}
+		}
+		switch {
+		case got == nil:
+			t.Errorf("%s: %s %s/%s: not found as a workload (want %s)", file, kind, ns, name, want)
+		case string(got.Type) != want:
+			t.Errorf("%s: %s %s/%s: got %s (%.2f), want %s; evidence: %s", file, kind, ns, name, got.Type, got.Confidence, want, strings.Join(got.Evidence, "; "))
+		default:
+			correct++
+		}
+	}
+	if total == 0 {
+		t.Fatal("corpus: no labelled workloads")
+	}
+	acc := float64(correct) / float64(total)
+	t.Logf("corpus accuracy: %d/%d = %.1f%%", correct, total, 100*acc)
+	if acc < 0.95 {
+		t.Fatalf("corpus accuracy %.1f%% is below 95%%", 100*acc)
+	}
+}

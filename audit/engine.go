@@ -1,0 +1,356 @@
+package audit
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tiergate/tiergate/policy"
+)
+
+// Engine audits inventories against one policy. It is safe to reuse but
+// not to share between goroutines.
+type Engine struct {
+	pol     *policy.Compiled
+	signals []signal
+	rules   map[string]Rule
+	checks  []check
+}
+
+// check is one rule's function over a workload.
+type check struct {
+	id  string
+	run func(*subject)
+}
+
+// checks pairs every rule ID with its function, in catalog order.
+func checks() []check {
+	return []check{
+		{RuleBelowTier, checkBelowTier},
+		{RuleBelowRecommended, checkBelowRecommended},
+		{RuleUnknownHandler, checkUnknownHandler},
+		{RuleMissingClass, checkMissingClass},
+		{RuleNoEgressPolicy, checkNoEgressPolicy},
+		{RuleEgressOpen, checkEgressOpen},
+		{RuleEgressMetadata, checkEgressMetadata},
+		{RuleTokenAutomount, checkTokenAutomount},
+		{RuleRunAsRoot, checkRunAsRoot},
+		{RuleSeccomp, checkSeccomp},
+		{RuleEscalation, checkEscalation},
+		{RuleWritableRoot, checkWritableRoot},
+		{RuleCapsNotDropped, checkCapsNotDropped},
+		{RuleCapsAdded, checkCapsAdded},
+		{RulePrivileged, checkPrivileged},
+		{RuleHostNamespaces, checkHostNamespaces},
+		{RuleHostPath, checkHostPath},
+		{RuleRuntimeSocket, checkRuntimeSocket},
+		{RuleGPURuntime, checkGPURuntime},
+		{RuleHandlerNotOnNode, checkHandlerNotOnNodes},
+		{RuleNoNodeFits, checkNoNodeFits},
+	}
+}
+
+// NewEngine validates a policy (its rule IDs included) and prepares it.
+func NewEngine(p *policy.Policy) (*Engine, error) {
+	c, err := policy.Compile(p)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{pol: c, signals: builtinSignals(), rules: ruleIndex(), checks: checks()}
+	var bad policy.ValidationError
+	for id := range p.Rules {
+		if _, ok := e.rules[id]; !ok {
+			bad = append(bad, fmt.Sprintf("rules.%s: no such rule (see tiergate rules)", id))
+		}
+	}
+	for i, ex := range p.Exemptions {
+		if !strings.ContainsAny(ex.Rule, "*?[") {
+			if _, ok := e.rules[ex.Rule]; !ok {
+				bad = append(bad, fmt.Sprintf("exemptions[%d].rule: no such rule %q", i, ex.Rule))
+			}
+		}
+	}
+	if len(bad) > 0 {
+		sort.Strings(bad)
+		return nil, bad
+	}
+	return e, nil
+}
+
+// Policy returns the compiled policy the engine applies.
+func (e *Engine) Policy() *policy.Compiled { return e.pol }
+
+// Options tune one audit.
+type Options struct {
+	// Now decides whether exemptions have expired.
+	Now time.Time
+}
+
+// Audit classifies and checks every workload of the inventory.
+func (e *Engine) Audit(inv *Inventory, opts Options) *Report {
+	ix := newIndex(inv, e.pol)
+	f := &features{}
+	rep := &Report{Workloads: make([]Result, len(inv.Workloads))}
+	for i := range inv.Workloads {
+		e.auditOne(ix, &inv.Workloads[i], f, opts, &rep.Workloads[i])
+	}
+	sort.SliceStable(rep.Workloads, func(i, j int) bool {
+		a, b := &rep.Workloads[i], &rep.Workloads[j]
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.Kind < b.Kind
+	})
+	rep.Nodes = nodeReports(ix, inv)
+	rep.Summary = summarize(rep.Workloads)
+	return rep
+}
+
+func (e *Engine) auditOne(ix *index, w *Workload, f *features, opts Options, r *Result) {
+	f.extract(w)
+	f.poolMatch = ix.poolFor(w)
+	cl := e.classify(f, w)
+	*r = Result{
+		Kind: w.Kind, APIVersion: w.APIVersion, Namespace: w.Namespace, Name: w.Name, UID: w.UID,
+		Owner: w.Owner, Type: cl.typ, Confidence: cl.confidence, Evidence: cl.evidence,
+		GPUs: []GPU{}, Findings: []Finding{},
+	}
+	if w.Source != nil {
+		r.Source = &Location{File: w.Source.File, Line: w.Source.Line}
+	}
+	if tier, ok := e.pol.Tier(cl.typ); ok {
+		r.RequiredIsolation, r.RecommendedIsolation = tier.Minimum, tier.Recommended
+	}
+
+	s := &subject{e: e, ix: ix, w: w, typ: cl.typ}
+	if w.NodeName != "" {
+		if ni, ok := ix.nodeByName[w.NodeName]; ok {
+			s.node = &ix.nodes[ni]
+			r.Nodes = []NodeRef{nodeRef(s.node.node)}
+		}
+	}
+	s.isos = make([]templateIso, len(w.Templates))
+	s.gpus = make([][]GPU, len(w.Templates))
+	for i := range w.Templates {
+		t := &w.Templates[i]
+		if t.Spec == nil {
+			s.isos[i] = templateIso{class: policy.Unknown}
+			continue
+		}
+		rcName := ""
+		if t.Spec.RuntimeClassName != nil {
+			rcName = *t.Spec.RuntimeClassName
+		}
+		s.isos[i] = ix.resolveIsolation(rcName)
+		s.gpus[i] = podGPUs(t.Spec)
+		r.Containers = appendContainers(r.Containers, t, len(w.Templates) > 1)
+		for _, g := range s.gpus[i] {
+			if len(w.Templates) > 1 {
+				g.Role = t.Role
+			}
+			r.GPUs = append(r.GPUs, g)
+		}
+		for _, c := range t.Spec.ResourceClaims {
+			r.ResourceClaims = append(r.ResourceClaims, c.Name)
+		}
+	}
+	if s.node == nil && len(ix.nodes) > 0 {
+		s.fits = make([][]int, len(w.Templates))
+		s.reasons = make([]map[string]int, len(w.Templates))
+		for i := range w.Templates {
+			if w.Templates[i].Spec != nil {
+				s.fits[i], s.reasons[i] = ix.fit(&w.Templates[i], s.isos[i], s.gpus[i])
+			}
+		}
+	}
+	e.describeIsolation(s, r)
+
+	if cl.typ.IsLLM() || e.pol.ApplyToAllPods {
+		for _, c := range e.checks {
+			c.run(s)
+		}
+	}
+	e.applyExemptions(w, s.findings, opts.Now, r)
+	for i := range r.Findings {
+		r.Findings[i].Line = w.Source.LineOf(r.Findings[i].Path)
+	}
+	r.Verdict = verdict(r)
+}
+
+// describeIsolation fills the isolation fields from the weakest template.
+func (e *Engine) describeIsolation(s *subject, r *Result) {
+	w := s.w
+	if len(w.Templates) == 0 {
+		r.Isolation = policy.Unknown
+		why := "no pod template in this object"
+		if w.Extra.TemplateRef != "" {
+			why += ": its pods come from " + w.Extra.TemplateRef + ", which is not in the input"
+		}
+		r.IsolationEvidence = []string{why}
+		return
+	}
+	wi := weakest(s.isos)
+	iso := s.isos[wi]
+	r.RuntimeClassName, r.Handler, r.Isolation = iso.rcName, iso.handler, iso.class
+	r.RuntimeClass = runtimeClassInfo(iso.rc)
+	if w.Templates[wi].Spec == nil {
+		r.IsolationEvidence = []string{"template " + w.Templates[wi].Role + " has no pod spec"}
+		return
+	}
+	r.IsolationEvidence = iso.evidence(s.ix.offline)
+	if from := w.Templates[wi].From; from != "" {
+		r.IsolationEvidence = append(r.IsolationEvidence, "pod template taken from "+from)
+	}
+	for i := range s.isos {
+		if i != wi && s.isos[i].rcName != iso.rcName {
+			for _, ev := range s.isos[i].evidence(s.ix.offline) {
+				r.IsolationEvidence = append(r.IsolationEvidence, w.Templates[i].Role+": "+ev)
+			}
+		}
+	}
+	if s.fits != nil && s.fits[wi] != nil {
+		for _, ni := range s.fits[wi] {
+			if len(r.Nodes) == maxNodeRefs {
+				break
+			}
+			r.Nodes = append(r.Nodes, nodeRef(s.ix.nodes[ni].node))
+		}
+	}
+}
+
+// maxNodeRefs bounds the candidate nodes listed per workload.
+const maxNodeRefs = 5
+
+func appendContainers(out []ContainerInfo, t *PodTemplate, withRole bool) []ContainerInfo {
+	role := ""
+	if withRole {
+		role = t.Role
+	}
+	for i := range t.Spec.InitContainers {
+		c := &t.Spec.InitContainers[i]
+		kind := "init"
+		if isSidecar(c) {
+			kind = "sidecar"
+		}
+		out = append(out, ContainerInfo{Name: c.Name, Image: c.Image, Init: kind, Role: role, GPUs: containerGPUs(c)})
+	}
+	for i := range t.Spec.Containers {
+		c := &t.Spec.Containers[i]
+		out = append(out, ContainerInfo{Name: c.Name, Image: c.Image, Role: role, GPUs: containerGPUs(c)})
+	}
+	return out
+}
+
+// applyExemptions moves accepted findings to Exempted; an expired
+// exemption leaves the finding in place and says so.
+func (e *Engine) applyExemptions(w *Workload, findings []Finding, now time.Time, r *Result) {
+	if len(e.pol.Exemptions) == 0 {
+		r.Findings = append(r.Findings, findings...)
+		return
+	}
+	names := []string{w.Name}
+	if w.Owner != nil {
+		names = append(names, w.Owner.Name)
+	}
+	for _, f := range findings {
+		ex, expired, ok := e.pol.Exempt(w.Namespace, names, f.Rule, now)
+		switch {
+		case !ok:
+			r.Findings = append(r.Findings, f)
+		case expired:
+			f.Message += " (exemption expired " + ex.Expires + ": " + ex.Reason + ")"
+			r.Findings = append(r.Findings, f)
+		default:
+			r.Exempted = append(r.Exempted, ExemptedFinding{Finding: f, Reason: ex.Reason, Expires: ex.Expires})
+		}
+	}
+}
+
+func verdict(r *Result) Verdict {
+	v := VerdictOK
+	for _, f := range r.Findings {
+		switch {
+		case f.Severity == policy.Critical:
+			return VerdictCritical
+		case f.Rule == RuleBelowTier:
+			v = VerdictBelowTier
+		case v == VerdictOK:
+			v = VerdictFindings
+		}
+	}
+	return v
+}
+
+func summarize(ws []Result) Summary {
+	s := Summary{
+		Workloads:  len(ws),
+		ByType:     map[policy.WorkloadType]int{},
+		ByVerdict:  map[Verdict]int{},
+		BySeverity: map[policy.Severity]int{},
+	}
+	for _, t := range policy.Types() {
+		s.ByType[t] = 0
+	}
+	for _, v := range []Verdict{VerdictOK, VerdictFindings, VerdictBelowTier, VerdictCritical} {
+		s.ByVerdict[v] = 0
+	}
+	for _, sev := range policy.Severities() {
+		s.BySeverity[sev] = 0
+	}
+	for i := range ws {
+		s.ByType[ws[i].Type]++
+		s.ByVerdict[ws[i].Verdict]++
+		s.Findings += len(ws[i].Findings)
+		s.Exempted += len(ws[i].Exempted)
+		for _, f := range ws[i].Findings {
+			s.BySeverity[f.Severity]++
+		}
+	}
+	return s
+}
+
+// nodeReports lists nodes with their GPUs; allocation sums the audited
+// pods bound to each node.
+func nodeReports(ix *index, inv *Inventory) []NodeReport {
+	if len(ix.nodes) == 0 {
+		return nil
+	}
+	out := make([]NodeReport, len(ix.nodes))
+	for i := range ix.nodes {
+		n := ix.nodes[i].node
+		out[i] = NodeReport{NodeRef: nodeRef(n), GPUProduct: ix.nodes[i].product, GPUs: nodeGPUs(n)}
+		for _, t := range n.Spec.Taints {
+			s := t.Key
+			if t.Value != "" {
+				s += "=" + t.Value
+			}
+			out[i].Taints = append(out[i].Taints, s+":"+string(t.Effect))
+		}
+	}
+	for i := range inv.Workloads {
+		w := &inv.Workloads[i]
+		ni, ok := ix.nodeByName[w.NodeName]
+		if w.NodeName == "" || !ok {
+			continue
+		}
+		out[ni].Pods++
+		for ti := range w.Templates {
+			if w.Templates[ti].Spec == nil {
+				continue
+			}
+			for _, g := range podGPUs(w.Templates[ti].Spec) {
+				for k := range out[ni].GPUs {
+					if out[ni].GPUs[k].Resource == g.Resource {
+						out[ni].GPUs[k].Allocated += g.Count
+					}
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}

@@ -1,0 +1,249 @@
+package audit
+
+import (
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// named is a string with where it came from, for evidence ("container agent").
+type named struct {
+	what  string // "name", "container", "image", "owner", "label app"
+	value string // lowercased
+}
+
+// features is what the classifier reads from a workload, extracted once.
+// One value is reused across workloads to keep allocation per pod low.
+type features struct {
+	kind, apiVersion     string
+	ownerKind, ownerName string
+	images               []string // lowercased image references
+	names                []named  // names whose words are signals
+	cmds                 []string // lowercased command and args elements
+	envNames             []string
+	labels               []kv // object and template labels
+	ports                []int32
+	hostAliases          []string // lowercased
+	mountPaths           []string
+	hostPaths            []string
+	privileged           bool
+	gpu                  bool
+	runsToCompletion     bool
+	extra                *Extra
+	poolMatch            string // "namespace/name" of a selecting InferencePool
+	// appContainers counts regular containers; infraContainers those that
+	// run monitoring, mesh, CI or GPU-operator images (infraImage is one,
+	// gpuInfra says whether it was a GPU-operator image).
+	appContainers, infraContainers int
+	infraImage                     string
+	gpuInfra                       bool
+	// hits is the classifier's scratch buffer, reused across workloads.
+	hits []hit
+}
+
+type kv struct{ k, v string }
+
+func (f *features) reset() {
+	*f = features{
+		images:      f.images[:0],
+		names:       f.names[:0],
+		cmds:        f.cmds[:0],
+		envNames:    f.envNames[:0],
+		labels:      f.labels[:0],
+		ports:       f.ports[:0],
+		hostAliases: f.hostAliases[:0],
+		mountPaths:  f.mountPaths[:0],
+		hostPaths:   f.hostPaths[:0],
+		hits:        f.hits[:0],
+	}
+}
+
+// appLabelKeys are labels whose values name the application.
+var appLabelKeys = [...]string{"app", "app.kubernetes.io/name", "app.kubernetes.io/component", "component", "k8s-app"}
+
+func (f *features) extract(w *Workload) {
+	f.reset()
+	f.kind, f.apiVersion = w.Kind, w.APIVersion
+	if w.Owner != nil {
+		f.ownerKind, f.ownerName = w.Owner.Kind, w.Owner.Name
+		f.names = append(f.names, named{"owner", strings.ToLower(w.Owner.Name)})
+	}
+	f.names = append(f.names, named{"name", strings.ToLower(w.Name)})
+	f.extra = &w.Extra
+	f.addLabels(w.Labels)
+	switch w.Kind {
+	case "Job", "CronJob":
+		f.runsToCompletion = true
+	}
+	switch f.ownerKind {
+	case "Job", "CronJob":
+		f.runsToCompletion = true
+	}
+	allFinite := len(w.Templates) > 0
+	for i := range w.Templates {
+		t := &w.Templates[i]
+		f.addLabels(t.Labels)
+		if t.Spec == nil {
+			continue
+		}
+		s := t.Spec
+		if s.RestartPolicy != corev1.RestartPolicyNever && s.RestartPolicy != corev1.RestartPolicyOnFailure {
+			allFinite = false
+		}
+		for _, h := range s.HostAliases {
+			for _, hn := range h.Hostnames {
+				f.hostAliases = append(f.hostAliases, strings.ToLower(hn))
+			}
+		}
+		for _, v := range s.Volumes {
+			if v.HostPath != nil {
+				f.hostPaths = append(f.hostPaths, v.HostPath.Path)
+			}
+		}
+		for j := range s.InitContainers {
+			f.addContainer(&s.InitContainers[j], false)
+		}
+		for j := range s.Containers {
+			f.addContainer(&s.Containers[j], true)
+		}
+	}
+	if allFinite {
+		f.runsToCompletion = true
+	}
+}
+
+func (f *features) addLabels(m map[string]string) {
+	for k, v := range m {
+		f.labels = append(f.labels, kv{k, v})
+		for _, ak := range appLabelKeys {
+			if k == ak {
+				f.names = append(f.names, named{"label " + k, strings.ToLower(v)})
+				break
+			}
+		}
+	}
+}
+
+func (f *features) addContainer(c *corev1.Container, app bool) {
+	img := strings.ToLower(c.Image)
+	if app {
+		f.appContainers++
+	}
+	// The names of infrastructure containers say nothing about the
+	// workload: "agent" in datadog/agent is not an LLM agent.
+	if kind := infraKind(img); kind != infraNone {
+		if app {
+			f.infraContainers++
+			f.infraImage = img
+			f.gpuInfra = kind == infraGPU
+		}
+		f.images = append(f.images, img)
+		return
+	}
+	f.names = append(f.names, named{"container", strings.ToLower(c.Name)})
+	if img != "" {
+		f.images = append(f.images, img)
+		f.names = append(f.names, named{"image", imageRepo(img)})
+	}
+	for _, s := range c.Command {
+		f.cmds = append(f.cmds, strings.ToLower(s))
+	}
+	for _, s := range c.Args {
+		f.cmds = append(f.cmds, strings.ToLower(s))
+	}
+	for i := range c.Env {
+		f.envNames = append(f.envNames, c.Env[i].Name)
+	}
+	for _, p := range c.Ports {
+		f.ports = append(f.ports, p.ContainerPort)
+	}
+	for _, m := range c.VolumeMounts {
+		f.mountPaths = append(f.mountPaths, m.MountPath)
+	}
+	if c.SecurityContext != nil && c.SecurityContext.Privileged != nil && *c.SecurityContext.Privileged {
+		f.privileged = true
+	}
+	if len(containerGPUs(c)) > 0 {
+		f.gpu = true
+	}
+}
+
+// imageRepo strips the registry host and the tag or digest from an image
+// reference: "ghcr.io/org/app:1.0" → "org/app".
+func imageRepo(img string) string {
+	if i := strings.IndexByte(img, '@'); i >= 0 {
+		img = img[:i]
+	}
+	if i := strings.LastIndexByte(img, ':'); i >= 0 && !strings.Contains(img[i:], "/") {
+		img = img[:i]
+	}
+	if i := strings.IndexByte(img, '/'); i >= 0 {
+		host := img[:i]
+		if strings.ContainsAny(host, ".:") || host == "localhost" {
+			img = img[i+1:]
+		}
+	}
+	return img
+}
+
+// hasWord reports whether word occurs in s bounded by non-alphanumerics,
+// so that "agent" matches "adk-agent" but not "reagent".
+func hasWord(s, word string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], word)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(word)
+		if (start == 0 || !isAlnum(s[start-1])) && (end == len(s) || !isAlnum(s[end])) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+// hasWordPrefix reports whether a word of s starts with prefix, so that
+// "qwen" matches "Qwen3-235B" but "llama" does not match "ollama".
+func hasWordPrefix(s, prefix string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], prefix)
+		if j < 0 {
+			return false
+		}
+		if start := i + j; start == 0 || !isAlnum(s[start-1]) {
+			return true
+		}
+		i += j + 1
+	}
+}
+
+func isAlnum(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b >= 'A' && b <= 'Z'
+}
+
+type infraClass int
+
+const (
+	infraNone infraClass = iota
+	infraAgent
+	infraGPU
+)
+
+// infraKind says whether an image is a known infrastructure agent or GPU
+// operator component.
+func infraKind(img string) infraClass {
+	if img == "" {
+		return infraNone
+	}
+	for _, n := range gpuOperatorImages {
+		if strings.Contains(img, n) {
+			return infraGPU
+		}
+	}
+	for _, n := range infraAgentImages {
+		if strings.Contains(img, n) {
+			return infraAgent
+		}
+	}
+	return infraNone
+}

@@ -1,0 +1,145 @@
+package audit
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	nodev1 "k8s.io/api/node/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/tiergate/tiergate/policy"
+)
+
+// index holds the inventory's lookups, built once per audit.
+type index struct {
+	pol             *policy.Compiled
+	offline         bool
+	runtimeClasses  map[string]*nodev1.RuntimeClass
+	rcComplete      bool
+	serviceAccounts map[string]*corev1.ServiceAccount // "namespace/name"
+	netpols         map[string][]netpol               // by namespace
+	nodes           []nodeFacts
+	nodeByName      map[string]int
+	// nodesReportHandlers: some node lists status.runtimeHandlers, so a
+	// handler that no node lists is really missing.
+	nodesReportHandlers bool
+	pools               map[string][]pool // by namespace
+}
+
+// netpol is a NetworkPolicy prepared for matching.
+type netpol struct {
+	name   string
+	sel    labels.Selector
+	egress bool
+	rules  []networkingv1.NetworkPolicyEgressRule
+}
+
+type pool struct {
+	name string
+	sel  labels.Selector
+}
+
+// nodeFacts is a node prepared for scheduling checks.
+type nodeFacts struct {
+	node     *corev1.Node
+	handlers map[string]bool
+	product  string
+}
+
+func newIndex(inv *Inventory, pol *policy.Compiled) *index {
+	ix := &index{
+		pol:             pol,
+		offline:         inv.Offline,
+		runtimeClasses:  make(map[string]*nodev1.RuntimeClass, len(inv.RuntimeClasses)),
+		rcComplete:      inv.RuntimeClassesComplete,
+		serviceAccounts: make(map[string]*corev1.ServiceAccount, len(inv.ServiceAccounts)),
+		netpols:         map[string][]netpol{},
+		nodeByName:      make(map[string]int, len(inv.Nodes)),
+		pools:           map[string][]pool{},
+	}
+	for i := range inv.RuntimeClasses {
+		rc := &inv.RuntimeClasses[i]
+		ix.runtimeClasses[rc.Name] = rc
+	}
+	for i := range inv.ServiceAccounts {
+		sa := &inv.ServiceAccounts[i]
+		ix.serviceAccounts[sa.Namespace+"/"+sa.Name] = sa
+	}
+	for i := range inv.NetworkPolicies {
+		np := &inv.NetworkPolicies[i]
+		ix.netpols[np.Namespace] = append(ix.netpols[np.Namespace], compileNetpol(np.Name, &np.Spec))
+	}
+	for i := range inv.Nodes {
+		n := &inv.Nodes[i]
+		nf := nodeFacts{node: n, product: n.Labels["nvidia.com/gpu.product"]}
+		if len(n.Status.RuntimeHandlers) > 0 {
+			ix.nodesReportHandlers = true
+			nf.handlers = make(map[string]bool, len(n.Status.RuntimeHandlers))
+			for _, h := range n.Status.RuntimeHandlers {
+				nf.handlers[h.Name] = true
+			}
+		}
+		ix.nodeByName[n.Name] = len(ix.nodes)
+		ix.nodes = append(ix.nodes, nf)
+	}
+	for _, p := range inv.InferencePools {
+		if len(p.Selector) == 0 {
+			continue
+		}
+		ix.pools[p.Namespace] = append(ix.pools[p.Namespace], pool{name: p.Namespace + "/" + p.Name, sel: labels.SelectorFromSet(p.Selector)})
+	}
+	return ix
+}
+
+// compileNetpol applies the API's defaulting: policyTypes unset means
+// Ingress, plus Egress when egress rules are present.
+func compileNetpol(name string, spec *networkingv1.NetworkPolicySpec) netpol {
+	np := netpol{name: name, rules: spec.Egress}
+	sel, err := metav1.LabelSelectorAsSelector(&spec.PodSelector)
+	if err != nil {
+		sel = labels.Nothing()
+	}
+	np.sel = sel
+	if len(spec.PolicyTypes) == 0 {
+		np.egress = len(spec.Egress) > 0
+	}
+	for _, t := range spec.PolicyTypes {
+		if t == networkingv1.PolicyTypeEgress {
+			np.egress = true
+		}
+	}
+	return np
+}
+
+// poolFor names an InferencePool whose selector matches one of the
+// workload's pod templates.
+func (ix *index) poolFor(w *Workload) string {
+	ps := ix.pools[w.Namespace]
+	if len(ps) == 0 {
+		return ""
+	}
+	for i := range w.Templates {
+		for _, p := range ps {
+			if p.sel.Matches(labels.Set(w.Templates[i].Labels)) {
+				return p.name
+			}
+		}
+	}
+	return ""
+}
+
+func nodeRef(n *corev1.Node) NodeRef {
+	r := NodeRef{
+		Name:                    n.Name,
+		KernelVersion:           n.Status.NodeInfo.KernelVersion,
+		ContainerRuntimeVersion: n.Status.NodeInfo.ContainerRuntimeVersion,
+	}
+	for _, h := range n.Status.RuntimeHandlers {
+		name := h.Name
+		if name == "" {
+			name = "(default)"
+		}
+		r.RuntimeHandlers = append(r.RuntimeHandlers, name)
+	}
+	return r
+}

@@ -1,0 +1,170 @@
+package audit
+
+import (
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/tiergate/tiergate/policy"
+)
+
+// Report is the outcome of one audit.
+type Report struct {
+	Workloads []Result     `json:"workloads"`
+	Nodes     []NodeReport `json:"nodes,omitempty"`
+	Summary   Summary      `json:"summary"`
+}
+
+// Verdict sums up a workload in one word.
+type Verdict string
+
+const (
+	VerdictOK        Verdict = "ok"
+	VerdictFindings  Verdict = "findings"
+	VerdictBelowTier Verdict = "below-tier"
+	VerdictCritical  Verdict = "critical"
+)
+
+// Result is the audit of one workload.
+type Result struct {
+	Kind       string              `json:"kind"`
+	APIVersion string              `json:"apiVersion,omitempty"`
+	Namespace  string              `json:"namespace"`
+	Name       string              `json:"name"`
+	UID        string              `json:"uid,omitempty"`
+	Owner      *Owner              `json:"owner"`
+	Type       policy.WorkloadType `json:"type"`
+	Confidence float64             `json:"confidence"`
+	// Evidence says why the workload got its type.
+	Evidence             []string         `json:"evidence"`
+	RuntimeClassName     string           `json:"runtimeClassName"`
+	Handler              string           `json:"handler"`
+	Isolation            policy.Isolation `json:"isolation"`
+	RequiredIsolation    policy.Isolation `json:"requiredIsolation"`
+	RecommendedIsolation policy.Isolation `json:"recommendedIsolation,omitempty"`
+	// IsolationEvidence explains the chain RuntimeClass → handler → class.
+	IsolationEvidence []string          `json:"isolationEvidence"`
+	RuntimeClass      *RuntimeClassInfo `json:"runtimeClass,omitempty"`
+	GPUs              []GPU             `json:"gpus"`
+	ResourceClaims    []string          `json:"resourceClaims,omitempty"`
+	Containers        []ContainerInfo   `json:"containers"`
+	// Nodes are the node the pod runs on (live) or the nodes it could be
+	// scheduled to (offline), with their kernel and runtime facts.
+	Nodes    []NodeRef         `json:"nodes,omitempty"`
+	Findings []Finding         `json:"findings"`
+	Exempted []ExemptedFinding `json:"exempted,omitempty"`
+	Verdict  Verdict           `json:"verdict"`
+	Source   *Location         `json:"source,omitempty"`
+}
+
+// Finding is one failed check.
+type Finding struct {
+	Rule     string          `json:"rule"`
+	Category Category        `json:"category"`
+	Severity policy.Severity `json:"severity"`
+	Message  string          `json:"message"`
+	// Container names the container the finding is about, if any.
+	Container string `json:"container,omitempty"`
+	// Path is the dotted field path inside the object.
+	Path string `json:"path,omitempty"`
+	// Line is the input file line of Path (offline mode).
+	Line int `json:"line,omitempty"`
+}
+
+// ExemptedFinding is a finding the policy accepts, kept for the record.
+type ExemptedFinding struct {
+	Finding
+	Reason  string `json:"reason"`
+	Expires string `json:"expires,omitempty"`
+}
+
+// Location is a place in an input file.
+type Location struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+}
+
+// RuntimeClassInfo records the RuntimeClass a pod names.
+type RuntimeClassInfo struct {
+	Name         string                       `json:"name"`
+	Handler      string                       `json:"handler"`
+	NodeSelector map[string]string            `json:"nodeSelector,omitempty"`
+	Tolerations  int                          `json:"tolerations,omitempty"`
+	Overhead     map[string]resource.Quantity `json:"overhead,omitempty"`
+}
+
+// GPU is a count of one GPU-like resource per pod.
+type GPU struct {
+	Resource string `json:"resource"`
+	Count    int64  `json:"count"`
+	// Role is the pod template the count belongs to, for objects with several.
+	Role string `json:"role,omitempty"`
+}
+
+// ContainerInfo lists a container with its image and GPUs.
+type ContainerInfo struct {
+	Name  string `json:"name"`
+	Image string `json:"image"`
+	// Init is "init" for init containers, "sidecar" for restartable ones.
+	Init string `json:"init,omitempty"`
+	Role string `json:"role,omitempty"`
+	GPUs []GPU  `json:"gpus,omitempty"`
+}
+
+// NodeRef holds the facts of one node as they matter to a pod.
+type NodeRef struct {
+	Name                    string   `json:"name"`
+	KernelVersion           string   `json:"kernelVersion,omitempty"`
+	ContainerRuntimeVersion string   `json:"containerRuntimeVersion,omitempty"`
+	RuntimeHandlers         []string `json:"runtimeHandlers,omitempty"`
+}
+
+// NodeReport is a node with its GPU capacity and allocation.
+type NodeReport struct {
+	NodeRef
+	GPUProduct string    `json:"gpuProduct,omitempty"`
+	GPUs       []NodeGPU `json:"gpus"`
+	Taints     []string  `json:"taints,omitempty"`
+	// Pods counts the audited pods bound to the node (live mode).
+	Pods int `json:"pods,omitempty"`
+}
+
+// NodeGPU is one GPU-like resource on a node.
+type NodeGPU struct {
+	Resource    string `json:"resource"`
+	Capacity    int64  `json:"capacity"`
+	Allocatable int64  `json:"allocatable"`
+	// Allocated sums the requests of pods bound to the node (live mode).
+	Allocated int64 `json:"allocated"`
+}
+
+// Summary counts workloads and findings.
+type Summary struct {
+	Workloads  int                         `json:"workloads"`
+	ByType     map[policy.WorkloadType]int `json:"byType"`
+	ByVerdict  map[Verdict]int             `json:"byVerdict"`
+	BySeverity map[policy.Severity]int     `json:"bySeverity"`
+	Findings   int                         `json:"findings"`
+	Exempted   int                         `json:"exempted"`
+}
+
+// Worst returns the most severe finding, or nil.
+func (r *Result) Worst() *Finding {
+	var w *Finding
+	for i := range r.Findings {
+		if w == nil || r.Findings[i].Severity.Rank() > w.Severity.Rank() {
+			w = &r.Findings[i]
+		}
+	}
+	return w
+}
+
+// HasAtLeast reports whether any finding is at or above sev.
+func (rep *Report) HasAtLeast(sev policy.Severity) bool {
+	for i := range rep.Workloads {
+		for _, f := range rep.Workloads[i].Findings {
+			if f.Severity.Rank() >= sev.Rank() {
+				return true
+			}
+		}
+	}
+	return false
+}

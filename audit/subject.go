@@ -1,0 +1,92 @@
+package audit
+
+import (
+	"strconv"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/tiergate/tiergate/policy"
+)
+
+// subject is one workload under audit: what the checks read and where
+// they put their findings.
+type subject struct {
+	e        *Engine
+	ix       *index
+	w        *Workload
+	typ      policy.WorkloadType
+	isos     []templateIso
+	gpus     [][]GPU // per template
+	// node is the node a bound pod runs on; fits and reasons say, per
+	// template of an unbound workload, which nodes could run it and why
+	// the others cannot (only when the inventory has nodes).
+	node     *nodeFacts
+	fits     [][]int
+	reasons  []map[string]int
+	findings []Finding
+}
+
+// emit records a finding unless the policy disables the rule. sev ""
+// means the rule's default severity; a policy override wins over both.
+func (s *subject) emit(id string, sev policy.Severity, container, path, msg string) {
+	r := s.e.rules[id]
+	o := s.e.pol.RuleOverride(id)
+	if o.Disabled {
+		return
+	}
+	switch {
+	case o.Severity != "":
+		sev = o.Severity
+	case sev == "":
+		sev = r.Severity
+	}
+	s.findings = append(s.findings, Finding{Rule: id, Category: r.Category, Severity: sev, Message: msg, Container: container, Path: path})
+}
+
+// containerRef locates a container inside a workload.
+type containerRef struct {
+	t    *PodTemplate
+	list string // "containers" or "initContainers"
+	i    int
+}
+
+func (r containerRef) path(suffix string) string {
+	return r.t.SpecPath + "." + r.list + "[" + strconv.Itoa(r.i) + "]" + suffix
+}
+
+// forContainers visits every init and app container of every template.
+func (s *subject) forContainers(fn func(ref containerRef, c *corev1.Container)) {
+	for ti := range s.w.Templates {
+		t := &s.w.Templates[ti]
+		if t.Spec == nil {
+			continue
+		}
+		for i := range t.Spec.InitContainers {
+			fn(containerRef{t, "initContainers", i}, &t.Spec.InitContainers[i])
+		}
+		for i := range t.Spec.Containers {
+			fn(containerRef{t, "containers", i}, &t.Spec.Containers[i])
+		}
+	}
+}
+
+// forTemplates visits every template that has a spec.
+func (s *subject) forTemplates(fn func(ti int, t *PodTemplate)) {
+	for i := range s.w.Templates {
+		if s.w.Templates[i].Spec != nil {
+			fn(i, &s.w.Templates[i])
+		}
+	}
+}
+
+// where names a template in messages when the workload has several.
+func (s *subject) where(t *PodTemplate) string {
+	if len(s.w.Templates) < 2 || t.Role == "" {
+		return ""
+	}
+	return " (" + t.Role + ")"
+}
+
+// riskier reports whether the workload is an agent or a code runner, the
+// types that turn untrusted text into actions.
+func (s *subject) riskier() bool { return s.typ == policy.Agent || s.typ == policy.CodeExec }

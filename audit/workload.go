@@ -1,0 +1,130 @@
+package audit
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	nodev1 "k8s.io/api/node/v1"
+)
+
+// Workload is one pod-bearing object: a Pod, a controller with a pod
+// template, or a custom resource that renders pods (LeaderWorkerSet,
+// Sandbox, InferenceService, ...).
+type Workload struct {
+	APIVersion  string
+	Kind        string
+	Namespace   string
+	Name        string
+	UID         string
+	Labels      map[string]string
+	Annotations map[string]string
+	// Owner is the controlling owner, when the object has one.
+	Owner *Owner
+	// Templates are the pod templates the object carries; a custom
+	// resource may have several (leader and worker, head and workers).
+	Templates []PodTemplate
+	// NodeName is the node a live pod is bound to.
+	NodeName string
+	// Extra holds facts of custom resources that are not in a pod template.
+	Extra Extra
+	// Source locates the object in an input file (offline mode only).
+	Source *Source
+}
+
+// Owner names an object's controlling owner.
+type Owner struct {
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+}
+
+// PodTemplate is one pod template (or a pod's own spec).
+type PodTemplate struct {
+	// Role names the template inside a multi-template object
+	// ("leaderTemplate", "workerGroupSpecs[0]"); empty for a single one.
+	Role string
+	// SpecPath is the dotted path of the PodSpec inside the object
+	// ("spec.template.spec"); findings append their field paths to it.
+	SpecPath    string
+	Labels      map[string]string
+	Annotations map[string]string
+	Spec        *corev1.PodSpec
+	// From names the object the template was taken from when the
+	// workload only references it ("SandboxTemplate/python-runtime").
+	From string
+}
+
+// Extra holds custom-resource facts that matter to classification and
+// policy but are not part of a pod template.
+type Extra struct {
+	// ModelFormats are KServe predictor model formats ("huggingface").
+	ModelFormats []string
+	// StorageURIs are model locations ("hf://meta-llama/Llama-2-7b").
+	StorageURIs []string
+	// ServeConfig is a Ray Serve config (RayService serveConfigV2).
+	ServeConfig string
+	// TemplateRef names a pod template the object points at but that was
+	// not in the input ("SandboxWarmPool/sandboxwarmpool-example").
+	TemplateRef string
+	// NetworkPolicy is a policy the object's controller creates for its
+	// pods (agent-sandbox SandboxTemplate spec.networkPolicy).
+	NetworkPolicy *networkingv1.NetworkPolicySpec
+}
+
+// Source locates an object in an input file.
+type Source struct {
+	File string
+	// Line is the 1-based line where the object's document starts.
+	Line int
+	// Lines maps dotted field paths to the line they start on.
+	Lines map[string]int
+}
+
+// LineOf returns the line of the longest known prefix of a field path.
+func (s *Source) LineOf(path string) int {
+	if s == nil {
+		return 0
+	}
+	for p := path; p != ""; p = parentPath(p) {
+		if l, ok := s.Lines[p]; ok {
+			return l
+		}
+	}
+	return s.Line
+}
+
+// parentPath drops the last element of a dotted path with [i] indexes.
+func parentPath(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		switch p[i] {
+		case '.':
+			return p[:i]
+		case '[':
+			return p[:i]
+		}
+	}
+	return ""
+}
+
+// InferencePool is a Gateway API Inference Extension pool: the pods its
+// selector matches are model servers.
+type InferencePool struct {
+	Namespace string
+	Name      string
+	Selector  map[string]string
+}
+
+// Inventory is everything an audit looks at.
+type Inventory struct {
+	Workloads       []Workload
+	RuntimeClasses  []nodev1.RuntimeClass
+	Nodes           []corev1.Node
+	NetworkPolicies []networkingv1.NetworkPolicy
+	ServiceAccounts []corev1.ServiceAccount
+	Namespaces      []corev1.Namespace
+	InferencePools  []InferencePool
+	// RuntimeClassesComplete says the RuntimeClass list is the whole
+	// cluster's, so a name missing from it really does not exist.
+	RuntimeClassesComplete bool
+	// Offline says the objects come from files, not a live cluster; it
+	// changes only the wording of findings ("in the input").
+	Offline bool
+}

@@ -1,0 +1,169 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/internal/version"
+	"github.com/tiergate/tiergate/manifest"
+	"github.com/tiergate/tiergate/policy"
+	"github.com/tiergate/tiergate/report"
+)
+
+// AuditOptions holds the audit command's flags and what Complete derives.
+type AuditOptions struct {
+	kube *genericclioptions.ConfigFlags
+	genericiooptions.IOStreams
+
+	Filenames     []string
+	AllNamespaces bool
+	Selector      string
+	Output        string
+	FailOn        string
+	PolicyFile    string
+
+	// Derived by Complete.
+	namespace string
+	selector  labels.Selector
+	failOn    policy.Severity
+	engine    *audit.Engine
+	now       func() time.Time
+}
+
+// NewAuditOptions returns options with their defaults.
+func NewAuditOptions(streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) *AuditOptions {
+	return &AuditOptions{kube: kube, IOStreams: streams, Output: "table", now: time.Now}
+}
+
+// NewCmdAudit builds "tiergate audit".
+func NewCmdAudit(streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) *cobra.Command {
+	o := NewAuditOptions(streams, kube)
+	c := &cobra.Command{
+		Use:   "audit [-f FILE|DIR|-]",
+		Short: "Classify LLM workloads, resolve their isolation and report what falls short",
+		Long: `Audit classifies every pod-bearing object (inference, retrieval, agent,
+code-exec or none) with its evidence, resolves its isolation
+(RuntimeClass → handler → shared-kernel, gvisor, vm or microvm), compares it
+with the tier table, and runs the minimum policy set: egress NetworkPolicy,
+service account token, pod security and GPU/runtime compatibility.
+
+With -f it reads manifests (multi-document YAML, JSON, or kubectl get -o yaml
+lists; directories recursively; - for stdin) and contacts no cluster.
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input errors.`,
+		Example: `  # Audit the bundled example platform
+  kubectl tiergate audit -f examples/llm-platform.yaml
+
+  # Audit a directory of manifests and fail CI on high findings
+  kubectl tiergate audit -f deploy/ --fail-on high
+
+  # Audit what the cluster runs, from a dump
+  kubectl get deploy,sts,ds,runtimeclass,networkpolicy,sa,nodes -A -o yaml | kubectl tiergate audit -f -
+
+  # SARIF for code scanning, JUnit for CI test reports
+  kubectl tiergate audit -f deploy/ -o sarif > tiergate.sarif
+  kubectl tiergate audit -f deploy/ -o junit --fail-on high > tiergate.xml
+
+  # Only the vLLM pods in one namespace, with a custom policy
+  kubectl tiergate audit -f deploy/ -n llm -l app=vllm --policy tiergate-policy.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := o.Complete(c); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return usageError(c, err)
+			}
+			return o.Run()
+		},
+	}
+	f := c.Flags()
+	f.StringSliceVarP(&o.Filenames, "filename", "f", nil, "Manifest file, directory (recursive) or - for stdin; repeatable")
+	f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "Audit workloads in every namespace")
+	f.StringVarP(&o.Selector, "selector", "l", "", "Label selector (e.g. app=vllm,tier!=dev); matches object or pod template labels")
+	f.StringVarP(&o.Output, "output", "o", o.Output, "Output format: "+strings.Join(report.Formats(), ", "))
+	f.StringVar(&o.FailOn, "fail-on", "", "Exit 1 when a finding at or above this severity exists: low, medium, high, critical")
+	f.StringVar(&o.PolicyFile, "policy", "", "Policy file (YAML) layered over the default tier table; see 'tiergate policy print'")
+	return c
+}
+
+// Complete derives the namespace scope, the selector, the severity
+// threshold and the audit engine from the flags.
+func (o *AuditOptions) Complete(c *cobra.Command) error {
+	if o.kube != nil && o.kube.Namespace != nil && !o.AllNamespaces {
+		o.namespace = *o.kube.Namespace
+	}
+	var err error
+	if o.selector, err = labels.Parse(o.Selector); err != nil {
+		return usageError(c, fmt.Errorf("-l %q: %v", o.Selector, err))
+	}
+	o.failOn = policy.Severity(strings.ToLower(o.FailOn))
+	pol, err := loadPolicy(o.PolicyFile)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if o.engine, err = audit.NewEngine(pol); err != nil {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s: %v", o.PolicyFile, err)}
+	}
+	return nil
+}
+
+// Validate checks the flags against each other.
+func (o *AuditOptions) Validate() error {
+	if !slices.Contains(report.Formats(), o.Output) {
+		return fmt.Errorf("--output %q is not one of %s", o.Output, strings.Join(report.Formats(), ", "))
+	}
+	if o.FailOn != "" && !o.failOn.Valid() {
+		return fmt.Errorf("--fail-on %q is not one of low, medium, high, critical", o.FailOn)
+	}
+	if len(o.Filenames) == 0 {
+		return errors.New("no input: auditing a live cluster is not available in this build yet; audit manifests or a kubectl get -o yaml dump with -f FILE|DIR|-")
+	}
+	return nil
+}
+
+// Run loads the manifests, audits them and renders the report.
+func (o *AuditOptions) Run() error {
+	positions := o.Output != "table" && o.Output != "wide"
+	objs, err := manifest.Read(o.Filenames, o.In, manifest.ParseOptions{Positions: positions})
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	inv, stats, err := manifest.Build(objs, manifest.BuildOptions{DefaultNamespace: o.namespace, Namespace: o.namespace, Selector: o.selector})
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	rep := o.engine.Audit(inv, audit.Options{Now: o.now()})
+	opts := report.Options{ToolVersion: version.Version, FailOn: o.failOn, Objects: stats.Objects}
+	if err := report.Render(o.Out, rep, o.Output, opts); err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if o.failOn != "" && rep.HasAtLeast(o.failOn) {
+		n := 0
+		for _, w := range rep.Workloads {
+			for _, f := range w.Findings {
+				if f.Severity.Rank() >= o.failOn.Rank() {
+					n++
+				}
+			}
+		}
+		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("tiergate: %d finding%s at or above %s (--fail-on %s)", n, pluralS(n), o.failOn, o.failOn)}
+	}
+	return nil
+}
+
+func pluralS(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

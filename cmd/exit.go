@@ -1,0 +1,44 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Exit codes: 0 clean, 1 findings at or above --fail-on, 2 for usage,
+// input and connection errors.
+const (
+	ExitOK       = 0
+	ExitFindings = 1
+	ExitUsage    = 2
+)
+
+// ExitError carries the exit code an error should end the process with.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// Report prints err as one line on w and returns the exit code for it.
+func Report(w io.Writer, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	code := ExitUsage
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		code = ee.Code
+	}
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	if code == ExitFindings {
+		fmt.Fprintln(w, msg)
+	} else {
+		fmt.Fprintln(w, "error: "+msg)
+	}
+	return code
+}

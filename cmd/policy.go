@@ -1,0 +1,79 @@
+package cmd
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/policy"
+)
+
+// loadPolicy returns the default policy, with the user's file laid over
+// it when one is named.
+func loadPolicy(file string) (*policy.Policy, error) {
+	def := policy.Default()
+	if file == "" {
+		return def, nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("--policy: %w", unwrapPath(err))
+	}
+	user, err := policy.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", file, err)
+	}
+	return policy.Merge(def, user), nil
+}
+
+// NewCmdPolicy builds "tiergate policy print|validate".
+func NewCmdPolicy(streams genericiooptions.IOStreams) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "policy",
+		Short: "Print the default policy or validate a policy file",
+		Args:  cobra.NoArgs,
+	}
+	c.AddCommand(&cobra.Command{
+		Use:   "print",
+		Short: "Print the default policy (the tier table and handler mappings) as YAML",
+		Example: `  # Start a policy file from the defaults
+  kubectl tiergate policy print > tiergate-policy.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			b, err := policy.Marshal(policy.Default())
+			if err != nil {
+				return err
+			}
+			_, err = streams.Out.Write(b)
+			return err
+		},
+	})
+	c.AddCommand(&cobra.Command{
+		Use:   "validate FILE",
+		Short: "Check a policy file: schema, patterns, rule IDs, exemption reasons and dates",
+		Example: `  # Validate a policy before using it in CI
+  kubectl tiergate policy validate tiergate-policy.yaml`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError(c, fmt.Errorf("want exactly one policy file, got %d arguments", len(args)))
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			pol, err := loadPolicy(args[0])
+			if err != nil {
+				return &ExitError{Code: ExitUsage, Err: err}
+			}
+			if _, err := audit.NewEngine(pol); err != nil {
+				return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s: %v", args[0], err)}
+			}
+			_, err = fmt.Fprintf(streams.Out, "%s: valid (%d classification rules, %d handler mappings, %d rule overrides, %d exemptions)\n",
+				args[0], len(pol.Classification), len(pol.Handlers), len(pol.Rules), len(pol.Exemptions))
+			return err
+		},
+	})
+	return c
+}

@@ -1,0 +1,61 @@
+// Package cmd builds tiergate's command line. It is the only package that
+// wires concrete inputs (files, and later clusters) to the pure audit
+// engine.
+package cmd
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+// NewCmdRoot builds the tiergate command. argv0 decides the name shown in
+// help: "kubectl tiergate" when run as the kubectl-tiergate plugin.
+func NewCmdRoot(streams genericiooptions.IOStreams, argv0 string) *cobra.Command {
+	kube := genericclioptions.NewConfigFlags(true)
+	root := &cobra.Command{
+		Use:   "tiergate",
+		Short: "Find LLM workloads behind too thin an isolation boundary, prove it, and fix it",
+		Long: `tiergate classifies every pod-bearing workload (inference, retrieval, agent,
+code-exec or none), resolves the isolation it really runs under
+(RuntimeClass → handler → shared-kernel, gVisor, VM or microVM), compares it
+with the tier table and the minimum policy set, and explains every finding.
+
+Tier table (minimum isolation):
+  inference  shared-kernel (gVisor recommended)
+  retrieval  gvisor
+  agent      vm (Kata)
+  code-exec  microvm (Firecracker)`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+	}
+	if strings.HasPrefix(filepath.Base(argv0), "kubectl-") {
+		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl tiergate"}
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError(c, err)
+	})
+	kube.AddFlags(root.PersistentFlags())
+
+	root.AddCommand(
+		NewCmdAudit(streams, kube),
+		NewCmdPolicy(streams),
+		NewCmdRules(streams),
+		NewCmdVersion(streams),
+	)
+	return root
+}
+
+// usageError turns a flag or argument problem into a one-line error that
+// exits 2 and says where help is.
+func usageError(c *cobra.Command, err error) error {
+	return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%v (see '%s --help')", err, c.CommandPath())}
+}

@@ -1,0 +1,188 @@
+package manifest
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	nodev1 "k8s.io/api/node/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/tiergate/tiergate/audit"
+)
+
+// BuildOptions choose and default what goes into the inventory.
+type BuildOptions struct {
+	// DefaultNamespace is given to namespaced objects without one
+	// (kubectl's rule: the namespace in use, "default" when unset).
+	DefaultNamespace string
+	// Namespace, when set, keeps only workloads in that namespace.
+	Namespace string
+	// Selector, when set, keeps workloads whose labels or pod template
+	// labels match.
+	Selector labels.Selector
+}
+
+// Stats says what a load saw, for the user's summary line.
+type Stats struct {
+	Objects   int
+	Workloads int
+	// Selected is how many workloads passed the namespace and selector.
+	Selected int
+}
+
+// clusterScoped lists the kinds tiergate reads that have no namespace.
+var clusterScoped = map[string]bool{"Node": true, "RuntimeClass": true, "Namespace": true}
+
+// Build turns objects into an inventory for the audit engine.
+func Build(objs []Object, opts BuildOptions) (*audit.Inventory, Stats, error) {
+	inv := &audit.Inventory{Offline: true}
+	st := Stats{Objects: len(objs)}
+	defNS := opts.DefaultNamespace
+	if defNS == "" {
+		defNS = "default"
+	}
+	refs := map[*audit.Workload]crdFacts{}
+	var all []*audit.Workload
+	for i := range objs {
+		o := &objs[i]
+		if o.GetNamespace() == "" && !clusterScoped[o.GetKind()] {
+			o.SetNamespace(defNS)
+		}
+		if err := addObject(inv, o); err != nil {
+			return nil, st, err
+		}
+		w, err := toWorkload(o)
+		if err != nil {
+			return nil, st, err
+		}
+		if w == nil {
+			continue
+		}
+		all = append(all, w)
+		if cf := customFacts(o); cf.templateRef != "" || cf.warmPoolRef != "" {
+			refs[w] = cf
+		}
+	}
+	resolveSandboxRefs(all, refs)
+	st.Workloads = len(all)
+	inv.RuntimeClassesComplete = len(inv.RuntimeClasses) > 0
+	for _, w := range all {
+		if selected(w, opts) {
+			inv.Workloads = append(inv.Workloads, *w)
+		}
+	}
+	st.Selected = len(inv.Workloads)
+	return inv, st, nil
+}
+
+func selected(w *audit.Workload, opts BuildOptions) bool {
+	if opts.Namespace != "" && w.Namespace != opts.Namespace {
+		return false
+	}
+	if opts.Selector == nil || opts.Selector.Empty() {
+		return true
+	}
+	if opts.Selector.Matches(labels.Set(w.Labels)) {
+		return true
+	}
+	for _, t := range w.Templates {
+		if opts.Selector.Matches(labels.Set(t.Labels)) {
+			return true
+		}
+	}
+	return false
+}
+
+// addObject files the non-workload objects the audit reads.
+func addObject(inv *audit.Inventory, o *Object) error {
+	kind, group := o.GetKind(), o.GroupVersionKind().Group
+	var err error
+	switch {
+	case kind == "RuntimeClass" && group == "node.k8s.io":
+		var rc nodev1.RuntimeClass
+		if err = convert(o, &rc); err == nil {
+			inv.RuntimeClasses = append(inv.RuntimeClasses, rc)
+		}
+	case kind == "Node" && group == "":
+		var n corev1.Node
+		if err = convert(o, &n); err == nil {
+			inv.Nodes = append(inv.Nodes, n)
+		}
+	case kind == "NetworkPolicy" && group == "networking.k8s.io":
+		var np networkingv1.NetworkPolicy
+		if err = convert(o, &np); err == nil {
+			inv.NetworkPolicies = append(inv.NetworkPolicies, np)
+		}
+	case kind == "ServiceAccount" && group == "":
+		var sa corev1.ServiceAccount
+		if err = convert(o, &sa); err == nil {
+			inv.ServiceAccounts = append(inv.ServiceAccounts, sa)
+		}
+	case kind == "InferencePool" && strings.HasPrefix(group, "inference.networking."):
+		inv.InferencePools = append(inv.InferencePools, inferencePool(o))
+	}
+	if err != nil {
+		return fmt.Errorf("%s:%d: %s %s: %v", o.File, o.Line, kind, o.GetName(), err)
+	}
+	return nil
+}
+
+func convert(o *Object, into any) error {
+	return runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, into)
+}
+
+// inferencePool reads a pool's selector: v1 uses matchLabels, v1alpha2 a
+// plain label map.
+func inferencePool(o *Object) audit.InferencePool {
+	p := audit.InferencePool{Namespace: o.GetNamespace(), Name: o.GetName()}
+	spec, _ := o.Object["spec"].(map[string]any)
+	sel, _ := spec["selector"].(map[string]any)
+	if ml, ok := sel["matchLabels"].(map[string]any); ok {
+		sel = ml
+	}
+	p.Selector = stringMap(sel)
+	return p
+}
+
+// resolveSandboxRefs gives SandboxWarmPools and SandboxClaims the pod
+// template of the SandboxTemplate they point at, when it is in the input.
+func resolveSandboxRefs(all []*audit.Workload, refs map[*audit.Workload]crdFacts) {
+	find := func(kind, ns, name string) *audit.Workload {
+		for _, w := range all {
+			if w.Kind == kind && w.Namespace == ns && w.Name == name {
+				return w
+			}
+		}
+		return nil
+	}
+	for w, cf := range refs {
+		if len(w.Templates) > 0 {
+			continue
+		}
+		tmplName := cf.templateRef
+		if tmplName == "" && cf.warmPoolRef != "" {
+			pool := find("SandboxWarmPool", w.Namespace, cf.warmPoolRef)
+			if pool == nil {
+				w.Extra.TemplateRef = "SandboxWarmPool/" + cf.warmPoolRef
+				continue
+			}
+			tmplName = refs[pool].templateRef
+		}
+		tmpl := find("SandboxTemplate", w.Namespace, tmplName)
+		if tmpl == nil {
+			w.Extra.TemplateRef = "SandboxTemplate/" + tmplName
+			continue
+		}
+		from := "SandboxTemplate/" + tmpl.Name
+		for _, t := range tmpl.Templates {
+			t.From = from
+			w.Templates = append(w.Templates, t)
+		}
+		if w.Extra.NetworkPolicy == nil {
+			w.Extra.NetworkPolicy = tmpl.Extra.NetworkPolicy
+		}
+	}
+}

@@ -1,0 +1,183 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/policy"
+)
+
+// renderTable prints workloads grouped by type, kubectl style: the
+// riskiest groups first, one row per workload with its worst finding.
+func renderTable(w io.Writer, rep *audit.Report, wide bool, opts Options) error {
+	if len(rep.Workloads) == 0 {
+		_, err := fmt.Fprintf(w, "No pod-bearing workloads found in %d object%s.\n", opts.Objects, plural(opts.Objects))
+		return err
+	}
+	groups := groupByType(rep.Workloads)
+	first := true
+	for _, t := range tableOrder {
+		rows := groups[t]
+		if len(rows) == 0 {
+			continue
+		}
+		if !first {
+			fmt.Fprintln(w)
+		}
+		first = false
+		fmt.Fprintf(w, "%s (%d)\n", groupTitle(t), len(rows))
+		tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+		header := "NAMESPACE\tNAME\tCONF\tISOLATION\tREQUIRED\tGPUS\tFINDINGS\tWORST"
+		if wide {
+			header += "\tRUNTIMECLASS\tHANDLER\tOWNER\tVERDICT\tEVIDENCE"
+		}
+		fmt.Fprintln(tw, header)
+		for _, r := range rows {
+			fmt.Fprintln(tw, row(r, wide))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintf(w, "\n%s\n", summaryLine(rep))
+	return err
+}
+
+// tableOrder shows the riskiest types first; "other" last.
+var tableOrder = []policy.WorkloadType{policy.CodeExec, policy.Agent, policy.Retrieval, policy.Inference, policy.None}
+
+func groupTitle(t policy.WorkloadType) string {
+	if t == policy.None {
+		return "OTHER (not LLM workloads)"
+	}
+	return strings.ToUpper(string(t))
+}
+
+func groupByType(rs []audit.Result) map[policy.WorkloadType][]*audit.Result {
+	m := map[policy.WorkloadType][]*audit.Result{}
+	for i := range rs {
+		m[rs[i].Type] = append(m[rs[i].Type], &rs[i])
+	}
+	return m
+}
+
+func row(r *audit.Result, wide bool) string {
+	cols := []string{
+		dash(r.Namespace),
+		r.Kind + "/" + r.Name,
+		strconv.FormatFloat(r.Confidence, 'f', 2, 64),
+		isolationCell(r),
+		dash(string(r.RequiredIsolation)),
+		gpuCell(r.GPUs),
+		strconv.Itoa(len(r.Findings)),
+		worstCell(r),
+	}
+	if wide {
+		owner := "-"
+		if r.Owner != nil {
+			owner = r.Owner.Kind + "/" + r.Owner.Name
+		}
+		ev := "-"
+		if len(r.Evidence) > 0 {
+			ev = r.Evidence[0]
+		}
+		cols = append(cols, dash(r.RuntimeClassName), dash(r.Handler), owner, string(r.Verdict), ev)
+	}
+	return strings.Join(cols, "\t")
+}
+
+// isolationCell marks an isolation below the requirement with "<".
+func isolationCell(r *audit.Result) string {
+	iso := string(r.Isolation)
+	if r.RequiredIsolation != "" && r.Isolation.Rank() >= 0 && r.Isolation.Rank() < r.RequiredIsolation.Rank() {
+		return iso + " <"
+	}
+	return iso
+}
+
+func worstCell(r *audit.Result) string {
+	f := r.Worst()
+	if f == nil {
+		if len(r.Exempted) > 0 {
+			return "-" + " (" + strconv.Itoa(len(r.Exempted)) + " exempted)"
+		}
+		return "-"
+	}
+	return string(f.Severity) + " " + f.Rule + " " + ruleName(f.Rule)
+}
+
+func ruleName(id string) string {
+	for _, r := range audit.Rules() {
+		if r.ID == id {
+			return r.Name
+		}
+	}
+	return ""
+}
+
+// gpuCell prints "4×nvidia.com/gpu"; objects with several pod templates
+// show the largest per-pod count of each resource.
+func gpuCell(gs []audit.GPU) string {
+	if len(gs) == 0 {
+		return "-"
+	}
+	max := map[string]int64{}
+	var order []string
+	for _, g := range gs {
+		if _, ok := max[g.Resource]; !ok {
+			order = append(order, g.Resource)
+		}
+		if g.Count > max[g.Resource] {
+			max[g.Resource] = g.Count
+		}
+	}
+	parts := make([]string, len(order))
+	for i, r := range order {
+		parts[i] = strconv.FormatInt(max[r], 10) + "×" + r
+	}
+	return strings.Join(parts, ",")
+}
+
+func summaryLine(rep *audit.Report) string {
+	s := rep.Summary
+	var types []string
+	for _, t := range policy.Types() {
+		if n := s.ByType[t]; n > 0 {
+			name := string(t)
+			if t == policy.None {
+				name = "other"
+			}
+			types = append(types, strconv.Itoa(n)+" "+name)
+		}
+	}
+	var sevs []string
+	for _, sev := range policy.Severities() {
+		sevs = append(sevs, strconv.Itoa(s.BySeverity[sev])+" "+string(sev))
+	}
+	line := fmt.Sprintf("%d workload%s (%s); %d ok, %d below tier, %d critical; findings: %s",
+		s.Workloads, plural(s.Workloads), strings.Join(types, ", "),
+		s.ByVerdict[audit.VerdictOK], s.ByVerdict[audit.VerdictBelowTier], s.ByVerdict[audit.VerdictCritical],
+		strings.Join(sevs, ", "))
+	if s.Exempted > 0 {
+		line += fmt.Sprintf("; %d exempted", s.Exempted)
+	}
+	return line
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
