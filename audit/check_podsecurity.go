@@ -206,4 +206,3 @@ func isRuntimeSocket(p string) bool {
 	}
 	return strings.HasSuffix(clean, "/docker.sock") || strings.HasSuffix(clean, "/containerd.sock") || strings.HasSuffix(clean, "/crio.sock")
 }
-

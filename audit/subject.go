@@ -11,12 +11,12 @@ import (
 // subject is one workload under audit: what the checks read and where
 // they put their findings.
 type subject struct {
-	e        *Engine
-	ix       *index
-	w        *Workload
-	typ      policy.WorkloadType
-	isos     []templateIso
-	gpus     [][]GPU // per template
+	e    *Engine
+	ix   *index
+	w    *Workload
+	typ  policy.WorkloadType
+	isos []templateIso
+	gpus [][]GPU // per template
 	// node is the node a bound pod runs on; fits and reasons say, per
 	// template of an unbound workload, which nodes could run it and why
 	// the others cannot (only when the inventory has nodes).
