@@ -14,8 +14,8 @@ func checkGPURuntime(s *subject) {
 		}
 		for _, g := range s.gpus[i] {
 			if why := s.gpuBlocked(i, iso, g); why != "" {
-				s.emit(RuleGPURuntime, "", "", t.SpecPath+".runtimeClassName",
-					"requests "+strconv.FormatInt(g.Count, 10)+" "+g.Resource+s.where(t)+" under handler "+orDefault(iso.handler, "(default)")+": "+why)
+				s.emit(RuleGPURuntime, "", "", s.specPath(t, ".runtimeClassName"),
+					s.msg("requests ", strconv.FormatInt(g.Count, 10), " ", g.Resource, s.where(t), " under handler ", orDefault(iso.handler, "(default)"), ": "+why))
 			}
 		}
 	})

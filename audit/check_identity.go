@@ -13,7 +13,7 @@ func checkTokenAutomount(s *subject) {
 			if !*spec.AutomountServiceAccountToken {
 				return
 			}
-			s.emit(RuleTokenAutomount, sev, "", t.SpecPath+".automountServiceAccountToken", "pod sets automountServiceAccountToken: true"+s.where(t))
+			s.emit(RuleTokenAutomount, sev, "", s.specPath(t, ".automountServiceAccountToken"), s.msg("pod sets automountServiceAccountToken: true", s.where(t)))
 			return
 		}
 		saName := spec.ServiceAccountName
@@ -24,13 +24,14 @@ func checkTokenAutomount(s *subject) {
 		if sa != nil && sa.AutomountServiceAccountToken != nil && !*sa.AutomountServiceAccountToken {
 			return
 		}
-		why := "ServiceAccount " + saName + " does not set it either"
+		why := " does not set it either"
 		if sa == nil {
-			why = "ServiceAccount " + saName + " is not in the input, so the default (mount) applies"
+			why = " is not in the input, so the default (mount) applies"
 			if !s.ix.offline {
-				why = "ServiceAccount " + saName + " could not be read, so the default (mount) applies"
+				why = " could not be read, so the default (mount) applies"
 			}
 		}
-		s.emit(RuleTokenAutomount, sev, "", t.SpecPath+".automountServiceAccountToken", "service account token is mounted"+s.where(t)+": the pod does not set automountServiceAccountToken: false and "+why)
+		s.emit(RuleTokenAutomount, sev, "", s.specPath(t, ".automountServiceAccountToken"),
+			s.msg("service account token is mounted", s.where(t), ": the pod does not set automountServiceAccountToken: false and ServiceAccount ", saName, why))
 	})
 }

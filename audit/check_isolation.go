@@ -1,8 +1,6 @@
 package audit
 
 import (
-	"strconv"
-
 	"github.com/tiergate/tiergate/policy"
 )
 
@@ -29,8 +27,8 @@ func checkBelowTier(s *subject) {
 		if gap <= 0 {
 			return
 		}
-		s.emit(RuleBelowTier, belowTierSeverity(s.typ, gap, iso.class), "", t.SpecPath+".runtimeClassName",
-			string(s.typ)+" workload runs on "+string(iso.class)+describeRC(iso)+s.where(t)+"; the tier table requires "+string(tier.Minimum)+" ("+strconv.Itoa(gap)+" class"+plural(gap, "", "es")+" short)")
+		s.emit(RuleBelowTier, belowTierSeverity(s.typ, gap, iso.class), "", s.specPath(t, ".runtimeClassName"),
+			s.msg(string(s.typ), " workload runs on ", string(iso.class), s.describeRC(iso), s.where(t), "; the tier table requires ", string(tier.Minimum), gapText[gap]))
 	})
 }
 
@@ -45,8 +43,8 @@ func checkBelowRecommended(s *subject) {
 		if r < tier.Minimum.Rank() || r >= tier.Recommended.Rank() {
 			return
 		}
-		s.emit(RuleBelowRecommended, "", "", t.SpecPath+".runtimeClassName",
-			string(s.typ)+" workload runs on "+string(iso.class)+s.where(t)+"; "+string(tier.Recommended)+" is recommended")
+		s.emit(RuleBelowRecommended, "", "", s.specPath(t, ".runtimeClassName"),
+			s.msg(string(s.typ), " workload runs on ", string(iso.class), s.where(t), "; ", string(tier.Recommended), " is recommended"))
 	})
 }
 
@@ -60,8 +58,8 @@ func checkUnknownHandler(s *subject) {
 		if !s.riskier() {
 			sev = policy.Medium
 		}
-		s.emit(RuleUnknownHandler, sev, "", t.SpecPath+".runtimeClassName",
-			"RuntimeClass "+iso.rcName+" uses handler "+strconv.Quote(iso.handler)+s.where(t)+", which tiergate does not know: its isolation is unknown (add it to the policy's handlers)")
+		s.emit(RuleUnknownHandler, sev, "", s.specPath(t, ".runtimeClassName"),
+			s.msg("RuntimeClass ", iso.rcName, ` uses handler "`, iso.handler, `"`, s.where(t), ", which tiergate does not know: its isolation is unknown (add it to the policy's handlers)"))
 	})
 }
 
@@ -71,17 +69,20 @@ func checkMissingClass(s *subject) {
 		if !iso.missing {
 			return
 		}
-		s.emit(RuleMissingClass, "", "", t.SpecPath+".runtimeClassName",
-			"RuntimeClass "+iso.rcName+" does not exist"+s.where(t)+": the pod will be rejected at admission")
+		s.emit(RuleMissingClass, "", "", s.specPath(t, ".runtimeClassName"),
+			s.msg("RuntimeClass ", iso.rcName, " does not exist", s.where(t), ": the pod will be rejected at admission"))
 	})
 }
 
-func describeRC(iso templateIso) string {
+func (s *subject) describeRC(iso templateIso) string {
 	if iso.rcName == "" {
 		return " (no runtimeClassName)"
 	}
-	return " (RuntimeClass " + iso.rcName + ", handler " + iso.handler + ")"
+	return s.msg(" (RuntimeClass ", iso.rcName, ", handler ", iso.handler, ")")
 }
+
+// gapText says how many classes short, by gap (1..3).
+var gapText = [...]string{"", " (1 class short)", " (2 classes short)", " (3 classes short)"}
 
 func plural(n int, one, many string) string {
 	if n == 1 {

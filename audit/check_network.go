@@ -45,7 +45,7 @@ func checkNoEgressPolicy(s *subject) {
 		if s.ix.offline {
 			where = "the input"
 		}
-		s.emit(RuleNoEgressPolicy, sev, "", t.SpecPath, "no NetworkPolicy with policyTypes Egress in "+where+" selects the pod"+s.where(t)+": it can reach any address, 169.254.169.254 included")
+		s.emit(RuleNoEgressPolicy, sev, "", t.SpecPath, s.msg("no NetworkPolicy with policyTypes Egress in ", where, " selects the pod", s.where(t), ": it can reach any address, 169.254.169.254 included"))
 	})
 }
 
@@ -60,7 +60,7 @@ func checkEgressOpen(s *subject) {
 				if len(r.Ports) > 0 {
 					sev, what = policy.Medium, "on "+portList(r.Ports)
 				}
-				s.emit(RuleEgressOpen, sev, "", "", "NetworkPolicy "+np.name+" egress rule "+strconv.Itoa(i+1)+" allows every destination "+what+s.where(t))
+				s.emit(RuleEgressOpen, sev, "", "", s.msg("NetworkPolicy ", np.name, " egress rule ", strconv.Itoa(i+1), " allows every destination ", what, s.where(t)))
 			}
 		}
 	})
@@ -73,7 +73,7 @@ func checkEgressMetadata(s *subject) {
 				if !reachesMetadata(r.To) || !allowsHTTP(r.Ports) {
 					continue
 				}
-				s.emit(RuleEgressMetadata, "", "", "", "NetworkPolicy "+np.name+" egress rule "+strconv.Itoa(i+1)+" allows 169.254.169.254 (cloud metadata)"+s.where(t))
+				s.emit(RuleEgressMetadata, "", "", "", s.msg("NetworkPolicy ", np.name, " egress rule ", strconv.Itoa(i+1), " allows 169.254.169.254 (cloud metadata)", s.where(t)))
 			}
 		}
 	})

@@ -2,7 +2,6 @@ package audit
 
 import (
 	"path"
-	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -40,19 +39,11 @@ func effSeccomp(p *corev1.PodSecurityContext, c *corev1.SecurityContext) *corev1
 	return nil
 }
 
-func containerLabel(c *corev1.Container, ref containerRef, s *subject) string {
-	kind := "container "
-	if ref.list == "initContainers" {
-		kind = "init container "
-	}
-	return kind + strconv.Quote(c.Name) + s.where(ref.t)
-}
-
 func checkRunAsRoot(s *subject) {
 	s.forContainers(func(ref containerRef, c *corev1.Container) {
 		uid := effRunAsUser(ref.t.Spec.SecurityContext, c.SecurityContext)
 		if uid != nil && *uid == 0 {
-			s.emit(RuleRunAsRoot, "", c.Name, ref.path(".securityContext.runAsUser"), containerLabel(c, ref, s)+" runs as UID 0")
+			s.emit(RuleRunAsRoot, "", c.Name, s.path(ref, ".securityContext.runAsUser"), s.ctrMsg(ref, c, " runs as UID 0"))
 			return
 		}
 		// A non-zero UID is non-root in fact, even without runAsNonRoot.
@@ -62,7 +53,7 @@ func checkRunAsRoot(s *subject) {
 		if nr := effRunAsNonRoot(ref.t.Spec.SecurityContext, c.SecurityContext); nr != nil && *nr {
 			return
 		}
-		s.emit(RuleRunAsRoot, "", c.Name, ref.path(".securityContext.runAsNonRoot"), containerLabel(c, ref, s)+" may run as root: neither runAsNonRoot: true nor a non-zero runAsUser is set")
+		s.emit(RuleRunAsRoot, "", c.Name, s.path(ref, ".securityContext.runAsNonRoot"), s.ctrMsg(ref, c, " may run as root: neither runAsNonRoot: true nor a non-zero runAsUser is set"))
 	})
 }
 
@@ -72,11 +63,11 @@ func checkSeccomp(s *subject) {
 		if sp != nil && (sp.Type == corev1.SeccompProfileTypeRuntimeDefault || sp.Type == corev1.SeccompProfileTypeLocalhost) {
 			return
 		}
-		what := "has no seccomp profile"
+		what, profile := " has no seccomp profile", ""
 		if sp != nil {
-			what = "has seccomp profile " + string(sp.Type)
+			what, profile = " has seccomp profile ", string(sp.Type)
 		}
-		s.emit(RuleSeccomp, "", c.Name, ref.path(".securityContext.seccompProfile"), containerLabel(c, ref, s)+" "+what+" (want RuntimeDefault or Localhost)")
+		s.emit(RuleSeccomp, "", c.Name, s.path(ref, ".securityContext.seccompProfile"), s.ctrMsg(ref, c, what, profile, " (want RuntimeDefault or Localhost)"))
 	})
 }
 
@@ -85,7 +76,7 @@ func checkEscalation(s *subject) {
 		if sc := c.SecurityContext; sc != nil && sc.AllowPrivilegeEscalation != nil && !*sc.AllowPrivilegeEscalation {
 			return
 		}
-		s.emit(RuleEscalation, "", c.Name, ref.path(".securityContext.allowPrivilegeEscalation"), containerLabel(c, ref, s)+" does not set allowPrivilegeEscalation: false")
+		s.emit(RuleEscalation, "", c.Name, s.path(ref, ".securityContext.allowPrivilegeEscalation"), s.ctrMsg(ref, c, " does not set allowPrivilegeEscalation: false"))
 	})
 }
 
@@ -94,7 +85,7 @@ func checkWritableRoot(s *subject) {
 		if sc := c.SecurityContext; sc != nil && sc.ReadOnlyRootFilesystem != nil && *sc.ReadOnlyRootFilesystem {
 			return
 		}
-		s.emit(RuleWritableRoot, "", c.Name, ref.path(".securityContext.readOnlyRootFilesystem"), containerLabel(c, ref, s)+" has a writable root filesystem")
+		s.emit(RuleWritableRoot, "", c.Name, s.path(ref, ".securityContext.readOnlyRootFilesystem"), s.ctrMsg(ref, c, " has a writable root filesystem"))
 	})
 }
 
@@ -107,7 +98,7 @@ func checkCapsNotDropped(s *subject) {
 				}
 			}
 		}
-		s.emit(RuleCapsNotDropped, "", c.Name, ref.path(".securityContext.capabilities.drop"), containerLabel(c, ref, s)+" does not drop ALL capabilities")
+		s.emit(RuleCapsNotDropped, "", c.Name, s.path(ref, ".securityContext.capabilities.drop"), s.ctrMsg(ref, c, " does not drop ALL capabilities"))
 	})
 }
 
@@ -126,14 +117,14 @@ func checkCapsAdded(s *subject) {
 		if len(added) == 0 {
 			return
 		}
-		s.emit(RuleCapsAdded, "", c.Name, ref.path(".securityContext.capabilities.add"), containerLabel(c, ref, s)+" adds capabilities "+strings.Join(added, ", "))
+		s.emit(RuleCapsAdded, "", c.Name, s.path(ref, ".securityContext.capabilities.add"), s.ctrMsg(ref, c, " adds capabilities ", strings.Join(added, ", ")))
 	})
 }
 
 func checkPrivileged(s *subject) {
 	s.forContainers(func(ref containerRef, c *corev1.Container) {
 		if sc := c.SecurityContext; sc != nil && sc.Privileged != nil && *sc.Privileged {
-			s.emit(RulePrivileged, "", c.Name, ref.path(".securityContext.privileged"), containerLabel(c, ref, s)+" is privileged")
+			s.emit(RulePrivileged, "", c.Name, s.path(ref, ".securityContext.privileged"), s.ctrMsg(ref, c, " is privileged"))
 		}
 	})
 }
@@ -154,7 +145,7 @@ func checkHostNamespaces(s *subject) {
 			return
 		}
 		field := ".host" + strings.Replace(shared[0], "network", "Network", 1)
-		s.emit(RuleHostNamespaces, "", "", t.SpecPath+field, "pod shares the host's "+strings.Join(shared, ", ")+" namespace"+plural(len(shared), "", "s")+s.where(t))
+		s.emit(RuleHostNamespaces, "", "", s.specPath(t, field), s.msg("pod shares the host's ", strings.Join(shared, ", "), " namespace", plural(len(shared), "", "s"), s.where(t)))
 	})
 }
 
@@ -162,13 +153,13 @@ func checkHostNamespaces(s *subject) {
 // the host root, which checkRuntimeSocket reports as critical.
 func checkHostPath(s *subject) {
 	s.forHostPaths(false, func(t *PodTemplate, p string, v *corev1.Volume) {
-		s.emit(RuleHostPath, "", "", p, "volume "+strconv.Quote(v.Name)+" mounts host path "+v.HostPath.Path+s.where(t))
+		s.emit(RuleHostPath, "", "", p, s.msg(`volume "`, v.Name, `" mounts host path `, v.HostPath.Path, s.where(t)))
 	})
 }
 
 func checkRuntimeSocket(s *subject) {
 	s.forHostPaths(true, func(t *PodTemplate, p string, v *corev1.Volume) {
-		s.emit(RuleRuntimeSocket, "", "", p, "volume "+strconv.Quote(v.Name)+" mounts "+v.HostPath.Path+" from the host"+s.where(t)+": it reaches the container runtime (or the whole host)")
+		s.emit(RuleRuntimeSocket, "", "", p, s.msg(`volume "`, v.Name, `" mounts `, v.HostPath.Path, " from the host", s.where(t), ": it reaches the container runtime (or the whole host)"))
 	})
 }
 
@@ -181,7 +172,7 @@ func (s *subject) forHostPaths(sockets bool, fn func(t *PodTemplate, path string
 			if v.HostPath == nil || isRuntimeSocket(v.HostPath.Path) != sockets {
 				continue
 			}
-			fn(t, t.SpecPath+".volumes["+strconv.Itoa(i)+"].hostPath", v)
+			fn(t, s.e.cache.str(ev{t.SpecPath, ".volumes", indexStr(i), ".hostPath"}), v)
 		}
 	})
 }

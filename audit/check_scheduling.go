@@ -80,7 +80,7 @@ func checkHandlerNotOnNodes(s *subject) {
 		if iso.handler == "" || iso.missing || s.ix.anyNodeHas(iso.handler) {
 			return
 		}
-		s.emit(RuleHandlerNotOnNode, "", "", t.SpecPath+".runtimeClassName", "no node reports runtime handler "+iso.handler+" in status.runtimeHandlers"+s.where(t)+": the pod will stay Pending")
+		s.emit(RuleHandlerNotOnNode, "", "", s.specPath(t, ".runtimeClassName"), s.msg("no node reports runtime handler ", iso.handler, " in status.runtimeHandlers", s.where(t), ": the pod will stay Pending"))
 	})
 }
 
@@ -96,7 +96,7 @@ func checkNoNodeFits(s *subject) {
 		if iso.handler != "" && s.ix.nodesReportHandlers && !s.ix.anyNodeHas(iso.handler) {
 			return // checkHandlerNotOnNodes says it better
 		}
-		s.emit(RuleNoNodeFits, "", "", t.SpecPath, "no node can run the pod"+s.where(t)+": "+reasonList(s.reasons[i]))
+		s.emit(RuleNoNodeFits, "", "", t.SpecPath, s.msg("no node can run the pod", s.where(t), ": ", reasonList(s.reasons[i])))
 	})
 }
 

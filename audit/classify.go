@@ -27,7 +27,7 @@ func typeSlot(t policy.WorkloadType) int {
 
 type hit struct {
 	sig      int
-	evidence string
+	evidence ev
 }
 
 type classification struct {
@@ -67,10 +67,10 @@ func (e *Engine) classify(f *features, w *Workload) classification {
 		extra = append(extra, "requests GPUs")
 	}
 	// An agent that can start containers (privileged, runtime socket) is a
-	// code-execution host, whatever else it does.
-	if scores[2] > 0 {
+	// code-execution host: it outranks the agent it also is.
+	if scores[2] > 0 && scores[2] >= scores[0] && scores[2] >= scores[1] {
 		if why := containerHost(f); why != "" {
-			scores[3] += 5
+			scores[3] = math.Max(scores[3], scores[2]) + 1
 			extra = append(extra, why)
 		}
 	}
@@ -88,10 +88,19 @@ func (e *Engine) classify(f *features, w *Workload) classification {
 	}
 	typ := typeOrder[best]
 	c := classification{typ: typ, confidence: confidence(scores[best], math.Max(0, scores[second]))}
+	n := len(extra)
+	if scores[second] > 0 {
+		n++
+	}
 	for _, h := range hits {
-		s := &e.signals[h.sig]
-		if s.weight < 0 || votesFor(s, typ) {
-			c.evidence = append(c.evidence, h.evidence)
+		if s := &e.signals[h.sig]; s.weight < 0 || votesFor(s, typ) {
+			n++
+		}
+	}
+	c.evidence = make([]string, 0, n)
+	for _, h := range hits {
+		if s := &e.signals[h.sig]; s.weight < 0 || votesFor(s, typ) {
+			c.evidence = append(c.evidence, e.cache.str(h.evidence))
 		}
 	}
 	c.evidence = append(c.evidence, extra...)
@@ -103,17 +112,17 @@ func (e *Engine) classify(f *features, w *Workload) classification {
 
 // runnerUp says which other type the workload resembles, and why.
 func (e *Engine) runnerUp(hits []hit, t policy.WorkloadType, score, best float64) string {
+	parts := ev{"also looks like ", string(t), " (score ", fmtScore(score), " against ", fmtScore(best), ")"}
 	var why []string
 	for _, h := range hits {
 		if s := &e.signals[h.sig]; s.weight > 0 && votesFor(s, t) && len(why) < 2 {
-			why = append(why, h.evidence)
+			why = append(why, e.cache.str(h.evidence))
 		}
 	}
-	out := "also looks like " + string(t) + " (score " + fmtScore(score) + " against " + fmtScore(best) + ")"
 	if len(why) > 0 {
-		out += ": " + strings.Join(why, "; ")
+		parts[7] = ": " + strings.Join(why, "; ")
 	}
-	return out
+	return e.cache.str(parts)
 }
 
 func votesFor(s *signal, t policy.WorkloadType) bool {
@@ -137,7 +146,7 @@ func noneEvidence(e *Engine, hits []hit, best float64) []string {
 		if s.weight < 0 {
 			sign = ""
 		}
-		out = append(out, h.evidence+" ["+sign+fmtScore(s.weight)+" "+votesLabel(s.votes)+"]")
+		out = append(out, e.cache.str(h.evidence)+" ["+sign+fmtScore(s.weight)+" "+votesLabel(s.votes)+"]")
 	}
 	if best > 0 {
 		out = append(out, "below the threshold for an LLM workload (best score "+fmtScore(best)+" of "+fmtScore(threshold)+")")

@@ -1,7 +1,9 @@
 package audit
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -16,6 +18,10 @@ type Engine struct {
 	signals []signal
 	rules   map[string]Rule
 	checks  []check
+	// cache builds each distinct evidence, message and path string once.
+	cache strcache
+	// feat is the classifier's reusable scratch space (and image cache).
+	feat features
 }
 
 // check is one rule's function over a workload.
@@ -57,7 +63,7 @@ func NewEngine(p *policy.Policy) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{pol: c, signals: builtinSignals(), rules: ruleIndex(), checks: checks()}
+	e := &Engine{pol: c, signals: builtinSignals(&wordDict{}), rules: ruleIndex(), checks: checks()}
 	var bad policy.ValidationError
 	for id := range p.Rules {
 		if _, ok := e.rules[id]; !ok {
@@ -87,33 +93,43 @@ type Options struct {
 	Now time.Time
 }
 
-// Audit classifies and checks every workload of the inventory.
+// Audit classifies and checks every workload of the inventory. Results
+// are sorted by namespace, name and kind.
 func (e *Engine) Audit(inv *Inventory, opts Options) *Report {
 	ix := newIndex(inv, e.pol)
-	f := &features{}
-	rep := &Report{Workloads: make([]Result, len(inv.Workloads))}
-	for i := range inv.Workloads {
-		e.auditOne(ix, &inv.Workloads[i], f, opts, &rep.Workloads[i])
+	order := make([]int, len(inv.Workloads))
+	for i := range order {
+		order[i] = i
 	}
-	sort.SliceStable(rep.Workloads, func(i, j int) bool {
-		a, b := &rep.Workloads[i], &rep.Workloads[j]
-		if a.Namespace != b.Namespace {
-			return a.Namespace < b.Namespace
-		}
-		if a.Name != b.Name {
-			return a.Name < b.Name
-		}
-		return a.Kind < b.Kind
+	ws := inv.Workloads
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(cmp.Compare(ws[a].Namespace, ws[b].Namespace), cmp.Compare(ws[a].Name, ws[b].Name), cmp.Compare(ws[a].Kind, ws[b].Kind), a-b)
 	})
+	// One subject and one feature set serve every workload in turn; what
+	// a Result keeps is copied out of them.
+	s := &subject{e: e, ix: ix, f: &e.feat}
+	rep := &Report{Workloads: make([]Result, len(ws))}
+	rank := make([]int, len(ws))
+	for k, i := range order {
+		rank[i] = k
+	}
+	// Walk the workloads in input order (memory order: far fewer cache
+	// misses than sorted order) and put each result in its sorted place.
+	for i := range ws {
+		s.reset(&ws[i])
+		e.auditOne(s, opts, &rep.Workloads[rank[i]])
+	}
 	rep.Nodes = nodeReports(ix, inv)
 	rep.Summary = summarize(rep.Workloads)
 	return rep
 }
 
-func (e *Engine) auditOne(ix *index, w *Workload, f *features, opts Options, r *Result) {
+func (e *Engine) auditOne(s *subject, opts Options, r *Result) {
+	w, ix, f := s.w, s.ix, s.f
 	f.extract(w)
 	f.poolMatch = ix.poolFor(w)
 	cl := e.classify(f, w)
+	s.typ = cl.typ
 	*r = Result{
 		Kind: w.Kind, APIVersion: w.APIVersion, Namespace: w.Namespace, Name: w.Name, UID: w.UID,
 		Owner: w.Owner, Type: cl.typ, Confidence: cl.confidence, Evidence: cl.evidence,
@@ -125,31 +141,30 @@ func (e *Engine) auditOne(ix *index, w *Workload, f *features, opts Options, r *
 	if tier, ok := e.pol.Tier(cl.typ); ok {
 		r.RequiredIsolation, r.RecommendedIsolation = tier.Minimum, tier.Recommended
 	}
-
-	s := &subject{e: e, ix: ix, w: w, typ: cl.typ}
 	if w.NodeName != "" {
 		if ni, ok := ix.nodeByName[w.NodeName]; ok {
 			s.node = &ix.nodes[ni]
-			r.Nodes = []NodeRef{nodeRef(s.node.node)}
+			r.Nodes = s.node.refs
 		}
 	}
-	s.isos = make([]templateIso, len(w.Templates))
-	s.gpus = make([][]GPU, len(w.Templates))
+	multi := len(w.Templates) > 1
 	for i := range w.Templates {
 		t := &w.Templates[i]
 		if t.Spec == nil {
-			s.isos[i] = templateIso{class: policy.Unknown}
+			s.isos = append(s.isos, templateIso{class: policy.Unknown})
+			s.gpus = append(s.gpus, nil)
 			continue
 		}
 		rcName := ""
 		if t.Spec.RuntimeClassName != nil {
 			rcName = *t.Spec.RuntimeClassName
 		}
-		s.isos[i] = ix.resolveIsolation(rcName)
-		s.gpus[i] = podGPUs(t.Spec)
-		r.Containers = appendContainers(r.Containers, t, len(w.Templates) > 1)
-		for _, g := range s.gpus[i] {
-			if len(w.Templates) > 1 {
+		s.isos = append(s.isos, ix.isolation(rcName))
+		gpus := podGPUs(t.Spec)
+		s.gpus = append(s.gpus, gpus)
+		r.Containers = appendContainers(r.Containers, t, multi)
+		for _, g := range gpus {
+			if multi {
 				g.Role = t.Role
 			}
 			r.GPUs = append(r.GPUs, g)
@@ -159,12 +174,14 @@ func (e *Engine) auditOne(ix *index, w *Workload, f *features, opts Options, r *
 		}
 	}
 	if s.node == nil && len(ix.nodes) > 0 {
-		s.fits = make([][]int, len(w.Templates))
-		s.reasons = make([]map[string]int, len(w.Templates))
 		for i := range w.Templates {
+			var fits []int
+			var reasons map[string]int
 			if w.Templates[i].Spec != nil {
-				s.fits[i], s.reasons[i] = ix.fit(&w.Templates[i], s.isos[i], s.gpus[i])
+				fits, reasons = ix.fit(&w.Templates[i], s.isos[i], s.gpus[i])
 			}
+			s.fits = append(s.fits, fits)
+			s.reasons = append(s.reasons, reasons)
 		}
 	}
 	e.describeIsolation(s, r)
@@ -174,10 +191,7 @@ func (e *Engine) auditOne(ix *index, w *Workload, f *features, opts Options, r *
 			c.run(s)
 		}
 	}
-	e.applyExemptions(w, s.findings, opts.Now, r)
-	for i := range r.Findings {
-		r.Findings[i].Line = w.Source.LineOf(r.Findings[i].Path)
-	}
+	e.keepFindings(s, opts.Now, r)
 	r.Verdict = verdict(r)
 }
 
@@ -201,23 +215,23 @@ func (e *Engine) describeIsolation(s *subject, r *Result) {
 		r.IsolationEvidence = []string{"template " + w.Templates[wi].Role + " has no pod spec"}
 		return
 	}
-	r.IsolationEvidence = iso.evidence(s.ix.offline)
+	r.IsolationEvidence = s.ix.isolationEvidence(iso)
 	if from := w.Templates[wi].From; from != "" {
 		r.IsolationEvidence = append(r.IsolationEvidence, "pod template taken from "+from)
 	}
 	for i := range s.isos {
 		if i != wi && s.isos[i].rcName != iso.rcName {
-			for _, ev := range s.isos[i].evidence(s.ix.offline) {
+			for _, ev := range s.ix.isolationEvidence(s.isos[i]) {
 				r.IsolationEvidence = append(r.IsolationEvidence, w.Templates[i].Role+": "+ev)
 			}
 		}
 	}
-	if s.fits != nil && s.fits[wi] != nil {
+	if len(s.fits) > wi {
 		for _, ni := range s.fits[wi] {
 			if len(r.Nodes) == maxNodeRefs {
 				break
 			}
-			r.Nodes = append(r.Nodes, nodeRef(s.ix.nodes[ni].node))
+			r.Nodes = append(r.Nodes, s.ix.nodes[ni].refs[0])
 		}
 	}
 }
@@ -245,18 +259,28 @@ func appendContainers(out []ContainerInfo, t *PodTemplate, withRole bool) []Cont
 	return out
 }
 
-// applyExemptions moves accepted findings to Exempted; an expired
+// keepFindings copies the subject's findings into the result, with their
+// file lines, moving those the policy exempts to Exempted; an expired
 // exemption leaves the finding in place and says so.
-func (e *Engine) applyExemptions(w *Workload, findings []Finding, now time.Time, r *Result) {
+func (e *Engine) keepFindings(s *subject, now time.Time, r *Result) {
+	w := s.w
+	if len(s.findings) == 0 {
+		return
+	}
+	if w.Source != nil {
+		for i := range s.findings {
+			s.findings[i].Line = w.Source.LineOf(s.findings[i].Path)
+		}
+	}
 	if len(e.pol.Exemptions) == 0 {
-		r.Findings = append(r.Findings, findings...)
+		r.Findings = slices.Clone(s.findings)
 		return
 	}
 	names := []string{w.Name}
 	if w.Owner != nil {
 		names = append(names, w.Owner.Name)
 	}
-	for _, f := range findings {
+	for _, f := range s.findings {
 		ex, expired, ok := e.pol.Exempt(w.Namespace, names, f.Rule, now)
 		switch {
 		case !ok:
@@ -322,7 +346,7 @@ func nodeReports(ix *index, inv *Inventory) []NodeReport {
 	out := make([]NodeReport, len(ix.nodes))
 	for i := range ix.nodes {
 		n := ix.nodes[i].node
-		out[i] = NodeReport{NodeRef: nodeRef(n), GPUProduct: ix.nodes[i].product, GPUs: nodeGPUs(n)}
+		out[i] = NodeReport{NodeRef: ix.nodes[i].refs[0], GPUProduct: ix.nodes[i].product, GPUs: nodeGPUs(n)}
 		for _, t := range n.Spec.Taints {
 			s := t.Key
 			if t.Value != "" {

@@ -12,6 +12,20 @@ type named struct {
 	value string // lowercased
 }
 
+// word is one alphanumeric run of a named value ("adk", "agent" in
+// "adk-agent"), pointing back at the name it came from.
+type word struct {
+	name int
+	tok  string
+}
+
+// imageFacts is what the classifier derives from an image reference,
+// cached because replicas repeat the same few images.
+type imageFacts struct {
+	lower, repo string
+	infra       infraClass
+}
+
 // features is what the classifier reads from a workload, extracted once.
 // One value is reused across workloads to keep allocation per pod low.
 type features struct {
@@ -39,6 +53,13 @@ type features struct {
 	gpuInfra                       bool
 	// hits is the classifier's scratch buffer, reused across workloads.
 	hits []hit
+	// words splits names into words for the word signals; wordHit is
+	// what wordDict.lookup found in them (once per workload).
+	words       []word
+	wordsLooked bool
+	wordHit     [64]int
+	// imageCache maps raw image references to their facts.
+	imageCache map[string]imageFacts
 }
 
 type kv struct{ k, v string }
@@ -55,20 +76,59 @@ func (f *features) reset() {
 		mountPaths:  f.mountPaths[:0],
 		hostPaths:   f.hostPaths[:0],
 		hits:        f.hits[:0],
+		words:       f.words[:0],
+		imageCache:  f.imageCache,
 	}
 }
 
-// appLabelKeys are labels whose values name the application.
-var appLabelKeys = [...]string{"app", "app.kubernetes.io/name", "app.kubernetes.io/component", "component", "k8s-app"}
+// appLabels are labels whose values name the application, with how
+// evidence names them.
+var appLabels = [...]struct{ key, what string }{
+	{"app", "label app"}, {"app.kubernetes.io/name", "label app.kubernetes.io/name"},
+	{"app.kubernetes.io/component", "label app.kubernetes.io/component"}, {"component", "label component"}, {"k8s-app", "label k8s-app"},
+}
+
+// addName records a name and its words.
+func (f *features) addName(what, value string) {
+	i := len(f.names)
+	f.names = append(f.names, named{what, value})
+	start := -1
+	for j := 0; j <= len(value); j++ {
+		if j < len(value) && isAlnum(value[j]) {
+			if start < 0 {
+				start = j
+			}
+			continue
+		}
+		if start >= 0 {
+			f.words = append(f.words, word{i, value[start:j]})
+			start = -1
+		}
+	}
+}
+
+// image returns the cached facts of an image reference.
+func (f *features) image(raw string) imageFacts {
+	if fi, ok := f.imageCache[raw]; ok {
+		return fi
+	}
+	if f.imageCache == nil || len(f.imageCache) >= maxCached {
+		f.imageCache = make(map[string]imageFacts, 256)
+	}
+	lower := strings.ToLower(raw)
+	fi := imageFacts{lower: lower, repo: imageRepo(lower), infra: infraKind(lower)}
+	f.imageCache[raw] = fi
+	return fi
+}
 
 func (f *features) extract(w *Workload) {
 	f.reset()
 	f.kind, f.apiVersion = w.Kind, w.APIVersion
 	if w.Owner != nil {
 		f.ownerKind, f.ownerName = w.Owner.Kind, w.Owner.Name
-		f.names = append(f.names, named{"owner", strings.ToLower(w.Owner.Name)})
+		f.addName("owner", strings.ToLower(w.Owner.Name))
 	}
-	f.names = append(f.names, named{"name", strings.ToLower(w.Name)})
+	f.addName("name", strings.ToLower(w.Name))
 	f.extra = &w.Extra
 	f.addLabels(w.Labels)
 	switch w.Kind {
@@ -82,7 +142,9 @@ func (f *features) extract(w *Workload) {
 	allFinite := len(w.Templates) > 0
 	for i := range w.Templates {
 		t := &w.Templates[i]
-		f.addLabels(t.Labels)
+		if w.Kind != "Pod" { // a pod's template labels are its own labels
+			f.addLabels(t.Labels)
+		}
 		if t.Spec == nil {
 			continue
 		}
@@ -115,35 +177,35 @@ func (f *features) extract(w *Workload) {
 func (f *features) addLabels(m map[string]string) {
 	for k, v := range m {
 		f.labels = append(f.labels, kv{k, v})
-		for _, ak := range appLabelKeys {
-			if k == ak {
-				f.names = append(f.names, named{"label " + k, strings.ToLower(v)})
-				break
-			}
+	}
+	for _, al := range appLabels {
+		if v, ok := m[al.key]; ok {
+			f.addName(al.what, strings.ToLower(v))
 		}
 	}
 }
 
 func (f *features) addContainer(c *corev1.Container, app bool) {
-	img := strings.ToLower(c.Image)
+	fi := f.image(c.Image)
+	img := fi.lower
 	if app {
 		f.appContainers++
 	}
 	// The names of infrastructure containers say nothing about the
 	// workload: "agent" in datadog/agent is not an LLM agent.
-	if kind := infraKind(img); kind != infraNone {
+	if fi.infra != infraNone {
 		if app {
 			f.infraContainers++
 			f.infraImage = img
-			f.gpuInfra = kind == infraGPU
+			f.gpuInfra = fi.infra == infraGPU
 		}
 		f.images = append(f.images, img)
 		return
 	}
-	f.names = append(f.names, named{"container", strings.ToLower(c.Name)})
+	f.addName("container", strings.ToLower(c.Name))
 	if img != "" {
 		f.images = append(f.images, img)
-		f.names = append(f.names, named{"image", imageRepo(img)})
+		f.addName("image", fi.repo)
 	}
 	for _, s := range c.Command {
 		f.cmds = append(f.cmds, strings.ToLower(s))

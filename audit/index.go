@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"slices"
+
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	nodev1 "k8s.io/api/node/v1"
@@ -12,10 +14,14 @@ import (
 
 // index holds the inventory's lookups, built once per audit.
 type index struct {
-	pol             *policy.Compiled
-	offline         bool
-	runtimeClasses  map[string]*nodev1.RuntimeClass
-	rcComplete      bool
+	pol            *policy.Compiled
+	offline        bool
+	runtimeClasses map[string]*nodev1.RuntimeClass
+	rcComplete     bool
+	// isoByClass and isoEvidence cache the isolation of each RuntimeClass
+	// name and its explanation.
+	isoByClass      map[string]templateIso
+	isoEvidence     map[string][]string
 	serviceAccounts map[string]*corev1.ServiceAccount // "namespace/name"
 	netpols         map[string][]netpol               // by namespace
 	nodes           []nodeFacts
@@ -44,6 +50,9 @@ type nodeFacts struct {
 	node     *corev1.Node
 	handlers map[string]bool
 	product  string
+	// refs is the node's facts as results show them, built once and
+	// shared (read-only) by every pod on the node.
+	refs []NodeRef
 }
 
 func newIndex(inv *Inventory, pol *policy.Compiled) *index {
@@ -56,6 +65,8 @@ func newIndex(inv *Inventory, pol *policy.Compiled) *index {
 		netpols:         map[string][]netpol{},
 		nodeByName:      make(map[string]int, len(inv.Nodes)),
 		pools:           map[string][]pool{},
+		isoEvidence:     map[string][]string{},
+		isoByClass:      map[string]templateIso{},
 	}
 	for i := range inv.RuntimeClasses {
 		rc := &inv.RuntimeClasses[i]
@@ -71,7 +82,7 @@ func newIndex(inv *Inventory, pol *policy.Compiled) *index {
 	}
 	for i := range inv.Nodes {
 		n := &inv.Nodes[i]
-		nf := nodeFacts{node: n, product: n.Labels["nvidia.com/gpu.product"]}
+		nf := nodeFacts{node: n, product: n.Labels["nvidia.com/gpu.product"], refs: []NodeRef{nodeRef(n)}}
 		if len(n.Status.RuntimeHandlers) > 0 {
 			ix.nodesReportHandlers = true
 			nf.handlers = make(map[string]bool, len(n.Status.RuntimeHandlers))
@@ -142,4 +153,15 @@ func nodeRef(n *corev1.Node) NodeRef {
 		r.RuntimeHandlers = append(r.RuntimeHandlers, name)
 	}
 	return r
+}
+
+// isolationEvidence explains a template's isolation; the slice is shared
+// between results and clipped, so that appending to it copies.
+func (ix *index) isolationEvidence(ti templateIso) []string {
+	if ev, ok := ix.isoEvidence[ti.rcName]; ok {
+		return ev
+	}
+	ev := slices.Clip(ti.evidence(ix.offline))
+	ix.isoEvidence[ti.rcName] = ev
+	return ev
 }

@@ -24,6 +24,16 @@ type templateIso struct {
 	unknownHandler bool
 }
 
+// isolation resolves a RuntimeClass name once per audit.
+func (ix *index) isolation(rcName string) templateIso {
+	if ti, ok := ix.isoByClass[rcName]; ok {
+		return ti
+	}
+	ti := ix.resolveIsolation(rcName)
+	ix.isoByClass[rcName] = ti
+	return ti
+}
+
 // resolveIsolation follows RuntimeClass name → handler → isolation class.
 func (ix *index) resolveIsolation(rcName string) templateIso {
 	ti := templateIso{rcName: rcName}

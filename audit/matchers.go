@@ -1,32 +1,26 @@
 package audit
 
 import (
+	mathbits "math/bits"
 	"strconv"
 	"strings"
 )
 
 // matcher looks for one kind of signal in a workload's features and, when
-// it finds it, returns the evidence sentence shown to the user.
-type matcher func(f *features) (string, bool)
-
-func withNote(s, note string) string {
-	if note == "" {
-		return s
-	}
-	return s + " (" + note + ")"
-}
+// it finds it, returns the evidence sentence shown to the user, in parts.
+type matcher func(f *features) (ev, bool)
 
 // imageHas matches images containing any needle.
 func imageHas(note string, needles ...string) matcher {
-	return func(f *features) (string, bool) {
+	return func(f *features) (ev, bool) {
 		for _, img := range f.images {
 			for _, n := range needles {
 				if strings.Contains(img, n) {
-					return withNote("image "+img, note), true
+					return mk(note, "image ", img), true
 				}
 			}
 		}
-		return "", false
+		return ev{}, false
 	}
 }
 
@@ -34,182 +28,233 @@ func imageHas(note string, needles ...string) matcher {
 // evidence quotes the needle, never the whole argument, which may hold a
 // secret.
 func commandHas(note string, needles ...string) matcher {
-	return func(f *features) (string, bool) {
+	return func(f *features) (ev, bool) {
 		for _, c := range f.cmds {
 			for _, n := range needles {
 				if strings.Contains(c, n) {
-					return withNote(`command runs "`+n+`"`, note), true
+					return mk(note, `command runs "`, n, `"`), true
 				}
 			}
 		}
-		return "", false
+		return ev{}, false
 	}
 }
 
 // envNamed matches environment variable names equal to one of names or
 // starting with one of prefixes. Values are never read.
 func envNamed(note string, names, prefixes []string) matcher {
-	return func(f *features) (string, bool) {
+	return func(f *features) (ev, bool) {
 		for _, e := range f.envNames {
 			for _, n := range names {
 				if e == n {
-					return withNote("env "+e+" (value hidden)", note), true
+					return mk(note, "env ", e, " (value hidden)"), true
 				}
 			}
 			for _, p := range prefixes {
 				if strings.HasPrefix(e, p) {
-					return withNote("env "+e+" (value hidden)", note), true
+					return mk(note, "env ", e, " (value hidden)"), true
 				}
 			}
 		}
-		return "", false
+		return ev{}, false
 	}
 }
 
 // envContains matches environment variable names containing a fragment.
 func envContains(note string, fragments ...string) matcher {
-	return func(f *features) (string, bool) {
+	return func(f *features) (ev, bool) {
 		for _, e := range f.envNames {
 			for _, fr := range fragments {
 				if strings.Contains(e, fr) {
-					return withNote("env "+e+" (value hidden)", note), true
+					return mk(note, "env ", e, " (value hidden)"), true
 				}
 			}
 		}
-		return "", false
+		return ev{}, false
 	}
 }
 
 // labelHas matches a label key, and its value when value is not empty.
 func labelHas(note, key, value string) matcher {
-	return func(f *features) (string, bool) {
+	return func(f *features) (ev, bool) {
 		for _, l := range f.labels {
 			if l.k == key && (value == "" || l.v == value) {
-				return withNote("label "+l.k+"="+l.v, note), true
+				return mk(note, "label ", l.k, "=", l.v), true
 			}
 		}
-		return "", false
+		return ev{}, false
 	}
 }
 
 // labelPrefix matches any label whose key starts with prefix.
 func labelPrefix(note, prefix string) matcher {
-	return func(f *features) (string, bool) {
+	return func(f *features) (ev, bool) {
 		for _, l := range f.labels {
 			if strings.HasPrefix(l.k, prefix) {
-				return withNote("label "+l.k+"="+l.v, note), true
+				return mk(note, "label ", l.k, "=", l.v), true
 			}
 		}
-		return "", false
+		return ev{}, false
 	}
 }
 
 // kindIs matches the object's kind or its owner's kind.
 func kindIs(note string, kinds ...string) matcher {
-	return func(f *features) (string, bool) {
+	return func(f *features) (ev, bool) {
 		for _, k := range kinds {
 			if f.kind == k {
-				return withNote("kind "+k, note), true
+				return mk(note, "kind ", k), true
 			}
 			if f.ownerKind == k {
-				return withNote("owner "+k+"/"+f.ownerName, note), true
+				return mk(note, "owner ", k, "/", f.ownerName), true
 			}
 		}
-		return "", false
+		return ev{}, false
 	}
 }
 
 // groupKind matches a kind only within an API group, for generic kind
 // names such as Model or Agent.
 func groupKind(note, group string, kinds ...string) matcher {
-	return func(f *features) (string, bool) {
+	return func(f *features) (ev, bool) {
 		if !strings.HasPrefix(f.apiVersion, group+"/") {
-			return "", false
+			return ev{}, false
 		}
 		for _, k := range kinds {
 			if f.kind == k {
-				return withNote("kind "+k+" ("+group+")", note), true
+				return mk(note, "kind ", k, " (", group, ")"), true
 			}
 		}
-		return "", false
+		return ev{}, false
 	}
 }
 
 // wordIn matches whole words in names, container names, image
-// repositories and app labels.
-func wordIn(note string, words ...string) matcher {
-	return func(f *features) (string, bool) {
+// wordDict maps every single word the word signals look for to the set
+// of signals (a bit each) that want it, so that a workload's words are
+// looked up once for all of them.
+type wordDict struct {
+	bits map[string]uint64
+	n    int
+}
+
+// wordIn matches whole words in names, container names, image
+// repositories and app labels. Phrases with a separator ("hermes-agent")
+// are searched for in the names themselves.
+func (d *wordDict) wordIn(note string, words ...string) matcher {
+	if d.bits == nil {
+		d.bits = map[string]uint64{}
+	}
+	id := d.n
+	d.n++
+	if d.n > 64 {
+		panic("wordDict: more than 64 word signals")
+	}
+	var phrases []string
+	for _, w := range words {
+		if strings.IndexFunc(w, func(r rune) bool { return r > 127 || !isAlnum(byte(r)) }) >= 0 {
+			phrases = append(phrases, w)
+		} else {
+			d.bits[w] |= 1 << id
+		}
+	}
+	return func(f *features) (ev, bool) {
+		if !f.wordsLooked {
+			d.lookup(f)
+		}
+		if wi := f.wordHit[id]; wi > 0 {
+			wd := f.words[wi-1]
+			n := f.names[wd.name]
+			return mk(note, n.what, " ", n.value, ` has the word "`, wd.tok, `"`), true
+		}
 		for _, n := range f.names {
-			for _, w := range words {
+			for _, w := range phrases {
 				if hasWord(n.value, w) {
-					return withNote(n.what+" "+n.value+` has the word "`+w+`"`, note), true
+					return mk(note, n.what, " ", n.value, ` has the word "`, w, `"`), true
 				}
 			}
 		}
-		return "", false
+		return ev{}, false
+	}
+}
+
+// lookup records, per word signal, the first of the workload's words it
+// wants (1-based; 0 for none).
+func (d *wordDict) lookup(f *features) {
+	f.wordsLooked = true
+	f.wordHit = [64]int{}
+	for i, wd := range f.words {
+		bits := d.bits[wd.tok]
+		for bits != 0 {
+			id := mathbits.TrailingZeros64(bits)
+			bits &^= 1 << id
+			if f.wordHit[id] == 0 {
+				f.wordHit[id] = i + 1
+			}
+		}
 	}
 }
 
 // nameHas matches substrings of names, container names, image
 // repositories and app labels.
 func nameHas(note string, subs ...string) matcher {
-	return func(f *features) (string, bool) {
+	return func(f *features) (ev, bool) {
 		for _, n := range f.names {
 			for _, s := range subs {
 				if strings.Contains(n.value, s) {
-					return withNote(n.what+" "+n.value, note), true
+					return mk(note, n.what, " ", n.value), true
 				}
 			}
 		}
-		return "", false
+		return ev{}, false
 	}
 }
 
 // portIs matches container ports.
 func portIs(note string, ports ...int32) matcher {
-	return func(f *features) (string, bool) {
+	return func(f *features) (ev, bool) {
 		for _, p := range f.ports {
 			for _, q := range ports {
 				if p == q {
-					return withNote("port "+strconv.Itoa(int(p)), note), true
+					return mk(note, "port ", strconv.Itoa(int(p))), true
 				}
 			}
 		}
-		return "", false
+		return ev{}, false
 	}
 }
 
 // hostAliasHas matches /etc/hosts entries the pod adds.
 func hostAliasHas(note string, subs ...string) matcher {
-	return func(f *features) (string, bool) {
+	return func(f *features) (ev, bool) {
 		for _, h := range f.hostAliases {
 			for _, s := range subs {
 				if hasWord(h, s) {
-					return withNote("hostAlias "+h, note), true
+					return mk(note, "hostAlias ", h), true
 				}
 			}
 		}
-		return "", false
+		return ev{}, false
 	}
 }
 
 // anyOf matches the first matcher that matches.
 func anyOf(ms ...matcher) matcher {
-	return func(f *features) (string, bool) {
+	return func(f *features) (ev, bool) {
 		for _, m := range ms {
-			if ev, ok := m(f); ok {
-				return ev, true
+			if e, ok := m(f); ok {
+				return e, true
 			}
 		}
-		return "", false
+		return ev{}, false
 	}
 }
 
 // when guards a matcher with a precondition on the features.
 func when(cond func(f *features) bool, m matcher) matcher {
-	return func(f *features) (string, bool) {
+	return func(f *features) (ev, bool) {
 		if !cond(f) {
-			return "", false
+			return ev{}, false
 		}
 		return m(f)
 	}

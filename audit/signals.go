@@ -38,8 +38,9 @@ var (
 	gpuOperatorImages = []string{"nvcr.io/nvidia/k8s/", "k8s-device-plugin", "dcgm-exporter", "gpu-feature-discovery", "gpu-operator", "nvidia/driver", "container-toolkit", "k8s-driver-manager", "node-feature-discovery", "mig-manager", "intel-gpu-plugin", "neuron-device-plugin", "amd-gpu-device-plugin"}
 )
 
-// builtinSignals is the classifier's knowledge, as data.
-func builtinSignals() []signal {
+// builtinSignals is the classifier's knowledge, as data. d collects the
+// words the word signals look for.
+func builtinSignals(d *wordDict) []signal {
 	return []signal{
 		// ---- inference ----
 		{"engine", inference, 4, anyOf(
@@ -126,7 +127,7 @@ func builtinSignals() []signal {
 			envNamed("talks to a vector database", nil, []string{"QDRANT_", "MILVUS_", "WEAVIATE_", "CHROMA_", "PINECONE_", "PGVECTOR_", "LANCEDB_", "RETRIEVER_"}),
 			envContains("talks to a vector store", "VECTOR_DB", "VECTORDB", "VECTOR_STORE", "VECTORSTORE", "EMBEDDING_ENDPOINT", "EMBEDDING_MODEL", "TEI_EMBEDDING"),
 		)},
-		{"retrieval-word", retrieval, 2.5, wordIn("", "rag", "retriever", "retrieval", "embed", "embedder", "embedding", "embeddings", "vector", "vectordb", "reranker", "rerank", "qdrant", "milvus", "weaviate", "chroma", "chromadb")},
+		{"retrieval-word", retrieval, 2.5, d.wordIn("", "rag", "retriever", "retrieval", "embed", "embedder", "embedding", "embeddings", "vector", "vectordb", "reranker", "rerank", "qdrant", "milvus", "weaviate", "chroma", "chromadb")},
 		{"retrieval-port", retrieval, 1, anyOf(portIs("Qdrant", 6333, 6334), portIs("Milvus", 19530))},
 
 		// ---- agents ----
@@ -134,18 +135,18 @@ func builtinSignals() []signal {
 			kindIs("ToolHive MCP server", "MCPServer", "MCPRemoteProxy", "VirtualMCPServer"),
 			groupKind("kagent agent", "kagent.dev", "Agent"),
 		)},
-		{"agent-image", agent, 4, wordIn("agent framework", "hermes-agent", "openclaw", "langgraph", "openhands", "autogen", "crewai", "letta", "kagent", "smolagents", "browser-use", "agent-zero")},
-		{"mcp", agent, 4, wordIn("Model Context Protocol server", "mcp")},
+		{"agent-image", agent, 4, d.wordIn("agent framework", "hermes-agent", "openclaw", "langgraph", "openhands", "autogen", "crewai", "letta", "kagent", "smolagents", "browser-use", "agent-zero")},
+		{"mcp", agent, 4, d.wordIn("Model Context Protocol server", "mcp")},
 		{"agent-framework", agent, 3, anyOf(
 			envNamed("agent framework", nil, []string{"LANGGRAPH_", "LANGSMITH_", "LANGCHAIN_", "MCP_"}),
-			wordIn("agent framework", "adk", "langgraph", "langchain", "crewai", "autogen"),
+			d.wordIn("agent framework", "adk", "langgraph", "langchain", "crewai", "autogen"),
 		)},
 		{"llm-client", agent, 2, anyOf(
 			envNamed("calls an LLM API", llmClientEnvNames, llmClientEnvPrefixes),
 			hostAliasHas("reaches an LLM host", "llm", "ollama", "vllm", "openai"),
 		)},
 		{"sandbox-orchestrator", agent, 2, envNamed("creates sandboxes for agent sessions", nil, []string{"SANDBOX_"})},
-		{"agent-word", agent, 1.5, wordIn("", "agent", "agents", "agentic", "assistant", "copilot")},
+		{"agent-word", agent, 1.5, d.wordIn("", "agent", "agents", "agentic", "assistant", "copilot")},
 
 		// ---- code execution ----
 		{"sandbox", codeExec, 3, anyOf(
@@ -156,7 +157,7 @@ func builtinSignals() []signal {
 		)},
 		{"code-runner", codeExec, 3, anyOf(
 			nameHas("code runner", "code-interpreter", "code-exec", "code-runner", "coderunner", "codeexec", "python-runtime", "sandbox-runtime", "node-runtime", "judge0"),
-			wordIn("code runner", "interpreter", "executor", "piston", "e2b"),
+			d.wordIn("code runner", "interpreter", "executor", "piston", "e2b"),
 			imageHas("OpenHands runtime", "all-hands-ai/runtime"),
 			agentWorker(),
 			labelHas("Jupyter kernel", "kernel_id", ""),
@@ -170,11 +171,11 @@ func builtinSignals() []signal {
 		{"training", allLLM, -5, anyOf(
 			kindIs("training job", "PyTorchJob", "TFJob", "MPIJob", "XGBoostJob", "PaddleJob", "JAXJob", "TrainJob", "TrainingRuntime", "ClusterTrainingRuntime"),
 			commandHas("training", "torchrun", "accelerate launch", "deepspeed", "train.py", "fine_tune", "finetune", "fine-tune", "torch.distributed"),
-			wordIn("training", "finetune", "finetuning", "training", "trainer", "train"),
+			d.wordIn("training", "finetune", "finetuning", "training", "trainer", "train"),
 			nameHas("training", "fine-tun", "fine_tun"),
 		)},
-		{"runs-to-completion", serving, -3, when(func(f *features) bool { return f.runsToCompletion }, func(f *features) (string, bool) {
-			return "runs to completion (" + orDefault(f.kind, "Pod") + "): not a serving workload", true
+		{"runs-to-completion", serving, -3, when(func(f *features) bool { return f.runsToCompletion }, func(f *features) (ev, bool) {
+			return mk("", "runs to completion (", orDefault(f.kind, "Pod"), "): not a serving workload"), true
 		})},
 		{"model-download", serving, -3, when(func(f *features) bool { return f.runsToCompletion },
 			commandHas("downloads a model", "ollama pull", "huggingface-cli download", "hf download", "snapshot_download", "git lfs pull", "download"))},
@@ -184,27 +185,27 @@ func builtinSignals() []signal {
 // onlyInfra matches when every app container runs an infrastructure
 // image: a sidecar (an OpenTelemetry collector next to vLLM) changes nothing.
 func onlyInfra(gpuOperator bool, note string) matcher {
-	return func(f *features) (string, bool) {
+	return func(f *features) (ev, bool) {
 		if f.appContainers == 0 || f.infraContainers < f.appContainers || f.infraImage == "" {
-			return "", false
+			return ev{}, false
 		}
 		if gpuOperator != f.gpuInfra {
-			return "", false
+			return ev{}, false
 		}
-		return "image " + f.infraImage + " (" + note + ")", true
+		return mk(note, "image ", f.infraImage), true
 	}
 }
 
 // agentWorker matches names like "claude-agent-worker": a worker that
 // executes an agent's tool calls is a code runner, not the agent.
 func agentWorker() matcher {
-	return func(f *features) (string, bool) {
+	return func(f *features) (ev, bool) {
 		for _, n := range f.names {
 			if hasWord(n.value, "agent") && (hasWord(n.value, "worker") || hasWord(n.value, "runner") || hasWord(n.value, "executor")) {
-				return n.what + " " + n.value + " (executes an agent's tool calls)", true
+				return mk("executes an agent's tool calls", n.what, " ", n.value), true
 			}
 		}
-		return "", false
+		return ev{}, false
 	}
 }
 
@@ -214,69 +215,69 @@ var llmFamilies = []string{"llama", "qwen", "mistral", "mixtral", "gemma", "deep
 // argsNameModel matches args naming an LLM family at the start of a word
 // ("Qwen/Qwen3-235B", "meta-llama/Llama-3.1-8B"; not "ollama").
 func argsNameModel() matcher {
-	return func(f *features) (string, bool) {
+	return func(f *features) (ev, bool) {
 		for _, c := range f.cmds {
 			for _, m := range llmFamilies {
 				if hasWordPrefix(c, m) {
-					return `args name an LLM ("` + m + `")`, true
+					return mk("", `args name an LLM ("`, m, `")`), true
 				}
 			}
 		}
-		return "", false
+		return ev{}, false
 	}
 }
 
 func serveConfigHas(note string, needles ...string) matcher {
-	return func(f *features) (string, bool) {
+	return func(f *features) (ev, bool) {
 		if f.extra == nil || f.extra.ServeConfig == "" {
-			return "", false
+			return ev{}, false
 		}
 		sc := strings.ToLower(f.extra.ServeConfig)
 		for _, n := range needles {
 			if strings.Contains(sc, n) {
-				return withNote(`serveConfig uses "`+n+`"`, note), true
+				return mk(note, `serveConfig uses "`, n, `"`), true
 			}
 		}
-		return "", false
+		return ev{}, false
 	}
 }
 
 func modelFormatIs(note string, formats ...string) matcher {
-	return func(f *features) (string, bool) {
+	return func(f *features) (ev, bool) {
 		if f.extra == nil {
-			return "", false
+			return ev{}, false
 		}
 		for _, mf := range f.extra.ModelFormats {
 			for _, want := range formats {
 				if strings.EqualFold(mf, want) {
-					return withNote("modelFormat "+mf, note), true
+					return mk(note, "modelFormat ", mf), true
 				}
 			}
 		}
-		return "", false
+		return ev{}, false
 	}
 }
 
 func storageURIHas(prefix string) matcher {
-	return func(f *features) (string, bool) {
+	return func(f *features) (ev, bool) {
 		if f.extra == nil {
-			return "", false
+			return ev{}, false
 		}
 		for _, u := range f.extra.StorageURIs {
 			if strings.HasPrefix(u, prefix) {
-				return "storageUri " + u + " (model from Hugging Face)", true
+				return mk("model from Hugging Face", "storageUri ", u), true
 			}
 		}
-		return "", false
+		return ev{}, false
 	}
 }
 
 func inferencePoolSelects() matcher {
-	return func(f *features) (string, bool) {
+	return func(f *features) (ev, bool) {
 		if f.poolMatch == "" {
-			return "", false
+			return ev{}, false
 		}
-		return "selected by InferencePool " + f.poolMatch, true
+		return mk("", "selected by InferencePool ", f.poolMatch), true
 	}
 }
 

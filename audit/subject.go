@@ -1,8 +1,6 @@
 package audit
 
 import (
-	"strconv"
-
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/tiergate/tiergate/policy"
@@ -13,6 +11,7 @@ import (
 type subject struct {
 	e    *Engine
 	ix   *index
+	f    *features
 	w    *Workload
 	typ  policy.WorkloadType
 	isos []templateIso
@@ -24,6 +23,13 @@ type subject struct {
 	fits     [][]int
 	reasons  []map[string]int
 	findings []Finding
+}
+
+// reset readies the subject for the next workload, keeping its buffers.
+func (s *subject) reset(w *Workload) {
+	s.w, s.typ, s.node = w, "", nil
+	s.isos, s.gpus, s.fits, s.reasons = s.isos[:0], s.gpus[:0], s.fits[:0], s.reasons[:0]
+	s.findings = s.findings[:0]
 }
 
 // emit records a finding unless the policy disables the rule. sev ""
@@ -50,8 +56,31 @@ type containerRef struct {
 	i    int
 }
 
-func (r containerRef) path(suffix string) string {
-	return r.t.SpecPath + "." + r.list + "[" + strconv.Itoa(r.i) + "]" + suffix
+// path is the field path of suffix inside the container.
+func (s *subject) path(r containerRef, suffix string) string {
+	return s.e.cache.str(ev{r.t.SpecPath, ".", r.list, indexStr(r.i), suffix})
+}
+
+// ctrMsg is a message about a container: `container "vllm" <tail>`.
+func (s *subject) ctrMsg(r containerRef, c *corev1.Container, tail ...string) string {
+	e := ev{`container "`, c.Name, `"`, s.where(r.t)}
+	if r.list == "initContainers" {
+		e[0] = `init container "`
+	}
+	copy(e[4:], tail)
+	return s.e.cache.str(e)
+}
+
+// msg builds a message from parts, once per distinct message.
+func (s *subject) msg(parts ...string) string {
+	var e ev
+	copy(e[:], parts)
+	return s.e.cache.str(e)
+}
+
+// specPath is a field path under a template's pod spec.
+func (s *subject) specPath(t *PodTemplate, suffix string) string {
+	return s.e.cache.str(ev{t.SpecPath, suffix})
 }
 
 // forContainers visits every init and app container of every template.

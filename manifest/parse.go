@@ -93,8 +93,13 @@ func splitYAML(data []byte) []document {
 
 var yamlLineRE = regexp.MustCompile(`line (\d+)`)
 
-// parseYAMLDoc decodes one YAML document. Errors carry the absolute line.
+// parseYAMLDoc decodes one YAML document. Errors carry the absolute line,
+// as kubectl's YAML library counts it.
 func parseYAMLDoc(name string, d document, opts ParseOptions) ([]Object, error) {
+	js, err := yaml.YAMLToJSON(d.data)
+	if err != nil {
+		return nil, fmt.Errorf("%s:%s", name, shiftLine(err.Error(), d.line))
+	}
 	var root yamlv3.Node
 	if err := yamlv3.Unmarshal(d.data, &root); err != nil {
 		return nil, fmt.Errorf("%s:%s", name, shiftLine(err.Error(), d.line))
@@ -108,10 +113,6 @@ func parseYAMLDoc(name string, d document, opts ParseOptions) ([]Object, error) 
 	}
 	if body.Kind != yamlv3.MappingNode {
 		return nil, fmt.Errorf("%s:%d: expected a Kubernetes object (a mapping), found a %s", name, d.line+body.Line-1, nodeKind(body))
-	}
-	js, err := yaml.YAMLToJSON(d.data)
-	if err != nil {
-		return nil, fmt.Errorf("%s:%s", name, shiftLine(err.Error(), d.line))
 	}
 	var lines map[string]int
 	if opts.Positions {
@@ -128,9 +129,9 @@ func shiftLine(msg string, docStart int) string {
 		return strconv.Itoa(docStart) + ": " + msg
 	}
 	n, _ := strconv.Atoi(msg[loc[2]:loc[3]])
-	abs := n + docStart - 1
-	rest := msg[:loc[0]] + "line " + strconv.Itoa(abs) + msg[loc[1]:]
-	return strconv.Itoa(abs) + ": " + strings.TrimPrefix(rest, "yaml: ")
+	rest := strings.TrimPrefix(msg[:loc[0]]+msg[loc[1]:], "yaml: ")
+	rest = strings.TrimPrefix(strings.TrimPrefix(rest, "yaml: "), ": ")
+	return strconv.Itoa(n+docStart-1) + ": " + rest
 }
 
 func nodeKind(n *yamlv3.Node) string {

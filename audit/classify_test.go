@@ -1,0 +1,149 @@
+package audit_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/policy"
+)
+
+// pod builds a single-template workload from containers.
+func pod(kind, name string, labels map[string]string, cs ...corev1.Container) audit.Workload {
+	return audit.Workload{
+		Kind: kind, Namespace: "ns", Name: name, Labels: labels,
+		Templates: []audit.PodTemplate{{SpecPath: "spec.template.spec", Labels: labels, Spec: &corev1.PodSpec{Containers: cs}}},
+	}
+}
+
+func ctr(image string, args ...string) corev1.Container {
+	return corev1.Container{Name: "main", Image: image, Args: args}
+}
+
+func withEnv(c corev1.Container, names ...string) corev1.Container {
+	for _, n := range names {
+		c.Env = append(c.Env, corev1.EnvVar{Name: n, Value: "s3cr3t-value-" + n})
+	}
+	return c
+}
+
+func classifyOne(t *testing.T, pol *policy.Policy, inv *audit.Inventory) audit.Result {
+	t.Helper()
+	e, err := audit.NewEngine(pol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := e.Audit(inv, audit.Options{Now: time.Now()})
+	if len(rep.Workloads) != 1 {
+		t.Fatalf("got %d results", len(rep.Workloads))
+	}
+	return rep.Workloads[0]
+}
+
+func TestClassification(t *testing.T) {
+	sidecar := ctr("otel/opentelemetry-collector-contrib:0.120.0")
+	sidecar.Name = "otel"
+	datadogAgent := ctr("datadog/agent:7.60.0", "agent", "run")
+	datadogAgent.Name = "agent"
+	priv := ctr("ghcr.io/acme/openhands-runtime-host:1")
+	priv.SecurityContext = &corev1.SecurityContext{Privileged: ptr(true)}
+	for _, tt := range []struct {
+		name string
+		w    audit.Workload
+		want policy.WorkloadType
+	}{
+		{"vLLM by image", pod("Deployment", "llm", nil, ctr("vllm/vllm-openai:v0.9.2", "--model", "Qwen/Qwen3-8B")), policy.Inference},
+		{"vLLM with an OpenTelemetry sidecar", pod("Deployment", "llm", nil, ctr("vllm/vllm-openai:v0.9.2"), sidecar), policy.Inference},
+		{"vLLM from a plain image by command", pod("Deployment", "decode", nil, corev1.Container{Name: "app", Image: "ubuntu:24.04", Command: []string{"python3", "-m", "vllm.entrypoints.openai.api_server"}}), policy.Inference},
+		{"TEI embeddings is retrieval, not inference", pod("Deployment", "tei", nil, ctr("ghcr.io/huggingface/text-embeddings-inference:cpu-1.7")), policy.Retrieval},
+		{"qdrant", pod("StatefulSet", "qdrant", nil, ctr("qdrant/qdrant:v1.14.1")), policy.Retrieval},
+		{"RAG app with a vector DB and an LLM key", pod("Deployment", "support-bot", nil, withEnv(ctr("acme/bot:1"), "QDRANT_URL", "OPENAI_API_KEY")), policy.Retrieval},
+		{"agent by LLM key and agent name", pod("Deployment", "triage-agent", nil, withEnv(ctr("acme/triage:3"), "ANTHROPIC_API_KEY")), policy.Agent},
+		{"MCP server image", pod("Deployment", "fetch", nil, ctr("docker.io/mcp/fetch:latest")), policy.Agent},
+		{"LangGraph server env", pod("Deployment", "graph", nil, withEnv(ctr("acme/graph:1"), "LANGGRAPH_CLOUD_LICENSE_KEY", "REDIS_URI")), policy.Agent},
+		{"code interpreter", pod("Deployment", "runner", nil, ctr("ghcr.io/acme/code-interpreter:1.2")), policy.CodeExec},
+		{"agent with privileged container is a code-exec host", pod("StatefulSet", "openhands", nil, withEnv(priv, "LLM_API_KEY")), policy.CodeExec},
+		{"Jupyter kernel labels", pod("Pod", "kernel-abc", map[string]string{"kernel_id": "abc", "component": "kernel"}, ctr("jupyter/base-notebook")), policy.CodeExec},
+		{"web app named model-registry-ui", pod("Deployment", "model-registry-ui", nil, ctr("nginxinc/nginx-unprivileged:1.27")), policy.None},
+		{"web app named travel-agent-web", pod("Deployment", "travel-agent-web", nil, ctr("acme/travel-agent-web:2")), policy.None},
+		{"datadog agent", pod("DaemonSet", "datadog", nil, datadogAgent), policy.None},
+		{"jaeger agent", pod("DaemonSet", "jaeger-agent", nil, ctr("jaegertracing/jaeger-agent:1.57")), policy.None},
+		{"GPU operator device plugin", pod("DaemonSet", "nvidia-device-plugin", nil, ctr("nvcr.io/nvidia/k8s-device-plugin:v0.17.0")), policy.None},
+		{"training job", pod("Job", "sft", nil, corev1.Container{Name: "t", Image: "acme/llm:1", Command: []string{"torchrun", "train.py"}, Env: []corev1.EnvVar{{Name: "HF_TOKEN"}}}), policy.None},
+		{"model download job", pod("Job", "pull", nil, corev1.Container{Name: "o", Image: "ollama/ollama:0.9", Command: []string{"sh", "-c", "ollama serve & ollama pull qwen:0.5b"}}), policy.None},
+		{"KServe sklearn predictor pod", pod("Pod", "iris-predictor", map[string]string{"serving.kserve.io/inferenceservice": "iris"}, ctr("kserve/sklearnserver:v0.15.0")), policy.None},
+		{"plain nginx", pod("Deployment", "web", nil, ctr("nginx:1.27")), policy.None},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := classifyOne(t, policy.Default(), &audit.Inventory{Workloads: []audit.Workload{tt.w}})
+			if r.Type != tt.want {
+				t.Fatalf("got %s (%.2f), want %s; evidence: %s", r.Type, r.Confidence, tt.want, strings.Join(r.Evidence, "; "))
+			}
+			if len(r.Evidence) == 0 {
+				t.Error("a classification must come with evidence")
+			}
+			if r.Confidence <= 0 || r.Confidence > 1 {
+				t.Errorf("confidence %v out of (0,1]", r.Confidence)
+			}
+		})
+	}
+}
+
+func TestClassificationByOwnerLabelAndPool(t *testing.T) {
+	owned := pod("Pod", "sb-x7k2p", nil, ctr("python:3.12-slim", "sleep", "infinity"))
+	owned.Owner = &audit.Owner{Kind: "Sandbox", Name: "sb"}
+	labelled := pod("Pod", "worker-5d8f", map[string]string{"agents.x-k8s.io/sandbox-name-hash": "a1b2"}, ctr("busybox"))
+	pooled := pod("Pod", "serve-0", map[string]string{"app": "qwen"}, ctr("registry.internal/serve:7"))
+	for _, tt := range []struct {
+		name  string
+		inv   audit.Inventory
+		want  policy.WorkloadType
+		proof string
+	}{
+		{"pod owned by a Sandbox", audit.Inventory{Workloads: []audit.Workload{owned}}, policy.CodeExec, "owner Sandbox/sb"},
+		{"pod with the agent-sandbox label", audit.Inventory{Workloads: []audit.Workload{labelled}}, policy.CodeExec, "label agents.x-k8s.io/sandbox-name-hash"},
+		{"pod selected by an InferencePool", audit.Inventory{Workloads: []audit.Workload{pooled}, InferencePools: []audit.InferencePool{{Namespace: "ns", Name: "qwen-pool", Selector: map[string]string{"app": "qwen"}}}}, policy.Inference, "InferencePool ns/qwen-pool"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := classifyOne(t, policy.Default(), &tt.inv)
+			if r.Type != tt.want || !strings.Contains(strings.Join(r.Evidence, "\n"), tt.proof) {
+				t.Fatalf("got %s with %q, want %s with evidence containing %q", r.Type, r.Evidence, tt.want, tt.proof)
+			}
+		})
+	}
+}
+
+func TestUserClassificationWins(t *testing.T) {
+	p := policy.Default()
+	p.Classification = []policy.ClassificationRule{{Name: "internal-llm-gateway", Type: policy.Inference, Image: `^nginx`, Selector: "role=llm-gateway"}}
+	w := pod("Deployment", "gw", map[string]string{"role": "llm-gateway"}, ctr("nginx:1.27"))
+	r := classifyOne(t, p, &audit.Inventory{Workloads: []audit.Workload{w}})
+	if r.Type != policy.Inference || r.Confidence != 1 || !strings.Contains(r.Evidence[0], "internal-llm-gateway") {
+		t.Fatalf("got %s %.2f %q", r.Type, r.Confidence, r.Evidence)
+	}
+}
+
+// TestEvidenceNeverShowsEnvValues: env values can be secrets; only names
+// may appear anywhere in a result.
+func TestEvidenceNeverShowsEnvValues(t *testing.T) {
+	w := pod("Deployment", "agent", nil, withEnv(ctr("acme/agent:1", "--api-key=sk-live-abcdef"), "OPENAI_API_KEY", "LLM_BASE_URL", "QDRANT_API_KEY"))
+	r := classifyOne(t, policy.Default(), &audit.Inventory{Workloads: []audit.Workload{w}})
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"s3cr3t-value", "sk-live-abcdef"} {
+		if strings.Contains(string(b), secret) {
+			t.Errorf("result contains %q: %s", secret, b)
+		}
+	}
+	if !strings.Contains(string(b), "OPENAI_API_KEY (value hidden)") {
+		t.Errorf("evidence should name the env var: %s", r.Evidence)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
