@@ -16,10 +16,8 @@ func checkTokenAutomount(s *subject) {
 			s.emit(RuleTokenAutomount, sev, "", s.specPath(t, ".automountServiceAccountToken"), s.msg("pod sets automountServiceAccountToken: true", s.where(t)))
 			return
 		}
-		saName := spec.ServiceAccountName
-		if saName == "" {
-			saName = "default"
-		}
+		// serviceAccount is the deprecated spelling the API still accepts.
+		saName := cmpOr(spec.ServiceAccountName, spec.DeprecatedServiceAccount, "default")
 		sa := s.ix.serviceAccounts[s.w.Namespace+"/"+saName]
 		if sa != nil && sa.AutomountServiceAccountToken != nil && !*sa.AutomountServiceAccountToken {
 			return
@@ -34,4 +32,14 @@ func checkTokenAutomount(s *subject) {
 		s.emit(RuleTokenAutomount, sev, "", s.specPath(t, ".automountServiceAccountToken"),
 			s.msg("service account token is mounted", s.where(t), ": the pod does not set automountServiceAccountToken: false and ServiceAccount ", saName, why))
 	})
+}
+
+// cmpOr returns the first non-empty string.
+func cmpOr(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }

@@ -34,12 +34,17 @@ func (s *subject) egressPolicies(t *PodTemplate) []netpol {
 
 func checkNoEgressPolicy(s *subject) {
 	s.forTemplates(func(_ int, t *PodTemplate) {
-		if len(s.egressPolicies(t)) > 0 {
-			return
-		}
 		sev := policy.High
 		if !s.riskier() {
 			sev = policy.Medium
+		}
+		// NetworkPolicy implementations do not apply to host-network pods.
+		if t.Spec.HostNetwork {
+			s.emit(RuleNoEgressPolicy, sev, "", s.specPath(t, ".hostNetwork"), s.msg("pod uses hostNetwork", s.where(t), ": NetworkPolicies do not restrict it, so its egress is open"))
+			return
+		}
+		if len(s.egressPolicies(t)) > 0 {
+			return
 		}
 		where := "the namespace"
 		if s.ix.offline {

@@ -17,6 +17,9 @@ import (
 // tolerations merged into the pod's, node affinity, taints, the runtime
 // handlers nodes report, and GPU allocatable.
 func (ix *index) fit(t *PodTemplate, iso templateIso, gpus []GPU) ([]int, map[string]int) {
+	if iso.missing {
+		return nil, nil // rejected at admission: it never reaches a node
+	}
 	spec := t.Spec
 	selector, tolerations := spec.NodeSelector, spec.Tolerations
 	if iso.rc != nil && iso.rc.Scheduling != nil {
@@ -47,7 +50,9 @@ func (ix *index) fit(t *PodTemplate, iso templateIso, gpus []GPU) ([]int, map[st
 
 func (n *nodeFacts) rejects(affinity nodeaffinity.RequiredNodeAffinity, tolerations []corev1.Toleration, iso templateIso, gpus []GPU) string {
 	node := n.node
-	if node.Spec.Unschedulable {
+	// A cordoned node still takes pods that tolerate its taint
+	// (DaemonSets get that toleration automatically).
+	if node.Spec.Unschedulable && !schedcorev1.TolerationsTolerateTaint(logr.Discard(), tolerations, &unschedulableTaint, false) {
 		return "cordoned"
 	}
 	if ok, err := affinity.Match(node); err != nil || !ok {
@@ -71,8 +76,13 @@ func (n *nodeFacts) rejects(affinity nodeaffinity.RequiredNodeAffinity, tolerati
 	return ""
 }
 
+// unschedulableTaint is what the scheduler treats a cordoned node as having.
+var unschedulableTaint = corev1.Taint{Key: corev1.TaintNodeUnschedulable, Effect: corev1.TaintEffectNoSchedule}
+
+// checkHandlerNotOnNodes fires only when every node reports its handlers
+// and none has this one; nodes that report nothing (older runtimes) might.
 func checkHandlerNotOnNodes(s *subject) {
-	if s.node != nil || len(s.ix.nodes) == 0 || !s.ix.nodesReportHandlers {
+	if s.node != nil || len(s.ix.nodes) == 0 || !s.ix.allNodesReportHandlers {
 		return
 	}
 	s.forTemplates(func(i int, t *PodTemplate) {
@@ -93,7 +103,7 @@ func checkNoNodeFits(s *subject) {
 		if len(s.fits[i]) > 0 || iso.missing {
 			return
 		}
-		if iso.handler != "" && s.ix.nodesReportHandlers && !s.ix.anyNodeHas(iso.handler) {
+		if iso.handler != "" && s.ix.allNodesReportHandlers && !s.ix.anyNodeHas(iso.handler) {
 			return // checkHandlerNotOnNodes says it better
 		}
 		s.emit(RuleNoNodeFits, "", "", t.SpecPath, s.msg("no node can run the pod", s.where(t), ": ", reasonList(s.reasons[i])))

@@ -1,7 +1,9 @@
 package audit
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -88,24 +90,34 @@ func (e *Engine) classify(f *features, w *Workload) classification {
 	}
 	typ := typeOrder[best]
 	c := classification{typ: typ, confidence: confidence(scores[best], math.Max(0, scores[second]))}
+	// The evidence for the winning type, strongest first; signals against
+	// it are listed too, after the ones for it.
 	n := len(extra)
 	if scores[second] > 0 {
 		n++
 	}
+	kept := f.kept[:0]
 	for _, h := range hits {
-		if s := &e.signals[h.sig]; s.weight < 0 || votesFor(s, typ) {
-			n++
+		if votesFor(&e.signals[h.sig], typ) {
+			kept = append(kept, h)
 		}
 	}
-	c.evidence = make([]string, 0, n)
-	for _, h := range hits {
-		if s := &e.signals[h.sig]; s.weight < 0 || votesFor(s, typ) {
+	f.kept = kept
+	slices.SortStableFunc(kept, func(a, b hit) int { return cmp.Compare(e.signals[b.sig].weight, e.signals[a.sig].weight) })
+	c.evidence = make([]string, 0, n+len(kept))
+	for _, h := range kept {
+		if e.signals[h.sig].weight > 0 {
 			c.evidence = append(c.evidence, e.cache.str(h.evidence))
 		}
 	}
 	c.evidence = append(c.evidence, extra...)
+	for _, h := range kept {
+		if e.signals[h.sig].weight < 0 {
+			c.evidence = append(c.evidence, e.cache.str(h.evidence)+" (against)")
+		}
+	}
 	if scores[second] > 0 {
-		c.evidence = append(c.evidence, e.runnerUp(hits, typeOrder[second], scores[second], scores[best]))
+		c.evidence = append(c.evidence, e.runnerUp(f.hits, typeOrder[second], scores[second], scores[best]))
 	}
 	return c
 }

@@ -287,6 +287,7 @@ func (e *Engine) keepFindings(s *subject, now time.Time, r *Result) {
 			r.Findings = append(r.Findings, f)
 		case expired:
 			f.Message += " (exemption expired " + ex.Expires + ": " + ex.Reason + ")"
+			f.ExemptionExpired = ex.Expires
 			r.Findings = append(r.Findings, f)
 		default:
 			r.Exempted = append(r.Exempted, ExemptedFinding{Finding: f, Reason: ex.Reason, Expires: ex.Expires})
@@ -332,6 +333,9 @@ func summarize(ws []Result) Summary {
 		s.Exempted += len(ws[i].Exempted)
 		for _, f := range ws[i].Findings {
 			s.BySeverity[f.Severity]++
+			if f.ExemptionExpired != "" {
+				s.ExpiredExemptions++
+			}
 		}
 	}
 	return s

@@ -26,10 +26,10 @@ type index struct {
 	netpols         map[string][]netpol               // by namespace
 	nodes           []nodeFacts
 	nodeByName      map[string]int
-	// nodesReportHandlers: some node lists status.runtimeHandlers, so a
-	// handler that no node lists is really missing.
-	nodesReportHandlers bool
-	pools               map[string][]pool // by namespace
+	// allNodesReportHandlers: every node lists status.runtimeHandlers, so
+	// a handler that no node lists is really missing.
+	allNodesReportHandlers bool
+	pools                  map[string][]pool // by namespace
 }
 
 // netpol is a NetworkPolicy prepared for matching.
@@ -82,9 +82,8 @@ func newIndex(inv *Inventory, pol *policy.Compiled) *index {
 	}
 	for i := range inv.Nodes {
 		n := &inv.Nodes[i]
-		nf := nodeFacts{node: n, product: n.Labels["nvidia.com/gpu.product"], refs: []NodeRef{nodeRef(n)}}
+		nf := nodeFacts{node: n, product: gpuProduct(n), refs: []NodeRef{nodeRef(n)}}
 		if len(n.Status.RuntimeHandlers) > 0 {
-			ix.nodesReportHandlers = true
 			nf.handlers = make(map[string]bool, len(n.Status.RuntimeHandlers))
 			for _, h := range n.Status.RuntimeHandlers {
 				nf.handlers[h.Name] = true
@@ -92,6 +91,12 @@ func newIndex(inv *Inventory, pol *policy.Compiled) *index {
 		}
 		ix.nodeByName[n.Name] = len(ix.nodes)
 		ix.nodes = append(ix.nodes, nf)
+	}
+	ix.allNodesReportHandlers = len(ix.nodes) > 0
+	for i := range ix.nodes {
+		if ix.nodes[i].handlers == nil {
+			ix.allNodesReportHandlers = false
+		}
 	}
 	for _, p := range inv.InferencePools {
 		if len(p.Selector) == 0 {
@@ -164,4 +169,13 @@ func (ix *index) isolationEvidence(ti templateIso) []string {
 	ev := slices.Clip(ti.evidence(ix.offline))
 	ix.isoEvidence[ti.rcName] = ev
 	return ev
+}
+
+// gpuProduct reads a node's GPU model: the GPU operator's label, else
+// GKE's accelerator label ("nvidia-l4"), which GKE nodes carry without it.
+func gpuProduct(n *corev1.Node) string {
+	if p := n.Labels["nvidia.com/gpu.product"]; p != "" {
+		return p
+	}
+	return n.Labels["cloud.google.com/gke-accelerator"]
 }

@@ -67,6 +67,9 @@ type Finding struct {
 	Path string `json:"path,omitempty"`
 	// Line is the input file line of Path (offline mode).
 	Line int `json:"line,omitempty"`
+	// ExemptionExpired is the expiry date of a policy exemption that
+	// would have accepted this finding.
+	ExemptionExpired string `json:"exemptionExpired,omitempty"`
 }
 
 // ExemptedFinding is a finding the policy accepts, kept for the record.
@@ -144,6 +147,8 @@ type Summary struct {
 	BySeverity map[policy.Severity]int     `json:"bySeverity"`
 	Findings   int                         `json:"findings"`
 	Exempted   int                         `json:"exempted"`
+	// ExpiredExemptions counts findings whose exemption has expired.
+	ExpiredExemptions int `json:"expiredExemptions"`
 }
 
 // Worst returns the most severe finding, or nil.

@@ -74,7 +74,7 @@ func builtinSignals(d *wordDict) []signal {
 				[]string{"VLLM_", "SGLANG_", "OLLAMA_", "NIM_", "TRITON_", "LLAMA_ARG_", "TRTLLM_", "TGI_"}),
 		)},
 		{"model-source", inference, 1, anyOf(
-			envNamed("pulls models from Hugging Face", []string{"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HOME", "HUGGINGFACE_HUB_CACHE", "TRANSFORMERS_CACHE", "MODEL_ID"}, []string{"HF_HUB_"}),
+			envNamed("uses Hugging Face models", []string{"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HOME", "HUGGINGFACE_HUB_CACHE", "TRANSFORMERS_CACHE", "MODEL_ID"}, []string{"HF_HUB_"}),
 		)},
 		{"model-uri", inference, 2, storageURIHas("hf://")},
 		{"model-args", inference, 1.5, argsNameModel()},

@@ -70,10 +70,20 @@ func NewCmdPolicy(streams genericiooptions.IOStreams) *cobra.Command {
 			if _, err := audit.NewEngine(pol); err != nil {
 				return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s: %v", args[0], err)}
 			}
-			_, err = fmt.Fprintf(streams.Out, "%s: valid (%d classification rules, %d handler mappings, %d rule overrides, %d exemptions)\n",
-				args[0], len(pol.Classification), len(pol.Handlers), len(pol.Rules), len(pol.Exemptions))
+			user := len(pol.Handlers) - len(policy.Default().Handlers)
+			_, err = fmt.Fprintf(streams.Out, "%s: valid (%s, %s, %s, %s over the defaults)\n", args[0],
+				count(len(pol.Classification), "classification rule"), count(user, "handler mapping"),
+				count(len(pol.Rules), "rule override"), count(len(pol.Exemptions), "exemption"))
 			return err
 		},
 	})
 	return c
+}
+
+// count says "1 exemption" or "3 exemptions".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

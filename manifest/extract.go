@@ -86,6 +86,19 @@ func toWorkload(o *Object) (*audit.Workload, error) {
 		w.Templates = append(w.Templates, t)
 	}
 	extra.apply(w)
+	for i := range w.Templates {
+		t := &w.Templates[i]
+		if extraLabels := controllerLabels(kind, w.Name, t); extraLabels != nil {
+			merged := make(map[string]string, len(t.Labels)+len(extraLabels))
+			for k, v := range t.Labels {
+				merged[k] = v
+			}
+			for k, v := range extraLabels {
+				merged[k] = v
+			}
+			t.Labels = merged
+		}
+	}
 	return w, nil
 }
 
@@ -345,12 +358,13 @@ func (cf crdFacts) apply(w *audit.Workload) {
 	for i := range w.Templates {
 		for j := range w.Templates[i].Spec.Containers {
 			if c := &w.Templates[i].Spec.Containers[j]; c.Image == "" {
-				c.Image = cf.image
+				cf.fill(c)
 				return
 			}
 		}
 	}
-	c := cf.container(strings.ToLower(w.Kind))
+	c := corev1.Container{Name: strings.ToLower(w.Kind)}
+	cf.fill(&c)
 	if len(w.Templates) > 0 {
 		spec := w.Templates[0].Spec
 		spec.Containers = append([]corev1.Container{c}, spec.Containers...)
@@ -359,12 +373,13 @@ func (cf crdFacts) apply(w *audit.Workload) {
 	w.Templates = append(w.Templates, audit.PodTemplate{SpecPath: "spec", Spec: &corev1.PodSpec{Containers: []corev1.Container{c}}})
 }
 
-// container builds the operator's container; MCPServer and
-// EmbeddingServer carry its env, args and resources next to the image.
-func (cf crdFacts) container(name string) corev1.Container {
-	c := corev1.Container{Name: name, Image: cf.image}
+// fill gives the operator's container its image and, for MCPServer and
+// EmbeddingServer, the env, args and resources the CR carries next to
+// it, where the pod template did not set them.
+func (cf crdFacts) fill(c *corev1.Container) {
+	c.Image = cf.image
 	if cf.imageCtr == nil {
-		return c
+		return
 	}
 	var parts struct {
 		Args      []string                    `json:"args"`
@@ -377,8 +392,40 @@ func (cf crdFacts) container(name string) corev1.Container {
 			sub[k] = v
 		}
 	}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(sub, &parts); err == nil {
-		c.Args, c.Env, c.Resources = parts.Args, parts.Env, parts.Resources
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(sub, &parts); err != nil {
+		return
 	}
-	return c
+	if len(c.Args) == 0 {
+		c.Args = parts.Args
+	}
+	c.Env = append(parts.Env, c.Env...)
+	if len(c.Resources.Limits) == 0 && len(c.Resources.Requests) == 0 {
+		c.Resources = parts.Resources
+	}
+}
+
+// controllerLabels are labels an operator puts on the pods it renders
+// from a template, so that NetworkPolicies and InferencePools written
+// against them select the workload offline as they would live.
+func controllerLabels(kind, name string, t *audit.PodTemplate) map[string]string {
+	switch kind {
+	case "InferenceService":
+		component, _, _ := strings.Cut(strings.TrimPrefix(t.SpecPath, "spec."), ".")
+		return map[string]string{"serving.kserve.io/inferenceservice": name, "component": component}
+	case "LeaderWorkerSet":
+		return map[string]string{"leaderworkerset.sigs.k8s.io/name": name}
+	case "RayCluster", "RayService":
+		nodeType := "worker"
+		if strings.Contains(t.SpecPath, "headGroupSpec") {
+			nodeType = "head"
+		}
+		l := map[string]string{"ray.io/node-type": nodeType}
+		if kind == "RayCluster" {
+			l["ray.io/cluster"] = name
+		} else {
+			l["ray.io/originated-from-crd"] = "RayService"
+		}
+		return l
+	}
+	return nil
 }

@@ -53,7 +53,7 @@ spec:
 	if l.Role != "leaderTemplate" || l.SpecPath != "spec.leaderWorkerTemplate.leaderTemplate.spec" || l.Labels["role"] != "leader" {
 		t.Errorf("leader: %+v", l)
 	}
-	if wk.Role != "workerTemplate" || *wk.Spec.RuntimeClassName != "kata-qemu" {
+	if wk.Role != "workerTemplate" || *wk.Spec.RuntimeClassName != "kata-qemu" || wk.Labels["leaderworkerset.sigs.k8s.io/name"] != "vllm" {
 		t.Errorf("worker: %+v", wk)
 	}
 	if w.Namespace != "default" {
@@ -112,6 +112,10 @@ spec:
 	if len(w.Extra.ModelFormats) != 1 || w.Extra.ModelFormats[0] != "huggingface" || w.Extra.StorageURIs[0] != "hf://meta-llama/Llama-3.1-8B-Instruct" {
 		t.Errorf("extra: %+v", w.Extra)
 	}
+	// KServe labels its pods; policies written against them must match.
+	if l := w.Templates[0].Labels; l["serving.kserve.io/inferenceservice"] != "llama" || l["component"] != "predictor" {
+		t.Errorf("controller labels: %v", l)
+	}
 }
 
 func TestExtractOperatorImage(t *testing.T) {
@@ -120,6 +124,7 @@ kind: MCPServer
 metadata: {name: fetch}
 spec:
   image: ghcr.io/stackloklabs/mcp-fetch:0.2.1
+  env: [{name: MCP_TRANSPORT, value: sse}]
   podTemplateSpec:
     spec:
       containers:
@@ -135,7 +140,7 @@ spec:
   resources: {limits: {cpu: "2"}}
 `)
 	mcp := workload(t, inv, "MCPServer", "fetch")
-	if c := mcp.Templates[0].Spec.Containers[0]; c.Name != "mcp" || c.Image != "ghcr.io/stackloklabs/mcp-fetch:0.2.1" {
+	if c := mcp.Templates[0].Spec.Containers[0]; c.Name != "mcp" || c.Image != "ghcr.io/stackloklabs/mcp-fetch:0.2.1" || len(c.Env) != 1 || c.SecurityContext == nil {
 		t.Errorf("MCPServer container: %+v", c)
 	}
 	emb := workload(t, inv, "EmbeddingServer", "emb")

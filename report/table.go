@@ -158,12 +158,15 @@ func summaryLine(rep *audit.Report) string {
 	for _, sev := range policy.Severities() {
 		sevs = append(sevs, strconv.Itoa(s.BySeverity[sev])+" "+string(sev))
 	}
-	line := fmt.Sprintf("%d workload%s (%s); %d ok, %d below tier, %d critical; findings: %s",
+	line := fmt.Sprintf("%d workload%s (%s); verdicts: %d ok, %d with findings, %d below tier, %d critical; findings: %s",
 		s.Workloads, plural(s.Workloads), strings.Join(types, ", "),
-		s.ByVerdict[audit.VerdictOK], s.ByVerdict[audit.VerdictBelowTier], s.ByVerdict[audit.VerdictCritical],
+		s.ByVerdict[audit.VerdictOK], s.ByVerdict[audit.VerdictFindings], s.ByVerdict[audit.VerdictBelowTier], s.ByVerdict[audit.VerdictCritical],
 		strings.Join(sevs, ", "))
 	if s.Exempted > 0 {
 		line += fmt.Sprintf("; %d exempted", s.Exempted)
+	}
+	if s.ExpiredExemptions > 0 {
+		line += fmt.Sprintf("; %d exemption%s expired", s.ExpiredExemptions, plural(s.ExpiredExemptions))
 	}
 	return line
 }
