@@ -18,7 +18,8 @@ var metadataAddr = netip.MustParseAddr("169.254.169.254")
 // egressPolicies returns the egress policies that select a template's
 // pods, including one the workload's controller creates itself.
 func (s *subject) egressPolicies(t *PodTemplate) []netpol {
-	var out []netpol
+	out := s.netpols[:0]
+	defer func() { s.netpols = out }()
 	for _, np := range s.ix.netpols[s.w.Namespace] {
 		if np.egress && np.sel.Matches(labels.Set(t.Labels)) {
 			out = append(out, np)

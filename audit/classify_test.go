@@ -147,3 +147,37 @@ func TestEvidenceNeverShowsEnvValues(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestReplicasShareClassification: pods of one template revision are
+// classified once; another revision is classified again.
+func TestReplicasShareClassification(t *testing.T) {
+	mk := func(name, hash, image string) audit.Workload {
+		w := pod("Pod", name, map[string]string{"pod-template-hash": hash}, ctr(image))
+		w.Owner = &audit.Owner{Kind: "ReplicaSet", Name: "llm-" + hash}
+		return w
+	}
+	inv := &audit.Inventory{Workloads: []audit.Workload{
+		mk("llm-abc-1", "abc", "vllm/vllm-openai:v0.9.2"),
+		mk("llm-abc-2", "abc", "vllm/vllm-openai:v0.9.2"),
+		mk("llm-def-1", "def", "nginx:1.27"),
+	}}
+	e, err := audit.NewEngine(policy.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := e.Audit(inv, audit.Options{Now: time.Now()})
+	got := map[string]policy.WorkloadType{}
+	for _, r := range rep.Workloads {
+		got[r.Name] = r.Type
+	}
+	if got["llm-abc-1"] != policy.Inference || got["llm-abc-2"] != policy.Inference || got["llm-def-1"] != policy.None {
+		t.Fatalf("got %v", got)
+	}
+	// Results share the evidence slice; appending to one must not show
+	// in the other.
+	a, b := &rep.Workloads[0], &rep.Workloads[1]
+	a.Evidence = append(a.Evidence, "extra")
+	if len(b.Evidence) == len(a.Evidence) {
+		t.Fatal("appending to one replica's evidence changed another's")
+	}
+}

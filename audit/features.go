@@ -130,7 +130,11 @@ func (f *features) extract(w *Workload) {
 		f.ownerKind, f.ownerName = w.Owner.Kind, w.Owner.Name
 		f.addName("owner", strings.ToLower(w.Owner.Name))
 	}
-	f.addName("name", strings.ToLower(w.Name))
+	// A controller's pod is named after its owner plus a random suffix:
+	// the owner's name says it all, and replicas classify alike.
+	if w.Kind != "Pod" || w.Owner == nil {
+		f.addName("name", strings.ToLower(w.Name))
+	}
 	f.extra = &w.Extra
 	f.addLabels(w.Labels)
 	switch w.Kind {

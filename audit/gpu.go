@@ -61,55 +61,46 @@ func containerGPUs(c *corev1.Container) []GPU {
 // it: app containers and restartable (sidecar) init containers add up;
 // a regular init container counts alone when it asks for more.
 func podGPUs(spec *corev1.PodSpec) []GPU {
-	var sum, initMax map[string]int64
-	add := func(m *map[string]int64, gs []GPU, max bool) {
-		for _, g := range gs {
-			if *m == nil {
-				*m = map[string]int64{}
-			}
-			if max {
-				if g.Count > (*m)[g.Resource] {
-					(*m)[g.Resource] = g.Count
-				}
-			} else {
-				(*m)[g.Resource] += g.Count
-			}
-		}
-	}
+	var sum, initMax []GPU
 	for i := range spec.InitContainers {
 		c := &spec.InitContainers[i]
-		gs := containerGPUs(c)
-		if len(gs) == 0 {
-			continue
-		}
-		if isSidecar(c) {
-			add(&sum, gs, false)
-		} else {
-			add(&initMax, gs, true)
+		for _, g := range containerGPUs(c) {
+			if isSidecar(c) {
+				sum = addGPU(sum, g, false)
+			} else {
+				initMax = addGPU(initMax, g, true)
+			}
 		}
 	}
 	for i := range spec.Containers {
-		if gs := containerGPUs(&spec.Containers[i]); len(gs) > 0 {
-			add(&sum, gs, false)
+		for _, g := range containerGPUs(&spec.Containers[i]) {
+			sum = addGPU(sum, g, false)
 		}
 	}
-	for r, n := range initMax {
-		if n > sum[r] {
-			if sum == nil {
-				sum = map[string]int64{}
-			}
-			sum[r] = n
+	for _, g := range initMax {
+		sum = addGPU(sum, g, true)
+	}
+	if len(sum) > 1 {
+		sort.Slice(sum, func(i, j int) bool { return sum[i].Resource < sum[j].Resource })
+	}
+	return sum
+}
+
+// addGPU adds g to the list, summing its count with an entry of the same
+// resource (or keeping the larger, with max).
+func addGPU(gs []GPU, g GPU, max bool) []GPU {
+	for i := range gs {
+		if gs[i].Resource != g.Resource {
+			continue
 		}
+		if !max {
+			gs[i].Count += g.Count
+		} else if g.Count > gs[i].Count {
+			gs[i].Count = g.Count
+		}
+		return gs
 	}
-	if len(sum) == 0 {
-		return nil
-	}
-	out := make([]GPU, 0, len(sum))
-	for r, n := range sum {
-		out = append(out, GPU{Resource: r, Count: n})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Resource < out[j].Resource })
-	return out
+	return append(gs, g)
 }
 
 func isSidecar(c *corev1.Container) bool {

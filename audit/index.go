@@ -18,10 +18,11 @@ type index struct {
 	offline        bool
 	runtimeClasses map[string]*nodev1.RuntimeClass
 	rcComplete     bool
-	// isoByClass and isoEvidence cache the isolation of each RuntimeClass
-	// name and its explanation.
+	// isoByClass, isoEvidence and rcInfo cache the isolation of each
+	// RuntimeClass name, its explanation and its description.
 	isoByClass      map[string]templateIso
 	isoEvidence     map[string][]string
+	rcInfo          map[string]*RuntimeClassInfo
 	serviceAccounts map[string]*corev1.ServiceAccount // "namespace/name"
 	netpols         map[string][]netpol               // by namespace
 	nodes           []nodeFacts
@@ -30,6 +31,8 @@ type index struct {
 	// a handler that no node lists is really missing.
 	allNodesReportHandlers bool
 	pools                  map[string][]pool // by namespace
+	// replicas remembers classifications by template revision.
+	replicas map[replicaKey]classification
 }
 
 // netpol is a NetworkPolicy prepared for matching.
@@ -67,6 +70,8 @@ func newIndex(inv *Inventory, pol *policy.Compiled) *index {
 		pools:           map[string][]pool{},
 		isoEvidence:     map[string][]string{},
 		isoByClass:      map[string]templateIso{},
+		rcInfo:          map[string]*RuntimeClassInfo{},
+		replicas:        map[replicaKey]classification{},
 	}
 	for i := range inv.RuntimeClasses {
 		rc := &inv.RuntimeClasses[i]

@@ -104,6 +104,20 @@ func weakest(isos []templateIso) int {
 	return w
 }
 
+// runtimeClassInfo describes a RuntimeClass once per audit; results share
+// the value and must not change it.
+func (ix *index) runtimeClassInfo(rc *nodev1.RuntimeClass) *RuntimeClassInfo {
+	if rc == nil {
+		return nil
+	}
+	if info, ok := ix.rcInfo[rc.Name]; ok {
+		return info
+	}
+	info := runtimeClassInfo(rc)
+	ix.rcInfo[rc.Name] = info
+	return info
+}
+
 func runtimeClassInfo(rc *nodev1.RuntimeClass) *RuntimeClassInfo {
 	if rc == nil {
 		return nil

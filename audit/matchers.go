@@ -24,6 +24,80 @@ func imageHas(note string, needles ...string) matcher {
 	}
 }
 
+// needles is a row of a lookup table: substrings and what they mean.
+type needles struct {
+	note string
+	subs []string
+}
+
+func n(note string, subs ...string) needles { return needles{note, subs} }
+
+// memo remembers a table's verdict per string, so that replicas sharing
+// an image or a command are searched once.
+type memo struct{ m map[string]memoHit }
+
+type memoHit struct {
+	e  ev
+	ok bool
+}
+
+func (c *memo) get(key string, search func() (ev, bool)) (ev, bool) {
+	if h, ok := c.m[key]; ok {
+		return h.e, h.ok
+	}
+	if c.m == nil || len(c.m) >= maxCached {
+		c.m = make(map[string]memoHit, 256)
+	}
+	e, ok := search()
+	c.m[key] = memoHit{e, ok}
+	return e, ok
+}
+
+// imagesLike matches images against a table of needles, first row first.
+func imagesLike(rows ...needles) matcher {
+	var c memo
+	return func(f *features) (ev, bool) {
+		for _, img := range f.images {
+			if e, ok := c.get(img, func() (ev, bool) {
+				for _, r := range rows {
+					for _, sub := range r.subs {
+						if strings.Contains(img, sub) {
+							return mk(r.note, "image ", img), true
+						}
+					}
+				}
+				return ev{}, false
+			}); ok {
+				return e, true
+			}
+		}
+		return ev{}, false
+	}
+}
+
+// commandsLike matches command and args elements against a table of
+// needles; evidence quotes the needle, never the argument.
+func commandsLike(rows ...needles) matcher {
+	var c memo
+	return func(f *features) (ev, bool) {
+		for _, cmd := range f.cmds {
+			if e, ok := c.get(cmd, func() (ev, bool) {
+				for _, r := range rows {
+					for _, sub := range r.subs {
+						if strings.Contains(cmd, sub) {
+							return mk(r.note, `command runs "`, sub, `"`), true
+						}
+					}
+				}
+				return ev{}, false
+			}); ok {
+				return e, true
+			}
+		}
+		return ev{}, false
+	}
+}
+
 // commandHas matches command or args elements containing any needle. The
 // evidence quotes the needle, never the whole argument, which may hold a
 // secret.
@@ -164,18 +238,25 @@ func (d *wordDict) wordIn(note string, words ...string) matcher {
 		}
 		if wi := f.wordHit[id]; wi > 0 {
 			wd := f.words[wi-1]
-			n := f.names[wd.name]
-			return mk(note, n.what, " ", n.value, ` has the word "`, wd.tok, `"`), true
+			return wordEvidence(f.names[wd.name], wd.tok, note), true
 		}
 		for _, n := range f.names {
 			for _, w := range phrases {
 				if hasWord(n.value, w) {
-					return mk(note, n.what, " ", n.value, ` has the word "`, w, `"`), true
+					return wordEvidence(n, w, note), true
 				}
 			}
 		}
 		return ev{}, false
 	}
+}
+
+// wordEvidence reads `name adk-agent has the word "adk" (agent framework)`.
+func wordEvidence(n named, w, note string) ev {
+	if note == "" {
+		return ev{n.what, " ", n.value, ` has the word "`, w, `"`}
+	}
+	return ev{n.what, " ", n.value, ` has the word "`, w, `" (`, note, ")"}
 }
 
 // lookup records, per word signal, the first of the workload's words it

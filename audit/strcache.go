@@ -8,11 +8,15 @@ import "strconv"
 // distinct string once (see strcache).
 type ev [8]string
 
-// mk joins parts with an optional "(note)" after them.
+// mk joins parts with an optional "(note)" after them; at most five
+// parts take a note (the matchers never need more).
 func mk(note string, parts ...string) ev {
 	var e ev
 	n := copy(e[:], parts)
-	if note != "" && n+3 <= len(e) {
+	if note != "" {
+		if n+3 > len(e) {
+			panic("audit: evidence has too many parts for a note")
+		}
 		e[n], e[n+1], e[n+2] = " (", note, ")"
 	}
 	return e

@@ -23,6 +23,8 @@ type subject struct {
 	fits     [][]int
 	reasons  []map[string]int
 	findings []Finding
+	// netpols is egressPolicies' scratch buffer.
+	netpols []netpol
 }
 
 // reset readies the subject for the next workload, keeping its buffers.

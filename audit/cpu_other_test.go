@@ -1,0 +1,9 @@
+//go:build !unix
+
+package audit_test
+
+import "time"
+
+// processCPU is not measured on this platform; the benchmark then
+// reports wall time only.
+func processCPU() time.Duration { return 0 }
