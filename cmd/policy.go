@@ -34,7 +34,12 @@ func NewCmdPolicy(streams genericiooptions.IOStreams) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "policy",
 		Short: "Print the default policy or validate a policy file",
-		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError(c, fmt.Errorf("unknown command %q for %q", args[0], c.CommandPath()))
+			}
+			return c.Help()
+		},
 	}
 	c.AddCommand(&cobra.Command{
 		Use:   "print",

@@ -1,0 +1,65 @@
+# tiergate — run `make help` for the targets.
+
+GO        ?= go
+BIN       ?= bin
+PREFIX    ?= $(shell $(GO) env GOPATH)
+PKG       := github.com/tiergate/tiergate
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
+DATE      ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS   := -s -w -X $(PKG)/internal/version.Version=$(VERSION) -X $(PKG)/internal/version.Commit=$(COMMIT) -X $(PKG)/internal/version.Date=$(DATE)
+# The real-manifest corpus for the classification test; the test skips
+# (and says so) when the directory is absent.
+TIERGATE_CORPUS ?= $(abspath ../shared/corpus)
+FUZZTIME  ?= 20s
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## Build bin/tiergate and bin/kubectl-tiergate
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/tiergate ./cmd/tiergate
+	cp $(BIN)/tiergate $(BIN)/kubectl-tiergate
+
+.PHONY: install
+install: build ## Install tiergate and kubectl-tiergate into $(PREFIX)/bin
+	install -d $(PREFIX)/bin
+	install -m 0755 $(BIN)/tiergate $(PREFIX)/bin/tiergate
+	install -m 0755 $(BIN)/tiergate $(PREFIX)/bin/kubectl-tiergate
+
+.PHONY: demo
+demo: ## Audit the bundled example LLM platform (no cluster needed)
+	$(GO) run ./cmd/tiergate audit -f examples/llm-platform.yaml
+
+.PHONY: test
+test: lint ## Vet, format check, and every test with -race (corpus included when present)
+	@if [ -d "$(TIERGATE_CORPUS)" ]; then echo "classification corpus: $(TIERGATE_CORPUS)"; else echo "classification corpus not found at $(TIERGATE_CORPUS): that test will skip"; fi
+	TIERGATE_CORPUS=$(if $(wildcard $(TIERGATE_CORPUS)),$(TIERGATE_CORPUS),) $(GO) test -race -count=1 ./...
+
+.PHONY: corpus
+corpus: ## Classification accuracy over the real-manifest corpus (TIERGATE_CORPUS)
+	TIERGATE_CORPUS=$(TIERGATE_CORPUS) $(GO) test ./audit -run TestCorpusClassification -count=1 -v | grep -E 'accuracy|FAIL|SKIP|ok'
+
+.PHONY: lint
+lint: ## go vet and gofmt
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+.PHONY: fuzz
+fuzz: ## Fuzz the manifest loader for $(FUZZTIME)
+	$(GO) test ./manifest -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+
+.PHONY: bench
+bench: ## Audit benchmarks: 100k pods, CPU and allocation per pod (docs/PERFORMANCE.md)
+	$(GO) test ./audit -run '^$$' -bench 'Audit100k' -benchtime 5x -count 3
+
+.PHONY: golden
+golden: ## Rewrite golden files and docs/rules.md after an intended output change
+	$(GO) test ./cmd -update
+
+.PHONY: clean
+clean: ## Remove build output
+	rm -rf $(BIN) dist

@@ -1,0 +1,299 @@
+package cmd
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/tiergate/tiergate/policy"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const example = "../examples/llm-platform.yaml"
+
+// run executes the CLI as main does and returns stdout, stderr and the
+// exit code.
+func run(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	return runAs(t, "tiergate", stdin, args...)
+}
+
+func runAs(t *testing.T, argv0, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	streams := genericiooptions.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut}
+	root := NewCmdRoot(streams, argv0)
+	root.SetArgs(args)
+	code := Report(&errOut, root.Execute())
+	return out.String(), errOut.String(), code
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from %s (go test ./cmd -update rewrites it):\n%s", name, path, firstDiff(string(want), got))
+	}
+}
+
+func firstDiff(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(wl) || i < len(gl); i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			return "line " + strconv.Itoa(i+1) + ":\n  want: " + w + "\n  got:  " + g
+		}
+	}
+	return ""
+}
+
+
+func TestAuditGoldenOutputs(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"audit-table", []string{"audit", "-f", example}, 0},
+		{"audit-wide", []string{"audit", "-f", example, "-o", "wide"}, 0},
+		{"audit-json", []string{"audit", "-f", example, "-o", "json"}, 0},
+		{"audit-sarif", []string{"audit", "-f", example, "-o", "sarif"}, 0},
+		{"audit-junit", []string{"audit", "-f", example, "-o", "junit", "--fail-on", "high"}, 1},
+		{"audit-policy-json", []string{"audit", "-f", example, "--policy", "../examples/policy.yaml", "-o", "json"}, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := run(t, "", tt.args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, tt.code, errOut)
+			}
+			golden(t, tt.name, out)
+		})
+	}
+}
+
+// TestJSONContract checks the field names other tools rely on.
+func TestJSONContract(t *testing.T) {
+	out, _, code := run(t, "", "audit", "-f", example, "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	ws, ok := doc["workloads"].([]any)
+	if !ok || len(ws) < 20 {
+		t.Fatalf("workloads: %T len %d", doc["workloads"], len(ws))
+	}
+	for _, raw := range ws {
+		w := raw.(map[string]any)
+		for _, k := range []string{"kind", "namespace", "name", "owner", "type", "confidence", "evidence", "runtimeClassName", "handler", "isolation", "requiredIsolation", "gpus", "findings"} {
+			if _, ok := w[k]; !ok {
+				t.Errorf("%s/%s: missing %q", w["kind"], w["name"], k)
+			}
+		}
+		for _, rawF := range w["findings"].([]any) {
+			f := rawF.(map[string]any)
+			for _, k := range []string{"rule", "category", "severity", "message"} {
+				if _, ok := f[k]; !ok {
+					t.Errorf("finding missing %q: %v", k, f)
+				}
+			}
+		}
+		for _, g := range w["gpus"].([]any) {
+			gm := g.(map[string]any)
+			if gm["resource"] == nil || gm["count"] == nil {
+				t.Errorf("gpu entry %v", gm)
+			}
+		}
+	}
+	sum, ok := doc["summary"].(map[string]any)
+	if !ok || sum["byType"] == nil || sum["bySeverity"] == nil {
+		t.Fatalf("summary: %v", doc["summary"])
+	}
+}
+
+func TestExitCodesAndErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		stdin  string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"fail-on high", "", []string{"audit", "-f", example, "--fail-on", "high"}, 1, "findings at or above high (--fail-on high)"},
+		{"fail-on passes when clean", "", []string{"audit", "-f", "testdata/compliant.yaml", "--fail-on", "low"}, 0, ""},
+		{"no input", "", []string{"audit"}, 2, "auditing a live cluster is not available in this build yet"},
+		{"unknown flag", "", []string{"audit", "--bogus"}, 2, "unknown flag: --bogus"},
+		{"unknown command", "", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"unknown subcommand", "", []string{"policy", "frobnicate"}, 2, `unknown command "frobnicate" for "tiergate policy"`},
+		{"bad output", "", []string{"audit", "-f", example, "-o", "xml"}, 2, `--output "xml" is not one of`},
+		{"bad fail-on", "", []string{"audit", "-f", example, "--fail-on", "urgent"}, 2, `--fail-on "urgent"`},
+		{"bad selector", "", []string{"audit", "-f", example, "-l", "a==b==c"}, 2, "-l"},
+		{"missing file", "", []string{"audit", "-f", "nope.yaml"}, 2, "-f nope.yaml: no such file or directory"},
+		{"malformed yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n  labels: {a: b\n", []string{"audit", "-f", "-"}, 2, "<stdin>:5:"},
+		{"not a kubernetes object", "hello\n", []string{"audit", "-f", "-"}, 2, "expected a Kubernetes object"},
+		{"empty input", "# nothing\n", []string{"audit", "-f", "-"}, 2, "no Kubernetes objects found"},
+		{"missing policy file", "", []string{"audit", "-f", example, "--policy", "nope.yaml"}, 2, "--policy: nope.yaml: no such file or directory"},
+		{"invalid policy", "", []string{"policy", "validate", "testdata/bad-policy.yaml"}, 2, "exemptions[0].reason: required"},
+		{"policy validate needs a file", "", []string{"policy", "validate"}, 2, "want exactly one policy file"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, errOut, code := run(t, tt.stdin, tt.args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr: %q", code, tt.code, errOut)
+			}
+			if tt.stderr != "" && !strings.Contains(errOut, tt.stderr) {
+				t.Errorf("stderr %q does not contain %q", errOut, tt.stderr)
+			}
+			if strings.Count(strings.TrimRight(errOut, "\n"), "\n") > 0 {
+				t.Errorf("error must be one line, got %q", errOut)
+			}
+			if strings.Contains(errOut, "panic") || strings.Contains(errOut, "goroutine") {
+				t.Errorf("stderr looks like a crash: %q", errOut)
+			}
+		})
+	}
+}
+
+func TestSelectionFlags(t *testing.T) {
+	out, _, code := run(t, "", "audit", "-f", example, "-n", "rag", "-o", "json")
+	if code != 0 {
+		t.Fatal(code)
+	}
+	var doc struct {
+		Workloads []struct{ Namespace, Name string } `json:"workloads"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Workloads) == 0 {
+		t.Fatal("-n rag selected nothing")
+	}
+	for _, w := range doc.Workloads {
+		if w.Namespace != "rag" {
+			t.Errorf("-n rag kept %s/%s", w.Namespace, w.Name)
+		}
+	}
+	out, _, _ = run(t, "", "audit", "-f", example, "-l", "app.kubernetes.io/name=qdrant", "-o", "json")
+	doc.Workloads = nil
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Workloads) != 1 || doc.Workloads[0].Name != "qdrant" {
+		t.Errorf("-l app.kubernetes.io/name=qdrant: %+v", doc.Workloads)
+	}
+	out, _, _ = run(t, "", "audit", "-f", example, "-n", "rag", "-A", "-o", "json")
+	doc.Workloads = nil
+	_ = json.Unmarshal([]byte(out), &doc)
+	if len(doc.Workloads) < 20 {
+		t.Errorf("-A must override -n, got %d workloads", len(doc.Workloads))
+	}
+}
+
+func TestNoWorkloadsSaysSo(t *testing.T) {
+	out, _, code := run(t, "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n", "audit", "-f", "-")
+	if code != 0 || !strings.Contains(out, "No pod-bearing workloads found in 1 object.") {
+		t.Fatalf("exit %d: %q", code, out)
+	}
+}
+
+func TestStdinAndKubectlList(t *testing.T) {
+	list := `{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"vllm","namespace":"llm"},"spec":{"template":{"metadata":{"labels":{"app":"vllm"}},"spec":{"containers":[{"name":"vllm","image":"vllm/vllm-openai:v0.9.2"}]}}}}]}`
+	out, errOut, code := run(t, list, "audit", "-f", "-")
+	if code != 0 || !strings.Contains(out, "Deployment/vllm") || !strings.Contains(out, "INFERENCE (1)") {
+		t.Fatalf("exit %d, out %q, err %q", code, out, errOut)
+	}
+}
+
+// TestNeverShowsSecretValues: env values and Secret data must not reach
+// any output format.
+func TestNeverShowsSecretValues(t *testing.T) {
+	for _, format := range []string{"table", "wide", "json", "yaml", "sarif", "junit"} {
+		out, errOut, _ := run(t, "", "audit", "-f", "testdata/secrets.yaml", "-o", format)
+		for _, secret := range []string{"sk-live-0123456789", "hunter2", "c2VjcmV0"} {
+			if strings.Contains(out+errOut, secret) {
+				t.Errorf("-o %s shows %q", format, secret)
+			}
+		}
+	}
+}
+
+func TestKubectlPluginName(t *testing.T) {
+	out, _, code := runAs(t, "/usr/local/bin/kubectl-tiergate", "", "audit", "--help")
+	if code != 0 || !strings.Contains(out, "kubectl tiergate audit") {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	out, _, _ = runAs(t, "tiergate", "", "--help")
+	if strings.Contains(out, "kubectl tiergate [") {
+		t.Errorf("plain binary must not call itself kubectl tiergate")
+	}
+}
+
+func TestPolicyPrintRoundTrips(t *testing.T) {
+	out, _, code := run(t, "", "policy", "print")
+	if code != 0 {
+		t.Fatal(code)
+	}
+	if _, err := policy.Parse([]byte(out)); err != nil {
+		t.Fatalf("policy print output does not parse: %v", err)
+	}
+	out, _, code = run(t, "", "policy", "validate", "../examples/policy.yaml")
+	if code != 0 || !strings.Contains(out, "valid") {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+}
+
+// TestRulesDocIsCurrent: docs/rules.md is generated from the catalog.
+func TestRulesDocIsCurrent(t *testing.T) {
+	out, _, code := run(t, "", "rules", "-o", "markdown")
+	if code != 0 {
+		t.Fatal(code)
+	}
+	path := "../docs/rules.md"
+	if *update {
+		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil || string(want) != out {
+		t.Fatalf("docs/rules.md is out of date: run go test ./cmd -run TestRulesDocIsCurrent -update (%v)", err)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, _, code := run(t, "", "version")
+	if code != 0 || !strings.HasPrefix(out, "tiergate dev (commit none") {
+		t.Fatalf("exit %d: %q", code, out)
+	}
+	out, _, _ = run(t, "", "version", "-o", "json")
+	var v map[string]string
+	if err := json.Unmarshal([]byte(out), &v); err != nil || v["version"] != "dev" {
+		t.Fatalf("%q: %v", out, err)
+	}
+}
