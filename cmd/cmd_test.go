@@ -71,7 +71,6 @@ func firstDiff(want, got string) string {
 	return ""
 }
 
-
 func TestAuditGoldenOutputs(t *testing.T) {
 	for _, tt := range []struct {
 		name string
