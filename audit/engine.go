@@ -112,7 +112,15 @@ func (e *Engine) Audit(inv *Inventory, opts Options) *Report {
 	}
 	rep.Nodes = nodeReports(ix, inv)
 	rep.Summary = summarize(rep.Workloads)
+	rep.NotVisible = inv.Gaps
 	return rep
+}
+
+func rootOwner(w *Workload) *Owner {
+	if len(w.Owners) < 2 {
+		return nil
+	}
+	return &w.Owners[len(w.Owners)-1]
 }
 
 // sortedRanks returns, for each workload, its place in (namespace, name,
@@ -183,7 +191,7 @@ func (e *Engine) auditOne(s *subject, opts Options, r *Result) {
 	s.typ = cl.typ
 	*r = Result{
 		Kind: w.Kind, APIVersion: w.APIVersion, Namespace: w.Namespace, Name: w.Name, UID: w.UID,
-		Owner: w.Owner, Type: cl.typ, Confidence: cl.confidence, Evidence: cl.evidence,
+		Owner: w.Owner, RootOwner: rootOwner(w), Type: cl.typ, Confidence: cl.confidence, Evidence: cl.evidence,
 		GPUs: []GPU{}, Findings: []Finding{},
 	}
 	if w.Source != nil {

@@ -31,20 +31,23 @@ type imageFacts struct {
 type features struct {
 	kind, apiVersion     string
 	ownerKind, ownerName string
-	images               []string // lowercased image references
-	names                []named  // names whose words are signals
-	cmds                 []string // lowercased command and args elements
-	envNames             []string
-	labels               []kv // object and template labels
-	ports                []int32
-	hostAliases          []string // lowercased
-	mountPaths           []string
-	hostPaths            []string
-	privileged           bool
-	gpu                  bool
-	runsToCompletion     bool
-	extra                *Extra
-	poolMatch            string // "namespace/name" of a selecting InferencePool
+	// owners is the rest of the owner chain (a pod's ReplicaSet's
+	// Deployment, a StatefulSet's LeaderWorkerSet).
+	owners           []Owner
+	images           []string // lowercased image references
+	names            []named  // names whose words are signals
+	cmds             []string // lowercased command and args elements
+	envNames         []string
+	labels           []kv // object and template labels
+	ports            []int32
+	hostAliases      []string // lowercased
+	mountPaths       []string
+	hostPaths        []string
+	privileged       bool
+	gpu              bool
+	runsToCompletion bool
+	extra            *Extra
+	poolMatch        string // "namespace/name" of a selecting InferencePool
 	// appContainers counts regular containers; infraContainers those that
 	// run monitoring, mesh, CI or GPU-operator images (infraImage is one,
 	// gpuInfra says whether it was a GPU-operator image).
@@ -129,6 +132,12 @@ func (f *features) extract(w *Workload) {
 	if w.Owner != nil {
 		f.ownerKind, f.ownerName = w.Owner.Kind, w.Owner.Name
 		f.addName("owner", strings.ToLower(w.Owner.Name))
+	}
+	if len(w.Owners) > 1 {
+		f.owners = w.Owners[1:]
+		for _, o := range f.owners {
+			f.addName("owner", strings.ToLower(o.Name))
+		}
 	}
 	// A controller's pod is named after its owner plus a random suffix:
 	// the owner's name says it all, and replicas classify alike.

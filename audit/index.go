@@ -16,6 +16,7 @@ import (
 type index struct {
 	pol            *policy.Compiled
 	offline        bool
+	netpolsHidden  bool
 	runtimeClasses map[string]*nodev1.RuntimeClass
 	rcComplete     bool
 	// isoByClass, isoEvidence and rcInfo cache the isolation of each
@@ -62,6 +63,7 @@ func newIndex(inv *Inventory, pol *policy.Compiled) *index {
 	ix := &index{
 		pol:             pol,
 		offline:         inv.Offline,
+		netpolsHidden:   inv.NetworkPoliciesHidden,
 		runtimeClasses:  make(map[string]*nodev1.RuntimeClass, len(inv.RuntimeClasses)),
 		rcComplete:      inv.RuntimeClassesComplete,
 		serviceAccounts: make(map[string]*corev1.ServiceAccount, len(inv.ServiceAccounts)),

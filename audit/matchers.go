@@ -182,6 +182,11 @@ func kindIs(note string, kinds ...string) matcher {
 			if f.ownerKind == k {
 				return mk(note, "owner ", k, "/", f.ownerName), true
 			}
+			for _, o := range f.owners {
+				if o.Kind == k {
+					return mk(note, "owner ", k, "/", o.Name), true
+				}
+			}
 		}
 		return ev{}, false
 	}

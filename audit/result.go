@@ -11,6 +11,8 @@ type Report struct {
 	Workloads []Result     `json:"workloads"`
 	Nodes     []NodeReport `json:"nodes,omitempty"`
 	Summary   Summary      `json:"summary"`
+	// NotVisible lists what the user could not read, one line each.
+	NotVisible []string `json:"notVisible,omitempty"`
 }
 
 // Verdict sums up a workload in one word.
@@ -25,12 +27,15 @@ const (
 
 // Result is the audit of one workload.
 type Result struct {
-	Kind       string              `json:"kind"`
-	APIVersion string              `json:"apiVersion,omitempty"`
-	Namespace  string              `json:"namespace"`
-	Name       string              `json:"name"`
-	UID        string              `json:"uid,omitempty"`
-	Owner      *Owner              `json:"owner"`
+	Kind       string `json:"kind"`
+	APIVersion string `json:"apiVersion,omitempty"`
+	Namespace  string `json:"namespace"`
+	Name       string `json:"name"`
+	UID        string `json:"uid,omitempty"`
+	Owner      *Owner `json:"owner"`
+	// RootOwner is the top of the owner chain (the Deployment of a pod's
+	// ReplicaSet), when it differs from Owner.
+	RootOwner  *Owner              `json:"rootOwner,omitempty"`
 	Type       policy.WorkloadType `json:"type"`
 	Confidence float64             `json:"confidence"`
 	// Evidence says why the workload got its type.

@@ -19,6 +19,9 @@ type Workload struct {
 	Annotations map[string]string
 	// Owner is the controlling owner, when the object has one.
 	Owner *Owner
+	// Owners is the chain of controllers above the object, nearest first
+	// (ReplicaSet, then Deployment), as far as it could be resolved.
+	Owners []Owner
 	// Templates are the pod templates the object carries; a custom
 	// resource may have several (leader and worker, head and workers).
 	Templates []PodTemplate
@@ -127,4 +130,10 @@ type Inventory struct {
 	// Offline says the objects come from files, not a live cluster; it
 	// changes only the wording of findings ("in the input").
 	Offline bool
+	// NetworkPoliciesHidden says the user may not read NetworkPolicies:
+	// the egress checks are skipped rather than guessed.
+	NetworkPoliciesHidden bool
+	// Gaps name what could not be read and what the audit lost by it
+	// ("nodes: forbidden (cluster-scoped) — kernel facts unavailable").
+	Gaps []string
 }

@@ -1,8 +1,9 @@
 package cmd
 
 import (
-	"errors"
+	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/internal/version"
 	"github.com/tiergate/tiergate/manifest"
 	"github.com/tiergate/tiergate/policy"
@@ -56,11 +58,18 @@ code-exec or none) with its evidence, resolves its isolation
 with the tier table, and runs the minimum policy set: egress NetworkPolicy,
 service account token, pod security and GPU/runtime compatibility.
 
-With -f it reads manifests (multi-document YAML, JSON, or kubectl get -o yaml
-lists; directories recursively; - for stdin) and contacts no cluster.
+Without -f it audits the pods of the current kubeconfig context (its
+namespace, -n NAMESPACE, or -A for all), reading them through watches like
+kubectl; what the user may not read is named on stderr and the audit of the
+rest goes on. With -f it reads manifests (multi-document YAML, JSON, or
+kubectl get -o yaml lists; directories recursively; - for stdin) and
+contacts no cluster.
 
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input errors.`,
-		Example: `  # Audit the bundled example platform
+		Example: `  # Audit every namespace and fail CI on high findings
+  kubectl tiergate audit -A --fail-on high
+
+  # Audit the bundled example platform, offline
   kubectl tiergate audit -f examples/llm-platform.yaml
 
   # Audit a directory of manifests and fail CI on high findings
@@ -83,7 +92,7 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input errors.`
 			if err := o.Validate(); err != nil {
 				return usageError(c, err)
 			}
-			return o.Run()
+			return o.Run(c.Context())
 		},
 	}
 	f := c.Flags()
@@ -101,6 +110,15 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input errors.`
 func (o *AuditOptions) Complete(c *cobra.Command) error {
 	if o.kube != nil && o.kube.Namespace != nil && !o.AllNamespaces {
 		o.namespace = *o.kube.Namespace
+	}
+	// Live, without -n or -A, the scope is the context's namespace, as
+	// kubectl's. Files carry their own namespaces.
+	if len(o.Filenames) == 0 && o.namespace == "" && !o.AllNamespaces {
+		ns, _, err := o.kube.ToRawKubeConfigLoader().Namespace()
+		if err != nil {
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("kubeconfig: %v", oneLine(err))}
+		}
+		o.namespace = ns
 	}
 	var err error
 	if o.selector, err = labels.Parse(o.Selector); err != nil {
@@ -125,25 +143,33 @@ func (o *AuditOptions) Validate() error {
 	if o.FailOn != "" && !o.failOn.Valid() {
 		return fmt.Errorf("--fail-on %q is not one of low, medium, high, critical", o.FailOn)
 	}
-	if len(o.Filenames) == 0 {
-		return errors.New("no input: auditing a live cluster is not available in this build yet; audit manifests or a kubectl get -o yaml dump with -f FILE|DIR|-")
-	}
 	return nil
 }
 
-// Run loads the manifests, audits them and renders the report.
-func (o *AuditOptions) Run() error {
-	positions := o.Output != "table" && o.Output != "wide"
-	objs, err := manifest.Read(o.Filenames, o.In, manifest.ParseOptions{Positions: positions})
+// Run loads the objects (files with -f, else the live cluster), audits
+// them and renders the report.
+func (o *AuditOptions) Run(ctx context.Context) error {
+	var (
+		inv     *audit.Inventory
+		objects int
+		err     error
+	)
+	if len(o.Filenames) > 0 {
+		inv, objects, err = o.loadFiles()
+	} else {
+		inv, err = o.loadLive(ctx)
+		if inv != nil {
+			objects = len(inv.Workloads)
+		}
+	}
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	inv, stats, err := manifest.Build(objs, manifest.BuildOptions{DefaultNamespace: o.namespace, Namespace: o.namespace, Selector: o.selector})
-	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
+	for _, gap := range inv.Gaps {
+		fmt.Fprintln(o.ErrOut, "tiergate: not visible: "+gap)
 	}
 	rep := o.engine.Audit(inv, audit.Options{Now: o.now()})
-	opts := report.Options{ToolVersion: version.Version, FailOn: o.failOn, Objects: stats.Objects}
+	opts := report.Options{ToolVersion: version.Version, FailOn: o.failOn, Objects: objects}
 	if err := report.Render(o.Out, rep, o.Output, opts); err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -160,6 +186,81 @@ func (o *AuditOptions) Run() error {
 	}
 	return nil
 }
+
+// loadFiles reads -f inputs; nothing contacts a cluster.
+func (o *AuditOptions) loadFiles() (*audit.Inventory, int, error) {
+	positions := o.Output != "table" && o.Output != "wide"
+	objs, err := manifest.Read(o.Filenames, o.In, manifest.ParseOptions{Positions: positions})
+	if err != nil {
+		return nil, 0, err
+	}
+	inv, stats, err := manifest.Build(objs, manifest.BuildOptions{DefaultNamespace: o.namespace, Namespace: o.namespace, Selector: o.selector})
+	return inv, stats.Objects, err
+}
+
+// loadLive lists the cluster through informers, waits for them to sync
+// and takes one snapshot.
+func (o *AuditOptions) loadLive(ctx context.Context) (*audit.Inventory, error) {
+	if err := o.haveCluster(); err != nil {
+		return nil, err
+	}
+	cfg, err := o.kube.ToRESTConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: %v", oneLine(err))
+	}
+	clients, err := cluster.NewClients(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := clients.Ping(ctx, cluster.DefaultConnectTimeout); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	src, err := cluster.NewSource(ctx, clients, cluster.Options{Namespace: o.namespace, Selector: o.selector})
+	if err != nil {
+		return nil, cluster.Explain(clients.Server, err)
+	}
+	src.Start(ctx)
+	syncCtx, stop := context.WithTimeout(ctx, syncTimeout(cfg.Timeout))
+	defer stop()
+	if err := src.WaitForSync(syncCtx); err != nil {
+		return nil, err
+	}
+	return src.Snapshot().Inventory, nil
+}
+
+// haveCluster fails early, and clearly, when there is no kubeconfig
+// context, no --server and no in-cluster service account: client-go
+// would otherwise try localhost:8080.
+func (o *AuditOptions) haveCluster() error {
+	if o.kube.APIServer != nil && *o.kube.APIServer != "" {
+		return nil
+	}
+	if os.Getenv("KUBERNETES_SERVICE_HOST") != "" {
+		return nil
+	}
+	raw, err := o.kube.ToRawKubeConfigLoader().RawConfig()
+	if err != nil {
+		return fmt.Errorf("kubeconfig: %v", oneLine(err))
+	}
+	if len(raw.Contexts) == 0 {
+		return fmt.Errorf("no cluster to audit: no kubeconfig context (set KUBECONFIG or --kubeconfig), or audit files with -f FILE|DIR|-")
+	}
+	return nil
+}
+
+// syncTimeout bounds the first list of every resource: the request
+// timeout when the user set one, else a minute.
+func syncTimeout(request time.Duration) time.Duration {
+	if request > 0 {
+		return request
+	}
+	return time.Minute
+}
+
+// oneLine folds a multi-line error (kubeconfig loaders produce them).
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
 func pluralS(n int) string {
 	if n == 1 {

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
@@ -146,7 +148,9 @@ func TestExitCodesAndErrors(t *testing.T) {
 	}{
 		{"fail-on high", "", []string{"audit", "-f", example, "--fail-on", "high"}, 1, "findings at or above high (--fail-on high)"},
 		{"fail-on passes when clean", "", []string{"audit", "-f", "testdata/compliant.yaml", "--fail-on", "low"}, 0, ""},
-		{"no input", "", []string{"audit"}, 2, "auditing a live cluster is not available in this build yet"},
+		{"no kubeconfig context", "", []string{"audit", "--kubeconfig", "testdata/empty-kubeconfig.yaml"}, 2, "no cluster to audit: no kubeconfig context"},
+		{"bad kubeconfig", "", []string{"audit", "--kubeconfig", "testdata/bad-policy.yaml"}, 2, "kubeconfig:"},
+		{"missing kubeconfig", "", []string{"audit", "--kubeconfig", "testdata/nope"}, 2, "kubeconfig:"},
 		{"unknown flag", "", []string{"audit", "--bogus"}, 2, "unknown flag: --bogus"},
 		{"unknown command", "", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{"unknown subcommand", "", []string{"policy", "frobnicate"}, 2, `unknown command "frobnicate" for "tiergate policy"`},
@@ -294,5 +298,39 @@ func TestVersion(t *testing.T) {
 	var v map[string]string
 	if err := json.Unmarshal([]byte(out), &v); err != nil || v["version"] != "dev" {
 		t.Fatalf("%q: %v", out, err)
+	}
+}
+
+// TestUnreachableServerFailsWithinTheRequestTimeout: a server that
+// accepts connections and never answers.
+func TestUnreachableServerFailsWithinTheRequestTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // hold the connection open, say nothing
+		}
+	}()
+	start := time.Now()
+	_, errOut, code := run(t, "", "audit", "--server", "https://"+ln.Addr().String(), "--insecure-skip-tls-verify", "--request-timeout", "1s")
+	if code != 2 || !strings.Contains(errOut, "did not answer in time") {
+		t.Fatalf("exit %d: %q", code, errOut)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v; the request timeout is 1s", d)
+	}
+	// A closed port is refused at once.
+	addr := ln.Addr().String()
+	ln.Close()
+	_, errOut, code = run(t, "", "audit", "--server", "https://"+addr, "--insecure-skip-tls-verify")
+	if code != 2 || !strings.Contains(errOut, "cannot reach the server") {
+		t.Fatalf("exit %d: %q", code, errOut)
 	}
 }

@@ -260,3 +260,59 @@ spec:
 		t.Errorf("pools: %+v", inv.InferencePools)
 	}
 }
+
+// TestBuildAuditsPodsOfAControllerDump: with pods in the input, their
+// controllers name their owners and are not audited again.
+func TestBuildAuditsPodsOfAControllerDump(t *testing.T) {
+	objs, err := Parse("dump.yaml", []byte(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: vllm, namespace: llm, uid: d1}
+spec:
+  template:
+    spec:
+      containers: [{name: vllm, image: vllm/vllm-openai:v0.9.2}]
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: vllm-7d9f
+  namespace: llm
+  uid: r1
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: vllm, uid: d1, controller: true}]
+spec:
+  template:
+    spec:
+      containers: [{name: vllm, image: vllm/vllm-openai:v0.9.2}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: vllm-7d9f-x2k4p
+  namespace: llm
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: vllm-7d9f, uid: r1, controller: true}]
+spec:
+  containers: [{name: vllm, image: vllm/vllm-openai:v0.9.2}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: scaled-to-zero, namespace: llm}
+spec:
+  template:
+    spec:
+      containers: [{name: vllm, image: vllm/vllm-openai:v0.9.2}]
+`), ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, st, err := Build(objs, BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Workloads) != 2 || st.Covered != 2 {
+		t.Fatalf("got %d workloads (%d covered), want the pod and the scaled-to-zero Deployment", len(inv.Workloads), st.Covered)
+	}
+	p := workload(t, inv, "Pod", "vllm-7d9f-x2k4p")
+	if len(p.Owners) != 2 || p.Owners[0].Kind != "ReplicaSet" || p.Owners[1] != (audit.Owner{Kind: "Deployment", Name: "vllm"}) {
+		t.Errorf("owner chain: %+v", p.Owners)
+	}
+}

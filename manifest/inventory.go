@@ -31,6 +31,9 @@ type Stats struct {
 	Workloads int
 	// Selected is how many workloads passed the namespace and selector.
 	Selected int
+	// Covered counts controllers left out because their pods are in the
+	// input: as live, the pods are audited and the controllers name them.
+	Covered int
 }
 
 // clusterScoped lists the kinds tiergate reads that have no namespace.
@@ -67,9 +70,14 @@ func Build(objs []Object, opts BuildOptions) (*audit.Inventory, Stats, error) {
 		}
 	}
 	resolveSandboxRefs(all, refs)
+	covered := resolveOwners(objs, all)
 	st.Workloads = len(all)
 	inv.RuntimeClassesComplete = len(inv.RuntimeClasses) > 0
 	for _, w := range all {
+		if covered[audit.OwnerKey{Kind: w.Kind, Namespace: w.Namespace, Name: w.Name}] {
+			st.Covered++
+			continue
+		}
 		if selected(w, opts) {
 			inv.Workloads = append(inv.Workloads, *w)
 		}
@@ -185,4 +193,31 @@ func resolveSandboxRefs(all []*audit.Workload, refs map[*audit.Workload]crdFacts
 			w.Extra.NetworkPolicy = tmpl.Extra.NetworkPolicy
 		}
 	}
+}
+
+// resolveOwners gives pods their owner chains from the controllers in the
+// input (ReplicaSet → Deployment, Job → CronJob, StatefulSet →
+// LeaderWorkerSet) and returns the controllers that own some pod: a dump
+// of a live cluster then audits like the live cluster, pod by pod.
+func resolveOwners(objs []Object, all []*audit.Workload) map[audit.OwnerKey]bool {
+	ix := audit.OwnerIndex{}
+	for i := range objs {
+		o := &objs[i]
+		for _, ref := range o.GetOwnerReferences() {
+			if ref.Controller != nil && *ref.Controller {
+				ix[audit.OwnerKey{Kind: o.GetKind(), Namespace: o.GetNamespace(), Name: o.GetName()}] = audit.Owner{Kind: ref.Kind, Name: ref.Name}
+			}
+		}
+	}
+	covered := map[audit.OwnerKey]bool{}
+	for _, w := range all {
+		if w.Kind != "Pod" || w.Owner == nil {
+			continue
+		}
+		w.Owners = ix.Chain(w.Namespace, w.Owner)
+		for _, o := range w.Owners {
+			covered[audit.OwnerKey{Kind: o.Kind, Namespace: w.Namespace, Name: o.Name}] = true
+		}
+	}
+	return covered
 }

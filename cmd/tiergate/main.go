@@ -3,15 +3,23 @@
 package main
 
 import (
+	"context"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	// exec, OIDC and the other kubeconfig auth providers, as kubectl has.
+	_ "k8s.io/client-go/plugin/pkg/client/auth"
 
 	"github.com/tiergate/tiergate/cmd"
 )
 
 func main() {
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	root := cmd.NewCmdRoot(streams, os.Args[0])
-	os.Exit(cmd.Report(streams.ErrOut, root.Execute()))
+	code := cmd.Report(streams.ErrOut, root.ExecuteContext(ctx))
+	stop()
+	os.Exit(code)
 }

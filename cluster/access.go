@@ -1,0 +1,111 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	authorizationv1 "k8s.io/api/authorization/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes"
+)
+
+// resource is something the live audit reads, and what is lost without it.
+type resource struct {
+	gvr        schema.GroupVersionResource
+	namespaced bool
+	// required resources end the audit when forbidden; the others leave
+	// a gap in it.
+	required bool
+	loss     string
+}
+
+// Resources the live audit lists and watches.
+var (
+	resPods            = resource{schema.GroupVersionResource{Version: "v1", Resource: "pods"}, true, true, "nothing to audit"}
+	resNodes           = resource{schema.GroupVersionResource{Version: "v1", Resource: "nodes"}, false, false, "kernel facts, runtime handlers and GPU capacity unavailable"}
+	resRuntimeClasses  = resource{schema.GroupVersionResource{Group: "node.k8s.io", Version: "v1", Resource: "runtimeclasses"}, false, false, "RuntimeClass handlers unavailable: handlers assumed from class names"}
+	resNetworkPolicies = resource{schema.GroupVersionResource{Group: "networking.k8s.io", Version: "v1", Resource: "networkpolicies"}, true, false, "egress checks skipped"}
+	resServiceAccounts = resource{schema.GroupVersionResource{Version: "v1", Resource: "serviceaccounts"}, true, false, "service account automount settings unavailable"}
+	resReplicaSets     = resource{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "replicasets"}, true, false, "Deployments not resolved as pod owners"}
+	resDeployments     = resource{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, true, false, "owners of Deployments not resolved"}
+	resStatefulSets    = resource{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "statefulsets"}, true, false, "owners of StatefulSets (LeaderWorkerSet) not resolved"}
+	resJobs            = resource{schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}, true, false, "CronJobs not resolved as pod owners"}
+	resInferencePools  = resource{schema.GroupVersionResource{Group: "inference.networking.k8s.io", Version: "v1", Resource: "inferencepools"}, true, false, "InferencePool selectors unavailable"}
+	resInferencePoolsA = resource{schema.GroupVersionResource{Group: "inference.networking.x-k8s.io", Version: "v1alpha2", Resource: "inferencepools"}, true, false, "InferencePool selectors unavailable"}
+	resKServe          = resource{schema.GroupVersionResource{Group: "serving.kserve.io", Version: "v1beta1", Resource: "inferenceservices"}, true, false, "KServe model formats unavailable"}
+)
+
+// Gap is a resource the user may not read, and what the audit loses.
+type Gap struct {
+	Resource string `json:"resource"`
+	Scope    string `json:"scope"`
+	Loss     string `json:"loss"`
+}
+
+func (g Gap) String() string {
+	return fmt.Sprintf("%s: forbidden %s — %s", g.Resource, g.Scope, g.Loss)
+}
+
+func scopeOf(r resource, namespace string) string {
+	if !r.namespaced {
+		return "(cluster-scoped)"
+	}
+	if namespace == "" {
+		return "in all namespaces"
+	}
+	return "in namespace " + namespace
+}
+
+func (r resource) name() string {
+	if r.gvr.Group == "" {
+		return r.gvr.Resource
+	}
+	return r.gvr.Resource + "." + r.gvr.Group
+}
+
+// allowed asks the server whether the user may list and watch r in
+// namespace ("" for all namespaces or a cluster-scoped resource).
+func allowed(ctx context.Context, kube kubernetes.Interface, r resource, namespace string) (bool, error) {
+	ns := namespace
+	if !r.namespaced {
+		ns = ""
+	}
+	for _, verb := range []string{"list", "watch"} {
+		review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
+			ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: ns, Verb: verb, Group: r.gvr.Group, Resource: r.gvr.Resource},
+		}}
+		res, err := kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
+		if err != nil {
+			return false, err
+		}
+		if !res.Status.Allowed {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// checkAccess splits resources into those the user may read and the gaps.
+// A forbidden required resource is an error.
+func checkAccess(ctx context.Context, kube kubernetes.Interface, rs []resource, namespace string) (map[schema.GroupVersionResource]bool, []Gap, error) {
+	ok := map[schema.GroupVersionResource]bool{}
+	var gaps []Gap
+	for _, r := range rs {
+		yes, err := allowed(ctx, kube, r, namespace)
+		if err != nil {
+			return nil, nil, err
+		}
+		if yes {
+			ok[r.gvr] = true
+			continue
+		}
+		if r.required {
+			return nil, nil, fmt.Errorf("%s: forbidden %s: there is nothing to audit (ask for list and watch on pods, or pick a namespace with -n)", r.name(), scopeOf(r, namespace))
+		}
+		gaps = append(gaps, Gap{Resource: r.name(), Scope: scopeOf(r, namespace), Loss: r.loss})
+	}
+	sort.Slice(gaps, func(i, j int) bool { return gaps[i].Resource < gaps[j].Resource })
+	return ok, gaps, nil
+}

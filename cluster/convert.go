@@ -1,0 +1,125 @@
+package cluster
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/tiergate/tiergate/audit"
+)
+
+// lastApplied is kubectl's copy of the whole object in an annotation:
+// large, and never read by the audit.
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// strip is the informers' transform: it drops what the audit never reads
+// before objects reach the cache, so that 100,000 pods fit in memory.
+// Env values go too: tiergate reads env names only, and a value that is
+// not kept cannot leak.
+func strip(obj any) (any, error) {
+	if m, ok := obj.(metav1.Object); ok {
+		m.SetManagedFields(nil)
+		if a := m.GetAnnotations(); a[lastApplied] != "" {
+			delete(a, lastApplied)
+		}
+	}
+	switch o := obj.(type) {
+	case *corev1.Pod:
+		o.Status = corev1.PodStatus{Phase: o.Status.Phase}
+		for _, cs := range [][]corev1.Container{o.Spec.InitContainers, o.Spec.Containers} {
+			for i := range cs {
+				stripContainer(&cs[i])
+			}
+		}
+		o.Spec.EphemeralContainers = nil
+	case *appsv1.ReplicaSet:
+		o.Spec, o.Status = appsv1.ReplicaSetSpec{}, appsv1.ReplicaSetStatus{}
+	case *appsv1.Deployment:
+		o.Spec, o.Status = appsv1.DeploymentSpec{}, appsv1.DeploymentStatus{}
+	case *appsv1.StatefulSet:
+		o.Spec, o.Status = appsv1.StatefulSetSpec{}, appsv1.StatefulSetStatus{}
+	case *batchv1.Job:
+		o.Spec, o.Status = batchv1.JobSpec{}, batchv1.JobStatus{}
+	case *corev1.Node:
+		o.Status.Images = nil
+		o.Status.Conditions = nil
+		o.Status.VolumesAttached, o.Status.VolumesInUse = nil, nil
+	}
+	return obj, nil
+}
+
+func stripContainer(c *corev1.Container) {
+	for i := range c.Env {
+		c.Env[i].Value = ""
+		c.Env[i].ValueFrom = nil
+	}
+	c.LivenessProbe, c.ReadinessProbe, c.StartupProbe = nil, nil, nil
+	c.Lifecycle = nil
+	c.TerminationMessagePath = ""
+}
+
+// addOwner records a controller's own controlling owner.
+func addOwner(ix audit.OwnerIndex, o metav1.Object, kind string) {
+	if ref := metav1.GetControllerOfNoCopy(o); ref != nil && kind != "" {
+		ix[audit.OwnerKey{Kind: kind, Namespace: o.GetNamespace(), Name: o.GetName()}] = audit.Owner{Kind: ref.Kind, Name: ref.Name}
+	}
+}
+
+// kserveFacts maps "namespace/name" of InferenceServices to their model
+// formats and storage URIs, which their predictor pods do not carry.
+func (s *Source) kserveFacts() map[string]audit.Extra {
+	if s.kserve == nil {
+		return nil
+	}
+	out := map[string]audit.Extra{}
+	for _, o := range s.kserve.GetStore().List() {
+		u := o.(*unstructured.Unstructured)
+		var ex audit.Extra
+		for _, comp := range []string{"predictor", "transformer", "explainer"} {
+			if f, ok, _ := unstructured.NestedString(u.Object, "spec", comp, "model", "modelFormat", "name"); ok {
+				ex.ModelFormats = append(ex.ModelFormats, f)
+			}
+			if uri, ok, _ := unstructured.NestedString(u.Object, "spec", comp, "model", "storageUri"); ok {
+				ex.StorageURIs = append(ex.StorageURIs, uri)
+			}
+		}
+		out[u.GetNamespace()+"/"+u.GetName()] = ex
+	}
+	return out
+}
+
+// podWorkload turns a pod into the audit's workload.
+func podWorkload(p *corev1.Pod, owners audit.OwnerIndex, kserve map[string]audit.Extra) audit.Workload {
+	w := audit.Workload{
+		APIVersion: "v1", Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: string(p.UID),
+		Labels: p.Labels, Annotations: p.Annotations, NodeName: p.Spec.NodeName,
+		Templates: []audit.PodTemplate{{SpecPath: "spec", Labels: p.Labels, Annotations: p.Annotations, Spec: &p.Spec}},
+	}
+	if ref := metav1.GetControllerOfNoCopy(p); ref != nil {
+		w.Owner = &audit.Owner{Kind: ref.Kind, Name: ref.Name}
+		w.Owners = owners.Chain(p.Namespace, w.Owner)
+	}
+	if isvc := p.Labels["serving.kserve.io/inferenceservice"]; isvc != "" {
+		w.Extra = kserve[p.Namespace+"/"+isvc]
+	}
+	return w
+}
+
+// inferencePool reads a pool's selector: v1 uses matchLabels, v1alpha2 a
+// plain label map.
+func inferencePool(u *unstructured.Unstructured) audit.InferencePool {
+	p := audit.InferencePool{Namespace: u.GetNamespace(), Name: u.GetName()}
+	sel, _, _ := unstructured.NestedMap(u.Object, "spec", "selector")
+	if ml, ok := sel["matchLabels"].(map[string]any); ok {
+		sel = ml
+	}
+	p.Selector = map[string]string{}
+	for k, v := range sel {
+		if s, ok := v.(string); ok {
+			p.Selector[k] = s
+		}
+	}
+	return p
+}

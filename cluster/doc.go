@@ -1,0 +1,6 @@
+// Package cluster connects tiergate to a live cluster: it builds clients
+// from kubeconfig flags, finds out what the user may read, runs shared
+// informers (with a transform that drops what the audit never reads) and
+// turns their caches into audit inventories, as one-shot snapshots or as
+// a coalesced stream of them.
+package cluster
