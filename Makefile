@@ -56,6 +56,22 @@ fuzz: ## Fuzz the manifest loader for $(FUZZTIME)
 bench: ## Audit benchmarks: 100k pods, CPU and allocation per pod (docs/PERFORMANCE.md)
 	$(GO) test ./audit -run '^$$' -bench 'Audit100k' -benchtime 5x -count 3
 
+.PHONY: k8s-bins
+k8s-bins: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok into bin/k8s (skips what exists)
+	./hack/k8s/build.sh
+
+.PHONY: test-integration
+test-integration: k8s-bins ## Integration tests against a real control plane (started per test package)
+	TIERGATE_INTEGRATION=1 $(GO) test -race -count=1 -tags integration ./...
+
+.PHONY: lab
+lab: k8s-bins ## Start a local control plane with the example platform loaded (.lab/kubeconfig)
+	$(GO) run ./hack/lab up
+
+.PHONY: lab-down
+lab-down: ## Stop the lab and remove its state
+	$(GO) run ./hack/lab down
+
 .PHONY: golden
 golden: ## Rewrite golden files and docs/rules.md after an intended output change
 	$(GO) test ./cmd -update

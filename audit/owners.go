@@ -27,3 +27,44 @@ func (ix OwnerIndex) Chain(namespace string, direct *Owner) []Owner {
 	}
 	return chain
 }
+
+// SelectWorkloads keeps every pod and, of the other workloads, those that
+// no pod runs from and whose own controller is not among them: a cluster
+// (or a dump of one) is audited pod by pod, plus the controllers that
+// have no pods — scaled to zero, failing admission, CronJobs between runs
+// — once each, at the top of their chain. It returns how many workloads
+// it left out because pods or their owners represent them.
+func SelectWorkloads(ws []Workload) ([]Workload, int) {
+	present := map[OwnerKey]bool{}
+	covered := map[OwnerKey]bool{}
+	for i := range ws {
+		w := &ws[i]
+		if w.Kind != "Pod" {
+			present[OwnerKey{w.Kind, w.Namespace, w.Name}] = true
+			continue
+		}
+		for _, o := range w.Owners {
+			covered[OwnerKey{o.Kind, w.Namespace, o.Name}] = true
+		}
+		if w.Owner != nil && len(w.Owners) == 0 {
+			covered[OwnerKey{w.Owner.Kind, w.Namespace, w.Owner.Name}] = true
+		}
+	}
+	out := ws[:0:0]
+	left := 0
+	for i := range ws {
+		w := &ws[i]
+		if w.Kind != "Pod" {
+			if covered[OwnerKey{w.Kind, w.Namespace, w.Name}] {
+				left++
+				continue
+			}
+			if w.Owner != nil && present[OwnerKey{w.Owner.Kind, w.Namespace, w.Owner.Name}] {
+				left++
+				continue
+			}
+		}
+		out = append(out, *w)
+	}
+	return out, left
+}

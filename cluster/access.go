@@ -29,9 +29,11 @@ var (
 	resNetworkPolicies = resource{schema.GroupVersionResource{Group: "networking.k8s.io", Version: "v1", Resource: "networkpolicies"}, true, false, "egress checks skipped"}
 	resServiceAccounts = resource{schema.GroupVersionResource{Version: "v1", Resource: "serviceaccounts"}, true, false, "service account automount settings unavailable"}
 	resReplicaSets     = resource{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "replicasets"}, true, false, "Deployments not resolved as pod owners"}
-	resDeployments     = resource{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, true, false, "owners of Deployments not resolved"}
+	resDeployments     = resource{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, true, false, "Deployments without pods (scaled to zero, failing admission) not audited"}
 	resStatefulSets    = resource{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "statefulsets"}, true, false, "owners of StatefulSets (LeaderWorkerSet) not resolved"}
 	resJobs            = resource{schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}, true, false, "CronJobs not resolved as pod owners"}
+	resDaemonSets      = resource{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "daemonsets"}, true, false, "DaemonSets without pods not audited"}
+	resCronJobs        = resource{schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "cronjobs"}, true, false, "CronJobs between runs not audited"}
 	resInferencePools  = resource{schema.GroupVersionResource{Group: "inference.networking.k8s.io", Version: "v1", Resource: "inferencepools"}, true, false, "InferencePool selectors unavailable"}
 	resInferencePoolsA = resource{schema.GroupVersionResource{Group: "inference.networking.x-k8s.io", Version: "v1alpha2", Resource: "inferencepools"}, true, false, "InferencePool selectors unavailable"}
 	resKServe          = resource{schema.GroupVersionResource{Group: "serving.kserve.io", Version: "v1beta1", Resource: "inferenceservices"}, true, false, "KServe model formats unavailable"}

@@ -73,8 +73,22 @@ func (c *Clients) Ping(ctx context.Context, timeout time.Duration) error {
 	return Explain(c.Server, err)
 }
 
-// Explain turns a client error into one line a person can act on.
+// explained is an error already worded for people.
+type explained struct{ msg string }
+
+func (e *explained) Error() string { return e.msg }
+
+// Explain turns a client error into one line a person can act on. It is
+// idempotent: an explained error is returned as it is.
 func Explain(server string, err error) error {
+	var done *explained
+	if errors.As(err, &done) {
+		return done
+	}
+	return &explained{explain(server, err).Error()}
+}
+
+func explain(server string, err error) error {
 	var ne net.Error
 	var ue *url.Error
 	switch {

@@ -35,19 +35,41 @@ func strip(obj any) (any, error) {
 		}
 		o.Spec.EphemeralContainers = nil
 	case *appsv1.ReplicaSet:
-		o.Spec, o.Status = appsv1.ReplicaSetSpec{}, appsv1.ReplicaSetStatus{}
+		o.Status = appsv1.ReplicaSetStatus{}
+		stripTemplate(&o.Spec.Template)
 	case *appsv1.Deployment:
-		o.Spec, o.Status = appsv1.DeploymentSpec{}, appsv1.DeploymentStatus{}
+		o.Status = appsv1.DeploymentStatus{}
+		stripTemplate(&o.Spec.Template)
 	case *appsv1.StatefulSet:
-		o.Spec, o.Status = appsv1.StatefulSetSpec{}, appsv1.StatefulSetStatus{}
+		o.Status = appsv1.StatefulSetStatus{}
+		stripTemplate(&o.Spec.Template)
+		o.Spec.VolumeClaimTemplates = nil
+	case *appsv1.DaemonSet:
+		o.Status = appsv1.DaemonSetStatus{}
+		stripTemplate(&o.Spec.Template)
 	case *batchv1.Job:
-		o.Spec, o.Status = batchv1.JobSpec{}, batchv1.JobStatus{}
+		o.Status = batchv1.JobStatus{}
+		stripTemplate(&o.Spec.Template)
+	case *batchv1.CronJob:
+		o.Status = batchv1.CronJobStatus{}
+		stripTemplate(&o.Spec.JobTemplate.Spec.Template)
 	case *corev1.Node:
 		o.Status.Images = nil
 		o.Status.Conditions = nil
 		o.Status.VolumesAttached, o.Status.VolumesInUse = nil, nil
 	}
 	return obj, nil
+}
+
+// stripTemplate drops from a controller's pod template what strip drops
+// from pods: a controller with no pods is audited from its template.
+func stripTemplate(t *corev1.PodTemplateSpec) {
+	t.ManagedFields = nil
+	for _, cs := range [][]corev1.Container{t.Spec.InitContainers, t.Spec.Containers} {
+		for i := range cs {
+			stripContainer(&cs[i])
+		}
+	}
 }
 
 func stripContainer(c *corev1.Container) {
@@ -105,6 +127,42 @@ func podWorkload(p *corev1.Pod, owners audit.OwnerIndex, kserve map[string]audit
 		w.Extra = kserve[p.Namespace+"/"+isvc]
 	}
 	return w
+}
+
+// controllerWorkload turns a controller into a workload audited from its
+// pod template, for when no pod runs from it.
+func controllerWorkload(o any) (audit.Workload, bool) {
+	var (
+		meta     metav1.Object
+		group    = "apps/v1"
+		tmpl     *corev1.PodTemplateSpec
+		specPath = "spec.template.spec"
+	)
+	switch c := o.(type) {
+	case *appsv1.ReplicaSet:
+		meta, tmpl = c, &c.Spec.Template
+	case *appsv1.Deployment:
+		meta, tmpl = c, &c.Spec.Template
+	case *appsv1.StatefulSet:
+		meta, tmpl = c, &c.Spec.Template
+	case *appsv1.DaemonSet:
+		meta, tmpl = c, &c.Spec.Template
+	case *batchv1.Job:
+		meta, tmpl, group = c, &c.Spec.Template, "batch/v1"
+	case *batchv1.CronJob:
+		meta, tmpl, group, specPath = c, &c.Spec.JobTemplate.Spec.Template, "batch/v1", "spec.jobTemplate.spec.template.spec"
+	default:
+		return audit.Workload{}, false
+	}
+	w := audit.Workload{
+		APIVersion: group, Kind: typeKind(o), Namespace: meta.GetNamespace(), Name: meta.GetName(), UID: string(meta.GetUID()),
+		Labels: meta.GetLabels(), Annotations: meta.GetAnnotations(),
+		Templates: []audit.PodTemplate{{SpecPath: specPath, Labels: tmpl.Labels, Annotations: tmpl.Annotations, Spec: &tmpl.Spec}},
+	}
+	if ref := metav1.GetControllerOfNoCopy(meta); ref != nil {
+		w.Owner = &audit.Owner{Kind: ref.Kind, Name: ref.Name}
+	}
+	return w, true
 }
 
 // inferencePool reads a pool's selector: v1 uses matchLabels, v1alpha2 a

@@ -31,6 +31,10 @@ type Options struct {
 	// Coalesce is how long a burst of watch events may last before one
 	// snapshot is published (default 200ms).
 	Coalesce time.Duration
+	// Probe is how often the server's health is checked (default 3s):
+	// informers retry a refused watch quietly, so a server that went away
+	// is noticed by asking it.
+	Probe time.Duration
 }
 
 // Snapshot is a consistent view of the cluster for one audit.
@@ -81,7 +85,10 @@ func NewSource(ctx context.Context, c *Clients, opts Options) (*Source, error) {
 	if opts.Coalesce == 0 {
 		opts.Coalesce = 200 * time.Millisecond
 	}
-	want := []resource{resPods, resNodes, resRuntimeClasses, resNetworkPolicies, resServiceAccounts, resReplicaSets, resDeployments, resStatefulSets, resJobs}
+	if opts.Probe == 0 {
+		opts.Probe = 3 * time.Second
+	}
+	want := []resource{resPods, resNodes, resRuntimeClasses, resNetworkPolicies, resServiceAccounts, resReplicaSets, resDeployments, resStatefulSets, resDaemonSets, resJobs, resCronJobs}
 	for _, r := range []resource{resInferencePools, resInferencePoolsA, resKServe} {
 		if served(c, r.gvr) {
 			want = append(want, r)
@@ -114,10 +121,14 @@ func served(c *Clients, gvr schema.GroupVersionResource) bool {
 }
 
 func (s *Source) setup() {
-	add := func(gvr schema.GroupVersionResource, inf cache.SharedIndexInformer) cache.SharedIndexInformer {
+	// add creates an informer only for what the user may read: asking the
+	// factory for an informer registers it, and a forbidden one would
+	// retry and log forever.
+	add := func(gvr schema.GroupVersionResource, make func() cache.SharedIndexInformer) cache.SharedIndexInformer {
 		if !s.watch[gvr] {
 			return nil
 		}
+		inf := make()
 		_ = inf.SetWatchErrorHandler(func(_ *cache.Reflector, err error) { s.setErr(err) })
 		_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 			AddFunc:    func(any) { s.changed() },
@@ -128,43 +139,69 @@ func (s *Source) setup() {
 		return inf
 	}
 	f := s.factory
-	s.pods = add(resPods.gvr, f.Core().V1().Pods().Informer())
-	s.nodes = add(resNodes.gvr, f.Core().V1().Nodes().Informer())
-	s.runtimeClasses = add(resRuntimeClasses.gvr, f.Node().V1().RuntimeClasses().Informer())
-	s.netpols = add(resNetworkPolicies.gvr, f.Networking().V1().NetworkPolicies().Informer())
-	s.sas = add(resServiceAccounts.gvr, f.Core().V1().ServiceAccounts().Informer())
+	s.pods = add(resPods.gvr, func() cache.SharedIndexInformer { return f.Core().V1().Pods().Informer() })
+	s.nodes = add(resNodes.gvr, func() cache.SharedIndexInformer { return f.Core().V1().Nodes().Informer() })
+	s.runtimeClasses = add(resRuntimeClasses.gvr, func() cache.SharedIndexInformer { return f.Node().V1().RuntimeClasses().Informer() })
+	s.netpols = add(resNetworkPolicies.gvr, func() cache.SharedIndexInformer { return f.Networking().V1().NetworkPolicies().Informer() })
+	s.sas = add(resServiceAccounts.gvr, func() cache.SharedIndexInformer { return f.Core().V1().ServiceAccounts().Informer() })
 	for _, o := range []struct {
-		r   resource
-		inf cache.SharedIndexInformer
+		r    resource
+		make func() cache.SharedIndexInformer
 	}{
-		{resReplicaSets, f.Apps().V1().ReplicaSets().Informer()},
-		{resDeployments, f.Apps().V1().Deployments().Informer()},
-		{resStatefulSets, f.Apps().V1().StatefulSets().Informer()},
-		{resJobs, f.Batch().V1().Jobs().Informer()},
+		{resReplicaSets, func() cache.SharedIndexInformer { return f.Apps().V1().ReplicaSets().Informer() }},
+		{resDeployments, func() cache.SharedIndexInformer { return f.Apps().V1().Deployments().Informer() }},
+		{resStatefulSets, func() cache.SharedIndexInformer { return f.Apps().V1().StatefulSets().Informer() }},
+		{resDaemonSets, func() cache.SharedIndexInformer { return f.Apps().V1().DaemonSets().Informer() }},
+		{resJobs, func() cache.SharedIndexInformer { return f.Batch().V1().Jobs().Informer() }},
+		{resCronJobs, func() cache.SharedIndexInformer { return f.Batch().V1().CronJobs().Informer() }},
 	} {
-		if inf := add(o.r.gvr, o.inf); inf != nil {
+		if inf := add(o.r.gvr, o.make); inf != nil {
 			s.owners = append(s.owners, inf)
 		}
 	}
 	for _, r := range []resource{resInferencePools, resInferencePoolsA} {
-		if s.watch[r.gvr] {
-			s.pools = append(s.pools, add(r.gvr, s.dynamic.ForResource(r.gvr).Informer()))
+		gvr := r.gvr
+		if inf := add(gvr, func() cache.SharedIndexInformer { return s.dynamic.ForResource(gvr).Informer() }); inf != nil {
+			s.pools = append(s.pools, inf)
 		}
 	}
-	if s.watch[resKServe.gvr] {
-		s.kserve = add(resKServe.gvr, s.dynamic.ForResource(resKServe.gvr).Informer())
-	}
+	s.kserve = add(resKServe.gvr, func() cache.SharedIndexInformer { return s.dynamic.ForResource(resKServe.gvr).Informer() })
 }
 
 // Gaps lists what the user may not read, one line each.
 func (s *Source) Gaps() []Gap { return s.gaps }
 
-// Start runs the informers until ctx ends, and the loop that publishes
-// coalesced snapshots to subscribers.
+// Start runs the informers until ctx ends, the loop that publishes
+// coalesced snapshots to subscribers, and the health probe.
 func (s *Source) Start(ctx context.Context) {
 	s.factory.Start(ctx.Done())
 	s.dynamic.Start(ctx.Done())
 	go s.publishLoop(ctx)
+	go s.probeLoop(ctx)
+}
+
+// probeLoop asks the server whether it is there; while it is not, the
+// snapshots carry the error and the last data they had.
+func (s *Source) probeLoop(ctx context.Context) {
+	t := time.NewTicker(s.opts.Probe)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		err := s.c.Ping(ctx, s.opts.Probe)
+		if ctx.Err() != nil {
+			return
+		}
+		switch prev := s.lastErr(); {
+		case err != nil && prev == nil:
+			s.setErr(err)
+		case err == nil && prev != nil:
+			s.changed()
+		}
+	}
 }
 
 // WaitForSync blocks until every informer has listed once, or ctx ends.
@@ -300,22 +337,38 @@ func (s *Source) inventory() *audit.Inventory {
 		}
 	}
 	owners := audit.OwnerIndex{}
+	var ws []audit.Workload
 	for _, inf := range s.owners {
 		for _, o := range inf.GetStore().List() {
 			addOwner(owners, o.(metav1.Object), typeKind(o))
+			if w, ok := controllerWorkload(o); ok && s.selects(w.Labels, w.Templates[0].Labels) {
+				ws = append(ws, w)
+			}
 		}
 	}
 	kserve := s.kserveFacts()
 	pods := s.pods.GetStore().List()
-	inv.Workloads = make([]audit.Workload, 0, len(pods))
+	if ws == nil {
+		ws = make([]audit.Workload, 0, len(pods))
+	}
 	for _, o := range pods {
 		p := o.(*corev1.Pod)
-		if s.opts.Selector != nil && !s.opts.Selector.Matches(labels.Set(p.Labels)) {
-			continue
+		if s.selects(p.Labels, nil) {
+			ws = append(ws, podWorkload(p, owners, kserve))
 		}
-		inv.Workloads = append(inv.Workloads, podWorkload(p, owners, kserve))
 	}
+	// Pods, and the controllers no pod runs from (scaled to zero, failing
+	// admission, CronJobs between runs), as the offline audit of a dump.
+	inv.Workloads, _ = audit.SelectWorkloads(ws)
 	return inv
+}
+
+// selects applies the label selector to an object's or its template's labels.
+func (s *Source) selects(objLabels, tmplLabels map[string]string) bool {
+	if s.opts.Selector == nil || s.opts.Selector.Empty() {
+		return true
+	}
+	return s.opts.Selector.Matches(labels.Set(objLabels)) || (tmplLabels != nil && s.opts.Selector.Matches(labels.Set(tmplLabels)))
 }
 
 // typeKind names the kind of a typed controller object from the owner
@@ -328,8 +381,12 @@ func typeKind(o any) string {
 		return "Deployment"
 	case *appsv1.StatefulSet:
 		return "StatefulSet"
+	case *appsv1.DaemonSet:
+		return "DaemonSet"
 	case *batchv1.Job:
 		return "Job"
+	case *batchv1.CronJob:
+		return "CronJob"
 	}
 	return ""
 }

@@ -31,8 +31,9 @@ type Stats struct {
 	Workloads int
 	// Selected is how many workloads passed the namespace and selector.
 	Selected int
-	// Covered counts controllers left out because their pods are in the
-	// input: as live, the pods are audited and the controllers name them.
+	// Covered counts controllers left out because their pods (or their
+	// own controller) are in the input: as live, pods are audited and
+	// controllers name them.
 	Covered int
 }
 
@@ -70,16 +71,17 @@ func Build(objs []Object, opts BuildOptions) (*audit.Inventory, Stats, error) {
 		}
 	}
 	resolveSandboxRefs(all, refs)
-	covered := resolveOwners(objs, all)
+	resolveOwners(objs, all)
 	st.Workloads = len(all)
 	inv.RuntimeClassesComplete = len(inv.RuntimeClasses) > 0
-	for _, w := range all {
-		if covered[audit.OwnerKey{Kind: w.Kind, Namespace: w.Namespace, Name: w.Name}] {
-			st.Covered++
-			continue
-		}
-		if selected(w, opts) {
-			inv.Workloads = append(inv.Workloads, *w)
+	ws := make([]audit.Workload, len(all))
+	for i, w := range all {
+		ws[i] = *w
+	}
+	ws, st.Covered = audit.SelectWorkloads(ws)
+	for i := range ws {
+		if selected(&ws[i], opts) {
+			inv.Workloads = append(inv.Workloads, ws[i])
 		}
 	}
 	st.Selected = len(inv.Workloads)
@@ -197,9 +199,8 @@ func resolveSandboxRefs(all []*audit.Workload, refs map[*audit.Workload]crdFacts
 
 // resolveOwners gives pods their owner chains from the controllers in the
 // input (ReplicaSet → Deployment, Job → CronJob, StatefulSet →
-// LeaderWorkerSet) and returns the controllers that own some pod: a dump
-// of a live cluster then audits like the live cluster, pod by pod.
-func resolveOwners(objs []Object, all []*audit.Workload) map[audit.OwnerKey]bool {
+// LeaderWorkerSet).
+func resolveOwners(objs []Object, all []*audit.Workload) {
 	ix := audit.OwnerIndex{}
 	for i := range objs {
 		o := &objs[i]
@@ -209,15 +210,9 @@ func resolveOwners(objs []Object, all []*audit.Workload) map[audit.OwnerKey]bool
 			}
 		}
 	}
-	covered := map[audit.OwnerKey]bool{}
 	for _, w := range all {
-		if w.Kind != "Pod" || w.Owner == nil {
-			continue
-		}
-		w.Owners = ix.Chain(w.Namespace, w.Owner)
-		for _, o := range w.Owners {
-			covered[audit.OwnerKey{Kind: o.Kind, Namespace: w.Namespace, Name: o.Name}] = true
+		if w.Kind == "Pod" && w.Owner != nil {
+			w.Owners = ix.Chain(w.Namespace, w.Owner)
 		}
 	}
-	return covered
 }

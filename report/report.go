@@ -3,7 +3,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -35,9 +34,7 @@ func Render(w io.Writer, rep *audit.Report, format string, opts Options) error {
 	case "wide":
 		return renderTable(w, rep, true, opts)
 	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return renderJSON(w, rep)
 	case "yaml":
 		b, err := yaml.Marshal(rep)
 		if err != nil {

@@ -32,5 +32,7 @@ build etcd go.etcd.io/etcd/server/v3
 build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
 build kube-scheduler k8s.io/kubernetes/cmd/kube-scheduler
 build kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager
+# kubectl only for make bench-live's side-by-side comparison.
+if [ "${WITH_KUBECTL:-0}" = 1 ]; then build kubectl k8s.io/kubernetes/cmd/kubectl; fi
 install_kwok kwok
 install_kwok kwokctl

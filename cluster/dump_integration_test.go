@@ -1,0 +1,112 @@
+//go:build integration
+
+package cluster_test
+
+import (
+	"context"
+	"os"
+
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/yaml"
+)
+
+// dumpList lists pods, nodes, RuntimeClasses, NetworkPolicies,
+// ServiceAccounts and the pods' controllers in every namespace and writes
+// them as one List, with apiVersion and kind set on each item.
+func dumpList(ctx context.Context, kube kubernetes.Interface, dyn dynamic.Interface, path string) error {
+	var items []any
+	// InferencePools select model servers in both modes. (Live mode reads
+	// KServe InferenceServices only for their pods' model formats; it does
+	// not audit custom resources that have no pods, so they stay out.)
+	for _, gvr := range []schema.GroupVersionResource{
+		{Group: "inference.networking.k8s.io", Version: "v1", Resource: "inferencepools"},
+	} {
+		l, err := dyn.Resource(gvr).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			continue
+		}
+		for _, u := range l.Items {
+			items = append(items, u.Object)
+		}
+	}
+	add := func(gv schema.GroupVersion, kind string, list runtime.Object, err error) error {
+		if err != nil {
+			return err
+		}
+		objs, err := metaItems(list)
+		if err != nil {
+			return err
+		}
+		for _, o := range objs {
+			u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+			if err != nil {
+				return err
+			}
+			u["apiVersion"], u["kind"] = gv.String(), kind
+			items = append(items, u)
+		}
+		return nil
+	}
+	o := metav1.ListOptions{}
+	v1 := schema.GroupVersion{Version: "v1"}
+	apps := schema.GroupVersion{Group: "apps", Version: "v1"}
+	steps := []func() error{
+		func() error { l, err := kube.CoreV1().Pods("").List(ctx, o); return add(v1, "Pod", l, err) },
+		func() error { l, err := kube.CoreV1().Nodes().List(ctx, o); return add(v1, "Node", l, err) },
+		func() error {
+			l, err := kube.CoreV1().ServiceAccounts("").List(ctx, o)
+			return add(v1, "ServiceAccount", l, err)
+		},
+		func() error {
+			l, err := kube.NodeV1().RuntimeClasses().List(ctx, o)
+			return add(schema.GroupVersion{Group: "node.k8s.io", Version: "v1"}, "RuntimeClass", l, err)
+		},
+		func() error {
+			l, err := kube.NetworkingV1().NetworkPolicies("").List(ctx, o)
+			return add(schema.GroupVersion{Group: "networking.k8s.io", Version: "v1"}, "NetworkPolicy", l, err)
+		},
+		func() error {
+			l, err := kube.AppsV1().ReplicaSets("").List(ctx, o)
+			return add(apps, "ReplicaSet", l, err)
+		},
+		func() error {
+			l, err := kube.AppsV1().Deployments("").List(ctx, o)
+			return add(apps, "Deployment", l, err)
+		},
+		func() error {
+			l, err := kube.AppsV1().StatefulSets("").List(ctx, o)
+			return add(apps, "StatefulSet", l, err)
+		},
+		func() error {
+			l, err := kube.AppsV1().DaemonSets("").List(ctx, o)
+			return add(apps, "DaemonSet", l, err)
+		},
+		func() error {
+			l, err := kube.BatchV1().Jobs("").List(ctx, o)
+			return add(schema.GroupVersion{Group: "batch", Version: "v1"}, "Job", l, err)
+		},
+		func() error {
+			l, err := kube.BatchV1().CronJobs("").List(ctx, o)
+			return add(schema.GroupVersion{Group: "batch", Version: "v1"}, "CronJob", l, err)
+		},
+	}
+	for _, s := range steps {
+		if err := s(); err != nil {
+			return err
+		}
+	}
+	b, err := yaml.Marshal(map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+func metaItems(list runtime.Object) ([]runtime.Object, error) {
+	return apimeta.ExtractList(list)
+}

@@ -1,0 +1,107 @@
+//go:build integration
+
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/tiergate/tiergate/internal/seed"
+	"github.com/tiergate/tiergate/internal/testcluster"
+)
+
+var cl *testcluster.Cluster
+
+func TestMain(m *testing.M) {
+	// The golden-file flag is parsed by testing; the cluster is started
+	// once for the package.
+	os.Exit(testcluster.Main(m, &cl, testcluster.Options{}))
+}
+
+func seedExample(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := seed.Files(ctx, cl.Config, example); err != nil {
+		t.Fatal(err)
+	}
+	kube := kubernetes.NewForConfigOrDie(cl.Config)
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		pods, err := kube.CoreV1().Pods("").List(ctx, metav1.ListOptions{})
+		if err == nil && len(pods.Items) >= 20 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pods did not roll out: %v", err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func TestLiveAuditCommand(t *testing.T) {
+	seedExample(t)
+	out, errOut, code := run(t, "", "audit", "--kubeconfig", cl.Kubeconfig, "-A", "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc struct {
+		Workloads []struct{ Kind, Namespace, Name, Type string } `json:"workloads"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Workloads) < 20 {
+		t.Fatalf("%d workloads", len(doc.Workloads))
+	}
+	pods := 0
+	for _, w := range doc.Workloads {
+		switch w.Kind {
+		case "Pod":
+			pods++
+		case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob": // no pods run from it
+		default:
+			t.Errorf("live workload %s/%s is a %s", w.Namespace, w.Name, w.Kind)
+		}
+	}
+	if pods < 20 {
+		t.Errorf("%d pods audited", pods)
+	}
+	// The context's namespace is the default scope, as with kubectl.
+	out, _, code = run(t, "", "audit", "--kubeconfig", cl.Kubeconfig, "-n", "agents", "--fail-on", "critical")
+	if code != 0 || !strings.Contains(out, "AGENT (") || strings.Contains(out, "rag ") {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+}
+
+func TestLiveLimitedUserCommand(t *testing.T) {
+	seedExample(t)
+	ctx := context.Background()
+	read := []string{"get", "list", "watch"}
+	u, err := cl.NewUser(ctx, "agents-reader", testcluster.UserOptions{Namespace: "agents", Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: read},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := run(t, "", "audit", "--kubeconfig", u.Kubeconfig)
+	if code != 0 || !strings.Contains(out, "AGENT (") {
+		t.Fatalf("exit %d: %s / %s", code, out, errOut)
+	}
+	for _, want := range []string{"tiergate: not visible: nodes: forbidden (cluster-scoped)", "networkpolicies.networking.k8s.io: forbidden in namespace agents — egress checks skipped"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	_, errOut, code = run(t, "", "audit", "--kubeconfig", u.Kubeconfig, "-A")
+	if code != 2 || !strings.Contains(errOut, "pods: forbidden in all namespaces") || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+		t.Fatalf("exit %d: %q", code, errOut)
+	}
+}

@@ -1,0 +1,89 @@
+// Command lab runs tiergate's local lab: a real control plane (etcd,
+// kube-apiserver, kube-controller-manager, kube-scheduler, with kwok
+// playing the kubelets) loaded with examples/llm-platform.yaml.
+//
+//	go run ./hack/lab up     # start (or reuse) and load; prints how to use it
+//	go run ./hack/lab down   # stop and remove its state
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tiergate/tiergate/internal/seed"
+	"github.com/tiergate/tiergate/internal/testcluster"
+)
+
+const name = "tiergate-lab"
+
+func main() {
+	if len(os.Args) != 2 || (os.Args[1] != "up" && os.Args[1] != "down") {
+		fmt.Fprintln(os.Stderr, "usage: lab up|down")
+		os.Exit(2)
+	}
+	root, err := testcluster.RepoRoot()
+	if err != nil {
+		fail(err)
+	}
+	state := filepath.Join(root, ".lab")
+	workdir := filepath.Join(state, "kwok")
+	if os.Args[1] == "down" {
+		if _, err := os.Stat(workdir); err == nil {
+			if err := testcluster.Delete(name, workdir); err != nil {
+				fail(err)
+			}
+		}
+		if err := os.RemoveAll(state); err != nil {
+			fail(err)
+		}
+		fmt.Println("lab: stopped and removed")
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cl, err := testcluster.Attach(ctx, name, workdir)
+	if err == nil {
+		fmt.Println("lab: reusing the running control plane")
+	} else {
+		// Whatever is left of an earlier lab is stale: start afresh.
+		_ = testcluster.Delete(name, workdir)
+		_ = os.RemoveAll(workdir)
+		if err := os.MkdirAll(workdir, 0o755); err != nil {
+			fail(err)
+		}
+		fmt.Println("lab: starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok")
+		if cl, err = testcluster.Start(ctx, testcluster.Options{Name: name, Workdir: workdir}); err != nil {
+			fail(err)
+		}
+	}
+	example := filepath.Join(root, "examples", "llm-platform.yaml")
+	n, err := seed.Files(ctx, cl.Config, example)
+	if err != nil {
+		fail(fmt.Errorf("loading %s: %w", example, err))
+	}
+	kubeconfig := filepath.Join(state, "kubeconfig")
+	data, err := os.ReadFile(cl.Kubeconfig)
+	if err != nil {
+		fail(err)
+	}
+	if err := os.WriteFile(kubeconfig, data, 0o600); err != nil {
+		fail(err)
+	}
+	fmt.Printf("lab: loaded %d objects from %s (controllers roll out the pods over a few seconds)\n", n, rel(root, example))
+	fmt.Printf("lab: kubeconfig %s\n\n  KUBECONFIG=%s go run ./cmd/tiergate audit -A\n\nlab: make lab-down stops it\n", rel(root, kubeconfig), rel(root, kubeconfig))
+}
+
+func rel(root, p string) string {
+	if r, err := filepath.Rel(root, p); err == nil {
+		return r
+	}
+	return p
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "lab: "+err.Error())
+	os.Exit(1)
+}

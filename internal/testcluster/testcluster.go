@@ -1,0 +1,236 @@
+// Package testcluster runs a real Kubernetes control plane for tests and
+// the lab: etcd, kube-apiserver, kube-controller-manager and
+// kube-scheduler built from source (make k8s-bins), started by kwokctl on
+// free ports, with the kwok controller playing the kubelets of fake
+// nodes. No mock apiserver: integration tests talk to the real one.
+package testcluster
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// Binaries the control plane is started from, in bin/k8s/.
+var binaries = []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kwokctl"}
+
+// Cluster is one running control plane.
+type Cluster struct {
+	Name string
+	// Workdir holds kwokctl's state (KWOK_WORKDIR).
+	Workdir string
+	// Kubeconfig is the admin kubeconfig file.
+	Kubeconfig string
+	// Config is the admin rest.Config.
+	Config *rest.Config
+	bin    string
+}
+
+// Options tune a cluster.
+type Options struct {
+	// Name defaults to a random "tiergate-…" name.
+	Name string
+	// Workdir defaults to a fresh temporary directory.
+	Workdir string
+	// BinDir defaults to bin/k8s in the repository.
+	BinDir string
+	// Controllers runs kube-controller-manager and kube-scheduler
+	// (Deployments roll out, pods get scheduled). Default true.
+	NoControllers bool
+}
+
+// RepoRoot finds the repository root from the working directory.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && bytes.Contains(data, []byte("module github.com/tiergate/tiergate\n")) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("testcluster: not inside the tiergate repository")
+		}
+		dir = parent
+	}
+}
+
+// BinDir returns bin/k8s and checks that every binary is there.
+func BinDir() (string, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(root, "bin", "k8s")
+	var missing []string
+	for _, b := range binaries {
+		if _, err := os.Stat(filepath.Join(dir, b)); err != nil {
+			missing = append(missing, b)
+		}
+	}
+	if len(missing) > 0 {
+		return "", fmt.Errorf("control plane binaries missing in %s (%s): run make k8s-bins", dir, strings.Join(missing, ", "))
+	}
+	return dir, nil
+}
+
+// Start creates a cluster and waits until the apiserver answers.
+func Start(ctx context.Context, opts Options) (*Cluster, error) {
+	bin := opts.BinDir
+	if bin == "" {
+		var err error
+		if bin, err = BinDir(); err != nil {
+			return nil, err
+		}
+	}
+	name := opts.Name
+	if name == "" {
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		name = "tiergate-" + hex.EncodeToString(b[:])
+	}
+	workdir := opts.Workdir
+	if workdir == "" {
+		var err error
+		if workdir, err = os.MkdirTemp("", "tiergate-kwok-"); err != nil {
+			return nil, err
+		}
+	}
+	c := &Cluster{Name: name, Workdir: workdir, bin: bin}
+	args := []string{"create", "cluster",
+		"--runtime", "binary",
+		"--etcd-binary", filepath.Join(bin, "etcd"),
+		"--kube-apiserver-binary", filepath.Join(bin, "kube-apiserver"),
+		"--kube-controller-manager-binary", filepath.Join(bin, "kube-controller-manager"),
+		"--kube-scheduler-binary", filepath.Join(bin, "kube-scheduler"),
+		"--kwok-controller-binary", filepath.Join(bin, "kwok"),
+		"--kube-authorization",
+		"--wait", "2m",
+	}
+	if opts.NoControllers {
+		args = append(args, "--disable-kube-controller-manager", "--disable-kube-scheduler")
+	}
+	if out, err := c.kwokctl(ctx, args...); err != nil {
+		_, _ = c.kwokctl(context.Background(), "delete", "cluster")
+		return nil, fmt.Errorf("kwokctl create cluster: %v: %s", err, lastLines(out, 15))
+	}
+	c.Kubeconfig = filepath.Join(workdir, "clusters", name, "kubeconfig.yaml")
+	cfg, err := clientcmd.BuildConfigFromFlags("", c.Kubeconfig)
+	if err != nil {
+		c.Stop()
+		return nil, err
+	}
+	c.Config = cfg
+	if err := c.WaitReady(ctx, time.Minute); err != nil {
+		c.Stop()
+		return nil, err
+	}
+	return c, nil
+}
+
+// kwokctl runs kwokctl for this cluster.
+func (c *Cluster) kwokctl(ctx context.Context, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, filepath.Join(c.bin, "kwokctl"), append([]string{"--name", c.Name}, args...)...)
+	cmd.Env = append(os.Environ(), "KWOK_WORKDIR="+c.Workdir)
+	return cmd.CombinedOutput()
+}
+
+// WaitReady polls the apiserver's readiness endpoint.
+func (c *Cluster) WaitReady(ctx context.Context, timeout time.Duration) error {
+	kube, err := kubernetes.NewForConfig(c.Config)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var last error
+	for {
+		last = kube.Discovery().RESTClient().Get().AbsPath("/readyz").Do(ctx).Error()
+		if last == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("apiserver not ready after %v: %v", timeout, last)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// StopControlPlane stops every component (the apiserver goes away);
+// StartControlPlane brings them back on the same ports and data.
+func (c *Cluster) StopControlPlane(ctx context.Context) error {
+	if out, err := c.kwokctl(ctx, "stop", "cluster"); err != nil {
+		return fmt.Errorf("kwokctl stop cluster: %v: %s", err, lastLines(out, 10))
+	}
+	return nil
+}
+
+// StartControlPlane restarts a stopped cluster and waits for it.
+func (c *Cluster) StartControlPlane(ctx context.Context) error {
+	if out, err := c.kwokctl(ctx, "start", "cluster", "--wait", "2m"); err != nil {
+		return fmt.Errorf("kwokctl start cluster: %v: %s", err, lastLines(out, 10))
+	}
+	return c.WaitReady(ctx, time.Minute)
+}
+
+// Stop deletes the cluster and its state.
+func (c *Cluster) Stop() {
+	_, _ = c.kwokctl(context.Background(), "delete", "cluster")
+	if strings.HasPrefix(filepath.Base(c.Workdir), "tiergate-kwok-") {
+		_ = os.RemoveAll(c.Workdir)
+	}
+}
+
+func lastLines(b []byte, n int) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}
+
+// Attach returns the cluster name in workdir if it is running.
+func Attach(ctx context.Context, name, workdir string) (*Cluster, error) {
+	bin, err := BinDir()
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{Name: name, Workdir: workdir, bin: bin, Kubeconfig: filepath.Join(workdir, "clusters", name, "kubeconfig.yaml")}
+	cfg, err := clientcmd.BuildConfigFromFlags("", c.Kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	c.Config = cfg
+	if err := c.WaitReady(ctx, 3*time.Second); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Delete removes a cluster by name and workdir, running or not.
+func Delete(name, workdir string) error {
+	bin, err := BinDir()
+	if err != nil {
+		return err
+	}
+	c := &Cluster{Name: name, Workdir: workdir, bin: bin}
+	if out, err := c.kwokctl(context.Background(), "delete", "cluster"); err != nil {
+		return fmt.Errorf("kwokctl delete cluster: %v: %s", err, lastLines(out, 5))
+	}
+	return nil
+}
