@@ -64,6 +64,11 @@ k8s-bins: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler
 test-integration: k8s-bins ## Integration tests against a real control plane (started per test package)
 	TIERGATE_INTEGRATION=1 $(GO) test -race -count=1 -tags integration ./...
 
+.PHONY: bench-live
+bench-live: k8s-bins ## Live audit vs raw LIST vs kubectl at PODS pods (default 10000) on a real control plane
+	WITH_KUBECTL=1 ./hack/k8s/build.sh
+	$(GO) run ./hack/benchlive -pods $(or $(PODS),10000)
+
 .PHONY: lab
 lab: k8s-bins ## Start a local control plane with the example platform loaded (.lab/kubeconfig)
 	$(GO) run ./hack/lab up

@@ -181,3 +181,37 @@ func TestReplicasShareClassification(t *testing.T) {
 		t.Fatal("appending to one replica's evidence changed another's")
 	}
 }
+
+// TestStreamMatchesAudit: streaming gives the same results, in the same
+// order, and the same summary.
+func TestStreamMatchesAudit(t *testing.T) {
+	inv := syntheticCluster(300, false)
+	e, err := audit.NewEngine(policy.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	want := e.Audit(inv, audit.Options{Now: now})
+	var got []string
+	rep, err := e.Stream(inv, audit.Options{Now: now}, func(r *audit.Result) error {
+		b, _ := json.Marshal(r)
+		got = append(got, string(b))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want.Workloads) {
+		t.Fatalf("%d streamed, %d audited", len(got), len(want.Workloads))
+	}
+	for i := range got {
+		if b, _ := json.Marshal(want.Workloads[i]); string(b) != got[i] {
+			t.Fatalf("result %d differs", i)
+		}
+	}
+	if a, b := mustJSON(rep.Summary), mustJSON(want.Summary); a != b {
+		t.Errorf("summary: %s vs %s", a, b)
+	}
+}
+
+func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }

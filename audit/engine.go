@@ -116,6 +116,32 @@ func (e *Engine) Audit(inv *Inventory, opts Options) *Report {
 	return rep
 }
 
+// Stream audits the workloads in sorted order and hands each result to
+// emit as soon as it is ready, keeping none: the report it returns has
+// the nodes and the summary but no workloads. A renderer that writes as
+// it goes audits 100,000 pods without holding 100,000 results.
+func (e *Engine) Stream(inv *Inventory, opts Options, emit func(*Result) error) (*Report, error) {
+	ix := newIndex(inv, e.pol)
+	ws := inv.Workloads
+	rank := sortedRanks(ws)
+	order := make([]int, len(ws))
+	for i, k := range rank {
+		order[k] = i
+	}
+	s := &subject{e: e, ix: ix, f: &e.feat}
+	sum := newSummary()
+	var r Result
+	for _, i := range order {
+		s.reset(&ws[i])
+		e.auditOne(s, opts, &r)
+		sum.add(&r)
+		if err := emit(&r); err != nil {
+			return nil, err
+		}
+	}
+	return &Report{Nodes: nodeReports(ix, inv), Summary: sum, NotVisible: inv.Gaps}, nil
+}
+
 func rootOwner(w *Workload) *Owner {
 	if len(w.Owners) < 2 {
 		return nil
@@ -370,8 +396,16 @@ func verdict(r *Result) Verdict {
 }
 
 func summarize(ws []Result) Summary {
+	s := newSummary()
+	for i := range ws {
+		s.add(&ws[i])
+	}
+	return s
+}
+
+// newSummary starts a summary with every count present, zero or not.
+func newSummary() Summary {
 	s := Summary{
-		Workloads:  len(ws),
 		ByType:     map[policy.WorkloadType]int{},
 		ByVerdict:  map[Verdict]int{},
 		BySeverity: map[policy.Severity]int{},
@@ -385,19 +419,22 @@ func summarize(ws []Result) Summary {
 	for _, sev := range policy.Severities() {
 		s.BySeverity[sev] = 0
 	}
-	for i := range ws {
-		s.ByType[ws[i].Type]++
-		s.ByVerdict[ws[i].Verdict]++
-		s.Findings += len(ws[i].Findings)
-		s.Exempted += len(ws[i].Exempted)
-		for _, f := range ws[i].Findings {
-			s.BySeverity[f.Severity]++
-			if f.ExemptionExpired != "" {
-				s.ExpiredExemptions++
-			}
+	return s
+}
+
+// add counts one result.
+func (s *Summary) add(r *Result) {
+	s.Workloads++
+	s.ByType[r.Type]++
+	s.ByVerdict[r.Verdict]++
+	s.Findings += len(r.Findings)
+	s.Exempted += len(r.Exempted)
+	for _, f := range r.Findings {
+		s.BySeverity[f.Severity]++
+		if f.ExemptionExpired != "" {
+			s.ExpiredExemptions++
 		}
 	}
-	return s
 }
 
 // nodeReports lists nodes with their GPUs; allocation sums the audited

@@ -41,7 +41,6 @@ type features struct {
 	labels           []kv // object and template labels
 	ports            []int32
 	hostAliases      []string // lowercased
-	mountPaths       []string
 	hostPaths        []string
 	privileged       bool
 	gpu              bool
@@ -77,7 +76,6 @@ func (f *features) reset() {
 		labels:      f.labels[:0],
 		ports:       f.ports[:0],
 		hostAliases: f.hostAliases[:0],
-		mountPaths:  f.mountPaths[:0],
 		hostPaths:   f.hostPaths[:0],
 		hits:        f.hits[:0],
 		kept:        f.kept[:0],
@@ -233,9 +231,6 @@ func (f *features) addContainer(c *corev1.Container, app bool) {
 	}
 	for _, p := range c.Ports {
 		f.ports = append(f.ports, p.ContainerPort)
-	}
-	for _, m := range c.VolumeMounts {
-		f.mountPaths = append(f.mountPaths, m.MountPath)
 	}
 	if c.SecurityContext != nil && c.SecurityContext.Privileged != nil && *c.SecurityContext.Privileged {
 		f.privileged = true

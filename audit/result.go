@@ -167,14 +167,13 @@ func (r *Result) Worst() *Finding {
 	return w
 }
 
-// HasAtLeast reports whether any finding is at or above sev.
-func (rep *Report) HasAtLeast(sev policy.Severity) bool {
-	for i := range rep.Workloads {
-		for _, f := range rep.Workloads[i].Findings {
-			if f.Severity.Rank() >= sev.Rank() {
-				return true
-			}
+// AtLeast counts the findings at or above sev.
+func (s *Summary) AtLeast(sev policy.Severity) int {
+	n := 0
+	for k, v := range s.BySeverity {
+		if k.Rank() >= sev.Rank() {
+			n += v
 		}
 	}
-	return false
+	return n
 }

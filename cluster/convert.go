@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/tiergate/tiergate/audit"
 )
@@ -27,13 +28,11 @@ func strip(obj any) (any, error) {
 	}
 	switch o := obj.(type) {
 	case *corev1.Pod:
-		o.Status = corev1.PodStatus{Phase: o.Status.Phase}
-		for _, cs := range [][]corev1.Container{o.Spec.InitContainers, o.Spec.Containers} {
-			for i := range cs {
-				stripContainer(&cs[i])
-			}
-		}
-		o.Spec.EphemeralContainers = nil
+		o.Annotations = nil // not read by any check
+		stripSpec(&o.Spec)
+		// The cache keeps a smaller object than a Pod: no status but
+		// the phase (a Pod's status alone is 384 bytes).
+		return &cachedPod{ObjectMeta: o.ObjectMeta, Spec: o.Spec, Phase: o.Status.Phase}, nil
 	case *appsv1.ReplicaSet:
 		o.Status = appsv1.ReplicaSetStatus{}
 		stripTemplate(&o.Spec.Template)
@@ -61,18 +60,50 @@ func strip(obj any) (any, error) {
 	return obj, nil
 }
 
+// cachedPod is what the pod informer stores: a pod without its status.
+type cachedPod struct {
+	metav1.TypeMeta
+	metav1.ObjectMeta
+	Spec  corev1.PodSpec
+	Phase corev1.PodPhase
+}
+
+// DeepCopyObject makes cachedPod a runtime.Object, as informers expect.
+func (p *cachedPod) DeepCopyObject() runtime.Object {
+	c := *p
+	p.ObjectMeta.DeepCopyInto(&c.ObjectMeta)
+	p.Spec.DeepCopyInto(&c.Spec)
+	return &c
+}
+
 // stripTemplate drops from a controller's pod template what strip drops
 // from pods: a controller with no pods is audited from its template.
 func stripTemplate(t *corev1.PodTemplateSpec) {
 	t.ManagedFields = nil
-	for _, cs := range [][]corev1.Container{t.Spec.InitContainers, t.Spec.Containers} {
+	stripSpec(&t.Spec)
+}
+
+// stripSpec keeps what the checks read: containers (without env values
+// or probes), security contexts, host namespaces, scheduling fields and,
+// of the volumes, their names and the host paths, empty dirs and claims
+// (not the projected service account token, config maps or secrets).
+func stripSpec(s *corev1.PodSpec) {
+	for _, cs := range [][]corev1.Container{s.InitContainers, s.Containers} {
 		for i := range cs {
 			stripContainer(&cs[i])
 		}
 	}
+	s.EphemeralContainers = nil
+	for i := range s.Volumes {
+		v := &s.Volumes[i]
+		v.VolumeSource = corev1.VolumeSource{HostPath: v.HostPath, EmptyDir: v.EmptyDir, PersistentVolumeClaim: v.PersistentVolumeClaim}
+	}
 }
 
 func stripContainer(c *corev1.Container) {
+	// Only GPU-like resources are read; CPU and memory are not.
+	c.Resources.Requests = gpuOnly(c.Resources.Requests)
+	c.Resources.Limits = gpuOnly(c.Resources.Limits)
 	for i := range c.Env {
 		c.Env[i].Value = ""
 		c.Env[i].ValueFrom = nil
@@ -80,6 +111,19 @@ func stripContainer(c *corev1.Container) {
 	c.LivenessProbe, c.ReadinessProbe, c.StartupProbe = nil, nil, nil
 	c.Lifecycle = nil
 	c.TerminationMessagePath = ""
+}
+
+func gpuOnly(rl corev1.ResourceList) corev1.ResourceList {
+	var out corev1.ResourceList
+	for name, q := range rl {
+		if audit.IsGPUResource(name) {
+			if out == nil {
+				out = corev1.ResourceList{}
+			}
+			out[name] = q
+		}
+	}
+	return out
 }
 
 // addOwner records a controller's own controlling owner.
@@ -112,8 +156,8 @@ func (s *Source) kserveFacts() map[string]audit.Extra {
 	return out
 }
 
-// podWorkload turns a pod into the audit's workload.
-func podWorkload(p *corev1.Pod, owners audit.OwnerIndex, kserve map[string]audit.Extra) audit.Workload {
+// podWorkload turns a cached pod into the audit's workload.
+func podWorkload(p *cachedPod, owners audit.OwnerIndex, kserve map[string]audit.Extra) audit.Workload {
 	w := audit.Workload{
 		APIVersion: "v1", Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: string(p.UID),
 		Labels: p.Labels, Annotations: p.Annotations, NodeName: p.Spec.NodeName,

@@ -352,7 +352,7 @@ func (s *Source) inventory() *audit.Inventory {
 		ws = make([]audit.Workload, 0, len(pods))
 	}
 	for _, o := range pods {
-		p := o.(*corev1.Pod)
+		p := o.(*cachedPod)
 		if s.selects(p.Labels, nil) {
 			ws = append(ws, podWorkload(p, owners, kserve))
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -149,6 +150,12 @@ func (o *AuditOptions) Validate() error {
 // Run loads the objects (files with -f, else the live cluster), audits
 // them and renders the report.
 func (o *AuditOptions) Run(ctx context.Context) error {
+	// A one-shot audit holds the cluster's pods once and exits: collecting
+	// garbage twice as often costs a few percent of CPU and keeps the peak
+	// memory a third lower. GOGC, when set, still wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
 	var (
 		inv     *audit.Inventory
 		objects int
@@ -168,23 +175,33 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 	for _, gap := range inv.Gaps {
 		fmt.Fprintln(o.ErrOut, "tiergate: not visible: "+gap)
 	}
-	rep := o.engine.Audit(inv, audit.Options{Now: o.now()})
 	opts := report.Options{ToolVersion: version.Version, FailOn: o.failOn, Objects: objects}
-	if err := report.Render(o.Out, rep, o.Output, opts); err != nil {
+	rep, err := o.audit(inv, opts)
+	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	if o.failOn != "" && rep.HasAtLeast(o.failOn) {
-		n := 0
-		for _, w := range rep.Workloads {
-			for _, f := range w.Findings {
-				if f.Severity.Rank() >= o.failOn.Rank() {
-					n++
-				}
-			}
+	if o.failOn != "" {
+		if n := rep.Summary.AtLeast(o.failOn); n > 0 {
+			return &ExitError{Code: ExitFindings, Err: fmt.Errorf("tiergate: %d finding%s at or above %s (--fail-on %s)", n, pluralS(n), o.failOn, o.failOn)}
 		}
-		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("tiergate: %d finding%s at or above %s (--fail-on %s)", n, pluralS(n), o.failOn, o.failOn)}
 	}
 	return nil
+}
+
+// audit runs the engine and renders its report. JSON is written as the
+// results come, so that the results of a large cluster are never all in
+// memory; the other formats group or count across workloads first.
+func (o *AuditOptions) audit(inv *audit.Inventory, opts report.Options) (*audit.Report, error) {
+	if o.Output == "json" {
+		js := report.NewJSONStream(o.Out)
+		rep, err := o.engine.Stream(inv, audit.Options{Now: o.now()}, js.Workload)
+		if err != nil {
+			return nil, err
+		}
+		return rep, js.Close(rep)
+	}
+	rep := o.engine.Audit(inv, audit.Options{Now: o.now()})
+	return rep, report.Render(o.Out, rep, o.Output, opts)
 }
 
 // loadFiles reads -f inputs; nothing contacts a cluster.
@@ -227,7 +244,9 @@ func (o *AuditOptions) loadLive(ctx context.Context) (*audit.Inventory, error) {
 	if err := src.WaitForSync(syncCtx); err != nil {
 		return nil, err
 	}
-	return src.Snapshot().Inventory, nil
+	inv := src.Snapshot().Inventory
+	cancel() // one snapshot is all a one-shot audit needs: stop watching
+	return inv, nil
 }
 
 // haveCluster fails early, and clearly, when there is no kubeconfig

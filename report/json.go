@@ -8,30 +8,53 @@ import (
 	"github.com/tiergate/tiergate/audit"
 )
 
-// renderJSON streams the report: one workload at a time, so that 100,000
-// results never sit in memory twice. The bytes are those of
-// json.Encoder with two-space indentation over the whole report.
-func renderJSON(w io.Writer, rep *audit.Report) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	if _, err := bw.WriteString("{\n  \"workloads\": ["); err != nil {
+// JSONStream writes a report as JSON while results arrive, one workload
+// at a time, so that a large audit never holds its results twice (or, with
+// audit.Engine.Stream, at all). The bytes are those of json.Encoder with
+// two-space indentation over the whole report.
+type JSONStream struct {
+	bw  *bufio.Writer
+	n   int
+	err error
+}
+
+// NewJSONStream starts the document.
+func NewJSONStream(w io.Writer) *JSONStream {
+	j := &JSONStream{bw: bufio.NewWriterSize(w, 64<<10)}
+	_, j.err = j.bw.WriteString("{\n  \"workloads\": [")
+	return j
+}
+
+// Workload writes one result.
+func (j *JSONStream) Workload(r *audit.Result) error {
+	if j.err != nil {
+		return j.err
+	}
+	b, err := json.MarshalIndent(r, "    ", "  ")
+	if err != nil {
+		j.err = err
 		return err
 	}
-	for i := range rep.Workloads {
-		b, err := json.MarshalIndent(&rep.Workloads[i], "    ", "  ")
-		if err != nil {
-			return err
-		}
-		if i > 0 {
-			bw.WriteString(",")
-		}
-		bw.WriteString("\n    ")
-		bw.Write(b)
+	if j.n > 0 {
+		j.bw.WriteByte(',')
 	}
-	if len(rep.Workloads) > 0 {
-		bw.WriteString("\n  ")
+	j.n++
+	j.bw.WriteString("\n    ")
+	_, j.err = j.bw.Write(b)
+	return j.err
+}
+
+// Close writes the nodes, the summary and what was not visible, and
+// flushes.
+func (j *JSONStream) Close(rep *audit.Report) error {
+	if j.err != nil {
+		return j.err
 	}
-	bw.WriteString("]")
-	rest := []struct {
+	if j.n > 0 {
+		j.bw.WriteString("\n  ")
+	}
+	j.bw.WriteString("]")
+	for _, f := range []struct {
 		key  string
 		v    any
 		omit bool
@@ -39,8 +62,7 @@ func renderJSON(w io.Writer, rep *audit.Report) error {
 		{"nodes", rep.Nodes, len(rep.Nodes) == 0},
 		{"summary", rep.Summary, false},
 		{"notVisible", rep.NotVisible, len(rep.NotVisible) == 0},
-	}
-	for _, f := range rest {
+	} {
 		if f.omit {
 			continue
 		}
@@ -48,11 +70,20 @@ func renderJSON(w io.Writer, rep *audit.Report) error {
 		if err != nil {
 			return err
 		}
-		bw.WriteString(",\n  \"" + f.key + "\": ")
-		bw.Write(b)
+		j.bw.WriteString(",\n  \"" + f.key + "\": ")
+		j.bw.Write(b)
 	}
-	if _, err := bw.WriteString("\n}\n"); err != nil {
-		return err
+	j.bw.WriteString("\n}\n")
+	return j.bw.Flush()
+}
+
+// renderJSON writes a whole report.
+func renderJSON(w io.Writer, rep *audit.Report) error {
+	j := NewJSONStream(w)
+	for i := range rep.Workloads {
+		if err := j.Workload(&rep.Workloads[i]); err != nil {
+			return err
+		}
 	}
-	return bw.Flush()
+	return j.Close(rep)
 }

@@ -114,7 +114,13 @@ func seedPods(ctx context.Context, kube kubernetes.Interface, n, namespaces int)
 		}
 	}
 	for i := 0; i < namespaces; i++ {
-		if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("team-%03d", i)}}, metav1.CreateOptions{}); err != nil {
+		ns := fmt.Sprintf("team-%03d", i)
+		if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+			return err
+		}
+		// No kube-controller-manager here: make the default
+		// ServiceAccount that pod admission looks for.
+		if _, err := kube.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{}); err != nil {
 			return err
 		}
 	}
@@ -140,6 +146,9 @@ func seedPods(ctx context.Context, kube kubernetes.Interface, n, namespaces int)
 	}
 	for i := 0; i < n; i++ {
 		jobs <- i
+		if (i+1)%2000 == 0 {
+			fmt.Printf("benchlive: %d pods\n", i+1)
+		}
 	}
 	close(jobs)
 	wg.Wait()
