@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/crd"
 )
 
 // lastApplied is kubectl's copy of the whole object in an annotation:
@@ -143,14 +144,7 @@ func (s *Source) kserveFacts() map[string]audit.Extra {
 	for _, o := range s.kserve.GetStore().List() {
 		u := o.(*unstructured.Unstructured)
 		var ex audit.Extra
-		for _, comp := range []string{"predictor", "transformer", "explainer"} {
-			if f, ok, _ := unstructured.NestedString(u.Object, "spec", comp, "model", "modelFormat", "name"); ok {
-				ex.ModelFormats = append(ex.ModelFormats, f)
-			}
-			if uri, ok, _ := unstructured.NestedString(u.Object, "spec", comp, "model", "storageUri"); ok {
-				ex.StorageURIs = append(ex.StorageURIs, uri)
-			}
-		}
+		ex.ModelFormats, ex.StorageURIs = crd.KServeModels(u.Object)
 		out[u.GetNamespace()+"/"+u.GetName()] = ex
 	}
 	return out
@@ -207,21 +201,4 @@ func controllerWorkload(o any) (audit.Workload, bool) {
 		w.Owner = &audit.Owner{Kind: ref.Kind, Name: ref.Name}
 	}
 	return w, true
-}
-
-// inferencePool reads a pool's selector: v1 uses matchLabels, v1alpha2 a
-// plain label map.
-func inferencePool(u *unstructured.Unstructured) audit.InferencePool {
-	p := audit.InferencePool{Namespace: u.GetNamespace(), Name: u.GetName()}
-	sel, _, _ := unstructured.NestedMap(u.Object, "spec", "selector")
-	if ml, ok := sel["matchLabels"].(map[string]any); ok {
-		sel = ml
-	}
-	p.Selector = map[string]string{}
-	for k, v := range sel {
-		if s, ok := v.(string); ok {
-			p.Selector[k] = s
-		}
-	}
-	return p
 }

@@ -20,6 +20,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/crd"
 )
 
 // Options choose what a Source watches.
@@ -333,7 +334,7 @@ func (s *Source) inventory() *audit.Inventory {
 	}
 	for _, inf := range s.pools {
 		for _, o := range inf.GetStore().List() {
-			inv.InferencePools = append(inv.InferencePools, inferencePool(o.(*unstructured.Unstructured)))
+			inv.InferencePools = append(inv.InferencePools, crd.InferencePool(o.(*unstructured.Unstructured)))
 		}
 	}
 	owners := audit.OwnerIndex{}

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/crd"
 )
 
 // notWorkloads are kinds that carry container specs without running them
@@ -293,25 +294,7 @@ func customFacts(o *Object) crdFacts {
 	if spec == nil {
 		return cf
 	}
-	for _, comp := range []string{"predictor", "transformer", "explainer"} {
-		c, _ := spec[comp].(map[string]any)
-		if c == nil {
-			continue
-		}
-		if mdl, ok := c["model"].(map[string]any); ok {
-			if mf, ok := mdl["modelFormat"].(map[string]any); ok {
-				if n, ok := mf["name"].(string); ok {
-					cf.ModelFormats = append(cf.ModelFormats, n)
-				}
-			}
-			if u, ok := mdl["storageUri"].(string); ok {
-				cf.StorageURIs = append(cf.StorageURIs, u)
-			}
-		}
-		if u, ok := c["storageUri"].(string); ok {
-			cf.StorageURIs = append(cf.StorageURIs, u)
-		}
-	}
+	cf.ModelFormats, cf.StorageURIs = crd.KServeModels(o.Object)
 	if mdl, ok := spec["model"].(map[string]any); ok {
 		if u, ok := mdl["uri"].(string); ok {
 			cf.StorageURIs = append(cf.StorageURIs, u)

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/crd"
 )
 
 // BuildOptions choose and default what goes into the inventory.
@@ -132,7 +133,7 @@ func addObject(inv *audit.Inventory, o *Object) error {
 			inv.ServiceAccounts = append(inv.ServiceAccounts, sa)
 		}
 	case kind == "InferencePool" && strings.HasPrefix(group, "inference.networking."):
-		inv.InferencePools = append(inv.InferencePools, inferencePool(o))
+		inv.InferencePools = append(inv.InferencePools, crd.InferencePool(o.Unstructured))
 	}
 	if err != nil {
 		return fmt.Errorf("%s:%d: %s %s: %v", o.File, o.Line, kind, o.GetName(), err)
@@ -142,19 +143,6 @@ func addObject(inv *audit.Inventory, o *Object) error {
 
 func convert(o *Object, into any) error {
 	return runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, into)
-}
-
-// inferencePool reads a pool's selector: v1 uses matchLabels, v1alpha2 a
-// plain label map.
-func inferencePool(o *Object) audit.InferencePool {
-	p := audit.InferencePool{Namespace: o.GetNamespace(), Name: o.GetName()}
-	spec, _ := o.Object["spec"].(map[string]any)
-	sel, _ := spec["selector"].(map[string]any)
-	if ml, ok := sel["matchLabels"].(map[string]any); ok {
-		sel = ml
-	}
-	p.Selector = stringMap(sel)
-	return p
 }
 
 // resolveSandboxRefs gives SandboxWarmPools and SandboxClaims the pod
