@@ -11,8 +11,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 )
 
-// resource is something the live audit reads, and what is lost without it.
-type resource struct {
+// readable is something the live audit reads, and what is lost without it.
+type readable struct {
 	gvr        schema.GroupVersionResource
 	namespaced bool
 	// required resources end the audit when forbidden; the others leave
@@ -23,20 +23,20 @@ type resource struct {
 
 // Resources the live audit lists and watches.
 var (
-	resPods            = resource{schema.GroupVersionResource{Version: "v1", Resource: "pods"}, true, true, "nothing to audit"}
-	resNodes           = resource{schema.GroupVersionResource{Version: "v1", Resource: "nodes"}, false, false, "kernel facts, runtime handlers and GPU capacity unavailable"}
-	resRuntimeClasses  = resource{schema.GroupVersionResource{Group: "node.k8s.io", Version: "v1", Resource: "runtimeclasses"}, false, false, "RuntimeClass handlers unavailable: handlers assumed from class names"}
-	resNetworkPolicies = resource{schema.GroupVersionResource{Group: "networking.k8s.io", Version: "v1", Resource: "networkpolicies"}, true, false, "egress checks skipped"}
-	resServiceAccounts = resource{schema.GroupVersionResource{Version: "v1", Resource: "serviceaccounts"}, true, false, "service account automount settings unavailable"}
-	resReplicaSets     = resource{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "replicasets"}, true, false, "Deployments not resolved as pod owners"}
-	resDeployments     = resource{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, true, false, "Deployments without pods (scaled to zero, failing admission) not audited"}
-	resStatefulSets    = resource{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "statefulsets"}, true, false, "owners of StatefulSets (LeaderWorkerSet) not resolved"}
-	resJobs            = resource{schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}, true, false, "CronJobs not resolved as pod owners"}
-	resDaemonSets      = resource{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "daemonsets"}, true, false, "DaemonSets without pods not audited"}
-	resCronJobs        = resource{schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "cronjobs"}, true, false, "CronJobs between runs not audited"}
-	resInferencePools  = resource{schema.GroupVersionResource{Group: "inference.networking.k8s.io", Version: "v1", Resource: "inferencepools"}, true, false, "InferencePool selectors unavailable"}
-	resInferencePoolsA = resource{schema.GroupVersionResource{Group: "inference.networking.x-k8s.io", Version: "v1alpha2", Resource: "inferencepools"}, true, false, "InferencePool selectors unavailable"}
-	resKServe          = resource{schema.GroupVersionResource{Group: "serving.kserve.io", Version: "v1beta1", Resource: "inferenceservices"}, true, false, "KServe model formats unavailable"}
+	resPods            = readable{schema.GroupVersionResource{Version: "v1", Resource: "pods"}, true, true, "nothing to audit"}
+	resNodes           = readable{schema.GroupVersionResource{Version: "v1", Resource: "nodes"}, false, false, "kernel facts, runtime handlers and GPU capacity unavailable"}
+	resRuntimeClasses  = readable{schema.GroupVersionResource{Group: "node.k8s.io", Version: "v1", Resource: "runtimeclasses"}, false, false, "RuntimeClass handlers unavailable: handlers assumed from class names"}
+	resNetworkPolicies = readable{schema.GroupVersionResource{Group: "networking.k8s.io", Version: "v1", Resource: "networkpolicies"}, true, false, "egress checks skipped"}
+	resServiceAccounts = readable{schema.GroupVersionResource{Version: "v1", Resource: "serviceaccounts"}, true, false, "service account automount settings unavailable"}
+	resReplicaSets     = readable{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "replicasets"}, true, false, "Deployments not resolved as pod owners"}
+	resDeployments     = readable{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, true, false, "Deployments without pods (scaled to zero, failing admission) not audited"}
+	resStatefulSets    = readable{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "statefulsets"}, true, false, "owners of StatefulSets (LeaderWorkerSet) not resolved"}
+	resJobs            = readable{schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}, true, false, "CronJobs not resolved as pod owners"}
+	resDaemonSets      = readable{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "daemonsets"}, true, false, "DaemonSets without pods not audited"}
+	resCronJobs        = readable{schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "cronjobs"}, true, false, "CronJobs between runs not audited"}
+	resInferencePools  = readable{schema.GroupVersionResource{Group: "inference.networking.k8s.io", Version: "v1", Resource: "inferencepools"}, true, false, "InferencePool selectors unavailable"}
+	resInferencePoolsA = readable{schema.GroupVersionResource{Group: "inference.networking.x-k8s.io", Version: "v1alpha2", Resource: "inferencepools"}, true, false, "InferencePool selectors unavailable"}
+	resKServe          = readable{schema.GroupVersionResource{Group: "serving.kserve.io", Version: "v1beta1", Resource: "inferenceservices"}, true, false, "KServe model formats unavailable"}
 )
 
 // Gap is a resource the user may not read, and what the audit loses.
@@ -50,7 +50,7 @@ func (g Gap) String() string {
 	return fmt.Sprintf("%s: forbidden %s — %s", g.Resource, g.Scope, g.Loss)
 }
 
-func scopeOf(r resource, namespace string) string {
+func scopeOf(r readable, namespace string) string {
 	if !r.namespaced {
 		return "(cluster-scoped)"
 	}
@@ -60,7 +60,7 @@ func scopeOf(r resource, namespace string) string {
 	return "in namespace " + namespace
 }
 
-func (r resource) name() string {
+func (r readable) name() string {
 	if r.gvr.Group == "" {
 		return r.gvr.Resource
 	}
@@ -69,7 +69,7 @@ func (r resource) name() string {
 
 // allowed asks the server whether the user may list and watch r in
 // namespace ("" for all namespaces or a cluster-scoped resource).
-func allowed(ctx context.Context, kube kubernetes.Interface, r resource, namespace string) (bool, error) {
+func allowed(ctx context.Context, kube kubernetes.Interface, r readable, namespace string) (bool, error) {
 	ns := namespace
 	if !r.namespaced {
 		ns = ""
@@ -91,7 +91,7 @@ func allowed(ctx context.Context, kube kubernetes.Interface, r resource, namespa
 
 // checkAccess splits resources into those the user may read and the gaps.
 // A forbidden required resource is an error.
-func checkAccess(ctx context.Context, kube kubernetes.Interface, rs []resource, namespace string) (map[schema.GroupVersionResource]bool, []Gap, error) {
+func checkAccess(ctx context.Context, kube kubernetes.Interface, rs []readable, namespace string) (map[schema.GroupVersionResource]bool, []Gap, error) {
 	ok := map[schema.GroupVersionResource]bool{}
 	var gaps []Gap
 	for _, r := range rs {

@@ -89,8 +89,8 @@ func NewSource(ctx context.Context, c *Clients, opts Options) (*Source, error) {
 	if opts.Probe == 0 {
 		opts.Probe = 3 * time.Second
 	}
-	want := []resource{resPods, resNodes, resRuntimeClasses, resNetworkPolicies, resServiceAccounts, resReplicaSets, resDeployments, resStatefulSets, resDaemonSets, resJobs, resCronJobs}
-	for _, r := range []resource{resInferencePools, resInferencePoolsA, resKServe} {
+	want := []readable{resPods, resNodes, resRuntimeClasses, resNetworkPolicies, resServiceAccounts, resReplicaSets, resDeployments, resStatefulSets, resDaemonSets, resJobs, resCronJobs}
+	for _, r := range []readable{resInferencePools, resInferencePoolsA, resKServe} {
 		if served(c, r.gvr) {
 			want = append(want, r)
 		}
@@ -146,7 +146,7 @@ func (s *Source) setup() {
 	s.netpols = add(resNetworkPolicies.gvr, func() cache.SharedIndexInformer { return f.Networking().V1().NetworkPolicies().Informer() })
 	s.sas = add(resServiceAccounts.gvr, func() cache.SharedIndexInformer { return f.Core().V1().ServiceAccounts().Informer() })
 	for _, o := range []struct {
-		r    resource
+		r    readable
 		make func() cache.SharedIndexInformer
 	}{
 		{resReplicaSets, func() cache.SharedIndexInformer { return f.Apps().V1().ReplicaSets().Informer() }},
@@ -160,7 +160,7 @@ func (s *Source) setup() {
 			s.owners = append(s.owners, inf)
 		}
 	}
-	for _, r := range []resource{resInferencePools, resInferencePoolsA} {
+	for _, r := range []readable{resInferencePools, resInferencePoolsA} {
 		gvr := r.gvr
 		if inf := add(gvr, func() cache.SharedIndexInformer { return s.dynamic.ForResource(gvr).Informer() }); inf != nil {
 			s.pools = append(s.pools, inf)
