@@ -1,6 +1,10 @@
 package audit
 
-import "github.com/tiergate/tiergate/policy"
+import (
+	"cmp"
+
+	"github.com/tiergate/tiergate/policy"
+)
 
 func checkTokenAutomount(s *subject) {
 	s.forTemplates(func(_ int, t *PodTemplate) {
@@ -16,8 +20,11 @@ func checkTokenAutomount(s *subject) {
 			s.emit(RuleTokenAutomount, sev, "", s.specPath(t, ".automountServiceAccountToken"), s.msg("pod sets automountServiceAccountToken: true", s.where(t)))
 			return
 		}
+		if s.ix.sasHidden {
+			return // the ServiceAccount may disable it; said once, in the gaps
+		}
 		// serviceAccount is the deprecated spelling the API still accepts.
-		saName := cmpOr(spec.ServiceAccountName, spec.DeprecatedServiceAccount, "default")
+		saName := cmp.Or(spec.ServiceAccountName, spec.DeprecatedServiceAccount, "default")
 		sa := s.ix.serviceAccounts[s.w.Namespace+"/"+saName]
 		if sa != nil && sa.AutomountServiceAccountToken != nil && !*sa.AutomountServiceAccountToken {
 			return
@@ -26,20 +33,10 @@ func checkTokenAutomount(s *subject) {
 		if sa == nil {
 			why = " is not in the input, so the default (mount) applies"
 			if !s.ix.offline {
-				why = " could not be read, so the default (mount) applies"
+				why = " does not exist, so the default (mount) applies"
 			}
 		}
 		s.emit(RuleTokenAutomount, sev, "", s.specPath(t, ".automountServiceAccountToken"),
 			s.msg("service account token is mounted", s.where(t), ": the pod does not set automountServiceAccountToken: false and ServiceAccount ", saName, why))
 	})
-}
-
-// cmpOr returns the first non-empty string.
-func cmpOr(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }

@@ -58,8 +58,12 @@ func checkUnknownHandler(s *subject) {
 		if !s.riskier() {
 			sev = policy.Medium
 		}
+		uses := ` uses handler "`
+		if iso.assumed {
+			uses = ` is assumed to use handler "`
+		}
 		s.emit(RuleUnknownHandler, sev, "", s.specPath(t, ".runtimeClassName"),
-			s.msg("RuntimeClass ", iso.rcName, ` uses handler "`, iso.handler, `"`, s.where(t), ", which tiergate does not know: its isolation is unknown (add it to the policy's handlers)"))
+			s.msg("RuntimeClass ", iso.rcName, uses, iso.handler, `"`, s.where(t), ", which tiergate does not know: its isolation is unknown (add it to the policy's handlers)"))
 	})
 }
 
@@ -69,8 +73,12 @@ func checkMissingClass(s *subject) {
 		if !iso.missing {
 			return
 		}
+		what := ": the pod will be rejected at admission"
+		if s.w.NodeName != "" {
+			what = ": it was deleted after this pod started, and a new pod would be rejected at admission"
+		}
 		s.emit(RuleMissingClass, "", "", s.specPath(t, ".runtimeClassName"),
-			s.msg("RuntimeClass ", iso.rcName, " does not exist", s.where(t), ": the pod will be rejected at admission"))
+			s.msg("RuntimeClass ", iso.rcName, " does not exist", s.where(t), what))
 	})
 }
 

@@ -16,7 +16,7 @@ import (
 // and the scheduler would: the RuntimeClass's nodeSelector and
 // tolerations merged into the pod's, node affinity, taints, the runtime
 // handlers nodes report, and GPU allocatable.
-func (ix *index) fit(t *PodTemplate, iso templateIso, gpus []GPU) ([]int, map[string]int) {
+func (ix *index) fit(t *PodTemplate, iso templateIso, gpus []GPU, daemon bool) ([]int, map[string]int) {
 	if iso.missing {
 		return nil, nil // rejected at admission: it never reaches a node
 	}
@@ -29,10 +29,18 @@ func (ix *index) fit(t *PodTemplate, iso templateIso, gpus []GPU) ([]int, map[st
 				selector[k] = v
 			}
 			for k, v := range iso.rc.Scheduling.NodeSelector {
+				// The RuntimeClass admission plugin rejects a pod whose own
+				// selector says otherwise.
+				if pv, ok := spec.NodeSelector[k]; ok && pv != v {
+					return nil, map[string]int{"rejected at admission: nodeSelector " + k + "=" + pv + " conflicts with RuntimeClass " + iso.rcName + "'s " + k + "=" + v: len(ix.nodes)}
+				}
 				selector[k] = v
 			}
 		}
 		tolerations = append(append([]corev1.Toleration(nil), spec.Tolerations...), iso.rc.Scheduling.Tolerations...)
+	}
+	if daemon {
+		tolerations = append(append([]corev1.Toleration(nil), tolerations...), daemonSetTolerations(spec)...)
 	}
 	affinity := nodeaffinity.NewRequiredNodeAffinity(selector, spec.Affinity)
 	var fits []int
@@ -74,6 +82,22 @@ func (n *nodeFacts) rejects(affinity nodeaffinity.RequiredNodeAffinity, tolerati
 		}
 	}
 	return ""
+}
+
+// daemonSetTolerations are those the DaemonSet controller adds to its pods.
+func daemonSetTolerations(spec *corev1.PodSpec) []corev1.Toleration {
+	ts := []corev1.Toleration{
+		{Key: corev1.TaintNodeNotReady, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute},
+		{Key: corev1.TaintNodeUnreachable, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute},
+		{Key: corev1.TaintNodeDiskPressure, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule},
+		{Key: corev1.TaintNodeMemoryPressure, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule},
+		{Key: corev1.TaintNodePIDPressure, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule},
+		{Key: corev1.TaintNodeUnschedulable, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule},
+	}
+	if spec.HostNetwork {
+		ts = append(ts, corev1.Toleration{Key: corev1.TaintNodeNetworkUnavailable, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule})
+	}
+	return ts
 }
 
 // unschedulableTaint is what the scheduler treats a cordoned node as having.

@@ -215,3 +215,23 @@ func TestStreamMatchesAudit(t *testing.T) {
 }
 
 func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+// TestExemptionNamesTheDeployment: an exemption naming a Deployment
+// covers the pods of its ReplicaSets.
+func TestExemptionNamesTheDeployment(t *testing.T) {
+	p := policy.Default()
+	p.Exemptions = []policy.Exemption{{Namespace: "llm", Name: "vllm", Rule: audit.RuleNoEgressPolicy, Reason: "egress proxy enforces it"}}
+	w := pod("Pod", "vllm-7d9f-x2k4p", nil, ctr("vllm/vllm-openai:v0.9.2"))
+	w.Namespace = "llm"
+	w.Owner = &audit.Owner{Kind: "ReplicaSet", Name: "vllm-7d9f"}
+	w.Owners = []audit.Owner{*w.Owner, {Kind: "Deployment", Name: "vllm"}}
+	r := classifyOne(t, p, &audit.Inventory{Workloads: []audit.Workload{w}})
+	for _, f := range r.Findings {
+		if f.Rule == audit.RuleNoEgressPolicy {
+			t.Fatalf("not exempted: %s", f.Message)
+		}
+	}
+	if len(r.Exempted) != 1 || r.Exempted[0].Reason != "egress proxy enforces it" {
+		t.Fatalf("exempted: %+v", r.Exempted)
+	}
+}

@@ -85,9 +85,6 @@ func NewEngine(p *policy.Policy) (*Engine, error) {
 	return e, nil
 }
 
-// Policy returns the compiled policy the engine applies.
-func (e *Engine) Policy() *policy.Compiled { return e.pol }
-
 // Options tune one audit.
 type Options struct {
 	// Now decides whether exemptions have expired.
@@ -263,7 +260,7 @@ func (e *Engine) auditOne(s *subject, opts Options, r *Result) {
 			var fits []int
 			var reasons map[string]int
 			if w.Templates[i].Spec != nil {
-				fits, reasons = ix.fit(&w.Templates[i], s.isos[i], s.gpus[i])
+				fits, reasons = ix.fit(&w.Templates[i], s.isos[i], s.gpus[i], w.Kind == "DaemonSet")
 			}
 			s.fits = append(s.fits, fits)
 			s.reasons = append(s.reasons, reasons)
@@ -361,9 +358,13 @@ func (e *Engine) keepFindings(s *subject, now time.Time, r *Result) {
 		r.Findings = slices.Clone(s.findings)
 		return
 	}
+	// An exemption naming a Deployment covers its ReplicaSets' pods.
 	names := []string{w.Name}
 	if w.Owner != nil {
 		names = append(names, w.Owner.Name)
+	}
+	for _, o := range w.Owners {
+		names = append(names, o.Name)
 	}
 	for _, f := range s.findings {
 		ex, expired, ok := e.pol.Exempt(w.Namespace, names, f.Rule, now)
@@ -462,6 +463,9 @@ func nodeReports(ix *index, inv *Inventory) []NodeReport {
 			continue
 		}
 		out[ni].Pods++
+		if w.Phase == "Succeeded" || w.Phase == "Failed" {
+			continue // finished pods hold no devices
+		}
 		for ti := range w.Templates {
 			if w.Templates[ti].Spec == nil {
 				continue

@@ -17,6 +17,7 @@ type index struct {
 	pol            *policy.Compiled
 	offline        bool
 	netpolsHidden  bool
+	sasHidden      bool
 	runtimeClasses map[string]*nodev1.RuntimeClass
 	rcComplete     bool
 	// isoByClass, isoEvidence and rcInfo cache the isolation of each
@@ -64,6 +65,7 @@ func newIndex(inv *Inventory, pol *policy.Compiled) *index {
 		pol:             pol,
 		offline:         inv.Offline,
 		netpolsHidden:   inv.NetworkPoliciesHidden,
+		sasHidden:       inv.ServiceAccountsHidden,
 		runtimeClasses:  make(map[string]*nodev1.RuntimeClass, len(inv.RuntimeClasses)),
 		rcComplete:      inv.RuntimeClassesComplete,
 		serviceAccounts: make(map[string]*corev1.ServiceAccount, len(inv.ServiceAccounts)),

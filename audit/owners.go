@@ -1,5 +1,7 @@
 package audit
 
+import "k8s.io/apimachinery/pkg/labels"
+
 // OwnerKey names a controller object.
 type OwnerKey struct{ Kind, Namespace, Name string }
 
@@ -67,4 +69,25 @@ func SelectWorkloads(ws []Workload) ([]Workload, int) {
 		out = append(out, *w)
 	}
 	return out, left
+}
+
+// Selected reports whether a workload is in the user's scope: its
+// namespace (when namespace is set) and the label selector, matched
+// against the object's labels or its pod templates'.
+func Selected(w *Workload, namespace string, sel labels.Selector) bool {
+	if namespace != "" && w.Namespace != namespace {
+		return false
+	}
+	if sel == nil || sel.Empty() {
+		return true
+	}
+	if sel.Matches(labels.Set(w.Labels)) {
+		return true
+	}
+	for _, t := range w.Templates {
+		if sel.Matches(labels.Set(t.Labels)) {
+			return true
+		}
+	}
+	return false
 }

@@ -7,11 +7,11 @@ import (
 )
 
 // signal is one piece of evidence for (or, with a negative weight,
-// against) workload types. Signals of one family count once, with the
-// strongest weight, so that an engine seen in both its image and its
-// command is not counted twice.
+// against) workload types. Each signal is one family of facts (an engine
+// seen in its image or its command): its matcher stops at the first, so
+// that one fact is never counted twice.
 type signal struct {
-	family string
+	name   string
 	votes  []policy.WorkloadType
 	weight float64
 	match  matcher

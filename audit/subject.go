@@ -65,6 +65,9 @@ func (s *subject) path(r containerRef, suffix string) string {
 
 // ctrMsg is a message about a container: `container "vllm" <tail>`.
 func (s *subject) ctrMsg(r containerRef, c *corev1.Container, tail ...string) string {
+	if len(tail) > len(ev{})-4 {
+		panic("audit: container message has too many parts")
+	}
 	e := ev{`container "`, c.Name, `"`, s.where(r.t)}
 	if r.list == "initContainers" {
 		e[0] = `init container "`
@@ -76,6 +79,9 @@ func (s *subject) ctrMsg(r containerRef, c *corev1.Container, tail ...string) st
 // msg builds a message from parts, once per distinct message.
 func (s *subject) msg(parts ...string) string {
 	var e ev
+	if len(parts) > len(e) {
+		panic("audit: message has too many parts")
+	}
 	copy(e[:], parts)
 	return s.e.cache.str(e)
 }

@@ -10,13 +10,12 @@ import (
 // template, or a custom resource that renders pods (LeaderWorkerSet,
 // Sandbox, InferenceService, ...).
 type Workload struct {
-	APIVersion  string
-	Kind        string
-	Namespace   string
-	Name        string
-	UID         string
-	Labels      map[string]string
-	Annotations map[string]string
+	APIVersion string
+	Kind       string
+	Namespace  string
+	Name       string
+	UID        string
+	Labels     map[string]string
 	// Owner is the controlling owner, when the object has one.
 	Owner *Owner
 	// Owners is the chain of controllers above the object, nearest first
@@ -27,6 +26,8 @@ type Workload struct {
 	Templates []PodTemplate
 	// NodeName is the node a live pod is bound to.
 	NodeName string
+	// Phase is a pod's phase; a Succeeded or Failed pod holds no GPUs.
+	Phase string
 	// Extra holds facts of custom resources that are not in a pod template.
 	Extra Extra
 	// Source locates the object in an input file (offline mode only).
@@ -46,10 +47,9 @@ type PodTemplate struct {
 	Role string
 	// SpecPath is the dotted path of the PodSpec inside the object
 	// ("spec.template.spec"); findings append their field paths to it.
-	SpecPath    string
-	Labels      map[string]string
-	Annotations map[string]string
-	Spec        *corev1.PodSpec
+	SpecPath string
+	Labels   map[string]string
+	Spec     *corev1.PodSpec
 	// From names the object the template was taken from when the
 	// workload only references it ("SandboxTemplate/python-runtime").
 	From string
@@ -122,7 +122,6 @@ type Inventory struct {
 	Nodes           []corev1.Node
 	NetworkPolicies []networkingv1.NetworkPolicy
 	ServiceAccounts []corev1.ServiceAccount
-	Namespaces      []corev1.Namespace
 	InferencePools  []InferencePool
 	// RuntimeClassesComplete says the RuntimeClass list is the whole
 	// cluster's, so a name missing from it really does not exist.
@@ -133,7 +132,13 @@ type Inventory struct {
 	// NetworkPoliciesHidden says the user may not read NetworkPolicies:
 	// the egress checks are skipped rather than guessed.
 	NetworkPoliciesHidden bool
+	// ServiceAccountsHidden says the user may not read ServiceAccounts:
+	// the token check then judges only what the pod itself sets.
+	ServiceAccountsHidden bool
 	// Gaps name what could not be read and what the audit lost by it
 	// ("nodes: forbidden (cluster-scoped) — kernel facts unavailable").
 	Gaps []string
+	// FilteredOut counts workloads left out by -n and -l, so that an
+	// empty report can say that nothing matched rather than nothing exists.
+	FilteredOut int
 }

@@ -154,8 +154,8 @@ func (s *Source) kserveFacts() map[string]audit.Extra {
 func podWorkload(p *cachedPod, owners audit.OwnerIndex, kserve map[string]audit.Extra) audit.Workload {
 	w := audit.Workload{
 		APIVersion: "v1", Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: string(p.UID),
-		Labels: p.Labels, Annotations: p.Annotations, NodeName: p.Spec.NodeName,
-		Templates: []audit.PodTemplate{{SpecPath: "spec", Labels: p.Labels, Annotations: p.Annotations, Spec: &p.Spec}},
+		Labels: p.Labels, NodeName: p.Spec.NodeName, Phase: string(p.Phase),
+		Templates: []audit.PodTemplate{{SpecPath: "spec", Labels: p.Labels, Spec: &p.Spec}},
 	}
 	if ref := metav1.GetControllerOfNoCopy(p); ref != nil {
 		w.Owner = &audit.Owner{Kind: ref.Kind, Name: ref.Name}
@@ -194,8 +194,8 @@ func controllerWorkload(o any) (audit.Workload, bool) {
 	}
 	w := audit.Workload{
 		APIVersion: group, Kind: typeKind(o), Namespace: meta.GetNamespace(), Name: meta.GetName(), UID: string(meta.GetUID()),
-		Labels: meta.GetLabels(), Annotations: meta.GetAnnotations(),
-		Templates: []audit.PodTemplate{{SpecPath: specPath, Labels: tmpl.Labels, Annotations: tmpl.Annotations, Spec: &tmpl.Spec}},
+		Labels:    meta.GetLabels(),
+		Templates: []audit.PodTemplate{{SpecPath: specPath, Labels: tmpl.Labels, Spec: &tmpl.Spec}},
 	}
 	if ref := metav1.GetControllerOfNoCopy(meta); ref != nil {
 		w.Owner = &audit.Owner{Kind: ref.Kind, Name: ref.Name}

@@ -308,7 +308,7 @@ func (s *Source) Snapshot() *Snapshot {
 }
 
 func (s *Source) inventory() *audit.Inventory {
-	inv := &audit.Inventory{RuntimeClassesComplete: s.runtimeClasses != nil, NetworkPoliciesHidden: s.netpols == nil}
+	inv := &audit.Inventory{RuntimeClassesComplete: s.runtimeClasses != nil, NetworkPoliciesHidden: s.netpols == nil, ServiceAccountsHidden: s.sas == nil}
 	for _, g := range s.gaps {
 		inv.Gaps = append(inv.Gaps, g.String())
 	}
@@ -342,7 +342,7 @@ func (s *Source) inventory() *audit.Inventory {
 	for _, inf := range s.owners {
 		for _, o := range inf.GetStore().List() {
 			addOwner(owners, o.(metav1.Object), typeKind(o))
-			if w, ok := controllerWorkload(o); ok && s.selects(w.Labels, w.Templates[0].Labels) {
+			if w, ok := controllerWorkload(o); ok {
 				ws = append(ws, w)
 			}
 		}
@@ -354,22 +354,21 @@ func (s *Source) inventory() *audit.Inventory {
 	}
 	for _, o := range pods {
 		p := o.(*cachedPod)
-		if s.selects(p.Labels, nil) {
-			ws = append(ws, podWorkload(p, owners, kserve))
-		}
+		ws = append(ws, podWorkload(p, owners, kserve))
 	}
 	// Pods, and the controllers no pod runs from (scaled to zero, failing
-	// admission, CronJobs between runs), as the offline audit of a dump.
-	inv.Workloads, _ = audit.SelectWorkloads(ws)
-	return inv
-}
-
-// selects applies the label selector to an object's or its template's labels.
-func (s *Source) selects(objLabels, tmplLabels map[string]string) bool {
-	if s.opts.Selector == nil || s.opts.Selector.Empty() {
-		return true
+	// admission, CronJobs between runs), as the offline audit of a dump;
+	// then the label selector, in the same order as offline.
+	ws, _ = audit.SelectWorkloads(ws)
+	inv.Workloads = ws[:0]
+	for i := range ws {
+		if audit.Selected(&ws[i], "", s.opts.Selector) {
+			inv.Workloads = append(inv.Workloads, ws[i])
+		} else {
+			inv.FilteredOut++
+		}
 	}
-	return s.opts.Selector.Matches(labels.Set(objLabels)) || (tmplLabels != nil && s.opts.Selector.Matches(labels.Set(tmplLabels)))
+	return inv
 }
 
 // typeKind names the kind of a typed controller object from the owner

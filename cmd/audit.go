@@ -35,11 +35,12 @@ type AuditOptions struct {
 	PolicyFile    string
 
 	// Derived by Complete.
-	namespace string
-	selector  labels.Selector
-	failOn    policy.Severity
-	engine    *audit.Engine
-	now       func() time.Time
+	filenameSet bool
+	namespace   string
+	selector    labels.Selector
+	failOn      policy.Severity
+	engine      *audit.Engine
+	now         func() time.Time
 }
 
 // NewAuditOptions returns options with their defaults.
@@ -109,7 +110,9 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input errors.`
 // Complete derives the namespace scope, the selector, the severity
 // threshold and the audit engine from the flags.
 func (o *AuditOptions) Complete(c *cobra.Command) error {
-	if o.kube != nil && o.kube.Namespace != nil && !o.AllNamespaces {
+	o.filenameSet = c.Flags().Changed("filename")
+	o.Filenames = nonEmpty(o.Filenames)
+	if o.kube.Namespace != nil && !o.AllNamespaces {
 		o.namespace = *o.kube.Namespace
 	}
 	// Live, without -n or -A, the scope is the context's namespace, as
@@ -138,6 +141,11 @@ func (o *AuditOptions) Complete(c *cobra.Command) error {
 
 // Validate checks the flags against each other.
 func (o *AuditOptions) Validate() error {
+	// -f "" (an unset variable in a script) must not fall back to the
+	// live cluster of the current context.
+	if o.filenameSet && len(nonEmpty(o.Filenames)) == 0 {
+		return fmt.Errorf("-f needs a file, directory or - (got an empty value)")
+	}
 	if !slices.Contains(report.Formats(), o.Output) {
 		return fmt.Errorf("--output %q is not one of %s", o.Output, strings.Join(report.Formats(), ", "))
 	}
@@ -175,10 +183,13 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 	for _, gap := range inv.Gaps {
 		fmt.Fprintln(o.ErrOut, "tiergate: not visible: "+gap)
 	}
-	opts := report.Options{ToolVersion: version.Version, FailOn: o.failOn, Objects: objects}
+	opts := report.Options{ToolVersion: version.Version, FailOn: o.failOn, Objects: objects, FilteredOut: inv.FilteredOut, Scope: o.scope()}
 	rep, err := o.audit(inv, opts)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if len(inv.Workloads) == 0 && inv.FilteredOut > 0 && o.Output != "table" && o.Output != "wide" {
+		fmt.Fprintf(o.ErrOut, "tiergate: no workloads match %s (%d left out)\n", o.scope(), inv.FilteredOut)
 	}
 	if o.failOn != "" {
 		if n := rep.Summary.AtLeast(o.failOn); n > 0 {
@@ -202,6 +213,28 @@ func (o *AuditOptions) audit(inv *audit.Inventory, opts report.Options) (*audit.
 	}
 	rep := o.engine.Audit(inv, audit.Options{Now: o.now()})
 	return rep, report.Render(o.Out, rep, o.Output, opts)
+}
+
+func nonEmpty(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// scope says in flags what the namespace and selector kept.
+func (o *AuditOptions) scope() string {
+	var parts []string
+	if o.namespace != "" {
+		parts = append(parts, "-n "+o.namespace)
+	}
+	if o.Selector != "" {
+		parts = append(parts, "-l "+o.Selector)
+	}
+	return strings.Join(parts, " ")
 }
 
 // loadFiles reads -f inputs; nothing contacts a cluster.

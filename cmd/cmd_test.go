@@ -158,6 +158,7 @@ func TestExitCodesAndErrors(t *testing.T) {
 		{"bad fail-on", "", []string{"audit", "-f", example, "--fail-on", "urgent"}, 2, `--fail-on "urgent"`},
 		{"bad selector", "", []string{"audit", "-f", example, "-l", "a==b==c"}, 2, "-l"},
 		{"missing file", "", []string{"audit", "-f", "nope.yaml"}, 2, "-f nope.yaml: no such file or directory"},
+		{"empty -f", "", []string{"audit", "-f", ""}, 2, "-f needs a file, directory or -"},
 		{"malformed yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n  labels: {a: b\n", []string{"audit", "-f", "-"}, 2, "<stdin>:5:"},
 		{"not a kubernetes object", "hello\n", []string{"audit", "-f", "-"}, 2, "expected a Kubernetes object"},
 		{"empty input", "# nothing\n", []string{"audit", "-f", "-"}, 2, "no Kubernetes objects found"},
@@ -215,6 +216,17 @@ func TestSelectionFlags(t *testing.T) {
 	_ = json.Unmarshal([]byte(out), &doc)
 	if len(doc.Workloads) < 20 {
 		t.Errorf("-A must override -n, got %d workloads", len(doc.Workloads))
+	}
+}
+
+func TestNoMatchSaysSo(t *testing.T) {
+	out, _, code := run(t, "", "audit", "-f", example, "-n", "nonexistent")
+	if code != 0 || !strings.Contains(out, "No workloads match -n nonexistent (30 workloads left out).") {
+		t.Fatalf("exit %d: %q", code, out)
+	}
+	_, errOut, _ := run(t, "", "audit", "-f", example, "-l", "app=typo", "-o", "json")
+	if !strings.Contains(errOut, "no workloads match -l app=typo") {
+		t.Fatalf("stderr %q", errOut)
 	}
 }
 
@@ -319,7 +331,7 @@ func TestUnreachableServerFailsWithinTheRequestTimeout(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	_, errOut, code := run(t, "", "audit", "--server", "https://"+ln.Addr().String(), "--insecure-skip-tls-verify", "--request-timeout", "1s")
+	_, errOut, code := run(t, "", "audit", "--kubeconfig", "testdata/empty-kubeconfig.yaml", "--server", "https://"+ln.Addr().String(), "--insecure-skip-tls-verify", "--request-timeout", "1s")
 	if code != 2 || !strings.Contains(errOut, "did not answer in time") {
 		t.Fatalf("exit %d: %q", code, errOut)
 	}
@@ -329,7 +341,7 @@ func TestUnreachableServerFailsWithinTheRequestTimeout(t *testing.T) {
 	// A closed port is refused at once.
 	addr := ln.Addr().String()
 	ln.Close()
-	_, errOut, code = run(t, "", "audit", "--server", "https://"+addr, "--insecure-skip-tls-verify")
+	_, errOut, code = run(t, "", "audit", "--kubeconfig", "testdata/empty-kubeconfig.yaml", "--server", "https://"+addr, "--insecure-skip-tls-verify")
 	if code != 2 || !strings.Contains(errOut, "cannot reach the server") {
 		t.Fatalf("exit %d: %q", code, errOut)
 	}

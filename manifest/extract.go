@@ -1,6 +1,8 @@
 package manifest
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -8,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/tiergate/tiergate/audit"
@@ -38,11 +41,12 @@ type foundSpec struct {
 }
 
 // toWorkload extracts a workload from an object, or returns nil when the
-// object is not pod-bearing.
-func toWorkload(o *Object) (*audit.Workload, error) {
+// object is not pod-bearing. It also returns the object's custom-resource
+// facts (agent-sandbox references are resolved once all are loaded).
+func toWorkload(o *Object) (*audit.Workload, crdFacts, error) {
 	kind := o.GetKind()
 	if notWorkloads[kind] {
-		return nil, nil
+		return nil, crdFacts{}, nil
 	}
 	obj := o.Object
 	var specs []foundSpec
@@ -55,21 +59,21 @@ func toWorkload(o *Object) (*audit.Workload, error) {
 	}
 	extra := customFacts(o)
 	if len(specs) == 0 && extra.image == "" && !(templateless[kind] && isCustom(o)) {
-		return nil, nil
+		return nil, extra, nil
 	}
 	w := &audit.Workload{
-		APIVersion:  o.GetAPIVersion(),
-		Kind:        kind,
-		Namespace:   o.GetNamespace(),
-		Name:        o.GetName(),
-		UID:         string(o.GetUID()),
-		Labels:      o.GetLabels(),
-		Annotations: o.GetAnnotations(),
-		Extra:       extra.Extra,
-		Source:      &audit.Source{File: o.File, Line: o.Line, Lines: o.Lines},
+		APIVersion: o.GetAPIVersion(),
+		Kind:       kind,
+		Namespace:  o.GetNamespace(),
+		Name:       o.GetName(),
+		UID:        string(o.GetUID()),
+		Labels:     o.GetLabels(),
+		Extra:      extra.Extra,
+		Source:     &audit.Source{File: o.File, Line: o.Line, Lines: o.Lines},
 	}
 	if kind == "Pod" {
-		w.NodeName, _, _ = unstructuredString(obj, "spec", "nodeName")
+		w.NodeName, _, _ = unstructured.NestedString(obj, "spec", "nodeName")
+		w.Phase, _, _ = unstructured.NestedString(obj, "status", "phase")
 	}
 	for _, ref := range o.GetOwnerReferences() {
 		if ref.Controller != nil && *ref.Controller {
@@ -79,10 +83,10 @@ func toWorkload(o *Object) (*audit.Workload, error) {
 	for _, fs := range specs {
 		t, err := toTemplate(fs, len(specs) > 1)
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %s %s: %s: %v", o.File, o.Line, kind, o.GetName(), fs.path, err)
+			return nil, extra, fmt.Errorf("%s:%d: %s %s: %s: %v", o.File, o.Line, kind, o.GetName(), fs.path, err)
 		}
 		if kind == "Pod" {
-			t.Labels, t.Annotations = w.Labels, w.Annotations
+			t.Labels = w.Labels
 		}
 		w.Templates = append(w.Templates, t)
 	}
@@ -100,7 +104,7 @@ func toWorkload(o *Object) (*audit.Workload, error) {
 			t.Labels = merged
 		}
 	}
-	return w, nil
+	return w, extra, nil
 }
 
 func isCustom(o *Object) bool {
@@ -218,8 +222,14 @@ func groupName(m map[string]any) (string, bool) {
 
 func toTemplate(fs foundSpec, multi bool) (audit.PodTemplate, error) {
 	var spec corev1.PodSpec
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(fs.spec, &spec); err != nil {
+	// Through JSON rather than the unstructured converter: its errors name
+	// the field ("env.value") and the type it wanted.
+	b, err := json.Marshal(fs.spec)
+	if err != nil {
 		return audit.PodTemplate{}, err
+	}
+	if err := json.Unmarshal(b, &spec); err != nil {
+		return audit.PodTemplate{}, fieldError(err)
 	}
 	t := audit.PodTemplate{SpecPath: fs.path, Spec: &spec}
 	if multi {
@@ -227,9 +237,26 @@ func toTemplate(fs foundSpec, multi bool) (audit.PodTemplate, error) {
 	}
 	if fs.meta != nil {
 		t.Labels = stringMap(fs.meta["labels"])
-		t.Annotations = stringMap(fs.meta["annotations"])
 	}
 	return t, nil
+}
+
+// fieldError words a JSON type error for people: "field
+// containers.env.value: a number where a string belongs".
+func fieldError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Errorf("field %s: %s where %s belongs", te.Field, article(te.Value), article(te.Type.String()))
+	}
+	return errors.New(strings.TrimPrefix(err.Error(), "json: "))
+}
+
+func article(v string) string {
+	switch v {
+	case "array", "object", "number", "string", "bool":
+		return "a " + v
+	}
+	return v
 }
 
 func stringMap(v any) map[string]string {
@@ -259,19 +286,6 @@ func copyMap(m map[string]any) map[string]any {
 func hasString(m map[string]any, k string) bool {
 	s, ok := m[k].(string)
 	return ok && s != ""
-}
-
-func unstructuredString(obj map[string]any, fields ...string) (string, bool, error) {
-	var cur any = obj
-	for _, f := range fields {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return "", false, nil
-		}
-		cur = m[f]
-	}
-	s, ok := cur.(string)
-	return s, ok, nil
 }
 
 // crdFacts are custom-resource facts outside pod templates.

@@ -59,7 +59,7 @@ func Build(objs []Object, opts BuildOptions) (*audit.Inventory, Stats, error) {
 		if err := addObject(inv, o); err != nil {
 			return nil, st, err
 		}
-		w, err := toWorkload(o)
+		w, cf, err := toWorkload(o)
 		if err != nil {
 			return nil, st, err
 		}
@@ -67,7 +67,7 @@ func Build(objs []Object, opts BuildOptions) (*audit.Inventory, Stats, error) {
 			continue
 		}
 		all = append(all, w)
-		if cf := customFacts(o); cf.templateRef != "" || cf.warmPoolRef != "" {
+		if cf.templateRef != "" || cf.warmPoolRef != "" {
 			refs[w] = cf
 		}
 	}
@@ -81,30 +81,14 @@ func Build(objs []Object, opts BuildOptions) (*audit.Inventory, Stats, error) {
 	}
 	ws, st.Covered = audit.SelectWorkloads(ws)
 	for i := range ws {
-		if selected(&ws[i], opts) {
+		if audit.Selected(&ws[i], opts.Namespace, opts.Selector) {
 			inv.Workloads = append(inv.Workloads, ws[i])
+		} else {
+			inv.FilteredOut++
 		}
 	}
 	st.Selected = len(inv.Workloads)
 	return inv, st, nil
-}
-
-func selected(w *audit.Workload, opts BuildOptions) bool {
-	if opts.Namespace != "" && w.Namespace != opts.Namespace {
-		return false
-	}
-	if opts.Selector == nil || opts.Selector.Empty() {
-		return true
-	}
-	if opts.Selector.Matches(labels.Set(w.Labels)) {
-		return true
-	}
-	for _, t := range w.Templates {
-		if opts.Selector.Matches(labels.Set(t.Labels)) {
-			return true
-		}
-	}
-	return false
 }
 
 // addObject files the non-workload objects the audit reads.

@@ -94,32 +94,51 @@ func splitYAML(data []byte) []document {
 var yamlLineRE = regexp.MustCompile(`line (\d+)`)
 
 // parseYAMLDoc decodes one YAML document. Errors carry the absolute line,
-// as kubectl's YAML library counts it.
+// as kubectl's YAML library counts it. The document is parsed a second
+// time, for field positions, only when they are asked for.
 func parseYAMLDoc(name string, d document, opts ParseOptions) ([]Object, error) {
 	js, err := yaml.YAMLToJSON(d.data)
 	if err != nil {
 		return nil, fmt.Errorf("%s:%s", name, shiftLine(err.Error(), d.line))
 	}
-	var root yamlv3.Node
-	if err := yamlv3.Unmarshal(d.data, &root); err != nil {
-		return nil, fmt.Errorf("%s:%s", name, shiftLine(err.Error(), d.line))
-	}
-	if len(root.Content) == 0 {
+	start := d.line + leadingNonContent(d.data)
+	switch t := bytes.TrimSpace(js); {
+	case len(t) == 0 || string(t) == "null":
 		return nil, nil // only comments or blank lines
-	}
-	body := root.Content[0]
-	if body.Kind == yamlv3.ScalarNode && body.Tag == "!!null" {
-		return nil, nil
-	}
-	if body.Kind != yamlv3.MappingNode {
-		return nil, fmt.Errorf("%s:%d: expected a Kubernetes object (a mapping), found a %s", name, d.line+body.Line-1, nodeKind(body))
+	case t[0] == '[':
+		return nil, fmt.Errorf("%s:%d: expected a Kubernetes object (a mapping), found a list", name, start)
+	case t[0] != '{':
+		// Never quote the scalar: a stray line may be a secret.
+		return nil, fmt.Errorf("%s:%d: expected a Kubernetes object (a mapping), found a scalar", name, start)
 	}
 	var lines map[string]int
 	if opts.Positions {
-		lines = map[string]int{}
-		recordLines(body, "", d.line-1, lines)
+		var root yamlv3.Node
+		if err := yamlv3.Unmarshal(d.data, &root); err == nil && len(root.Content) > 0 {
+			lines = map[string]int{}
+			recordLines(root.Content[0], "", d.line-1, lines)
+		}
 	}
-	return decodeObject(name, js, d.line+body.Line-1, lines)
+	return decodeObject(name, js, start, lines)
+}
+
+// leadingNonContent counts the blank and comment lines a document starts
+// with, so that an object's line is that of its first field.
+func leadingNonContent(data []byte) int {
+	n := 0
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if t := bytes.TrimSpace(line); len(t) > 0 && t[0] != '#' {
+			return n
+		}
+		n++
+	}
+	return n
 }
 
 // shiftLine rewrites "line N" in a YAML error to the line in the file.
@@ -132,23 +151,6 @@ func shiftLine(msg string, docStart int) string {
 	rest := strings.TrimPrefix(msg[:loc[0]]+msg[loc[1]:], "yaml: ")
 	rest = strings.TrimPrefix(strings.TrimPrefix(rest, "yaml: "), ": ")
 	return strconv.Itoa(n+docStart-1) + ": " + rest
-}
-
-func nodeKind(n *yamlv3.Node) string {
-	switch n.Kind {
-	case yamlv3.SequenceNode:
-		return "list"
-	case yamlv3.ScalarNode:
-		return "scalar " + strconv.Quote(truncate(n.Value, 40))
-	}
-	return "non-mapping node"
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // recordLines maps every field path under n to its line in the file.
@@ -241,13 +243,13 @@ func decodeObject(name string, js []byte, line int, lines map[string]int) ([]Obj
 		return nil, fmt.Errorf("%s:%d: %v", name, line, err)
 	}
 	out := make([]Object, 0, len(list.Items))
+	perItem := itemLines(lines)
 	for i := range list.Items {
 		item := &list.Items[i]
-		prefix := "items[" + strconv.Itoa(i) + "]"
 		o := Object{Unstructured: item, File: name, Line: line}
 		if lines != nil {
-			o.Line = lines[prefix]
-			o.Lines = subLines(lines, prefix+".")
+			o.Line = lines["items"+indexKey(i)]
+			o.Lines = perItem[i]
 		}
 		if item.GetKind() == "" {
 			return nil, fmt.Errorf("%s:%d: list item %d has no kind", name, o.Line, i)
@@ -257,15 +259,35 @@ func decodeObject(name string, js []byte, line int, lines map[string]int) ([]Obj
 	return out, nil
 }
 
-func subLines(lines map[string]int, prefix string) map[string]int {
-	out := map[string]int{}
+// itemLines splits a List's field lines by item in one pass:
+// "items[3].spec.x" goes to item 3 as "spec.x".
+func itemLines(lines map[string]int) map[int]map[string]int {
+	if lines == nil {
+		return nil
+	}
+	out := map[int]map[string]int{}
 	for k, v := range lines {
-		if strings.HasPrefix(k, prefix) {
-			out[k[len(prefix):]] = v
+		rest, ok := strings.CutPrefix(k, "items[")
+		if !ok {
+			continue
 		}
+		end := strings.IndexByte(rest, ']')
+		if end < 0 || end+1 >= len(rest) || rest[end+1] != '.' {
+			continue
+		}
+		i, err := strconv.Atoi(rest[:end])
+		if err != nil {
+			continue
+		}
+		if out[i] == nil {
+			out[i] = map[string]int{}
+		}
+		out[i][rest[end+2:]] = v
 	}
 	return out
 }
+
+func indexKey(i int) string { return "[" + strconv.Itoa(i) + "]" }
 
 // objectError words apimachinery's decoding errors for people.
 func objectError(err error) string {

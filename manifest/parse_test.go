@@ -127,3 +127,21 @@ func TestParseEmptyAndCommentOnly(t *testing.T) {
 		t.Fatalf("got %d objects, %v", len(objs), err)
 	}
 }
+
+func TestTypeErrorsNameTheField(t *testing.T) {
+	objs, err := Parse("d.yaml", []byte("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        env:\n        - {name: PORT, value: 8000}\n"), ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = Build(objs, BuildOptions{})
+	if err == nil || !strings.Contains(err.Error(), "field containers.env.value: a number where a string belongs") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestScalarDocumentIsNotQuoted(t *testing.T) {
+	_, err := Parse("tok.yaml", []byte("ghp_0123456789abcdefSECRET\n"), ParseOptions{})
+	if err == nil || strings.Contains(err.Error(), "ghp_") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -107,6 +107,14 @@ func Compile(p *Policy) (*Compiled, error) {
 		if e.Rule == "" {
 			bad("exemptions[%d].rule: required", i)
 		}
+		// An exemption says which workloads it accepts: "*" must be
+		// written out, so that a forgotten name never exempts a cluster.
+		if e.Namespace == "" {
+			bad(`exemptions[%d].namespace: required (a name, a glob, or "*")`, i)
+		}
+		if e.Name == "" {
+			bad(`exemptions[%d].name: required (a workload or owner name, a glob, or "*")`, i)
+		}
 		if strings.TrimSpace(e.Reason) == "" {
 			bad("exemptions[%d].reason: required (say why the finding is accepted)", i)
 		}
@@ -186,19 +194,29 @@ func (c *Compiled) Classify(images []string, lbls map[string]string) (Classifica
 // Exempt finds the exemption for rule on a workload in namespace whose
 // name (or owner name) is one of names. An expired exemption is returned
 // with expired set, so that the caller can say it no longer applies.
+// An active exemption wins over an expired one for the same finding.
 func (c *Compiled) Exempt(namespace string, names []string, rule string, now time.Time) (e Exemption, expired, ok bool) {
 	for _, ce := range c.exemptions {
-		if !globMatch(ce.Rule, rule) || !globMatch(ce.Namespace, namespace) {
+		if !globMatch(ce.Rule, rule) || !globMatch(ce.Namespace, namespace) || !anyMatch(ce.Name, names) {
 			continue
 		}
-		for _, n := range names {
-			if n != "" && globMatch(ce.Name, n) {
-				exp := !ce.expires.IsZero() && !now.Before(ce.expires)
-				return ce.Exemption, exp, true
-			}
+		if ce.expires.IsZero() || now.Before(ce.expires) {
+			return ce.Exemption, false, true
+		}
+		if !ok {
+			e, expired, ok = ce.Exemption, true, true
 		}
 	}
-	return Exemption{}, false, false
+	return e, expired, ok
+}
+
+func anyMatch(pattern string, names []string) bool {
+	for _, n := range names {
+		if n != "" && globMatch(pattern, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // RuleOverride returns the user's override for a rule ID.
@@ -219,7 +237,8 @@ func (c *Compiled) GVisorSupportsProduct(product string) bool {
 	return false
 }
 
-// globMatch matches a glob; an empty pattern matches everything.
+// globMatch matches a glob; an empty pattern (a rule left unset where
+// validation allows it) matches everything.
 func globMatch(pattern, s string) bool {
 	if pattern == "" || pattern == "*" {
 		return true

@@ -39,6 +39,7 @@ func defaultHandlers() []HandlerRule {
 		// Kata with GPU passthrough, confidential variants included.
 		{Match: "kata-qemu-nvidia-gpu*", Isolation: VM, GPU: GPUNVIDIA, Note: "Kata QEMU VM with VFIO GPU passthrough"},
 		{Match: "kata-*-nvidia-gpu*", Isolation: VM, GPU: GPUNVIDIA, Note: "Kata VM with VFIO GPU passthrough"},
+		{Match: "kata-nvidia-gpu*", Isolation: VM, GPU: GPUNVIDIA, Note: "Kata VM with VFIO GPU passthrough"},
 		// Kata on minimal VMMs: microVMs.
 		{Match: "kata-fc*", Isolation: MicroVM, GPU: GPUNone, Note: "Kata on Firecracker"},
 		{Match: "kata-firecracker*", Isolation: MicroVM, GPU: GPUNone, Note: "Kata on Firecracker"},

@@ -57,6 +57,7 @@ func TestHandlerMapping(t *testing.T) {
 		{"kata-qemu-nvidia-gpu", VM, GPUNVIDIA},
 		{"kata-qemu-nvidia-gpu-snp", VM, GPUNVIDIA},
 		{"kata-qemu-nvidia-gpu-tdx", VM, GPUNVIDIA},
+		{"kata-nvidia-gpu", VM, GPUNVIDIA},
 		{"kata-vm-isolation", VM, GPUNone},
 		{"kata-mshv-vm-isolation", VM, GPUNone},
 		{"edera", VM, GPUNone},
@@ -250,5 +251,24 @@ func TestMarshalRoundTrip(t *testing.T) {
 	}
 	if len(p.Handlers) != len(Default().Handlers) {
 		t.Errorf("handlers: %d, want %d", len(p.Handlers), len(Default().Handlers))
+	}
+}
+
+func TestExemptPrefersActiveAndNeedsNames(t *testing.T) {
+	p := Default()
+	p.Exemptions = []Exemption{
+		{Namespace: "ml", Name: "x", Rule: "TG-ISO-001", Reason: "old", Expires: "2026-01-01"},
+		{Namespace: "ml", Name: "x", Rule: "TG-ISO-001", Reason: "renewed", Expires: "2027-01-01"},
+	}
+	c, err := Compile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, expired, ok := c.Exempt("ml", []string{"x"}, "TG-ISO-001", mustDate(t, "2026-11-27")); !ok || expired || e.Reason != "renewed" {
+		t.Errorf("got %q expired=%v ok=%v", e.Reason, expired, ok)
+	}
+	p.Exemptions = []Exemption{{Rule: "TG-PSS-001", Reason: "forgot the name"}}
+	if _, err := Compile(p); err == nil || !strings.Contains(err.Error(), "exemptions[0].name: required") {
+		t.Errorf("an exemption without a name must be refused: %v", err)
 	}
 }

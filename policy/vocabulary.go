@@ -62,9 +62,6 @@ func (i Isolation) Rank() int {
 // Valid reports whether i is a known isolation class (unknown included).
 func (i Isolation) Valid() bool { return i.Rank() >= 0 || i == Unknown }
 
-// Isolations lists the ordered classes, weakest first.
-func Isolations() []Isolation { return []Isolation{SharedKernel, GVisor, VM, MicroVM} }
-
 // Severity of a finding.
 type Severity string
 

@@ -24,6 +24,10 @@ type Options struct {
 	FailOn policy.Severity
 	// Objects is how many objects were read, for the table's summary.
 	Objects int
+	// FilteredOut counts workloads the scope (Scope: "-n rag -l app=x")
+	// left out, for an empty table to say why it is empty.
+	FilteredOut int
+	Scope       string
 }
 
 // Render writes rep in format to w.

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode"
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/policy"
@@ -15,10 +16,18 @@ import (
 // riskiest groups first, one row per workload with its worst finding.
 func renderTable(w io.Writer, rep *audit.Report, wide bool, opts Options) error {
 	if len(rep.Workloads) == 0 {
+		if opts.FilteredOut > 0 {
+			_, err := fmt.Fprintf(w, "No workloads match %s (%d workload%s left out).\n", opts.Scope, opts.FilteredOut, plural(opts.FilteredOut))
+			return err
+		}
 		_, err := fmt.Fprintf(w, "No pod-bearing workloads found in %d object%s.\n", opts.Objects, plural(opts.Objects))
 		return err
 	}
 	groups := groupByType(rep.Workloads)
+	names := map[string]string{}
+	for _, r := range audit.Rules() {
+		names[r.ID] = r.Name
+	}
 	first := true
 	for _, t := range tableOrder {
 		rows := groups[t]
@@ -37,7 +46,7 @@ func renderTable(w io.Writer, rep *audit.Report, wide bool, opts Options) error 
 		}
 		fmt.Fprintln(tw, header)
 		for _, r := range rows {
-			fmt.Fprintln(tw, row(r, wide))
+			fmt.Fprintln(tw, row(r, wide, names))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -65,7 +74,7 @@ func groupByType(rs []audit.Result) map[policy.WorkloadType][]*audit.Result {
 	return m
 }
 
-func row(r *audit.Result, wide bool) string {
+func row(r *audit.Result, wide bool, names map[string]string) string {
 	cols := []string{
 		dash(r.Namespace),
 		r.Kind + "/" + r.Name,
@@ -74,7 +83,7 @@ func row(r *audit.Result, wide bool) string {
 		dash(string(r.RequiredIsolation)),
 		gpuCell(r.GPUs),
 		strconv.Itoa(len(r.Findings)),
-		worstCell(r),
+		worstCell(r, names),
 	}
 	if wide {
 		owner := "-"
@@ -87,7 +96,24 @@ func row(r *audit.Result, wide bool) string {
 		}
 		cols = append(cols, dash(r.RuntimeClassName), dash(r.Handler), owner, string(r.Verdict), ev)
 	}
+	for i := range cols {
+		cols[i] = printable(cols[i])
+	}
 	return strings.Join(cols, "\t")
+}
+
+// printable replaces control characters, so that a name or image from an
+// untrusted manifest cannot move the cursor or forge table rows.
+func printable(s string) string {
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 // isolationCell marks an isolation below the requirement with "<".
@@ -99,7 +125,7 @@ func isolationCell(r *audit.Result) string {
 	return iso
 }
 
-func worstCell(r *audit.Result) string {
+func worstCell(r *audit.Result, names map[string]string) string {
 	f := r.Worst()
 	if f == nil {
 		if len(r.Exempted) > 0 {
@@ -107,16 +133,7 @@ func worstCell(r *audit.Result) string {
 		}
 		return "-"
 	}
-	return string(f.Severity) + " " + f.Rule + " " + ruleName(f.Rule)
-}
-
-func ruleName(id string) string {
-	for _, r := range audit.Rules() {
-		if r.ID == id {
-			return r.Name
-		}
-	}
-	return ""
+	return string(f.Severity) + " " + f.Rule + " " + names[f.Rule]
 }
 
 // gpuCell prints "4×nvidia.com/gpu"; objects with several pod templates
