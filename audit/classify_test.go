@@ -235,3 +235,18 @@ func TestExemptionNamesTheDeployment(t *testing.T) {
 		t.Fatalf("exempted: %+v", r.Exempted)
 	}
 }
+
+func TestWithDeployment(t *testing.T) {
+	chain := []audit.Owner{{Kind: "ReplicaSet", Name: "vllm-7d9f8c6b5"}}
+	got := audit.WithDeployment(chain, map[string]string{"pod-template-hash": "7d9f8c6b5"})
+	if len(got) != 2 || got[1] != (audit.Owner{Kind: "Deployment", Name: "vllm"}) {
+		t.Errorf("got %+v", got)
+	}
+	if got := audit.WithDeployment(chain, map[string]string{"pod-template-hash": "other"}); len(got) != 1 {
+		t.Errorf("a ReplicaSet not named after the hash has no inferred Deployment: %+v", got)
+	}
+	full := []audit.Owner{{Kind: "ReplicaSet", Name: "vllm-7d9f8c6b5"}, {Kind: "Deployment", Name: "vllm"}}
+	if got := audit.WithDeployment(full, map[string]string{"pod-template-hash": "7d9f8c6b5"}); len(got) != 2 {
+		t.Errorf("a resolved chain stays as it is: %+v", got)
+	}
+}

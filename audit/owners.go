@@ -1,6 +1,10 @@
 package audit
 
-import "k8s.io/apimachinery/pkg/labels"
+import (
+	"strings"
+
+	"k8s.io/apimachinery/pkg/labels"
+)
 
 // OwnerKey names a controller object.
 type OwnerKey struct{ Kind, Namespace, Name string }
@@ -28,6 +32,21 @@ func (ix OwnerIndex) Chain(namespace string, direct *Owner) []Owner {
 		cur = next
 	}
 	return chain
+}
+
+// WithDeployment completes a pod's chain that ends at a ReplicaSet whose
+// own owner is unknown (ReplicaSets not readable, or not in the input):
+// a Deployment names its ReplicaSets "<deployment>-<pod-template-hash>".
+func WithDeployment(chain []Owner, podLabels map[string]string) []Owner {
+	if len(chain) == 0 || chain[len(chain)-1].Kind != "ReplicaSet" {
+		return chain
+	}
+	hash := podLabels["pod-template-hash"]
+	rs := chain[len(chain)-1].Name
+	if hash == "" || !strings.HasSuffix(rs, "-"+hash) {
+		return chain
+	}
+	return append(chain, Owner{Kind: "Deployment", Name: strings.TrimSuffix(rs, "-"+hash)})
 }
 
 // SelectWorkloads keeps every pod and, of the other workloads, those that

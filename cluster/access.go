@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,10 +29,10 @@ var (
 	resRuntimeClasses  = readable{schema.GroupVersionResource{Group: "node.k8s.io", Version: "v1", Resource: "runtimeclasses"}, false, false, "RuntimeClass handlers unavailable: handlers assumed from class names"}
 	resNetworkPolicies = readable{schema.GroupVersionResource{Group: "networking.k8s.io", Version: "v1", Resource: "networkpolicies"}, true, false, "egress checks skipped"}
 	resServiceAccounts = readable{schema.GroupVersionResource{Version: "v1", Resource: "serviceaccounts"}, true, false, "token automount judged from pod settings only"}
-	resReplicaSets     = readable{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "replicasets"}, true, false, "Deployments not resolved as pod owners"}
+	resReplicaSets     = readable{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "replicasets"}, true, false, "Deployments named from their ReplicaSets' names"}
 	resDeployments     = readable{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, true, false, "Deployments without pods (scaled to zero, failing admission) not audited"}
 	resStatefulSets    = readable{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "statefulsets"}, true, false, "owners of StatefulSets (LeaderWorkerSet) not resolved"}
-	resJobs            = readable{schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}, true, false, "CronJobs not resolved as pod owners"}
+	resJobs            = readable{schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}, true, false, "CronJobs not resolved as pod owners (a running CronJob is also audited from its template)"}
 	resDaemonSets      = readable{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "daemonsets"}, true, false, "DaemonSets without pods not audited"}
 	resCronJobs        = readable{schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "cronjobs"}, true, false, "CronJobs between runs not audited"}
 	resInferencePools  = readable{schema.GroupVersionResource{Group: "inference.networking.k8s.io", Version: "v1", Resource: "inferencepools"}, true, false, "InferencePool selectors unavailable"}
@@ -39,14 +40,20 @@ var (
 	resKServe          = readable{schema.GroupVersionResource{Group: "serving.kserve.io", Version: "v1beta1", Resource: "inferenceservices"}, true, false, "KServe model formats unavailable"}
 )
 
-// Gap is a resource the user may not read, and what the audit loses.
+// Gap is a resource the audit could not read, and what it loses.
 type Gap struct {
 	Resource string `json:"resource"`
 	Scope    string `json:"scope"`
 	Loss     string `json:"loss"`
+	// reason is "" for a forbidden resource, "unsynced" for one that
+	// failed to list.
+	reason string
 }
 
 func (g Gap) String() string {
+	if g.reason == "unsynced" {
+		return fmt.Sprintf("%s: %s — %s", g.Resource, g.Scope, g.Loss)
+	}
 	return fmt.Sprintf("%s: forbidden %s — %s", g.Resource, g.Scope, g.Loss)
 }
 
@@ -89,17 +96,32 @@ func allowed(ctx context.Context, kube kubernetes.Interface, r readable, namespa
 	return true, nil
 }
 
-// checkAccess splits resources into those the user may read and the gaps.
-// A forbidden required resource is an error.
+// checkAccess splits resources into those the user may read and the gaps,
+// asking about all of them at once. A forbidden required resource is an
+// error.
 func checkAccess(ctx context.Context, kube kubernetes.Interface, rs []readable, namespace string) (map[schema.GroupVersionResource]bool, []Gap, error) {
+	type answer struct {
+		yes bool
+		err error
+	}
+	answers := make([]answer, len(rs))
+	var wg sync.WaitGroup
+	for i, r := range rs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			yes, err := allowed(ctx, kube, r, namespace)
+			answers[i] = answer{yes, err}
+		}()
+	}
+	wg.Wait()
 	ok := map[schema.GroupVersionResource]bool{}
 	var gaps []Gap
-	for _, r := range rs {
-		yes, err := allowed(ctx, kube, r, namespace)
-		if err != nil {
-			return nil, nil, err
+	for i, r := range rs {
+		if answers[i].err != nil {
+			return nil, nil, answers[i].err
 		}
-		if yes {
+		if answers[i].yes {
 			ok[r.gvr] = true
 			continue
 		}

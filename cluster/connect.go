@@ -95,7 +95,7 @@ func explain(server string, err error) error {
 	case apierrors.IsUnauthorized(err):
 		return fmt.Errorf("the server %s rejected the credentials (401 Unauthorized): check the kubeconfig user or token", server)
 	case apierrors.IsForbidden(err):
-		return fmt.Errorf("the server %s refused access: %s", server, apierrors.ReasonForError(err))
+		return fmt.Errorf("the server %s refused access: %s", server, err.Error())
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
 		return fmt.Errorf("the server %s did not answer in time: is the cluster reachable?", server)
 	case errors.As(err, &ue):

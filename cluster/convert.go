@@ -61,6 +61,38 @@ func strip(obj any) (any, error) {
 	return obj, nil
 }
 
+// stripCustom is the dynamic informers' transform: of an InferencePool
+// or an InferenceService it keeps the name and what tiergate reads (the
+// selector; the model formats and storage URIs), never the containers'
+// env or kubectl's last-applied copy.
+func stripCustom(obj any) (any, error) {
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok {
+		return obj, nil
+	}
+	spec := map[string]any{}
+	if sel, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", "selector"); ok {
+		spec["selector"] = sel
+	}
+	for _, comp := range []string{"predictor", "transformer", "explainer"} {
+		c := map[string]any{}
+		if f, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", comp, "model", "modelFormat"); ok {
+			_ = unstructured.SetNestedField(c, f, "model", "modelFormat")
+		}
+		if uri, ok, _ := unstructured.NestedString(u.Object, "spec", comp, "model", "storageUri"); ok {
+			_ = unstructured.SetNestedField(c, uri, "model", "storageUri")
+		}
+		if uri, ok, _ := unstructured.NestedString(u.Object, "spec", comp, "storageUri"); ok {
+			c["storageUri"] = uri
+		}
+		if len(c) > 0 {
+			spec[comp] = c
+		}
+	}
+	meta := map[string]any{"name": u.GetName(), "namespace": u.GetNamespace(), "uid": string(u.GetUID()), "resourceVersion": u.GetResourceVersion()}
+	return &unstructured.Unstructured{Object: map[string]any{"apiVersion": u.GetAPIVersion(), "kind": u.GetKind(), "metadata": meta, "spec": spec}}, nil
+}
+
 // cachedPod is what the pod informer stores: a pod without its status.
 type cachedPod struct {
 	metav1.TypeMeta
@@ -136,12 +168,12 @@ func addOwner(ix audit.OwnerIndex, o metav1.Object, kind string) {
 
 // kserveFacts maps "namespace/name" of InferenceServices to their model
 // formats and storage URIs, which their predictor pods do not carry.
-func (s *Source) kserveFacts() map[string]audit.Extra {
-	if s.kserve == nil {
+func kserveFacts(objs []any) map[string]audit.Extra {
+	if len(objs) == 0 {
 		return nil
 	}
 	out := map[string]audit.Extra{}
-	for _, o := range s.kserve.GetStore().List() {
+	for _, o := range objs {
 		u := o.(*unstructured.Unstructured)
 		var ex audit.Extra
 		ex.ModelFormats, ex.StorageURIs = crd.KServeModels(u.Object)
@@ -159,7 +191,7 @@ func podWorkload(p *cachedPod, owners audit.OwnerIndex, kserve map[string]audit.
 	}
 	if ref := metav1.GetControllerOfNoCopy(p); ref != nil {
 		w.Owner = &audit.Owner{Kind: ref.Kind, Name: ref.Name}
-		w.Owners = owners.Chain(p.Namespace, w.Owner)
+		w.Owners = audit.WithDeployment(owners.Chain(p.Namespace, w.Owner), p.Labels)
 	}
 	if isvc := p.Labels["serving.kserve.io/inferenceservice"]; isvc != "" {
 		w.Extra = kserve[p.Namespace+"/"+isvc]

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,7 +28,7 @@ import (
 type Options struct {
 	// Namespace limits namespaced resources to one namespace; "" is all.
 	Namespace string
-	// Selector keeps only pods whose labels match.
+	// Selector keeps only workloads whose labels (or pod template's) match.
 	Selector labels.Selector
 	// Coalesce is how long a burst of watch events may last before one
 	// snapshot is published (default 200ms).
@@ -40,44 +41,46 @@ type Options struct {
 
 // Snapshot is a consistent view of the cluster for one audit.
 type Snapshot struct {
-	// Generation grows with every published snapshot; a consumer drops
-	// results computed from an older one.
+	// Generation grows with every snapshot; a consumer drops results
+	// computed from an older one.
 	Generation uint64
-	// Synced is false until every informer has listed once: until then a
+	// Synced is false until the informers have listed once: until then a
 	// consumer says "syncing", not "nothing found".
 	Synced    bool
 	Inventory *audit.Inventory
-	// Err is the last watch error (server gone, access revoked) while the
-	// data shown is stale; nil once watches recover.
+	// Err says why the data may be stale (the server is gone, access was
+	// revoked); nil while the watches are healthy.
 	Err  error
 	Time time.Time
 }
 
 // Source runs the informers of one live session.
 type Source struct {
-	c     *Clients
-	opts  Options
-	gaps  []Gap
-	watch map[schema.GroupVersionResource]bool
+	c    *Clients
+	opts Options
 
 	factory informers.SharedInformerFactory
 	dynamic dynamicinformer.DynamicSharedInformerFactory
-	synced  []cache.InformerSynced
+	watched []*watched
+	cancel  context.CancelFunc
 
-	pods           cache.SharedIndexInformer
-	nodes          cache.SharedIndexInformer
-	runtimeClasses cache.SharedIndexInformer
-	netpols        cache.SharedIndexInformer
-	sas            cache.SharedIndexInformer
-	owners         []cache.SharedIndexInformer
-	pools          []cache.SharedIndexInformer
-	kserve         cache.SharedIndexInformer
+	// Typed handles; nil when forbidden or dropped for not syncing.
+	pods, nodes, runtimeClasses, netpols, sas, kserve *watched
+	owners, pools                                     []*watched
 
 	dirty chan struct{}
 	mu    sync.Mutex
+	gaps  []Gap
 	gen   uint64
-	err   error
+	down  error // the health probe's verdict
 	subs  []chan *Snapshot
+}
+
+// watched is one informer and its last watch error.
+type watched struct {
+	r   readable
+	inf cache.SharedIndexInformer
+	err error // guarded by Source.mu
 }
 
 // NewSource checks what the user may read and prepares informers for it.
@@ -99,11 +102,11 @@ func NewSource(ctx context.Context, c *Clients, opts Options) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Source{c: c, opts: opts, gaps: gaps, watch: ok, dirty: make(chan struct{}, 1)}
+	s := &Source{c: c, opts: opts, gaps: gaps, dirty: make(chan struct{}, 1)}
 	s.factory = informers.NewSharedInformerFactoryWithOptions(c.Kube, 0,
 		informers.WithNamespace(opts.Namespace), informers.WithTransform(strip))
 	s.dynamic = dynamicinformer.NewFilteredDynamicSharedInformerFactory(c.Dynamic, 0, opts.Namespace, nil)
-	s.setup()
+	s.setup(ok)
 	return s, nil
 }
 
@@ -121,30 +124,30 @@ func served(c *Clients, gvr schema.GroupVersionResource) bool {
 	return false
 }
 
-func (s *Source) setup() {
-	// add creates an informer only for what the user may read: asking the
-	// factory for an informer registers it, and a forbidden one would
-	// retry and log forever.
-	add := func(gvr schema.GroupVersionResource, make func() cache.SharedIndexInformer) cache.SharedIndexInformer {
-		if !s.watch[gvr] {
+// setup creates informers only for what the user may read: asking a
+// factory for an informer registers it, and a forbidden one would retry
+// and log forever.
+func (s *Source) setup(allowed map[schema.GroupVersionResource]bool) {
+	add := func(r readable, make func() cache.SharedIndexInformer) *watched {
+		if !allowed[r.gvr] {
 			return nil
 		}
-		inf := make()
-		_ = inf.SetWatchErrorHandler(func(_ *cache.Reflector, err error) { s.setErr(err) })
-		_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-			AddFunc:    func(any) { s.changed() },
-			UpdateFunc: func(any, any) { s.changed() },
-			DeleteFunc: func(any) { s.changed() },
+		w := &watched{r: r, inf: make()}
+		_ = w.inf.SetWatchErrorHandler(func(_ *cache.Reflector, err error) { s.watchFailed(w, err) })
+		_, _ = w.inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(any) { s.event(w) },
+			UpdateFunc: func(any, any) { s.event(w) },
+			DeleteFunc: func(any) { s.event(w) },
 		})
-		s.synced = append(s.synced, inf.HasSynced)
-		return inf
+		s.watched = append(s.watched, w)
+		return w
 	}
 	f := s.factory
-	s.pods = add(resPods.gvr, func() cache.SharedIndexInformer { return f.Core().V1().Pods().Informer() })
-	s.nodes = add(resNodes.gvr, func() cache.SharedIndexInformer { return f.Core().V1().Nodes().Informer() })
-	s.runtimeClasses = add(resRuntimeClasses.gvr, func() cache.SharedIndexInformer { return f.Node().V1().RuntimeClasses().Informer() })
-	s.netpols = add(resNetworkPolicies.gvr, func() cache.SharedIndexInformer { return f.Networking().V1().NetworkPolicies().Informer() })
-	s.sas = add(resServiceAccounts.gvr, func() cache.SharedIndexInformer { return f.Core().V1().ServiceAccounts().Informer() })
+	s.pods = add(resPods, func() cache.SharedIndexInformer { return f.Core().V1().Pods().Informer() })
+	s.nodes = add(resNodes, func() cache.SharedIndexInformer { return f.Core().V1().Nodes().Informer() })
+	s.runtimeClasses = add(resRuntimeClasses, func() cache.SharedIndexInformer { return f.Node().V1().RuntimeClasses().Informer() })
+	s.netpols = add(resNetworkPolicies, func() cache.SharedIndexInformer { return f.Networking().V1().NetworkPolicies().Informer() })
+	s.sas = add(resServiceAccounts, func() cache.SharedIndexInformer { return f.Core().V1().ServiceAccounts().Informer() })
 	for _, o := range []struct {
 		r    readable
 		make func() cache.SharedIndexInformer
@@ -156,29 +159,50 @@ func (s *Source) setup() {
 		{resJobs, func() cache.SharedIndexInformer { return f.Batch().V1().Jobs().Informer() }},
 		{resCronJobs, func() cache.SharedIndexInformer { return f.Batch().V1().CronJobs().Informer() }},
 	} {
-		if inf := add(o.r.gvr, o.make); inf != nil {
-			s.owners = append(s.owners, inf)
+		if w := add(o.r, o.make); w != nil {
+			s.owners = append(s.owners, w)
+		}
+	}
+	dyn := func(r readable) func() cache.SharedIndexInformer {
+		return func() cache.SharedIndexInformer {
+			inf := s.dynamic.ForResource(r.gvr).Informer()
+			_ = inf.SetTransform(stripCustom)
+			return inf
 		}
 	}
 	for _, r := range []readable{resInferencePools, resInferencePoolsA} {
-		gvr := r.gvr
-		if inf := add(gvr, func() cache.SharedIndexInformer { return s.dynamic.ForResource(gvr).Informer() }); inf != nil {
-			s.pools = append(s.pools, inf)
+		if w := add(r, dyn(r)); w != nil {
+			s.pools = append(s.pools, w)
 		}
 	}
-	s.kserve = add(resKServe.gvr, func() cache.SharedIndexInformer { return s.dynamic.ForResource(resKServe.gvr).Informer() })
+	s.kserve = add(resKServe, dyn(resKServe))
 }
 
-// Gaps lists what the user may not read, one line each.
-func (s *Source) Gaps() []Gap { return s.gaps }
+// Gaps lists what the user may not read (or what did not sync), one line
+// each.
+func (s *Source) Gaps() []Gap {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Gap(nil), s.gaps...)
+}
 
-// Start runs the informers until ctx ends, the loop that publishes
-// coalesced snapshots to subscribers, and the health probe.
+// Start runs the informers, the loop that publishes coalesced snapshots
+// to subscribers, and the health probe, until ctx ends or Stop.
 func (s *Source) Start(ctx context.Context) {
+	ctx, s.cancel = context.WithCancel(ctx)
 	s.factory.Start(ctx.Done())
 	s.dynamic.Start(ctx.Done())
 	go s.publishLoop(ctx)
 	go s.probeLoop(ctx)
+}
+
+// Stop ends the watches and waits for the informers' goroutines.
+func (s *Source) Stop() {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.factory.Shutdown()
+	s.dynamic.Shutdown()
 }
 
 // probeLoop asks the server whether it is there; while it is not, the
@@ -196,29 +220,101 @@ func (s *Source) probeLoop(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		switch prev := s.lastErr(); {
-		case err != nil && prev == nil:
-			s.setErr(err)
-		case err == nil && prev != nil:
-			s.changed()
+		s.mu.Lock()
+		changed := (err == nil) != (s.down == nil)
+		s.down = err
+		s.mu.Unlock()
+		if changed {
+			s.markDirty()
 		}
 	}
 }
 
-// WaitForSync blocks until every informer has listed once, or ctx ends.
+// WaitForSync blocks until the pods have listed once and every other
+// informer has listed or failed, or ctx ends. An optional informer that
+// did not sync is dropped and becomes a gap; the audit of the rest goes
+// on. Pods that did not sync are an error naming why.
 func (s *Source) WaitForSync(ctx context.Context) error {
-	if !cache.WaitForCacheSync(ctx.Done(), s.synced...) {
-		if err := s.lastErr(); err != nil {
-			return Explain(s.c.Server, err)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		pending := 0
+		s.mu.Lock()
+		for _, w := range s.watched {
+			if !w.inf.HasSynced() && (w == s.pods || w.err == nil) {
+				pending++
+			}
 		}
-		return fmt.Errorf("the server %s: caches did not sync: %v", s.c.Server, context.Cause(ctx))
+		s.mu.Unlock()
+		if pending == 0 || (s.pods != nil && s.pods.inf.HasSynced() && ctx.Err() != nil) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			if !s.pods.inf.HasSynced() {
+				s.mu.Lock()
+				err := s.pods.err
+				s.mu.Unlock()
+				if err != nil {
+					return Explain(s.c.Server, fmt.Errorf("pods: %w", err))
+				}
+				return fmt.Errorf("the server %s: pods did not list within the timeout", s.c.Server)
+			}
+		case <-tick.C:
+		}
 	}
+	s.dropUnsynced()
 	return nil
 }
 
-func (s *Source) hasSynced() bool {
-	for _, f := range s.synced {
-		if !f() {
+// dropUnsynced turns informers that did not list into gaps.
+func (s *Source) dropUnsynced() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	keep := s.watched[:0]
+	for _, w := range s.watched {
+		if w.inf.HasSynced() || w == s.pods {
+			keep = append(keep, w)
+			continue
+		}
+		why := "did not list"
+		if w.err != nil {
+			why = "failed to list: " + oneLine(w.err)
+		}
+		s.gaps = append(s.gaps, Gap{Resource: w.r.name(), Scope: why, Loss: w.r.loss, reason: "unsynced"})
+		s.forget(w)
+	}
+	s.watched = keep
+}
+
+// forget clears the typed handle of a dropped informer.
+func (s *Source) forget(w *watched) {
+	for _, h := range []**watched{&s.nodes, &s.runtimeClasses, &s.netpols, &s.sas, &s.kserve} {
+		if *h == w {
+			*h = nil
+		}
+	}
+	s.owners = without(s.owners, w)
+	s.pools = without(s.pools, w)
+}
+
+func without(ws []*watched, w *watched) []*watched {
+	out := ws[:0]
+	for _, x := range ws {
+		if x != w {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
+
+func (s *Source) synced() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, w := range s.watched {
+		if !w.inf.HasSynced() {
 			return false
 		}
 	}
@@ -226,44 +322,65 @@ func (s *Source) hasSynced() bool {
 }
 
 // Subscribe returns a channel that receives the latest snapshot after
-// every burst of changes (and once at once). A slow reader only ever
-// misses intermediate snapshots, never the newest.
+// every burst of changes (and one at once). A slow reader only ever
+// misses intermediate snapshots, never the newest. The channel is closed
+// when the source stops.
 func (s *Source) Subscribe() <-chan *Snapshot {
 	ch := make(chan *Snapshot, 1)
 	s.mu.Lock()
 	s.subs = append(s.subs, ch)
 	s.mu.Unlock()
-	s.changed()
+	s.markDirty()
 	return ch
 }
 
-func (s *Source) changed() {
+// event notes a change from one informer; its flowing events also mean
+// its watch has recovered.
+func (s *Source) event(w *watched) {
 	s.mu.Lock()
-	s.err = nil // events flow again: the watch has recovered
+	w.err = nil
 	s.mu.Unlock()
+	s.markDirty()
+}
+
+func (s *Source) watchFailed(w *watched, err error) {
+	s.mu.Lock()
+	w.err = err
+	s.mu.Unlock()
+	s.markDirty()
+}
+
+func (s *Source) markDirty() {
 	select {
 	case s.dirty <- struct{}{}:
 	default:
 	}
 }
 
-func (s *Source) setErr(err error) {
-	s.mu.Lock()
-	s.err = err
-	s.mu.Unlock()
-	select {
-	case s.dirty <- struct{}{}:
-	default:
-	}
-}
-
-func (s *Source) lastErr() error {
+// currentErr is the probe's verdict, else the first failing watch.
+func (s *Source) currentErr() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.err
+	if s.down != nil {
+		return s.down
+	}
+	for _, w := range s.watched {
+		if w.err != nil {
+			return Explain(s.c.Server, fmt.Errorf("%s: %w", w.r.name(), w.err))
+		}
+	}
+	return nil
 }
 
 func (s *Source) publishLoop(ctx context.Context) {
+	defer func() {
+		s.mu.Lock()
+		for _, ch := range s.subs {
+			close(ch)
+		}
+		s.subs = nil
+		s.mu.Unlock()
+	}()
 	for {
 		select {
 		case <-ctx.Done():
@@ -279,6 +396,12 @@ func (s *Source) publishLoop(ctx context.Context) {
 		select {
 		case <-s.dirty:
 		default:
+		}
+		s.mu.Lock()
+		n := len(s.subs)
+		s.mu.Unlock()
+		if n == 0 {
+			continue // nobody to tell: build nothing
 		}
 		snap := s.Snapshot()
 		s.mu.Lock()
@@ -297,64 +420,73 @@ func (s *Source) publishLoop(ctx context.Context) {
 func (s *Source) Snapshot() *Snapshot {
 	s.mu.Lock()
 	s.gen++
-	snap := &Snapshot{Generation: s.gen, Err: s.err, Time: time.Now()}
+	snap := &Snapshot{Generation: s.gen, Time: time.Now()}
 	s.mu.Unlock()
-	snap.Synced = s.hasSynced()
-	if snap.Err != nil {
-		snap.Err = Explain(s.c.Server, snap.Err)
-	}
+	snap.Err = s.currentErr()
+	snap.Synced = s.synced()
 	snap.Inventory = s.inventory()
 	return snap
 }
 
+func list(w *watched) []any {
+	if w == nil {
+		return nil
+	}
+	return w.inf.GetStore().List()
+}
+
 func (s *Source) inventory() *audit.Inventory {
-	inv := &audit.Inventory{RuntimeClassesComplete: s.runtimeClasses != nil, NetworkPoliciesHidden: s.netpols == nil, ServiceAccountsHidden: s.sas == nil}
-	for _, g := range s.gaps {
+	s.mu.Lock()
+	pods, nodes, rcs, netpols, sas, kserve := s.pods, s.nodes, s.runtimeClasses, s.netpols, s.sas, s.kserve
+	owners, pools := append([]*watched(nil), s.owners...), append([]*watched(nil), s.pools...)
+	gaps := append([]Gap(nil), s.gaps...)
+	s.mu.Unlock()
+
+	inv := &audit.Inventory{RuntimeClassesComplete: rcs != nil, NetworkPoliciesHidden: netpols == nil, ServiceAccountsHidden: sas == nil}
+	for _, g := range gaps {
 		inv.Gaps = append(inv.Gaps, g.String())
 	}
-	if s.nodes != nil {
-		for _, o := range s.nodes.GetStore().List() {
-			inv.Nodes = append(inv.Nodes, *o.(*corev1.Node))
-		}
+	for _, o := range list(nodes) {
+		inv.Nodes = append(inv.Nodes, *o.(*corev1.Node))
 	}
-	if s.runtimeClasses != nil {
-		for _, o := range s.runtimeClasses.GetStore().List() {
-			inv.RuntimeClasses = append(inv.RuntimeClasses, *o.(*nodev1.RuntimeClass))
-		}
+	for _, o := range list(rcs) {
+		inv.RuntimeClasses = append(inv.RuntimeClasses, *o.(*nodev1.RuntimeClass))
 	}
-	if s.netpols != nil {
-		for _, o := range s.netpols.GetStore().List() {
-			inv.NetworkPolicies = append(inv.NetworkPolicies, *o.(*networkingv1.NetworkPolicy))
-		}
+	for _, o := range list(netpols) {
+		inv.NetworkPolicies = append(inv.NetworkPolicies, *o.(*networkingv1.NetworkPolicy))
 	}
-	if s.sas != nil {
-		for _, o := range s.sas.GetStore().List() {
-			inv.ServiceAccounts = append(inv.ServiceAccounts, *o.(*corev1.ServiceAccount))
-		}
+	for _, o := range list(sas) {
+		inv.ServiceAccounts = append(inv.ServiceAccounts, *o.(*corev1.ServiceAccount))
 	}
-	for _, inf := range s.pools {
-		for _, o := range inf.GetStore().List() {
-			inv.InferencePools = append(inv.InferencePools, crd.InferencePool(o.(*unstructured.Unstructured)))
-		}
-	}
-	owners := audit.OwnerIndex{}
-	var ws []audit.Workload
-	for _, inf := range s.owners {
-		for _, o := range inf.GetStore().List() {
-			addOwner(owners, o.(metav1.Object), typeKind(o))
-			if w, ok := controllerWorkload(o); ok {
-				ws = append(ws, w)
+	// A cluster that serves both pool versions from one CRD lists each
+	// pool twice: keep the first (v1 is listed first).
+	seenPool := map[string]bool{}
+	for _, w := range pools {
+		for _, o := range list(w) {
+			p := crd.InferencePool(o.(*unstructured.Unstructured))
+			if key := p.Namespace + "/" + p.Name; !seenPool[key] {
+				seenPool[key] = true
+				inv.InferencePools = append(inv.InferencePools, p)
 			}
 		}
 	}
-	kserve := s.kserveFacts()
-	pods := s.pods.GetStore().List()
-	if ws == nil {
-		ws = make([]audit.Workload, 0, len(pods))
+	ownerIx := audit.OwnerIndex{}
+	var ws []audit.Workload
+	for _, w := range owners {
+		for _, o := range list(w) {
+			addOwner(ownerIx, o.(metav1.Object), typeKind(o))
+			if cw, ok := controllerWorkload(o); ok {
+				ws = append(ws, cw)
+			}
+		}
 	}
-	for _, o := range pods {
-		p := o.(*cachedPod)
-		ws = append(ws, podWorkload(p, owners, kserve))
+	models := kserveFacts(list(kserve))
+	podObjs := list(pods)
+	if ws == nil {
+		ws = make([]audit.Workload, 0, len(podObjs))
+	}
+	for _, o := range podObjs {
+		ws = append(ws, podWorkload(o.(*cachedPod), ownerIx, models))
 	}
 	// Pods, and the controllers no pod runs from (scaled to zero, failing
 	// admission, CronJobs between runs), as the offline audit of a dump;

@@ -42,8 +42,6 @@ Tier table (minimum isolation):
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError(c, err)
 	})
-	kube.AddFlags(root.PersistentFlags())
-
 	root.AddCommand(
 		NewCmdAudit(streams, kube),
 		NewCmdPolicy(streams),

@@ -184,7 +184,7 @@ func resolveOwners(objs []Object, all []*audit.Workload) {
 	}
 	for _, w := range all {
 		if w.Kind == "Pod" && w.Owner != nil {
-			w.Owners = ix.Chain(w.Namespace, w.Owner)
+			w.Owners = audit.WithDeployment(ix.Chain(w.Namespace, w.Owner), w.Labels)
 		}
 	}
 }

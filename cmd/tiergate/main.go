@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/go-logr/logr"
@@ -18,6 +19,12 @@ import (
 )
 
 func main() {
+	// tiergate holds a cluster's pods once and renders them: collecting
+	// garbage twice as often costs a few percent of CPU and keeps peak
+	// memory a third lower. GOGC, when set, still wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
 	// client-go logs watch retries through klog; tiergate reports errors
 	// itself, in one line each.
 	klog.SetLogger(logr.Discard())

@@ -34,24 +34,43 @@ func main() {
 	namespaces := flag.Int("namespaces", 100, "namespaces to spread them over")
 	keep := flag.Bool("keep", false, "leave the cluster running")
 	flag.Parse()
+	if err := run(*pods, *namespaces, *keep); err != nil {
+		fmt.Fprintln(os.Stderr, "benchlive: "+err.Error())
+		os.Exit(1)
+	}
+}
+
+// run does the work; returning (rather than exiting) lets the deferred
+// cluster deletion run on failure too.
+func run(pods, namespaces int, keep bool) error {
 	root, err := testcluster.RepoRoot()
-	check(err)
+	if err != nil {
+		return err
+	}
 	ctx := context.Background()
 	fmt.Printf("benchlive: starting a control plane\n")
 	cl, err := testcluster.Start(ctx, testcluster.Options{NoControllers: true})
-	check(err)
-	if !*keep {
+	if err != nil {
+		return err
+	}
+	if !keep {
 		defer cl.Stop()
 	}
 	cfg := *cl.Config
 	cfg.QPS, cfg.Burst = 500, 1000
 	kube := kubernetes.NewForConfigOrDie(&cfg)
 	start := time.Now()
-	check(seedPods(ctx, kube, *pods, *namespaces))
-	fmt.Printf("benchlive: seeded %d pods in %d namespaces in %.1fs\n\n", *pods, *namespaces, time.Since(start).Seconds())
+	if err := seedPods(ctx, kube, pods, namespaces); err != nil {
+		return err
+	}
+	fmt.Printf("benchlive: seeded %d pods in %d namespaces in %.1fs\n\n", pods, namespaces, time.Since(start).Seconds())
 
 	tiergate := filepath.Join(root, "bin", "tiergate")
-	run(exec.Command("go", "build", "-o", tiergate, "./cmd/tiergate"), root)
+	build := exec.Command("go", "build", "-o", tiergate, "./cmd/tiergate")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("%v: %s", err, out)
+	}
 	pki := filepath.Join(cl.Workdir, "clusters", cl.Name, "pki")
 	listURL := cl.Config.Host + "/api/v1/pods"
 	rows := []struct{ name, cmd string }{
@@ -68,23 +87,26 @@ func main() {
 				continue
 			}
 		}
-		wall, rss := measure(r.cmd)
+		wall, rss, err := measure(r.cmd)
+		if err != nil {
+			return err
+		}
 		if i == 0 {
 			base = wall
 		}
 		fmt.Printf("%-30s %10.2f %12.0f %10.1f\n", r.name, wall, rss, wall/base)
 	}
+	return nil
 }
 
 // measure runs a shell command under GNU time and returns wall seconds
 // and peak RSS in MB (best of three).
-func measure(cmd string) (float64, float64) {
+func measure(cmd string) (float64, float64, error) {
 	best, bestRSS := 1e9, 0.0
 	for i := 0; i < 3; i++ {
 		out, err := exec.Command("/usr/bin/time", "-f", "TIME %e %M", "bash", "-c", cmd).CombinedOutput()
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "benchlive: %s: %v\n%s\n", cmd, err, out)
-			os.Exit(1)
+			return 0, 0, fmt.Errorf("%s: %v: %s", cmd, err, out)
 		}
 		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 		f := strings.Fields(lines[len(lines)-1])
@@ -94,7 +116,7 @@ func measure(cmd string) (float64, float64) {
 			best, bestRSS = wall, kb/1024
 		}
 	}
-	return best, bestRSS
+	return best, bestRSS, nil
 }
 
 // seedPods creates n pods bound to kwok nodes, from realistic LLM shapes.
@@ -188,21 +210,6 @@ func shape(i int) *corev1.Pod {
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"app": c.Name, "tier": "llm"}, Annotations: map[string]string{"prometheus.io/scrape": "true"}},
 		Spec:       corev1.PodSpec{Containers: []corev1.Container{c}, Tolerations: []corev1.Toleration{{Key: "nvidia.com/gpu", Operator: corev1.TolerationOpExists}}},
-	}
-}
-
-func run(c *exec.Cmd, dir string) {
-	c.Dir = dir
-	if out, err := c.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "benchlive: %v\n%s", err, out)
-		os.Exit(1)
-	}
-}
-
-func check(err error) {
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "benchlive: "+err.Error())
-		os.Exit(1)
 	}
 }
 

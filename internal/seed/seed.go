@@ -114,7 +114,7 @@ func applyOne(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper
 	if gvk.Kind == "Node" && hasStatus {
 		st := &unstructured.Unstructured{Object: map[string]any{"apiVersion": obj.GetAPIVersion(), "kind": "Node", "metadata": map[string]any{"name": obj.GetName()}, "status": status}}
 		if _, err := ri.ApplyStatus(ctx, obj.GetName(), st, metav1.ApplyOptions{FieldManager: FieldManager, Force: true}); err != nil {
-			return fmt.Errorf("Node %s status: %w", obj.GetName(), err)
+			return fmt.Errorf("node %s status: %w", obj.GetName(), err)
 		}
 	}
 	return nil
@@ -217,6 +217,9 @@ func waitEstablished(ctx context.Context, dyn dynamic.Interface, name string) er
 // Plural guesses a kind's resource name the way most CRDs spell it.
 func Plural(kind string) string {
 	k := strings.ToLower(kind)
+	if len(k) < 2 {
+		return k + "s"
+	}
 	switch {
 	case strings.HasSuffix(k, "s"), strings.HasSuffix(k, "x"), strings.HasSuffix(k, "ch"), strings.HasSuffix(k, "sh"):
 		return k + "es"

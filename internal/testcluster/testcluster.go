@@ -46,8 +46,9 @@ type Options struct {
 	Workdir string
 	// BinDir defaults to bin/k8s in the repository.
 	BinDir string
-	// Controllers runs kube-controller-manager and kube-scheduler
-	// (Deployments roll out, pods get scheduled). Default true.
+	// NoControllers leaves out kube-controller-manager and
+	// kube-scheduler; by default they run (Deployments roll out, pods get
+	// scheduled onto the kwok nodes).
 	NoControllers bool
 }
 
