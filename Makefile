@@ -17,7 +17,7 @@ FUZZTIME  ?= 20s
 
 .PHONY: help
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
 build: ## Build bin/tiergate and bin/kubectl-tiergate
@@ -56,6 +56,10 @@ fuzz: ## Fuzz the manifest loader for $(FUZZTIME)
 bench: ## Audit benchmarks: 100k pods, CPU and allocation per pod (docs/PERFORMANCE.md)
 	$(GO) test ./audit -run '^$$' -bench 'Audit100k' -benchtime 5x -count 3
 
+.PHONY: bench-ui
+bench-ui: ## TUI benchmarks: keypress at 50k pods, live refresh at 50k, first frame at 10k (p50/p99 ms)
+	$(GO) test ./ui -run '^$$' -bench . -benchtime 300x -count 3
+
 .PHONY: k8s-bins
 k8s-bins: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok into bin/k8s (skips what exists)
 	./hack/k8s/build.sh
@@ -63,6 +67,10 @@ k8s-bins: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler
 .PHONY: test-integration
 test-integration: k8s-bins ## Integration tests against a real control plane (started per test package)
 	TIERGATE_INTEGRATION=1 $(GO) test -race -count=1 -tags integration ./...
+
+.PHONY: e2e
+e2e: k8s-bins ## Only the end-to-end TUI test: the real binary in tmux against a real control plane
+	TIERGATE_INTEGRATION=1 $(GO) test -count=1 -tags integration -v ./e2e
 
 .PHONY: bench-live
 bench-live: k8s-bins ## Live audit vs raw LIST vs kubectl at PODS pods (default 10000) on a real control plane
@@ -80,6 +88,7 @@ lab-down: ## Stop the lab and remove its state
 .PHONY: golden
 golden: ## Rewrite golden files and docs/rules.md after an intended output change
 	$(GO) test ./cmd -update
+	$(GO) test ./ui -update
 
 .PHONY: clean
 clean: ## Remove build output

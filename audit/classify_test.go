@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/internal/synth"
 	"github.com/tiergate/tiergate/policy"
 )
 
@@ -185,7 +186,7 @@ func TestReplicasShareClassification(t *testing.T) {
 // TestStreamMatchesAudit: streaming gives the same results, in the same
 // order, and the same summary.
 func TestStreamMatchesAudit(t *testing.T) {
-	inv := syntheticCluster(300, false)
+	inv := synth.Cluster(300, false)
 	e, err := audit.NewEngine(policy.Default())
 	if err != nil {
 		t.Fatal(err)

@@ -165,6 +165,8 @@ func TestExitCodesAndErrors(t *testing.T) {
 		{"missing policy file", "", []string{"audit", "-f", example, "--policy", "nope.yaml"}, 2, "--policy: nope.yaml: no such file or directory"},
 		{"invalid policy", "", []string{"policy", "validate", "testdata/bad-policy.yaml"}, 2, "exemptions[0].reason: required"},
 		{"policy validate needs a file", "", []string{"policy", "validate"}, 2, "want exactly one policy file"},
+		{"view without a terminal", "", []string{"-f", example}, 2, "no terminal: the interactive view needs one; for a report use 'tiergate audit'"},
+		{"view with a bad flag", "", []string{"-f", example, "--bogus"}, 2, "unknown flag: --bogus"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, errOut, code := run(t, tt.stdin, tt.args...)

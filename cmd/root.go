@@ -17,10 +17,14 @@ import (
 // help: "kubectl tiergate" when run as the kubectl-tiergate plugin.
 func NewCmdRoot(streams genericiooptions.IOStreams, argv0 string) *cobra.Command {
 	kube := genericclioptions.NewConfigFlags(true)
+	tui := &TUIOptions{ScopeOptions: ScopeOptions{kube: kube}, IOStreams: streams}
 	root := &cobra.Command{
 		Use:   "tiergate",
 		Short: "Find LLM workloads behind too thin an isolation boundary, prove it, and fix it",
-		Long: `tiergate classifies every pod-bearing workload (inference, retrieval, agent,
+		Long: `With no command, tiergate opens its interactive view (a terminal is
+needed; 'tiergate audit' prints a report).
+
+tiergate classifies every pod-bearing workload (inference, retrieval, agent,
 code-exec or none), resolves the isolation it really runs under
 (RuntimeClass → handler → shared-kernel, gVisor, VM or microVM), compares it
 with the tier table and the minimum policy set, and explains every finding.
@@ -30,9 +34,25 @@ Tier table (minimum isolation):
   retrieval  gvisor
   agent      vm (Kata)
   code-exec  microvm (Firecracker)`,
+		Example: `  # The interactive view of the current context's namespace, or of all
+  kubectl tiergate
+  kubectl tiergate -A
+
+  # The interactive view of manifests
+  kubectl tiergate -f examples/llm-platform.yaml`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := tui.Complete(c); err != nil {
+				return err
+			}
+			if err := tui.Validate(); err != nil {
+				return usageError(c, err)
+			}
+			return tui.Run(c.Context())
+		},
 	}
+	tui.ScopeOptions.AddFlags(root.Flags())
 	if strings.HasPrefix(filepath.Base(argv0), "kubectl-") {
 		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl tiergate"}
 	}

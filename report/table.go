@@ -6,9 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"unicode"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/policy"
 )
 
@@ -97,23 +97,9 @@ func row(r *audit.Result, wide bool, names map[string]string) string {
 		cols = append(cols, dash(r.RuntimeClassName), dash(r.Handler), owner, string(r.Verdict), ev)
 	}
 	for i := range cols {
-		cols[i] = printable(cols[i])
+		cols[i] = textutil.Printable(cols[i])
 	}
 	return strings.Join(cols, "\t")
-}
-
-// printable replaces control characters, so that a name or image from an
-// untrusted manifest cannot move the cursor or forge table rows.
-func printable(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return '?'
-		}
-		return r
-	}, s)
 }
 
 // isolationCell marks an isolation below the requirement with "<".

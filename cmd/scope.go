@@ -1,0 +1,232 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/cluster"
+	"github.com/tiergate/tiergate/manifest"
+)
+
+// ScopeOptions say what to audit: files (-f) or the live cluster of a
+// kubeconfig context, in a namespace or all (-A), with a label selector
+// and a policy. The audit command and the interactive view share them.
+type ScopeOptions struct {
+	kube *genericclioptions.ConfigFlags
+
+	Filenames     []string
+	AllNamespaces bool
+	Selector      string
+	PolicyFile    string
+
+	// Derived by Complete.
+	filenameSet bool
+	namespace   string
+	selector    labels.Selector
+	engine      *audit.Engine
+}
+
+// AddFlags registers the kubeconfig flags (cli-runtime) and tiergate's.
+func (o *ScopeOptions) AddFlags(f *pflag.FlagSet) {
+	o.kube.AddFlags(f)
+	f.StringSliceVarP(&o.Filenames, "filename", "f", nil, "Manifest file, directory (recursive) or - for stdin; repeatable")
+	f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "Audit workloads in every namespace")
+	f.StringVarP(&o.Selector, "selector", "l", "", "Label selector (e.g. app=vllm,tier!=dev); matches object or pod template labels")
+	f.StringVar(&o.PolicyFile, "policy", "", "Policy file (YAML) layered over the default tier table; see 'tiergate policy print'")
+}
+
+// Complete derives the namespace scope, the selector and the engine.
+func (o *ScopeOptions) Complete(c *cobra.Command) error {
+	o.filenameSet = c.Flags().Changed("filename")
+	o.Filenames = nonEmpty(o.Filenames)
+	if o.kube.Namespace != nil && !o.AllNamespaces {
+		o.namespace = *o.kube.Namespace
+	}
+	// Live, without -n or -A, the scope is the context's namespace, as
+	// kubectl's. Files carry their own namespaces.
+	if len(o.Filenames) == 0 && o.namespace == "" && !o.AllNamespaces {
+		ns, _, err := o.kube.ToRawKubeConfigLoader().Namespace()
+		if err != nil {
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("kubeconfig: %v", oneLine(err))}
+		}
+		o.namespace = ns
+	}
+	var err error
+	if o.selector, err = labels.Parse(o.Selector); err != nil {
+		return usageError(c, fmt.Errorf("-l %q: %v", o.Selector, err))
+	}
+	pol, err := loadPolicy(o.PolicyFile)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if o.engine, err = audit.NewEngine(pol); err != nil {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s: %v", o.PolicyFile, err)}
+	}
+	return nil
+}
+
+// Validate checks the scope flags.
+func (o *ScopeOptions) Validate() error {
+	// -f "" (an unset variable in a script) must not fall back to the
+	// live cluster of the current context.
+	if o.filenameSet && len(o.Filenames) == 0 {
+		return fmt.Errorf("-f needs a file, directory or - (got an empty value)")
+	}
+	return nil
+}
+
+// offline reports whether the scope is files.
+func (o *ScopeOptions) offline() bool { return len(o.Filenames) > 0 }
+
+// describe says the scope in the flags' words: "-n rag -l app=x".
+func (o *ScopeOptions) describe() string {
+	var parts []string
+	if o.namespace != "" {
+		parts = append(parts, "-n "+o.namespace)
+	}
+	if o.Selector != "" {
+		parts = append(parts, "-l "+o.Selector)
+	}
+	return strings.Join(parts, " ")
+}
+
+// title says the scope for the interactive view's header.
+func (o *ScopeOptions) title() string {
+	switch {
+	case o.offline():
+		return "files " + strings.Join(o.Filenames, ",")
+	case o.namespace == "":
+		return "all namespaces"
+	}
+	return "namespace " + o.namespace
+}
+
+// loadFiles reads -f inputs; nothing contacts a cluster.
+func (o *ScopeOptions) loadFiles(stdin io.Reader, positions bool) (*audit.Inventory, int, error) {
+	objs, err := manifest.Read(o.Filenames, stdin, manifest.ParseOptions{Positions: positions})
+	if err != nil {
+		return nil, 0, err
+	}
+	inv, stats, err := manifest.Build(objs, manifest.BuildOptions{DefaultNamespace: o.namespace, Namespace: o.namespace, Selector: o.selector})
+	return inv, stats.Objects, err
+}
+
+// connect builds clients for the live cluster and checks that it answers,
+// within the request timeout (or DefaultConnectTimeout). It returns the
+// request timeout the user set (0 for none).
+func (o *ScopeOptions) connect(ctx context.Context) (*cluster.Clients, time.Duration, error) {
+	if err := o.haveCluster(); err != nil {
+		return nil, 0, err
+	}
+	cfg, err := o.kube.ToRESTConfig()
+	if err != nil {
+		return nil, 0, fmt.Errorf("kubeconfig: %v", oneLine(err))
+	}
+	clients, err := cluster.NewClients(cfg)
+	if err != nil {
+		return nil, 0, err
+	}
+	timeout := cluster.DefaultConnectTimeout
+	if cfg.Timeout > 0 {
+		timeout = cfg.Timeout
+	}
+	if err := clients.Ping(ctx, timeout); err != nil {
+		return nil, 0, err
+	}
+	return clients, cfg.Timeout, nil
+}
+
+// source prepares a live source: access checks and discovery are bounded
+// like the first contact, so that a server that answers /version but
+// stalls later still fails in time.
+func (o *ScopeOptions) source(ctx context.Context) (*cluster.Source, time.Duration, error) {
+	clients, request, err := o.connect(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	setup := cluster.DefaultConnectTimeout
+	if request > 0 {
+		setup = request
+	}
+	setupCtx, stop := context.WithTimeout(ctx, setup)
+	defer stop()
+	src, err := cluster.NewSource(setupCtx, clients, cluster.Options{Namespace: o.namespace, Selector: o.selector})
+	if err != nil {
+		return nil, 0, cluster.Explain(clients.Server, err)
+	}
+	return src, request, nil
+}
+
+// contextAndServer names the kubeconfig context and server for headers.
+func (o *ScopeOptions) contextAndServer() (string, string) {
+	raw, err := o.kube.ToRawKubeConfigLoader().RawConfig()
+	if err != nil {
+		return "", ""
+	}
+	ctxName := raw.CurrentContext
+	if o.kube.Context != nil && *o.kube.Context != "" {
+		ctxName = *o.kube.Context
+	}
+	server := ""
+	if c, ok := raw.Contexts[ctxName]; ok {
+		if cl, ok := raw.Clusters[c.Cluster]; ok {
+			server = cl.Server
+		}
+	}
+	if o.kube.APIServer != nil && *o.kube.APIServer != "" {
+		server = *o.kube.APIServer
+	}
+	return ctxName, server
+}
+
+// haveCluster fails early, and clearly, when there is no kubeconfig
+// context, no --server and no in-cluster service account: client-go
+// would otherwise try localhost:8080.
+func (o *ScopeOptions) haveCluster() error {
+	if o.kube.APIServer != nil && *o.kube.APIServer != "" {
+		return nil
+	}
+	if os.Getenv("KUBERNETES_SERVICE_HOST") != "" {
+		return nil
+	}
+	raw, err := o.kube.ToRawKubeConfigLoader().RawConfig()
+	if err != nil {
+		return fmt.Errorf("kubeconfig: %v", oneLine(err))
+	}
+	if len(raw.Contexts) == 0 {
+		return fmt.Errorf("no cluster to audit: no kubeconfig context (set KUBECONFIG or --kubeconfig), or audit files with -f FILE|DIR|-")
+	}
+	return nil
+}
+
+// syncTimeout bounds the first list of every resource: the request
+// timeout when the user set one, else a minute.
+func syncTimeout(request time.Duration) time.Duration {
+	if request > 0 {
+		return request
+	}
+	return time.Minute
+}
+
+// oneLine folds a multi-line error (kubeconfig loaders produce them).
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
+
+func nonEmpty(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

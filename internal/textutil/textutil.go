@@ -1,0 +1,21 @@
+// Package textutil holds small text helpers shared by the renderers.
+package textutil
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Printable replaces control characters, so that a name or image from an
+// untrusted manifest cannot move the cursor or forge rows on a terminal.
+func Printable(s string) string {
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, s)
+}

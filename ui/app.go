@@ -1,0 +1,731 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/cluster"
+	"github.com/tiergate/tiergate/internal/textutil"
+	"github.com/tiergate/tiergate/policy"
+)
+
+// Config is what the app shows and where its data comes from.
+type Config struct {
+	// Context, Server and Scope describe the source in the header.
+	Context, Server, Scope string
+	// Namespace is the live source's namespace, "" for all namespaces.
+	Namespace string
+	// Snapshots streams live snapshots; Static is a single one (files).
+	Snapshots <-chan *cluster.Snapshot
+	Static    *cluster.Snapshot
+	// Open, when set, opens a live feed for another namespace ("" for
+	// all): ":ns NAME" outside the current scope switches to it. It is
+	// called off the UI goroutine.
+	Open   func(namespace string) (*Feed, error)
+	Engine *audit.Engine
+	// Now is the clock for exemption expiry.
+	Now func() time.Time
+}
+
+// Feed is one live stream of snapshots, for one namespace scope.
+type Feed struct {
+	Snapshots <-chan *cluster.Snapshot
+	Scope     string // "namespace rag", "all namespaces"
+	Stop      func()
+}
+
+type viewMode int
+
+const (
+	modeTable viewMode = iota
+	modeDetail
+	modeNodes
+)
+
+type inputMode int
+
+const (
+	inputNone inputMode = iota
+	inputFilter
+	inputCommand
+)
+
+// App is the root model: it routes messages to the components and lays
+// the screen out.
+type App struct {
+	cfg    Config
+	keys   KeyMap
+	styles *Styles
+
+	width, height int
+	mode          viewMode
+	showHelp      bool
+	showInfo      bool
+	input         textinput.Model
+	inputMode     inputMode
+	help          help.Model
+
+	table  *workloadTable
+	detail *detailView
+	nodes  *nodesView
+
+	// Data state. shown is the generation on screen; an audit of an older
+	// one is dropped. At most one audit runs; the newest snapshot that
+	// arrives meanwhile waits in pending.
+	synced   bool
+	err      error
+	dataTime time.Time
+	report   *audit.Report
+	verdicts [4]int // ok, with findings, below tier, critical
+	shown    uint64
+	took     time.Duration // how long the shown audit took
+	auditing bool
+	pending  *cluster.Snapshot
+	notice   string // one-off message (unknown command, out-of-scope namespace)
+
+	// epoch counts namespace switches; messages from an older feed are
+	// dropped. stopFeed stops the feed the app opened itself, if any.
+	epoch    uint64
+	stopFeed func()
+}
+
+// New builds the app.
+func New(cfg Config) *App {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	styles := NewStyles()
+	in := textinput.New()
+	st := in.Styles()
+	st.Cursor.Blink = false
+	in.SetStyles(st)
+	return &App{
+		cfg: cfg, keys: NewKeyMap(), styles: &styles, input: in, help: help.New(),
+		table: newWorkloadTable(&styles), detail: newDetailView(&styles), nodes: newNodesView(&styles),
+	}
+}
+
+// Init starts listening for data.
+func (a *App) Init() tea.Cmd {
+	if a.cfg.Static != nil {
+		snap := a.cfg.Static
+		return func() tea.Msg { return snapshotMsg{snap: snap} }
+	}
+	if a.cfg.Snapshots != nil {
+		return waitSnapshot(a.cfg.Snapshots, a.epoch)
+	}
+	return nil
+}
+
+// Update routes a message.
+func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.resize(msg.Width, msg.Height)
+		return a, nil
+	case snapshotMsg:
+		if msg.epoch != a.epoch {
+			return a, nil // from the feed before a namespace switch
+		}
+		return a, a.onSnapshot(msg.snap)
+	case auditedMsg:
+		return a, a.onAudited(msg)
+	case sourceClosedMsg:
+		return a, nil
+	case feedOpenedMsg:
+		return a, a.onFeedOpened(msg)
+	case tea.MouseWheelMsg:
+		a.wheel(msg)
+		return a, nil
+	case tea.KeyPressMsg:
+		return a.onKey(msg)
+	}
+	return a, nil
+}
+
+func (a *App) resize(w, h int) {
+	a.width, a.height = w, h
+	body := a.bodyHeight()
+	a.table.SetSize(w, body)
+	a.detail.SetSize(w, body)
+	a.nodes.SetSize(w, body)
+	a.help.SetWidth(w)
+	a.input.SetWidth(max(10, w-2))
+}
+
+// bodyHeight leaves two header lines and one status line.
+func (a *App) bodyHeight() int { return max(1, a.height-3) }
+
+func (a *App) onSnapshot(s *cluster.Snapshot) tea.Cmd {
+	var cmds []tea.Cmd
+	if a.cfg.Snapshots != nil {
+		cmds = append(cmds, waitSnapshot(a.cfg.Snapshots, a.epoch))
+	}
+	a.synced, a.err = s.Synced, s.Err
+	if !s.Synced || s.Generation <= a.shown {
+		return tea.Batch(cmds...)
+	}
+	if a.auditing {
+		a.pending = s
+		return tea.Batch(cmds...)
+	}
+	a.auditing = true
+	cmds = append(cmds, auditCmd(a.cfg.Engine, s, a.epoch, a.cfg.Now()))
+	a.dataTime = s.Time
+	return tea.Batch(cmds...)
+}
+
+func (a *App) onAudited(m auditedMsg) tea.Cmd {
+	a.auditing = false
+	if m.epoch == a.epoch && m.gen > a.shown {
+		a.shown = m.gen
+		a.took = m.took
+		a.report = m.rep
+		if m.prep == nil {
+			m.prep = prepare(m.rep)
+		}
+		a.verdicts = m.prep.verdicts
+		a.table.SetResults(m.rep.Workloads, m.prep.entries)
+		a.nodes.SetNodes(m.rep.Nodes)
+		if a.detail.res != nil {
+			if r := a.table.Find(a.detail.key); r != nil {
+				a.detail.Show(r)
+			} else {
+				a.detail.Gone()
+			}
+		}
+	}
+	if p := a.pending; p != nil {
+		a.pending = nil
+		a.auditing = true
+		a.dataTime = p.Time
+		return auditCmd(a.cfg.Engine, p, a.epoch, a.cfg.Now())
+	}
+	return nil
+}
+
+func (a *App) wheel(m tea.MouseWheelMsg) {
+	delta := 0
+	switch m.Button {
+	case tea.MouseWheelUp:
+		delta = -3
+	case tea.MouseWheelDown:
+		delta = 3
+	}
+	switch a.mode {
+	case modeTable:
+		a.table.Move(delta)
+	case modeDetail:
+		a.detail.vp.SetYOffset(a.detail.vp.YOffset() + delta)
+	case modeNodes:
+		a.nodes.vp.SetYOffset(a.nodes.vp.YOffset() + delta)
+	}
+}
+
+func (a *App) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := a.keys
+	if msg.String() == "ctrl+c" {
+		return a, tea.Quit
+	}
+	if a.inputMode != inputNone {
+		return a, a.onInputKey(msg)
+	}
+	a.notice = ""
+	if a.showHelp || a.showInfo {
+		switch {
+		case key.Matches(msg, k.Quit):
+			return a, tea.Quit
+		case key.Matches(msg, k.Help), key.Matches(msg, k.Info), key.Matches(msg, k.Back):
+			a.showHelp, a.showInfo = false, false
+		}
+		return a, nil
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		return a, tea.Quit
+	case key.Matches(msg, k.Help):
+		a.showHelp = true
+		return a, nil
+	case key.Matches(msg, k.Info):
+		a.showInfo = true
+		return a, nil
+	case key.Matches(msg, k.Command):
+		return a, a.openInput(inputCommand, ":", "")
+	}
+	switch a.mode {
+	case modeDetail:
+		return a, a.onScrollKey(msg, &a.detail.vp)
+	case modeNodes:
+		return a, a.onScrollKey(msg, &a.nodes.vp)
+	}
+	return a, a.onTableKey(msg)
+}
+
+func (a *App) onScrollKey(msg tea.KeyPressMsg, vp *viewport.Model) tea.Cmd {
+	k := a.keys
+	switch {
+	case key.Matches(msg, k.Back):
+		a.mode = modeTable
+		a.detail.res = nil // nothing to follow across refreshes now
+	case key.Matches(msg, k.Up):
+		vp.ScrollUp(1)
+	case key.Matches(msg, k.Down):
+		vp.ScrollDown(1)
+	case key.Matches(msg, k.PageUp):
+		vp.PageUp()
+	case key.Matches(msg, k.PageDown):
+		vp.PageDown()
+	case key.Matches(msg, k.Top):
+		vp.GotoTop()
+	case key.Matches(msg, k.Bottom):
+		vp.GotoBottom()
+	case key.Matches(msg, k.Nodes):
+		a.mode = modeNodes
+	}
+	return nil
+}
+
+func (a *App) onTableKey(msg tea.KeyPressMsg) tea.Cmd {
+	k, t := a.keys, a.table
+	switch {
+	case key.Matches(msg, k.Up):
+		t.Move(-1)
+	case key.Matches(msg, k.Down):
+		t.Move(1)
+	case key.Matches(msg, k.PageUp):
+		t.Move(-t.bodyHeight())
+	case key.Matches(msg, k.PageDown):
+		t.Move(t.bodyHeight())
+	case key.Matches(msg, k.Top):
+		t.Top()
+	case key.Matches(msg, k.Bottom):
+		t.Bottom()
+	case key.Matches(msg, k.Toggle):
+		t.ToggleGroup()
+	case key.Matches(msg, k.Enter):
+		r, ok := t.Selected()
+		switch {
+		case !ok:
+		case r.header:
+			t.ToggleGroup()
+		default:
+			a.detail.Show(r.res)
+			a.mode = modeDetail
+		}
+	case key.Matches(msg, k.Filter):
+		return a.openInput(inputFilter, "/", t.f.text)
+	case key.Matches(msg, k.Back):
+		t.f.text, t.f.typ, t.f.minSeverity = "", "", ""
+		t.rebuild()
+	case key.Matches(msg, k.Type):
+		t.f.typ = nextType(t.f.typ)
+		t.rebuild()
+	case key.Matches(msg, k.Severity):
+		t.f.minSeverity = nextSeverity(t.f.minSeverity)
+		t.rebuild()
+	case key.Matches(msg, k.Sort):
+		t.SetSort((t.f.sort+1)%sortColumns, t.f.reverse)
+	case key.Matches(msg, k.Reverse):
+		t.SetSort(t.f.sort, !t.f.reverse)
+	case key.Matches(msg, k.Nodes):
+		a.mode = modeNodes
+	}
+	return nil
+}
+
+func (a *App) openInput(mode inputMode, prompt, value string) tea.Cmd {
+	a.inputMode = mode
+	a.input.Prompt = prompt
+	a.input.SetValue(value)
+	a.input.CursorEnd()
+	return a.input.Focus()
+}
+
+// onInputKey handles the filter and command lines: the filter applies
+// as it is typed; a command runs on enter.
+func (a *App) onInputKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		if a.inputMode == inputFilter {
+			a.table.f.text = ""
+			a.table.rebuild()
+		}
+		a.closeInput()
+		return nil
+	case "enter":
+		var cmd tea.Cmd
+		if a.inputMode == inputCommand {
+			cmd = a.runCommand(strings.TrimSpace(a.input.Value()))
+		}
+		a.closeInput()
+		return cmd
+	case "up", "down", "tab":
+		return nil // not for suggestions: the table keeps them
+	}
+	var cmd tea.Cmd
+	a.input, cmd = a.input.Update(msg)
+	if a.inputMode == inputFilter {
+		a.table.f.text = a.input.Value()
+		a.table.rebuild()
+	}
+	return cmd
+}
+
+func (a *App) closeInput() {
+	a.inputMode = inputNone
+	a.input.Blur()
+}
+
+// runCommand runs a ":" command, k9s-style.
+func (a *App) runCommand(cmd string) tea.Cmd {
+	fields := strings.Fields(cmd)
+	if len(fields) == 0 {
+		return nil
+	}
+	switch fields[0] {
+	case "q", "quit", "q!":
+		a.notice = "press q to quit"
+	case "pods", "po", "workloads", "wl":
+		a.mode = modeTable
+	case "nodes", "no", "node":
+		a.mode = modeNodes
+	case "help":
+		a.showHelp = true
+	case "ns", "namespace":
+		ns := ""
+		if len(fields) > 1 && fields[1] != "all" && fields[1] != "-A" {
+			ns = fields[1]
+		}
+		a.mode = modeTable
+		// Live, a namespace outside the source's scope means a new feed,
+		// as k9s does; inside it (or on files) it is a filter.
+		if a.cfg.Open != nil && ns != a.cfg.Namespace && a.cfg.Namespace != "" {
+			a.notice = "switching to " + scopeTitle(ns) + "…"
+			return openFeedCmd(a.cfg.Open, ns)
+		}
+		a.table.f.namespace = ns
+		if ns == a.cfg.Namespace {
+			a.table.f.namespace = "" // the whole scope
+		}
+		a.table.rebuild()
+		if ns != "" && a.report != nil && !hasNamespace(a.report.Workloads, ns) {
+			a.notice = "no workloads in namespace " + ns + " (scope: " + a.cfg.Scope + ")"
+		}
+	default:
+		a.notice = "unknown command " + fields[0] + " (try ns NAME, ns all, nodes, pods, help)"
+	}
+	return nil
+}
+
+// onFeedOpened switches to the feed of another namespace: the old feed
+// stops, and the view says "syncing" until the new one has listed.
+func (a *App) onFeedOpened(m feedOpenedMsg) tea.Cmd {
+	if m.err != nil {
+		a.notice = "cannot switch to " + scopeTitle(m.namespace) + ": " + m.err.Error()
+		return nil
+	}
+	var cmds []tea.Cmd
+	if a.stopFeed != nil {
+		cmds = append(cmds, stopFeedCmd(a.stopFeed))
+	}
+	a.epoch++
+	a.stopFeed = m.feed.Stop
+	a.cfg.Snapshots, a.cfg.Namespace, a.cfg.Scope = m.feed.Snapshots, m.namespace, m.feed.Scope
+	// An audit of the old feed may still run; its result is dropped by
+	// epoch, and the engine stays with one audit at a time.
+	a.synced, a.err, a.report, a.shown, a.pending, a.notice = false, nil, nil, 0, nil, ""
+	a.verdicts = [4]int{}
+	a.table.f.namespace = ""
+	a.table.SetResults(nil, nil)
+	a.nodes.SetNodes(nil)
+	a.detail.res = nil
+	if a.mode == modeDetail {
+		a.mode = modeTable
+	}
+	cmds = append(cmds, waitSnapshot(m.feed.Snapshots, a.epoch))
+	return tea.Batch(cmds...)
+}
+
+func scopeTitle(ns string) string {
+	if ns == "" {
+		return "all namespaces"
+	}
+	return "namespace " + ns
+}
+
+func hasNamespace(rs []audit.Result, ns string) bool {
+	for i := range rs {
+		if rs[i].Namespace == ns {
+			return true
+		}
+	}
+	return false
+}
+
+func nextType(t policy.WorkloadType) policy.WorkloadType {
+	order := append([]policy.WorkloadType{""}, groupOrder...)
+	for i, o := range order {
+		if o == t {
+			return order[(i+1)%len(order)]
+		}
+	}
+	return ""
+}
+
+func nextSeverity(s policy.Severity) policy.Severity {
+	order := []policy.Severity{"", policy.Low, policy.Medium, policy.High, policy.Critical}
+	for i, o := range order {
+		if o == s {
+			return order[(i+1)%len(order)]
+		}
+	}
+	return ""
+}
+
+// View lays the screen out: header, body, status line.
+func (a *App) View() tea.View {
+	v := tea.NewView(a.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "tiergate"
+	return v
+}
+
+func (a *App) render() string {
+	if a.width == 0 {
+		return ""
+	}
+	body := ""
+	switch a.mode {
+	case modeDetail:
+		body = a.detail.View()
+	case modeNodes:
+		body = a.nodes.View()
+		if a.report == nil {
+			body = a.styles.Dim.Render(a.emptyText())
+		}
+	default:
+		body = a.table.View(a.emptyText())
+	}
+	switch {
+	case a.showHelp:
+		body = a.helpOverlay()
+	case a.showInfo:
+		body = a.infoOverlay()
+	}
+	return strings.Join([]string{a.headerLine1(), a.headerLine2(), fit(body, a.width, a.bodyHeight()), a.statusLine()}, "\n")
+}
+
+func (a *App) emptyText() string {
+	switch {
+	case !a.synced || a.report == nil:
+		return "syncing… listing pods, nodes, RuntimeClasses and policies"
+	case len(a.table.results) > 0:
+		return "no workloads match the filters (esc clears them)"
+	}
+	return "no pod-bearing workloads in scope (" + a.cfg.Scope + ")"
+}
+
+func (a *App) headerLine1() string {
+	state := "syncing…"
+	switch {
+	case a.err != nil:
+		state = "STALE since " + a.dataTime.Format("15:04:05")
+	case a.synced && a.report != nil:
+		state = "synced " + a.dataTime.Format("15:04:05")
+	case a.auditing:
+		state = "auditing…"
+	}
+	parts := []string{a.styles.Title.Render("tiergate")}
+	if a.cfg.Context != "" {
+		parts = append(parts, "ctx "+a.cfg.Context)
+	}
+	if a.cfg.Server != "" {
+		parts = append(parts, a.cfg.Server)
+	}
+	ns := a.cfg.Scope
+	if a.table.f.namespace != "" {
+		ns = "ns " + a.table.f.namespace
+	}
+	parts = append(parts, ns)
+	st := a.styles.Dim
+	if a.err != nil {
+		st = a.styles.Stale
+	}
+	parts = append(parts, st.Render(state))
+	return fitLine(strings.Join(parts, "  "), a.width)
+}
+
+func (a *App) headerLine2() string {
+	if a.report == nil {
+		return fitLine(a.styles.Dim.Render("metrics: not collected (RSS and tok/s arrive in a later release)"), a.width)
+	}
+	ok, findings, below, critical := a.verdicts[0], a.verdicts[1], a.verdicts[2], a.verdicts[3]
+	// Narrow terminals get the short words so the counts stay whole.
+	words := [...]string{" workloads: ", " ok", " with findings", " below tier", " critical", " · metrics: not collected", " not visible"}
+	if a.width < 100 {
+		words = [...]string{" workloads: ", " ok", " findings", " below", " critical", " · no metrics", " not visible"}
+	}
+	s := itoa(len(a.report.Workloads)) + words[0] +
+		a.styles.OK.Render(itoa(ok)+words[1]) + " · " + itoa(findings) + words[2] + " · " +
+		a.styles.Below.Render(itoa(below)+words[3]) + " · " + a.styles.Severity[policy.Critical].Render(itoa(critical)+words[4]) +
+		a.styles.Dim.Render(words[5])
+	if n := len(a.report.NotVisible); n > 0 {
+		s += a.styles.Stale.Render(" · " + itoa(n) + words[6] + " (i)")
+	}
+	return fitLine(s, a.width)
+}
+
+func (a *App) statusLine() string {
+	if a.inputMode != inputNone {
+		return fitLine(a.input.View(), a.width)
+	}
+	if a.err != nil {
+		return fitLine(a.styles.Error.Render("error: "+oneLine(a.err.Error())+" — showing the last data"), a.width)
+	}
+	if a.notice != "" {
+		return fitLine(a.styles.Stale.Render(oneLine(a.notice)), a.width)
+	}
+	var parts []string
+	switch a.mode {
+	case modeDetail:
+		parts = append(parts, "esc back · ↑/↓ scroll")
+	case modeNodes:
+		parts = append(parts, "nodes · esc back")
+	default:
+		f := a.table.f
+		if f.text != "" {
+			parts = append(parts, "/"+f.text)
+		}
+		if f.typ != "" {
+			parts = append(parts, "type:"+string(f.typ))
+		}
+		if f.minSeverity != "" {
+			parts = append(parts, "sev≥"+string(f.minSeverity))
+		}
+		dir := "↑"
+		if f.reverse {
+			dir = "↓"
+		}
+		parts = append(parts, "sort:"+f.sort.String()+dir)
+		at, n := a.table.Position()
+		parts = append(parts, itoa(at)+"/"+itoa(n))
+	}
+	parts = append(parts, "? help")
+	return fitLine(a.styles.Help.Render(strings.Join(parts, "  ")), a.width)
+}
+
+// helpOverlay is generated from the key bindings. Its columns sit side
+// by side when they fit and wrap onto a second band when they do not.
+func (a *App) helpOverlay() string {
+	var cols []string
+	for _, group := range a.keys.FullHelp() {
+		cols = append(cols, a.help.FullHelpView([][]key.Binding{group}))
+	}
+	room := a.width - 4 // border and padding
+	var bands []string
+	for len(cols) > 0 {
+		n := 1
+		for n < len(cols) && lipgloss.Width(lipgloss.JoinHorizontal(lipgloss.Top, spaced(cols[:n+1])...)) <= room {
+			n++
+		}
+		bands = append(bands, lipgloss.JoinHorizontal(lipgloss.Top, spaced(cols[:n])...))
+		cols = cols[n:]
+	}
+	box := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1).
+		Render(a.styles.Header.Render("keys") + "\n\n" + strings.Join(bands, "\n\n") + "\n\n" +
+			a.styles.Dim.Render(":ns NAME  :ns all  :nodes  :pods    esc or ? closes"))
+	return lipgloss.Place(a.width, a.bodyHeight(), lipgloss.Center, lipgloss.Center, box)
+}
+
+// infoOverlay says where the data comes from, how fresh it is, and
+// what this user could not see (RBAC), so that an empty or thin table is
+// never mistaken for a clean cluster.
+func (a *App) infoOverlay() string {
+	room := max(20, min(a.width-6, 100))
+	wrap := lipgloss.NewStyle().Width(room)
+	var b strings.Builder
+	add := func(label, text string) {
+		b.WriteString(a.styles.Header.Render(label) + "\n" + wrap.Render(textutil.Printable(text)) + "\n\n")
+	}
+	src := a.cfg.Scope
+	if a.cfg.Context != "" {
+		src = "context " + a.cfg.Context + ", " + src
+	}
+	if a.cfg.Server != "" {
+		src += ", server " + a.cfg.Server
+	}
+	add("source", src)
+	switch {
+	case a.report == nil:
+		add("data", "syncing: the first audit has not finished")
+	default:
+		add("data", "snapshot "+itoa(int(a.shown))+" from "+a.dataTime.Format("15:04:05")+", audited in "+a.took.Round(time.Millisecond).String())
+	}
+	if a.err != nil {
+		add("error", a.err.Error()+" (the table shows the last data)")
+	}
+	switch {
+	case a.report == nil:
+	case len(a.report.NotVisible) == 0:
+		add("not visible", "nothing: every list tiergate needs was allowed")
+	default:
+		var lines []string
+		for _, g := range a.report.NotVisible {
+			lines = append(lines, "• "+textutil.Printable(g))
+		}
+		b.WriteString(a.styles.Header.Render("not visible") + "\n" + a.styles.Stale.Render(wrap.Render(strings.Join(lines, "\n"))) + "\n\n")
+	}
+	add("metrics", "RSS and tokens/s: not collected (no metrics source in this release)")
+	box := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1).
+		Render(strings.TrimRight(b.String(), "\n") + "\n\n" + a.styles.Dim.Render("esc or i closes"))
+	return lipgloss.Place(a.width, a.bodyHeight(), lipgloss.Center, lipgloss.Center, box)
+}
+
+// spaced puts a gap after every column but the last.
+func spaced(cols []string) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		if i < len(cols)-1 {
+			c = lipgloss.NewStyle().PaddingRight(4).Render(c)
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// oneLine folds a message (errors can span lines) onto one printable line.
+func oneLine(s string) string { return textutil.Printable(strings.Join(strings.Fields(s), " ")) }
+
+// fit makes a block exactly w×h: lines cut or padded, missing lines added.
+func fit(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	for i := range lines {
+		lines[i] = fitLine(lines[i], w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// fitLine cuts a (styled) line to w cells and pads it.
+func fitLine(s string, w int) string {
+	s = ansi.Truncate(s, w, "…")
+	if n := lipgloss.Width(s); n < w {
+		s += strings.Repeat(" ", w-n)
+	}
+	return s
+}

@@ -1,0 +1,203 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/viewport"
+	"charm.land/lipgloss/v2"
+
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/internal/textutil"
+)
+
+// detailView explains one workload: why it got its type, its isolation
+// chain, its GPUs and each finding with its rationale.
+type detailView struct {
+	styles *Styles
+	rules  map[string]audit.Rule
+	vp     viewport.Model
+	key    string        // which result is shown
+	res    *audit.Result // its latest audit
+	gone   bool          // it left the cluster (or the scope) since
+	width  int
+}
+
+func newDetailView(styles *Styles) *detailView {
+	rules := map[string]audit.Rule{}
+	for _, r := range audit.Rules() {
+		rules[r.ID] = r
+	}
+	return &detailView{styles: styles, rules: rules, vp: viewport.New()}
+}
+
+func (d *detailView) SetSize(w, h int) {
+	d.width = w
+	d.vp.SetWidth(w)
+	d.vp.SetHeight(max(1, h))
+	if d.res != nil { // rewrap at the new width
+		y := d.vp.YOffset()
+		d.vp.SetContent(d.render(d.res))
+		d.vp.SetYOffset(y)
+	}
+}
+
+// Show renders a result into the viewport; refreshing the same workload
+// keeps the scroll position.
+func (d *detailView) Show(r *audit.Result) {
+	y := d.vp.YOffset()
+	same := d.key == resultKey(r)
+	d.key, d.res, d.gone = resultKey(r), r, false
+	d.vp.SetContent(d.render(r))
+	if same {
+		d.vp.SetYOffset(y)
+	} else {
+		d.vp.GotoTop()
+	}
+}
+
+// Gone marks the shown workload as deleted: its last audit stays on
+// screen, flagged, rather than the view jumping to another pod.
+func (d *detailView) Gone() {
+	if d.gone || d.res == nil {
+		return
+	}
+	d.gone = true
+	y := d.vp.YOffset()
+	d.vp.SetContent(d.render(d.res))
+	d.vp.SetYOffset(y)
+}
+
+func (d *detailView) View() string { return d.vp.View() }
+
+func (d *detailView) render(r *audit.Result) string {
+	var b strings.Builder
+	wrap := lipgloss.NewStyle().Width(max(20, d.width-4))
+	line := func(format string, args ...any) {
+		b.WriteString(textutil.Printable(fmt.Sprintf(format, args...)))
+		b.WriteByte('\n')
+	}
+	// item wraps a plain text (made printable first) and styles it.
+	styled := func(s string, st lipgloss.Style) {
+		lines := strings.Split(wrap.Render(textutil.Printable(s)), "\n")
+		for i, l := range lines {
+			lines[i] = st.Render(strings.TrimRight(l, " "))
+		}
+		b.WriteString(indent(strings.Join(lines, "\n"), "  ", "    "))
+		b.WriteByte('\n')
+	}
+	plain := lipgloss.NewStyle()
+	item := func(s string) { styled(s, plain) }
+	section := func(title string) {
+		b.WriteString("\n" + d.styles.Header.Render(title) + "\n")
+	}
+
+	line("%s %s/%s", r.Kind, r.Namespace, r.Name)
+	if d.gone {
+		b.WriteString(d.styles.Stale.Render("deleted: this is its last known state (esc goes back)") + "\n")
+	}
+	if r.Owner != nil {
+		owner := r.Owner.Kind + "/" + r.Owner.Name
+		if r.RootOwner != nil {
+			owner += " ← " + r.RootOwner.Kind + "/" + r.RootOwner.Name
+		}
+		line("owner: %s", owner)
+	}
+	if r.Source != nil {
+		line("source: %s:%d", r.Source.File, r.Source.Line)
+	}
+
+	section(fmt.Sprintf("TYPE  %s (confidence %.2f)", r.Type, r.Confidence))
+	for _, e := range r.Evidence {
+		item("• " + e)
+	}
+
+	section("ISOLATION  " + isolationCell(r))
+	if r.RequiredIsolation != "" {
+		req := "required: " + string(r.RequiredIsolation)
+		if r.RecommendedIsolation != "" {
+			req += ", recommended: " + string(r.RecommendedIsolation)
+		}
+		item(req)
+	}
+	for _, e := range r.IsolationEvidence {
+		item("• " + e)
+	}
+	if rc := r.RuntimeClass; rc != nil {
+		extra := ""
+		if len(rc.NodeSelector) > 0 {
+			var sel []string
+			for k, v := range rc.NodeSelector {
+				sel = append(sel, k+"="+v)
+			}
+			extra += ", nodeSelector " + strings.Join(sortedStrings(sel), ",")
+		}
+		if len(rc.Overhead) > 0 {
+			var parts []string
+			for k, v := range rc.Overhead {
+				parts = append(parts, k+"="+v.String())
+			}
+			extra += ", overhead " + strings.Join(sortedStrings(parts), " ")
+		}
+		item("RuntimeClass " + rc.Name + ": handler " + rc.Handler + extra)
+	}
+	for _, n := range r.Nodes {
+		item(fmt.Sprintf("node %s: kernel %s, runtime %s, handlers %s", n.Name, orDash(n.KernelVersion), orDash(n.ContainerRuntimeVersion), orDash(strings.Join(n.RuntimeHandlers, ","))))
+	}
+	item("kernel: " + kernelCell(r.Isolation) + " (declared by the RuntimeClass; not probed)")
+
+	section("GPUS")
+	if len(r.GPUs) == 0 {
+		item("none requested")
+	}
+	for _, c := range r.Containers {
+		for _, g := range c.GPUs {
+			item(fmt.Sprintf("%s: %d × %s", c.Name, g.Count, g.Resource))
+		}
+	}
+	for _, rc := range r.ResourceClaims {
+		item("resource claim " + rc)
+	}
+
+	section("METRICS")
+	item("RSS and tokens/s: not collected (no metrics source in this release)")
+
+	section(fmt.Sprintf("FINDINGS (%d)", len(r.Findings)))
+	if len(r.Findings) == 0 {
+		styled("none", d.styles.OK)
+	}
+	for _, f := range r.Findings {
+		rule := d.rules[f.Rule]
+		b.WriteString("  " + d.styles.Severity[f.Severity].Render(strings.ToUpper(string(f.Severity))) + " " + f.Rule + " " + rule.Name + "\n")
+		item(f.Message)
+		if f.Path != "" {
+			item("at " + f.Path)
+		}
+		styled("why: "+rule.Rationale, d.styles.Dim)
+		styled("fix: "+rule.Fix, d.styles.Dim)
+	}
+	for _, e := range r.Exempted {
+		item(fmt.Sprintf("exempted %s: %s (reason: %s)", e.Rule, e.Message, e.Reason))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// indent prefixes the first line and the continuation lines of s.
+func indent(s, first, rest string) string {
+	lines := strings.Split(s, "\n")
+	for i := range lines {
+		if i == 0 {
+			lines[i] = first + strings.TrimRight(lines[i], " ")
+		} else {
+			lines[i] = rest + strings.TrimRight(lines[i], " ")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,95 @@
+package ui
+
+import (
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/cluster"
+)
+
+// snapshotMsg carries a new snapshot of the cluster (or of the files).
+// epoch says which feed it came from: after a namespace switch, what the
+// old feed still delivers is dropped.
+type snapshotMsg struct {
+	snap  *cluster.Snapshot
+	epoch uint64
+}
+
+// sourceClosedMsg says a feed's snapshot stream ended (it stopped).
+type sourceClosedMsg struct{ epoch uint64 }
+
+// feedOpenedMsg carries the feed for another namespace, or why it could
+// not be opened.
+type feedOpenedMsg struct {
+	namespace string
+	feed      *Feed
+	err       error
+}
+
+// auditedMsg carries the audit of one snapshot generation, with the
+// table's sort and filter keys already derived from it.
+type auditedMsg struct {
+	gen   uint64
+	epoch uint64 // the feed the snapshot came from
+	rep   *audit.Report
+	prep  *prepared // nil: derive it on receipt
+	took  time.Duration
+}
+
+// prepared is what the view derives from a report: table keys and the
+// header's counts. At 50,000 pods that is tens of milliseconds, so the
+// audit command does it, off the UI goroutine.
+type prepared struct {
+	entries  []entry
+	verdicts [4]int // ok, with findings, below tier, critical
+}
+
+func prepare(rep *audit.Report) *prepared {
+	p := &prepared{entries: newEntries(rep.Workloads)}
+	p.verdicts[0], p.verdicts[1], p.verdicts[2], p.verdicts[3] = countVerdicts(rep.Workloads)
+	return p
+}
+
+// waitSnapshot waits for the next snapshot. The channel is captured when
+// the command is made; the command never reads the model.
+func waitSnapshot(ch <-chan *cluster.Snapshot, epoch uint64) tea.Cmd {
+	return func() tea.Msg {
+		s, ok := <-ch
+		if !ok {
+			return sourceClosedMsg{epoch}
+		}
+		return snapshotMsg{snap: s, epoch: epoch}
+	}
+}
+
+// openFeedCmd opens a feed for another namespace ("" for all). Opening
+// checks access and discovery on the server, so it runs off the UI
+// goroutine; open is captured when the command is made.
+func openFeedCmd(open func(namespace string) (*Feed, error), namespace string) tea.Cmd {
+	return func() tea.Msg {
+		f, err := open(namespace)
+		return feedOpenedMsg{namespace: namespace, feed: f, err: err}
+	}
+}
+
+// stopFeedCmd stops a feed that is no longer shown. Stopping waits for
+// its informers, so it too runs off the UI goroutine.
+func stopFeedCmd(stop func()) tea.Cmd {
+	return func() tea.Msg {
+		stop()
+		return nil
+	}
+}
+
+// auditCmd audits one snapshot off the UI goroutine. The App starts at
+// most one at a time, so the engine (not safe for concurrent use) is only
+// ever used by one command.
+func auditCmd(e *audit.Engine, snap *cluster.Snapshot, epoch uint64, now time.Time) tea.Cmd {
+	return func() tea.Msg {
+		start := time.Now()
+		rep := e.Audit(snap.Inventory, audit.Options{Now: now})
+		return auditedMsg{gen: snap.Generation, epoch: epoch, rep: rep, prep: prepare(rep), took: time.Since(start)}
+	}
+}

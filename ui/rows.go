@@ -1,0 +1,251 @@
+package ui
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/policy"
+)
+
+// groupOrder is the table's group order: LLM types, then everything else.
+var groupOrder = []policy.WorkloadType{policy.Inference, policy.Retrieval, policy.Agent, policy.CodeExec, policy.None}
+
+func groupTitle(t policy.WorkloadType) string {
+	if t == policy.None {
+		return "OTHER"
+	}
+	return strings.ToUpper(string(t))
+}
+
+// row is one line of the workload table: a group header or a workload.
+type row struct {
+	group  policy.WorkloadType
+	header bool
+	count  int32         // header: workloads shown in the group
+	ord    int32         // workload: its 1-based position among the shown workloads
+	res    *audit.Result // workload row
+}
+
+// key identifies a row across refreshes, so that the selection stays on
+// the same pod when rows move.
+func (r row) key() string {
+	if r.header {
+		return "group/" + string(r.group)
+	}
+	return resultKey(r.res)
+}
+
+func resultKey(r *audit.Result) string {
+	if r.UID != "" {
+		return r.UID
+	}
+	return r.Namespace + "/" + r.Kind + "/" + r.Name
+}
+
+// sortColumn is what the table is sorted by.
+type sortColumn int
+
+const (
+	sortName sortColumn = iota
+	sortWorst
+	sortIsolation
+	sortType
+	sortGPU
+	sortFindings
+	sortColumns // count
+)
+
+func (s sortColumn) String() string {
+	return [...]string{"name", "worst finding", "isolation gap", "confidence", "GPUs", "findings"}[s]
+}
+
+// filters are the user's view choices.
+type filters struct {
+	text        string              // substring of namespace/name, type, image or rule
+	typ         policy.WorkloadType // "" for all
+	minSeverity policy.Severity     // "" for all
+	namespace   string              // "" for all
+	sort        sortColumn
+	reverse     bool
+	collapsed   map[policy.WorkloadType]bool
+}
+
+// entry is a result with what sorting and filtering need, computed once
+// per refresh so that a keystroke over 50,000 pods compares integers and
+// searches one string per pod instead of re-deriving them.
+type entry struct {
+	res      *audit.Result
+	group    int // index in groupOrder
+	worst    int // severity rank of the worst finding, 0 for none
+	gap      int
+	findings int
+	gpus     int64
+	hay      string // lowercase search text; fields split by NUL
+}
+
+func newEntries(results []audit.Result) []entry {
+	groups := map[policy.WorkloadType]int{}
+	for i, g := range groupOrder {
+		groups[g] = i
+	}
+	out := make([]entry, len(results))
+	for i := range results {
+		r := &results[i]
+		g, ok := groups[r.Type]
+		if !ok {
+			g = len(groupOrder) - 1
+		}
+		out[i] = entry{res: r, group: g, worst: worstRank(r), gap: gap(r), findings: len(r.Findings), gpus: gpuCount(r), hay: haystack(r)}
+	}
+	// The base order is by name; every other sort is stable over it, so
+	// names break ties without string compares.
+	slices.SortFunc(out, func(a, b entry) int {
+		x, y := a.res, b.res
+		if c := cmp.Compare(x.Namespace, y.Namespace); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.Name, y.Name); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Kind, y.Kind)
+	})
+	return out
+}
+
+// haystack is what the / filter searches: namespace/name, type,
+// isolation, kind, images and rule IDs.
+func haystack(r *audit.Result) string {
+	var b strings.Builder
+	b.WriteString(r.Namespace + "/" + r.Name + "\x00" + string(r.Type) + "\x00" + string(r.Isolation) + "\x00" + r.Kind)
+	for _, c := range r.Containers {
+		b.WriteString("\x00" + c.Image)
+	}
+	for _, f := range r.Findings {
+		b.WriteString("\x00" + f.Rule)
+	}
+	return strings.ToLower(b.String())
+}
+
+// sortEntries orders the name-ordered entries for the table. It runs
+// when data or the sort change; filtering keeps this order, so a
+// keystroke in the filter costs one pass, not a sort.
+func sortEntries(byName []entry, by sortColumn, reverse bool, buf []entry) []entry {
+	out := append(buf[:0], byName...)
+	if by != sortName {
+		slices.SortStableFunc(out, func(a, b entry) int { return compareBy(by, &a, &b) })
+	}
+	if reverse {
+		slices.Reverse(out)
+	}
+	return out
+}
+
+// buildRows filters sorted entries and groups them into table rows,
+// reusing buf: in two passes (count, then place) and without maps.
+func buildRows(sorted []entry, f filters, keep []bool, buf []row) ([]row, []bool) {
+	keep = slices.Grow(keep[:0], len(sorted))[:len(sorted)]
+	var counts [8]int
+	needle := strings.ToLower(f.text)
+	minSev := 0
+	if f.minSeverity != "" {
+		minSev = f.minSeverity.Rank()
+	}
+	for i := range sorted {
+		e := &sorted[i]
+		k := (f.typ == "" || e.res.Type == f.typ) &&
+			(f.namespace == "" || e.res.Namespace == f.namespace) &&
+			e.worst >= minSev &&
+			(needle == "" || strings.Contains(e.hay, needle))
+		keep[i] = k
+		if k {
+			counts[e.group]++
+		}
+	}
+	rows := buf[:0]
+	var ord int32
+	for g, t := range groupOrder {
+		if counts[g] == 0 {
+			continue
+		}
+		rows = append(rows, row{group: t, header: true, count: int32(counts[g]), ord: ord})
+		if f.collapsed[t] {
+			continue
+		}
+		for i := range sorted {
+			if keep[i] && sorted[i].group == g {
+				ord++
+				rows = append(rows, row{group: t, ord: ord, res: sorted[i].res})
+			}
+		}
+	}
+	return rows, keep
+}
+
+// compareBy compares on one column, most notable first; ties keep the
+// name order (the sort is stable).
+func compareBy(s sortColumn, a, b *entry) int {
+	switch s {
+	case sortWorst:
+		return cmp.Compare(b.worst, a.worst)
+	case sortIsolation:
+		return cmp.Compare(b.gap, a.gap) // furthest below the tier first
+	case sortType:
+		return cmp.Compare(b.res.Confidence, a.res.Confidence)
+	case sortGPU:
+		return cmp.Compare(b.gpus, a.gpus)
+	case sortFindings:
+		return cmp.Compare(b.findings, a.findings)
+	}
+	return 0
+}
+
+func worstRank(r *audit.Result) int {
+	if w := r.Worst(); w != nil {
+		return w.Severity.Rank()
+	}
+	return 0
+}
+
+// gap is how many isolation classes the workload is short of its tier;
+// unknown isolation counts as the widest gap.
+func gap(r *audit.Result) int {
+	if r.RequiredIsolation == "" {
+		return 0
+	}
+	if r.Isolation == policy.Unknown {
+		return 4
+	}
+	return max(0, r.RequiredIsolation.Rank()-r.Isolation.Rank())
+}
+
+func gpuCount(r *audit.Result) int64 {
+	var n int64
+	for _, g := range r.GPUs {
+		n = max(n, g.Count)
+	}
+	return n
+}
+
+// countVerdicts counts ok, below-tier and critical workloads for the header.
+func countVerdicts(results []audit.Result) (ok, findings, below, critical int) {
+	for i := range results {
+		switch results[i].Verdict {
+		case audit.VerdictOK:
+			ok++
+		case audit.VerdictFindings:
+			findings++
+		case audit.VerdictBelowTier:
+			below++
+		case audit.VerdictCritical:
+			critical++
+		}
+	}
+	return
+}
+
+func shortRule(id string) string { return strings.TrimPrefix(id, "TG-") }
+
+func itoa(n int) string { return strconv.Itoa(n) }
