@@ -9,6 +9,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -55,15 +56,19 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 		cfg.Context, cfg.Server = "", ""
 		cfg.Static = &cluster.Snapshot{Generation: 1, Synced: true, Inventory: inv, Time: time.Now()}
 	} else {
-		feeds := &liveFeeds{opts: o.ScopeOptions, ctx: ctx}
+		feeds := newLiveFeeds(ctx, o.ScopeOptions)
 		defer feeds.stopAll()
 		feed, err := feeds.open(o.namespace)
 		if err != nil {
 			return &ExitError{Code: ExitUsage, Err: err}
 		}
-		cfg.Snapshots, cfg.Namespace, cfg.Open = feed.Snapshots, o.namespace, feeds.open
+		cfg.Snapshots, cfg.StopFeed, cfg.Namespace, cfg.Open = feed.Snapshots, feed.Stop, o.namespace, feeds.open
 	}
-	p := tea.NewProgram(ui.New(cfg), tea.WithContext(ctx), tea.WithInput(o.In), tea.WithOutput(o.Out))
+	opts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(o.In), tea.WithOutput(o.Out)}
+	if profile, ok := forcedProfile(os.Getenv); ok {
+		opts = append(opts, tea.WithColorProfile(profile))
+	}
+	p := tea.NewProgram(ui.New(cfg), opts...)
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, tea.ErrInterrupted) {
 		return fmt.Errorf("terminal: %v", err)
 	}
@@ -71,13 +76,18 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 }
 
 // liveFeeds opens live sources for the view: the first for the scope the
-// flags name, then one per ":ns" outside it. Each is stopped when the
-// view leaves it, and all of them when the program ends.
+// flags name, then one per ":ns" outside it. The view stops each when it
+// leaves it; whatever still runs when the program ends is stopped then.
 type liveFeeds struct {
-	opts  ScopeOptions
-	ctx   context.Context
-	mu    sync.Mutex
-	stops []func()
+	opts    ScopeOptions
+	ctx     context.Context
+	mu      sync.Mutex
+	next    int
+	running map[int]func()
+}
+
+func newLiveFeeds(ctx context.Context, opts ScopeOptions) *liveFeeds {
+	return &liveFeeds{opts: opts, ctx: ctx, running: map[int]func(){}}
 }
 
 // open starts a source for namespace ("" for all): access checks,
@@ -88,31 +98,55 @@ func (f *liveFeeds) open(namespace string) (*ui.Feed, error) {
 	o := f.opts
 	o.namespace = namespace
 	o.AllNamespaces = namespace == ""
-	src, request, err := o.source(f.ctx)
+	ctx, cancel := context.WithCancel(f.ctx)
+	src, request, err := o.source(ctx)
 	if err != nil {
+		cancel()
 		return nil, err
 	}
 	ch := src.Subscribe()
-	src.Start(f.ctx)
+	src.Start(ctx)
 	go func() {
-		syncCtx, stop := context.WithTimeout(f.ctx, syncTimeout(request))
+		syncCtx, stop := context.WithTimeout(ctx, syncTimeout(request))
 		defer stop()
 		_ = src.WaitForSync(syncCtx)
 	}()
-	var once sync.Once
-	stop := func() { once.Do(src.Stop) }
 	f.mu.Lock()
-	f.stops = append(f.stops, stop)
+	id := f.next
+	f.next++
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			src.Stop()
+			f.mu.Lock()
+			delete(f.running, id)
+			f.mu.Unlock()
+		})
+	}
+	f.running[id] = stop
 	f.mu.Unlock()
 	return &ui.Feed{Snapshots: ch, Scope: o.title(), Stop: stop}, nil
 }
 
 func (f *liveFeeds) stopAll() {
 	f.mu.Lock()
-	stops := f.stops
-	f.stops = nil
+	var stops []func()
+	for _, stop := range f.running {
+		stops = append(stops, stop)
+	}
 	f.mu.Unlock()
 	for _, stop := range stops {
 		stop()
 	}
+}
+
+// forcedProfile is the colour profile the environment imposes: NO_COLOR
+// set to anything (no-color.org) means none, where colorprofile alone
+// honours only values it parses as true.
+func forcedProfile(getenv func(string) string) (colorprofile.Profile, bool) {
+	if getenv("NO_COLOR") != "" {
+		return colorprofile.ASCII, true
+	}
+	return 0, false
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"net/url"
 	"strings"
 	"time"
 
@@ -29,9 +30,11 @@ type Config struct {
 	Static    *cluster.Snapshot
 	// Open, when set, opens a live feed for another namespace ("" for
 	// all): ":ns NAME" outside the current scope switches to it. It is
-	// called off the UI goroutine.
-	Open   func(namespace string) (*Feed, error)
-	Engine *audit.Engine
+	// called off the UI goroutine. StopFeed stops the first feed
+	// (Snapshots) when the app switches away from it.
+	Open     func(namespace string) (*Feed, error)
+	StopFeed func()
+	Engine   *audit.Engine
 	// Now is the clock for exemption expiry.
 	Now func() time.Time
 }
@@ -81,20 +84,24 @@ type App struct {
 	// Data state. shown is the generation on screen; an audit of an older
 	// one is dropped. At most one audit runs; the newest snapshot that
 	// arrives meanwhile waits in pending.
-	synced   bool
-	err      error
-	dataTime time.Time
-	report   *audit.Report
-	verdicts [4]int // ok, with findings, below tier, critical
-	shown    uint64
-	took     time.Duration // how long the shown audit took
-	auditing bool
-	pending  *cluster.Snapshot
-	notice   string // one-off message (unknown command, out-of-scope namespace)
+	synced    bool
+	err       error
+	dataTime  time.Time // of the snapshot on screen
+	freshTime time.Time // of the last one on screen that came without an error
+	report    *audit.Report
+	verdicts  [4]int // ok, with findings, below tier, critical
+	shown     uint64
+	took      time.Duration // how long the shown audit took
+	auditing  bool
+	pending   *cluster.Snapshot
+	notice    string // one-off message (unknown command, out-of-scope namespace)
 
 	// epoch counts namespace switches; messages from an older feed are
-	// dropped. stopFeed stops the feed the app opened itself, if any.
+	// dropped. openSeq numbers :ns requests: a slower, older one that
+	// completes after a newer one is stopped unseen. stopFeed stops the
+	// feed on screen.
 	epoch    uint64
+	openSeq  uint64
 	stopFeed func()
 }
 
@@ -103,13 +110,15 @@ func New(cfg Config) *App {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	cfg.Context, cfg.Scope = textutil.Printable(cfg.Context), textutil.Printable(cfg.Scope)
+	cfg.Server = displayServer(cfg.Server)
 	styles := NewStyles()
 	in := textinput.New()
 	st := in.Styles()
 	st.Cursor.Blink = false
 	in.SetStyles(st)
 	return &App{
-		cfg: cfg, keys: NewKeyMap(), styles: &styles, input: in, help: help.New(),
+		cfg: cfg, keys: NewKeyMap(), styles: &styles, input: in, help: help.New(), stopFeed: cfg.StopFeed,
 		table: newWorkloadTable(&styles), detail: newDetailView(&styles), nodes: newNodesView(&styles),
 	}
 }
@@ -180,7 +189,6 @@ func (a *App) onSnapshot(s *cluster.Snapshot) tea.Cmd {
 	}
 	a.auditing = true
 	cmds = append(cmds, auditCmd(a.cfg.Engine, s, a.epoch, a.cfg.Now()))
-	a.dataTime = s.Time
 	return tea.Batch(cmds...)
 }
 
@@ -189,6 +197,10 @@ func (a *App) onAudited(m auditedMsg) tea.Cmd {
 	if m.epoch == a.epoch && m.gen > a.shown {
 		a.shown = m.gen
 		a.took = m.took
+		a.dataTime = m.at
+		if m.fresh {
+			a.freshTime = m.at
+		}
 		a.report = m.rep
 		if m.prep == nil {
 			m.prep = prepare(m.rep)
@@ -207,7 +219,6 @@ func (a *App) onAudited(m auditedMsg) tea.Cmd {
 	if p := a.pending; p != nil {
 		a.pending = nil
 		a.auditing = true
-		a.dataTime = p.Time
 		return auditCmd(a.cfg.Engine, p, a.epoch, a.cfg.Now())
 	}
 	return nil
@@ -233,7 +244,7 @@ func (a *App) wheel(m tea.MouseWheelMsg) {
 
 func (a *App) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	k := a.keys
-	if msg.String() == "ctrl+c" {
+	if key.Matches(msg, k.Interrupt) {
 		return a, tea.Quit
 	}
 	if a.inputMode != inputNone {
@@ -274,8 +285,7 @@ func (a *App) onScrollKey(msg tea.KeyPressMsg, vp *viewport.Model) tea.Cmd {
 	k := a.keys
 	switch {
 	case key.Matches(msg, k.Back):
-		a.mode = modeTable
-		a.detail.res = nil // nothing to follow across refreshes now
+		a.setMode(modeTable)
 	case key.Matches(msg, k.Up):
 		vp.ScrollUp(1)
 	case key.Matches(msg, k.Down):
@@ -289,9 +299,18 @@ func (a *App) onScrollKey(msg tea.KeyPressMsg, vp *viewport.Model) tea.Cmd {
 	case key.Matches(msg, k.Bottom):
 		vp.GotoBottom()
 	case key.Matches(msg, k.Nodes):
-		a.mode = modeNodes
+		a.setMode(modeNodes)
 	}
 	return nil
+}
+
+// setMode switches views. Leaving the detail view stops it following its
+// pod across refreshes.
+func (a *App) setMode(m viewMode) {
+	if m != modeDetail {
+		a.detail.res = nil
+	}
+	a.mode = m
 }
 
 func (a *App) onTableKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -319,7 +338,7 @@ func (a *App) onTableKey(msg tea.KeyPressMsg) tea.Cmd {
 			t.ToggleGroup()
 		default:
 			a.detail.Show(r.res)
-			a.mode = modeDetail
+			a.setMode(modeDetail)
 		}
 	case key.Matches(msg, k.Filter):
 		return a.openInput(inputFilter, "/", t.f.text)
@@ -337,7 +356,7 @@ func (a *App) onTableKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Reverse):
 		t.SetSort(t.f.sort, !t.f.reverse)
 	case key.Matches(msg, k.Nodes):
-		a.mode = modeNodes
+		a.setMode(modeNodes)
 	}
 	return nil
 }
@@ -353,23 +372,21 @@ func (a *App) openInput(mode inputMode, prompt, value string) tea.Cmd {
 // onInputKey handles the filter and command lines: the filter applies
 // as it is typed; a command runs on enter.
 func (a *App) onInputKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
+	switch {
+	case key.Matches(msg, a.keys.Cancel):
 		if a.inputMode == inputFilter {
 			a.table.f.text = ""
 			a.table.rebuild()
 		}
 		a.closeInput()
 		return nil
-	case "enter":
+	case key.Matches(msg, a.keys.Accept):
 		var cmd tea.Cmd
 		if a.inputMode == inputCommand {
 			cmd = a.runCommand(strings.TrimSpace(a.input.Value()))
 		}
 		a.closeInput()
 		return cmd
-	case "up", "down", "tab":
-		return nil // not for suggestions: the table keeps them
 	}
 	var cmd tea.Cmd
 	a.input, cmd = a.input.Update(msg)
@@ -395,9 +412,9 @@ func (a *App) runCommand(cmd string) tea.Cmd {
 	case "q", "quit", "q!":
 		a.notice = "press q to quit"
 	case "pods", "po", "workloads", "wl":
-		a.mode = modeTable
+		a.setMode(modeTable)
 	case "nodes", "no", "node":
-		a.mode = modeNodes
+		a.setMode(modeNodes)
 	case "help":
 		a.showHelp = true
 	case "ns", "namespace":
@@ -405,12 +422,13 @@ func (a *App) runCommand(cmd string) tea.Cmd {
 		if len(fields) > 1 && fields[1] != "all" && fields[1] != "-A" {
 			ns = fields[1]
 		}
-		a.mode = modeTable
+		a.setMode(modeTable)
+		a.openSeq++ // whatever :ns was pending no longer counts
 		// Live, a namespace outside the source's scope means a new feed,
 		// as k9s does; inside it (or on files) it is a filter.
 		if a.cfg.Open != nil && ns != a.cfg.Namespace && a.cfg.Namespace != "" {
 			a.notice = "switching to " + scopeTitle(ns) + "…"
-			return openFeedCmd(a.cfg.Open, ns)
+			return openFeedCmd(a.cfg.Open, ns, a.openSeq)
 		}
 		a.table.f.namespace = ns
 		if ns == a.cfg.Namespace {
@@ -429,6 +447,12 @@ func (a *App) runCommand(cmd string) tea.Cmd {
 // onFeedOpened switches to the feed of another namespace: the old feed
 // stops, and the view says "syncing" until the new one has listed.
 func (a *App) onFeedOpened(m feedOpenedMsg) tea.Cmd {
+	if m.seq != a.openSeq { // superseded by a later :ns
+		if m.feed != nil {
+			return stopFeedCmd(m.feed.Stop)
+		}
+		return nil
+	}
 	if m.err != nil {
 		a.notice = "cannot switch to " + scopeTitle(m.namespace) + ": " + m.err.Error()
 		return nil
@@ -439,20 +463,30 @@ func (a *App) onFeedOpened(m feedOpenedMsg) tea.Cmd {
 	}
 	a.epoch++
 	a.stopFeed = m.feed.Stop
-	a.cfg.Snapshots, a.cfg.Namespace, a.cfg.Scope = m.feed.Snapshots, m.namespace, m.feed.Scope
+	a.cfg.Snapshots, a.cfg.Namespace, a.cfg.Scope = m.feed.Snapshots, m.namespace, textutil.Printable(m.feed.Scope)
 	// An audit of the old feed may still run; its result is dropped by
 	// epoch, and the engine stays with one audit at a time.
 	a.synced, a.err, a.report, a.shown, a.pending, a.notice = false, nil, nil, 0, nil, ""
+	a.dataTime, a.freshTime = time.Time{}, time.Time{}
 	a.verdicts = [4]int{}
 	a.table.f.namespace = ""
 	a.table.SetResults(nil, nil)
 	a.nodes.SetNodes(nil)
 	a.detail.res = nil
 	if a.mode == modeDetail {
-		a.mode = modeTable
+		a.setMode(modeTable)
 	}
 	cmds = append(cmds, waitSnapshot(m.feed.Snapshots, a.epoch))
 	return tea.Batch(cmds...)
+}
+
+// displayServer is the server URL for the screen: credentials in its
+// user part are redacted, control characters escaped.
+func displayServer(server string) string {
+	if u, err := url.Parse(server); err == nil && u.User != nil {
+		server = u.Redacted()
+	}
+	return textutil.Printable(server)
 }
 
 func scopeTitle(ns string) string {
@@ -530,6 +564,13 @@ func (a *App) emptyText() string {
 	case !a.synced || a.report == nil:
 		return "syncing… listing pods, nodes, RuntimeClasses and policies"
 	case len(a.table.results) > 0:
+		f := a.table.f
+		switch {
+		case f.namespace != "" && f.text == "" && f.typ == "" && f.minSeverity == "":
+			return "no workloads in namespace " + f.namespace + " (:ns all shows every namespace)"
+		case f.namespace != "":
+			return "no workloads in namespace " + f.namespace + " match the filters (esc clears them; :ns all shows every namespace)"
+		}
 		return "no workloads match the filters (esc clears them)"
 	}
 	return "no pod-bearing workloads in scope (" + a.cfg.Scope + ")"
@@ -538,8 +579,10 @@ func (a *App) emptyText() string {
 func (a *App) headerLine1() string {
 	state := "syncing…"
 	switch {
+	case a.err != nil && !a.freshTime.IsZero():
+		state = "STALE since " + a.freshTime.Format("15:04:05")
 	case a.err != nil:
-		state = "STALE since " + a.dataTime.Format("15:04:05")
+		state = "STALE"
 	case a.synced && a.report != nil:
 		state = "synced " + a.dataTime.Format("15:04:05")
 	case a.auditing:
@@ -577,11 +620,13 @@ func (a *App) headerLine2() string {
 	}
 	s := itoa(len(a.report.Workloads)) + words[0] +
 		a.styles.OK.Render(itoa(ok)+words[1]) + " · " + itoa(findings) + words[2] + " · " +
-		a.styles.Below.Render(itoa(below)+words[3]) + " · " + a.styles.Severity[policy.Critical].Render(itoa(critical)+words[4]) +
-		a.styles.Dim.Render(words[5])
+		a.styles.Below.Render(itoa(below)+words[3]) + " · " + a.styles.Severity[policy.Critical].Render(itoa(critical)+words[4])
+	// What RBAC hides comes before the metrics note: it is what must not
+	// be cut off.
 	if n := len(a.report.NotVisible); n > 0 {
 		s += a.styles.Stale.Render(" · " + itoa(n) + words[6] + " (i)")
 	}
+	s += a.styles.Dim.Render(words[5])
 	return fitLine(s, a.width)
 }
 
@@ -652,10 +697,14 @@ func (a *App) helpOverlay() string {
 // never mistaken for a clean cluster.
 func (a *App) infoOverlay() string {
 	room := max(20, min(a.width-6, 100))
-	wrap := lipgloss.NewStyle().Width(room)
-	var b strings.Builder
+	wrap := func(text string) []string {
+		return strings.Split(lipgloss.NewStyle().Width(room).Render(oneLine(text)), "\n")
+	}
+	var lines []string
 	add := func(label, text string) {
-		b.WriteString(a.styles.Header.Render(label) + "\n" + wrap.Render(textutil.Printable(text)) + "\n\n")
+		lines = append(lines, a.styles.Header.Render(label))
+		lines = append(lines, wrap(text)...)
+		lines = append(lines, "")
 	}
 	src := a.cfg.Scope
 	if a.cfg.Context != "" {
@@ -665,30 +714,41 @@ func (a *App) infoOverlay() string {
 		src += ", server " + a.cfg.Server
 	}
 	add("source", src)
-	switch {
-	case a.report == nil:
+	if a.report == nil {
 		add("data", "syncing: the first audit has not finished")
-	default:
+	} else {
 		add("data", "snapshot "+itoa(int(a.shown))+" from "+a.dataTime.Format("15:04:05")+", audited in "+a.took.Round(time.Millisecond).String())
 	}
 	if a.err != nil {
 		add("error", a.err.Error()+" (the table shows the last data)")
 	}
+	add("metrics", "RSS and tokens/s: not collected (no metrics source in this release)")
+	hint := a.styles.Dim.Render("esc or i closes")
 	switch {
 	case a.report == nil:
 	case len(a.report.NotVisible) == 0:
 		add("not visible", "nothing: every list tiergate needs was allowed")
 	default:
-		var lines []string
+		// Last, so that on a small screen the list is what gets cut,
+		// with a count of what did not fit.
+		var gaps []string
 		for _, g := range a.report.NotVisible {
-			lines = append(lines, "• "+textutil.Printable(g))
+			gaps = append(gaps, wrap("• "+g)...)
 		}
-		b.WriteString(a.styles.Header.Render("not visible") + "\n" + a.styles.Stale.Render(wrap.Render(strings.Join(lines, "\n"))) + "\n\n")
+		fit := a.bodyHeight() - 2 - len(lines) - 3 // border; header, blank and hint
+		if len(gaps) > fit {
+			more := len(gaps) - max(0, fit-1)
+			gaps = append(gaps[:max(0, fit-1)], "… "+itoa(more)+" more lines: tiergate audit prints them all")
+		}
+		lines = append(lines, a.styles.Header.Render("not visible"))
+		for _, g := range gaps {
+			lines = append(lines, a.styles.Stale.Render(g))
+		}
+		lines = append(lines, "")
 	}
-	add("metrics", "RSS and tokens/s: not collected (no metrics source in this release)")
-	box := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1).
-		Render(strings.TrimRight(b.String(), "\n") + "\n\n" + a.styles.Dim.Render("esc or i closes"))
-	return lipgloss.Place(a.width, a.bodyHeight(), lipgloss.Center, lipgloss.Center, box)
+	lines = append(lines, hint)
+	box := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1).Render(strings.Join(lines, "\n"))
+	return lipgloss.Place(a.width, a.bodyHeight(), lipgloss.Center, lipgloss.Top, box)
 }
 
 // spaced puts a gap after every column but the last.

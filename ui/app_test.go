@@ -9,6 +9,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/cluster"
@@ -235,15 +236,19 @@ func TestErrorsKeepTheLastDataMarkedStale(t *testing.T) {
 	inv := synth.Cluster(40, false)
 	a := liveApp(t, 120, 30)
 	send(a, 1, inv, nil)
-	send(a, 2, inv, errors.New(`pods: watch: Get "https://127.0.0.1:6443/api/v1/pods": connect: connection refused`))
+	// The source keeps publishing its last data, with the error, later.
+	later := fixedTime.Add(5 * time.Minute)
+	_, cmd := a.Update(snapshotMsg{snap: &cluster.Snapshot{Generation: 2, Synced: true, Inventory: inv, Time: later,
+		Err: errors.New("pods: watch: Get \"https://127.0.0.1:6443/api/v1/pods\":\nconnect: connection refused")}})
+	drive(a, cmd)
 	s := screen(a)
-	for _, want := range []string{"STALE since 10:00:00", "error: pods: watch", "showing the last data", "40 workloads"} {
+	for _, want := range []string{"STALE since 10:00:00", "error: pods: watch", "connect: connection refused — showing the last data", "40 workloads"} {
 		if !strings.Contains(s, want) {
 			t.Fatalf("screen lacks %q:\n%s", want, s)
 		}
 	}
-	if _, n := a.table.Position(); n != 40 {
-		t.Fatalf("%d rows after the error, want the last 40", n)
+	if len(strings.Split(s, "\n")) != 30 {
+		t.Fatal("a multi-line error broke the layout")
 	}
 	send(a, 3, inv, nil)
 	if s := screen(a); strings.Contains(s, "STALE") || strings.Contains(s, "error:") {
@@ -348,21 +353,36 @@ func TestCommands(t *testing.T) {
 
 func TestFoldGroups(t *testing.T) {
 	a := loaded(t, examplePlatform(t), 120, 60)
-	_, before := a.table.Position()
+	rows := len(a.table.rows)
 	press(a, "g", "space") // fold INFERENCE from its header
-	_, after := a.table.Position()
-	if after != before-7 {
-		t.Fatalf("folding the 7 inference workloads left %d of %d", after, before)
+	if got := len(a.table.rows); got != rows-7 {
+		t.Fatalf("folding the 7 inference workloads left %d of %d rows", got, rows)
 	}
 	if r, _ := a.table.Selected(); !r.header || r.group != policy.Inference {
 		t.Fatalf("cursor left the folded header: %+v", r)
 	}
+	// Folded workloads still count; the header stands at its first.
+	if at, n := a.table.Position(); at != 1 || n != 30 {
+		t.Fatalf("position %d/%d on the folded header, want 1/30", at, n)
+	}
+	press(a, "down") // the RETRIEVAL header: after the 7 folded ones
+	if at, _ := a.table.Position(); at != 8 {
+		t.Fatalf("position %d on the next header, want 8", at)
+	}
 	if !strings.Contains(screen(a), "▸ INFERENCE (7)") {
 		t.Fatalf("folded group not marked:\n%s", screen(a))
 	}
-	press(a, "enter") // enter on a header unfolds too
-	if _, n := a.table.Position(); n != before {
-		t.Fatalf("unfold: %d rows, want %d", n, before)
+	press(a, "up", "enter") // enter on a header unfolds too
+	if got := len(a.table.rows); got != rows {
+		t.Fatalf("unfold: %d rows, want %d", got, rows)
+	}
+	// Every group folded: the count still says what matches.
+	for _, g := range groupOrder {
+		a.table.f.collapsed[g] = true
+	}
+	a.table.rebuild()
+	if _, n := a.table.Position(); n != 30 {
+		t.Fatalf("all folded: %d workloads, want 30", n)
 	}
 }
 
@@ -566,10 +586,11 @@ func TestNamespaceSwitchOpensANewFeed(t *testing.T) {
 	}
 }
 
-func TestNamespaceSwitchStopsTheFeedItOpened(t *testing.T) {
+func TestNamespaceSwitchStopsTheFeedItLeaves(t *testing.T) {
 	feeds := &fakeFeeds{opened: map[string]chan *cluster.Snapshot{}}
 	a := liveApp(t, 120, 30)
 	a.cfg.Namespace, a.cfg.Scope, a.cfg.Open = "team-01", "namespace team-01", feeds.open
+	a.stopFeed = func() { feeds.stopped = append(feeds.stopped, "team-01") } // Config.StopFeed
 	send(a, 1, synth.Cluster(100, false), nil)
 	for _, ns := range []string{"team-02", "team-03"} {
 		press(a, ":")
@@ -580,9 +601,39 @@ func TestNamespaceSwitchStopsTheFeedItOpened(t *testing.T) {
 			t.Fatalf("scope %q after :ns %s", a.cfg.Scope, ns)
 		}
 	}
-	// The first feed is cmd's to stop; team-02's is the app's.
-	if len(feeds.opened) != 2 || !slices.Equal(feeds.stopped, []string{"team-02"}) {
+	if len(feeds.opened) != 2 || !slices.Equal(feeds.stopped, []string{"team-01", "team-02"}) {
 		t.Fatalf("opened %v, stopped %v", feeds.opened, feeds.stopped)
+	}
+}
+
+func TestNamespaceSwitchLatestRequestWins(t *testing.T) {
+	feeds := &fakeFeeds{opened: map[string]chan *cluster.Snapshot{}}
+	a := liveApp(t, 120, 30)
+	a.cfg.Namespace, a.cfg.Scope, a.cfg.Open = "team-01", "namespace team-01", feeds.open
+	send(a, 1, synth.Cluster(100, false), nil)
+	request := func(ns string) tea.Cmd {
+		press(a, ":")
+		typeText(a, "ns "+ns)
+		_, cmd := a.Update(keyMsg("enter"))
+		return cmd
+	}
+	slow, fast := request("team-02"), request("team-03")
+	runCmd(a, fast)
+	runCmd(a, slow) // opens after the newer request: stopped unseen
+	if a.cfg.Scope != "namespace team-03" {
+		t.Fatalf("scope %q: an older :ns won", a.cfg.Scope)
+	}
+	if !slices.Equal(feeds.stopped, []string{"team-02"}) {
+		t.Fatalf("stopped %v, want the superseded team-02 feed", feeds.stopped)
+	}
+	// A :ns inside the scope also cancels a pending switch.
+	pending := request("team-04")
+	press(a, ":")
+	typeText(a, "ns team-03")
+	press(a, "enter")
+	runCmd(a, pending)
+	if a.cfg.Scope != "namespace team-03" {
+		t.Fatalf("scope %q: a cancelled switch went through", a.cfg.Scope)
 	}
 }
 
@@ -608,7 +659,8 @@ func TestNamespaceWithinScopeFilters(t *testing.T) {
 	feeds := &fakeFeeds{opened: map[string]chan *cluster.Snapshot{}}
 	a := liveApp(t, 120, 30)
 	a.cfg.Open = feeds.open // all namespaces: every namespace is in scope
-	send(a, 1, synth.Cluster(100, false), nil)
+	inv := synth.Cluster(100, false)
+	send(a, 1, inv, nil)
 	press(a, ":")
 	typeText(a, "ns team-03")
 	_, cmd := a.Update(keyMsg("enter"))
@@ -616,9 +668,56 @@ func TestNamespaceWithinScopeFilters(t *testing.T) {
 	if len(feeds.opened) != 0 {
 		t.Fatal("a namespace within the scope opened a feed")
 	}
+	want := 0
+	for _, w := range inv.Workloads {
+		if w.Namespace == "team-03" {
+			want++
+		}
+	}
+	if _, n := a.table.Position(); n != want || want == 0 {
+		t.Fatalf("%d workloads under :ns team-03, want %d", n, want)
+	}
 	for _, r := range a.table.rows {
 		if !r.header && r.res.Namespace != "team-03" {
 			t.Fatalf("%s/%s shown under :ns team-03", r.res.Namespace, r.res.Name)
 		}
+	}
+	// esc does not undo a namespace switch; an empty one says how to.
+	press(a, "esc", ":")
+	typeText(a, "ns nowhere")
+	press(a, "enter")
+	if s := screen(a); !strings.Contains(s, "no workloads in namespace nowhere (:ns all shows every namespace)") {
+		t.Fatalf("empty namespace not explained:\n%s", s)
+	}
+}
+
+func TestFitNameWideCharacters(t *testing.T) {
+	for _, in := range []string{
+		"ns/😀😀😀😀😀😀😀😀😀😀-x",
+		"ns/日本語日本語日本語日本語日本語",
+		"日本語の名前空間/日本語日本語日本語日本語日本語",
+		"ns/a😀b😀c😀d😀e😀f😀g😀h",
+	} {
+		for w := 1; w <= 20; w++ {
+			got := fitName(in, w)
+			if n := ansi.StringWidth(got); n != w {
+				t.Errorf("fitName(%q, %d) = %q: %d cells", in, w, got, n)
+			}
+		}
+	}
+}
+
+func TestHeaderHidesCredentialsAndControlCharacters(t *testing.T) {
+	ch := make(chan *cluster.Snapshot)
+	close(ch)
+	a := New(Config{Context: "prod\x1b[2J", Server: "https://admin:s3cr3t-token@10.0.0.1:6443", Scope: "all namespaces",
+		Snapshots: ch, Engine: newEngine(t), Now: func() time.Time { return fixedTime }})
+	a.Update(tea.WindowSizeMsg{Width: 120, Height: 20})
+	s := screen(a)
+	if strings.Contains(s, "s3cr3t-token") || strings.Contains(s, "\x1b[2J") {
+		t.Fatalf("header shows a credential or a raw escape: %q", strings.Split(s, "\n")[0])
+	}
+	if !strings.Contains(s, "https://admin:xxxxx@10.0.0.1:6443") || !strings.Contains(s, "ctx prod?[2J") {
+		t.Fatalf("header: %q", strings.Split(s, "\n")[0])
 	}
 }

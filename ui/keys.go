@@ -8,6 +8,9 @@ type KeyMap struct {
 	Enter, Back, Filter, Command, Help      key.Binding
 	Type, Severity, Sort, Reverse, Toggle   key.Binding
 	Nodes, Info, Quit                       key.Binding
+	// Interrupt quits from anywhere, the filter line included (where q
+	// is text); Accept and Cancel end the filter and command lines.
+	Interrupt, Accept, Cancel key.Binding
 }
 
 // NewKeyMap returns the default bindings.
@@ -35,6 +38,10 @@ func NewKeyMap() KeyMap {
 		Nodes:    b("n", "nodes view", "n"),
 		Info:     b("i", "source info, what is not visible", "i"),
 		Quit:     b("q/ctrl+c", "quit", "q", "ctrl+c"),
+
+		Interrupt: b("ctrl+c", "quit", "ctrl+c"),
+		Accept:    b("enter", "apply", "enter"),
+		Cancel:    b("esc", "cancel", "esc"),
 	}
 }
 

@@ -23,6 +23,7 @@ type sourceClosedMsg struct{ epoch uint64 }
 // feedOpenedMsg carries the feed for another namespace, or why it could
 // not be opened.
 type feedOpenedMsg struct {
+	seq       uint64 // which :ns request; only the latest one counts
 	namespace string
 	feed      *Feed
 	err       error
@@ -32,7 +33,9 @@ type feedOpenedMsg struct {
 // table's sort and filter keys already derived from it.
 type auditedMsg struct {
 	gen   uint64
-	epoch uint64 // the feed the snapshot came from
+	epoch uint64    // the feed the snapshot came from
+	at    time.Time // the snapshot's time
+	fresh bool      // the snapshot came without an error
 	rep   *audit.Report
 	prep  *prepared // nil: derive it on receipt
 	took  time.Duration
@@ -67,10 +70,10 @@ func waitSnapshot(ch <-chan *cluster.Snapshot, epoch uint64) tea.Cmd {
 // openFeedCmd opens a feed for another namespace ("" for all). Opening
 // checks access and discovery on the server, so it runs off the UI
 // goroutine; open is captured when the command is made.
-func openFeedCmd(open func(namespace string) (*Feed, error), namespace string) tea.Cmd {
+func openFeedCmd(open func(namespace string) (*Feed, error), namespace string, seq uint64) tea.Cmd {
 	return func() tea.Msg {
 		f, err := open(namespace)
-		return feedOpenedMsg{namespace: namespace, feed: f, err: err}
+		return feedOpenedMsg{seq: seq, namespace: namespace, feed: f, err: err}
 	}
 }
 
@@ -90,6 +93,6 @@ func auditCmd(e *audit.Engine, snap *cluster.Snapshot, epoch uint64, now time.Ti
 	return func() tea.Msg {
 		start := time.Now()
 		rep := e.Audit(snap.Inventory, audit.Options{Now: now})
-		return auditedMsg{gen: snap.Generation, epoch: epoch, rep: rep, prep: prepare(rep), took: time.Since(start)}
+		return auditedMsg{gen: snap.Generation, epoch: epoch, at: snap.Time, fresh: snap.Err == nil, rep: rep, prep: prepare(rep), took: time.Since(start)}
 	}
 }

@@ -25,7 +25,7 @@ type row struct {
 	group  policy.WorkloadType
 	header bool
 	count  int32         // header: workloads shown in the group
-	ord    int32         // workload: its 1-based position among the shown workloads
+	ord    int32         // 1-based position among the matching workloads (a header: its first one's)
 	res    *audit.Result // workload row
 }
 
@@ -144,8 +144,9 @@ func sortEntries(byName []entry, by sortColumn, reverse bool, buf []entry) []ent
 }
 
 // buildRows filters sorted entries and groups them into table rows,
-// reusing buf: in two passes (count, then place) and without maps.
-func buildRows(sorted []entry, f filters, keep []bool, buf []row) ([]row, []bool) {
+// reusing buf: in two passes (count, then place) and without maps. It
+// returns how many workloads match, folded groups included.
+func buildRows(sorted []entry, f filters, keep []bool, buf []row) ([]row, []bool, int) {
 	keep = slices.Grow(keep[:0], len(sorted))[:len(sorted)]
 	var counts [8]int
 	needle := strings.ToLower(f.text)
@@ -165,13 +166,15 @@ func buildRows(sorted []entry, f filters, keep []bool, buf []row) ([]row, []bool
 		}
 	}
 	rows := buf[:0]
-	var ord int32
+	var ord int32 // workloads before this row, in every group
 	for g, t := range groupOrder {
 		if counts[g] == 0 {
 			continue
 		}
-		rows = append(rows, row{group: t, header: true, count: int32(counts[g]), ord: ord})
+		// A header stands at its first workload's position.
+		rows = append(rows, row{group: t, header: true, count: int32(counts[g]), ord: ord + 1})
 		if f.collapsed[t] {
+			ord += int32(counts[g])
 			continue
 		}
 		for i := range sorted {
@@ -181,7 +184,7 @@ func buildRows(sorted []entry, f filters, keep []bool, buf []row) ([]row, []bool
 			}
 		}
 	}
-	return rows, keep
+	return rows, keep, int(ord)
 }
 
 // compareBy compares on one column, most notable first; ties keep the

@@ -136,6 +136,7 @@ type workloadTable struct {
 	f             filters
 	rows          []row
 	keep          []bool // buildRows' scratch space, reused
+	matching      int    // workloads that pass the filters, folded ones included
 	cursor        int
 	offset        int
 }
@@ -207,7 +208,7 @@ func (t *workloadTable) rebuild() {
 		selKey = resultKey(selected.res)
 	}
 	// The old rows are overwritten in place: selected is a copy.
-	t.rows, t.keep = buildRows(t.sorted, t.f, t.keep, t.rows)
+	t.rows, t.keep, t.matching = buildRows(t.sorted, t.f, t.keep, t.rows)
 	same := func(r *row) bool {
 		return r.header == selected.header && (r.header && r.group == selected.group ||
 			!r.header && (r.res == selected.res || resultKey(r.res) == selKey))
@@ -292,12 +293,13 @@ func (t *workloadTable) ToggleGroup() {
 	t.rebuild()
 }
 
-// Position is "12/345" over the workloads shown (not group headers).
+// Position is "12/345": where the cursor is among the workloads that
+// match the filters (folded groups count; a header is at its first).
 func (t *workloadTable) Position() (int, int) {
 	if len(t.rows) == 0 {
 		return 0, 0
 	}
-	return int(t.rows[t.cursor].ord), int(t.rows[len(t.rows)-1].ord)
+	return int(t.rows[t.cursor].ord), t.matching
 }
 
 // View renders the column header and only the rows on screen.
@@ -402,7 +404,8 @@ func fitName(s string, w int) string {
 		return pad(ansi.Truncate(ns, room, "…")+"/"+rest, w)
 	}
 	ns = ansi.Truncate(ns, minNS, "…")
-	return ns + "/" + cutMiddle(rest, w-lipgloss.Width(ns)-1)
+	// pad again: a wide character that does not fit leaves a cell over.
+	return pad(ns+"/"+cutMiddle(rest, w-lipgloss.Width(ns)-1), w)
 }
 
 // cutMiddle shortens s to exactly w cells, keeping its start and end.
@@ -412,11 +415,32 @@ func cutMiddle(s string, w int) string {
 		return pad(s, w)
 	}
 	if w < 3 {
-		return ansi.Truncate(s, w, "")
+		return pad(s, w)
 	}
 	tail := (w - 1) / 2
 	head := w - 1 - tail
-	return ansi.Truncate(s, head, "") + "…" + ansi.TruncateLeft(s, n-tail, "")
+	// Rune by rune, so that a wide character is never split: one that
+	// does not fit leaves a cell of padding instead.
+	runes := []rune(s)
+	i, hw := 0, 0
+	for i < len(runes) {
+		rw := ansi.StringWidth(string(runes[i]))
+		if hw+rw > head {
+			break
+		}
+		hw += rw
+		i++
+	}
+	j, tw := len(runes), 0
+	for j > i {
+		rw := ansi.StringWidth(string(runes[j-1]))
+		if tw+rw > tail {
+			break
+		}
+		tw += rw
+		j--
+	}
+	return pad(string(runes[:i])+"…"+string(runes[j:]), w)
 }
 
 // pad truncates or pads s to exactly w cells, without control characters.
