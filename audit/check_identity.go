@@ -2,17 +2,12 @@ package audit
 
 import (
 	"cmp"
-
-	"github.com/tiergate/tiergate/policy"
 )
 
 func checkTokenAutomount(s *subject) {
 	s.forTemplates(func(_ int, t *PodTemplate) {
 		spec := t.Spec
-		sev := policy.Medium
-		if s.riskier() {
-			sev = policy.High
-		}
+		sev := s.riskSeverity()
 		if spec.AutomountServiceAccountToken != nil {
 			if !*spec.AutomountServiceAccountToken {
 				return

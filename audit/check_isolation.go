@@ -54,10 +54,7 @@ func checkUnknownHandler(s *subject) {
 		if !iso.unknownHandler {
 			return
 		}
-		sev := policy.High
-		if !s.riskier() {
-			sev = policy.Medium
-		}
+		sev := s.riskSeverity()
 		uses := ` uses handler "`
 		if iso.assumed {
 			uses = ` is assumed to use handler "`

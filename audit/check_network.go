@@ -38,10 +38,7 @@ func checkNoEgressPolicy(s *subject) {
 		return // said once, in the report's gaps
 	}
 	s.forTemplates(func(_ int, t *PodTemplate) {
-		sev := policy.High
-		if !s.riskier() {
-			sev = policy.Medium
-		}
+		sev := s.riskSeverity()
 		// NetworkPolicy implementations do not apply to host-network pods.
 		if t.Spec.HostNetwork {
 			s.emit(RuleNoEgressPolicy, sev, "", s.specPath(t, ".hostNetwork"), s.msg("pod uses hostNetwork", s.where(t), ": NetworkPolicies do not restrict it, so its egress is open"))

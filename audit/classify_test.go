@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/internal/synth"
@@ -51,7 +52,7 @@ func TestClassification(t *testing.T) {
 	datadogAgent := ctr("datadog/agent:7.60.0", "agent", "run")
 	datadogAgent.Name = "agent"
 	priv := ctr("ghcr.io/acme/openhands-runtime-host:1")
-	priv.SecurityContext = &corev1.SecurityContext{Privileged: ptr(true)}
+	priv.SecurityContext = &corev1.SecurityContext{Privileged: ptr.To(true)}
 	for _, tt := range []struct {
 		name string
 		w    audit.Workload
@@ -146,8 +147,6 @@ func TestEvidenceNeverShowsEnvValues(t *testing.T) {
 		t.Errorf("evidence should name the env var: %s", r.Evidence)
 	}
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // TestReplicasShareClassification: pods of one template revision are
 // classified once; another revision is classified again.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/tiergate/tiergate/policy"
@@ -27,34 +26,35 @@ type Engine struct {
 
 // check is one rule's function over a workload.
 type check struct {
-	id  string
-	run func(*subject)
+	id       string
+	run      func(*subject)
+	category Category // set by NewEngine
 }
 
 // checks pairs every rule ID with its function, in catalog order.
 func checks() []check {
 	return []check{
-		{RuleBelowTier, checkBelowTier},
-		{RuleBelowRecommended, checkBelowRecommended},
-		{RuleUnknownHandler, checkUnknownHandler},
-		{RuleMissingClass, checkMissingClass},
-		{RuleNoEgressPolicy, checkNoEgressPolicy},
-		{RuleEgressOpen, checkEgressOpen},
-		{RuleEgressMetadata, checkEgressMetadata},
-		{RuleTokenAutomount, checkTokenAutomount},
-		{RuleRunAsRoot, checkRunAsRoot},
-		{RuleSeccomp, checkSeccomp},
-		{RuleEscalation, checkEscalation},
-		{RuleWritableRoot, checkWritableRoot},
-		{RuleCapsNotDropped, checkCapsNotDropped},
-		{RuleCapsAdded, checkCapsAdded},
-		{RulePrivileged, checkPrivileged},
-		{RuleHostNamespaces, checkHostNamespaces},
-		{RuleHostPath, checkHostPath},
-		{RuleRuntimeSocket, checkRuntimeSocket},
-		{RuleGPURuntime, checkGPURuntime},
-		{RuleHandlerNotOnNode, checkHandlerNotOnNodes},
-		{RuleNoNodeFits, checkNoNodeFits},
+		{id: RuleBelowTier, run: checkBelowTier},
+		{id: RuleBelowRecommended, run: checkBelowRecommended},
+		{id: RuleUnknownHandler, run: checkUnknownHandler},
+		{id: RuleMissingClass, run: checkMissingClass},
+		{id: RuleNoEgressPolicy, run: checkNoEgressPolicy},
+		{id: RuleEgressOpen, run: checkEgressOpen},
+		{id: RuleEgressMetadata, run: checkEgressMetadata},
+		{id: RuleTokenAutomount, run: checkTokenAutomount},
+		{id: RuleRunAsRoot, run: checkRunAsRoot},
+		{id: RuleSeccomp, run: checkSeccomp},
+		{id: RuleEscalation, run: checkEscalation},
+		{id: RuleWritableRoot, run: checkWritableRoot},
+		{id: RuleCapsNotDropped, run: checkCapsNotDropped},
+		{id: RuleCapsAdded, run: checkCapsAdded},
+		{id: RulePrivileged, run: checkPrivileged},
+		{id: RuleHostNamespaces, run: checkHostNamespaces},
+		{id: RuleHostPath, run: checkHostPath},
+		{id: RuleRuntimeSocket, run: checkRuntimeSocket},
+		{id: RuleGPURuntime, run: checkGPURuntime},
+		{id: RuleHandlerNotOnNode, run: checkHandlerNotOnNodes},
+		{id: RuleNoNodeFits, run: checkNoNodeFits},
 	}
 }
 
@@ -64,7 +64,15 @@ func NewEngine(p *policy.Policy) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{pol: c, signals: builtinSignals(&wordDict{}), rules: ruleIndex(), checks: checks()}
+	e := &Engine{pol: c, signals: builtinSignals(&wordDict{}), rules: ruleIndex()}
+	// Disabled rules are not run at all; the others know their category,
+	// which decides whether they run on pods that are not LLM workloads.
+	for _, ch := range checks() {
+		if !c.RuleOverride(ch.id).Disabled {
+			ch.category = e.rules[ch.id].Category
+			e.checks = append(e.checks, ch)
+		}
+	}
 	var bad policy.ValidationError
 	for id := range p.Rules {
 		if _, ok := e.rules[id]; !ok {
@@ -72,7 +80,7 @@ func NewEngine(p *policy.Policy) (*Engine, error) {
 		}
 	}
 	for i, ex := range p.Exemptions {
-		if !strings.ContainsAny(ex.Rule, "*?[") {
+		if !policy.IsGlob(ex.Rule) {
 			if _, ok := e.rules[ex.Rule]; !ok {
 				bad = append(bad, fmt.Sprintf("exemptions[%d].rule: no such rule %q", i, ex.Rule))
 			}
@@ -268,9 +276,13 @@ func (e *Engine) auditOne(s *subject, opts Options, r *Result) {
 	}
 	e.describeIsolation(s, r)
 
-	if cl.typ.IsLLM() || e.pol.ApplyToAllPods {
+	// applyToAllPods extends the minimum policy set to every pod; the
+	// isolation tiers stay LLM-only.
+	if llm := cl.typ.IsLLM(); llm || e.pol.ApplyToAllPods {
 		for _, c := range e.checks {
-			c.run(s)
+			if llm || c.category != CatIsolation {
+				c.run(s)
+			}
 		}
 	}
 	e.keepFindings(s, opts.Now, r)

@@ -34,14 +34,11 @@ func (s *subject) reset(w *Workload) {
 	s.findings = s.findings[:0]
 }
 
-// emit records a finding unless the policy disables the rule. sev ""
+// emit records a finding. sev ""
 // means the rule's default severity; a policy override wins over both.
 func (s *subject) emit(id string, sev policy.Severity, container, path, msg string) {
 	r := s.e.rules[id]
-	o := s.e.pol.RuleOverride(id)
-	if o.Disabled {
-		return
-	}
+	o := s.e.pol.RuleOverride(id) // disabled rules never run (NewEngine)
 	switch {
 	case o.Severity != "":
 		sev = o.Severity
@@ -127,3 +124,12 @@ func (s *subject) where(t *PodTemplate) string {
 // riskier reports whether the workload is an agent or a code runner, the
 // types that turn untrusted text into actions.
 func (s *subject) riskier() bool { return s.typ == policy.Agent || s.typ == policy.CodeExec }
+
+// riskSeverity is high for workloads that act on untrusted text (agents,
+// code runners) and medium for the others.
+func (s *subject) riskSeverity() policy.Severity {
+	if s.riskier() {
+		return policy.High
+	}
+	return policy.Medium
+}

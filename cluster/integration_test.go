@@ -45,31 +45,10 @@ func seeded(t *testing.T) *cluster.Clients {
 	if seedErr != nil {
 		t.Fatal(seedErr)
 	}
-	waitForPods(t, clients, 20)
-	return clients
-}
-
-func waitForPods(t *testing.T, c *cluster.Clients, atLeast int) {
-	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		pods, err := c.Kube.CoreV1().Pods("").List(context.Background(), metav1.ListOptions{})
-		if err == nil {
-			running := 0
-			for _, p := range pods.Items {
-				if p.Spec.NodeName != "" {
-					running++
-				}
-			}
-			if running >= atLeast {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("fewer than %d pods scheduled after 90s (%v)", atLeast, err)
-		}
-		time.Sleep(500 * time.Millisecond)
+	if err := seed.WaitForPods(context.Background(), cl.Config, 20, 90*time.Second); err != nil {
+		t.Fatal(err)
 	}
+	return clients
 }
 
 func liveReport(t *testing.T, c *cluster.Clients, opts cluster.Options) (*audit.Report, *cluster.Source) {

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/tiergate/tiergate/internal/seed"
 	"github.com/tiergate/tiergate/internal/testcluster"
@@ -32,17 +30,8 @@ func seedExample(t *testing.T) {
 	if _, err := seed.Files(ctx, cl.Config, example); err != nil {
 		t.Fatal(err)
 	}
-	kube := kubernetes.NewForConfigOrDie(cl.Config)
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		pods, err := kube.CoreV1().Pods("").List(ctx, metav1.ListOptions{})
-		if err == nil && len(pods.Items) >= 20 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("pods did not roll out: %v", err)
-		}
-		time.Sleep(500 * time.Millisecond)
+	if err := seed.WaitForPods(ctx, cl.Config, 20, 90*time.Second); err != nil {
+		t.Fatal(err)
 	}
 }
 

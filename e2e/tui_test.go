@@ -54,29 +54,12 @@ func seedExample(t *testing.T) *kubernetes.Clientset {
 	if _, err := seed.Files(ctx, cl.Config, filepath.Join(root, "examples", "llm-platform.yaml")); err != nil {
 		t.Fatal(err)
 	}
+	if err := seed.WaitForPods(ctx, cl.Config, 20, 90*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	cfg := rest.CopyConfig(cl.Config)
 	cfg.WarningHandler = rest.NoWarnings{} // PodSecurity warnings are expected here
-	kube := kubernetes.NewForConfigOrDie(cfg)
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		pods, err := kube.CoreV1().Pods("").List(ctx, metav1.ListOptions{})
-		if err == nil && len(pods.Items) >= 20 && hasPodPrefix(pods.Items, "rag", "docs-retriever-") {
-			return kube
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("pods did not roll out: %v", err)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-}
-
-func hasPodPrefix(pods []corev1.Pod, ns, prefix string) bool {
-	for _, p := range pods {
-		if p.Namespace == ns && strings.HasPrefix(p.Name, prefix) {
-			return true
-		}
-	}
-	return false
+	return kubernetes.NewForConfigOrDie(cfg)
 }
 
 // TestTUIAgainstTheControlPlane runs the binary in tmux and uses it as

@@ -118,7 +118,7 @@ func Compile(p *Policy) (*Compiled, error) {
 		if strings.TrimSpace(e.Reason) == "" {
 			bad("exemptions[%d].reason: required (say why the finding is accepted)", i)
 		}
-		for field, pat := range map[string]string{"namespace": e.Namespace, "name": e.Name} {
+		for field, pat := range map[string]string{"namespace": e.Namespace, "name": e.Name, "rule": e.Rule} {
 			if _, err := path.Match(pat, ""); err != nil {
 				bad("exemptions[%d].%s: bad pattern %q", i, field, pat)
 			}
@@ -144,7 +144,7 @@ func (c *Compiled) Handler(name string) (HandlerRule, bool) {
 		if h.Match == name {
 			return h, true
 		}
-		if strings.ContainsAny(h.Match, "*?[") {
+		if IsGlob(h.Match) {
 			if ok, _ := path.Match(h.Match, name); ok {
 				return h, true
 			}
@@ -237,10 +237,13 @@ func (c *Compiled) GVisorSupportsProduct(product string) bool {
 	return false
 }
 
-// globMatch matches a glob; an empty pattern (a rule left unset where
-// validation allows it) matches everything.
+// IsGlob reports whether a pattern has glob metacharacters, so that a
+// plain name can be checked against the known names instead.
+func IsGlob(pattern string) bool { return strings.ContainsAny(pattern, "*?[") }
+
+// globMatch matches a glob; "*" matches everything.
 func globMatch(pattern, s string) bool {
-	if pattern == "" || pattern == "*" {
+	if pattern == "*" {
 		return true
 	}
 	ok, _ := path.Match(pattern, s)

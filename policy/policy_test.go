@@ -142,7 +142,8 @@ func TestCompileReportsEveryProblem(t *testing.T) {
 	p.Handlers = append(p.Handlers, HandlerRule{Match: "[", Isolation: "box", GPU: "some"})
 	p.Classification = []ClassificationRule{{Name: "", Type: "bot", Image: "("}}
 	p.Rules = map[string]RuleOverride{"TG-ISO-001": {Severity: "urgent"}}
-	p.Exemptions = []Exemption{{Rule: "TG-ISO-001", Name: "x"}, {Rule: "TG-ISO-001", Reason: "ok", Expires: "31/12/2026"}}
+	p.Exemptions = []Exemption{{Rule: "TG-ISO-001", Name: "x"}, {Rule: "TG-ISO-001", Reason: "ok", Expires: "31/12/2026"},
+		{Rule: "TG-[NET-001", Namespace: "*", Name: "*", Reason: "typo"}}
 	_, err := Compile(p)
 	ve, ok := err.(ValidationError)
 	if !ok {
@@ -160,6 +161,7 @@ func TestCompileReportsEveryProblem(t *testing.T) {
 		`rules.TG-ISO-001.severity: "urgent"`,
 		"exemptions[0].reason: required",
 		`exemptions[1].expires: "31/12/2026"`,
+		`exemptions[2].rule: bad pattern "TG-[NET-001"`,
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("missing %q in:\n%s", want, msg)

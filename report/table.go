@@ -76,11 +76,11 @@ func groupByType(rs []audit.Result) map[policy.WorkloadType][]*audit.Result {
 
 func row(r *audit.Result, wide bool, names map[string]string) string {
 	cols := []string{
-		dash(r.Namespace),
+		textutil.OrDash(r.Namespace),
 		r.Kind + "/" + r.Name,
 		strconv.FormatFloat(r.Confidence, 'f', 2, 64),
 		isolationCell(r),
-		dash(string(r.RequiredIsolation)),
+		textutil.OrDash(string(r.RequiredIsolation)),
 		gpuCell(r.GPUs),
 		strconv.Itoa(len(r.Findings)),
 		worstCell(r, names),
@@ -94,7 +94,7 @@ func row(r *audit.Result, wide bool, names map[string]string) string {
 		if len(r.Evidence) > 0 {
 			ev = r.Evidence[0]
 		}
-		cols = append(cols, dash(r.RuntimeClassName), dash(r.Handler), owner, string(r.Verdict), ev)
+		cols = append(cols, textutil.OrDash(r.RuntimeClassName), textutil.OrDash(r.Handler), owner, string(r.Verdict), ev)
 	}
 	for i := range cols {
 		cols[i] = textutil.Printable(cols[i])
@@ -172,13 +172,6 @@ func summaryLine(rep *audit.Report) string {
 		line += fmt.Sprintf("; %d exemption%s expired", s.ExpiredExemptions, plural(s.ExpiredExemptions))
 	}
 	return line
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 func plural(n int) string {

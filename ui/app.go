@@ -89,7 +89,6 @@ type App struct {
 	dataTime  time.Time // of the snapshot on screen
 	freshTime time.Time // of the last one on screen that came without an error
 	report    *audit.Report
-	verdicts  [4]int // ok, with findings, below tier, critical
 	shown     uint64
 	took      time.Duration // how long the shown audit took
 	auditing  bool
@@ -202,11 +201,10 @@ func (a *App) onAudited(m auditedMsg) tea.Cmd {
 			a.freshTime = m.at
 		}
 		a.report = m.rep
-		if m.prep == nil {
-			m.prep = prepare(m.rep)
+		if m.entries == nil {
+			m.entries = newEntries(m.rep.Workloads)
 		}
-		a.verdicts = m.prep.verdicts
-		a.table.SetResults(m.rep.Workloads, m.prep.entries)
+		a.table.SetResults(m.rep.Workloads, m.entries)
 		a.nodes.SetNodes(m.rep.Nodes)
 		if a.detail.res != nil {
 			if r := a.table.Find(a.detail.key); r != nil {
@@ -468,7 +466,6 @@ func (a *App) onFeedOpened(m feedOpenedMsg) tea.Cmd {
 	// epoch, and the engine stays with one audit at a time.
 	a.synced, a.err, a.report, a.shown, a.pending, a.notice = false, nil, nil, 0, nil, ""
 	a.dataTime, a.freshTime = time.Time{}, time.Time{}
-	a.verdicts = [4]int{}
 	a.table.f.namespace = ""
 	a.table.SetResults(nil, nil)
 	a.nodes.SetNodes(nil)
@@ -612,13 +609,15 @@ func (a *App) headerLine2() string {
 	if a.report == nil {
 		return fitLine(a.styles.Dim.Render("metrics: not collected (RSS and tok/s arrive in a later release)"), a.width)
 	}
-	ok, findings, below, critical := a.verdicts[0], a.verdicts[1], a.verdicts[2], a.verdicts[3]
+	sum := a.report.Summary // counted by the engine
+	ok, findings, below, critical := sum.ByVerdict[audit.VerdictOK], sum.ByVerdict[audit.VerdictFindings],
+		sum.ByVerdict[audit.VerdictBelowTier], sum.ByVerdict[audit.VerdictCritical]
 	// Narrow terminals get the short words so the counts stay whole.
 	words := [...]string{" workloads: ", " ok", " with findings", " below tier", " critical", " · metrics: not collected", " not visible"}
 	if a.width < 100 {
 		words = [...]string{" workloads: ", " ok", " findings", " below", " critical", " · no metrics", " not visible"}
 	}
-	s := itoa(len(a.report.Workloads)) + words[0] +
+	s := itoa(sum.Workloads) + words[0] +
 		a.styles.OK.Render(itoa(ok)+words[1]) + " · " + itoa(findings) + words[2] + " · " +
 		a.styles.Below.Render(itoa(below)+words[3]) + " · " + a.styles.Severity[policy.Critical].Render(itoa(critical)+words[4])
 	// What RBAC hides comes before the metrics note: it is what must not

@@ -111,9 +111,9 @@ func BenchmarkRefresh50kPods(b *testing.B) {
 	reps := [2]auditedMsg{}
 	for i := range reps {
 		rep := e.Audit(synth.Cluster(50_000, false), audit.Options{Now: fixedTime})
-		reps[i] = auditedMsg{rep: rep, prep: prepare(rep)}
+		reps[i] = auditedMsg{rep: rep, entries: newEntries(rep.Workloads)}
 	}
-	a.Update(auditedMsg{gen: 1, rep: reps[0].rep, prep: reps[0].prep})
+	a.Update(auditedMsg{gen: 1, rep: reps[0].rep, entries: reps[0].entries})
 	a.Update(keyMsg("G"))
 	lat := make([]time.Duration, 0, 256)
 	gen := uint64(1)

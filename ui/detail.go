@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/viewport"
@@ -130,19 +131,19 @@ func (d *detailView) render(r *audit.Result) string {
 			for k, v := range rc.NodeSelector {
 				sel = append(sel, k+"="+v)
 			}
-			extra += ", nodeSelector " + strings.Join(sortedStrings(sel), ",")
+			extra += ", nodeSelector " + strings.Join(slices.Sorted(slices.Values(sel)), ",")
 		}
 		if len(rc.Overhead) > 0 {
 			var parts []string
 			for k, v := range rc.Overhead {
 				parts = append(parts, k+"="+v.String())
 			}
-			extra += ", overhead " + strings.Join(sortedStrings(parts), " ")
+			extra += ", overhead " + strings.Join(slices.Sorted(slices.Values(parts)), " ")
 		}
 		item("RuntimeClass " + rc.Name + ": handler " + rc.Handler + extra)
 	}
 	for _, n := range r.Nodes {
-		item(fmt.Sprintf("node %s: kernel %s, runtime %s, handlers %s", n.Name, orDash(n.KernelVersion), orDash(n.ContainerRuntimeVersion), orDash(strings.Join(n.RuntimeHandlers, ","))))
+		item(fmt.Sprintf("node %s: kernel %s, runtime %s, handlers %s", n.Name, textutil.OrDash(n.KernelVersion), textutil.OrDash(n.ContainerRuntimeVersion), textutil.OrDash(strings.Join(n.RuntimeHandlers, ","))))
 	}
 	item("kernel: " + kernelCell(r.Isolation) + " (declared by the RuntimeClass; not probed)")
 
@@ -193,11 +194,4 @@ func indent(s, first, rest string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

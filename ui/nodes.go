@@ -2,12 +2,12 @@ package ui
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/viewport"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/internal/textutil"
 )
 
 // nodesView lists nodes with GPU capacity, allocatable and allocated,
@@ -63,9 +63,9 @@ func (n *nodesView) render() {
 		}
 		cells := []string{nd.Name}
 		if n.width >= 100 {
-			cells = append(cells, orDash(nd.KernelVersion), orDash(strings.TrimPrefix(nd.ContainerRuntimeVersion, "containerd://")))
+			cells = append(cells, textutil.OrDash(nd.KernelVersion), textutil.OrDash(strings.TrimPrefix(nd.ContainerRuntimeVersion, "containerd://")))
 		}
-		cells = append(cells, orDash(strings.Join(gpus, " ")), orDash(strings.Join(nd.RuntimeHandlers, ",")))
+		cells = append(cells, textutil.OrDash(strings.Join(gpus, " ")), textutil.OrDash(strings.Join(nd.RuntimeHandlers, ",")))
 		lines = append(lines, n.line(cells, widths))
 	}
 	if len(lines) == 0 {
@@ -91,9 +91,4 @@ func shortResource(r string) string {
 		return r[i+1:]
 	}
 	return r
-}
-
-func sortedStrings(s []string) []string {
-	slices.Sort(s)
-	return s
 }

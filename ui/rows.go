@@ -232,23 +232,6 @@ func gpuCount(r *audit.Result) int64 {
 	return n
 }
 
-// countVerdicts counts ok, below-tier and critical workloads for the header.
-func countVerdicts(results []audit.Result) (ok, findings, below, critical int) {
-	for i := range results {
-		switch results[i].Verdict {
-		case audit.VerdictOK:
-			ok++
-		case audit.VerdictFindings:
-			findings++
-		case audit.VerdictBelowTier:
-			below++
-		case audit.VerdictCritical:
-			critical++
-		}
-	}
-	return
-}
-
 func shortRule(id string) string { return strings.TrimPrefix(id, "TG-") }
 
 func itoa(n int) string { return strconv.Itoa(n) }

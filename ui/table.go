@@ -117,11 +117,7 @@ func gpuCell(gs []audit.GPU) string {
 			best = g
 		}
 	}
-	name := best.Resource
-	if i := strings.LastIndexByte(name, '/'); i >= 0 {
-		name = name[i+1:]
-	}
-	return itoa(int(best.Count)) + "×" + name
+	return itoa(int(best.Count)) + "×" + shortResource(best.Resource)
 }
 
 // workloadTable is the main view: workloads grouped by type.

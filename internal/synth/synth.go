@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
 
 	"github.com/tiergate/tiergate/audit"
 )
@@ -41,26 +42,26 @@ func Cluster(n int, bare bool) *audit.Inventory {
 			Spec: networkingv1.NetworkPolicySpec{
 				PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"egress": "restricted"}},
 				PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
-				Egress:      []networkingv1.NetworkPolicyEgressRule{{Ports: []networkingv1.NetworkPolicyPort{{Port: ptr(intstr.FromInt32(53))}}}},
+				Egress:      []networkingv1.NetworkPolicyEgressRule{{Ports: []networkingv1.NetworkPolicyPort{{Port: ptr.To(intstr.FromInt32(53))}}}},
 			},
 		})
-		inv.ServiceAccounts = append(inv.ServiceAccounts, corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "llm", Namespace: name}, AutomountServiceAccountToken: ptr(false)})
+		inv.ServiceAccounts = append(inv.ServiceAccounts, corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "llm", Namespace: name}, AutomountServiceAccountToken: ptr.To(false)})
 	}
 	hardened := &corev1.SecurityContext{
-		RunAsNonRoot: ptr(true), AllowPrivilegeEscalation: ptr(false), ReadOnlyRootFilesystem: ptr(true),
+		RunAsNonRoot: ptr.To(true), AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true),
 		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 		Capabilities:   &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
 	}
 	gpu := corev1.ResourceRequirements{Limits: corev1.ResourceList{"nvidia.com/gpu": resource.MustParse("1")}}
 	shapes := []corev1.PodSpec{
-		{RuntimeClassName: ptr("gvisor-nvproxy"), ServiceAccountName: "llm", Containers: []corev1.Container{{Name: "vllm", Image: "vllm/vllm-openai:v0.9.2", Args: []string{"--model", "Qwen/Qwen3-8B"}, SecurityContext: hardened, Resources: gpu, Ports: []corev1.ContainerPort{{ContainerPort: 8000}}}}},
+		{RuntimeClassName: ptr.To("gvisor-nvproxy"), ServiceAccountName: "llm", Containers: []corev1.Container{{Name: "vllm", Image: "vllm/vllm-openai:v0.9.2", Args: []string{"--model", "Qwen/Qwen3-8B"}, SecurityContext: hardened, Resources: gpu, Ports: []corev1.ContainerPort{{ContainerPort: 8000}}}}},
 		{Containers: []corev1.Container{{Name: "tgi", Image: "ghcr.io/huggingface/text-generation-inference:3.3.4", Env: []corev1.EnvVar{{Name: "HF_TOKEN"}, {Name: "NUM_SHARD"}}, Resources: gpu}}},
-		{RuntimeClassName: ptr("gvisor"), Containers: []corev1.Container{{Name: "qdrant", Image: "qdrant/qdrant:v1.14.1", SecurityContext: hardened}}},
+		{RuntimeClassName: ptr.To("gvisor"), Containers: []corev1.Container{{Name: "qdrant", Image: "qdrant/qdrant:v1.14.1", SecurityContext: hardened}}},
 		{Containers: []corev1.Container{{Name: "rag", Image: "acme/rag-worker:2", Env: []corev1.EnvVar{{Name: "QDRANT_URL"}, {Name: "OPENAI_API_KEY"}}}}},
-		{RuntimeClassName: ptr("kata-qemu"), ServiceAccountName: "llm", Containers: []corev1.Container{{Name: "agent", Image: "acme/support-agent:5", Env: []corev1.EnvVar{{Name: "ANTHROPIC_API_KEY"}}, SecurityContext: hardened}}},
+		{RuntimeClassName: ptr.To("kata-qemu"), ServiceAccountName: "llm", Containers: []corev1.Container{{Name: "agent", Image: "acme/support-agent:5", Env: []corev1.EnvVar{{Name: "ANTHROPIC_API_KEY"}}, SecurityContext: hardened}}},
 		{Containers: []corev1.Container{{Name: "agent", Image: "acme/triage-agent:1", Env: []corev1.EnvVar{{Name: "OPENAI_API_KEY"}, {Name: "LLM_MODEL"}}}, {Name: "otel", Image: "otel/opentelemetry-collector:0.120.0"}}},
-		{RuntimeClassName: ptr("kata-fc"), ServiceAccountName: "llm", Containers: []corev1.Container{{Name: "runner", Image: "ghcr.io/acme/code-interpreter:1.2", SecurityContext: hardened}}},
-		{RuntimeClassName: ptr("gvisor"), Containers: []corev1.Container{{Name: "runner", Image: "ghcr.io/acme/code-interpreter:1.2"}}, Volumes: []corev1.Volume{{Name: "sock", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/var/run/docker.sock"}}}}},
+		{RuntimeClassName: ptr.To("kata-fc"), ServiceAccountName: "llm", Containers: []corev1.Container{{Name: "runner", Image: "ghcr.io/acme/code-interpreter:1.2", SecurityContext: hardened}}},
+		{RuntimeClassName: ptr.To("gvisor"), Containers: []corev1.Container{{Name: "runner", Image: "ghcr.io/acme/code-interpreter:1.2"}}, Volumes: []corev1.Volume{{Name: "sock", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/var/run/docker.sock"}}}}},
 		{Containers: []corev1.Container{{Name: "web", Image: "nginx:1.27"}}},
 		{Containers: []corev1.Container{{Name: "agent", Image: "datadog/agent:7.60.0"}}},
 	}
@@ -88,5 +89,3 @@ func Cluster(n int, bare bool) *audit.Inventory {
 	}
 	return inv
 }
-
-func ptr[T any](v T) *T { return &v }

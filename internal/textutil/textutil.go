@@ -19,3 +19,11 @@ func Printable(s string) string {
 		return r
 	}, s)
 }
+
+// OrDash is s, or "-" for an empty cell.
+func OrDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
