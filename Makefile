@@ -89,6 +89,7 @@ lab-down: ## Stop the lab and remove its state
 golden: ## Rewrite golden files and docs/rules.md after an intended output change
 	$(GO) test ./cmd -update
 	$(GO) test ./ui -update
+	$(GO) test ./remediate -update
 
 .PHONY: clean
 clean: ## Remove build output

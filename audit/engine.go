@@ -494,3 +494,7 @@ func nodeReports(ix *index, inv *Inventory) []NodeReport {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
+
+// Policy returns the compiled policy the engine judges by, so that
+// remediation picks runtime classes by the same handler mappings.
+func (e *Engine) Policy() *policy.Compiled { return e.pol }

@@ -122,7 +122,7 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 	if o.offline() {
 		inv, objects, err = o.loadFiles(o.In, o.Output != "table" && o.Output != "wide")
 	} else {
-		inv, err = o.loadLive(ctx)
+		inv, _, err = o.loadLive(ctx)
 		if inv != nil {
 			objects = len(inv.Workloads)
 		}
@@ -163,23 +163,6 @@ func (o *AuditOptions) audit(inv *audit.Inventory, opts report.Options) (*audit.
 	}
 	rep := o.engine.Audit(inv, audit.Options{Now: o.now()})
 	return rep, report.Render(o.Out, rep, o.Output, opts)
-}
-
-// loadLive lists the cluster through informers, waits for them to sync
-// and takes one snapshot.
-func (o *AuditOptions) loadLive(ctx context.Context) (*audit.Inventory, error) {
-	src, request, err := o.source(ctx)
-	if err != nil {
-		return nil, err
-	}
-	src.Start(ctx)
-	defer src.Stop() // one snapshot is all a one-shot audit needs
-	syncCtx, stop := context.WithTimeout(ctx, syncTimeout(request))
-	defer stop()
-	if err := src.WaitForSync(syncCtx); err != nil {
-		return nil, err
-	}
-	return src.Snapshot().Inventory, nil
 }
 
 func pluralS(n int) string {

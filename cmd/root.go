@@ -64,6 +64,7 @@ Tier table (minimum isolation):
 	})
 	root.AddCommand(
 		NewCmdAudit(streams, kube),
+		NewCmdFix(streams, kube),
 		NewCmdPolicy(streams),
 		NewCmdRules(streams),
 		NewCmdVersion(streams),

@@ -150,9 +150,14 @@ func (o *ScopeOptions) connect(ctx context.Context) (*cluster.Clients, time.Dura
 // like the first contact, so that a server that answers /version but
 // stalls later still fails in time.
 func (o *ScopeOptions) source(ctx context.Context) (*cluster.Source, time.Duration, error) {
+	src, _, request, err := o.sourceAndClients(ctx)
+	return src, request, err
+}
+
+func (o *ScopeOptions) sourceAndClients(ctx context.Context) (*cluster.Source, *cluster.Clients, time.Duration, error) {
 	clients, request, err := o.connect(ctx)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	setup := cluster.DefaultConnectTimeout
 	if request > 0 {
@@ -162,9 +167,26 @@ func (o *ScopeOptions) source(ctx context.Context) (*cluster.Source, time.Durati
 	defer stop()
 	src, err := cluster.NewSource(setupCtx, clients, cluster.Options{Namespace: o.namespace, Selector: o.selector})
 	if err != nil {
-		return nil, 0, cluster.Explain(clients.Server, err)
+		return nil, nil, 0, cluster.Explain(clients.Server, err)
 	}
-	return src, request, nil
+	return src, clients, request, nil
+}
+
+// loadLive lists the cluster through informers, waits for them to sync
+// and takes one snapshot; the clients stay usable for writes (fix --apply).
+func (o *ScopeOptions) loadLive(ctx context.Context) (*audit.Inventory, *cluster.Clients, error) {
+	src, clients, request, err := o.sourceAndClients(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	src.Start(ctx)
+	defer src.Stop() // one snapshot is all a one-shot command needs
+	syncCtx, stop := context.WithTimeout(ctx, syncTimeout(request))
+	defer stop()
+	if err := src.WaitForSync(syncCtx); err != nil {
+		return nil, nil, err
+	}
+	return src.Snapshot().Inventory, clients, nil
 }
 
 // contextAndServer names the kubeconfig context and server for headers.

@@ -1,0 +1,189 @@
+// Package applier writes remediate's fixes to a live cluster: a
+// server-side dry run with a diff first, then a server-side apply under
+// the field manager "tiergate". It is the only package that changes a
+// cluster, and only when the user asks.
+package applier
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/tiergate/tiergate/remediate"
+)
+
+// FieldManager is the manager tiergate applies as.
+const FieldManager = "tiergate"
+
+// Item is one object to apply: a patch of an existing object (every fix
+// of that object merged) or a new object.
+type Item struct {
+	Target remediate.Target
+	// Patch is the combined strategic merge patch of an existing object.
+	Patch []byte
+	// Object is the whole object to create, as JSON.
+	Object []byte
+	// Plans are the fixes' one-sentence plans, for the user.
+	Plans []string
+}
+
+// Skipped is a change that cannot be applied, with the reason.
+type Skipped struct {
+	Target remediate.Target
+	Reason string
+}
+
+// Items orders the fixes for applying: RuntimeClasses first (a patch may
+// name one), then NetworkPolicies, then the patches. Pods and Jobs, whose
+// pod specs are immutable, are skipped with the reason.
+func Items(res *remediate.Result) ([]Item, []Skipped, error) {
+	var classes, policies, patches []Item
+	var skipped []Skipped
+	plans := map[remediate.Target][]string{}
+	for _, f := range res.Fixes {
+		plans[f.Target] = append(plans[f.Target], f.Plan)
+	}
+	for _, f := range res.Fixes {
+		if f.Object == nil {
+			continue
+		}
+		obj, err := json.Marshal(f.Object)
+		if err != nil {
+			return nil, nil, err
+		}
+		it := Item{Target: f.Target, Object: obj, Plans: plans[f.Target]}
+		if f.Target.Kind == "RuntimeClass" {
+			classes = append(classes, it)
+		} else {
+			policies = append(policies, it)
+		}
+	}
+	for _, c := range res.Changes {
+		if c.Recreate {
+			skipped = append(skipped, Skipped{Target: c.Target, Reason: "a " + c.Target.Kind + "'s pod spec cannot change in place; recreate it (tiergate fix -o patch prints how)"})
+			continue
+		}
+		patches = append(patches, Item{Target: c.Target, Patch: c.Patch, Plans: plans[c.Target]})
+	}
+	return append(append(classes, policies...), patches...), skipped, nil
+}
+
+// Applier applies items through the dynamic client.
+type Applier struct {
+	Client dynamic.Interface
+	// Force takes over fields another manager owns (--force-conflicts).
+	Force bool
+}
+
+// Outcome is what a dry run or an apply did to one item.
+type Outcome struct {
+	Item Item
+	// Diff is a unified diff of the object, live against the result,
+	// with env values and the last-applied annotation hidden.
+	Diff string
+	// Changed says the result differs from the live object.
+	Changed bool
+	// Created says the object did not exist.
+	Created bool
+	Err     error
+}
+
+// DryRun sends the server-side apply with dryRun=All and diffs its
+// result against the live object.
+func (a *Applier) DryRun(ctx context.Context, it Item) Outcome {
+	return a.do(ctx, it, true)
+}
+
+// Apply sends the server-side apply.
+func (a *Applier) Apply(ctx context.Context, it Item) Outcome {
+	return a.do(ctx, it, false)
+}
+
+func (a *Applier) do(ctx context.Context, it Item, dryRun bool) Outcome {
+	out := Outcome{Item: it}
+	ri, err := a.resource(it.Target)
+	if err != nil {
+		out.Err = err
+		return out
+	}
+	live, err := ri.Get(ctx, it.Target.Name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		if it.Object == nil {
+			out.Err = fmt.Errorf("%s no longer exists", it.Target)
+			return out
+		}
+		live, out.Created = nil, true
+	case err != nil:
+		out.Err = explain(it.Target, "read", err)
+		return out
+	}
+	body := it.Object
+	if it.Object == nil {
+		merged, err := withOwned(live, FieldManager, it.Patch)
+		if err != nil {
+			out.Err = fmt.Errorf("%s: %w", it.Target, err)
+			return out
+		}
+		if body, err = remediate.ApplyBody(it.Target, merged); err != nil {
+			out.Err = err
+			return out
+		}
+	}
+	opts := metav1.PatchOptions{FieldManager: FieldManager, Force: &a.Force}
+	if dryRun {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	result, err := ri.Patch(ctx, it.Target.Name, types.ApplyPatchType, body, opts)
+	if err != nil {
+		out.Err = explain(it.Target, "apply", err)
+		return out
+	}
+	out.Diff, out.Changed, err = diff(it.Target, live, result)
+	if err != nil {
+		out.Err = err
+	}
+	return out
+}
+
+// resource maps a target to its API resource; tiergate only writes the
+// kinds its fixes produce.
+func (a *Applier) resource(t remediate.Target) (dynamic.ResourceInterface, error) {
+	gv, err := schema.ParseGroupVersion(t.APIVersion)
+	if err != nil {
+		return nil, err
+	}
+	plural, ok := map[string]string{
+		"Deployment": "deployments", "StatefulSet": "statefulsets", "DaemonSet": "daemonsets",
+		"ReplicaSet": "replicasets", "CronJob": "cronjobs",
+		"NetworkPolicy": "networkpolicies", "RuntimeClass": "runtimeclasses",
+	}[t.Kind]
+	if !ok {
+		return nil, fmt.Errorf("%s: tiergate does not apply to %s objects", t, t.Kind)
+	}
+	nri := a.Client.Resource(gv.WithResource(plural))
+	if t.Namespace == "" {
+		return nri, nil
+	}
+	return nri.Namespace(t.Namespace), nil
+}
+
+// explain words an API error for one object on one line: conflicts name
+// the fields and their managers, denials the verb.
+func explain(t remediate.Target, verb string, err error) error {
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	switch {
+	case apierrors.IsConflict(err):
+		return fmt.Errorf("%s: conflict, not forced (--force-conflicts takes the fields over): %s", t, msg)
+	case apierrors.IsForbidden(err):
+		return fmt.Errorf("%s: forbidden to %s: %s", t, verb, msg)
+	}
+	return fmt.Errorf("%s: %s", t, msg)
+}

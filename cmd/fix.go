@@ -1,0 +1,255 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/cluster"
+	"github.com/tiergate/tiergate/policy"
+	"github.com/tiergate/tiergate/remediate"
+)
+
+// fixFormats are the outputs of tiergate fix.
+var fixFormats = []string{"patch", "kustomize", "json"}
+
+// FixOptions holds the fix command's flags and what Complete derives.
+type FixOptions struct {
+	ScopeOptions
+	genericiooptions.IOStreams
+
+	Output         string
+	OutputDir      string
+	Rules          []string
+	Types          []string
+	MinSeverity    string
+	Apply          bool
+	Yes            bool
+	ForceConflicts bool
+
+	// Derived by Complete.
+	minSeverity policy.Severity
+	now         func() time.Time
+}
+
+// NewFixOptions returns options with their defaults.
+func NewFixOptions(streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) *FixOptions {
+	return &FixOptions{ScopeOptions: ScopeOptions{kube: kube}, IOStreams: streams, Output: "patch", now: time.Now}
+}
+
+// NewCmdFix builds "tiergate fix".
+func NewCmdFix(streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) *cobra.Command {
+	o := NewFixOptions(streams, kube)
+	c := &cobra.Command{
+		Use:   "fix [-f FILE|DIR|-]",
+		Short: "Compute the patches that fix the findings, and apply them when asked",
+		Long: `Fix audits like 'tiergate audit' and, for every finding it can fix,
+computes the change that fixes it on a copy of the object, then audits the
+changed object again to be sure:
+
+  runtime-class          runtimeClassName raised to the tier's minimum: an
+                         existing RuntimeClass whose handler gives the isolation
+                         (GPU-capable for GPU workloads), checked against the
+                         nodes; a RuntimeClass to create when none fits
+  security-context       runAsNonRoot, seccomp RuntimeDefault, no privilege
+                         escalation, read-only root (with an emptyDir for /tmp),
+                         drop ALL capabilities
+  service-account-token  automountServiceAccountToken: false
+  network-policy         an egress NetworkPolicy: cluster DNS only, plus an
+                         allow-list to fill in
+
+A pod's owner is patched (its Deployment, StatefulSet, DaemonSet or CronJob),
+never the pod. A fix that would leave pods Pending says so. Findings that
+need a human decision are listed with the reason.
+
+Nothing is changed unless --apply is given. --apply needs a live cluster: it
+first runs a server-side dry run and prints the diff of every object, asks
+for confirmation (or takes --yes), then applies with server-side apply as
+field manager "tiergate". Fields another manager owns are reported as
+conflicts and left alone unless --force-conflicts.
+
+Exit codes: 0 done, 1 some change was not applied, 2 usage or input errors.`,
+		Example: `  # A reviewable script of kubectl patch and apply commands
+  kubectl tiergate fix -A > fix.sh
+
+  # Only the isolation findings of agents and code runners
+  kubectl tiergate fix -A --type agent,code-exec --rule 'TG-ISO-*'
+
+  # Patch files and a kustomization for a GitOps repository
+  kubectl tiergate fix -f deploy/ -o kustomize --output-dir fixes/
+
+  # Dry run on the server, show the diff, ask, then apply
+  kubectl tiergate fix -n agents --apply`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := o.Complete(c); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return usageError(c, err)
+			}
+			return o.Run(c.Context())
+		},
+	}
+	f := c.Flags()
+	o.ScopeOptions.AddFlags(f)
+	f.StringVarP(&o.Output, "output", "o", o.Output, "Output format: "+strings.Join(fixFormats, ", "))
+	f.StringVar(&o.OutputDir, "output-dir", "", "Directory for -o kustomize (created if missing; existing files are not overwritten)")
+	f.StringSliceVar(&o.Rules, "rule", nil, "Fix only findings of these rule IDs or globs (TG-PSS-*); repeatable")
+	f.StringSliceVar(&o.Types, "type", nil, "Fix only workloads of these types: "+typeNames()+"; repeatable")
+	f.StringVar(&o.MinSeverity, "min-severity", "", "Fix only findings at or above: low, medium, high, critical")
+	f.BoolVar(&o.Apply, "apply", false, "Apply the fixes to the live cluster: server-side dry run and diff, confirmation, server-side apply")
+	f.BoolVar(&o.Yes, "yes", false, "With --apply, do not ask for confirmation")
+	f.BoolVar(&o.ForceConflicts, "force-conflicts", false, "With --apply, take over fields another field manager owns")
+	return c
+}
+
+func typeNames() string {
+	var names []string
+	for _, t := range policy.Types() {
+		if t.IsLLM() {
+			names = append(names, string(t))
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// Complete derives the scope and the severity threshold.
+func (o *FixOptions) Complete(c *cobra.Command) error {
+	o.minSeverity = policy.Severity(strings.ToLower(o.MinSeverity))
+	o.Rules, o.Types = nonEmpty(o.Rules), nonEmpty(o.Types)
+	return o.ScopeOptions.Complete(c)
+}
+
+// Validate checks the flags against each other.
+func (o *FixOptions) Validate() error {
+	if err := o.ScopeOptions.Validate(); err != nil {
+		return err
+	}
+	if !slices.Contains(fixFormats, o.Output) {
+		return fmt.Errorf("--output %q is not one of %s", o.Output, strings.Join(fixFormats, ", "))
+	}
+	if o.MinSeverity != "" && !o.minSeverity.Valid() {
+		return fmt.Errorf("--min-severity %q is not one of low, medium, high, critical", o.MinSeverity)
+	}
+	for _, r := range o.Rules {
+		if _, err := path.Match(r, ""); err != nil {
+			return fmt.Errorf("--rule %q: bad pattern", r)
+		}
+		if !policy.IsGlob(r) && !slices.ContainsFunc(audit.Rules(), func(x audit.Rule) bool { return x.ID == r }) {
+			return fmt.Errorf("--rule %q: no such rule (see tiergate rules)", r)
+		}
+	}
+	for _, t := range o.Types {
+		if !policy.WorkloadType(t).IsLLM() {
+			return fmt.Errorf("--type %q is not one of %s", t, typeNames())
+		}
+	}
+	switch {
+	case o.Output == "kustomize" && o.OutputDir == "":
+		return fmt.Errorf("-o kustomize needs --output-dir DIR")
+	case o.Output != "kustomize" && o.OutputDir != "":
+		return fmt.Errorf("--output-dir is for -o kustomize")
+	case o.Apply && o.offline():
+		return fmt.Errorf("--apply changes a live cluster; with -f use -o patch or -o kustomize")
+	case o.Apply && o.Output != "patch":
+		return fmt.Errorf("--apply prints its own diff; it does not take -o %s", o.Output)
+	case (o.Yes || o.ForceConflicts) && !o.Apply:
+		return fmt.Errorf("--yes and --force-conflicts go with --apply")
+	}
+	return nil
+}
+
+// selects keeps the findings the flags choose.
+func (o *FixOptions) selects(r *audit.Result, f *audit.Finding) bool {
+	if len(o.Types) > 0 && !slices.Contains(o.Types, string(r.Type)) {
+		return false
+	}
+	if o.minSeverity != "" && f.Severity.Rank() < o.minSeverity.Rank() {
+		return false
+	}
+	if len(o.Rules) == 0 {
+		return true
+	}
+	for _, pat := range o.Rules {
+		if ok, _ := path.Match(pat, f.Rule); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Run audits, computes the fixes and writes or applies them.
+func (o *FixOptions) Run(ctx context.Context) error {
+	var (
+		inv     *audit.Inventory
+		clients *cluster.Clients
+		err     error
+	)
+	if o.offline() {
+		inv, _, err = o.loadFiles(o.In, false)
+	} else {
+		inv, clients, err = o.loadLive(ctx)
+	}
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	for _, gap := range inv.Gaps {
+		fmt.Fprintln(o.ErrOut, "tiergate: not visible: "+gap)
+	}
+	aopts := audit.Options{Now: o.now()}
+	rep := o.engine.Audit(inv, aopts)
+	res, err := remediate.Compute(o.engine, inv, rep, remediate.Options{Select: o.selects, Audit: aopts})
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if len(inv.Workloads) == 0 && inv.FilteredOut > 0 {
+		fmt.Fprintf(o.ErrOut, "tiergate: no workloads match %s (%d left out)\n", o.describe(), inv.FilteredOut)
+	}
+	switch {
+	case o.Apply:
+		return o.apply(ctx, clients, res)
+	case o.Output == "json":
+		enc := json.NewEncoder(o.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	case o.Output == "kustomize":
+		return o.writeKustomize(res)
+	}
+	return remediate.WriteScript(o.Out, res, remediate.ScriptOptions{Kubectl: o.kubectl(), Source: o.scopeLabel()})
+}
+
+// scopeLabel says what was audited, for the script's header.
+func (o *FixOptions) scopeLabel() string {
+	if o.offline() {
+		return "files " + strings.Join(o.Filenames, ", ")
+	}
+	ctxName, _ := o.contextAndServer()
+	return "context " + ctxName + " " + o.title()
+}
+
+// kubectl is the command the script runs, pinned to the context the
+// audit read, so that the script cannot patch another cluster.
+func (o *FixOptions) kubectl() string {
+	if o.offline() {
+		return "kubectl"
+	}
+	ctxName, _ := o.contextAndServer()
+	k := "kubectl"
+	if p := o.kube.KubeConfig; p != nil && *p != "" {
+		k += " --kubeconfig " + remediate.ShellWord(*p)
+	}
+	if ctxName != "" {
+		k += " --context " + remediate.ShellWord(ctxName)
+	}
+	return k
+}

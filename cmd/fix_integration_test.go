@@ -1,0 +1,166 @@
+//go:build integration
+
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/tiergate/tiergate/internal/seed"
+)
+
+const fixLive = "testdata/fix-live.yaml"
+
+// TestLiveFixApply applies fixes to a real control plane with the
+// controllers and the scheduler running: the dry run shows a diff without
+// secret values, a second apply for other rules keeps what the first set,
+// a field another manager owns is reported as a conflict (and taken with
+// --force-conflicts), the Deployments roll out pods that re-audit clean,
+// and applying again changes nothing.
+func TestLiveFixApply(t *testing.T) {
+	seedExample(t)
+	ctx := context.Background()
+	if _, err := seed.Files(ctx, cl.Config, fixLive); err != nil {
+		t.Fatal(err)
+	}
+	kube := kubernetes.NewForConfigOrDie(cl.Config)
+	fix := func(args ...string) (string, string, int) {
+		t.Helper()
+		return run(t, "", append([]string{"fix", "--kubeconfig", cl.Kubeconfig, "-n", "fix-agents"}, args...)...)
+	}
+
+	// The script names the context and patches owners, not pods.
+	out, errOut, code := fix()
+	if code != 0 || !strings.Contains(out, "kubectl --kubeconfig "+cl.Kubeconfig+" --context ") || !strings.Contains(out, "patch deployment planner-agent -n fix-agents") {
+		t.Fatalf("fix script: exit %d, %s\n%s", code, errOut, out)
+	}
+	shellCheck(t, out)
+
+	// First only the token, then everything else: the second apply must
+	// not drop what the first set.
+	out, errOut, code = fix("--rule", "TG-IDN-001", "-l", "app=planner-agent", "--apply", "--yes")
+	if code != 0 || !strings.Contains(out, "applied Deployment/fix-agents/planner-agent") {
+		t.Fatalf("apply token fix: exit %d, %s\n%s", code, errOut, out)
+	}
+	out, errOut, code = fix("-l", "app=planner-agent", "--apply", "--yes")
+	if code != 0 {
+		t.Fatalf("apply the rest: exit %d, %s\n%s", code, errOut, out)
+	}
+	for _, want := range []string{
+		"+++ after tiergate fix Deployment/fix-agents/planner-agent",
+		"+      runtimeClassName: fix-kata-qemu",
+		"created NetworkPolicy/fix-agents/planner-agent-egress",
+		"applied Deployment/fix-agents/planner-agent",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("apply output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "dry run failed") || strings.Contains(out, "sk-live-do-not-print") {
+		t.Errorf("a dry run failed or an env value was shown:\n%s", out)
+	}
+	d, err := kube.AppsV1().Deployments("fix-agents").Get(ctx, "planner-agent", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := d.Spec.Template.Spec.AutomountServiceAccountToken; a == nil || *a {
+		t.Errorf("the second apply undid the first: automountServiceAccountToken is %v", a)
+	}
+
+	// triage-agent names a RuntimeClass that does not exist (its pods are
+	// refused at admission); the fix names one that exists, but the seed's
+	// field manager owns runtimeClassName: reported, not forced, exit 1.
+	out, errOut, code = fix("-l", "app=triage-agent", "--apply", "--yes")
+	if code != ExitFindings || !strings.Contains(out, "conflict") || !strings.Contains(out, seed.FieldManager) || !strings.Contains(errOut, "1 of 2 changes not applied") {
+		t.Errorf("conflict: exit %d, %s\n%s", code, errOut, out)
+	}
+	d, err = kube.AppsV1().Deployments("fix-agents").Get(ctx, "triage-agent", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc := d.Spec.Template.Spec.RuntimeClassName; rc == nil || *rc != "kata-missing" {
+		t.Errorf("a conflicting apply changed triage-agent: runtimeClassName %v", rc)
+	}
+	out, errOut, code = fix("-l", "app=triage-agent", "--apply", "--yes", "--force-conflicts")
+	if code != 0 || !strings.Contains(out, "applied Deployment/fix-agents/triage-agent") {
+		t.Errorf("--force-conflicts: exit %d, %s\n%s", code, errOut, out)
+	}
+
+	// The rollout: new pods (on the node with the handler) re-audit clean.
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		clean, why := auditsClean(t, "planner-agent", "triage-agent")
+		if clean {
+			break
+		}
+		if time.Now().After(deadline) {
+			nps, err := kube.NetworkingV1().NetworkPolicies("fix-agents").List(ctx, metav1.ListOptions{})
+			var names []string
+			if err == nil {
+				for _, np := range nps.Items {
+					names = append(names, fmt.Sprintf("%s %+v %v", np.Name, np.Spec.PodSelector, np.Spec.PolicyTypes))
+				}
+				pods, _ := kube.CoreV1().Pods("fix-agents").List(ctx, metav1.ListOptions{})
+				for _, p := range pods.Items {
+					names = append(names, fmt.Sprintf("pod %s %v %s", p.Name, p.Labels, p.Status.Phase))
+				}
+			}
+			t.Fatalf("the fixed Deployments did not roll out clean pods: %s (NetworkPolicies in fix-agents: %v %v)", why, names, err)
+		}
+		time.Sleep(time.Second)
+	}
+
+	// Applying again changes nothing.
+	out, errOut, code = fix("--apply", "--yes")
+	if code != 0 || !strings.Contains(out, "nothing to apply") || strings.Contains(out, "applied") {
+		t.Errorf("second apply: exit %d, %s\n%s", code, errOut, out)
+	}
+}
+
+// auditsClean audits fix-agents live and reports whether every pod of the
+// named Deployments has no finding, and there is at least one of each.
+func auditsClean(t *testing.T, deployments ...string) (bool, string) {
+	t.Helper()
+	out, errOut, code := run(t, "", "audit", "--kubeconfig", cl.Kubeconfig, "-n", "fix-agents", "-o", "json")
+	if code != 0 {
+		return false, errOut
+	}
+	var doc struct {
+		Workloads []struct {
+			Kind, Name string
+			RootOwner  *struct{ Kind, Name string } `json:"rootOwner"`
+			Findings   []struct{ Rule, Message string }
+		} `json:"workloads"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	pods := map[string]int{}
+	for _, w := range doc.Workloads {
+		if w.Kind != "Pod" || w.RootOwner == nil {
+			continue
+		}
+		for _, d := range deployments {
+			if w.RootOwner.Name != d {
+				continue
+			}
+			if len(w.Findings) > 0 {
+				return false, w.Name + ": " + w.Findings[0].Rule + " " + w.Findings[0].Message
+			}
+			pods[d]++
+		}
+	}
+	for _, d := range deployments {
+		if pods[d] == 0 {
+			return false, "no pod of " + d
+		}
+	}
+	return true, ""
+}

@@ -1,0 +1,148 @@
+package cmd
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestFixScriptIsValidShell(t *testing.T) {
+	out, errOut, code := run(t, "", "fix", "-f", example)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"#!/bin/sh\n", "kubectl patch deployment research-agent -n agents --type strategic -p '", "kubectl apply -f - <<'TIERGATE_EOF'", "# ── Left to a human"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("script lacks %q", want)
+		}
+	}
+	shellCheck(t, out)
+}
+
+// shellCheck parses the script with sh -n: it must be valid shell.
+func shellCheck(t *testing.T, script string) {
+	t.Helper()
+	sh := exec.Command("sh", "-n")
+	sh.Stdin = strings.NewReader(script)
+	if b, err := sh.CombinedOutput(); err != nil {
+		t.Fatalf("sh -n: %v: %s", err, b)
+	}
+}
+
+// TestFixScriptQuotesHostileNames: names and messages from a manifest
+// cannot run commands in the script.
+func TestFixScriptQuotesHostileNames(t *testing.T) {
+	dir := t.TempDir()
+	m := `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: "a;touch pwned"
+  namespace: "ns$(id)"
+spec:
+  selector: {matchLabels: {app: x}}
+  template:
+    metadata:
+      labels: {app: "x"}
+    spec:
+      containers:
+      - name: "vllm\nrm -rf ~"
+        image: "vllm/vllm-openai:v0.9.2\ntouch pwned"
+`
+	p := filepath.Join(dir, "hostile.yaml")
+	if err := os.WriteFile(p, []byte(m), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := run(t, "", "fix", "-f", p)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	shellCheck(t, out)
+	if !strings.Contains(out, `'a;touch pwned' -n 'ns$(id)'`) {
+		t.Errorf("hostile names not quoted:\n%s", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "rm -rf") || strings.HasPrefix(line, "touch pwned") {
+			t.Errorf("a manifest value escaped into a command line: %q", line)
+		}
+	}
+}
+
+func TestFixJSON(t *testing.T) {
+	out, errOut, code := run(t, "", "fix", "-f", example, "-o", "json", "--rule", "TG-IDN-*")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var res struct {
+		Fixes []struct {
+			Kind     string          `json:"kind"`
+			Patch    json.RawMessage `json:"patch"`
+			Resolves []struct{ Rule string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Fixes) == 0 {
+		t.Fatal("no fixes")
+	}
+	for _, f := range res.Fixes {
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, f.Patch); err != nil {
+			t.Fatal(err)
+		}
+		if f.Kind != "service-account-token" || !strings.Contains(compact.String(), `"automountServiceAccountToken":false`) {
+			t.Errorf("--rule TG-IDN-* gave a %s fix: %s", f.Kind, f.Patch)
+		}
+	}
+}
+
+func TestFixKustomizeWritesOnce(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "fixes")
+	out, errOut, code := run(t, "", "fix", "-f", example, "-o", "kustomize", "--output-dir", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.HasPrefix(out, "wrote ") {
+		t.Errorf("stdout: %q", out)
+	}
+	k, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(k), "- path: patch-deployment-agents-research-agent.yaml") {
+		t.Errorf("kustomization.yaml:\n%s", k)
+	}
+	_, errOut, code = run(t, "", "fix", "-f", example, "-o", "kustomize", "--output-dir", dir)
+	if code != ExitUsage || !strings.Contains(errOut, "does not overwrite") {
+		t.Errorf("second run into the same dir: exit %d, %q", code, errOut)
+	}
+}
+
+func TestFixFlagErrors(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"fix", "-f", example, "--apply"}, "--apply changes a live cluster"},
+		{[]string{"fix", "-f", example, "-o", "kustomize"}, "needs --output-dir"},
+		{[]string{"fix", "-f", example, "--output-dir", "x"}, "--output-dir is for -o kustomize"},
+		{[]string{"fix", "-f", example, "-o", "yaml"}, `--output "yaml" is not one of`},
+		{[]string{"fix", "-f", example, "--rule", "TG-NOPE-001"}, "no such rule"},
+		{[]string{"fix", "-f", example, "--rule", "TG-[ISO"}, "bad pattern"},
+		{[]string{"fix", "-f", example, "--type", "chatbot"}, `--type "chatbot"`},
+		{[]string{"fix", "-f", example, "--min-severity", "urgent"}, "--min-severity"},
+		{[]string{"fix", "-f", example, "--yes"}, "go with --apply"},
+		{[]string{"fix", "-f", example, "--bogus"}, "unknown flag"},
+	} {
+		t.Run(strings.Join(tt.args[3:], " "), func(t *testing.T) {
+			out, errOut, code := run(t, "", tt.args...)
+			if code != ExitUsage || !strings.Contains(errOut, tt.want) || strings.Count(strings.TrimSpace(errOut), "\n") != 0 || out != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and one line with %q", code, out, errOut, tt.want)
+			}
+		})
+	}
+}

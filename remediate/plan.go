@@ -1,0 +1,332 @@
+package remediate
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/policy"
+)
+
+// Options choose what to fix.
+type Options struct {
+	// Select keeps the findings to fix; nil keeps every finding.
+	Select func(r *audit.Result, f *audit.Finding) bool
+	// Audit are the options the report was made with (exemptions expire
+	// by its Now); the re-audits of patched objects use them too.
+	Audit audit.Options
+}
+
+// planner holds what every fix is computed from.
+type planner struct {
+	e    *audit.Engine
+	pol  *policy.Compiled
+	inv  *audit.Inventory
+	opts audit.Options
+	out  *Result
+	// npNames are NetworkPolicy names taken, per namespace.
+	npNames map[string]map[string]bool
+}
+
+// Compute returns the fixes for the findings of rep, an audit of inv by
+// e. It reads its inputs and never changes them: every fix is computed on
+// a DeepCopy and checked by auditing the changed object again.
+func Compute(e *audit.Engine, inv *audit.Inventory, rep *audit.Report, opts Options) (*Result, error) {
+	p := &planner{e: e, pol: e.Policy(), inv: inv, opts: opts.Audit, out: &Result{}, npNames: map[string]map[string]bool{}}
+	for _, np := range inv.NetworkPolicies {
+		p.takeNP(np.Namespace, np.Name)
+	}
+	byKey := make(map[string]*audit.Workload, len(inv.Workloads))
+	for i := range inv.Workloads {
+		w := &inv.Workloads[i]
+		byKey[workloadKey(w.Kind, w.Namespace, w.Name)] = w
+	}
+	done := map[Target]bool{}
+	for i := range rep.Workloads {
+		r := &rep.Workloads[i]
+		var fs []audit.Finding
+		for j := range r.Findings {
+			if opts.Select == nil || opts.Select(r, &r.Findings[j]) {
+				fs = append(fs, r.Findings[j])
+			}
+		}
+		w := byKey[workloadKey(r.Kind, r.Namespace, r.Name)]
+		if len(fs) == 0 || w == nil {
+			continue
+		}
+		t, specPath, why, ok := target(w)
+		if !ok {
+			p.manual(r, fs, why)
+			continue
+		}
+		if done[t] {
+			continue // another replica of the same owner
+		}
+		done[t] = true
+		if err := p.fixWorkload(w, r, fs, t, specPath); err != nil {
+			return nil, fmt.Errorf("%s: %w", t, err)
+		}
+	}
+	return p.out, nil
+}
+
+func workloadKey(kind, ns, name string) string { return kind + "/" + ns + "/" + name }
+
+func (p *planner) manual(r *audit.Result, fs []audit.Finding, why string) {
+	for _, f := range fs {
+		p.out.Manual = append(p.out.Manual, Manual{Workload: workloadKey(r.Kind, r.Namespace, r.Name), Rule: f.Rule, Message: f.Message, Reason: why})
+	}
+}
+
+// fixWorkload computes the fixes for one workload's findings, one per
+// kind, and the change they add up to on the target.
+func (p *planner) fixWorkload(w *audit.Workload, r *audit.Result, fs []audit.Finding, t Target, specPath string) error {
+	orig := w.Templates[0].Spec
+	all := orig.DeepCopy() // every patch fix at once: the target's change
+	var add added
+	var fixes []Fix
+	recreate := t.Kind == "Pod" || t.Kind == "Job"
+	wname := workloadKey(r.Kind, r.Namespace, r.Name)
+	newFix := func(k Kind, plan string, resolves []audit.Finding) Fix {
+		f := Fix{Kind: k, Target: t, Workload: wname, Plan: plan, SpecPath: specPath, Recreate: recreate, PatchType: types.StrategicMergePatchType}
+		for _, x := range resolves {
+			f.Resolves = append(f.Resolves, Resolved{Rule: x.Rule, Container: x.Container, Path: x.Path})
+		}
+		return f
+	}
+	byRule := func(rules ...string) []audit.Finding {
+		var out []audit.Finding
+		for _, f := range fs {
+			if slices.Contains(rules, f.Rule) {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	handled := map[string]bool{}
+	leave := func(f audit.Finding, why string) {
+		handled[f.Rule+"\x00"+f.Container+"\x00"+f.Path] = true
+		p.out.Manual = append(p.out.Manual, Manual{Workload: wname, Rule: f.Rule, Message: f.Message, Reason: why})
+	}
+
+	// Isolation: raise runtimeClassName to the tier's minimum.
+	if rt := byRule(runtimeRules...); len(rt) > 0 {
+		c := p.chooseRuntime(w, r)
+		if c.why != "" {
+			for _, f := range rt {
+				leave(f, c.why)
+			}
+		} else {
+			if c.create != nil {
+				manifest, err := runtimeClassManifest(c.create)
+				if err != nil {
+					return err
+				}
+				nf := newFix(KindNewRuntimeClass, "Create RuntimeClass "+c.create.Name+" (handler "+c.create.Handler+", "+string(c.rule.Isolation)+") for "+string(r.Type)+" workloads that need "+string(r.RequiredIsolation)+".", nil)
+				nf.Target = Target{APIVersion: "node.k8s.io/v1", Kind: "RuntimeClass", Name: c.create.Name}
+				nf.SpecPath, nf.PatchType, nf.Recreate = "", "", false
+				nf.Object, nf.Manifest = c.create, manifest
+				nf.Warnings = c.warnings
+				fixes = append(fixes, nf)
+				add.runtimeClasses = append(add.runtimeClasses, *c.create)
+			}
+			// Scheduling findings the new class clears (a RuntimeClass
+			// that brings the toleration of its nodes) are resolved too.
+			for _, f := range byRule(schedulingRules...) {
+				if !slices.ContainsFunc(c.after.Findings, func(x audit.Finding) bool { return x.Rule == f.Rule && x.Path == f.Path }) {
+					rt = append(rt, f)
+				}
+			}
+			mod := orig.DeepCopy()
+			mod.RuntimeClassName = ptr.To(c.class)
+			all.RuntimeClassName = ptr.To(c.class)
+			f := newFix(KindRuntime, "Set runtimeClassName to "+c.class+" ("+string(c.rule.Isolation)+") to meet the "+string(r.Type)+" tier ("+string(r.RequiredIsolation)+").", rt)
+			if c.create == nil {
+				f.Warnings = c.warnings
+			}
+			if len(c.pending) > 0 {
+				f.Pending = true
+				f.Warnings = append(f.Warnings, "would leave the pod Pending: "+c.pending[0].Message)
+			}
+			if err := setPatch(&f, orig, mod); err != nil {
+				return err
+			}
+			fixes = append(fixes, f)
+		}
+	}
+
+	// Pod security: harden securityContexts.
+	if ps := byRule(keys(hardenRules)...); len(ps) > 0 {
+		mod := orig.DeepCopy()
+		done, left, warnings := harden(mod, ps)
+		harden(all, ps)
+		for _, l := range left {
+			leave(l.f, l.why)
+		}
+		if len(done) > 0 {
+			f := newFix(KindSecurityContext, "Harden the securityContext: "+strings.Join(hardenWhat(done), ", ")+".", done)
+			f.Warnings = warnings
+			if err := setPatch(&f, orig, mod); err != nil {
+				return err
+			}
+			fixes = append(fixes, f)
+		}
+	}
+
+	// Identity: stop mounting the service account token.
+	if tk := byRule(audit.RuleTokenAutomount); len(tk) > 0 {
+		mod := orig.DeepCopy()
+		mod.AutomountServiceAccountToken = ptr.To(false)
+		all.AutomountServiceAccountToken = ptr.To(false)
+		f := newFix(KindToken, "Set automountServiceAccountToken: false on the pod template.", tk)
+		f.Warnings = []string{"if the workload calls the Kubernetes API, give it a projected token volume with the audience and lifetime it needs instead"}
+		if err := setPatch(&f, orig, mod); err != nil {
+			return err
+		}
+		fixes = append(fixes, f)
+	}
+
+	// Network: an egress policy for the workload's pods.
+	if nw := byRule(audit.RuleNoEgressPolicy); len(nw) > 0 {
+		sel := stableLabels(w.Templates[0].Labels)
+		switch {
+		case strings.HasSuffix(nw[0].Path, ".hostNetwork"):
+			leave(nw[0], "the pod uses hostNetwork, which NetworkPolicies do not restrict: drop hostNetwork first")
+		case len(sel) == 0:
+			leave(nw[0], "the pod template has no labels a NetworkPolicy could select it by: add one first")
+		default:
+			np := egressPolicy(t.Namespace, p.npName(t.Namespace, t.Name+"-egress"), sel)
+			manifest, err := networkPolicyManifest(np)
+			if err != nil {
+				return err
+			}
+			f := newFix(KindNetworkPolicy, "Create NetworkPolicy "+np.Name+": egress to cluster DNS only, plus the allow-list you fill in.", nw)
+			f.Target = Target{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy", Namespace: t.Namespace, Name: np.Name}
+			f.SpecPath, f.PatchType, f.Recreate = "", "", false
+			f.Object, f.Manifest = np, manifest
+			f.Warnings = []string{"until the allow-list is filled in, the pods reach nothing but DNS: add the model gateway, telemetry and the APIs they call"}
+			fixes = append(fixes, f)
+			add.networkPolicies = append(add.networkPolicies, *np)
+		}
+	}
+
+	for _, f := range fs {
+		if handled[f.Rule+"\x00"+f.Container+"\x00"+f.Path] || resolvedBy(fixes, f) {
+			continue
+		}
+		leave(f, manualReason(f))
+	}
+	if len(fixes) == 0 {
+		return nil
+	}
+	p.verify(w, all, add, fixes)
+	change, err := specPatch(orig, all, specPath)
+	if err != nil {
+		return err
+	}
+	if change != nil {
+		p.out.Changes = append(p.out.Changes, Change{Target: t, SpecPath: specPath, Patch: change, Recreate: recreate})
+	}
+	p.out.Fixes = append(p.out.Fixes, fixes...)
+	return nil
+}
+
+// verify re-audits the workload with every fix applied and adds a warning
+// to a fix whose finding the re-audit still reports.
+func (p *planner) verify(w *audit.Workload, all *corev1.PodSpec, add added, fixes []Fix) {
+	res := p.reaudit(w, all, add)
+	for i := range fixes {
+		for _, rs := range fixes[i].Resolves {
+			for _, f := range res.Findings {
+				if f.Rule == rs.Rule && f.Container == rs.Container {
+					fixes[i].Warnings = append(fixes[i].Warnings, "the re-audit still reports "+f.Rule+": "+f.Message)
+				}
+			}
+		}
+	}
+}
+
+func setPatch(f *Fix, orig, mod *corev1.PodSpec) error {
+	patch, err := specPatch(orig, mod, f.SpecPath)
+	if err != nil {
+		return err
+	}
+	f.Patch = patch
+	return nil
+}
+
+func resolvedBy(fixes []Fix, f audit.Finding) bool {
+	for _, x := range fixes {
+		for _, r := range x.Resolves {
+			if r.Rule == f.Rule && r.Container == f.Container && r.Path == f.Path {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// npName returns base, or tiergate-base when a policy of that name exists.
+func (p *planner) npName(ns, base string) string {
+	name := base
+	if p.npNames[ns][name] {
+		name = "tiergate-" + base
+	}
+	p.takeNP(ns, name)
+	return name
+}
+
+func (p *planner) takeNP(ns, name string) {
+	if p.npNames[ns] == nil {
+		p.npNames[ns] = map[string]bool{}
+	}
+	p.npNames[ns][name] = true
+}
+
+// hardenWhat names the settings a securityContext fix makes.
+func hardenWhat(fs []audit.Finding) []string {
+	what := map[string]string{
+		audit.RuleRunAsRoot:      "runAsNonRoot",
+		audit.RuleSeccomp:        "seccomp RuntimeDefault",
+		audit.RuleEscalation:     "no privilege escalation",
+		audit.RuleWritableRoot:   "read-only root filesystem",
+		audit.RuleCapsNotDropped: "drop ALL capabilities",
+	}
+	var out []string
+	for _, id := range []string{audit.RuleRunAsRoot, audit.RuleSeccomp, audit.RuleEscalation, audit.RuleWritableRoot, audit.RuleCapsNotDropped} {
+		if slices.ContainsFunc(fs, func(f audit.Finding) bool { return f.Rule == id }) {
+			out = append(out, what[id])
+		}
+	}
+	return out
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// manualReason says why tiergate computes no fix for a finding.
+func manualReason(f audit.Finding) string {
+	switch f.Rule {
+	case audit.RuleBelowRecommended:
+		return "below the recommended isolation only; tiergate fixes the minimum, choose a stronger RuntimeClass by hand"
+	case audit.RuleUnknownHandler:
+		return "the policy does not know this handler: map it under handlers: in the policy, or choose a known RuntimeClass"
+	case audit.RuleEgressOpen, audit.RuleEgressMetadata:
+		return "an existing NetworkPolicy allows it and NetworkPolicies add up: narrow that policy's rule by hand"
+	case audit.RuleCapsAdded, audit.RulePrivileged, audit.RuleHostNamespaces, audit.RuleHostPath, audit.RuleRuntimeSocket:
+		return "removing it depends on what the workload does with it: change it by hand"
+	case audit.RuleHandlerNotOnNode, audit.RuleNoNodeFits:
+		return "a scheduling problem of the nodes or the RuntimeClass, not of the workload"
+	}
+	return "no automatic fix for this rule"
+}

@@ -1,0 +1,322 @@
+package remediate_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
+	"k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/manifest"
+	"github.com/tiergate/tiergate/policy"
+	"github.com/tiergate/tiergate/remediate"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+var now = time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+
+// inputs are the fixtures: one per group of fix kinds, and the example
+// platform with every kind at once.
+func inputs(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("testdata/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(files, "../examples/llm-platform.yaml")
+}
+
+type fixture struct {
+	objs []manifest.Object
+	inv  *audit.Inventory
+	e    *audit.Engine
+	rep  *audit.Report
+	res  *remediate.Result
+}
+
+func load(t *testing.T, path string, sel func(*audit.Result, *audit.Finding) bool) fixture {
+	t.Helper()
+	objs, err := manifest.Read([]string{path}, nil, manifest.ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, _, err := manifest.Build(objs, manifest.BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := audit.NewEngine(policy.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := audit.Options{Now: now}
+	rep := e.Audit(inv, opts)
+	res, err := remediate.Compute(e, inv, rep, remediate.Options{Select: sel, Audit: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fixture{objs, inv, e, rep, res}
+}
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./remediate -update creates it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (go test ./remediate -update rewrites it); got:\n%s", path, got)
+	}
+}
+
+// TestScriptGolden pins the patches of every fix kind, as -o patch
+// prints them.
+func TestScriptGolden(t *testing.T) {
+	for _, in := range inputs(t) {
+		t.Run(filepath.Base(in), func(t *testing.T) {
+			fx := load(t, in, nil)
+			var b bytes.Buffer
+			if err := remediate.WriteScript(&b, fx.res, remediate.ScriptOptions{Source: "files " + filepath.Base(in)}); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, filepath.Join("testdata", "golden", strings.TrimSuffix(filepath.Base(in), ".yaml")+".sh"), b.Bytes())
+		})
+	}
+}
+
+// TestFixedObjectsAuditClean applies every change to the input objects
+// (as kubectl patch would), adds the objects to create, audits again, and
+// checks that every finding a fix claims is gone and that no fix brought
+// a new finding, except the Pending warning a fix carries.
+func TestFixedObjectsAuditClean(t *testing.T) {
+	for _, in := range inputs(t) {
+		t.Run(filepath.Base(in), func(t *testing.T) {
+			fx := load(t, in, nil)
+			if len(fx.res.Fixes) == 0 {
+				t.Fatal("no fixes: the fixture tests nothing")
+			}
+			objs := applyChanges(t, fx.objs, fx.res)
+			inv, _, err := manifest.Build(objs, manifest.BuildOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			after := fx.e.Audit(inv, audit.Options{Now: now})
+			before, afterBy := byWorkload(fx.rep), byWorkload(after)
+			pending := map[string]bool{}
+			for _, f := range fx.res.Fixes {
+				if f.Pending {
+					pending[f.Workload] = true
+				}
+				for _, r := range f.Resolves {
+					for _, got := range afterBy[f.Workload] {
+						if got.Rule == r.Rule && got.Container == r.Container {
+							t.Errorf("%s: fix %s claims %s (%s) but the re-audit still has: %s", f.Workload, f.Kind, r.Rule, r.Container, got.Message)
+						}
+					}
+				}
+			}
+			for w, fs := range afterBy {
+				for _, f := range fs {
+					if contains(before[w], f) {
+						continue
+					}
+					if pending[w] && (f.Rule == audit.RuleNoNodeFits || f.Rule == audit.RuleHandlerNotOnNode) {
+						continue
+					}
+					t.Errorf("%s: a fix brought a new finding %s: %s", w, f.Rule, f.Message)
+				}
+			}
+		})
+	}
+}
+
+// applyChanges patches the objects the changes target and appends the
+// objects to create.
+func applyChanges(t *testing.T, objs []manifest.Object, res *remediate.Result) []manifest.Object {
+	t.Helper()
+	out := make([]manifest.Object, len(objs))
+	for i, o := range objs {
+		out[i] = manifest.Object{Unstructured: o.DeepCopy(), File: o.File, Line: o.Line}
+	}
+	for _, c := range res.Changes {
+		found := false
+		for i := range out {
+			u := out[i].Unstructured
+			if u.GetKind() != c.Target.Kind || u.GetName() != c.Target.Name || u.GetNamespace() != c.Target.Namespace {
+				continue
+			}
+			typed, err := scheme.Scheme.New(u.GroupVersionKind())
+			if err != nil {
+				t.Fatal(err)
+			}
+			orig, err := json.Marshal(u.Object)
+			if err != nil {
+				t.Fatal(err)
+			}
+			patched, err := strategicpatch.StrategicMergePatch(orig, c.Patch, typed)
+			if err != nil {
+				t.Fatalf("%s: %v", c.Target, err)
+			}
+			m := map[string]any{}
+			if err := json.Unmarshal(patched, &m); err != nil {
+				t.Fatal(err)
+			}
+			out[i].Unstructured = &unstructured.Unstructured{Object: m}
+			found = true
+		}
+		if !found {
+			t.Fatalf("change for %s, which is not in the input", c.Target)
+		}
+	}
+	for _, f := range res.Fixes {
+		if f.Object == nil {
+			continue
+		}
+		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(f.Object)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, manifest.Object{Unstructured: &unstructured.Unstructured{Object: m}, File: "fix"})
+	}
+	return out
+}
+
+func byWorkload(rep *audit.Report) map[string][]audit.Finding {
+	m := map[string][]audit.Finding{}
+	for _, r := range rep.Workloads {
+		k := r.Kind + "/" + r.Namespace + "/" + r.Name
+		m[k] = append(m[k], r.Findings...)
+	}
+	return m
+}
+
+// contains compares by message, not path: a patch that adds a volume may
+// renumber the others.
+func contains(fs []audit.Finding, f audit.Finding) bool {
+	for _, x := range fs {
+		if x.Rule == f.Rule && x.Container == f.Container && x.Message == f.Message {
+			return true
+		}
+	}
+	return false
+}
+
+// TestComputeLeavesInputsAlone: fixes are computed on copies.
+func TestComputeLeavesInputsAlone(t *testing.T) {
+	for _, in := range inputs(t) {
+		objs, err := manifest.Read([]string{in}, nil, manifest.ParseOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv, _, err := manifest.Build(objs, manifest.BuildOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := audit.NewEngine(policy.Default())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := e.Audit(inv, audit.Options{Now: now})
+		invBefore, repBefore := mustJSON(t, inv), mustJSON(t, rep)
+		if _, err := remediate.Compute(e, inv, rep, remediate.Options{Audit: audit.Options{Now: now}}); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(invBefore, mustJSON(t, inv)) {
+			t.Errorf("%s: Compute changed the inventory", in)
+		}
+		if !bytes.Equal(repBefore, mustJSON(t, rep)) {
+			t.Errorf("%s: Compute changed the report", in)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestSelectChoosesFindings: only the selected findings get fixes, and the
+// others are not listed as left to a human either.
+func TestSelectChoosesFindings(t *testing.T) {
+	fx := load(t, "testdata/kinds.yaml", func(_ *audit.Result, f *audit.Finding) bool { return f.Rule == audit.RuleTokenAutomount })
+	if len(fx.res.Fixes) == 0 {
+		t.Fatal("no token fixes")
+	}
+	for _, f := range fx.res.Fixes {
+		if f.Kind != remediate.KindToken {
+			t.Errorf("selected only %s, got a %s fix", audit.RuleTokenAutomount, f.Kind)
+		}
+	}
+	if len(fx.res.Manual) != 0 {
+		t.Errorf("unselected findings listed as manual: %+v", fx.res.Manual)
+	}
+}
+
+// TestPatchesNeverCarryEnvValues: a patch holds only what the fix sets.
+func TestPatchesNeverCarryEnvValues(t *testing.T) {
+	fx := load(t, "testdata/kinds.yaml", nil)
+	all := mustJSON(t, fx.res)
+	for _, secret := range []string{"hf_do_not_print_me", "qdrant:6333"} {
+		if bytes.Contains(all, []byte(secret)) {
+			t.Errorf("the fixes carry the env value %q", secret)
+		}
+	}
+}
+
+// TestReplicasShareOneFix: the pods of one Deployment get one fix, on the
+// Deployment.
+func TestReplicasShareOneFix(t *testing.T) {
+	fx := load(t, "testdata/kinds.yaml", nil)
+	var w audit.Workload
+	for _, x := range fx.inv.Workloads {
+		if x.Name == "llama-vllm" {
+			w = x
+		}
+	}
+	inv := *fx.inv
+	inv.Workloads = nil
+	for i, hash := range []string{"a", "b", "c"} {
+		pod := w
+		pod.Kind, pod.APIVersion, pod.Name = "Pod", "v1", "llama-vllm-5d9c7b-"+hash
+		pod.Owner = &audit.Owner{Kind: "ReplicaSet", Name: "llama-vllm-5d9c7b"}
+		pod.Owners = []audit.Owner{*pod.Owner, {Kind: "Deployment", Name: "llama-vllm"}}
+		pod.NodeName = "node-" + string(rune('a'+i))
+		pod.Templates = []audit.PodTemplate{w.Templates[0]}
+		pod.Templates[0].SpecPath = "spec"
+		inv.Workloads = append(inv.Workloads, pod)
+	}
+	rep := fx.e.Audit(&inv, audit.Options{Now: now})
+	res, err := remediate.Compute(fx.e, &inv, rep, remediate.Options{Audit: audit.Options{Now: now}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Changes) != 1 {
+		t.Fatalf("want one change (the Deployment), got %d", len(res.Changes))
+	}
+	c := res.Changes[0]
+	if c.Target.Kind != "Deployment" || c.Target.Name != "llama-vllm" || c.SpecPath != "spec.template.spec" || c.Recreate {
+		t.Errorf("change targets %+v at %s (recreate %v), want the Deployment at spec.template.spec", c.Target, c.SpecPath, c.Recreate)
+	}
+	if !strings.HasPrefix(string(c.Patch), `{"spec":{"template":{"spec":{`) {
+		t.Errorf("patch is not nested at the Deployment's pod spec: %s", c.Patch)
+	}
+}

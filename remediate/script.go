@@ -1,0 +1,142 @@
+package remediate
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/tiergate/tiergate/internal/textutil"
+)
+
+// ScriptOptions tune the reviewable shell script of -o patch.
+type ScriptOptions struct {
+	// Kubectl is the command the script runs, with the context flags the
+	// user gave ("kubectl --context prod"); "kubectl" when empty.
+	Kubectl string
+	// Source says what was audited, for the header ("files deploy/").
+	Source string
+}
+
+// WriteScript writes the fixes as a shell script to review and run:
+// kubectl patch commands for existing objects, kubectl apply of the
+// objects to create, and the findings left to a human as comments.
+func WriteScript(w io.Writer, res *Result, o ScriptOptions) error {
+	kubectl := o.Kubectl
+	if kubectl == "" {
+		kubectl = "kubectl"
+	}
+	b := &strings.Builder{}
+	b.WriteString("#!/bin/sh\n# tiergate fix: review every command, then run this script.\n")
+	if o.Source != "" {
+		b.WriteString("# Audited: " + comment(o.Source) + "\n")
+	}
+	fmt.Fprintf(b, "# %d fix%s, %d finding%s left to a human (listed at the end).\nset -eu\n", len(res.Fixes), plural(len(res.Fixes), "", "es"), len(res.Manual), plural(len(res.Manual), "", "s"))
+	changes := map[Target]Change{}
+	for _, c := range res.Changes {
+		changes[c.Target] = c
+	}
+	last := ""
+	for i, f := range res.Fixes {
+		if f.Workload != last {
+			fmt.Fprintf(b, "\n# ── %s\n", comment(f.Workload))
+			last = f.Workload
+		}
+		fmt.Fprintf(b, "\n# [%s] %s\n", f.Kind, comment(f.Plan))
+		if len(f.Resolves) > 0 {
+			b.WriteString("#   resolves: " + comment(resolvedList(f.Resolves)) + "\n")
+		}
+		for _, warn := range f.Warnings {
+			b.WriteString("#   WARNING: " + comment(warn) + "\n")
+		}
+		switch {
+		case f.Object != nil:
+			// The delimiter must not occur in the manifest, or a hostile
+			// label value could end the here-document and run commands.
+			eof := "TIERGATE_EOF"
+			for strings.Contains(string(f.Manifest), eof) {
+				eof += "_"
+			}
+			fmt.Fprintf(b, "%s apply -f - <<'%s'\n%s%s\n", kubectl, eof, f.Manifest, eof)
+		case f.Recreate:
+			// One recreation with every change, after the last fix of
+			// the object: recreating once per fix would restart it as often.
+			if i+1 < len(res.Fixes) && res.Fixes[i+1].Target == f.Target {
+				continue
+			}
+			c := changes[f.Target]
+			kind := strings.ToLower(f.Target.Kind)
+			fmt.Fprintf(b, "\n# A %s's pod spec cannot change in place: this deletes and recreates it with the changes above.\n", f.Target.Kind)
+			fmt.Fprintf(b, "%s get %s %s%s -o json \\\n  | %s patch --local -f - --type strategic -o json -p %s \\\n  | %s replace --force -f -\n",
+				kubectl, kind, ShellWord(f.Target.Name), nsFlag(f.Target.Namespace), kubectl, shellQuote(string(c.Patch)), kubectl)
+		default:
+			fmt.Fprintf(b, "%s patch %s %s%s --type strategic -p %s\n",
+				kubectl, strings.ToLower(f.Target.Kind), ShellWord(f.Target.Name), nsFlag(f.Target.Namespace), shellQuote(string(f.Patch)))
+		}
+	}
+	if len(res.Manual) > 0 {
+		b.WriteString("\n# ── Left to a human (no automatic fix):\n")
+		for _, m := range res.Manual {
+			fmt.Fprintf(b, "#   %s %s: %s\n#     why: %s\n", comment(m.Workload), m.Rule, comment(m.Message), comment(m.Reason))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// resolvedList is "TG-PSS-001 (init, app), TG-IDN-001": one entry per
+// rule, with the containers it was found in.
+func resolvedList(rs []Resolved) string {
+	var order []string
+	ctrs := map[string][]string{}
+	for _, r := range rs {
+		if _, seen := ctrs[r.Rule]; !seen {
+			order = append(order, r.Rule)
+			ctrs[r.Rule] = nil
+		}
+		if r.Container != "" {
+			ctrs[r.Rule] = append(ctrs[r.Rule], r.Container)
+		}
+	}
+	parts := make([]string, 0, len(order))
+	for _, id := range order {
+		if cs := ctrs[id]; len(cs) > 0 {
+			id += " (" + strings.Join(cs, ", ") + ")"
+		}
+		parts = append(parts, id)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// nsFlag is " -n NS", or nothing for an object without a namespace (a
+// manifest that leaves it to kubectl's context).
+func nsFlag(ns string) string {
+	if ns == "" {
+		return ""
+	}
+	return " -n " + ShellWord(ns)
+}
+
+// ShellWord quotes s for a POSIX shell unless it is a plain word (a
+// Kubernetes name, a path), so that a name read from a hostile manifest
+// or kubeconfig cannot inject commands into a script.
+func ShellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:@") == "" {
+		return s
+	}
+	return shellQuote(s)
+}
+
+// comment makes text safe inside a "# ..." line.
+func comment(s string) string { return textutil.Printable(s) }
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,50 @@
+package remediate
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	nodev1 "k8s.io/api/node/v1"
+
+	"github.com/tiergate/tiergate/audit"
+)
+
+// added holds objects a fix would create, seen by the re-audit as if they
+// existed.
+type added struct {
+	runtimeClasses  []nodev1.RuntimeClass
+	networkPolicies []networkingv1.NetworkPolicy
+}
+
+// reaudit audits the workload with spec as its pod template, alone, against
+// the inventory's cluster objects plus what fixes would add. A live pod is
+// audited as the new pod its owner would create: not yet on a node, so
+// the scheduling pre-check looks at every node.
+func (p *planner) reaudit(w *audit.Workload, spec *corev1.PodSpec, add added) audit.Result {
+	c := *w
+	c.Templates = []audit.PodTemplate{w.Templates[0]}
+	c.Templates[0].Spec = spec
+	c.NodeName, c.Phase = "", ""
+	inv := *p.inv
+	inv.Workloads = []audit.Workload{c}
+	if len(add.runtimeClasses) > 0 {
+		inv.RuntimeClasses = append(append([]nodev1.RuntimeClass(nil), p.inv.RuntimeClasses...), add.runtimeClasses...)
+	}
+	if len(add.networkPolicies) > 0 {
+		inv.NetworkPolicies = append(append([]networkingv1.NetworkPolicy(nil), p.inv.NetworkPolicies...), add.networkPolicies...)
+	}
+	rep := p.e.Audit(&inv, p.opts)
+	return rep.Workloads[0]
+}
+
+// has returns the findings of the result whose rule is in rules.
+func has(r audit.Result, rules ...string) []audit.Finding {
+	var out []audit.Finding
+	for _, f := range r.Findings {
+		for _, id := range rules {
+			if f.Rule == id {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
