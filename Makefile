@@ -53,8 +53,9 @@ fuzz: ## Fuzz the manifest loader for $(FUZZTIME)
 	$(GO) test ./manifest -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 
 .PHONY: bench
-bench: ## Audit benchmarks: 100k pods, CPU and allocation per pod (docs/PERFORMANCE.md)
+bench: ## Audit benchmarks at 100k pods (CPU, allocation per pod) and fixes at 10k pods (docs/PERFORMANCE.md)
 	$(GO) test ./audit -run '^$$' -bench 'Audit100k' -benchtime 5x -count 3
+	$(GO) test ./remediate -run '^$$' -bench 'Fix10k' -benchtime 3x -benchmem
 
 .PHONY: bench-ui
 bench-ui: ## TUI benchmarks: keypress at 50k pods, live refresh at 50k, first frame at 10k (p50/p99 ms)

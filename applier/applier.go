@@ -12,6 +12,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
@@ -28,6 +29,9 @@ type Item struct {
 	Target remediate.Target
 	// Patch is the combined strategic merge patch of an existing object.
 	Patch []byte
+	// JSONPatch replaces Patch for a custom resource: sent as a JSON patch
+	// (its tests fail it if the object moved on), not server-side applied.
+	JSONPatch []byte
 	// Object is the whole object to create, as JSON.
 	Object []byte
 	// Plans are the fixes' one-sentence plans, for the user.
@@ -70,7 +74,11 @@ func Items(res *remediate.Result) ([]Item, []Skipped, error) {
 			skipped = append(skipped, Skipped{Target: c.Target, Reason: "a " + c.Target.Kind + "'s pod spec cannot change in place; recreate it (tiergate fix -o patch prints how)"})
 			continue
 		}
-		patches = append(patches, Item{Target: c.Target, Patch: c.Patch, Plans: plans[c.Target]})
+		it := Item{Target: c.Target, Patch: c.Patch, Plans: plans[c.Target]}
+		if c.PatchType == types.JSONPatchType {
+			it.JSONPatch = c.JSONPatch
+		}
+		patches = append(patches, it)
 	}
 	return append(append(classes, policies...), patches...), skipped, nil
 }
@@ -125,6 +133,9 @@ func (a *Applier) do(ctx context.Context, it Item, dryRun bool) Outcome {
 		out.Err = explain(it.Target, "read", err)
 		return out
 	}
+	if it.JSONPatch != nil {
+		return a.jsonPatch(ctx, ri, it, live, dryRun, out)
+	}
 	body := it.Object
 	if it.Object == nil {
 		merged, err := withOwned(live, FieldManager, it.Patch)
@@ -153,6 +164,22 @@ func (a *Applier) do(ctx context.Context, it Item, dryRun bool) Outcome {
 	return out
 }
 
+// jsonPatch sends a custom resource's JSON patch, with the field manager
+// named; its diff is against the live object like an apply's.
+func (a *Applier) jsonPatch(ctx context.Context, ri dynamic.ResourceInterface, it Item, live *unstructured.Unstructured, dryRun bool, out Outcome) Outcome {
+	opts := metav1.PatchOptions{FieldManager: FieldManager}
+	if dryRun {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	result, err := ri.Patch(ctx, it.Target.Name, types.JSONPatchType, it.JSONPatch, opts)
+	if err != nil {
+		out.Err = explain(it.Target, "patch", err)
+		return out
+	}
+	out.Diff, out.Changed, out.Err = diff(it.Target, live, result)
+	return out
+}
+
 // resource maps a target to its API resource; tiergate only writes the
 // kinds its fixes produce.
 func (a *Applier) resource(t remediate.Target) (dynamic.ResourceInterface, error) {
@@ -164,6 +191,7 @@ func (a *Applier) resource(t remediate.Target) (dynamic.ResourceInterface, error
 		"Deployment": "deployments", "StatefulSet": "statefulsets", "DaemonSet": "daemonsets",
 		"ReplicaSet": "replicasets", "CronJob": "cronjobs",
 		"NetworkPolicy": "networkpolicies", "RuntimeClass": "runtimeclasses",
+		"LeaderWorkerSet": "leaderworkersets", "SandboxTemplate": "sandboxtemplates", "Sandbox": "sandboxes",
 	}[t.Kind]
 	if !ok {
 		return nil, fmt.Errorf("%s: tiergate does not apply to %s objects", t, t.Kind)

@@ -15,12 +15,13 @@ import (
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/cluster"
+	"github.com/tiergate/tiergate/manifest"
 	"github.com/tiergate/tiergate/policy"
 	"github.com/tiergate/tiergate/remediate"
 )
 
 // fixFormats are the outputs of tiergate fix.
-var fixFormats = []string{"patch", "kustomize", "json"}
+var fixFormats = []string{"patch", "kustomize", "manifests", "json"}
 
 // FixOptions holds the fix command's flags and what Complete derives.
 type FixOptions struct {
@@ -35,6 +36,7 @@ type FixOptions struct {
 	Apply          bool
 	Yes            bool
 	ForceConflicts bool
+	InPlace        bool
 
 	// Derived by Complete.
 	minSeverity policy.Severity
@@ -68,8 +70,15 @@ changed object again to be sure:
                          allow-list to fill in
 
 A pod's owner is patched (its Deployment, StatefulSet, DaemonSet or CronJob),
-never the pod. A fix that would leave pods Pending says so. Findings that
+never the pod; LeaderWorkerSets, SandboxTemplates and Sandboxes get JSON
+patches of their pod templates. A fix that would leave pods Pending says so. Findings that
 need a human decision are listed with the reason.
+
+Outputs: -o patch (default) a reviewable script of kubectl patch and apply
+commands; -o kustomize patch files and a kustomization.yaml; -o manifests
+(with -f) the input files rewritten, keeping comments, key order and every
+other document byte for byte, into --output-dir or --in-place, with the
+objects to create in tiergate-new-objects.yaml; -o json.
 
 Nothing is changed unless --apply is given. --apply needs a live cluster: it
 first runs a server-side dry run and prints the diff of every object, asks
@@ -87,6 +96,10 @@ Exit codes: 0 done, 1 some change was not applied, 2 usage or input errors.`,
   # Patch files and a kustomization for a GitOps repository
   kubectl tiergate fix -f deploy/ -o kustomize --output-dir fixes/
 
+  # The manifests themselves, rewritten with comments and key order kept
+  kubectl tiergate fix -f deploy/ -o manifests --output-dir fixed/
+  kubectl tiergate fix -f deploy/ -o manifests --in-place
+
   # Dry run on the server, show the diff, ask, then apply
   kubectl tiergate fix -n agents --apply`,
 		Args: cobra.NoArgs,
@@ -103,7 +116,8 @@ Exit codes: 0 done, 1 some change was not applied, 2 usage or input errors.`,
 	f := c.Flags()
 	o.ScopeOptions.AddFlags(f)
 	f.StringVarP(&o.Output, "output", "o", o.Output, "Output format: "+strings.Join(fixFormats, ", "))
-	f.StringVar(&o.OutputDir, "output-dir", "", "Directory for -o kustomize (created if missing; existing files are not overwritten)")
+	f.StringVar(&o.OutputDir, "output-dir", "", "Directory for -o kustomize and -o manifests (created if missing; existing files are not overwritten)")
+	f.BoolVar(&o.InPlace, "in-place", false, "With -o manifests, rewrite the input files themselves")
 	f.StringSliceVar(&o.Rules, "rule", nil, "Fix only findings of these rule IDs or globs (TG-PSS-*); repeatable")
 	f.StringSliceVar(&o.Types, "type", nil, "Fix only workloads of these types: "+typeNames()+"; repeatable")
 	f.StringVar(&o.MinSeverity, "min-severity", "", "Fix only findings at or above: low, medium, high, critical")
@@ -157,8 +171,16 @@ func (o *FixOptions) Validate() error {
 	switch {
 	case o.Output == "kustomize" && o.OutputDir == "":
 		return fmt.Errorf("-o kustomize needs --output-dir DIR")
-	case o.Output != "kustomize" && o.OutputDir != "":
-		return fmt.Errorf("--output-dir is for -o kustomize")
+	case o.Output == "manifests" && !o.offline():
+		return fmt.Errorf("-o manifests rewrites the -f files; for a live cluster use -o patch, -o kustomize or --apply")
+	case o.Output == "manifests" && (o.OutputDir == "") == !o.InPlace:
+		return fmt.Errorf("-o manifests needs --output-dir DIR or --in-place (one of them)")
+	case o.InPlace && o.Output != "manifests":
+		return fmt.Errorf("--in-place is for -o manifests")
+	case o.InPlace && slices.Contains(o.Filenames, "-"):
+		return fmt.Errorf("--in-place cannot rewrite standard input; use --output-dir")
+	case o.Output != "kustomize" && o.Output != "manifests" && o.OutputDir != "":
+		return fmt.Errorf("--output-dir is for -o kustomize and -o manifests")
 	case o.Apply && o.offline():
 		return fmt.Errorf("--apply changes a live cluster; with -f use -o patch or -o kustomize")
 	case o.Apply && o.Output != "patch":
@@ -193,10 +215,11 @@ func (o *FixOptions) Run(ctx context.Context) error {
 	var (
 		inv     *audit.Inventory
 		clients *cluster.Clients
+		files   []manifest.File
 		err     error
 	)
 	if o.offline() {
-		inv, _, err = o.loadFiles(o.In, false)
+		inv, _, files, err = o.loadFileSet(o.In, false)
 	} else {
 		inv, clients, err = o.loadLive(ctx)
 	}
@@ -224,6 +247,8 @@ func (o *FixOptions) Run(ctx context.Context) error {
 		return enc.Encode(res)
 	case o.Output == "kustomize":
 		return o.writeKustomize(res)
+	case o.Output == "manifests":
+		return o.writeManifests(files, res)
 	}
 	return remediate.WriteScript(o.Out, res, remediate.ScriptOptions{Kubectl: o.kubectl(), Source: o.scopeLabel()})
 }

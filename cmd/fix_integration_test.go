@@ -6,14 +6,22 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/tiergate/tiergate/applier"
+	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/internal/seed"
+	"github.com/tiergate/tiergate/policy"
+	"github.com/tiergate/tiergate/remediate"
 )
 
 const fixLive = "testdata/fix-live.yaml"
@@ -163,4 +171,60 @@ func auditsClean(t *testing.T, deployments ...string) (bool, string) {
 		}
 	}
 	return true, ""
+}
+
+// TestLiveJSONPatchOfACustomResource sends the JSON patch computed for the
+// example's LeaderWorkerSet (offline) to the real apiserver, which serves
+// it under a stand-in definition: the dry run diffs, the patch lands, and
+// a patch computed from an older object fails its container-name test.
+func TestLiveJSONPatchOfACustomResource(t *testing.T) {
+	seedExample(t)
+	ctx := context.Background()
+	o := NewFixOptions(genericiooptions.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}, genericclioptions.NewConfigFlags(true))
+	o.Filenames = []string{example}
+	o.Rules = []string{"TG-IDN-001"}
+	inv, _, err := o.loadFiles(nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := audit.NewEngine(policy.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := audit.Options{Now: time.Now()}
+	res, err := remediate.Compute(e, inv, e.Audit(inv, opts), remediate.Options{Audit: opts, Select: o.selects})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, _, err := applier.Items(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lws *applier.Item
+	for i := range items {
+		if items[i].Target.Kind == "LeaderWorkerSet" {
+			lws = &items[i]
+		}
+	}
+	if lws == nil || lws.JSONPatch == nil {
+		t.Fatalf("no JSON patch for the LeaderWorkerSet among %d items", len(items))
+	}
+	a := &applier.Applier{Client: dynamic.NewForConfigOrDie(cl.Config)}
+	dry := a.DryRun(ctx, *lws)
+	if dry.Err != nil || !dry.Changed || !strings.Contains(dry.Diff, "+        automountServiceAccountToken: false") {
+		t.Fatalf("dry run: %v changed=%v\n%s", dry.Err, dry.Changed, dry.Diff)
+	}
+	if out := a.Apply(ctx, *lws); out.Err != nil {
+		t.Fatalf("apply: %v", out.Err)
+	}
+	// The same patch again: adds are idempotent, so it applies unchanged.
+	if again := a.DryRun(ctx, *lws); again.Err != nil || again.Changed {
+		t.Errorf("second dry run: %v changed=%v", again.Err, again.Changed)
+	}
+	// A patch whose container test no longer holds fails, on the server.
+	stale := *lws
+	stale.JSONPatch = []byte(`[{"op":"test","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/name","value":"renamed"},{"op":"add","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/hostname","value":"x"}]`)
+	if out := a.DryRun(ctx, stale); out.Err == nil {
+		t.Error("a JSON patch with a failing test was accepted")
+	}
 }

@@ -94,7 +94,9 @@ func TestFixJSON(t *testing.T) {
 		if err := json.Compact(&compact, f.Patch); err != nil {
 			t.Fatal(err)
 		}
-		if f.Kind != "service-account-token" || !strings.Contains(compact.String(), `"automountServiceAccountToken":false`) {
+		// A strategic merge patch, or a custom resource's JSON patch.
+		p := compact.String()
+		if f.Kind != "service-account-token" || !(strings.Contains(p, `"automountServiceAccountToken":false`) || strings.Contains(p, `/automountServiceAccountToken","value":false`)) {
 			t.Errorf("--rule TG-IDN-* gave a %s fix: %s", f.Kind, f.Patch)
 		}
 	}
@@ -129,7 +131,11 @@ func TestFixFlagErrors(t *testing.T) {
 	}{
 		{[]string{"fix", "-f", example, "--apply"}, "--apply changes a live cluster"},
 		{[]string{"fix", "-f", example, "-o", "kustomize"}, "needs --output-dir"},
-		{[]string{"fix", "-f", example, "--output-dir", "x"}, "--output-dir is for -o kustomize"},
+		{[]string{"fix", "-f", example, "--output-dir", "x"}, "--output-dir is for -o kustomize and -o manifests"},
+		{[]string{"fix", "-f", example, "-o", "manifests"}, "needs --output-dir DIR or --in-place"},
+		{[]string{"fix", "-f", example, "-o", "manifests", "--in-place", "--output-dir", "x"}, "needs --output-dir DIR or --in-place"},
+		{[]string{"fix", "-f", example, "--in-place"}, "--in-place is for -o manifests"},
+		{[]string{"fix", "-f", "-", "-o", "manifests", "--in-place"}, "cannot rewrite standard input"},
 		{[]string{"fix", "-f", example, "-o", "yaml"}, `--output "yaml" is not one of`},
 		{[]string{"fix", "-f", example, "--rule", "TG-NOPE-001"}, "no such rule"},
 		{[]string{"fix", "-f", example, "--rule", "TG-[ISO"}, "bad pattern"},
@@ -144,5 +150,61 @@ func TestFixFlagErrors(t *testing.T) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and one line with %q", code, out, errOut, tt.want)
 			}
 		})
+	}
+}
+
+func TestFixManifestsInPlaceAndToDir(t *testing.T) {
+	src, err := os.ReadFile("../remediate/testdata/manifests/platform.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "platform.yaml")
+	if err := os.WriteFile(in, src, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	outDir := filepath.Join(dir, "out")
+	out, errOut, code := run(t, "", "fix", "-f", in, "-o", "manifests", "--output-dir", outDir)
+	if code != 0 || !strings.Contains(out, "wrote "+filepath.Join(outDir, "platform.yaml")) {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	if got, _ := os.ReadFile(in); string(got) != string(src) {
+		t.Fatal("--output-dir changed the input file")
+	}
+	rewritten, err := os.ReadFile(filepath.Join(outDir, "platform.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// In place: the same content, the file's mode kept, and the result
+	// (with the new objects) audits clean.
+	_, errOut, code = run(t, "", "fix", "-f", in, "-o", "manifests", "--in-place")
+	if code != 0 {
+		t.Fatalf("--in-place: exit %d: %s", code, errOut)
+	}
+	got, _ := os.ReadFile(in)
+	if string(got) != string(rewritten) {
+		t.Error("--in-place and --output-dir wrote different files")
+	}
+	if info, _ := os.Stat(in); info.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want the input's 0600", info.Mode().Perm())
+	}
+	out, errOut, code = run(t, "", "audit", "-f", in, "-f", filepath.Join(dir, "tiergate-new-objects.yaml"), "--fail-on", "low")
+	if code != 0 {
+		t.Errorf("the rewritten files still have findings: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+func TestFixManifestsRefusesJSON(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "agent.json")
+	doc := `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"a","namespace":"n"},"spec":{"selector":{"matchLabels":{"app":"a"}},"template":{"metadata":{"labels":{"app":"a"}},"spec":{"containers":[{"name":"vllm","image":"vllm/vllm-openai:v0.9.2"}]}}}}`
+	if err := os.WriteFile(p, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := run(t, "", "fix", "-f", p, "-o", "manifests", "--in-place")
+	if code != ExitUsage || !strings.Contains(errOut, "JSON") {
+		t.Errorf("exit %d: %q", code, errOut)
+	}
+	if got, _ := os.ReadFile(p); string(got) != doc {
+		t.Error("the JSON file was changed")
 	}
 }

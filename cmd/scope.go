@@ -16,6 +16,7 @@ import (
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/manifest"
+	"github.com/tiergate/tiergate/policy"
 )
 
 // ScopeOptions say what to audit: files (-f) or the live cluster of a
@@ -34,6 +35,7 @@ type ScopeOptions struct {
 	namespace   string
 	selector    labels.Selector
 	engine      *audit.Engine
+	policy      *policy.Policy // what the engine was built from
 }
 
 // AddFlags registers the kubeconfig flags (cli-runtime) and tiergate's.
@@ -69,6 +71,7 @@ func (o *ScopeOptions) Complete(c *cobra.Command) error {
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
+	o.policy = pol
 	if o.engine, err = audit.NewEngine(pol); err != nil {
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s: %v", o.PolicyFile, err)}
 	}
@@ -113,12 +116,23 @@ func (o *ScopeOptions) title() string {
 
 // loadFiles reads -f inputs; nothing contacts a cluster.
 func (o *ScopeOptions) loadFiles(stdin io.Reader, positions bool) (*audit.Inventory, int, error) {
-	objs, err := manifest.Read(o.Filenames, stdin, manifest.ParseOptions{Positions: positions})
+	inv, n, _, err := o.loadFileSet(stdin, positions)
+	return inv, n, err
+}
+
+// loadFileSet is loadFiles that also returns the files as read, for
+// fix -o manifests to rewrite.
+func (o *ScopeOptions) loadFileSet(stdin io.Reader, positions bool) (*audit.Inventory, int, []manifest.File, error) {
+	files, err := manifest.ReadFiles(o.Filenames, stdin)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
+	}
+	objs, err := manifest.ParseFiles(files, o.Filenames, manifest.ParseOptions{Positions: positions})
+	if err != nil {
+		return nil, 0, nil, err
 	}
 	inv, stats, err := manifest.Build(objs, manifest.BuildOptions{DefaultNamespace: o.namespace, Namespace: o.namespace, Selector: o.selector})
-	return inv, stats.Objects, err
+	return inv, stats.Objects, files, err
 }
 
 // connect builds clients for the live cluster and checks that it answers,

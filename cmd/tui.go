@@ -14,6 +14,8 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/tiergate/tiergate/applier"
+	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/ui"
 )
@@ -48,6 +50,13 @@ func isTerminal(f any) bool {
 func (o *TUIOptions) Run(ctx context.Context) error {
 	ctxName, server := o.contextAndServer()
 	cfg := ui.Config{Context: ctxName, Server: server, Scope: o.title(), Engine: o.engine}
+	// Fixes are computed by an engine of their own (an engine audits one
+	// inventory at a time, and the view's audits run meanwhile).
+	fixEngine, err := audit.NewEngine(o.policy)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	cfg.FixEngine = fixEngine
 	if o.offline() {
 		inv, _, err := o.loadFiles(o.In, false)
 		if err != nil {
@@ -63,6 +72,16 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 			return &ExitError{Code: ExitUsage, Err: err}
 		}
 		cfg.Snapshots, cfg.StopFeed, cfg.Namespace, cfg.Open = feed.Snapshots, feed.Stop, o.namespace, feeds.open
+		// The view writes only when the user presses a, then y.
+		rc, err := o.kube.ToRESTConfig()
+		if err != nil {
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("kubeconfig: %v", oneLine(err))}
+		}
+		clients, err := cluster.NewClients(rc)
+		if err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+		cfg.Applier = &applier.Applier{Client: clients.Dynamic}
 	}
 	opts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(o.In), tea.WithOutput(o.Out)}
 	if profile, ok := forcedProfile(os.Getenv); ok {

@@ -253,3 +253,44 @@ func TestTUINamespaceSwitch(t *testing.T) {
 		t.Fatalf("exit status %d", code)
 	}
 }
+
+// TestTUIFixAndApply fixes a pod's owner from the detail view: f shows the
+// fix, a runs the server dry run and asks, y applies; the Deployment
+// changes and the table follows its new pods. It runs last: it changes
+// the example the other tests read.
+func TestTUIFixAndApply(t *testing.T) {
+	bin := buildBinary(t)
+	kube := seedExample(t)
+	s := startTmux(t, 140, 45, []string{"KUBECONFIG=" + cl.Kubeconfig, "TERM=xterm-256color"}, bin, "-n", "agents")
+	const wait = 30 * time.Second
+	s.waitFor("namespace agents", wait, []string{"namespace agents", "synced", "agents/research-agent-"})
+	s.keys("/")
+	s.typeText("research-agent")
+	s.keys("Enter", "Enter")
+	s.waitFor("the detail view", wait, []string{"Pod agents/research-agent-", "f fix"})
+	s.keys("f")
+	s.waitFor("the fix", wait, []string{"FIX  Pod/agents/research-agent-", "[runtime-class] Set runtimeClassName to", "patch Deployment/agents/research-agent:", "a server dry run, then apply"})
+	s.keys("a")
+	s.waitFor("the dry run and the question", wait, []string{"+++ after tiergate fix Deployment/agents/research-agent", "+      runtimeClassName: ", "with server-side apply as \"tiergate\"?  y yes · n no"})
+	s.keys("y")
+	s.waitFor("the apply", wait, []string{"applied Deployment/agents/research-agent", "the table follows them"})
+
+	d, err := kube.AppsV1().Deployments("agents").Get(context.Background(), "research-agent", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := d.Spec.Template.Spec.RuntimeClassName
+	if rc == nil || *rc == "" {
+		t.Fatalf("the Deployment has no runtimeClassName after the apply")
+	}
+	// Back to the table: the rollout's new pods replace the old ones.
+	s.keys("Escape")
+	s.waitFor("the detail view again", wait, []string{"Pod agents/research-agent-", "f fix"}, "APPLIED")
+	s.keys("Escape")
+	took := s.waitFor("the new pods", 2*time.Minute, []string{"agents/research-agent-", "1/1"}, "shared-kernel")
+	t.Logf("the rolled-out pod was on screen %v after going back to the table (runtimeClassName %s)", took, *rc)
+	s.keys("q")
+	if code := s.exitStatus(10 * time.Second); code != 0 {
+		t.Fatalf("exit status %d", code)
+	}
+}

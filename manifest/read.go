@@ -14,11 +14,44 @@ import (
 // a file named explicitly is read whatever its name.
 var manifestExt = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 
+// File is one input file and its bytes; Name is "<stdin>" for "-".
+type File struct {
+	Name string
+	Data []byte
+}
+
 // Read loads objects from files, directories (recursively) and "-"
 // (stdin). It fails when nothing at all is found, so that a wrong path
 // never looks like a clean audit.
 func Read(paths []string, stdin io.Reader, opts ParseOptions) ([]Object, error) {
+	files, err := ReadFiles(paths, stdin)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFiles(files, paths, opts)
+}
+
+// ParseFiles decodes the objects of files read by ReadFiles; paths name
+// them in the error when none holds an object.
+func ParseFiles(files []File, paths []string, opts ParseOptions) ([]Object, error) {
 	var out []Object
+	for _, f := range files {
+		objs, err := Parse(f.Name, f.Data, opts)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, objs...)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no Kubernetes objects found in %s", strings.Join(paths, ", "))
+	}
+	return out, nil
+}
+
+// ReadFiles reads the inputs -f names: files, directories (recursively,
+// the manifest extensions only) and "-" (stdin), in order.
+func ReadFiles(paths []string, stdin io.Reader) ([]File, error) {
+	var out []File
 	usedStdin := false
 	for _, p := range paths {
 		switch {
@@ -31,11 +64,7 @@ func Read(paths []string, stdin io.Reader, opts ParseOptions) ([]Object, error) 
 			if err != nil {
 				return nil, fmt.Errorf("reading standard input: %w", err)
 			}
-			objs, err := Parse("<stdin>", data, opts)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, objs...)
+			out = append(out, File{Name: "<stdin>", Data: data})
 			continue
 		case strings.Contains(p, "://"):
 			return nil, fmt.Errorf("-f %s: reading URLs is not supported (tiergate works offline); download the file first", p)
@@ -45,11 +74,11 @@ func Read(paths []string, stdin io.Reader, opts ParseOptions) ([]Object, error) 
 			return nil, fmt.Errorf("-f %s: %w", p, unwrapPathError(err))
 		}
 		if !info.IsDir() {
-			objs, err := readFile(p, opts)
+			f, err := readFile(p)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, objs...)
+			out = append(out, f)
 			continue
 		}
 		found := 0
@@ -60,12 +89,12 @@ func Read(paths []string, stdin io.Reader, opts ParseOptions) ([]Object, error) 
 			if d.IsDir() || !manifestExt[strings.ToLower(filepath.Ext(path))] {
 				return nil
 			}
-			objs, err := readFile(path, opts)
+			f, err := readFile(path)
 			if err != nil {
 				return err
 			}
 			found++
-			out = append(out, objs...)
+			out = append(out, f)
 			return nil
 		})
 		if err != nil {
@@ -75,18 +104,15 @@ func Read(paths []string, stdin io.Reader, opts ParseOptions) ([]Object, error) 
 			return nil, fmt.Errorf("-f %s: no .yaml, .yml or .json files in the directory", p)
 		}
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no Kubernetes objects found in %s", strings.Join(paths, ", "))
-	}
 	return out, nil
 }
 
-func readFile(path string, opts ParseOptions) ([]Object, error) {
+func readFile(path string) (File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("-f %s: %w", path, unwrapPathError(err))
+		return File{}, fmt.Errorf("-f %s: %w", path, unwrapPathError(err))
 	}
-	return Parse(path, data, opts)
+	return File{Name: path, Data: data}, nil
 }
 
 func unwrapPathError(err error) error {

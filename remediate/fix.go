@@ -58,9 +58,11 @@ type Fix struct {
 	Resolves []Resolved `json:"resolves"`
 	// Plan says what the fix does in one sentence.
 	Plan string `json:"plan"`
-	// Patch is a strategic merge patch (JSON) of the target. It holds only
-	// the fields the fix sets, so it is also the body of a server-side
-	// apply once apiVersion, kind and metadata are added (ApplyBody).
+	// Patch is what kubectl patch sends, of PatchType: a strategic merge
+	// patch of a built-in object, holding only the fields the fix sets (so
+	// also the body of a server-side apply once apiVersion, kind and
+	// metadata are added: ApplyBody); a JSON patch of a custom resource,
+	// with a test of the name of each container it indexes.
 	Patch     json.RawMessage `json:"patch,omitempty"`
 	PatchType types.PatchType `json:"patchType,omitempty"`
 	// SpecPath is where the pod spec sits in the target
@@ -93,10 +95,17 @@ type Manual struct {
 // Change is every patch of one target merged into one: what a
 // server-side apply sends, and what -o manifests writes into a file.
 type Change struct {
-	Target   Target          `json:"target"`
-	SpecPath string          `json:"specPath"`
-	Patch    json.RawMessage `json:"patch"`
-	Recreate bool            `json:"recreate,omitempty"`
+	Target   Target `json:"target"`
+	SpecPath string `json:"specPath"`
+	// Patch sets only the changed fields, nested at the pod specs' paths
+	// (a strategic merge patch for built-in objects; for custom resources
+	// it is what -o manifests merges, lists by their name keys).
+	Patch json.RawMessage `json:"patch"`
+	// PatchType is how the change is sent: strategic, or JSON patch
+	// (JSONPatch) for custom resources.
+	PatchType types.PatchType `json:"patchType"`
+	JSONPatch json.RawMessage `json:"jsonPatch,omitempty"`
+	Recreate  bool            `json:"recreate,omitempty"`
 }
 
 // Result is every fix for a report, the per-target changes they add up

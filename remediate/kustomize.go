@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/yaml"
 )
 
@@ -40,6 +42,24 @@ func Kustomize(res *Result) ([]File, error) {
 		if c.Recreate {
 			continue // a pod or Job spec cannot be patched in place
 		}
+		if c.PatchType == types.JSONPatchType {
+			// A custom resource: a JSON 6902 patch, with its target.
+			y, err := yaml.JSONToYAML(c.JSONPatch)
+			if err != nil {
+				return nil, err
+			}
+			gv, err := schema.ParseGroupVersion(c.Target.APIVersion)
+			if err != nil {
+				return nil, err
+			}
+			name := add(fileName(c.Target, "patch-"), y)
+			target := fmt.Sprintf("  target:\n    group: %s\n    version: %s\n    kind: %s\n    name: %s\n", gv.Group, gv.Version, c.Target.Kind, c.Target.Name)
+			if c.Target.Namespace != "" {
+				target += "    namespace: " + c.Target.Namespace + "\n"
+			}
+			patches = append(patches, name+"\n"+target)
+			continue
+		}
 		body, err := ApplyBody(c.Target, c.Patch)
 		if err != nil {
 			return nil, err
@@ -60,7 +80,10 @@ func Kustomize(res *Result) ([]File, error) {
 	if len(patches) > 0 {
 		k.WriteString("patches:\n")
 		for _, p := range patches {
-			k.WriteString("- path: " + p + "\n")
+			k.WriteString("- path: " + p)
+			if !strings.HasSuffix(p, "\n") {
+				k.WriteString("\n")
+			}
 		}
 	}
 	out := []File{{Name: "kustomization.yaml", Data: []byte(k.String())}}

@@ -3,8 +3,12 @@ package remediate
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 
+	"gomodules.xyz/jsonpatch/v2"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 )
@@ -42,6 +46,95 @@ func specPatch(orig, mod *corev1.PodSpec, specPath string) ([]byte, error) {
 		nested = map[string]any{parts[i]: nested}
 	}
 	return json.Marshal(nested)
+}
+
+// jsonOps is the JSON patch (RFC 6902) from orig to mod, at specPath in
+// the object: what a custom resource takes, the API server having no
+// strategic merge for it. Before the first op on each container it tests
+// the container's name, so that a patch computed from an older object
+// fails rather than hardens the wrong container.
+func jsonOps(orig, mod *corev1.PodSpec, specPath string) ([]any, error) {
+	a, err := json.Marshal(orig)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(mod)
+	if err != nil {
+		return nil, err
+	}
+	diff, err := jsonpatch.CreatePatch(a, b)
+	if err != nil {
+		return nil, fmt.Errorf("patch: %w", err)
+	}
+	// A stable order: the library's follows map iteration.
+	sort.SliceStable(diff, func(i, j int) bool { return diff[i].Path < diff[j].Path })
+	prefix := pointer(specPath)
+	var ops []any
+	tested := map[string]bool{}
+	for _, op := range diff {
+		if m := containerIndex.FindStringSubmatch(op.Path); m != nil && !tested[m[0]] {
+			tested[m[0]] = true
+			list := orig.Containers
+			if m[1] == "initContainers" {
+				list = orig.InitContainers
+			}
+			if i, err := strconv.Atoi(m[2]); err == nil && i < len(list) {
+				ops = append(ops, map[string]any{"op": "test", "path": prefix + m[0] + "/name", "value": list[i].Name})
+			}
+		}
+		o := map[string]any{"op": op.Operation, "path": prefix + op.Path}
+		if op.Operation != "remove" {
+			o["value"] = op.Value
+		}
+		ops = append(ops, o)
+	}
+	return ops, nil
+}
+
+// containerIndex matches the container an op path is inside.
+var containerIndex = regexp.MustCompile(`^/(containers|initContainers)/(\d+)`)
+
+// pointer turns a dotted field path ("spec.template.spec",
+// "spec.groups[0].template.spec") into a JSON pointer.
+func pointer(path string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(path, ".") {
+		name, idx, _ := strings.Cut(part, "[")
+		b.WriteString("/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(name))
+		if idx != "" {
+			b.WriteString("/" + strings.TrimSuffix(idx, "]"))
+		}
+	}
+	return b.String()
+}
+
+// mergeNested lays the nested patch p (JSON) over m: the patches of
+// several pod templates of one object, at disjoint paths.
+func mergeNested(m map[string]any, p []byte) (map[string]any, error) {
+	if p == nil {
+		return m, nil
+	}
+	var n map[string]any
+	if err := json.Unmarshal(p, &n); err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return n, nil
+	}
+	var lay func(dst, src map[string]any)
+	lay = func(dst, src map[string]any) {
+		for k, v := range src {
+			if dm, ok := dst[k].(map[string]any); ok {
+				if sm, ok := v.(map[string]any); ok {
+					lay(dm, sm)
+					continue
+				}
+			}
+			dst[k] = v
+		}
+	}
+	lay(m, n)
+	return m, nil
 }
 
 // stripDirectives drops "$setElementOrder/..." and other "$" keys: the

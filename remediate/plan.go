@@ -1,11 +1,13 @@
 package remediate
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
@@ -59,17 +61,17 @@ func Compute(e *audit.Engine, inv *audit.Inventory, rep *audit.Report, opts Opti
 		if len(fs) == 0 || w == nil {
 			continue
 		}
-		t, specPath, why, ok := target(w)
+		pt, why, ok := target(w)
 		if !ok {
 			p.manual(r, fs, why)
 			continue
 		}
-		if done[t] {
+		if done[pt.Target] {
 			continue // another replica of the same owner
 		}
-		done[t] = true
-		if err := p.fixWorkload(w, r, fs, t, specPath); err != nil {
-			return nil, fmt.Errorf("%s: %w", t, err)
+		done[pt.Target] = true
+		if err := p.fixWorkload(w, r, fs, pt); err != nil {
+			return nil, fmt.Errorf("%s: %w", pt.Target, err)
 		}
 	}
 	return p.out, nil
@@ -83,20 +85,138 @@ func (p *planner) manual(r *audit.Result, fs []audit.Finding, why string) {
 	}
 }
 
+// workloadFix is what the fixes of one workload are built into.
+type workloadFix struct {
+	w     *audit.Workload
+	r     *audit.Result
+	pt    patchTarget
+	name  string            // "Kind/ns/name" of the audited workload
+	specs []*corev1.PodSpec // every patch fix at once, per template
+	add   added
+	fixes []Fix
+	// handled are findings already left to a human, by key.
+	handled map[string]bool
+}
+
+func findingKey(f audit.Finding) string { return f.Rule + "\x00" + f.Container + "\x00" + f.Path }
+
 // fixWorkload computes the fixes for one workload's findings, one per
-// kind, and the change they add up to on the target.
-func (p *planner) fixWorkload(w *audit.Workload, r *audit.Result, fs []audit.Finding, t Target, specPath string) error {
-	orig := w.Templates[0].Spec
-	all := orig.DeepCopy() // every patch fix at once: the target's change
-	var add added
-	var fixes []Fix
-	recreate := t.Kind == "Pod" || t.Kind == "Job"
-	wname := workloadKey(r.Kind, r.Namespace, r.Name)
+// kind and pod template, and the change they add up to on the target.
+func (p *planner) fixWorkload(w *audit.Workload, r *audit.Result, fs []audit.Finding, pt patchTarget) error {
+	wf := &workloadFix{w: w, r: r, pt: pt, name: workloadKey(r.Kind, r.Namespace, r.Name), handled: map[string]bool{}}
+	for i := range w.Templates {
+		wf.specs = append(wf.specs, w.Templates[i].Spec.DeepCopy())
+	}
+	for ti := range w.Templates {
+		if err := p.fixTemplate(wf, ti, inTemplate(fs, w, ti)); err != nil {
+			return err
+		}
+	}
+	for _, f := range fs {
+		if wf.handled[findingKey(f)] || resolvedBy(wf.fixes, f) {
+			continue
+		}
+		p.leave(wf, f, manualReason(f))
+	}
+	if len(wf.fixes) == 0 {
+		return nil
+	}
+	p.verify(wf)
+	change := Change{Target: pt.Target, SpecPath: pt.specPaths[0], Recreate: recreate(pt)}
+	var merge map[string]any
+	var ops []any
+	for ti := range w.Templates {
+		orig, all := w.Templates[ti].Spec, wf.specs[ti]
+		sp, err := specPatch(orig, all, pt.specPaths[ti])
+		if err != nil {
+			return err
+		}
+		if merge, err = mergeNested(merge, sp); err != nil {
+			return err
+		}
+		if pt.json {
+			o, err := jsonOps(orig, all, pt.specPaths[ti])
+			if err != nil {
+				return err
+			}
+			ops = append(ops, o...)
+		}
+	}
+	if merge != nil {
+		var err error
+		if change.Patch, err = json.Marshal(merge); err != nil {
+			return err
+		}
+		change.PatchType = types.StrategicMergePatchType
+		if pt.json {
+			change.PatchType = types.JSONPatchType
+			if change.JSONPatch, err = json.Marshal(ops); err != nil {
+				return err
+			}
+		}
+		p.out.Changes = append(p.out.Changes, change)
+	}
+	p.out.Fixes = append(p.out.Fixes, wf.fixes...)
+	return nil
+}
+
+// recreate says the target's pod spec cannot change in place: a pod, or a
+// Job (its template is immutable).
+func recreate(pt patchTarget) bool { return pt.Kind == "Pod" || pt.Kind == "Job" }
+
+// inTemplate keeps the findings about one pod template: their path is in
+// it. A workload with one template owns every finding.
+func inTemplate(fs []audit.Finding, w *audit.Workload, ti int) []audit.Finding {
+	if len(w.Templates) == 1 {
+		return fs
+	}
+	prefix := w.Templates[ti].SpecPath
+	var out []audit.Finding
+	for _, f := range fs {
+		if f.Path == prefix || strings.HasPrefix(f.Path, prefix+".") {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (p *planner) leave(wf *workloadFix, f audit.Finding, why string) {
+	wf.handled[findingKey(f)] = true
+	p.out.Manual = append(p.out.Manual, Manual{Workload: wf.name, Rule: f.Rule, Message: f.Message, Reason: why})
+}
+
+// fixTemplate computes the fixes of one pod template.
+func (p *planner) fixTemplate(wf *workloadFix, ti int, fs []audit.Finding) error {
+	w, r, pt := wf.w, wf.r, wf.pt
+	orig := w.Templates[ti].Spec
+	where := ""
+	if len(w.Templates) > 1 && w.Templates[ti].Role != "" {
+		where = " (" + w.Templates[ti].Role + ")"
+	}
 	newFix := func(k Kind, plan string, resolves []audit.Finding) Fix {
-		f := Fix{Kind: k, Target: t, Workload: wname, Plan: plan, SpecPath: specPath, Recreate: recreate, PatchType: types.StrategicMergePatchType}
+		f := Fix{Kind: k, Target: pt.Target, Workload: wf.name, Plan: plan, SpecPath: pt.specPaths[ti], Recreate: recreate(pt)}
 		for _, x := range resolves {
 			f.Resolves = append(f.Resolves, Resolved{Rule: x.Rule, Container: x.Container, Path: x.Path})
 		}
+		return f
+	}
+	patched := func(f Fix, mod *corev1.PodSpec) (Fix, error) {
+		var err error
+		if pt.json {
+			var ops []any
+			if ops, err = jsonOps(orig, mod, f.SpecPath); err == nil {
+				f.PatchType = types.JSONPatchType
+				f.Patch, err = json.Marshal(ops)
+			}
+			return f, err
+		}
+		f.PatchType = types.StrategicMergePatchType
+		f.Patch, err = specPatch(orig, mod, f.SpecPath)
+		return f, err
+	}
+	object := func(f Fix, t Target, obj runtime.Object, manifest []byte) Fix {
+		f.Target, f.SpecPath, f.PatchType, f.Recreate = t, "", "", false
+		f.Object, f.Manifest = obj, manifest
 		return f
 	}
 	byRule := func(rules ...string) []audit.Finding {
@@ -108,18 +228,13 @@ func (p *planner) fixWorkload(w *audit.Workload, r *audit.Result, fs []audit.Fin
 		}
 		return out
 	}
-	handled := map[string]bool{}
-	leave := func(f audit.Finding, why string) {
-		handled[f.Rule+"\x00"+f.Container+"\x00"+f.Path] = true
-		p.out.Manual = append(p.out.Manual, Manual{Workload: wname, Rule: f.Rule, Message: f.Message, Reason: why})
-	}
 
 	// Isolation: raise runtimeClassName to the tier's minimum.
 	if rt := byRule(runtimeRules...); len(rt) > 0 {
-		c := p.chooseRuntime(w, r)
+		c := p.chooseRuntime(w, r, ti)
 		if c.why != "" {
 			for _, f := range rt {
-				leave(f, c.why)
+				p.leave(wf, f, c.why)
 			}
 		} else {
 			if c.create != nil {
@@ -127,13 +242,11 @@ func (p *planner) fixWorkload(w *audit.Workload, r *audit.Result, fs []audit.Fin
 				if err != nil {
 					return err
 				}
-				nf := newFix(KindNewRuntimeClass, "Create RuntimeClass "+c.create.Name+" (handler "+c.create.Handler+", "+string(c.rule.Isolation)+") for "+string(r.Type)+" workloads that need "+string(r.RequiredIsolation)+".", nil)
-				nf.Target = Target{APIVersion: "node.k8s.io/v1", Kind: "RuntimeClass", Name: c.create.Name}
-				nf.SpecPath, nf.PatchType, nf.Recreate = "", "", false
-				nf.Object, nf.Manifest = c.create, manifest
+				nf := object(newFix(KindNewRuntimeClass, "Create RuntimeClass "+c.create.Name+" (handler "+c.create.Handler+", "+string(c.rule.Isolation)+") for "+string(r.Type)+" workloads that need "+string(r.RequiredIsolation)+".", nil),
+					Target{APIVersion: "node.k8s.io/v1", Kind: "RuntimeClass", Name: c.create.Name}, c.create, manifest)
 				nf.Warnings = c.warnings
-				fixes = append(fixes, nf)
-				add.runtimeClasses = append(add.runtimeClasses, *c.create)
+				wf.fixes = append(wf.fixes, nf)
+				wf.add.runtimeClasses = append(wf.add.runtimeClasses, *c.create)
 			}
 			// Scheduling findings the new class clears (a RuntimeClass
 			// that brings the toleration of its nodes) are resolved too.
@@ -144,8 +257,8 @@ func (p *planner) fixWorkload(w *audit.Workload, r *audit.Result, fs []audit.Fin
 			}
 			mod := orig.DeepCopy()
 			mod.RuntimeClassName = ptr.To(c.class)
-			all.RuntimeClassName = ptr.To(c.class)
-			f := newFix(KindRuntime, "Set runtimeClassName to "+c.class+" ("+string(c.rule.Isolation)+") to meet the "+string(r.Type)+" tier ("+string(r.RequiredIsolation)+").", rt)
+			wf.specs[ti].RuntimeClassName = ptr.To(c.class)
+			f := newFix(KindRuntime, "Set runtimeClassName"+where+" to "+c.class+" ("+string(c.rule.Isolation)+") to meet the "+string(r.Type)+" tier ("+string(r.RequiredIsolation)+").", rt)
 			if c.create == nil {
 				f.Warnings = c.warnings
 			}
@@ -153,10 +266,11 @@ func (p *planner) fixWorkload(w *audit.Workload, r *audit.Result, fs []audit.Fin
 				f.Pending = true
 				f.Warnings = append(f.Warnings, "would leave the pod Pending: "+c.pending[0].Message)
 			}
-			if err := setPatch(&f, orig, mod); err != nil {
+			f, err := patched(f, mod)
+			if err != nil {
 				return err
 			}
-			fixes = append(fixes, f)
+			wf.fixes = append(wf.fixes, f)
 		}
 	}
 
@@ -164,17 +278,18 @@ func (p *planner) fixWorkload(w *audit.Workload, r *audit.Result, fs []audit.Fin
 	if ps := byRule(keys(hardenRules)...); len(ps) > 0 {
 		mod := orig.DeepCopy()
 		done, left, warnings := harden(mod, ps)
-		harden(all, ps)
+		harden(wf.specs[ti], ps)
 		for _, l := range left {
-			leave(l.f, l.why)
+			p.leave(wf, l.f, l.why)
 		}
 		if len(done) > 0 {
-			f := newFix(KindSecurityContext, "Harden the securityContext: "+strings.Join(hardenWhat(done), ", ")+".", done)
+			f := newFix(KindSecurityContext, "Harden the securityContext"+where+": "+strings.Join(hardenWhat(done), ", ")+".", done)
 			f.Warnings = warnings
-			if err := setPatch(&f, orig, mod); err != nil {
+			f, err := patched(f, mod)
+			if err != nil {
 				return err
 			}
-			fixes = append(fixes, f)
+			wf.fixes = append(wf.fixes, f)
 		}
 	}
 
@@ -182,64 +297,49 @@ func (p *planner) fixWorkload(w *audit.Workload, r *audit.Result, fs []audit.Fin
 	if tk := byRule(audit.RuleTokenAutomount); len(tk) > 0 {
 		mod := orig.DeepCopy()
 		mod.AutomountServiceAccountToken = ptr.To(false)
-		all.AutomountServiceAccountToken = ptr.To(false)
-		f := newFix(KindToken, "Set automountServiceAccountToken: false on the pod template.", tk)
+		wf.specs[ti].AutomountServiceAccountToken = ptr.To(false)
+		f := newFix(KindToken, "Set automountServiceAccountToken: false on the pod template"+where+".", tk)
 		f.Warnings = []string{"if the workload calls the Kubernetes API, give it a projected token volume with the audience and lifetime it needs instead"}
-		if err := setPatch(&f, orig, mod); err != nil {
+		f, err := patched(f, mod)
+		if err != nil {
 			return err
 		}
-		fixes = append(fixes, f)
+		wf.fixes = append(wf.fixes, f)
 	}
 
-	// Network: an egress policy for the workload's pods.
+	// Network: an egress policy for the template's pods.
 	if nw := byRule(audit.RuleNoEgressPolicy); len(nw) > 0 {
-		sel := stableLabels(w.Templates[0].Labels)
+		sel := stableLabels(w.Templates[ti].Labels)
+		base := pt.Name + "-egress"
+		if where != "" {
+			base = pt.Name + "-" + strings.ToLower(w.Templates[ti].Role) + "-egress"
+		}
 		switch {
 		case strings.HasSuffix(nw[0].Path, ".hostNetwork"):
-			leave(nw[0], "the pod uses hostNetwork, which NetworkPolicies do not restrict: drop hostNetwork first")
+			p.leave(wf, nw[0], "the pod uses hostNetwork, which NetworkPolicies do not restrict: drop hostNetwork first")
 		case len(sel) == 0:
-			leave(nw[0], "the pod template has no labels a NetworkPolicy could select it by: add one first")
+			p.leave(wf, nw[0], "the pod template has no labels a NetworkPolicy could select it by: add one first")
 		default:
-			np := egressPolicy(t.Namespace, p.npName(t.Namespace, t.Name+"-egress"), sel)
+			np := egressPolicy(pt.Namespace, p.npName(pt.Namespace, base), sel)
 			manifest, err := networkPolicyManifest(np)
 			if err != nil {
 				return err
 			}
-			f := newFix(KindNetworkPolicy, "Create NetworkPolicy "+np.Name+": egress to cluster DNS only, plus the allow-list you fill in.", nw)
-			f.Target = Target{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy", Namespace: t.Namespace, Name: np.Name}
-			f.SpecPath, f.PatchType, f.Recreate = "", "", false
-			f.Object, f.Manifest = np, manifest
+			f := object(newFix(KindNetworkPolicy, "Create NetworkPolicy "+np.Name+": egress to cluster DNS only, plus the allow-list you fill in.", nw),
+				Target{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy", Namespace: pt.Namespace, Name: np.Name}, np, manifest)
 			f.Warnings = []string{"until the allow-list is filled in, the pods reach nothing but DNS: add the model gateway, telemetry and the APIs they call"}
-			fixes = append(fixes, f)
-			add.networkPolicies = append(add.networkPolicies, *np)
+			wf.fixes = append(wf.fixes, f)
+			wf.add.networkPolicies = append(wf.add.networkPolicies, *np)
 		}
 	}
-
-	for _, f := range fs {
-		if handled[f.Rule+"\x00"+f.Container+"\x00"+f.Path] || resolvedBy(fixes, f) {
-			continue
-		}
-		leave(f, manualReason(f))
-	}
-	if len(fixes) == 0 {
-		return nil
-	}
-	p.verify(w, all, add, fixes)
-	change, err := specPatch(orig, all, specPath)
-	if err != nil {
-		return err
-	}
-	if change != nil {
-		p.out.Changes = append(p.out.Changes, Change{Target: t, SpecPath: specPath, Patch: change, Recreate: recreate})
-	}
-	p.out.Fixes = append(p.out.Fixes, fixes...)
 	return nil
 }
 
 // verify re-audits the workload with every fix applied and adds a warning
 // to a fix whose finding the re-audit still reports.
-func (p *planner) verify(w *audit.Workload, all *corev1.PodSpec, add added, fixes []Fix) {
-	res := p.reaudit(w, all, add)
+func (p *planner) verify(wf *workloadFix) {
+	res := p.reaudit(wf.w, wf.specs, wf.add)
+	fixes := wf.fixes
 	for i := range fixes {
 		for _, rs := range fixes[i].Resolves {
 			for _, f := range res.Findings {
@@ -249,15 +349,6 @@ func (p *planner) verify(w *audit.Workload, all *corev1.PodSpec, add added, fixe
 			}
 		}
 	}
-}
-
-func setPatch(f *Fix, orig, mod *corev1.PodSpec) error {
-	patch, err := specPatch(orig, mod, f.SpecPath)
-	if err != nil {
-		return err
-	}
-	f.Patch = patch
-	return nil
 }
 
 func resolvedBy(fixes []Fix, f audit.Finding) bool {

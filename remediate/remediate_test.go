@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/client-go/kubernetes/scheme"
 
@@ -160,17 +162,28 @@ func applyChanges(t *testing.T, objs []manifest.Object, res *remediate.Result) [
 			if u.GetKind() != c.Target.Kind || u.GetName() != c.Target.Name || u.GetNamespace() != c.Target.Namespace {
 				continue
 			}
-			typed, err := scheme.Scheme.New(u.GroupVersionKind())
-			if err != nil {
-				t.Fatal(err)
-			}
 			orig, err := json.Marshal(u.Object)
 			if err != nil {
 				t.Fatal(err)
 			}
-			patched, err := strategicpatch.StrategicMergePatch(orig, c.Patch, typed)
-			if err != nil {
-				t.Fatalf("%s: %v", c.Target, err)
+			var patched []byte
+			if c.PatchType == types.JSONPatchType {
+				// A custom resource: its JSON patch, tests included.
+				ops, err := jsonpatch.DecodePatch(c.JSONPatch)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if patched, err = ops.Apply(orig); err != nil {
+					t.Fatalf("%s: %v\n%s", c.Target, err, c.JSONPatch)
+				}
+			} else {
+				typed, err := scheme.Scheme.New(u.GroupVersionKind())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if patched, err = strategicpatch.StrategicMergePatch(orig, c.Patch, typed); err != nil {
+					t.Fatalf("%s: %v", c.Target, err)
+				}
 			}
 			m := map[string]any{}
 			if err := json.Unmarshal(patched, &m); err != nil {

@@ -9,6 +9,7 @@ import (
 	nodev1 "k8s.io/api/node/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
 	"github.com/tiergate/tiergate/audit"
@@ -46,19 +47,21 @@ type runtimeChoice struct {
 // that meets the tier, gives the GPUs and fits some node, re-audited to be
 // sure; else an existing one that meets the tier but would stay Pending,
 // with that warning; else a RuntimeClass to create.
-func (p *planner) chooseRuntime(w *audit.Workload, r *audit.Result) runtimeChoice {
+func (p *planner) chooseRuntime(w *audit.Workload, r *audit.Result, ti int) runtimeChoice {
 	required := r.RequiredIsolation
 	if required.Rank() < 0 {
 		return runtimeChoice{why: "the workload has no isolation tier"}
 	}
 	floor := max(required.Rank(), r.Isolation.Rank())
+	current := ptr.Deref(w.Templates[ti].Spec.RuntimeClassName, "")
+	gpus := templateGPUs(r, w, ti)
 	var cands []candidate
 	for _, rc := range p.inv.RuntimeClasses {
 		rule, ok := p.pol.Handler(rc.Handler)
-		if !ok || rule.Isolation.Rank() < required.Rank() || rc.Name == r.RuntimeClassName {
+		if !ok || rule.Isolation.Rank() < required.Rank() || rc.Name == current {
 			continue
 		}
-		if len(r.GPUs) > 0 && rule.GPU == policy.GPUNone {
+		if len(gpus) > 0 && rule.GPU == policy.GPUNone {
 			continue
 		}
 		cands = append(cands, candidate{rc: rc, rule: rule, lowers: rule.Isolation.Rank() < floor})
@@ -77,9 +80,10 @@ func (p *planner) chooseRuntime(w *audit.Workload, r *audit.Result) runtimeChoic
 	})
 	var pendingChoice *runtimeChoice
 	for _, c := range cands {
-		spec := w.Templates[0].Spec.DeepCopy()
+		spec := w.Templates[ti].Spec.DeepCopy()
 		spec.RuntimeClassName = &c.rc.Name
-		res := p.reaudit(w, spec, added{})
+		res := p.reaudit(w, withSpec(w, ti, spec), added{})
+		res.Findings = inTemplate(res.Findings, w, ti)
 		if len(has(res, runtimeRules...)) > 0 {
 			continue
 		}
@@ -99,7 +103,7 @@ func (p *planner) chooseRuntime(w *audit.Workload, r *audit.Result) runtimeChoic
 	if pendingChoice != nil {
 		return *pendingChoice
 	}
-	return p.newRuntimeClass(w, r)
+	return p.newRuntimeClass(w, r, ti)
 }
 
 // boolCmp orders false before true.
@@ -135,11 +139,12 @@ var (
 // newRuntimeClass proposes a RuntimeClass for the tier when none exists:
 // the usual installer's handler name, its node label as the scheduling
 // selector, its overhead. The re-audit then says whether any node fits.
-func (p *planner) newRuntimeClass(w *audit.Workload, r *audit.Result) runtimeChoice {
+func (p *planner) newRuntimeClass(w *audit.Workload, r *audit.Result, ti int) runtimeChoice {
 	var fam string
 	var warnings []string
-	mig, gpus := false, len(r.GPUs) > 0
-	for _, g := range r.GPUs {
+	tgpus := templateGPUs(r, w, ti)
+	mig, gpus := false, len(tgpus) > 0
+	for _, g := range tgpus {
 		mig = mig || audit.IsMIG(g.Resource)
 	}
 	if mig {
@@ -196,9 +201,10 @@ func (p *planner) newRuntimeClass(w *audit.Workload, r *audit.Result) runtimeCho
 	}
 	rule, _ := p.pol.Handler(f.handler)
 	warnings = append(warnings, "RuntimeClass "+name+" needs handler "+f.handler+" installed on the nodes labelled "+f.label+"="+f.value+" ("+f.note+")")
-	spec := w.Templates[0].Spec.DeepCopy()
+	spec := w.Templates[ti].Spec.DeepCopy()
 	spec.RuntimeClassName = &rc.Name
-	res := p.reaudit(w, spec, added{runtimeClasses: []nodev1.RuntimeClass{*rc}})
+	res := p.reaudit(w, withSpec(w, ti, spec), added{runtimeClasses: []nodev1.RuntimeClass{*rc}})
+	res.Findings = inTemplate(res.Findings, w, ti)
 	if blocking := has(res, runtimeRules...); len(blocking) > 0 {
 		return runtimeChoice{why: "a new " + f.handler + " RuntimeClass would not resolve it: " + blocking[0].Message}
 	}
@@ -212,6 +218,20 @@ func (p *planner) runtimeClassExists(name string) bool {
 		}
 	}
 	return false
+}
+
+// templateGPUs are the GPUs one pod template requests.
+func templateGPUs(r *audit.Result, w *audit.Workload, ti int) []audit.GPU {
+	if len(w.Templates) == 1 {
+		return r.GPUs
+	}
+	var out []audit.GPU
+	for _, g := range r.GPUs {
+		if g.Role == w.Templates[ti].Role {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // runtimeClassManifest renders a RuntimeClass to create.

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/types"
+
 	"github.com/tiergate/tiergate/internal/textutil"
 )
 
@@ -69,8 +71,12 @@ func WriteScript(w io.Writer, res *Result, o ScriptOptions) error {
 			fmt.Fprintf(b, "%s get %s %s%s -o json \\\n  | %s patch --local -f - --type strategic -o json -p %s \\\n  | %s replace --force -f -\n",
 				kubectl, kind, ShellWord(f.Target.Name), nsFlag(f.Target.Namespace), kubectl, shellQuote(string(c.Patch)), kubectl)
 		default:
-			fmt.Fprintf(b, "%s patch %s %s%s --type strategic -p %s\n",
-				kubectl, strings.ToLower(f.Target.Kind), ShellWord(f.Target.Name), nsFlag(f.Target.Namespace), shellQuote(string(f.Patch)))
+			typ := "strategic"
+			if f.PatchType == types.JSONPatchType {
+				typ = "json"
+			}
+			fmt.Fprintf(b, "%s patch %s %s%s --type %s -p %s\n",
+				kubectl, strings.ToLower(f.Target.Kind), ShellWord(f.Target.Name), nsFlag(f.Target.Namespace), typ, shellQuote(string(f.Patch)))
 		}
 	}
 	if len(res.Manual) > 0 {

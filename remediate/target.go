@@ -4,8 +4,9 @@ import (
 	"github.com/tiergate/tiergate/audit"
 )
 
-// builtin holds the pod-bearing kinds whose pod spec tiergate patches,
-// with their API version and where the pod spec sits.
+// builtin holds the pod-bearing kinds whose pod spec tiergate patches with
+// a strategic merge patch, with their API version and where the pod spec
+// sits.
 var builtin = map[string]struct{ apiVersion, specPath string }{
 	"Pod":         {"v1", "spec"},
 	"Deployment":  {"apps/v1", "spec.template.spec"},
@@ -16,11 +17,28 @@ var builtin = map[string]struct{ apiVersion, specPath string }{
 	"CronJob":     {"batch/v1", "spec.jobTemplate.spec.template.spec"},
 }
 
+// customKinds are the custom resources whose pod templates tiergate
+// patches: their schemas embed core PodTemplateSpecs (LeaderWorkerSet's
+// leader and worker templates, agent-sandbox's podTemplate). The API
+// server takes no strategic merge patch for them, so they get JSON
+// patches, guarded by tests of the container names they index.
+var customKinds = map[string]bool{"LeaderWorkerSet": true, "SandboxTemplate": true, "Sandbox": true}
+
+// patchTarget is where a workload's fixes go.
+type patchTarget struct {
+	Target
+	// specPaths are the pod specs' paths in the target, one per template
+	// of the workload.
+	specPaths []string
+	// json: the target takes JSON patches (a custom resource).
+	json bool
+}
+
 // target resolves the object to patch for a workload: its top owner when
 // the workload has one (a pod's Deployment, a Job's CronJob), never a pod
 // that a controller would replace. ok is false, with the reason, when the
 // owner is not a kind tiergate knows how to patch.
-func target(w *audit.Workload) (t Target, specPath, why string, ok bool) {
+func target(w *audit.Workload) (pt patchTarget, why string, ok bool) {
 	kind, name := w.Kind, w.Name
 	switch {
 	case len(w.Owners) > 0:
@@ -29,25 +47,37 @@ func target(w *audit.Workload) (t Target, specPath, why string, ok bool) {
 	case w.Owner != nil:
 		kind, name = w.Owner.Kind, w.Owner.Name
 	}
-	b, known := builtin[kind]
-	if !known {
-		if kind == w.Kind {
-			return Target{}, "", kind + " is a custom resource tiergate does not patch yet: change its pod template by hand", false
+	for _, t := range w.Templates {
+		if t.Spec == nil {
+			return pt, "a pod template is not in the input", false
 		}
-		return Target{}, "", "owned by " + kind + "/" + name + ", which tiergate does not patch yet: change its pod template by hand", false
 	}
-	if len(w.Templates) != 1 || w.Templates[0].Spec == nil {
-		return Target{}, "", "no single pod template to patch", false
+	if kind == w.Kind && customKinds[kind] && w.APIVersion != "" {
+		pt = patchTarget{Target: Target{APIVersion: w.APIVersion, Kind: kind, Namespace: w.Namespace, Name: name}, json: true}
+		for _, t := range w.Templates {
+			pt.specPaths = append(pt.specPaths, t.SpecPath)
+		}
+		return pt, "", len(pt.specPaths) > 0
+	}
+	b, known := builtin[kind]
+	switch {
+	case !known && kind == w.Kind:
+		return pt, kind + " is a custom resource tiergate does not patch yet: change its pod template by hand", false
+	case !known:
+		return pt, "owned by " + kind + "/" + name + ", which tiergate does not patch yet: change its pod template by hand", false
+	case len(w.Templates) != 1:
+		return pt, "no single pod template to patch", false
 	}
 	// A workload read from files knows its own spec path; a live pod's
 	// owner is patched at the owner kind's path.
-	specPath = b.specPath
-	if kind == w.Kind && w.Templates[0].SpecPath != "" {
-		specPath = w.Templates[0].SpecPath
+	specPath, apiVersion := b.specPath, b.apiVersion
+	if kind == w.Kind {
+		if w.Templates[0].SpecPath != "" {
+			specPath = w.Templates[0].SpecPath
+		}
+		if w.APIVersion != "" {
+			apiVersion = w.APIVersion
+		}
 	}
-	apiVersion := b.apiVersion
-	if kind == w.Kind && w.APIVersion != "" {
-		apiVersion = w.APIVersion
-	}
-	return Target{APIVersion: apiVersion, Kind: kind, Namespace: w.Namespace, Name: name}, specPath, "", true
+	return patchTarget{Target: Target{APIVersion: apiVersion, Kind: kind, Namespace: w.Namespace, Name: name}, specPaths: []string{specPath}}, "", true
 }

@@ -15,14 +15,19 @@ type added struct {
 	networkPolicies []networkingv1.NetworkPolicy
 }
 
-// reaudit audits the workload with spec as its pod template, alone, against
-// the inventory's cluster objects plus what fixes would add. A live pod is
-// audited as the new pod its owner would create: not yet on a node, so
-// the scheduling pre-check looks at every node.
-func (p *planner) reaudit(w *audit.Workload, spec *corev1.PodSpec, add added) audit.Result {
+// reaudit audits the workload with specs as its pod templates (nil keeps
+// a template's own), alone, against the inventory's cluster objects plus
+// what fixes would add. A live pod is audited as the new pod its owner
+// would create: not yet on a node, so the scheduling pre-check looks at
+// every node.
+func (p *planner) reaudit(w *audit.Workload, specs []*corev1.PodSpec, add added) audit.Result {
 	c := *w
-	c.Templates = []audit.PodTemplate{w.Templates[0]}
-	c.Templates[0].Spec = spec
+	c.Templates = append([]audit.PodTemplate(nil), w.Templates...)
+	for i, s := range specs {
+		if s != nil {
+			c.Templates[i].Spec = s
+		}
+	}
 	c.NodeName, c.Phase = "", ""
 	inv := *p.inv
 	inv.Workloads = []audit.Workload{c}
@@ -34,6 +39,13 @@ func (p *planner) reaudit(w *audit.Workload, spec *corev1.PodSpec, add added) au
 	}
 	rep := p.e.Audit(&inv, p.opts)
 	return rep.Workloads[0]
+}
+
+// withSpec is the templates' specs with one replaced.
+func withSpec(w *audit.Workload, ti int, spec *corev1.PodSpec) []*corev1.PodSpec {
+	specs := make([]*corev1.PodSpec, len(w.Templates))
+	specs[ti] = spec
+	return specs
 }
 
 // has returns the findings of the result whose rule is in rules.

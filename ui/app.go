@@ -35,6 +35,12 @@ type Config struct {
 	Open     func(namespace string) (*Feed, error)
 	StopFeed func()
 	Engine   *audit.Engine
+	// FixEngine computes fixes (f in the detail view): a second engine,
+	// so that a fix never waits for, or races with, an audit.
+	FixEngine *audit.Engine
+	// Applier applies fixes (a in the fix view) to the live cluster; nil
+	// on files.
+	Applier Applier
 	// Now is the clock for exemption expiry.
 	Now func() time.Time
 }
@@ -52,6 +58,7 @@ const (
 	modeTable viewMode = iota
 	modeDetail
 	modeNodes
+	modeFix
 )
 
 type inputMode int
@@ -80,6 +87,7 @@ type App struct {
 	table  *workloadTable
 	detail *detailView
 	nodes  *nodesView
+	fix    *fixView
 
 	// Data state. shown is the generation on screen; an audit of an older
 	// one is dropped. At most one audit runs; the newest snapshot that
@@ -89,6 +97,7 @@ type App struct {
 	dataTime  time.Time // of the snapshot on screen
 	freshTime time.Time // of the last one on screen that came without an error
 	report    *audit.Report
+	inv       *audit.Inventory // the audited snapshot's, for fixes
 	shown     uint64
 	took      time.Duration // how long the shown audit took
 	auditing  bool
@@ -118,7 +127,7 @@ func New(cfg Config) *App {
 	in.SetStyles(st)
 	return &App{
 		cfg: cfg, keys: NewKeyMap(), styles: &styles, input: in, help: help.New(), stopFeed: cfg.StopFeed,
-		table: newWorkloadTable(&styles), detail: newDetailView(&styles), nodes: newNodesView(&styles),
+		table: newWorkloadTable(&styles), detail: newDetailView(&styles), nodes: newNodesView(&styles), fix: newFixView(&styles),
 	}
 }
 
@@ -151,6 +160,21 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case feedOpenedMsg:
 		return a, a.onFeedOpened(msg)
+	case fixComputedMsg:
+		if msg.key == a.fix.key && a.fix.stage == fixComputing {
+			a.fix.Computed(msg.res, msg.err)
+		}
+		return a, nil
+	case dryRunMsg:
+		if msg.key == a.fix.key && a.fix.stage == fixDryRunning {
+			a.fix.DryRan(msg.outs)
+		}
+		return a, nil
+	case appliedMsg:
+		if msg.key == a.fix.key && a.fix.stage == fixApplying {
+			a.fix.Applied(msg.outs)
+		}
+		return a, nil
 	case tea.MouseWheelMsg:
 		a.wheel(msg)
 		return a, nil
@@ -166,6 +190,7 @@ func (a *App) resize(w, h int) {
 	a.table.SetSize(w, body)
 	a.detail.SetSize(w, body)
 	a.nodes.SetSize(w, body)
+	a.fix.SetSize(w, body)
 	a.help.SetWidth(w)
 	a.input.SetWidth(max(10, w-2))
 }
@@ -200,7 +225,7 @@ func (a *App) onAudited(m auditedMsg) tea.Cmd {
 		if m.fresh {
 			a.freshTime = m.at
 		}
-		a.report = m.rep
+		a.report, a.inv = m.rep, m.inv
 		if m.entries == nil {
 			m.entries = newEntries(m.rep.Workloads)
 		}
@@ -237,6 +262,8 @@ func (a *App) wheel(m tea.MouseWheelMsg) {
 		a.detail.vp.SetYOffset(a.detail.vp.YOffset() + delta)
 	case modeNodes:
 		a.nodes.vp.SetYOffset(a.nodes.vp.YOffset() + delta)
+	case modeFix:
+		a.fix.vp.SetYOffset(a.fix.vp.YOffset() + delta)
 	}
 }
 
@@ -272,7 +299,12 @@ func (a *App) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	switch a.mode {
 	case modeDetail:
+		if key.Matches(msg, k.Fix) {
+			return a, a.startFix()
+		}
 		return a, a.onScrollKey(msg, &a.detail.vp)
+	case modeFix:
+		return a, a.onFixKey(msg)
 	case modeNodes:
 		return a, a.onScrollKey(msg, &a.nodes.vp)
 	}
@@ -302,13 +334,68 @@ func (a *App) onScrollKey(msg tea.KeyPressMsg, vp *viewport.Model) tea.Cmd {
 	return nil
 }
 
-// setMode switches views. Leaving the detail view stops it following its
-// pod across refreshes.
+// setMode switches views. Leaving the detail view (other than for its
+// fix) stops it following its pod across refreshes.
 func (a *App) setMode(m viewMode) {
-	if m != modeDetail {
+	if m != modeDetail && m != modeFix {
 		a.detail.res = nil
 	}
 	a.mode = m
+}
+
+// startFix computes the fix of the workload in the detail view.
+func (a *App) startFix() tea.Cmd {
+	r := a.detail.res
+	switch {
+	case r == nil || a.report == nil:
+		return nil
+	case a.detail.gone:
+		a.notice = "the workload is gone; nothing to fix"
+		return nil
+	case a.cfg.FixEngine == nil:
+		a.notice = "fixes are not available here"
+		return nil
+	}
+	a.fix.Start(resultKey(r), r.Kind+"/"+r.Namespace+"/"+r.Name, a.cfg.Applier != nil)
+	a.mode = modeFix
+	return fixCmd(a.cfg.FixEngine, a.inv, a.report, resultKey(r), a.cfg.Now())
+}
+
+// onFixKey scrolls the fix view and drives its dry run and apply: a runs
+// the server dry run, y applies what it showed, n or esc declines.
+func (a *App) onFixKey(msg tea.KeyPressMsg) tea.Cmd {
+	k, f := a.keys, a.fix
+	switch {
+	case f.stage == fixConfirm && key.Matches(msg, k.Confirm):
+		f.stage = fixApplying
+		f.refresh(false)
+		return applyCmd(a.cfg.Applier, f.key, f.ready())
+	case f.stage == fixConfirm && (key.Matches(msg, k.Decline) || key.Matches(msg, k.Back)):
+		f.stage = fixShown
+		a.notice = "nothing applied"
+		return nil
+	case key.Matches(msg, k.Apply):
+		switch {
+		case a.cfg.Applier == nil:
+			a.notice = "apply needs a live cluster; on files use tiergate fix -o manifests or -o patch"
+		case f.stage != fixShown:
+		case len(f.items) == 0:
+			a.notice = "nothing to apply here"
+		default:
+			f.stage = fixDryRunning
+			f.refresh(false)
+			return dryRunCmd(a.cfg.Applier, f.key, f.items)
+		}
+		return nil
+	case key.Matches(msg, k.Back):
+		if f.stage == fixDryRunning || f.stage == fixApplying {
+			a.notice = "wait for the server to answer"
+			return nil
+		}
+		a.mode = modeDetail
+		return nil
+	}
+	return a.onScrollKey(msg, &f.vp)
 }
 
 func (a *App) onTableKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -539,6 +626,8 @@ func (a *App) render() string {
 	switch a.mode {
 	case modeDetail:
 		body = a.detail.View()
+	case modeFix:
+		body = a.fix.View()
 	case modeNodes:
 		body = a.nodes.View()
 		if a.report == nil {
@@ -642,7 +731,9 @@ func (a *App) statusLine() string {
 	var parts []string
 	switch a.mode {
 	case modeDetail:
-		parts = append(parts, "esc back · ↑/↓ scroll")
+		parts = append(parts, "f fix · esc back · ↑/↓ scroll")
+	case modeFix:
+		parts = append(parts, a.fix.hint())
 	case modeNodes:
 		parts = append(parts, "nodes · esc back")
 	default:

@@ -8,6 +8,9 @@ type KeyMap struct {
 	Enter, Back, Filter, Command, Help      key.Binding
 	Type, Severity, Sort, Reverse, Toggle   key.Binding
 	Nodes, Info, Quit                       key.Binding
+	// Fix shows the fix of the workload in the detail view; Apply runs
+	// its server dry run; Confirm and Decline answer the apply question.
+	Fix, Apply, Confirm, Decline key.Binding
 	// Interrupt quits from anywhere, the filter line included (where q
 	// is text); Accept and Cancel end the filter and command lines.
 	Interrupt, Accept, Cancel key.Binding
@@ -38,6 +41,10 @@ func NewKeyMap() KeyMap {
 		Nodes:    b("n", "nodes view", "n"),
 		Info:     b("i", "source info, what is not visible", "i"),
 		Quit:     b("q/ctrl+c", "quit", "q", "ctrl+c"),
+		Fix:      b("f", "fix (details)", "f"),
+		Apply:    b("a", "dry run, apply", "a"),
+		Confirm:  b("y", "confirm apply", "y"),
+		Decline:  b("n", "decline", "n"),
 
 		Interrupt: b("ctrl+c", "quit", "ctrl+c"),
 		Accept:    b("enter", "apply", "enter"),
@@ -56,5 +63,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Enter, k.Toggle, k.Back, k.Filter, k.Command},
 		{k.Type, k.Severity, k.Sort, k.Reverse, k.Nodes, k.Info, k.Help, k.Quit},
+		{k.Fix, k.Apply, k.Confirm, k.Decline},
 	}
 }

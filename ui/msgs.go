@@ -37,6 +37,7 @@ type auditedMsg struct {
 	at    time.Time // the snapshot's time
 	fresh bool      // the snapshot came without an error
 	rep   *audit.Report
+	inv   *audit.Inventory // what was audited, for fixes
 	// entries are the table's sort and filter keys, derived in the
 	// command: at 50,000 pods that is tens of milliseconds kept off the
 	// UI goroutine. nil: derive them on receipt.
@@ -82,6 +83,6 @@ func auditCmd(e *audit.Engine, snap *cluster.Snapshot, epoch uint64, now time.Ti
 	return func() tea.Msg {
 		start := time.Now()
 		rep := e.Audit(snap.Inventory, audit.Options{Now: now})
-		return auditedMsg{gen: snap.Generation, epoch: epoch, at: snap.Time, fresh: snap.Err == nil, rep: rep, entries: newEntries(rep.Workloads), took: time.Since(start)}
+		return auditedMsg{gen: snap.Generation, epoch: epoch, at: snap.Time, fresh: snap.Err == nil, rep: rep, inv: snap.Inventory, entries: newEntries(rep.Workloads), took: time.Since(start)}
 	}
 }

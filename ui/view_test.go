@@ -8,8 +8,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// TestViewGoldens pins the main table, the detail view, the nodes view
-// and the help overlay at 80x24 and 160x48.
+// TestViewGoldens pins the main table, the detail view, the fix view, the
+// nodes view and the help overlay at 80x24 and 160x48.
 func TestViewGoldens(t *testing.T) {
 	snap := examplePlatform(t)
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
@@ -23,6 +23,12 @@ func TestViewGoldens(t *testing.T) {
 				press(a, "/")
 				typeText(a, "research")
 				press(a, "enter", "enter")
+			}},
+			{"fix", func(a *App) {
+				press(a, "/")
+				typeText(a, "research")
+				press(a, "enter", "enter")
+				run(a, pressCmd(a, "f"))
 			}},
 			{"nodes", func(a *App) { press(a, "n") }},
 			{"help", func(a *App) { press(a, "?") }},

@@ -1,0 +1,120 @@
+package cmd
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tiergate/tiergate/manifest"
+	"github.com/tiergate/tiergate/remediate"
+)
+
+// newObjectsFile holds the objects the fixes create (-o manifests).
+const newObjectsFile = "tiergate-new-objects.yaml"
+
+// output is one file -o manifests writes.
+type output struct {
+	path string
+	data []byte
+	// replace: the path is an input file rewritten in place.
+	replace bool
+}
+
+// writeManifests rewrites the input files that hold changed objects, into
+// --output-dir or in place, and writes the objects to create next to them.
+// Nothing is written unless every file could be rewritten.
+func (o *FixOptions) writeManifests(files []manifest.File, res *remediate.Result) error {
+	var outs []output
+	done := 0
+	for _, f := range files {
+		data, changed, err := remediate.Rewrite(f.Data, res.Changes, o.namespace)
+		if err != nil {
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s: %w", f.Name, err)}
+		}
+		if len(changed) == 0 {
+			continue
+		}
+		done += len(changed)
+		if o.InPlace {
+			outs = append(outs, output{path: f.Name, data: data, replace: true})
+			continue
+		}
+		outs = append(outs, output{path: filepath.Join(o.OutputDir, outputName(f.Name)), data: data})
+	}
+	if done < len(res.Changes) {
+		fmt.Fprintf(o.ErrOut, "tiergate: %d changed object%s not found in the files (pods of a dump name owners that are not in it); see -o patch\n", len(res.Changes)-done, pluralS(len(res.Changes)-done))
+	}
+	if objs := remediate.NewObjects(res); len(objs) > 0 {
+		dir := o.OutputDir
+		if o.InPlace {
+			dir = filepath.Dir(o.Filenames[0])
+			if info, err := os.Stat(o.Filenames[0]); err == nil && info.IsDir() {
+				dir = o.Filenames[0]
+			}
+		}
+		outs = append(outs, output{path: filepath.Join(dir, newObjectsFile), data: objs})
+	}
+	seen := map[string]bool{}
+	for _, out := range outs {
+		if seen[out.path] {
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("two inputs would be written to %s; use --in-place or rename one", out.path)}
+		}
+		seen[out.path] = true
+		if _, err := os.Lstat(out.path); err == nil && !out.replace {
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s exists; tiergate does not overwrite files (choose an empty --output-dir)", out.path)}
+		}
+	}
+	for _, out := range outs {
+		if err := writeFileAtomic(out.path, out.data); err != nil {
+			return &ExitError{Code: ExitUsage, Err: unwrapPath(err)}
+		}
+		fmt.Fprintln(o.Out, "wrote "+out.path)
+	}
+	fmt.Fprintf(o.Out, "%d fix%s in %d file%s; %d finding%s left to a human (tiergate fix -o patch lists them)\n",
+		len(res.Fixes), plural(len(res.Fixes), "", "es"), len(outs), pluralS(len(outs)), len(res.Manual), pluralS(len(res.Manual)))
+	return nil
+}
+
+// outputName is where an input file goes under --output-dir: its path
+// relative to the working directory when it is below it, else its base
+// name; standard input becomes stdin.yaml.
+func outputName(name string) string {
+	if name == "<stdin>" {
+		return "stdin.yaml"
+	}
+	if rel, err := filepath.Rel(".", name); err == nil && !filepath.IsAbs(rel) && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return filepath.Base(name)
+}
+
+// writeFileAtomic writes through a temporary file and a rename, so that an
+// input rewritten in place is never left half written; it keeps the mode
+// of a file it replaces.
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	mode := os.FileMode(0o644)
+	if info, err := os.Stat(path); err == nil {
+		mode = info.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tiergate-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename, there is nothing to remove
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

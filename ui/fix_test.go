@@ -1,0 +1,152 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/tiergate/tiergate/applier"
+)
+
+// recordingApplier stands in for the cluster in model tests: it records
+// what the view sends and answers with a canned diff.
+type recordingApplier struct {
+	mu      sync.Mutex
+	dry     []string
+	applied []string
+	fail    string // a target whose apply fails
+}
+
+func (r *recordingApplier) DryRun(_ context.Context, it applier.Item) applier.Outcome {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.dry = append(r.dry, it.Target.String())
+	return applier.Outcome{Item: it, Changed: true, Diff: "--- live " + it.Target.String() + "\n+++ after\n+      runtimeClassName: kata-qemu\n"}
+}
+
+func (r *recordingApplier) Apply(_ context.Context, it applier.Item) applier.Outcome {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.applied = append(r.applied, it.Target.String())
+	if it.Target.String() == r.fail {
+		return applier.Outcome{Item: it, Err: errors.New(r.fail + ": conflict")}
+	}
+	return applier.Outcome{Item: it, Created: it.Object != nil}
+}
+
+// run executes a command the view returned and feeds its message back.
+func run(a *App, cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	msg := cmd()
+	if b, ok := msg.(tea.BatchMsg); ok {
+		for _, c := range b {
+			run(a, c)
+		}
+		return
+	}
+	_, next := a.Update(msg)
+	run(a, next)
+}
+
+func pressCmd(a *App, k string) tea.Cmd {
+	_, cmd := a.Update(keyMsg(k))
+	return cmd
+}
+
+func openResearchAgent(t *testing.T, w, h int) *App {
+	t.Helper()
+	a := loaded(t, examplePlatform(t), w, h)
+	press(a, "/")
+	typeText(a, "research")
+	press(a, "enter", "enter")
+	if a.mode != modeDetail {
+		t.Fatal("not in the detail view")
+	}
+	return a
+}
+
+func TestFixShowsPatchesAndWhatIsLeft(t *testing.T) {
+	a := openResearchAgent(t, 120, 40)
+	cmd := pressCmd(a, "f")
+	if a.mode != modeFix || !strings.Contains(screen(a), "computing the fix") {
+		t.Fatalf("f did not open the fix view:\n%s", screen(a))
+	}
+	run(a, cmd)
+	a.fix.vp.SetHeight(400) // the whole fix, for the assertions
+	got := screen(a) + ansi.Strip(a.fix.View())
+	for _, want := range []string{"[runtime-class] Set runtimeClassName to kata-qemu", "patch Deployment/agents/research-agent:", "runtimeClassName: kata-qemu", "[network-policy]", "create NetworkPolicy/agents/research-agent-egress"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("fix view lacks %q:\n%s", want, got)
+		}
+	}
+	// Files: nothing to apply to.
+	press(a, "a")
+	if !strings.Contains(a.notice, "apply needs a live cluster") {
+		t.Errorf("a on files: notice %q", a.notice)
+	}
+	press(a, "esc")
+	if a.mode != modeDetail {
+		t.Errorf("esc from the fix view: mode %v", a.mode)
+	}
+}
+
+func TestFixDryRunConfirmApply(t *testing.T) {
+	a := openResearchAgent(t, 120, 40)
+	rec := &recordingApplier{fail: "NetworkPolicy/agents/research-agent-egress"}
+	a.cfg.Applier = rec
+	run(a, pressCmd(a, "f"))
+
+	// a: the dry run of every object, then the question.
+	run(a, pressCmd(a, "a"))
+	if a.fix.stage != fixConfirm || !strings.Contains(screen(a), "apply 2 changes with server-side apply") {
+		t.Fatalf("after the dry run: stage %v\n%s", a.fix.stage, screen(a))
+	}
+	if len(rec.dry) != 2 || len(rec.applied) != 0 {
+		t.Fatalf("dry runs %v, applies %v", rec.dry, rec.applied)
+	}
+	// n declines: nothing applied.
+	press(a, "n")
+	if len(rec.applied) != 0 || a.fix.stage != fixShown || a.notice != "nothing applied" {
+		t.Fatalf("n: applied %v, stage %v, notice %q", rec.applied, a.fix.stage, a.notice)
+	}
+	// a again, then y: applied object by object, failures said.
+	run(a, pressCmd(a, "a"))
+	run(a, pressCmd(a, "y"))
+	if fmt.Sprint(rec.applied) != "[NetworkPolicy/agents/research-agent-egress Deployment/agents/research-agent]" {
+		t.Errorf("applied %v, want the policy, then the Deployment", rec.applied)
+	}
+	a.fix.vp.SetHeight(400)
+	view := ansi.Strip(a.fix.View())
+	if !strings.Contains(view, "applied Deployment/agents/research-agent") || !strings.Contains(view, "failed: NetworkPolicy/agents/research-agent-egress: conflict") {
+		t.Errorf("results not shown:\n%s", view)
+	}
+}
+
+// TestFixResultForAnotherWorkloadIsDropped: a slow fix of a workload the
+// user has left does not replace the one on screen.
+func TestFixResultForAnotherWorkloadIsDropped(t *testing.T) {
+	a := openResearchAgent(t, 120, 40)
+	stale := pressCmd(a, "f") // research-agent's, not run yet
+	press(a, "esc", "esc")
+	press(a, "esc") // clear the filter
+	press(a, "/")
+	typeText(a, "openhands")
+	press(a, "enter", "enter")
+	fresh := pressCmd(a, "f")
+	run(a, stale)
+	if a.fix.stage != fixComputing {
+		t.Fatalf("a stale fix was shown (stage %v)", a.fix.stage)
+	}
+	run(a, fresh)
+	if a.fix.stage != fixShown || !strings.Contains(a.fix.name, "openhands") {
+		t.Fatalf("the fresh fix is not shown: %v %s", a.fix.stage, a.fix.name)
+	}
+}

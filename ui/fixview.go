@@ -1,0 +1,261 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/viewport"
+	"charm.land/lipgloss/v2"
+	"sigs.k8s.io/yaml"
+
+	"github.com/tiergate/tiergate/applier"
+	"github.com/tiergate/tiergate/internal/textutil"
+	"github.com/tiergate/tiergate/remediate"
+)
+
+// fixStage is how far the fix of the shown workload has gone.
+type fixStage int
+
+const (
+	fixComputing  fixStage = iota // remediate runs
+	fixShown                      // the fix is on screen
+	fixDryRunning                 // the server dry run runs
+	fixConfirm                    // diffs shown, waiting for y or n
+	fixApplying                   // the server-side apply runs
+	fixDone                       // applied (or not), results shown
+)
+
+// fixView shows the fix of one workload, its server dry run and the
+// outcome of applying it.
+type fixView struct {
+	styles *Styles
+	vp     viewport.Model
+	width  int
+
+	key      string // the workload whose fix this is
+	name     string // "Pod/ns/name", for the title
+	stage    fixStage
+	res      *remediate.Result
+	err      error
+	items    []applier.Item // what the dry run and the apply send
+	skipped  []applier.Skipped
+	dry      []applier.Outcome
+	applied  []applier.Outcome
+	canApply bool // a live cluster is there to apply to
+}
+
+func newFixView(styles *Styles) *fixView {
+	return &fixView{styles: styles, vp: viewport.New()}
+}
+
+func (f *fixView) SetSize(w, h int) {
+	f.width = w
+	f.vp.SetWidth(w)
+	f.vp.SetHeight(max(1, h))
+	f.refresh(false)
+}
+
+// Start shows that the fix of a workload is being computed.
+func (f *fixView) Start(key, name string, canApply bool) {
+	*f = fixView{styles: f.styles, vp: f.vp, width: f.width, key: key, name: name, stage: fixComputing, canApply: canApply}
+	f.refresh(true)
+}
+
+// Computed shows the fix (or why there is none).
+func (f *fixView) Computed(res *remediate.Result, err error) {
+	f.res, f.err, f.stage = res, err, fixShown
+	if err == nil {
+		f.items, f.skipped, f.err = applier.Items(res)
+	}
+	f.refresh(true)
+}
+
+// DryRan shows the server's dry run and asks for confirmation when there
+// is something to apply.
+func (f *fixView) DryRan(outs []applier.Outcome) {
+	f.dry, f.stage = outs, fixShown
+	if len(f.ready()) > 0 {
+		f.stage = fixConfirm
+	}
+	f.refresh(false)
+	f.vp.GotoBottom()
+}
+
+// Applied shows what the apply did, object by object.
+func (f *fixView) Applied(outs []applier.Outcome) {
+	f.applied, f.stage = outs, fixDone
+	f.refresh(false)
+	f.vp.GotoBottom()
+}
+
+// ready are the items whose dry run changes something.
+func (f *fixView) ready() []applier.Item {
+	var out []applier.Item
+	for _, o := range f.dry {
+		if o.Err == nil && o.Changed {
+			out = append(out, o.Item)
+		}
+	}
+	return out
+}
+
+func (f *fixView) View() string { return f.vp.View() }
+
+func (f *fixView) refresh(top bool) {
+	y := f.vp.YOffset()
+	f.vp.SetContent(f.render())
+	if top {
+		f.vp.GotoTop()
+	} else {
+		f.vp.SetYOffset(y)
+	}
+}
+
+func (f *fixView) render() string {
+	var b strings.Builder
+	wrap := lipgloss.NewStyle().Width(max(20, f.width-4))
+	text := func(indent string, s string, st lipgloss.Style) {
+		for _, l := range strings.Split(wrap.Render(textutil.Printable(s)), "\n") {
+			b.WriteString(indent + st.Render(strings.TrimRight(l, " ")) + "\n")
+		}
+	}
+	// block writes YAML or a diff as it is, one line each: wrapping would
+	// change its meaning.
+	block := func(s string, diff bool) {
+		for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+			st := lipgloss.NewStyle()
+			switch {
+			case diff && strings.HasPrefix(l, "+") && !strings.HasPrefix(l, "+++"):
+				st = f.styles.OK
+			case diff && strings.HasPrefix(l, "-") && !strings.HasPrefix(l, "---"):
+				st = f.styles.Below
+			}
+			b.WriteString("    " + st.Render(textutil.Printable(l)) + "\n")
+		}
+	}
+	plain := lipgloss.NewStyle()
+	b.WriteString(f.styles.Header.Render("FIX  "+textutil.Printable(f.name)) + "\n")
+	switch {
+	case f.stage == fixComputing:
+		text("  ", "computing the fix and auditing the changed object…", f.styles.Dim)
+		return b.String()
+	case f.err != nil:
+		text("  ", "cannot compute the fix: "+f.err.Error(), f.styles.Error)
+		return b.String()
+	case len(f.res.Fixes) == 0 && len(f.res.Manual) == 0:
+		text("  ", "nothing to fix", f.styles.OK)
+	}
+	for _, fx := range f.res.Fixes {
+		b.WriteString("\n")
+		text("  ", "["+string(fx.Kind)+"] "+fx.Plan, f.styles.Header)
+		if len(fx.Resolves) > 0 {
+			var ids []string
+			for _, r := range fx.Resolves {
+				ids = append(ids, r.Rule)
+			}
+			text("    ", "resolves "+strings.Join(dedupe(ids), ", "), plain)
+		}
+		for _, w := range fx.Warnings {
+			text("    ", "warning: "+w, f.styles.Stale)
+		}
+		switch {
+		case fx.Object != nil:
+			text("    ", "create "+fx.Target.String()+":", f.styles.Dim)
+			block(string(fx.Manifest), false)
+		default:
+			y, err := yaml.JSONToYAML(fx.Patch)
+			if err != nil {
+				text("    ", err.Error(), f.styles.Error)
+				continue
+			}
+			verb := "patch "
+			if fx.Recreate {
+				verb = "recreate (a " + fx.Target.Kind + "'s pod spec cannot change in place) "
+			}
+			text("    ", verb+fx.Target.String()+":", f.styles.Dim)
+			block(string(y), false)
+		}
+	}
+	if len(f.res.Manual) > 0 {
+		b.WriteString("\n" + f.styles.Header.Render("LEFT TO A HUMAN") + "\n")
+		for _, m := range f.res.Manual {
+			text("  ", m.Rule+": "+m.Message, plain)
+			text("    ", "why: "+m.Reason, f.styles.Dim)
+		}
+	}
+	for _, s := range f.skipped {
+		text("  ", "not applied here: "+s.Target.String()+": "+s.Reason, f.styles.Stale)
+	}
+	if len(f.dry) > 0 || f.stage == fixDryRunning {
+		b.WriteString("\n" + f.styles.Header.Render("SERVER DRY RUN") + "\n")
+		if f.stage == fixDryRunning {
+			text("  ", "running…", f.styles.Dim)
+		}
+		for _, o := range f.dry {
+			switch {
+			case o.Err != nil:
+				text("  ", "failed: "+o.Err.Error(), f.styles.Error)
+			case !o.Changed:
+				text("  ", "unchanged "+o.Item.Target.String(), f.styles.Dim)
+			default:
+				block(o.Diff, true)
+			}
+		}
+	}
+	if f.stage == fixApplying || len(f.applied) > 0 {
+		b.WriteString("\n" + f.styles.Header.Render("APPLIED") + "\n")
+		if f.stage == fixApplying {
+			text("  ", "applying…", f.styles.Dim)
+		}
+		for _, o := range f.applied {
+			switch {
+			case o.Err != nil:
+				text("  ", "failed: "+o.Err.Error(), f.styles.Error)
+			case o.Created:
+				text("  ", "created "+o.Item.Target.String(), f.styles.OK)
+			default:
+				text("  ", "applied "+o.Item.Target.String(), f.styles.OK)
+			}
+		}
+		if f.stage == fixDone {
+			text("  ", "new pods replace the old ones as the rollout goes; the table follows them", f.styles.Dim)
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// hint is the status line for the fix view.
+func (f *fixView) hint() string {
+	switch f.stage {
+	case fixComputing:
+		return "computing the fix…"
+	case fixDryRunning:
+		return "server dry run…"
+	case fixApplying:
+		return "applying…"
+	case fixConfirm:
+		n := len(f.ready())
+		return fmt.Sprintf("apply %d change%s with server-side apply as %q?  y yes · n no", n, plural(n), applier.FieldManager)
+	}
+	if f.canApply && len(f.items) > 0 && f.stage == fixShown {
+		return "a server dry run, then apply · esc back · ↑/↓ scroll"
+	}
+	return "esc back · ↑/↓ scroll"
+}
+
+func dedupe(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if len(out) == 0 || out[len(out)-1] != s {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
