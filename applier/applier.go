@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -27,15 +28,21 @@ const FieldManager = "tiergate"
 // of that object merged) or a new object.
 type Item struct {
 	Target remediate.Target
-	// Patch is the combined strategic merge patch of an existing object.
+	// Patch is the combined change of an existing object: a strategic
+	// merge patch, server-side applied (merged with the fields tiergate
+	// applied before), unless JSONPatch is set.
 	Patch []byte
 	// JSONPatch replaces Patch for a custom resource: sent as a JSON patch
 	// (its tests fail it if the object moved on), not server-side applied.
 	JSONPatch []byte
 	// Object is the whole object to create, as JSON.
 	Object []byte
-	// Plans are the fixes' one-sentence plans, for the user.
-	Plans []string
+	// Plans are the fixes' one-sentence plans, and Warnings what the user
+	// must know before saying yes (a pod that would stay Pending).
+	Plans, Warnings []string
+	// Needs are objects this one relies on (the RuntimeClass a patch
+	// names): when one of them fails, this one is not sent.
+	Needs []remediate.Target
 }
 
 // Skipped is a change that cannot be applied, with the reason.
@@ -51,8 +58,21 @@ func Items(res *remediate.Result) ([]Item, []Skipped, error) {
 	var classes, policies, patches []Item
 	var skipped []Skipped
 	plans := map[remediate.Target][]string{}
+	warnings := map[remediate.Target][]string{}
+	needs := map[remediate.Target][]remediate.Target{}
+	created := map[string]remediate.Target{} // RuntimeClasses the fixes create
+	for _, f := range res.Fixes {
+		if f.Kind == remediate.KindNewRuntimeClass {
+			created[f.RuntimeClass] = f.Target
+		}
+	}
 	for _, f := range res.Fixes {
 		plans[f.Target] = append(plans[f.Target], f.Plan)
+		warnings[f.Target] = append(warnings[f.Target], f.Warnings...)
+		// A patch that names a class the fixes create needs it.
+		if t, ok := created[f.RuntimeClass]; ok && f.Kind == remediate.KindRuntime && !slices.Contains(needs[f.Target], t) {
+			needs[f.Target] = append(needs[f.Target], t)
+		}
 	}
 	for _, f := range res.Fixes {
 		if f.Object == nil {
@@ -62,7 +82,7 @@ func Items(res *remediate.Result) ([]Item, []Skipped, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		it := Item{Target: f.Target, Object: obj, Plans: plans[f.Target]}
+		it := Item{Target: f.Target, Object: obj, Plans: plans[f.Target], Warnings: warnings[f.Target]}
 		if f.Target.Kind == "RuntimeClass" {
 			classes = append(classes, it)
 		} else {
@@ -74,7 +94,7 @@ func Items(res *remediate.Result) ([]Item, []Skipped, error) {
 			skipped = append(skipped, Skipped{Target: c.Target, Reason: "a " + c.Target.Kind + "'s pod spec cannot change in place; recreate it (tiergate fix -o patch prints how)"})
 			continue
 		}
-		it := Item{Target: c.Target, Patch: c.Patch, Plans: plans[c.Target]}
+		it := Item{Target: c.Target, Patch: c.Patch, Plans: plans[c.Target], Warnings: warnings[c.Target], Needs: needs[c.Target]}
 		if c.PatchType == types.JSONPatchType {
 			it.JSONPatch = c.JSONPatch
 		}
@@ -100,7 +120,46 @@ type Outcome struct {
 	Changed bool
 	// Created says the object did not exist.
 	Created bool
+	// Skipped says why the item was not sent (an object it needs failed).
+	Skipped string
 	Err     error
+}
+
+// Each runs fn (a dry run or an apply) over the items in order. An item
+// that needs an object whose run failed, or was itself skipped, is not
+// sent: a Deployment is never pointed at a RuntimeClass that could not be
+// created.
+func Each(ctx context.Context, items []Item, fn func(context.Context, Item) Outcome) []Outcome {
+	failed := map[remediate.Target]bool{}
+	outs := make([]Outcome, 0, len(items))
+	for _, it := range items {
+		var out Outcome
+		for _, n := range it.Needs {
+			if failed[n] {
+				out = Outcome{Item: it, Skipped: "needs " + n.String() + ", which failed"}
+				break
+			}
+		}
+		if out.Skipped == "" {
+			out = fn(ctx, it)
+		}
+		if out.Err != nil || out.Skipped != "" {
+			failed[it.Target] = true
+		}
+		outs = append(outs, out)
+	}
+	return outs
+}
+
+// Ready are the items whose dry run went through and changes something.
+func Ready(outs []Outcome) []Item {
+	var items []Item
+	for _, o := range outs {
+		if o.Err == nil && o.Skipped == "" && o.Changed {
+			items = append(items, o.Item)
+		}
+	}
+	return items
 }
 
 // DryRun sends the server-side apply with dryRun=All and diffs its
@@ -133,6 +192,10 @@ func (a *Applier) do(ctx context.Context, it Item, dryRun bool) Outcome {
 		out.Err = explain(it.Target, "read", err)
 		return out
 	}
+	if why := refuse(it, live); why != "" {
+		out.Err = fmt.Errorf("%s: %s", it.Target, why)
+		return out
+	}
 	if it.JSONPatch != nil {
 		return a.jsonPatch(ctx, ri, it, live, dryRun, out)
 	}
@@ -162,6 +225,24 @@ func (a *Applier) do(ctx context.Context, it Item, dryRun bool) Outcome {
 		out.Err = err
 	}
 	return out
+}
+
+// refuse says why an item must not be written to the live object: a
+// controller would undo a change to an object it controls, and an object
+// to create that exists and is not tiergate's belongs to someone else.
+func refuse(it Item, live *unstructured.Unstructured) string {
+	if live == nil {
+		return ""
+	}
+	if it.Object != nil && live.GetLabels()["app.kubernetes.io/managed-by"] != FieldManager {
+		return "exists and was not created by tiergate; not changed"
+	}
+	for _, o := range live.GetOwnerReferences() {
+		if o.Controller != nil && *o.Controller {
+			return "controlled by " + o.Kind + "/" + o.Name + ", which would undo the change: fix that instead"
+		}
+	}
+	return ""
 }
 
 // jsonPatch sends a custom resource's JSON patch, with the field manager

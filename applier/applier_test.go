@@ -1,6 +1,8 @@
 package applier
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -93,5 +95,42 @@ func TestItemsOrderAndSkip(t *testing.T) {
 	}
 	if len(skipped) != 1 || skipped[0].Target != pod || !strings.Contains(skipped[0].Reason, "cannot change in place") {
 		t.Errorf("skipped %+v", skipped)
+	}
+}
+
+// TestItemsNeedTheClassTheyName: a patch naming a RuntimeClass the fixes
+// create is not sent when creating it failed.
+func TestItemsNeedTheClassTheyName(t *testing.T) {
+	rc := remediate.Target{APIVersion: "node.k8s.io/v1", Kind: "RuntimeClass", Name: "kata-qemu"}
+	a := remediate.Target{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "x", Name: "a"}
+	b := remediate.Target{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "y", Name: "b"}
+	res := &remediate.Result{
+		Fixes: []remediate.Fix{
+			{Kind: remediate.KindNewRuntimeClass, Target: rc, RuntimeClass: "kata-qemu", Object: &networkingv1.NetworkPolicy{}},
+			{Kind: remediate.KindRuntime, Target: a, RuntimeClass: "kata-qemu", Warnings: []string{"would leave the pod Pending"}},
+			{Kind: remediate.KindRuntime, Target: b, RuntimeClass: "kata-qemu"},
+		},
+		Changes: []remediate.Change{{Target: a, Patch: []byte(`{}`)}, {Target: b, Patch: []byte(`{}`)}},
+	}
+	items, _, err := Items(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := 0
+	outs := Each(context.Background(), items, func(_ context.Context, it Item) Outcome {
+		sent++
+		if it.Target == rc {
+			return Outcome{Item: it, Err: errors.New("forbidden")}
+		}
+		return Outcome{Item: it, Changed: true}
+	})
+	if sent != 1 || outs[1].Skipped == "" || outs[2].Skipped == "" {
+		t.Errorf("sent %d; outcomes %+v", sent, outs)
+	}
+	if len(Ready(outs)) != 0 {
+		t.Errorf("ready %v", Ready(outs))
+	}
+	if items[1].Warnings == nil || items[1].Warnings[0] != "would leave the pod Pending" {
+		t.Errorf("warnings not carried: %v", items[1].Warnings)
 	}
 }

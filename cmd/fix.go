@@ -70,8 +70,9 @@ changed object again to be sure:
                          allow-list to fill in
 
 A pod's owner is patched (its Deployment, StatefulSet, DaemonSet or CronJob),
-never the pod; LeaderWorkerSets, SandboxTemplates and Sandboxes get JSON
-patches of their pod templates. A fix that would leave pods Pending says so. Findings that
+never the pod; LeaderWorkerSets, SandboxTemplates and Sandboxes read from
+files get JSON patches of their pod templates (live, pods that such an
+object owns are left to a human). A fix that would leave pods Pending says so. Findings that
 need a human decision are listed with the reason.
 
 Outputs: -o patch (default) a reviewable script of kubectl patch and apply

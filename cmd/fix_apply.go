@@ -31,31 +31,38 @@ func (o *FixOptions) apply(ctx context.Context, clients *cluster.Clients, res *r
 		fmt.Fprintln(o.Out, "nothing to apply")
 		return o.notApplied(len(skipped), len(skipped))
 	}
+	var outs []applier.Outcome
 	a := &applier.Applier{Client: clients.Dynamic, Force: o.ForceConflicts}
-	var ready []applier.Item
 	failed := 0
-	for _, it := range items {
-		out := a.DryRun(ctx, it)
+	for _, out := range applier.Each(ctx, items, a.DryRun) {
+		it := out.Item
 		for _, p := range it.Plans {
 			fmt.Fprintf(o.Out, "# %s: %s\n", it.Target, p)
+		}
+		for _, w := range it.Warnings {
+			fmt.Fprintf(o.Out, "#   WARNING: %s\n", w)
 		}
 		switch {
 		case out.Err != nil:
 			fmt.Fprintf(o.Out, "dry run failed: %v\n\n", out.Err)
 			failed++
+		case out.Skipped != "":
+			fmt.Fprintf(o.Out, "not sent %s: %s\n\n", it.Target, out.Skipped)
+			failed++
 		case !out.Changed:
 			fmt.Fprintf(o.Out, "unchanged %s\n\n", it.Target)
 		default:
 			fmt.Fprintln(o.Out, out.Diff)
-			ready = append(ready, it)
 		}
+		outs = append(outs, out)
 	}
+	ready := applier.Ready(outs)
 	if len(ready) == 0 {
 		fmt.Fprintln(o.Out, "nothing to apply")
 		return o.notApplied(failed+len(skipped), len(items)+len(skipped))
 	}
 	if !o.Yes {
-		ok, err := o.confirm(len(ready))
+		ok, err := o.confirm(ctx, len(ready))
 		if err != nil {
 			return &ExitError{Code: ExitUsage, Err: err}
 		}
@@ -64,11 +71,14 @@ func (o *FixOptions) apply(ctx context.Context, clients *cluster.Clients, res *r
 			return &ExitError{Code: ExitFindings, Err: errors.New("tiergate: not confirmed; nothing applied")}
 		}
 	}
-	for _, it := range ready {
-		out := a.Apply(ctx, it)
+	for _, out := range applier.Each(ctx, ready, a.Apply) {
+		it := out.Item
 		switch {
 		case out.Err != nil:
 			fmt.Fprintf(o.Out, "failed %v\n", out.Err)
+			failed++
+		case out.Skipped != "":
+			fmt.Fprintf(o.Out, "not applied %s: %s\n", it.Target, out.Skipped)
 			failed++
 		case out.Created:
 			fmt.Fprintf(o.Out, "created %s\n", it.Target)
@@ -87,20 +97,27 @@ func (o *FixOptions) notApplied(n, of int) error {
 	return &ExitError{Code: ExitFindings, Err: fmt.Errorf("tiergate: %d of %d change%s not applied", n, of, pluralS(of))}
 }
 
-// confirm asks on the terminal; without one it refuses rather than
-// guessing.
-func (o *FixOptions) confirm(n int) (bool, error) {
+// confirm asks on the terminal, on stderr (stdout may be a file or a
+// pager); without a terminal it refuses rather than guessing. An
+// interrupt while it waits answers no.
+func (o *FixOptions) confirm(ctx context.Context, n int) (bool, error) {
 	// A pipe or /dev/null on stdin is not a person saying yes.
 	if _, ok := o.In.(*os.File); ok && !isTerminal(o.In) {
 		return false, errors.New("--apply needs a terminal to confirm, or --yes")
 	}
-	fmt.Fprintf(o.Out, "Apply %d change%s with server-side apply as %q? [y/N] ", n, pluralS(n), applier.FieldManager)
-	line, err := bufio.NewReader(o.In).ReadString('\n')
-	if err != nil && line == "" {
+	fmt.Fprintf(o.ErrOut, "Apply %d change%s with server-side apply as %q? [y/N] ", n, pluralS(n), applier.FieldManager)
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(o.In).ReadString('\n')
+		answer <- strings.ToLower(strings.TrimSpace(line))
+	}()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(o.ErrOut)
 		return false, nil
+	case a := <-answer:
+		return a == "y" || a == "yes", nil
 	}
-	answer := strings.ToLower(strings.TrimSpace(line))
-	return answer == "y" || answer == "yes", nil
 }
 
 // writeKustomize writes the kustomization into --output-dir, refusing to
@@ -122,6 +139,11 @@ func (o *FixOptions) writeKustomize(res *remediate.Result) error {
 	for _, f := range files {
 		if err := os.WriteFile(filepath.Join(o.OutputDir, f.Name), f.Data, 0o644); err != nil {
 			return &ExitError{Code: ExitUsage, Err: unwrapPath(err)}
+		}
+	}
+	for _, c := range res.Changes {
+		if c.Recreate {
+			fmt.Fprintf(o.ErrOut, "tiergate: not in the kustomization: %s (its pod spec cannot change in place; use -o manifests or -o patch)\n", c.Target)
 		}
 	}
 	fmt.Fprintf(o.Out, "wrote %d file%s to %s (%d fix%s; %d finding%s left to a human)\n",

@@ -46,7 +46,7 @@ func TestLiveFixApply(t *testing.T) {
 
 	// The script names the context and patches owners, not pods.
 	out, errOut, code := fix()
-	if code != 0 || !strings.Contains(out, "kubectl --kubeconfig "+cl.Kubeconfig+" --context ") || !strings.Contains(out, "patch deployment planner-agent -n fix-agents") {
+	if code != 0 || !strings.Contains(out, "kubectl --kubeconfig "+cl.Kubeconfig+" --context ") || !strings.Contains(out, "patch deployment/planner-agent --namespace=fix-agents") {
 		t.Fatalf("fix script: exit %d, %s\n%s", code, errOut, out)
 	}
 	shellCheck(t, out)

@@ -17,13 +17,15 @@ const newObjectsFile = "tiergate-new-objects.yaml"
 type output struct {
 	path string
 	data []byte
-	// replace: the path is an input file rewritten in place.
-	replace bool
+	// replace: the path is an input file rewritten in place; appendTo:
+	// the new objects go after what an earlier run wrote there.
+	replace, appendTo bool
 }
 
 // writeManifests rewrites the input files that hold changed objects, into
 // --output-dir or in place, and writes the objects to create next to them.
-// Nothing is written unless every file could be rewritten.
+// Nothing is written unless every file could be rewritten; changes whose
+// objects are not in the files make the exit code 1.
 func (o *FixOptions) writeManifests(files []manifest.File, res *remediate.Result) error {
 	var outs []output
 	done := 0
@@ -40,25 +42,30 @@ func (o *FixOptions) writeManifests(files []manifest.File, res *remediate.Result
 			outs = append(outs, output{path: f.Name, data: data, replace: true})
 			continue
 		}
-		outs = append(outs, output{path: filepath.Join(o.OutputDir, outputName(f.Name)), data: data})
-	}
-	if done < len(res.Changes) {
-		fmt.Fprintf(o.ErrOut, "tiergate: %d changed object%s not found in the files (pods of a dump name owners that are not in it); see -o patch\n", len(res.Changes)-done, pluralS(len(res.Changes)-done))
+		outs = append(outs, output{path: filepath.Join(o.OutputDir, o.outputName(f.Name)), data: data})
 	}
 	if objs := remediate.NewObjects(res); len(objs) > 0 {
-		dir := o.OutputDir
+		out := output{data: objs}
 		if o.InPlace {
-			dir = filepath.Dir(o.Filenames[0])
+			dir := filepath.Dir(o.Filenames[0])
 			if info, err := os.Stat(o.Filenames[0]); err == nil && info.IsDir() {
 				dir = o.Filenames[0]
 			}
+			out.path = filepath.Join(dir, newObjectsFile)
+			// An earlier run's file (itself an input now) is added to.
+			if old, err := os.ReadFile(out.path); err == nil {
+				out.data = append(append(old, "---\n"...), objs...)
+				out.replace, out.appendTo = true, true
+			}
+		} else {
+			out.path = filepath.Join(o.OutputDir, newObjectsFile)
 		}
-		outs = append(outs, output{path: filepath.Join(dir, newObjectsFile), data: objs})
+		outs = append(outs, out)
 	}
 	seen := map[string]bool{}
 	for _, out := range outs {
 		if seen[out.path] {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("two inputs would be written to %s; use --in-place or rename one", out.path)}
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("two inputs would be written to %s: give their directory to -f rather than the files", out.path)}
 		}
 		seen[out.path] = true
 		if _, err := os.Lstat(out.path); err == nil && !out.replace {
@@ -73,18 +80,26 @@ func (o *FixOptions) writeManifests(files []manifest.File, res *remediate.Result
 	}
 	fmt.Fprintf(o.Out, "%d fix%s in %d file%s; %d finding%s left to a human (tiergate fix -o patch lists them)\n",
 		len(res.Fixes), plural(len(res.Fixes), "", "es"), len(outs), pluralS(len(outs)), len(res.Manual), pluralS(len(res.Manual)))
+	if missing := len(res.Changes) - done; missing > 0 {
+		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("tiergate: %d changed object%s not in the files (pods of a dump name owners it does not hold); tiergate fix -o patch prints %s", missing, pluralS(missing), plural(missing, "it", "them"))}
+	}
 	return nil
 }
 
 // outputName is where an input file goes under --output-dir: its path
-// relative to the working directory when it is below it, else its base
-// name; standard input becomes stdin.yaml.
-func outputName(name string) string {
+// below the -f directory it was found in, or its base name for a file
+// named directly; standard input becomes stdin.yaml.
+func (o *FixOptions) outputName(name string) string {
 	if name == "<stdin>" {
 		return "stdin.yaml"
 	}
-	if rel, err := filepath.Rel(".", name); err == nil && !filepath.IsAbs(rel) && !strings.HasPrefix(rel, "..") {
-		return rel
+	for _, root := range o.Filenames {
+		if info, err := os.Stat(root); err != nil || !info.IsDir() {
+			continue
+		}
+		if rel, err := filepath.Rel(root, name); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
 	}
 	return filepath.Base(name)
 }
@@ -93,6 +108,11 @@ func outputName(name string) string {
 // input rewritten in place is never left half written; it keeps the mode
 // of a file it replaces.
 func writeFileAtomic(path string, data []byte) error {
+	// A symlinked input is rewritten where it points, not replaced by a
+	// copy beside the link.
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}

@@ -2,12 +2,16 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 func TestFixScriptIsValidShell(t *testing.T) {
@@ -15,7 +19,7 @@ func TestFixScriptIsValidShell(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"#!/bin/sh\n", "kubectl patch deployment research-agent -n agents --type strategic -p '", "kubectl apply -f - <<'TIERGATE_EOF'", "# ── Left to a human"} {
+	for _, want := range []string{"#!/bin/sh\n", "kubectl patch deployment/research-agent --namespace=agents --type strategic -p '", "kubectl apply -f - <<'TIERGATE_EOF'", "# ── Left to a human"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("script lacks %q", want)
 		}
@@ -61,8 +65,9 @@ spec:
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	shellCheck(t, out)
-	if !strings.Contains(out, `'a;touch pwned' -n 'ns$(id)'`) {
-		t.Errorf("hostile names not quoted:\n%s", out)
+	// Names no API server would take are never put into a command.
+	if strings.Contains(out, "\nkubectl ") || !strings.Contains(out, "why: its name or namespace is not a valid Kubernetes name") {
+		t.Errorf("a hostile name reached a command, or was not left to a human:\n%s", out)
 	}
 	for _, line := range strings.Split(out, "\n") {
 		if strings.HasPrefix(line, "rm -rf") || strings.HasPrefix(line, "touch pwned") {
@@ -206,5 +211,91 @@ func TestFixManifestsRefusesJSON(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(p); string(got) != doc {
 		t.Error("the JSON file was changed")
+	}
+}
+
+func TestFixConfirm(t *testing.T) {
+	ask := func(ctx context.Context, in io.Reader) (bool, string, error) {
+		var errOut bytes.Buffer
+		o := &FixOptions{IOStreams: genericiooptions.IOStreams{In: in, Out: io.Discard, ErrOut: &errOut}}
+		ok, err := o.confirm(ctx, 2)
+		return ok, errOut.String(), err
+	}
+	for in, want := range map[string]bool{"y\n": true, "YES\n": true, "n\n": false, "\n": false, "": false, "maybe\n": false} {
+		ok, prompt, err := ask(context.Background(), strings.NewReader(in))
+		if err != nil || ok != want || !strings.Contains(prompt, `Apply 2 changes with server-side apply as "tiergate"? [y/N]`) {
+			t.Errorf("answer %q: %v %v, prompt %q", in, ok, err, prompt)
+		}
+	}
+	// An interrupt while it waits is a no.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r, w := io.Pipe()
+	defer w.Close()
+	if ok, _, err := ask(ctx, r); ok || err != nil {
+		t.Errorf("interrupted: %v %v", ok, err)
+	}
+	// A pipe on stdin is not a person.
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	if _, _, err := ask(context.Background(), pr); err == nil || !strings.Contains(err.Error(), "--yes") {
+		t.Errorf("stdin a pipe: %v", err)
+	}
+}
+
+// TestFixManifestsTwiceInPlaceAndThroughSymlinks: a second --in-place run
+// adds to the new-objects file of the first; a symlinked input is
+// rewritten where it points; --output-dir keeps the layout below a -f
+// directory.
+func TestFixManifestsTwiceInPlaceAndThroughSymlinks(t *testing.T) {
+	src, err := os.ReadFile("../remediate/testdata/manifests/platform.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	deploy := filepath.Join(dir, "deploy")
+	if err := os.MkdirAll(filepath.Join(deploy, "team1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	real := filepath.Join(dir, "real.yaml")
+	if err := os.WriteFile(real, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(deploy, "team1", "platform.yaml")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := run(t, "", "fix", "-f", deploy, "-o", "manifests", "--output-dir", filepath.Join(dir, "out"))
+	if code != 0 || !strings.Contains(out, filepath.Join(dir, "out", "team1", "platform.yaml")) {
+		t.Fatalf("--output-dir layout: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, errOut, code = run(t, "", "fix", "-f", deploy, "-o", "manifests", "--in-place"); code != 0 {
+		t.Fatalf("--in-place: exit %d: %s", code, errOut)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the symlink was replaced: %v", err)
+	}
+	if got, _ := os.ReadFile(real); string(got) == string(src) {
+		t.Fatal("the symlink's target was not rewritten")
+	}
+	// A new finding, then a second run: its new objects are added.
+	extra := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: second-agent\n  namespace: docs\nspec:\n  selector:\n    matchLabels: {app: second-agent}\n  template:\n    metadata:\n      labels: {app: second-agent}\n    spec:\n      runtimeClassName: kata-qemu\n      automountServiceAccountToken: false\n      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n      containers:\n      - name: agent\n        image: ghcr.io/acme-ai/second-agent:1\n        args: [--tools=search]\n        env:\n        - name: OPENAI_API_KEY\n          valueFrom: {secretKeyRef: {name: openai, key: api-key}}\n        securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}\n"
+	if err := os.WriteFile(filepath.Join(deploy, "second.yaml"), []byte(extra), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code = run(t, "", "fix", "-f", deploy, "-o", "manifests", "--in-place")
+	if code != 0 {
+		t.Fatalf("second --in-place: exit %d: %s%s", code, out, errOut)
+	}
+	objs, _ := os.ReadFile(filepath.Join(deploy, newObjectsFile))
+	if !strings.Contains(string(objs), "name: docs-retriever-egress") || !strings.Contains(string(objs), "name: second-agent-egress") {
+		t.Errorf("the second run did not add to %s:\n%s", newObjectsFile, objs)
+	}
+	if out, errOut, code = run(t, "", "audit", "-f", deploy, "--fail-on", "low"); code != 0 {
+		t.Errorf("after two runs the directory still has findings: exit %d\n%s%s", code, out, errOut)
 	}
 }

@@ -88,8 +88,12 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 		opts = append(opts, tea.WithColorProfile(profile))
 	}
 	p := tea.NewProgram(ui.New(cfg), opts...)
-	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, tea.ErrInterrupted) {
+	final, err := p.Run()
+	if err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, tea.ErrInterrupted) {
 		return fmt.Errorf("terminal: %v", err)
+	}
+	if app, ok := final.(*ui.App); ok && app.QuitDuringApply() {
+		return &ExitError{Code: ExitFindings, Err: errors.New("tiergate: quit while a fix was being applied: some objects may have changed; 'tiergate fix --apply' shows what is left")}
 	}
 	return nil
 }

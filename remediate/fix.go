@@ -74,8 +74,12 @@ type Fix struct {
 	// something in (a NetworkPolicy's allow-list).
 	Manifest []byte `json:"manifest,omitempty"`
 	// Recreate says the target cannot be patched in place (a pod without
-	// an owner: its spec is immutable) and must be deleted and recreated.
+	// an owner, or a Job: their pod specs are immutable) and must be
+	// deleted and created again from its changed manifest.
 	Recreate bool `json:"recreate,omitempty"`
+	// RuntimeClass is the class a runtime-class fix sets, or the one a
+	// new-runtime-class fix creates.
+	RuntimeClass string `json:"runtimeClass,omitempty"`
 	// Warnings are what the user must know before applying: a pod that
 	// would stay Pending, a handler that must be installed on nodes.
 	Warnings []string `json:"warnings,omitempty"`
@@ -95,7 +99,8 @@ type Manual struct {
 // Change is every patch of one target merged into one: what a
 // server-side apply sends, and what -o manifests writes into a file.
 type Change struct {
-	Target   Target `json:"target"`
+	Target Target `json:"target"`
+	// SpecPath is the first pod template's path (a LeaderWorkerSet has two).
 	SpecPath string `json:"specPath"`
 	// Patch sets only the changed fields, nested at the pod specs' paths
 	// (a strategic merge patch for built-in objects; for custom resources

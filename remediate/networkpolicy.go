@@ -8,7 +8,6 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"sigs.k8s.io/yaml"
 )
 
 // volatileLabels differ between pods of one workload (or between runs of a
@@ -17,7 +16,7 @@ import (
 // (PodTopologyLabelsAdmission): the next pod may land in another zone.
 var volatileLabels = []string{
 	"pod-template-hash", "controller-revision-hash", "statefulset.kubernetes.io/pod-name",
-	"apps.kubernetes.io/pod-index", "controller-uid", "job-name",
+	"apps.kubernetes.io/pod-index", "controller-uid", "job-name", "pod-template-generation",
 	"batch.kubernetes.io/controller-uid", "batch.kubernetes.io/job-name", "batch.kubernetes.io/job-completion-index",
 	"topology.kubernetes.io/zone", "topology.kubernetes.io/region",
 }
@@ -78,11 +77,11 @@ const allowListHint = `  # Allow-list: add the destinations this workload needs,
 // networkPolicyManifest renders the policy with the allow-list hint after
 // its egress rules.
 func networkPolicyManifest(np *networkingv1.NetworkPolicy) ([]byte, error) {
-	y, err := yaml.Marshal(np)
+	y, err := manifestYAML(np)
 	if err != nil {
 		return nil, err
 	}
-	s := strings.Replace(string(y), "  creationTimestamp: null\n", "", 1)
+	s := string(y)
 	// sigs.k8s.io/yaml sorts keys: egress comes first under spec and
 	// podSelector right after it.
 	if i := strings.Index(s, "\n  podSelector:"); i >= 0 {

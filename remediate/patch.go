@@ -50,9 +50,11 @@ func specPatch(orig, mod *corev1.PodSpec, specPath string) ([]byte, error) {
 
 // jsonOps is the JSON patch (RFC 6902) from orig to mod, at specPath in
 // the object: what a custom resource takes, the API server having no
-// strategic merge for it. Before the first op on each container it tests
-// the container's name, so that a patch computed from an older object
-// fails rather than hardens the wrong container.
+// strategic merge for it. Tests guard it against an object that moved on
+// since it was read: before the first op in a container, the container's
+// name; before an op that inserts into or removes from a list (volumes,
+// mounts, capabilities), the whole list as it was. A patch run twice, or
+// against a changed object, then fails instead of adding a second /tmp.
 func jsonOps(orig, mod *corev1.PodSpec, specPath string) ([]any, error) {
 	a, err := json.Marshal(orig)
 	if err != nil {
@@ -66,20 +68,36 @@ func jsonOps(orig, mod *corev1.PodSpec, specPath string) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("patch: %w", err)
 	}
-	// A stable order: the library's follows map iteration.
-	sort.SliceStable(diff, func(i, j int) bool { return diff[i].Path < diff[j].Path })
+	// The library walks maps in Go's random order but emits each list's
+	// ops in the order they must run (removals from the end first). Sort
+	// stably by a key that keeps a list's own ops together, in their order.
+	sort.SliceStable(diff, func(i, j int) bool { return opKey(diff[i]) < opKey(diff[j]) })
+	var before any
+	if err := json.Unmarshal(a, &before); err != nil {
+		return nil, err
+	}
 	prefix := pointer(specPath)
 	var ops []any
 	tested := map[string]bool{}
+	test := func(path string, value any) {
+		if !tested[path] {
+			tested[path] = true
+			ops = append(ops, map[string]any{"op": "test", "path": prefix + path, "value": value})
+		}
+	}
 	for _, op := range diff {
-		if m := containerIndex.FindStringSubmatch(op.Path); m != nil && !tested[m[0]] {
-			tested[m[0]] = true
+		if m := containerIndex.FindStringSubmatch(op.Path); m != nil {
 			list := orig.Containers
 			if m[1] == "initContainers" {
 				list = orig.InitContainers
 			}
 			if i, err := strconv.Atoi(m[2]); err == nil && i < len(list) {
-				ops = append(ops, map[string]any{"op": "test", "path": prefix + m[0] + "/name", "value": list[i].Name})
+				test(m[0]+"/name", list[i].Name)
+			}
+		}
+		if parent, ok := listElement(op); ok {
+			if v, found := valueAt(before, parent); found {
+				test(parent, v)
 			}
 		}
 		o := map[string]any{"op": op.Operation, "path": prefix + op.Path}
@@ -89,6 +107,53 @@ func jsonOps(orig, mod *corev1.PodSpec, specPath string) ([]any, error) {
 		ops = append(ops, o)
 	}
 	return ops, nil
+}
+
+// listElement reports whether an op inserts or removes a list element, and
+// the list's path.
+func listElement(op jsonpatch.Operation) (string, bool) {
+	if op.Operation != "add" && op.Operation != "remove" {
+		return "", false
+	}
+	i := strings.LastIndexByte(op.Path, '/')
+	if _, err := strconv.Atoi(op.Path[i+1:]); err != nil {
+		return "", false
+	}
+	return op.Path[:i], true
+}
+
+// opKey orders ops deterministically: an insertion or removal in a list
+// sorts by the list's path, so that the list's ops keep their order.
+func opKey(op jsonpatch.Operation) string {
+	if parent, ok := listElement(op); ok {
+		return parent
+	}
+	return op.Path
+}
+
+// valueAt reads a JSON pointer in a decoded document.
+func valueAt(doc any, ptr string) (any, bool) {
+	cur := doc
+	for _, part := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		part = strings.NewReplacer("~1", "/", "~0", "~").Replace(part)
+		switch c := cur.(type) {
+		case map[string]any:
+			v, ok := c[part]
+			if !ok {
+				return nil, false
+			}
+			cur = v
+		case []any:
+			i, err := strconv.Atoi(part)
+			if err != nil || i < 0 || i >= len(c) {
+				return nil, false
+			}
+			cur = c[i]
+		default:
+			return nil, false
+		}
+	}
+	return cur, true
 }
 
 // containerIndex matches the container an op path is inside.

@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	nodev1 "k8s.io/api/node/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -33,13 +36,24 @@ type planner struct {
 	out  *Result
 	// npNames are NetworkPolicy names taken, per namespace.
 	npNames map[string]map[string]bool
+	// planned are the RuntimeClasses fixes create, by name: one class
+	// serves every workload that needs it.
+	planned map[string]*nodev1.RuntimeClass
+	// byNamespace lists the workloads of each namespace, to check that a
+	// new NetworkPolicy selects only the pods it is for.
+	byNamespace map[string][]*audit.Workload
 }
 
 // Compute returns the fixes for the findings of rep, an audit of inv by
 // e. It reads its inputs and never changes them: every fix is computed on
 // a DeepCopy and checked by auditing the changed object again.
 func Compute(e *audit.Engine, inv *audit.Inventory, rep *audit.Report, opts Options) (*Result, error) {
-	p := &planner{e: e, pol: e.Policy(), inv: inv, opts: opts.Audit, out: &Result{}, npNames: map[string]map[string]bool{}}
+	p := &planner{e: e, pol: e.Policy(), inv: inv, opts: opts.Audit, out: &Result{},
+		npNames: map[string]map[string]bool{}, planned: map[string]*nodev1.RuntimeClass{}, byNamespace: map[string][]*audit.Workload{}}
+	for i := range inv.Workloads {
+		w := &inv.Workloads[i]
+		p.byNamespace[w.Namespace] = append(p.byNamespace[w.Namespace], w)
+	}
 	for _, np := range inv.NetworkPolicies {
 		p.takeNP(np.Namespace, np.Name)
 	}
@@ -244,9 +258,9 @@ func (p *planner) fixTemplate(wf *workloadFix, ti int, fs []audit.Finding) error
 				}
 				nf := object(newFix(KindNewRuntimeClass, "Create RuntimeClass "+c.create.Name+" (handler "+c.create.Handler+", "+string(c.rule.Isolation)+") for "+string(r.Type)+" workloads that need "+string(r.RequiredIsolation)+".", nil),
 					Target{APIVersion: "node.k8s.io/v1", Kind: "RuntimeClass", Name: c.create.Name}, c.create, manifest)
-				nf.Warnings = c.warnings
+				nf.Warnings, nf.RuntimeClass = c.warnings, c.create.Name
 				wf.fixes = append(wf.fixes, nf)
-				wf.add.runtimeClasses = append(wf.add.runtimeClasses, *c.create)
+				p.planned[c.create.Name] = c.create
 			}
 			// Scheduling findings the new class clears (a RuntimeClass
 			// that brings the toleration of its nodes) are resolved too.
@@ -259,6 +273,7 @@ func (p *planner) fixTemplate(wf *workloadFix, ti int, fs []audit.Finding) error
 			mod.RuntimeClassName = ptr.To(c.class)
 			wf.specs[ti].RuntimeClassName = ptr.To(c.class)
 			f := newFix(KindRuntime, "Set runtimeClassName"+where+" to "+c.class+" ("+string(c.rule.Isolation)+") to meet the "+string(r.Type)+" tier ("+string(r.RequiredIsolation)+").", rt)
+			f.RuntimeClass = c.class
 			if c.create == nil {
 				f.Warnings = c.warnings
 			}
@@ -310,15 +325,18 @@ func (p *planner) fixTemplate(wf *workloadFix, ti int, fs []audit.Finding) error
 	// Network: an egress policy for the template's pods.
 	if nw := byRule(audit.RuleNoEgressPolicy); len(nw) > 0 {
 		sel := stableLabels(w.Templates[ti].Labels)
-		base := pt.Name + "-egress"
+		base := policyName(pt.Name, "")
 		if where != "" {
-			base = pt.Name + "-" + strings.ToLower(w.Templates[ti].Role) + "-egress"
+			base = policyName(pt.Name, w.Templates[ti].Role)
 		}
+		other := p.alsoSelects(pt, w, sel)
 		switch {
 		case strings.HasSuffix(nw[0].Path, ".hostNetwork"):
 			p.leave(wf, nw[0], "the pod uses hostNetwork, which NetworkPolicies do not restrict: drop hostNetwork first")
 		case len(sel) == 0:
 			p.leave(wf, nw[0], "the pod template has no labels a NetworkPolicy could select it by: add one first")
+		case other != "":
+			p.leave(wf, nw[0], "its pod labels also select "+other+", whose egress a policy for this workload would cut: give the pods a label of their own first")
 		default:
 			np := egressPolicy(pt.Namespace, p.npName(pt.Namespace, base), sel)
 			manifest, err := networkPolicyManifest(np)
@@ -343,7 +361,9 @@ func (p *planner) verify(wf *workloadFix) {
 	for i := range fixes {
 		for _, rs := range fixes[i].Resolves {
 			for _, f := range res.Findings {
-				if f.Rule == rs.Rule && f.Container == rs.Container {
+				// Same rule and container, in the same pod template (a
+				// leader and a worker may both name their container vllm).
+				if f.Rule == rs.Rule && f.Container == rs.Container && strings.HasPrefix(f.Path, fixes[i].SpecPath) {
 					fixes[i].Warnings = append(fixes[i].Warnings, "the re-audit still reports "+f.Rule+": "+f.Message)
 				}
 			}
@@ -362,14 +382,55 @@ func resolvedBy(fixes []Fix, f audit.Finding) bool {
 	return false
 }
 
-// npName returns base, or tiergate-base when a policy of that name exists.
+// npName returns base, or base-2, base-3, … while a policy of that name
+// exists in the namespace or is planned.
 func (p *planner) npName(ns, base string) string {
 	name := base
-	if p.npNames[ns][name] {
-		name = "tiergate-" + base
+	for n := 2; p.npNames[ns][name]; n++ {
+		name = base + "-" + strconv.Itoa(n)
 	}
 	p.takeNP(ns, name)
 	return name
+}
+
+// policyName is NAME[-ROLE]-egress as a valid object name: lower case,
+// other characters as "-", at most 253 characters (a role such as
+// "workerGroupSpecs[0]" becomes "workergroupspecs-0").
+func policyName(name, role string) string {
+	clean := strings.Trim(strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '.':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		}
+		return '-'
+	}, role), "-")
+	n := name
+	if clean != "" {
+		n += "-" + clean
+	}
+	return n[:min(len(n), 240)] + "-egress"
+}
+
+// alsoSelects names a workload of another owner in the namespace whose
+// pods the selector would match, or "".
+func (p *planner) alsoSelects(pt patchTarget, self *audit.Workload, sel map[string]string) string {
+	s := labels.SelectorFromSet(sel)
+	for _, x := range p.byNamespace[pt.Namespace] {
+		if x == self {
+			continue
+		}
+		if xt, _, ok := target(x); ok && xt.Target == pt.Target {
+			continue // a replica of the same owner
+		}
+		for _, t := range x.Templates {
+			if s.Matches(labels.Set(t.Labels)) {
+				return x.Kind + "/" + x.Name
+			}
+		}
+	}
+	return ""
 }
 
 func (p *planner) takeNP(ns, name string) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,60 +103,79 @@ func TestScriptGolden(t *testing.T) {
 }
 
 // TestFixedObjectsAuditClean applies every change to the input objects
-// (as kubectl patch would), adds the objects to create, audits again, and
-// checks that every finding a fix claims is gone and that no fix brought
-// a new finding, except the Pending warning a fix carries.
+// (as kubectl patch or a server-side apply would), adds the objects to
+// create, audits again, and checks that every finding a fix claims is gone
+// and that no fix brought a new finding, except the Pending warning a fix
+// carries. The per-fix patches, applied one after the other as the script
+// runs them, must do the same.
 func TestFixedObjectsAuditClean(t *testing.T) {
 	for _, in := range inputs(t) {
-		t.Run(filepath.Base(in), func(t *testing.T) {
-			fx := load(t, in, nil)
-			if len(fx.res.Fixes) == 0 {
-				t.Fatal("no fixes: the fixture tests nothing")
-			}
-			objs := applyChanges(t, fx.objs, fx.res)
-			inv, _, err := manifest.Build(objs, manifest.BuildOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			after := fx.e.Audit(inv, audit.Options{Now: now})
-			before, afterBy := byWorkload(fx.rep), byWorkload(after)
-			pending := map[string]bool{}
-			for _, f := range fx.res.Fixes {
-				if f.Pending {
-					pending[f.Workload] = true
-				}
-				for _, r := range f.Resolves {
-					for _, got := range afterBy[f.Workload] {
-						if got.Rule == r.Rule && got.Container == r.Container {
-							t.Errorf("%s: fix %s claims %s (%s) but the re-audit still has: %s", f.Workload, f.Kind, r.Rule, r.Container, got.Message)
-						}
-					}
-				}
-			}
-			for w, fs := range afterBy {
-				for _, f := range fs {
-					if contains(before[w], f) {
-						continue
-					}
-					if pending[w] && (f.Rule == audit.RuleNoNodeFits || f.Rule == audit.RuleHandlerNotOnNode) {
-						continue
-					}
-					t.Errorf("%s: a fix brought a new finding %s: %s", w, f.Rule, f.Message)
-				}
-			}
-		})
+		for _, perFix := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/per-fix=%v", filepath.Base(in), perFix), func(t *testing.T) { fixedObjectsAuditClean(t, in, perFix) })
+		}
 	}
 }
 
-// applyChanges patches the objects the changes target and appends the
-// objects to create.
-func applyChanges(t *testing.T, objs []manifest.Object, res *remediate.Result) []manifest.Object {
+func fixedObjectsAuditClean(t *testing.T, in string, perFix bool) {
+	fx := load(t, in, nil)
+	if len(fx.res.Fixes) == 0 {
+		t.Fatal("no fixes: the fixture tests nothing")
+	}
+	objs := applyChanges(t, fx.objs, fx.res, perFix)
+	inv, _, err := manifest.Build(objs, manifest.BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := fx.e.Audit(inv, audit.Options{Now: now})
+	before, afterBy := byWorkload(fx.rep), byWorkload(after)
+	pending := map[string]bool{}
+	for _, f := range fx.res.Fixes {
+		if f.Pending {
+			pending[f.Workload] = true
+		}
+		for _, r := range f.Resolves {
+			for _, got := range afterBy[f.Workload] {
+				if got.Rule == r.Rule && got.Container == r.Container && got.Path == r.Path {
+					t.Errorf("%s: fix %s claims %s (%s) but the re-audit still has: %s", f.Workload, f.Kind, r.Rule, r.Container, got.Message)
+				}
+			}
+		}
+	}
+	for w, fs := range afterBy {
+		for _, f := range fs {
+			if contains(before[w], f) {
+				continue
+			}
+			if pending[w] && (f.Rule == audit.RuleNoNodeFits || f.Rule == audit.RuleHandlerNotOnNode) {
+				continue
+			}
+			t.Errorf("%s: a fix brought a new finding %s: %s", w, f.Rule, f.Message)
+		}
+	}
+}
+
+// applyChanges patches the objects the changes target (or, perFix, each
+// fix's own patch in turn) and appends the objects to create.
+func applyChanges(t *testing.T, objs []manifest.Object, res *remediate.Result, perFix bool) []manifest.Object {
 	t.Helper()
 	out := make([]manifest.Object, len(objs))
 	for i, o := range objs {
 		out[i] = manifest.Object{Unstructured: o.DeepCopy(), File: o.File, Line: o.Line}
 	}
-	for _, c := range res.Changes {
+	changes := res.Changes
+	if perFix {
+		changes = nil
+		for _, f := range res.Fixes {
+			if f.Object == nil {
+				c := remediate.Change{Target: f.Target, Patch: f.Patch, PatchType: f.PatchType}
+				if f.PatchType == types.JSONPatchType {
+					c.JSONPatch = f.Patch
+				}
+				changes = append(changes, c)
+			}
+		}
+	}
+	for _, c := range changes {
 		found := false
 		for i := range out {
 			u := out[i].Unstructured
@@ -331,5 +351,30 @@ func TestReplicasShareOneFix(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(c.Patch), `{"spec":{"template":{"spec":{`) {
 		t.Errorf("patch is not nested at the Deployment's pod spec: %s", c.Patch)
+	}
+}
+
+// TestOneRuntimeClassForEveryWorkloadThatNeedsIt: a class the fixes
+// create is created once and named by every workload that needs it; a
+// policy that would also select another workload's pods is not proposed.
+func TestOneRuntimeClassForEveryWorkloadThatNeedsIt(t *testing.T) {
+	fx := load(t, "testdata/shared.yaml", nil)
+	creates, users := 0, 0
+	for _, f := range fx.res.Fixes {
+		switch f.Kind {
+		case remediate.KindNewRuntimeClass:
+			creates++
+		case remediate.KindRuntime:
+			if f.RuntimeClass == "kata-qemu" {
+				users++
+			}
+		case remediate.KindNetworkPolicy:
+			if f.Workload == "Deployment/docs/docs-agent" {
+				t.Errorf("a policy selecting team=docs would cut web's egress too: %s", f.Plan)
+			}
+		}
+	}
+	if creates != 1 || users != 2 {
+		t.Errorf("%d RuntimeClasses created for %d workloads, want 1 for 2", creates, users)
 	}
 }

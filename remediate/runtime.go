@@ -56,7 +56,7 @@ func (p *planner) chooseRuntime(w *audit.Workload, r *audit.Result, ti int) runt
 	current := ptr.Deref(w.Templates[ti].Spec.RuntimeClassName, "")
 	gpus := templateGPUs(r, w, ti)
 	var cands []candidate
-	for _, rc := range p.inv.RuntimeClasses {
+	for _, rc := range p.classes() {
 		rule, ok := p.pol.Handler(rc.Handler)
 		if !ok || rule.Isolation.Rank() < required.Rank() || rc.Name == current {
 			continue
@@ -212,7 +212,7 @@ func (p *planner) newRuntimeClass(w *audit.Workload, r *audit.Result, ti int) ru
 }
 
 func (p *planner) runtimeClassExists(name string) bool {
-	for _, rc := range p.inv.RuntimeClasses {
+	for _, rc := range p.classes() {
 		if rc.Name == name {
 			return true
 		}
@@ -235,11 +235,14 @@ func templateGPUs(r *audit.Result, w *audit.Workload, ti int) []audit.GPU {
 }
 
 // runtimeClassManifest renders a RuntimeClass to create.
-func runtimeClassManifest(rc *nodev1.RuntimeClass) ([]byte, error) {
-	y, err := yaml.Marshal(rc)
+func runtimeClassManifest(rc *nodev1.RuntimeClass) ([]byte, error) { return manifestYAML(rc) }
+
+// manifestYAML renders an object to create, without the
+// "creationTimestamp: null" a user would otherwise copy into git.
+func manifestYAML(obj any) ([]byte, error) {
+	y, err := yaml.Marshal(obj)
 	if err != nil {
 		return nil, err
 	}
-	// creationTimestamp: null is noise a user would copy into git.
 	return []byte(strings.Replace(string(y), "  creationTimestamp: null\n", "", 1)), nil
 }

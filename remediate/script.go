@@ -60,23 +60,24 @@ func WriteScript(w io.Writer, res *Result, o ScriptOptions) error {
 			}
 			fmt.Fprintf(b, "%s apply -f - <<'%s'\n%s%s\n", kubectl, eof, f.Manifest, eof)
 		case f.Recreate:
-			// One recreation with every change, after the last fix of
-			// the object: recreating once per fix would restart it as often.
+			// A pod's or a Job's pod spec cannot change in place, and
+			// recreating one from the live object would carry its node,
+			// its token volume, a Job's selector: the script says what to
+			// change in its manifest instead of running anything.
 			if i+1 < len(res.Fixes) && res.Fixes[i+1].Target == f.Target {
 				continue
 			}
 			c := changes[f.Target]
-			kind := strings.ToLower(f.Target.Kind)
-			fmt.Fprintf(b, "\n# A %s's pod spec cannot change in place: this deletes and recreates it with the changes above.\n", f.Target.Kind)
-			fmt.Fprintf(b, "%s get %s %s%s -o json \\\n  | %s patch --local -f - --type strategic -o json -p %s \\\n  | %s replace --force -f -\n",
-				kubectl, kind, ShellWord(f.Target.Name), nsFlag(f.Target.Namespace), kubectl, shellQuote(string(c.Patch)), kubectl)
+			fmt.Fprintf(b, "\n# A %s's pod spec cannot change in place: delete %s and create it again from its\n", f.Target.Kind, comment(f.Target.String()))
+			b.WriteString("# manifest with the changes above (tiergate fix -f FILE -o manifests writes them in), as this patch:\n")
+			b.WriteString("#   " + comment(string(c.Patch)) + "\n")
 		default:
 			typ := "strategic"
 			if f.PatchType == types.JSONPatchType {
 				typ = "json"
 			}
-			fmt.Fprintf(b, "%s patch %s %s%s --type %s -p %s\n",
-				kubectl, strings.ToLower(f.Target.Kind), ShellWord(f.Target.Name), nsFlag(f.Target.Namespace), typ, shellQuote(string(f.Patch)))
+			fmt.Fprintf(b, "%s patch %s%s --type %s -p %s\n",
+				kubectl, ShellWord(strings.ToLower(f.Target.Kind)+"/"+f.Target.Name), nsFlag(f.Target.Namespace), typ, shellQuote(string(f.Patch)))
 		}
 	}
 	if len(res.Manual) > 0 {
@@ -119,7 +120,7 @@ func nsFlag(ns string) string {
 	if ns == "" {
 		return ""
 	}
-	return " -n " + ShellWord(ns)
+	return " --namespace=" + ShellWord(ns)
 }
 
 // ShellWord quotes s for a POSIX shell unless it is a plain word (a

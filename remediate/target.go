@@ -1,6 +1,8 @@
 package remediate
 
 import (
+	"k8s.io/apimachinery/pkg/util/validation"
+
 	"github.com/tiergate/tiergate/audit"
 )
 
@@ -47,9 +49,20 @@ func target(w *audit.Workload) (pt patchTarget, why string, ok bool) {
 	case w.Owner != nil:
 		kind, name = w.Owner.Kind, w.Owner.Name
 	}
+	// Names go into kubectl commands and API paths: a name no API server
+	// would accept ("--all-namespaces", "a;b") is never used.
+	if len(validation.IsDNS1123Subdomain(name)) > 0 || (w.Namespace != "" && len(validation.IsDNS1123Label(w.Namespace)) > 0) {
+		return pt, "its name or namespace is not a valid Kubernetes name", false
+	}
+	if len(w.Templates) == 0 {
+		return pt, "no pod template to patch", false
+	}
 	for _, t := range w.Templates {
 		if t.Spec == nil {
 			return pt, "a pod template is not in the input", false
+		}
+		if t.From != "" {
+			return pt, "its pod template comes from " + t.From + ": fix that object", false
 		}
 	}
 	if kind == w.Kind && customKinds[kind] && w.APIVersion != "" {
@@ -57,7 +70,7 @@ func target(w *audit.Workload) (pt patchTarget, why string, ok bool) {
 		for _, t := range w.Templates {
 			pt.specPaths = append(pt.specPaths, t.SpecPath)
 		}
-		return pt, "", len(pt.specPaths) > 0
+		return pt, "", true
 	}
 	b, known := builtin[kind]
 	switch {

@@ -1,6 +1,9 @@
 package remediate
 
 import (
+	"maps"
+	"slices"
+
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	nodev1 "k8s.io/api/node/v1"
@@ -31,14 +34,25 @@ func (p *planner) reaudit(w *audit.Workload, specs []*corev1.PodSpec, add added)
 	c.NodeName, c.Phase = "", ""
 	inv := *p.inv
 	inv.Workloads = []audit.Workload{c}
-	if len(add.runtimeClasses) > 0 {
-		inv.RuntimeClasses = append(append([]nodev1.RuntimeClass(nil), p.inv.RuntimeClasses...), add.runtimeClasses...)
+	if len(add.runtimeClasses) > 0 || len(p.planned) > 0 {
+		inv.RuntimeClasses = append(p.classes(), add.runtimeClasses...)
 	}
 	if len(add.networkPolicies) > 0 {
 		inv.NetworkPolicies = append(append([]networkingv1.NetworkPolicy(nil), p.inv.NetworkPolicies...), add.networkPolicies...)
 	}
 	rep := p.e.Audit(&inv, p.opts)
 	return rep.Workloads[0]
+}
+
+// classes are the RuntimeClasses of the inventory plus those the fixes
+// so far create (sorted by name: the choice must not depend on map order).
+func (p *planner) classes() []nodev1.RuntimeClass {
+	out := append([]nodev1.RuntimeClass(nil), p.inv.RuntimeClasses...)
+	names := slices.Sorted(maps.Keys(p.planned))
+	for _, n := range names {
+		out = append(out, *p.planned[n])
+	}
+	return out
 }
 
 // withSpec is the templates' specs with one replaced.

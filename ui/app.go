@@ -102,7 +102,12 @@ type App struct {
 	took      time.Duration // how long the shown audit took
 	auditing  bool
 	pending   *cluster.Snapshot
-	notice    string // one-off message (unknown command, out-of-scope namespace)
+	// fixRunning: a fix is being computed on the fix engine; a newer
+	// request waits for it. quitMidApply: ctrl+c came while an apply
+	// was in flight (QuitDuringApply tells the command line).
+	fixRunning   bool
+	quitMidApply bool
+	notice       string // one-off message (unknown command, out-of-scope namespace)
 
 	// epoch counts namespace switches; messages from an older feed are
 	// dropped. openSeq numbers :ns requests: a slower, older one that
@@ -161,17 +166,23 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case feedOpenedMsg:
 		return a, a.onFeedOpened(msg)
 	case fixComputedMsg:
-		if msg.key == a.fix.key && a.fix.stage == fixComputing {
+		a.fixRunning = false
+		if msg.seq == a.fix.seq && a.fix.stage == fixComputing {
 			a.fix.Computed(msg.res, msg.err)
+			return a, nil
+		}
+		// A newer request waited for the engine: run it now.
+		if a.fix.stage == fixComputing {
+			return a, a.runFix()
 		}
 		return a, nil
 	case dryRunMsg:
-		if msg.key == a.fix.key && a.fix.stage == fixDryRunning {
+		if msg.seq == a.fix.seq && a.fix.stage == fixDryRunning {
 			a.fix.DryRan(msg.outs)
 		}
 		return a, nil
 	case appliedMsg:
-		if msg.key == a.fix.key && a.fix.stage == fixApplying {
+		if msg.seq == a.fix.seq && a.fix.stage == fixApplying {
 			a.fix.Applied(msg.outs)
 		}
 		return a, nil
@@ -270,12 +281,19 @@ func (a *App) wheel(m tea.MouseWheelMsg) {
 func (a *App) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	k := a.keys
 	if key.Matches(msg, k.Interrupt) {
+		a.quitMidApply = a.mode == modeFix && a.fix.stage == fixApplying
 		return a, tea.Quit
 	}
 	if a.inputMode != inputNone {
 		return a, a.onInputKey(msg)
 	}
 	a.notice = ""
+	// While the server works on a dry run or an apply, the view stays
+	// put, so that its answer is seen; ctrl+c still quits (and says so).
+	if a.mode == modeFix && a.fix.busy() {
+		a.notice = "waiting for the server (ctrl+c quits)"
+		return a, nil
+	}
 	if a.showHelp || a.showInfo {
 		switch {
 		case key.Matches(msg, k.Quit):
@@ -343,6 +361,10 @@ func (a *App) setMode(m viewMode) {
 	a.mode = m
 }
 
+// QuitDuringApply reports whether the user quit while a fix was being
+// applied: some objects may have changed, and the command line says so.
+func (a *App) QuitDuringApply() bool { return a.quitMidApply }
+
 // startFix computes the fix of the workload in the detail view.
 func (a *App) startFix() tea.Cmd {
 	r := a.detail.res
@@ -358,7 +380,16 @@ func (a *App) startFix() tea.Cmd {
 	}
 	a.fix.Start(resultKey(r), r.Kind+"/"+r.Namespace+"/"+r.Name, a.cfg.Applier != nil)
 	a.mode = modeFix
-	return fixCmd(a.cfg.FixEngine, a.inv, a.report, resultKey(r), a.cfg.Now())
+	if a.fixRunning {
+		return nil // starts when the running one is done
+	}
+	return a.runFix()
+}
+
+// runFix computes the fix the fix view waits for, on the data on screen.
+func (a *App) runFix() tea.Cmd {
+	a.fixRunning = true
+	return fixCmd(a.cfg.FixEngine, a.inv, a.report, a.fix.key, a.fix.seq, a.cfg.Now())
 }
 
 // onFixKey scrolls the fix view and drives its dry run and apply: a runs
@@ -367,9 +398,8 @@ func (a *App) onFixKey(msg tea.KeyPressMsg) tea.Cmd {
 	k, f := a.keys, a.fix
 	switch {
 	case f.stage == fixConfirm && key.Matches(msg, k.Confirm):
-		f.stage = fixApplying
-		f.refresh(false)
-		return applyCmd(a.cfg.Applier, f.key, f.ready())
+		f.next(fixApplying)
+		return applyCmd(a.cfg.Applier, f.seq, f.ready())
 	case f.stage == fixConfirm && (key.Matches(msg, k.Decline) || key.Matches(msg, k.Back)):
 		f.stage = fixShown
 		a.notice = "nothing applied"
@@ -382,16 +412,12 @@ func (a *App) onFixKey(msg tea.KeyPressMsg) tea.Cmd {
 		case len(f.items) == 0:
 			a.notice = "nothing to apply here"
 		default:
-			f.stage = fixDryRunning
-			f.refresh(false)
-			return dryRunCmd(a.cfg.Applier, f.key, f.items)
+			f.dry, f.applied = nil, nil
+			f.next(fixDryRunning)
+			return dryRunCmd(a.cfg.Applier, f.seq, f.items)
 		}
 		return nil
 	case key.Matches(msg, k.Back):
-		if f.stage == fixDryRunning || f.stage == fixApplying {
-			a.notice = "wait for the server to answer"
-			return nil
-		}
 		a.mode = modeDetail
 		return nil
 	}
@@ -551,7 +577,7 @@ func (a *App) onFeedOpened(m feedOpenedMsg) tea.Cmd {
 	a.cfg.Snapshots, a.cfg.Namespace, a.cfg.Scope = m.feed.Snapshots, m.namespace, textutil.Printable(m.feed.Scope)
 	// An audit of the old feed may still run; its result is dropped by
 	// epoch, and the engine stays with one audit at a time.
-	a.synced, a.err, a.report, a.shown, a.pending, a.notice = false, nil, nil, 0, nil, ""
+	a.synced, a.err, a.report, a.inv, a.shown, a.pending, a.notice = false, nil, nil, nil, 0, nil, ""
 	a.dataTime, a.freshTime = time.Time{}, time.Time{}
 	a.table.f.namespace = ""
 	a.table.SetResults(nil, nil)
@@ -721,6 +747,11 @@ func (a *App) headerLine2() string {
 func (a *App) statusLine() string {
 	if a.inputMode != inputNone {
 		return fitLine(a.input.View(), a.width)
+	}
+	// The apply question stays on screen over errors and notices: y
+	// answers it.
+	if a.mode == modeFix && a.fix.stage == fixConfirm {
+		return fitLine(a.styles.Stale.Render(a.fix.hint()), a.width)
 	}
 	if a.err != nil {
 		return fitLine(a.styles.Error.Render("error: "+oneLine(a.err.Error())+" — showing the last data"), a.width)

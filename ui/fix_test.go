@@ -131,7 +131,9 @@ func TestFixDryRunConfirmApply(t *testing.T) {
 }
 
 // TestFixResultForAnotherWorkloadIsDropped: a slow fix of a workload the
-// user has left does not replace the one on screen.
+// user has left does not replace the one on screen, and the request made
+// meanwhile waits for the fix engine (an engine audits one inventory at a
+// time) rather than running beside it.
 func TestFixResultForAnotherWorkloadIsDropped(t *testing.T) {
 	a := openResearchAgent(t, 120, 40)
 	stale := pressCmd(a, "f") // research-agent's, not run yet
@@ -140,13 +142,65 @@ func TestFixResultForAnotherWorkloadIsDropped(t *testing.T) {
 	press(a, "/")
 	typeText(a, "openhands")
 	press(a, "enter", "enter")
-	fresh := pressCmd(a, "f")
-	run(a, stale)
+	if fresh := pressCmd(a, "f"); fresh != nil {
+		t.Fatal("a second fix computation started while one runs")
+	}
+	_, next := a.Update(stale())
 	if a.fix.stage != fixComputing {
 		t.Fatalf("a stale fix was shown (stage %v)", a.fix.stage)
 	}
-	run(a, fresh)
+	if next == nil {
+		t.Fatal("the waiting request did not start when the engine was free")
+	}
+	run(a, next)
 	if a.fix.stage != fixShown || !strings.Contains(a.fix.name, "openhands") {
 		t.Fatalf("the fresh fix is not shown: %v %s", a.fix.stage, a.fix.name)
+	}
+	a.fix.vp.SetHeight(400)
+	if v := ansi.Strip(a.fix.View()); !strings.Contains(v, "LEFT TO A HUMAN") || !strings.Contains(v, "TG-PSS-007") {
+		t.Errorf("openhands' privileged container is not left to a human:\n%s", v)
+	}
+}
+
+// TestFixKeysWaitForTheServer: during a dry run or an apply the view stays
+// put (its answer must be seen), and an answer to an older request is
+// dropped.
+func TestFixKeysWaitForTheServer(t *testing.T) {
+	a := openResearchAgent(t, 120, 40)
+	a.cfg.Applier = &recordingApplier{}
+	run(a, pressCmd(a, "f"))
+	dry := pressCmd(a, "a")
+	for _, k := range []string{"esc", "n", "q", ":"} {
+		if cmd := pressCmd(a, k); cmd != nil || a.mode != modeFix {
+			t.Fatalf("%s during the dry run: mode %v", k, a.mode)
+		}
+	}
+	if !strings.Contains(a.notice, "waiting for the server") {
+		t.Errorf("notice %q", a.notice)
+	}
+	old := dry() // answers request n
+	run(a, func() tea.Msg { return old })
+	if a.fix.stage != fixConfirm {
+		t.Fatalf("stage %v after the dry run", a.fix.stage)
+	}
+	// The question stays on the status line over a notice.
+	a.notice = "something else"
+	if !strings.Contains(screen(a), "y yes · n no") {
+		t.Errorf("the question is not on screen:\n%s", screen(a))
+	}
+	press(a, "n")
+	run(a, pressCmd(a, "a")) // a new dry run: request n+1
+	run(a, func() tea.Msg { return old })
+	if a.fix.stage != fixConfirm || len(a.fix.dry) != 2 {
+		t.Fatalf("stage %v, %d outcomes", a.fix.stage, len(a.fix.dry))
+	}
+	// ctrl+c during the apply quits and says so.
+	pressCmd(a, "y")
+	if !a.fix.busy() {
+		t.Fatal("not applying")
+	}
+	press(a, "ctrl+c")
+	if !a.QuitDuringApply() {
+		t.Error("quitting mid-apply is not reported")
 	}
 }

@@ -20,22 +20,23 @@ type Applier interface {
 // applyTimeout bounds one dry run or apply of every object of a fix.
 const applyTimeout = time.Minute
 
-// fixComputedMsg carries the fix of one workload.
+// fixComputedMsg carries the fix of one workload. seq is the request's
+// number: only the latest request's answer is shown.
 type fixComputedMsg struct {
-	key string
+	seq uint64
 	res *remediate.Result
 	err error
 }
 
 // dryRunMsg carries the server dry run of a fix's objects.
 type dryRunMsg struct {
-	key  string
+	seq  uint64
 	outs []applier.Outcome
 }
 
 // appliedMsg carries what applying a fix did.
 type appliedMsg struct {
-	key  string
+	seq  uint64
 	outs []applier.Outcome
 }
 
@@ -43,38 +44,34 @@ type appliedMsg struct {
 // is the fix engine, never the one the audits use (an engine audits one
 // inventory at a time); inv and rep are the shown snapshot's, which no
 // one changes.
-func fixCmd(e *audit.Engine, inv *audit.Inventory, rep *audit.Report, key string, now time.Time) tea.Cmd {
+//
+// The App runs one at a time (the engine audits one inventory at a time);
+// a request made meanwhile starts when it is done.
+func fixCmd(e *audit.Engine, inv *audit.Inventory, rep *audit.Report, key string, seq uint64, now time.Time) tea.Cmd {
 	return func() tea.Msg {
 		res, err := remediate.Compute(e, inv, rep, remediate.Options{
 			Select: func(r *audit.Result, _ *audit.Finding) bool { return resultKey(r) == key },
 			Audit:  audit.Options{Now: now},
 		})
-		return fixComputedMsg{key: key, res: res, err: err}
+		return fixComputedMsg{seq: seq, res: res, err: err}
 	}
 }
 
-// dryRunCmd runs the server dry run of every item.
-func dryRunCmd(a Applier, key string, items []applier.Item) tea.Cmd {
+// dryRunCmd runs the server dry run of every item; an item whose
+// RuntimeClass could not be created is not sent.
+func dryRunCmd(a Applier, seq uint64, items []applier.Item) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), applyTimeout)
 		defer cancel()
-		outs := make([]applier.Outcome, 0, len(items))
-		for _, it := range items {
-			outs = append(outs, a.DryRun(ctx, it))
-		}
-		return dryRunMsg{key: key, outs: outs}
+		return dryRunMsg{seq: seq, outs: applier.Each(ctx, items, a.DryRun)}
 	}
 }
 
 // applyCmd applies the items the dry run showed changes for.
-func applyCmd(a Applier, key string, items []applier.Item) tea.Cmd {
+func applyCmd(a Applier, seq uint64, items []applier.Item) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), applyTimeout)
 		defer cancel()
-		outs := make([]applier.Outcome, 0, len(items))
-		for _, it := range items {
-			outs = append(outs, a.Apply(ctx, it))
-		}
-		return appliedMsg{key: key, outs: outs}
+		return appliedMsg{seq: seq, outs: applier.Each(ctx, items, a.Apply)}
 	}
 }

@@ -33,6 +33,7 @@ type fixView struct {
 	width  int
 
 	key      string // the workload whose fix this is
+	seq      uint64 // the request on screen; answers to older ones are dropped
 	name     string // "Pod/ns/name", for the title
 	stage    fixStage
 	res      *remediate.Result
@@ -57,9 +58,20 @@ func (f *fixView) SetSize(w, h int) {
 
 // Start shows that the fix of a workload is being computed.
 func (f *fixView) Start(key, name string, canApply bool) {
-	*f = fixView{styles: f.styles, vp: f.vp, width: f.width, key: key, name: name, stage: fixComputing, canApply: canApply}
+	*f = fixView{styles: f.styles, vp: f.vp, width: f.width, key: key, name: name, stage: fixComputing, canApply: canApply, seq: f.seq + 1}
 	f.refresh(true)
 }
+
+// next moves to a stage that asks the server; its answer must carry the
+// new request number.
+func (f *fixView) next(stage fixStage) {
+	f.stage = stage
+	f.seq++
+	f.refresh(false)
+}
+
+// busy says the server is working on a dry run or an apply.
+func (f *fixView) busy() bool { return f.stage == fixDryRunning || f.stage == fixApplying }
 
 // Computed shows the fix (or why there is none).
 func (f *fixView) Computed(res *remediate.Result, err error) {
@@ -89,15 +101,7 @@ func (f *fixView) Applied(outs []applier.Outcome) {
 }
 
 // ready are the items whose dry run changes something.
-func (f *fixView) ready() []applier.Item {
-	var out []applier.Item
-	for _, o := range f.dry {
-		if o.Err == nil && o.Changed {
-			out = append(out, o.Item)
-		}
-	}
-	return out
-}
+func (f *fixView) ready() []applier.Item { return applier.Ready(f.dry) }
 
 func (f *fixView) View() string { return f.vp.View() }
 
@@ -195,6 +199,8 @@ func (f *fixView) render() string {
 			switch {
 			case o.Err != nil:
 				text("  ", "failed: "+o.Err.Error(), f.styles.Error)
+			case o.Skipped != "":
+				text("  ", "not sent "+o.Item.Target.String()+": "+o.Skipped, f.styles.Stale)
 			case !o.Changed:
 				text("  ", "unchanged "+o.Item.Target.String(), f.styles.Dim)
 			default:
@@ -211,6 +217,8 @@ func (f *fixView) render() string {
 			switch {
 			case o.Err != nil:
 				text("  ", "failed: "+o.Err.Error(), f.styles.Error)
+			case o.Skipped != "":
+				text("  ", "not applied "+o.Item.Target.String()+": "+o.Skipped, f.styles.Stale)
 			case o.Created:
 				text("  ", "created "+o.Item.Target.String(), f.styles.OK)
 			default:

@@ -13,10 +13,9 @@ set -eu
 #   resolves: TG-IDN-001
 #   WARNING: if the workload calls the Kubernetes API, give it a projected token volume with the audience and lifetime it needs instead
 
-# A Pod's pod spec cannot change in place: this deletes and recreates it with the changes above.
-kubectl get pod scratch-agent -n agents -o json \
-  | kubectl patch --local -f - --type strategic -o json -p '{"spec":{"automountServiceAccountToken":false,"securityContext":{"seccompProfile":{"type":"RuntimeDefault"}}}}' \
-  | kubectl replace --force -f -
+# A Pod's pod spec cannot change in place: delete Pod/agents/scratch-agent and create it again from its
+# manifest with the changes above (tiergate fix -f FILE -o manifests writes them in), as this patch:
+#   {"spec":{"automountServiceAccountToken":false,"securityContext":{"seccompProfile":{"type":"RuntimeDefault"}}}}
 
 # ── Deployment/llm/llama-vllm
 
@@ -24,12 +23,12 @@ kubectl get pod scratch-agent -n agents -o json \
 #   resolves: TG-PSS-001 (fetch-model, vllm, log-shipper), TG-PSS-002 (fetch-model, vllm, log-shipper), TG-PSS-003 (fetch-model, vllm), TG-PSS-004 (fetch-model, vllm, log-shipper), TG-PSS-005 (fetch-model, vllm, log-shipper)
 #   WARNING: runAsNonRoot: the image must run as a non-root user (USER in its Dockerfile), else its pods fail with CreateContainerConfigError; set runAsUser if it does not
 #   WARNING: readOnlyRootFilesystem: /tmp becomes an emptyDir; a process that writes elsewhere (caches, model downloads) needs its own emptyDir mount
-kubectl patch deployment llama-vllm -n llm --type strategic -p '{"spec":{"template":{"spec":{"containers":[{"name":"vllm","securityContext":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true}},{"name":"log-shipper","securityContext":{"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true},"volumeMounts":[{"mountPath":"/tmp","name":"tmp-2"}]}],"initContainers":[{"name":"fetch-model","securityContext":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true},"volumeMounts":[{"mountPath":"/tmp","name":"tmp-2"}]}],"securityContext":{"runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}},"volumes":[{"emptyDir":{},"name":"tmp-2"}]}}}}'
+kubectl patch deployment/llama-vllm --namespace=llm --type strategic -p '{"spec":{"template":{"spec":{"containers":[{"name":"vllm","securityContext":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true}},{"name":"log-shipper","securityContext":{"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true},"volumeMounts":[{"mountPath":"/tmp","name":"tmp-2"}]}],"initContainers":[{"name":"fetch-model","securityContext":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true},"volumeMounts":[{"mountPath":"/tmp","name":"tmp-2"}]}],"securityContext":{"runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}},"volumes":[{"emptyDir":{},"name":"tmp-2"}]}}}}'
 
 # [service-account-token] Set automountServiceAccountToken: false on the pod template.
 #   resolves: TG-IDN-001
 #   WARNING: if the workload calls the Kubernetes API, give it a projected token volume with the audience and lifetime it needs instead
-kubectl patch deployment llama-vllm -n llm --type strategic -p '{"spec":{"template":{"spec":{"automountServiceAccountToken":false}}}}'
+kubectl patch deployment/llama-vllm --namespace=llm --type strategic -p '{"spec":{"template":{"spec":{"automountServiceAccountToken":false}}}}'
 
 # [network-policy] Create NetworkPolicy llama-vllm-egress: egress to cluster DNS only, plus the allow-list you fill in.
 #   resolves: TG-NET-001
@@ -84,7 +83,7 @@ TIERGATE_EOF
 # [security-context] Harden the securityContext: seccomp RuntimeDefault, no privilege escalation, read-only root filesystem, drop ALL capabilities.
 #   resolves: TG-PSS-002 (embed), TG-PSS-003 (embed), TG-PSS-004 (embed), TG-PSS-005 (embed)
 #   WARNING: readOnlyRootFilesystem: /tmp becomes an emptyDir; a process that writes elsewhere (caches, model downloads) needs its own emptyDir mount
-kubectl patch cronjob docs-embed -n rag --type strategic -p '{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"name":"embed","securityContext":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true},"volumeMounts":[{"mountPath":"/tmp","name":"tmp"}]}],"securityContext":{"seccompProfile":{"type":"RuntimeDefault"}},"volumes":[{"emptyDir":{},"name":"tmp"}]}}}}}}'
+kubectl patch cronjob/docs-embed --namespace=rag --type strategic -p '{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"name":"embed","securityContext":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true},"volumeMounts":[{"mountPath":"/tmp","name":"tmp"}]}],"securityContext":{"seccompProfile":{"type":"RuntimeDefault"}},"volumes":[{"emptyDir":{},"name":"tmp"}]}}}}}}'
 
 # [network-policy] Create NetworkPolicy docs-embed-egress: egress to cluster DNS only, plus the allow-list you fill in.
 #   resolves: TG-NET-001

@@ -8,23 +8,23 @@ set -eu
 
 # [runtime-class] Set runtimeClassName to kata-qemu (vm) to meet the agent tier (vm).
 #   resolves: TG-ISO-004
-kubectl patch deployment browser-agent -n agents --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-qemu"}}}}'
+kubectl patch deployment/browser-agent --namespace=agents --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-qemu"}}}}'
 
 # ── Deployment/agents/research-agent
 
 # [runtime-class] Set runtimeClassName to kata-qemu (vm) to meet the agent tier (vm).
 #   resolves: TG-ISO-001
-kubectl patch deployment research-agent -n agents --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-qemu"}}}}'
+kubectl patch deployment/research-agent --namespace=agents --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-qemu"}}}}'
 
 # [security-context] Harden the securityContext: seccomp RuntimeDefault, no privilege escalation, read-only root filesystem, drop ALL capabilities.
 #   resolves: TG-PSS-002 (agent), TG-PSS-003 (agent), TG-PSS-004 (agent), TG-PSS-005 (agent)
 #   WARNING: readOnlyRootFilesystem: /tmp becomes an emptyDir; a process that writes elsewhere (caches, model downloads) needs its own emptyDir mount
-kubectl patch deployment research-agent -n agents --type strategic -p '{"spec":{"template":{"spec":{"containers":[{"name":"agent","securityContext":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true},"volumeMounts":[{"mountPath":"/tmp","name":"tmp"}]}],"securityContext":{"seccompProfile":{"type":"RuntimeDefault"}},"volumes":[{"emptyDir":{},"name":"tmp"}]}}}}'
+kubectl patch deployment/research-agent --namespace=agents --type strategic -p '{"spec":{"template":{"spec":{"containers":[{"name":"agent","securityContext":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true},"volumeMounts":[{"mountPath":"/tmp","name":"tmp"}]}],"securityContext":{"seccompProfile":{"type":"RuntimeDefault"}},"volumes":[{"emptyDir":{},"name":"tmp"}]}}}}'
 
 # [service-account-token] Set automountServiceAccountToken: false on the pod template.
 #   resolves: TG-IDN-001
 #   WARNING: if the workload calls the Kubernetes API, give it a projected token volume with the audience and lifetime it needs instead
-kubectl patch deployment research-agent -n agents --type strategic -p '{"spec":{"template":{"spec":{"automountServiceAccountToken":false}}}}'
+kubectl patch deployment/research-agent --namespace=agents --type strategic -p '{"spec":{"template":{"spec":{"automountServiceAccountToken":false}}}}'
 
 # [network-policy] Create NetworkPolicy research-agent-egress: egress to cluster DNS only, plus the allow-list you fill in.
 #   resolves: TG-NET-001
@@ -78,24 +78,24 @@ TIERGATE_EOF
 
 # [runtime-class] Set runtimeClassName to kata-clh (microvm) to meet the code-exec tier (microvm).
 #   resolves: TG-ISO-001
-kubectl patch deployment code-interpreter -n code-sandbox --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-clh"}}}}'
+kubectl patch deployment/code-interpreter --namespace=code-sandbox --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-clh"}}}}'
 
 # ── Deployment/code-sandbox/openhands
 
 # [runtime-class] Set runtimeClassName to kata-clh (microvm) to meet the code-exec tier (microvm).
 #   resolves: TG-ISO-001
-kubectl patch deployment openhands -n code-sandbox --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-clh"}}}}'
+kubectl patch deployment/openhands --namespace=code-sandbox --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-clh"}}}}'
 
 # [security-context] Harden the securityContext: runAsNonRoot, seccomp RuntimeDefault, read-only root filesystem, drop ALL capabilities.
 #   resolves: TG-PSS-001 (openhands), TG-PSS-002 (openhands), TG-PSS-004 (openhands), TG-PSS-005 (openhands)
 #   WARNING: runAsNonRoot: the image must run as a non-root user (USER in its Dockerfile), else its pods fail with CreateContainerConfigError; set runAsUser if it does not
 #   WARNING: readOnlyRootFilesystem: /tmp becomes an emptyDir; a process that writes elsewhere (caches, model downloads) needs its own emptyDir mount
-kubectl patch deployment openhands -n code-sandbox --type strategic -p '{"spec":{"template":{"spec":{"containers":[{"name":"openhands","securityContext":{"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true},"volumeMounts":[{"mountPath":"/tmp","name":"tmp"}]}],"securityContext":{"runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}},"volumes":[{"emptyDir":{},"name":"tmp"}]}}}}'
+kubectl patch deployment/openhands --namespace=code-sandbox --type strategic -p '{"spec":{"template":{"spec":{"containers":[{"name":"openhands","securityContext":{"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true},"volumeMounts":[{"mountPath":"/tmp","name":"tmp"}]}],"securityContext":{"runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}},"volumes":[{"emptyDir":{},"name":"tmp"}]}}}}'
 
 # [service-account-token] Set automountServiceAccountToken: false on the pod template.
 #   resolves: TG-IDN-001
 #   WARNING: if the workload calls the Kubernetes API, give it a projected token volume with the audience and lifetime it needs instead
-kubectl patch deployment openhands -n code-sandbox --type strategic -p '{"spec":{"template":{"spec":{"automountServiceAccountToken":false}}}}'
+kubectl patch deployment/openhands --namespace=code-sandbox --type strategic -p '{"spec":{"template":{"spec":{"automountServiceAccountToken":false}}}}'
 
 # ── LeaderWorkerSet/llm-serving/deepseek-r1-vllm
 
@@ -103,41 +103,41 @@ kubectl patch deployment openhands -n code-sandbox --type strategic -p '{"spec":
 #   resolves: TG-PSS-001 (vllm-leader), TG-PSS-003 (vllm-leader), TG-PSS-004 (vllm-leader), TG-PSS-005 (vllm-leader)
 #   WARNING: runAsNonRoot: the image must run as a non-root user (USER in its Dockerfile), else its pods fail with CreateContainerConfigError; set runAsUser if it does not
 #   WARNING: readOnlyRootFilesystem: /tmp becomes an emptyDir; a process that writes elsewhere (caches, model downloads) needs its own emptyDir mount
-kubectl patch leaderworkerset deepseek-r1-vllm -n llm-serving --type json -p '[{"op":"test","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/name","value":"vllm-leader"},{"op":"add","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/securityContext","value":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true}},{"op":"add","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/volumeMounts/2","value":{"mountPath":"/tmp","name":"tmp"}},{"op":"add","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/securityContext/runAsNonRoot","value":true},{"op":"add","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/volumes/2","value":{"emptyDir":{},"name":"tmp"}}]'
+kubectl patch leaderworkerset/deepseek-r1-vllm --namespace=llm-serving --type json -p '[{"op":"test","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/name","value":"vllm-leader"},{"op":"add","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/securityContext","value":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true}},{"op":"test","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/volumeMounts","value":[{"mountPath":"/models","name":"model-weights","readOnly":true},{"mountPath":"/dev/shm","name":"dshm"}]},{"op":"add","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/volumeMounts/2","value":{"mountPath":"/tmp","name":"tmp"}},{"op":"add","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/securityContext/runAsNonRoot","value":true},{"op":"test","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/volumes","value":[{"name":"model-weights","persistentVolumeClaim":{"claimName":"model-weights","readOnly":true}},{"emptyDir":{"medium":"Memory","sizeLimit":"64Gi"},"name":"dshm"}]},{"op":"add","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/volumes/2","value":{"emptyDir":{},"name":"tmp"}}]'
 
 # [service-account-token] Set automountServiceAccountToken: false on the pod template (leaderTemplate).
 #   resolves: TG-IDN-001
 #   WARNING: if the workload calls the Kubernetes API, give it a projected token volume with the audience and lifetime it needs instead
-kubectl patch leaderworkerset deepseek-r1-vllm -n llm-serving --type json -p '[{"op":"add","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/automountServiceAccountToken","value":false}]'
+kubectl patch leaderworkerset/deepseek-r1-vllm --namespace=llm-serving --type json -p '[{"op":"add","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/automountServiceAccountToken","value":false}]'
 
 # [security-context] Harden the securityContext (workerTemplate): runAsNonRoot, no privilege escalation, read-only root filesystem, drop ALL capabilities.
 #   resolves: TG-PSS-001 (vllm-worker), TG-PSS-003 (vllm-worker), TG-PSS-004 (vllm-worker), TG-PSS-005 (vllm-worker)
 #   WARNING: runAsNonRoot: the image must run as a non-root user (USER in its Dockerfile), else its pods fail with CreateContainerConfigError; set runAsUser if it does not
 #   WARNING: readOnlyRootFilesystem: /tmp becomes an emptyDir; a process that writes elsewhere (caches, model downloads) needs its own emptyDir mount
-kubectl patch leaderworkerset deepseek-r1-vllm -n llm-serving --type json -p '[{"op":"test","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/name","value":"vllm-worker"},{"op":"add","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/securityContext","value":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true}},{"op":"add","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/volumeMounts/2","value":{"mountPath":"/tmp","name":"tmp"}},{"op":"add","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/securityContext/runAsNonRoot","value":true},{"op":"add","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/volumes/2","value":{"emptyDir":{},"name":"tmp"}}]'
+kubectl patch leaderworkerset/deepseek-r1-vllm --namespace=llm-serving --type json -p '[{"op":"test","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/name","value":"vllm-worker"},{"op":"add","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/securityContext","value":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true}},{"op":"test","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/volumeMounts","value":[{"mountPath":"/models","name":"model-weights","readOnly":true},{"mountPath":"/dev/shm","name":"dshm"}]},{"op":"add","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/volumeMounts/2","value":{"mountPath":"/tmp","name":"tmp"}},{"op":"add","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/securityContext/runAsNonRoot","value":true},{"op":"test","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/volumes","value":[{"name":"model-weights","persistentVolumeClaim":{"claimName":"model-weights","readOnly":true}},{"emptyDir":{"medium":"Memory","sizeLimit":"64Gi"},"name":"dshm"}]},{"op":"add","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/volumes/2","value":{"emptyDir":{},"name":"tmp"}}]'
 
 # [service-account-token] Set automountServiceAccountToken: false on the pod template (workerTemplate).
 #   resolves: TG-IDN-001
 #   WARNING: if the workload calls the Kubernetes API, give it a projected token volume with the audience and lifetime it needs instead
-kubectl patch leaderworkerset deepseek-r1-vllm -n llm-serving --type json -p '[{"op":"add","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/automountServiceAccountToken","value":false}]'
+kubectl patch leaderworkerset/deepseek-r1-vllm --namespace=llm-serving --type json -p '[{"op":"add","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/automountServiceAccountToken","value":false}]'
 
 # ── StatefulSet/rag/qdrant
 
 # [runtime-class] Set runtimeClassName to gvisor (gvisor) to meet the retrieval tier (gvisor).
 #   resolves: TG-ISO-001
 #   WARNING: would leave the pod Pending: no node can run the pod: 7 nodes: node selector or affinity does not match
-kubectl patch statefulset qdrant -n rag --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"gvisor"}}}}'
+kubectl patch statefulset/qdrant --namespace=rag --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"gvisor"}}}}'
 
 # [security-context] Harden the securityContext: runAsNonRoot, seccomp RuntimeDefault, no privilege escalation, read-only root filesystem, drop ALL capabilities.
 #   resolves: TG-PSS-001 (qdrant), TG-PSS-002 (qdrant), TG-PSS-003 (qdrant), TG-PSS-004 (qdrant), TG-PSS-005 (qdrant)
 #   WARNING: runAsNonRoot: the image must run as a non-root user (USER in its Dockerfile), else its pods fail with CreateContainerConfigError; set runAsUser if it does not
 #   WARNING: readOnlyRootFilesystem: /tmp becomes an emptyDir; a process that writes elsewhere (caches, model downloads) needs its own emptyDir mount
-kubectl patch statefulset qdrant -n rag --type strategic -p '{"spec":{"template":{"spec":{"containers":[{"name":"qdrant","securityContext":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true},"volumeMounts":[{"mountPath":"/tmp","name":"tmp"}]}],"securityContext":{"runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}},"volumes":[{"emptyDir":{},"name":"tmp"}]}}}}'
+kubectl patch statefulset/qdrant --namespace=rag --type strategic -p '{"spec":{"template":{"spec":{"containers":[{"name":"qdrant","securityContext":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true},"volumeMounts":[{"mountPath":"/tmp","name":"tmp"}]}],"securityContext":{"runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}},"volumes":[{"emptyDir":{},"name":"tmp"}]}}}}'
 
 # [service-account-token] Set automountServiceAccountToken: false on the pod template.
 #   resolves: TG-IDN-001
 #   WARNING: if the workload calls the Kubernetes API, give it a projected token volume with the audience and lifetime it needs instead
-kubectl patch statefulset qdrant -n rag --type strategic -p '{"spec":{"template":{"spec":{"automountServiceAccountToken":false}}}}'
+kubectl patch statefulset/qdrant --namespace=rag --type strategic -p '{"spec":{"template":{"spec":{"automountServiceAccountToken":false}}}}'
 
 # [network-policy] Create NetworkPolicy qdrant-egress: egress to cluster DNS only, plus the allow-list you fill in.
 #   resolves: TG-NET-001

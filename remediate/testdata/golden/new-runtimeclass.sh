@@ -32,7 +32,7 @@ TIERGATE_EOF
 
 # [runtime-class] Set runtimeClassName to kata-qemu (vm) to meet the agent tier (vm).
 #   resolves: TG-ISO-001, TG-SCH-002
-kubectl patch deployment support-agent -n agents --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-qemu"}}}}'
+kubectl patch deployment/support-agent --namespace=agents --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-qemu"}}}}'
 
 # ── Left to a human (no automatic fix):
 #   Deployment/llm/qwen-sglang TG-GPU-001: requests 1 nvidia.com/mig-1g.10gb under handler runsc-nvproxy: gVisor's nvproxy cannot use MIG slices (no /dev/nvidia-caps)

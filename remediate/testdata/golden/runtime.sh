@@ -8,7 +8,7 @@ set -eu
 
 # [runtime-class] Set runtimeClassName to kata-qemu (vm) to meet the agent tier (vm).
 #   resolves: TG-ISO-001
-kubectl patch deployment research-agent -n agents --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-qemu"}}}}'
+kubectl patch deployment/research-agent --namespace=agents --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-qemu"}}}}'
 
 # [network-policy] Create NetworkPolicy research-agent-egress: egress to cluster DNS only, plus the allow-list you fill in.
 #   resolves: TG-NET-001
@@ -62,7 +62,7 @@ TIERGATE_EOF
 
 # [runtime-class] Set runtimeClassName to kata-qemu-nvidia-gpu (vm) to meet the agent tier (vm).
 #   resolves: TG-ISO-001
-kubectl patch deployment vision-agent -n agents --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-qemu-nvidia-gpu"}}}}'
+kubectl patch deployment/vision-agent --namespace=agents --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-qemu-nvidia-gpu"}}}}'
 
 # [network-policy] Create NetworkPolicy vision-agent-egress: egress to cluster DNS only, plus the allow-list you fill in.
 #   resolves: TG-NET-001
@@ -117,7 +117,7 @@ TIERGATE_EOF
 # [runtime-class] Set runtimeClassName to kata-fc (microvm) to meet the code-exec tier (microvm).
 #   resolves: TG-ISO-001
 #   WARNING: would leave the pod Pending: no node reports runtime handler kata-fc in status.runtimeHandlers: the pod will stay Pending
-kubectl patch deployment code-runner -n sandbox --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-fc"}}}}'
+kubectl patch deployment/code-runner --namespace=sandbox --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-fc"}}}}'
 
 # [network-policy] Create NetworkPolicy code-runner-egress: egress to cluster DNS only, plus the allow-list you fill in.
 #   resolves: TG-NET-001
