@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+
 	"github.com/tiergate/tiergate/applier"
 	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/remediate"
@@ -32,7 +35,15 @@ func (o *FixOptions) apply(ctx context.Context, clients *cluster.Clients, res *r
 		return o.notApplied(len(skipped), len(skipped))
 	}
 	var outs []applier.Outcome
-	a := &applier.Applier{Client: clients.Dynamic, Force: o.ForceConflicts}
+	// The server's warnings (a patch that would still violate Pod
+	// Security, say) go to stderr once each, as kubectl shows them.
+	cfg := rest.CopyConfig(clients.Config)
+	cfg.WarningHandler = rest.NewWarningWriter(o.ErrOut, rest.WarningWriterOptions{Deduplicate: true})
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	a := &applier.Applier{Client: dyn, Force: o.ForceConflicts}
 	failed := 0
 	for _, out := range applier.Each(ctx, items, a.DryRun) {
 		it := out.Item

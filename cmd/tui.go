@@ -14,6 +14,8 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"k8s.io/client-go/rest"
+
 	"github.com/tiergate/tiergate/applier"
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/cluster"
@@ -77,6 +79,10 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 		if err != nil {
 			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("kubeconfig: %v", oneLine(err))}
 		}
+		// A server warning printed to stderr would tear the screen; the
+		// view shows each object's dry-run diff and result instead.
+		rc = rest.CopyConfig(rc)
+		rc.WarningHandler = rest.NoWarnings{}
 		clients, err := cluster.NewClients(rc)
 		if err != nil {
 			return &ExitError{Code: ExitUsage, Err: err}

@@ -121,15 +121,20 @@ func fileName(t Target, prefix string) string {
 		parts = append(parts, t.Namespace)
 	}
 	parts = append(parts, t.Name)
-	name := strings.Map(func(r rune) rune {
+	name := strings.TrimLeft(lowerName(strings.Join(parts, "-"), '_'), ".")
+	return prefix + name + ".yaml"
+}
+
+// lowerName lower-cases s and replaces what is not a letter, digit, "-"
+// or "." with other: a name safe for a file or a Kubernetes object.
+func lowerName(s string, other rune) string {
+	return strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '.':
 			return r
 		case r >= 'A' && r <= 'Z':
 			return r + 'a' - 'A'
 		}
-		return '_'
-	}, strings.Join(parts, "-"))
-	name = strings.TrimLeft(name, ".")
-	return prefix + name + ".yaml"
+		return other
+	}, s)
 }

@@ -9,8 +9,6 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
-	"github.com/tiergate/tiergate/audit"
-	"github.com/tiergate/tiergate/manifest"
 	"github.com/tiergate/tiergate/remediate"
 )
 
@@ -50,29 +48,7 @@ func TestKustomizeBuildsFixedObjects(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			objs, err := manifest.Parse("kustomize", y, manifest.ParseOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			inv, _, err := manifest.Build(objs, manifest.BuildOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			after := byWorkload(fx.e.Audit(inv, audit.Options{Now: now}))
-			checked := 0
-			for _, f := range fx.res.Fixes {
-				if f.Recreate {
-					continue // pods and Jobs are not in the kustomization
-				}
-				for _, r := range f.Resolves {
-					checked++
-					for _, got := range after[f.Workload] {
-						if got.Rule == r.Rule && got.Container == r.Container {
-							t.Errorf("%s: %s (%s) still reported after kustomize build: %s", f.Workload, r.Rule, r.Container, got.Message)
-						}
-					}
-				}
-			}
+			checked := claimsGone(t, fx, y, "kustomize build", false)
 			if checked == 0 {
 				t.Fatal("no fix to check")
 			}

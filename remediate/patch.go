@@ -20,11 +20,7 @@ import (
 // which is also what a server-side apply of the same body does. It never
 // holds a field the fix did not change, so env values are never in it.
 func specPatch(orig, mod *corev1.PodSpec, specPath string) ([]byte, error) {
-	a, err := json.Marshal(orig)
-	if err != nil {
-		return nil, err
-	}
-	b, err := json.Marshal(mod)
+	a, b, err := marshalPair(orig, mod)
 	if err != nil {
 		return nil, err
 	}
@@ -56,11 +52,7 @@ func specPatch(orig, mod *corev1.PodSpec, specPath string) ([]byte, error) {
 // mounts, capabilities), the whole list as it was. A patch run twice, or
 // against a changed object, then fails instead of adding a second /tmp.
 func jsonOps(orig, mod *corev1.PodSpec, specPath string) ([]any, error) {
-	a, err := json.Marshal(orig)
-	if err != nil {
-		return nil, err
-	}
-	b, err := json.Marshal(mod)
+	a, b, err := marshalPair(orig, mod)
 	if err != nil {
 		return nil, err
 	}
@@ -200,6 +192,16 @@ func mergeNested(m map[string]any, p []byte) (map[string]any, error) {
 	}
 	lay(m, n)
 	return m, nil
+}
+
+// marshalPair encodes the pod spec before and after a fix.
+func marshalPair(orig, mod *corev1.PodSpec) ([]byte, []byte, error) {
+	a, err := json.Marshal(orig)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := json.Marshal(mod)
+	return a, b, err
 }
 
 // stripDirectives drops "$setElementOrder/..." and other "$" keys: the

@@ -397,15 +397,7 @@ func (p *planner) npName(ns, base string) string {
 // other characters as "-", at most 253 characters (a role such as
 // "workerGroupSpecs[0]" becomes "workergroupspecs-0").
 func policyName(name, role string) string {
-	clean := strings.Trim(strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '.':
-			return r
-		case r >= 'A' && r <= 'Z':
-			return r + 'a' - 'A'
-		}
-		return '-'
-	}, role), "-")
+	clean := strings.Trim(lowerName(role, '-'), "-")
 	n := name
 	if clean != "" {
 		n += "-" + clean

@@ -378,3 +378,35 @@ func TestOneRuntimeClassForEveryWorkloadThatNeedsIt(t *testing.T) {
 		t.Errorf("%d RuntimeClasses created for %d workloads, want 1 for 2", creates, users)
 	}
 }
+
+// claimsGone parses manifests (a rewritten file, a kustomize build),
+// audits them and fails for every finding a fix claims that is still
+// there. Recreated objects (pods, Jobs) count only when withRecreate. It
+// returns how many claims it checked.
+func claimsGone(t *testing.T, fx fixture, data []byte, what string, withRecreate bool) int {
+	t.Helper()
+	objs, err := manifest.Parse(what, data, manifest.ParseOptions{})
+	if err != nil {
+		t.Fatalf("%s does not parse: %v\n%s", what, err, data)
+	}
+	inv, _, err := manifest.Build(objs, manifest.BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := byWorkload(fx.e.Audit(inv, audit.Options{Now: now}))
+	checked := 0
+	for _, f := range fx.res.Fixes {
+		if f.Recreate && !withRecreate {
+			continue
+		}
+		for _, r := range f.Resolves {
+			checked++
+			for _, got := range after[f.Workload] {
+				if got.Rule == r.Rule && got.Container == r.Container && got.Path == r.Path {
+					t.Errorf("%s: %s (%s) still reported after %s: %s", f.Workload, r.Rule, r.Container, what, got.Message)
+				}
+			}
+		}
+	}
+	return checked
+}

@@ -15,7 +15,7 @@ import (
 )
 
 // docSeparator is a YAML document marker line ("---", "--- # comment").
-var docSeparator = regexp.MustCompile(`(?m)^---[ \t]*(#.*)?\r?\n`)
+var docSeparator = regexp.MustCompile(`(?m)^---[ \t]*(#.*)?(\r?\n|\z)`)
 
 // Rewrite applies the changes whose targets are in one manifest file and
 // returns the new content, with the targets it changed. A changed document

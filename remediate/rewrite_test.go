@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tiergate/tiergate/audit"
-	"github.com/tiergate/tiergate/manifest"
 	"github.com/tiergate/tiergate/remediate"
 )
 
@@ -57,24 +55,7 @@ func TestRewriteKeepsCommentsAndUntouchedDocuments(t *testing.T) {
 	}
 
 	// The rewritten file plus the new objects audit clean of what was fixed.
-	objs, err := manifest.Parse("rewritten", append(append(out, "\n---\n"...), remediate.NewObjects(fx.res)...), manifest.ParseOptions{})
-	if err != nil {
-		t.Fatalf("rewritten file does not parse: %v\n%s", err, out)
-	}
-	inv, _, err := manifest.Build(objs, manifest.BuildOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	after := byWorkload(fx.e.Audit(inv, audit.Options{Now: now}))
-	for _, f := range fx.res.Fixes {
-		for _, r := range f.Resolves {
-			for _, got := range after[f.Workload] {
-				if got.Rule == r.Rule && got.Container == r.Container {
-					t.Errorf("%s: %s still reported after rewriting: %s", f.Workload, r.Rule, got.Message)
-				}
-			}
-		}
-	}
+	claimsGone(t, fx, append(append(out, "\n---\n"...), remediate.NewObjects(fx.res)...), "rewriting", true)
 }
 
 // TestRewriteEveryFixture: every fixture rewritten and re-read audits clean
@@ -94,24 +75,21 @@ func TestRewriteEveryFixture(t *testing.T) {
 			if len(changed) != len(fx.res.Changes) {
 				t.Errorf("rewrote %d of %d changed objects", len(changed), len(fx.res.Changes))
 			}
-			objs, err := manifest.Parse("rewritten", append(append(out, "\n---\n"...), remediate.NewObjects(fx.res)...), manifest.ParseOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			inv, _, err := manifest.Build(objs, manifest.BuildOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			after := byWorkload(fx.e.Audit(inv, audit.Options{Now: now}))
-			for _, f := range fx.res.Fixes {
-				for _, r := range f.Resolves {
-					for _, got := range after[f.Workload] {
-						if got.Rule == r.Rule && got.Container == r.Container {
-							t.Errorf("%s: %s still reported after rewriting: %s", f.Workload, r.Rule, got.Message)
-						}
-					}
-				}
-			}
+			claimsGone(t, fx, append(append(out, "\n---\n"...), remediate.NewObjects(fx.res)...), "rewriting", true)
 		})
+	}
+}
+
+// TestRewriteKeepsAFinalSeparator: a file that ends in "---" without a
+// newline keeps it when the document before it changes.
+func TestRewriteKeepsAFinalSeparator(t *testing.T) {
+	fx := load(t, "testdata/kinds.yaml", nil)
+	doc := "apiVersion: apps/v1\nkind: CronJob\nmetadata:\n  name: docs-embed\n  namespace: rag\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n          - name: embed\n            image: x\n---"
+	out, changed, err := remediate.Rewrite([]byte(doc), fx.res.Changes, "")
+	if err != nil || len(changed) != 1 {
+		t.Fatalf("changed %v: %v", changed, err)
+	}
+	if !strings.HasSuffix(string(out), "\n---") {
+		t.Errorf("the final separator was lost:\n%s", out)
 	}
 }
