@@ -270,7 +270,7 @@ func (a *Applier) resource(t remediate.Target) (dynamic.ResourceInterface, error
 	}
 	plural, ok := map[string]string{
 		"Deployment": "deployments", "StatefulSet": "statefulsets", "DaemonSet": "daemonsets",
-		"ReplicaSet": "replicasets", "CronJob": "cronjobs",
+		"ReplicaSet": "replicasets", "CronJob": "cronjobs", "ServiceAccount": "serviceaccounts",
 		"NetworkPolicy": "networkpolicies", "RuntimeClass": "runtimeclasses",
 		"LeaderWorkerSet": "leaderworkersets", "SandboxTemplate": "sandboxtemplates", "Sandbox": "sandboxes",
 	}[t.Kind]

@@ -6,11 +6,13 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 	batchv1ac "k8s.io/client-go/applyconfigurations/batch/v1"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 )
 
 // withOwned merges patch into the fields the field manager already owns
@@ -39,6 +41,9 @@ func withOwned(live *unstructured.Unstructured, manager string, patch []byte) ([
 	case "CronJob":
 		owned, err = extract(live, manager, batchv1ac.ExtractCronJob)
 		schema = batchv1.CronJob{}
+	case "ServiceAccount":
+		owned, err = extract(live, manager, corev1ac.ExtractServiceAccount)
+		schema = corev1.ServiceAccount{}
 	default:
 		return nil, fmt.Errorf("tiergate does not apply to %s objects", live.GetKind())
 	}

@@ -65,7 +65,9 @@ changed object again to be sure:
   security-context       runAsNonRoot, seccomp RuntimeDefault, no privilege
                          escalation, read-only root (with an emptyDir for /tmp),
                          drop ALL capabilities
-  service-account-token  automountServiceAccountToken: false
+  service-account-token  automountServiceAccountToken: false, on the
+                         ServiceAccount when a live audit saw all its users
+                         and every one is being fixed
   network-policy         an egress NetworkPolicy: cluster DNS only, plus an
                          allow-list to fill in
 

@@ -42,6 +42,8 @@ type planner struct {
 	// byNamespace lists the workloads of each namespace, to check that a
 	// new NetworkPolicy selects only the pods it is for.
 	byNamespace map[string][]*audit.Workload
+	// accounts are the ServiceAccounts fixed instead of pod templates.
+	accounts map[string]*saFix
 }
 
 // Compute returns the fixes for the findings of rep, an audit of inv by
@@ -54,6 +56,7 @@ func Compute(e *audit.Engine, inv *audit.Inventory, rep *audit.Report, opts Opti
 		w := &inv.Workloads[i]
 		p.byNamespace[w.Namespace] = append(p.byNamespace[w.Namespace], w)
 	}
+	p.accounts = p.tokenAccounts(rep, opts.Select)
 	for _, np := range inv.NetworkPolicies {
 		p.takeNP(np.Namespace, np.Name)
 	}
@@ -88,6 +91,7 @@ func Compute(e *audit.Engine, inv *audit.Inventory, rep *audit.Report, opts Opti
 			return nil, fmt.Errorf("%s: %w", pt.Target, err)
 		}
 	}
+	p.accountFixes()
 	return p.out, nil
 }
 
@@ -308,8 +312,19 @@ func (p *planner) fixTemplate(wf *workloadFix, ti int, fs []audit.Finding) error
 		}
 	}
 
-	// Identity: stop mounting the service account token.
-	if tk := byRule(audit.RuleTokenAutomount); len(tk) > 0 {
+	// Identity: stop mounting the service account token, on the
+	// ServiceAccount when every pod that takes its token from it is being
+	// fixed, else on the pod template.
+	if tk := byRule(audit.RuleTokenAutomount); len(tk) > 0 && p.tokenAccount(w, orig) != nil {
+		a := p.tokenAccount(w, orig)
+		a.resolves = append(a.resolves, tk...)
+		if !slices.Contains(a.users, wf.name) {
+			a.users = append(a.users, wf.name)
+		}
+		for _, f := range tk {
+			wf.handled[findingKey(f)] = true
+		}
+	} else if len(tk) > 0 {
 		mod := orig.DeepCopy()
 		mod.AutomountServiceAccountToken = ptr.To(false)
 		wf.specs[ti].AutomountServiceAccountToken = ptr.To(false)

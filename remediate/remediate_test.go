@@ -410,3 +410,66 @@ func claimsGone(t *testing.T, fx fixture, data []byte, what string, withRecreate
 	}
 	return checked
 }
+
+// TestTokenFixedOnTheServiceAccountWhenEveryUserIsFixed: in a live audit
+// that saw every pod, a ServiceAccount whose every token-mounting user is
+// being fixed gets automountServiceAccountToken: false itself; one shared
+// with a workload that is not being fixed is left alone, and that agent's
+// template is patched. Files never qualify (they hold a part of a cluster).
+func TestTokenFixedOnTheServiceAccountWhenEveryUserIsFixed(t *testing.T) {
+	objs, err := manifest.Read([]string{"testdata/live/accounts.yaml"}, nil, manifest.ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, _, err := manifest.Build(objs, manifest.BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := audit.NewEngine(policy.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := audit.Options{Now: now}
+	tokenFixes := func(inv *audit.Inventory) map[string]remediate.Fix {
+		res, err := remediate.Compute(e, inv, e.Audit(inv, opts), remediate.Options{Audit: opts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]remediate.Fix{}
+		for _, f := range res.Fixes {
+			if f.Kind == remediate.KindToken {
+				out[f.Target.String()] = f
+			}
+			for _, w := range f.Warnings {
+				if strings.Contains(w, "still reports") {
+					t.Errorf("%s: %s", f.Target, w)
+				}
+			}
+		}
+		for _, m := range res.Manual {
+			if m.Rule == audit.RuleTokenAutomount {
+				t.Errorf("%s: token finding left to a human: %s", m.Workload, m.Reason)
+			}
+		}
+		return out
+	}
+	offline := tokenFixes(inv)
+	if _, ok := offline["ServiceAccount/ops/agents"]; ok || len(offline) != 3 {
+		t.Errorf("from files, want the three templates patched: %v", offline)
+	}
+	inv.Offline = false
+	live := tokenFixes(inv)
+	sa, ok := live["ServiceAccount/ops/agents"]
+	if !ok || len(sa.Resolves) != 2 || string(sa.Patch) != `{"automountServiceAccountToken":false}` {
+		t.Fatalf("ServiceAccount agents: %+v (all: %v)", sa, live)
+	}
+	if _, ok := live["Deployment/ops/triage-agent"]; ok {
+		t.Error("triage-agent's template patched although its ServiceAccount is")
+	}
+	if _, ok := live["Deployment/ops/status-agent"]; !ok {
+		t.Error("status-agent shares its ServiceAccount with status-web: its template must be patched")
+	}
+	if _, ok := live["ServiceAccount/ops/shared"]; ok {
+		t.Error("ServiceAccount shared is used by status-web, which is not being fixed")
+	}
+}

@@ -34,6 +34,9 @@ func (p *planner) reaudit(w *audit.Workload, specs []*corev1.PodSpec, add added)
 	c.NodeName, c.Phase = "", ""
 	inv := *p.inv
 	inv.Workloads = []audit.Workload{c}
+	if len(p.accounts) > 0 {
+		inv.ServiceAccounts = p.withoutToken()
+	}
 	if len(add.runtimeClasses) > 0 || len(p.planned) > 0 {
 		inv.RuntimeClasses = append(p.classes(), add.runtimeClasses...)
 	}
