@@ -44,6 +44,8 @@ type planner struct {
 	byNamespace map[string][]*audit.Workload
 	// accounts are the ServiceAccounts fixed instead of pod templates.
 	accounts map[string]*saFix
+	// owners caches each workload's target (ownerOf).
+	owners map[*audit.Workload]Target
 }
 
 // Compute returns the fixes for the findings of rep, an audit of inv by
@@ -51,7 +53,8 @@ type planner struct {
 // a DeepCopy and checked by auditing the changed object again.
 func Compute(e *audit.Engine, inv *audit.Inventory, rep *audit.Report, opts Options) (*Result, error) {
 	p := &planner{e: e, pol: e.Policy(), inv: inv, opts: opts.Audit, out: &Result{},
-		npNames: map[string]map[string]bool{}, planned: map[string]*nodev1.RuntimeClass{}, byNamespace: map[string][]*audit.Workload{}}
+		npNames: map[string]map[string]bool{}, planned: map[string]*nodev1.RuntimeClass{}, byNamespace: map[string][]*audit.Workload{},
+		owners: map[*audit.Workload]Target{}}
 	for i := range inv.Workloads {
 		w := &inv.Workloads[i]
 		p.byNamespace[w.Namespace] = append(p.byNamespace[w.Namespace], w)
@@ -408,6 +411,16 @@ func (p *planner) npName(ns, base string) string {
 	return name
 }
 
+// ownerOf is the object a workload's fixes go to, worked out once.
+func (p *planner) ownerOf(w *audit.Workload) Target {
+	if t, ok := p.owners[w]; ok {
+		return t
+	}
+	pt, _, _ := target(w)
+	p.owners[w] = pt.Target
+	return pt.Target
+}
+
 // policyName is NAME[-ROLE]-egress as a valid object name: lower case,
 // other characters as "-", at most 253 characters (a role such as
 // "workerGroupSpecs[0]" becomes "workergroupspecs-0").
@@ -428,7 +441,7 @@ func (p *planner) alsoSelects(pt patchTarget, self *audit.Workload, sel map[stri
 		if x == self {
 			continue
 		}
-		if xt, _, ok := target(x); ok && xt.Target == pt.Target {
+		if p.ownerOf(x) == pt.Target {
 			continue // a replica of the same owner
 		}
 		for _, t := range x.Templates {
