@@ -18,6 +18,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/manifest"
 	"github.com/tiergate/tiergate/remediate"
 )
 
@@ -264,24 +266,58 @@ func (a *Applier) jsonPatch(ctx context.Context, ri dynamic.ResourceInterface, i
 // resource maps a target to its API resource; tiergate only writes the
 // kinds its fixes produce.
 func (a *Applier) resource(t remediate.Target) (dynamic.ResourceInterface, error) {
-	gv, err := schema.ParseGroupVersion(t.APIVersion)
+	gvr, err := Resource(t)
 	if err != nil {
 		return nil, err
 	}
-	plural, ok := map[string]string{
-		"Deployment": "deployments", "StatefulSet": "statefulsets", "DaemonSet": "daemonsets",
-		"ReplicaSet": "replicasets", "CronJob": "cronjobs", "ServiceAccount": "serviceaccounts",
-		"NetworkPolicy": "networkpolicies", "RuntimeClass": "runtimeclasses",
-		"LeaderWorkerSet": "leaderworkersets", "SandboxTemplate": "sandboxtemplates", "Sandbox": "sandboxes",
-	}[t.Kind]
-	if !ok {
-		return nil, fmt.Errorf("%s: tiergate does not apply to %s objects", t, t.Kind)
-	}
-	nri := a.Client.Resource(gv.WithResource(plural))
+	nri := a.Client.Resource(gvr)
 	if t.Namespace == "" {
 		return nri, nil
 	}
 	return nri.Namespace(t.Namespace), nil
+}
+
+// Resource is the API resource of a kind tiergate reads or writes.
+func Resource(t remediate.Target) (schema.GroupVersionResource, error) {
+	gv, err := schema.ParseGroupVersion(t.APIVersion)
+	if err != nil {
+		return schema.GroupVersionResource{}, err
+	}
+	plural, ok := map[string]string{
+		"Deployment": "deployments", "StatefulSet": "statefulsets", "DaemonSet": "daemonsets",
+		"ReplicaSet": "replicasets", "CronJob": "cronjobs", "Job": "jobs", "Pod": "pods", "ServiceAccount": "serviceaccounts",
+		"NetworkPolicy": "networkpolicies", "RuntimeClass": "runtimeclasses",
+		"LeaderWorkerSet": "leaderworkersets", "SandboxTemplate": "sandboxtemplates", "Sandbox": "sandboxes",
+	}[t.Kind]
+	if !ok {
+		return schema.GroupVersionResource{}, fmt.Errorf("%s: tiergate does not read or write %s objects", t, t.Kind)
+	}
+	return gv.WithResource(plural), nil
+}
+
+// ReadOwners reads the objects fixes would patch, as workloads with their
+// pod templates (remediate.Options.Owners). What cannot be read is named
+// in the returned lines; those fixes are computed from a pod's spec.
+func ReadOwners(ctx context.Context, client dynamic.Interface, targets []remediate.Target) (map[remediate.Target]*audit.Workload, []string) {
+	out := map[remediate.Target]*audit.Workload{}
+	var gaps []string
+	for _, t := range targets {
+		gvr, err := Resource(t)
+		if err != nil {
+			continue
+		}
+		u, err := client.Resource(gvr).Namespace(t.Namespace).Get(ctx, t.Name, metav1.GetOptions{})
+		if err != nil {
+			gaps = append(gaps, t.String()+": "+strings.Join(strings.Fields(err.Error()), " "))
+			continue
+		}
+		inv, _, err := manifest.Build([]manifest.Object{{Unstructured: u}}, manifest.BuildOptions{})
+		if err != nil || len(inv.Workloads) != 1 {
+			continue
+		}
+		out[t] = &inv.Workloads[0]
+	}
+	return out, gaps
 }
 
 // explain words an API error for one object on one line: conflicts name

@@ -13,6 +13,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/tiergate/tiergate/applier"
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/manifest"
@@ -234,7 +235,17 @@ func (o *FixOptions) Run(ctx context.Context) error {
 	}
 	aopts := audit.Options{Now: o.now()}
 	rep := o.engine.Audit(inv, aopts)
-	res, err := remediate.Compute(o.engine, inv, rep, remediate.Options{Select: o.selects, Audit: aopts})
+	ropts := remediate.Options{Select: o.selects, Audit: aopts}
+	if clients != nil {
+		// Live, a pod's fix is computed from its owner's template: the
+		// pod may hold containers a webhook injected.
+		var gaps []string
+		ropts.Owners, gaps = applier.ReadOwners(ctx, clients.Dynamic, remediate.OwnerTargets(inv, rep, o.selects))
+		for _, g := range gaps {
+			fmt.Fprintln(o.ErrOut, "tiergate: not read, its fix is computed from a pod's spec: "+g)
+		}
+	}
+	res, err := remediate.Compute(o.engine, inv, rep, ropts)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}

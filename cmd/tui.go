@@ -19,6 +19,7 @@ import (
 	"github.com/tiergate/tiergate/applier"
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/cluster"
+	"github.com/tiergate/tiergate/remediate"
 	"github.com/tiergate/tiergate/ui"
 )
 
@@ -88,6 +89,10 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 			return &ExitError{Code: ExitUsage, Err: err}
 		}
 		cfg.Applier = &applier.Applier{Client: clients.Dynamic}
+		cfg.Owners = func(ctx context.Context, targets []remediate.Target) map[remediate.Target]*audit.Workload {
+			owners, _ := applier.ReadOwners(ctx, clients.Dynamic, targets) // unread: the pod's spec is used
+			return owners
+		}
 	}
 	opts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(o.In), tea.WithOutput(o.Out)}
 	if profile, ok := forcedProfile(os.Getenv); ok {

@@ -25,6 +25,75 @@ type Options struct {
 	// Audit are the options the report was made with (exemptions expire
 	// by its Now); the re-audits of patched objects use them too.
 	Audit audit.Options
+	// Owners are the live objects fixes target, as read from the cluster
+	// (OwnerTargets says which). A pod's fix is then computed from its
+	// owner's pod template, not from the pod's spec, which may hold
+	// containers a webhook injected (istio-proxy, vault-agent) that the
+	// owner does not have. Without it (files, or an owner the user may not
+	// read), the pod's spec is used.
+	Owners map[Target]*audit.Workload
+}
+
+// OwnerTargets lists the owners that fixes of the report's pods would
+// patch (pods with a finding sel keeps), for the caller to read
+// (Options.Owners).
+func OwnerTargets(inv *audit.Inventory, rep *audit.Report, sel func(*audit.Result, *audit.Finding) bool) []Target {
+	wanted := map[string]bool{}
+	for i := range rep.Workloads {
+		r := &rep.Workloads[i]
+		for j := range r.Findings {
+			if sel == nil || sel(r, &r.Findings[j]) {
+				wanted[workloadKey(r.Kind, r.Namespace, r.Name)] = true
+				break
+			}
+		}
+	}
+	seen := map[Target]bool{}
+	var out []Target
+	for i := range inv.Workloads {
+		w := &inv.Workloads[i]
+		if w.Owner == nil || !wanted[workloadKey(w.Kind, w.Namespace, w.Name)] {
+			continue
+		}
+		if pt, _, ok := target(w); ok && !seen[pt.Target] {
+			seen[pt.Target] = true
+			out = append(out, pt.Target)
+		}
+	}
+	return out
+}
+
+// stillInOwner keeps the findings the owner's template still has; the
+// others are listed as fixed there already.
+func (p *planner) stillInOwner(w *audit.Workload, r *audit.Result, fs []audit.Finding) []audit.Finding {
+	now := p.reaudit(w, nil, added{})
+	var out []audit.Finding
+	for _, f := range fs {
+		if slices.ContainsFunc(now.Findings, func(x audit.Finding) bool { return x.Rule == f.Rule && x.Container == f.Container }) {
+			out = append(out, f)
+			continue
+		}
+		why := "already fixed in its owner's pod template; this pod is from before the change (the rollout replaces it)"
+		if f.Container != "" && container(w.Templates[0].Spec, f.Container) == nil {
+			why = "container " + f.Container + " is not in its owner's pod template (a webhook injects it): fix it where it is injected"
+		}
+		p.out.Manual = append(p.out.Manual, Manual{Workload: workloadKey(r.Kind, r.Namespace, r.Name), Rule: f.Rule, Message: f.Message, Reason: why})
+	}
+	return out
+}
+
+// fromOwner returns the pod workload with its owner's pod template in the
+// place of its own spec, when the owner was read and has one template.
+func fromOwner(w *audit.Workload, pt patchTarget, owners map[Target]*audit.Workload) (*audit.Workload, patchTarget) {
+	o := owners[pt.Target]
+	if o == nil || w.Owner == nil || len(o.Templates) != 1 || o.Templates[0].Spec == nil || len(w.Templates) != 1 {
+		return w, pt
+	}
+	c := *w
+	c.Templates = []audit.PodTemplate{w.Templates[0]}
+	c.Templates[0].Spec, c.Templates[0].SpecPath = o.Templates[0].Spec, o.Templates[0].SpecPath
+	pt.specPaths = []string{o.Templates[0].SpecPath}
+	return &c, pt
 }
 
 // planner holds what every fix is computed from.
@@ -90,6 +159,12 @@ func Compute(e *audit.Engine, inv *audit.Inventory, rep *audit.Report, opts Opti
 			continue // another replica of the same owner
 		}
 		done[pt.Target] = true
+		if ow, opt := fromOwner(w, pt, opts.Owners); ow != w {
+			// A finding the owner's template no longer has was fixed
+			// already: the pod is from before the change.
+			w, pt = ow, opt
+			fs = p.stillInOwner(w, r, fs)
+		}
 		if err := p.fixWorkload(w, r, fs, pt); err != nil {
 			return nil, fmt.Errorf("%s: %w", pt.Target, err)
 		}

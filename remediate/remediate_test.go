@@ -12,6 +12,7 @@ import (
 	"time"
 
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -471,5 +472,63 @@ func TestTokenFixedOnTheServiceAccountWhenEveryUserIsFixed(t *testing.T) {
 	}
 	if _, ok := live["ServiceAccount/ops/shared"]; ok {
 		t.Error("ServiceAccount shared is used by status-web, which is not being fixed")
+	}
+}
+
+// TestLivePodFixedFromItsOwnersTemplate: a live pod holds a sidecar a
+// webhook injected; its fix is computed from the Deployment's template
+// (read from the cluster), so the patch never names the sidecar, whose
+// findings are left to a human.
+func TestLivePodFixedFromItsOwnersTemplate(t *testing.T) {
+	fx := load(t, "testdata/kinds.yaml", nil)
+	var dep audit.Workload
+	for _, w := range fx.inv.Workloads {
+		if w.Name == "llama-vllm" {
+			dep = w
+		}
+	}
+	pod := dep
+	pod.Kind, pod.APIVersion, pod.Name = "Pod", "v1", "llama-vllm-5d9c7b-x1"
+	pod.Owner = &audit.Owner{Kind: "ReplicaSet", Name: "llama-vllm-5d9c7b"}
+	pod.Owners = []audit.Owner{*pod.Owner, {Kind: "Deployment", Name: "llama-vllm"}}
+	spec := dep.Templates[0].Spec.DeepCopy()
+	spec.Containers = append(spec.Containers, corev1.Container{Name: "istio-proxy", Image: "istio/proxyv2:1.26"})
+	pod.Templates = []audit.PodTemplate{{SpecPath: "spec", Labels: dep.Templates[0].Labels, Spec: spec}}
+	inv := *fx.inv
+	inv.Workloads = []audit.Workload{pod}
+	opts := audit.Options{Now: now}
+	rep := fx.e.Audit(&inv, opts)
+	owners := remediate.OwnerTargets(&inv, rep, nil)
+	if len(owners) != 1 || owners[0].String() != "Deployment/llm/llama-vllm" {
+		t.Fatalf("owners to read: %v", owners)
+	}
+	res, err := remediate.Compute(fx.e, &inv, rep, remediate.Options{Audit: opts, Owners: map[remediate.Target]*audit.Workload{owners[0]: &dep}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range res.Changes {
+		if strings.Contains(string(c.Patch), "istio-proxy") {
+			t.Errorf("the patch of %s names the injected sidecar: %s", c.Target, c.Patch)
+		}
+		if !strings.HasPrefix(string(c.Patch), `{"spec":{"template":{"spec":`) {
+			t.Errorf("not at the Deployment's template: %s", c.Patch)
+		}
+	}
+	left := false
+	for _, m := range res.Manual {
+		if strings.Contains(m.Message, "istio-proxy") && strings.Contains(m.Reason, "not in its owner's pod template") {
+			left = true
+		}
+	}
+	if !left {
+		t.Errorf("the sidecar's findings are not left to a human: %+v", res.Manual)
+	}
+	// Without the owner, the pod's spec is used: the sidecar is patched.
+	res, err = remediate.Compute(fx.e, &inv, rep, remediate.Options{Audit: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Changes) != 1 || !strings.Contains(string(res.Changes[0].Patch), "istio-proxy") {
+		t.Errorf("without the owner the pod's spec should be used: %+v", res.Changes)
 	}
 }

@@ -38,9 +38,10 @@ type Config struct {
 	// FixEngine computes fixes (f in the detail view): a second engine,
 	// so that a fix never waits for, or races with, an audit.
 	FixEngine *audit.Engine
-	// Applier applies fixes (a in the fix view) to the live cluster; nil
-	// on files.
+	// Applier applies fixes (a in the fix view) to the live cluster, and
+	// Owners reads the objects they patch; nil on files.
 	Applier Applier
+	Owners  OwnerReader
 	// Now is the clock for exemption expiry.
 	Now func() time.Time
 }
@@ -389,7 +390,7 @@ func (a *App) startFix() tea.Cmd {
 // runFix computes the fix the fix view waits for, on the data on screen.
 func (a *App) runFix() tea.Cmd {
 	a.fixRunning = true
-	return fixCmd(a.cfg.FixEngine, a.inv, a.report, a.fix.key, a.fix.seq, a.cfg.Now())
+	return fixCmd(a.cfg.FixEngine, a.cfg.Owners, a.inv, a.report, a.fix.key, a.fix.seq, a.cfg.Now())
 }
 
 // onFixKey scrolls the fix view and drives its dry run and apply: a runs

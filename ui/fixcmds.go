@@ -47,15 +47,25 @@ type appliedMsg struct {
 //
 // The App runs one at a time (the engine audits one inventory at a time);
 // a request made meanwhile starts when it is done.
-func fixCmd(e *audit.Engine, inv *audit.Inventory, rep *audit.Report, key string, seq uint64, now time.Time) tea.Cmd {
+func fixCmd(e *audit.Engine, owners OwnerReader, inv *audit.Inventory, rep *audit.Report, key string, seq uint64, now time.Time) tea.Cmd {
 	return func() tea.Msg {
-		res, err := remediate.Compute(e, inv, rep, remediate.Options{
+		opts := remediate.Options{
 			Select: func(r *audit.Result, _ *audit.Finding) bool { return resultKey(r) == key },
 			Audit:  audit.Options{Now: now},
-		})
+		}
+		if owners != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), applyTimeout)
+			opts.Owners = owners(ctx, remediate.OwnerTargets(inv, rep, opts.Select))
+			cancel()
+		}
+		res, err := remediate.Compute(e, inv, rep, opts)
 		return fixComputedMsg{seq: seq, res: res, err: err}
 	}
 }
+
+// OwnerReader reads the live objects fixes would patch (nil on files):
+// a pod's fix is then computed from its owner's template.
+type OwnerReader func(ctx context.Context, targets []remediate.Target) map[remediate.Target]*audit.Workload
 
 // dryRunCmd runs the server dry run of every item; an item whose
 // RuntimeClass could not be created is not sent.
