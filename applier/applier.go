@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -318,6 +319,40 @@ func ReadOwners(ctx context.Context, client dynamic.Interface, targets []remedia
 		out[t] = &inv.Workloads[0]
 	}
 	return out, gaps
+}
+
+// Warnings collects the server's warnings (a patch that would still
+// violate Pod Security) for a view to show with the result; it is a
+// rest.WarningHandler.
+type Warnings struct {
+	mu   sync.Mutex
+	seen map[string]bool
+	list []string
+}
+
+// HandleWarningHeader records one warning once.
+func (w *Warnings) HandleWarningHeader(code int, _ string, text string) {
+	if code != 299 || text == "" {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.seen == nil {
+		w.seen = map[string]bool{}
+	}
+	if !w.seen[text] {
+		w.seen[text] = true
+		w.list = append(w.list, text)
+	}
+}
+
+// Drain returns the warnings since the last call and forgets them.
+func (w *Warnings) Drain() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := w.list
+	w.list, w.seen = nil, nil
+	return out
 }
 
 // explain words an API error for one object on one line: conflicts name

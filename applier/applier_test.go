@@ -134,3 +134,17 @@ func TestItemsNeedTheClassTheyName(t *testing.T) {
 		t.Errorf("warnings not carried: %v", items[1].Warnings)
 	}
 }
+
+func TestWarningsOnceEachThenDrained(t *testing.T) {
+	var w Warnings
+	w.HandleWarningHeader(299, "", "would violate PodSecurity")
+	w.HandleWarningHeader(299, "", "would violate PodSecurity")
+	w.HandleWarningHeader(299, "", "")
+	w.HandleWarningHeader(199, "", "not a warning")
+	if got := w.Drain(); len(got) != 1 || got[0] != "would violate PodSecurity" {
+		t.Errorf("drained %q", got)
+	}
+	if got := w.Drain(); len(got) != 0 {
+		t.Errorf("second drain %q", got)
+	}
+}

@@ -80,10 +80,12 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 		if err != nil {
 			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("kubeconfig: %v", oneLine(err))}
 		}
-		// A server warning printed to stderr would tear the screen; the
-		// view shows each object's dry-run diff and result instead.
+		// A server warning printed to stderr would tear the screen: the
+		// fix view shows them with the dry run's diffs instead.
+		warnings := &applier.Warnings{}
 		rc = rest.CopyConfig(rc)
-		rc.WarningHandler = rest.NoWarnings{}
+		rc.WarningHandler = warnings
+		cfg.ServerWarnings = warnings.Drain
 		clients, err := cluster.NewClients(rc)
 		if err != nil {
 			return &ExitError{Code: ExitUsage, Err: err}

@@ -42,6 +42,9 @@ type Config struct {
 	// Owners reads the objects they patch; nil on files.
 	Applier Applier
 	Owners  OwnerReader
+	// ServerWarnings drains what the server warned about the dry runs and
+	// applies (printed to stderr they would tear the screen).
+	ServerWarnings Warnings
 	// Now is the clock for exemption expiry.
 	Now func() time.Time
 }
@@ -179,12 +182,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case dryRunMsg:
 		if msg.seq == a.fix.seq && a.fix.stage == fixDryRunning {
-			a.fix.DryRan(msg.outs)
+			a.fix.DryRan(msg.outs, msg.warnings)
 		}
 		return a, nil
 	case appliedMsg:
 		if msg.seq == a.fix.seq && a.fix.stage == fixApplying {
-			a.fix.Applied(msg.outs)
+			a.fix.Applied(msg.outs, msg.warnings)
 		}
 		return a, nil
 	case tea.MouseWheelMsg:
@@ -400,7 +403,7 @@ func (a *App) onFixKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case f.stage == fixConfirm && key.Matches(msg, k.Confirm):
 		f.next(fixApplying)
-		return applyCmd(a.cfg.Applier, f.seq, f.ready())
+		return applyCmd(a.cfg.Applier, a.cfg.ServerWarnings, f.seq, f.ready())
 	case f.stage == fixConfirm && (key.Matches(msg, k.Decline) || key.Matches(msg, k.Back)):
 		f.stage = fixShown
 		a.notice = "nothing applied"
@@ -415,7 +418,7 @@ func (a *App) onFixKey(msg tea.KeyPressMsg) tea.Cmd {
 		default:
 			f.dry, f.applied = nil, nil
 			f.next(fixDryRunning)
-			return dryRunCmd(a.cfg.Applier, f.seq, f.items)
+			return dryRunCmd(a.cfg.Applier, a.cfg.ServerWarnings, f.seq, f.items)
 		}
 		return nil
 	case key.Matches(msg, k.Back):

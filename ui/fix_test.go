@@ -102,6 +102,9 @@ func TestFixDryRunConfirmApply(t *testing.T) {
 	a := openResearchAgent(t, 120, 40)
 	rec := &recordingApplier{fail: "NetworkPolicy/agents/research-agent-egress"}
 	a.cfg.Applier = rec
+	a.cfg.ServerWarnings = func() []string {
+		return []string{`would violate PodSecurity "restricted:latest": runAsNonRoot != true`}
+	}
 	run(a, pressCmd(a, "f"))
 
 	// a: the dry run of every object, then the question.
@@ -111,6 +114,10 @@ func TestFixDryRunConfirmApply(t *testing.T) {
 	}
 	if len(rec.dry) != 2 || len(rec.applied) != 0 {
 		t.Fatalf("dry runs %v, applies %v", rec.dry, rec.applied)
+	}
+	a.fix.vp.SetHeight(400)
+	if v := ansi.Strip(a.fix.View()); !strings.Contains(v, "SERVER WARNINGS") || !strings.Contains(v, "would violate PodSecurity") {
+		t.Errorf("the server's warnings are not shown:\n%s", v)
 	}
 	// n declines: nothing applied.
 	press(a, "n")

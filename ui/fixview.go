@@ -42,7 +42,8 @@ type fixView struct {
 	skipped  []applier.Skipped
 	dry      []applier.Outcome
 	applied  []applier.Outcome
-	canApply bool // a live cluster is there to apply to
+	warnings []string // the server's, about the dry run and the apply
+	canApply bool     // a live cluster is there to apply to
 }
 
 func newFixView(styles *Styles) *fixView {
@@ -84,8 +85,8 @@ func (f *fixView) Computed(res *remediate.Result, err error) {
 
 // DryRan shows the server's dry run and asks for confirmation when there
 // is something to apply.
-func (f *fixView) DryRan(outs []applier.Outcome) {
-	f.dry, f.stage = outs, fixShown
+func (f *fixView) DryRan(outs []applier.Outcome, warnings []string) {
+	f.dry, f.stage, f.warnings = outs, fixShown, warnings
 	if len(f.ready()) > 0 {
 		f.stage = fixConfirm
 	}
@@ -94,8 +95,9 @@ func (f *fixView) DryRan(outs []applier.Outcome) {
 }
 
 // Applied shows what the apply did, object by object.
-func (f *fixView) Applied(outs []applier.Outcome) {
+func (f *fixView) Applied(outs []applier.Outcome, warnings []string) {
 	f.applied, f.stage = outs, fixDone
+	f.warnings = append(f.warnings, warnings...)
 	f.refresh(false)
 	f.vp.GotoBottom()
 }
@@ -206,6 +208,12 @@ func (f *fixView) render() string {
 			default:
 				block(o.Diff, true)
 			}
+		}
+	}
+	if len(f.warnings) > 0 {
+		b.WriteString("\n" + f.styles.Header.Render("SERVER WARNINGS") + "\n")
+		for _, w := range f.warnings {
+			text("  ", w, f.styles.Stale)
 		}
 	}
 	if f.stage == fixApplying || len(f.applied) > 0 {
