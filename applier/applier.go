@@ -284,12 +284,7 @@ func Resource(t remediate.Target) (schema.GroupVersionResource, error) {
 	if err != nil {
 		return schema.GroupVersionResource{}, err
 	}
-	plural, ok := map[string]string{
-		"Deployment": "deployments", "StatefulSet": "statefulsets", "DaemonSet": "daemonsets",
-		"ReplicaSet": "replicasets", "CronJob": "cronjobs", "Job": "jobs", "Pod": "pods", "ServiceAccount": "serviceaccounts",
-		"NetworkPolicy": "networkpolicies", "RuntimeClass": "runtimeclasses",
-		"LeaderWorkerSet": "leaderworkersets", "SandboxTemplate": "sandboxtemplates", "Sandbox": "sandboxes",
-	}[t.Kind]
+	plural, ok := remediate.Plural(t.Kind)
 	if !ok {
 		return schema.GroupVersionResource{}, fmt.Errorf("%s: tiergate does not read or write %s objects", t, t.Kind)
 	}

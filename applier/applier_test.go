@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/tiergate/tiergate/remediate"
@@ -146,5 +147,32 @@ func TestWarningsOnceEachThenDrained(t *testing.T) {
 	}
 	if got := w.Drain(); len(got) != 0 {
 		t.Errorf("second drain %q", got)
+	}
+}
+
+// TestRefuse: a controller-owned target and an existing object tiergate
+// did not create are never written.
+func TestRefuse(t *testing.T) {
+	yes := true
+	owned := deployment("x", nil)
+	owned.SetOwnerReferences([]metav1.OwnerReference{{Kind: "LeaderWorkerSet", Name: "lws", Controller: &yes}})
+	theirs := &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"name": "agent-egress"}}}
+	ours := &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"name": "agent-egress", "labels": map[string]any{"app.kubernetes.io/managed-by": "tiergate"}}}}
+	create := Item{Object: []byte(`{}`)}
+	for _, tt := range []struct {
+		name string
+		it   Item
+		live *unstructured.Unstructured
+		want string
+	}{
+		{"patch of a free object", Item{Patch: []byte(`{}`)}, deployment("x", nil), ""},
+		{"patch of a controlled object", Item{Patch: []byte(`{}`)}, owned, "controlled by LeaderWorkerSet/lws"},
+		{"create over someone else's object", create, theirs, "not created by tiergate"},
+		{"create over tiergate's own", create, ours, ""},
+		{"create of a new object", create, nil, ""},
+	} {
+		if got := refuse(tt.it, tt.live); (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }

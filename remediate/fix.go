@@ -100,8 +100,6 @@ type Manual struct {
 // server-side apply sends, and what -o manifests writes into a file.
 type Change struct {
 	Target Target `json:"target"`
-	// SpecPath is the first pod template's path (a LeaderWorkerSet has two).
-	SpecPath string `json:"specPath"`
 	// Patch sets only the changed fields, nested at the pod specs' paths
 	// (a strategic merge patch for built-in objects; for custom resources
 	// it is what -o manifests merges, lists by their name keys).

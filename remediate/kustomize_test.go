@@ -49,6 +49,12 @@ func TestKustomizeBuildsFixedObjects(t *testing.T) {
 				t.Fatal(err)
 			}
 			checked := claimsGone(t, fx, y, "kustomize build", false)
+			// Objects whose pod spec cannot change in place are named, not patched.
+			for _, c := range fx.res.Changes {
+				if c.Recreate && !strings.Contains(string(files[0].Data), "# Not here: "+c.Target.String()) {
+					t.Errorf("kustomization.yaml does not say %s is left out:\n%s", c.Target, files[0].Data)
+				}
+			}
 			if checked == 0 {
 				t.Fatal("no fix to check")
 			}

@@ -218,7 +218,7 @@ func (p *planner) fixWorkload(w *audit.Workload, r *audit.Result, fs []audit.Fin
 		return nil
 	}
 	p.verify(wf)
-	change := Change{Target: pt.Target, SpecPath: pt.specPaths[0], Recreate: recreate(pt)}
+	change := Change{Target: pt.Target, Recreate: recreate(pt)}
 	var merge map[string]any
 	var ops []any
 	for ti := range w.Templates {
@@ -258,7 +258,7 @@ func (p *planner) fixWorkload(w *audit.Workload, r *audit.Result, fs []audit.Fin
 
 // recreate says the target's pod spec cannot change in place: a pod, or a
 // Job (its template is immutable).
-func recreate(pt patchTarget) bool { return pt.Kind == "Pod" || pt.Kind == "Job" }
+func recreate(pt patchTarget) bool { return kinds[pt.Kind].recreate }
 
 // inTemplate keeps the findings about one pod template: their path is in
 // it. A workload with one template owns every finding.
@@ -339,7 +339,7 @@ func (p *planner) fixTemplate(wf *workloadFix, ti int, fs []audit.Finding) error
 					return err
 				}
 				nf := object(newFix(KindNewRuntimeClass, "Create RuntimeClass "+c.create.Name+" (handler "+c.create.Handler+", "+string(c.rule.Isolation)+") for "+string(r.Type)+" workloads that need "+string(r.RequiredIsolation)+".", nil),
-					Target{APIVersion: "node.k8s.io/v1", Kind: "RuntimeClass", Name: c.create.Name}, c.create, manifest)
+					targetOf("RuntimeClass", "", c.create.Name), c.create, manifest)
 				nf.Warnings, nf.RuntimeClass = c.warnings, c.create.Name
 				wf.fixes = append(wf.fixes, nf)
 				p.planned[c.create.Name] = c.create
@@ -372,7 +372,7 @@ func (p *planner) fixTemplate(wf *workloadFix, ti int, fs []audit.Finding) error
 	}
 
 	// Pod security: harden securityContexts.
-	if ps := byRule(keys(hardenRules)...); len(ps) > 0 {
+	if ps := byRule(hardenRules()...); len(ps) > 0 {
 		mod := orig.DeepCopy()
 		done, left, warnings := harden(mod, ps)
 		harden(wf.specs[ti], ps)
@@ -437,7 +437,7 @@ func (p *planner) fixTemplate(wf *workloadFix, ti int, fs []audit.Finding) error
 				return err
 			}
 			f := object(newFix(KindNetworkPolicy, "Create NetworkPolicy "+np.Name+": egress to cluster DNS only, plus the allow-list you fill in.", nw),
-				Target{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy", Namespace: pt.Namespace, Name: np.Name}, np, manifest)
+				targetOf("NetworkPolicy", pt.Namespace, np.Name), np, manifest)
 			f.Warnings = []string{"until the allow-list is filled in, the pods reach nothing but DNS: add the model gateway, telemetry and the APIs they call"}
 			wf.fixes = append(wf.fixes, f)
 			wf.add.networkPolicies = append(wf.add.networkPolicies, *np)
@@ -533,32 +533,6 @@ func (p *planner) takeNP(ns, name string) {
 		p.npNames[ns] = map[string]bool{}
 	}
 	p.npNames[ns][name] = true
-}
-
-// hardenWhat names the settings a securityContext fix makes.
-func hardenWhat(fs []audit.Finding) []string {
-	what := map[string]string{
-		audit.RuleRunAsRoot:      "runAsNonRoot",
-		audit.RuleSeccomp:        "seccomp RuntimeDefault",
-		audit.RuleEscalation:     "no privilege escalation",
-		audit.RuleWritableRoot:   "read-only root filesystem",
-		audit.RuleCapsNotDropped: "drop ALL capabilities",
-	}
-	var out []string
-	for _, id := range []string{audit.RuleRunAsRoot, audit.RuleSeccomp, audit.RuleEscalation, audit.RuleWritableRoot, audit.RuleCapsNotDropped} {
-		if slices.ContainsFunc(fs, func(f audit.Finding) bool { return f.Rule == id }) {
-			out = append(out, what[id])
-		}
-	}
-	return out
-}
-
-func keys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 // manualReason says why tiergate computes no fix for a finding.

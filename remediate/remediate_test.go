@@ -48,7 +48,8 @@ type fixture struct {
 	res  *remediate.Result
 }
 
-func load(t *testing.T, path string, sel func(*audit.Result, *audit.Finding) bool) fixture {
+// read loads a manifest file as an inventory, with a default engine.
+func read(t *testing.T, path string) ([]manifest.Object, *audit.Inventory, *audit.Engine) {
 	t.Helper()
 	objs, err := manifest.Read([]string{path}, nil, manifest.ParseOptions{})
 	if err != nil {
@@ -62,6 +63,13 @@ func load(t *testing.T, path string, sel func(*audit.Result, *audit.Finding) boo
 	if err != nil {
 		t.Fatal(err)
 	}
+	return objs, inv, e
+}
+
+// load reads a fixture, audits it and computes its fixes.
+func load(t *testing.T, path string, sel func(*audit.Result, *audit.Finding) bool) fixture {
+	t.Helper()
+	objs, inv, e := read(t, path)
 	opts := audit.Options{Now: now}
 	rep := e.Audit(inv, opts)
 	res, err := remediate.Compute(e, inv, rep, remediate.Options{Select: sel, Audit: opts})
@@ -253,18 +261,7 @@ func contains(fs []audit.Finding, f audit.Finding) bool {
 // TestComputeLeavesInputsAlone: fixes are computed on copies.
 func TestComputeLeavesInputsAlone(t *testing.T) {
 	for _, in := range inputs(t) {
-		objs, err := manifest.Read([]string{in}, nil, manifest.ParseOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		inv, _, err := manifest.Build(objs, manifest.BuildOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e, err := audit.NewEngine(policy.Default())
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, inv, e := read(t, in)
 		rep := e.Audit(inv, audit.Options{Now: now})
 		invBefore, repBefore := mustJSON(t, inv), mustJSON(t, rep)
 		if _, err := remediate.Compute(e, inv, rep, remediate.Options{Audit: audit.Options{Now: now}}); err != nil {
@@ -347,9 +344,10 @@ func TestReplicasShareOneFix(t *testing.T) {
 		t.Fatalf("want one change (the Deployment), got %d", len(res.Changes))
 	}
 	c := res.Changes[0]
-	if c.Target.Kind != "Deployment" || c.Target.Name != "llama-vllm" || c.SpecPath != "spec.template.spec" || c.Recreate {
-		t.Errorf("change targets %+v at %s (recreate %v), want the Deployment at spec.template.spec", c.Target, c.SpecPath, c.Recreate)
+	if c.Target.Kind != "Deployment" || c.Target.Name != "llama-vllm" || c.Recreate {
+		t.Errorf("change targets %+v (recreate %v), want the Deployment", c.Target, c.Recreate)
 	}
+	// At the Deployment's pod spec, spec.template.spec.
 	if !strings.HasPrefix(string(c.Patch), `{"spec":{"template":{"spec":{`) {
 		t.Errorf("patch is not nested at the Deployment's pod spec: %s", c.Patch)
 	}
@@ -418,18 +416,7 @@ func claimsGone(t *testing.T, fx fixture, data []byte, what string, withRecreate
 // with a workload that is not being fixed is left alone, and that agent's
 // template is patched. Files never qualify (they hold a part of a cluster).
 func TestTokenFixedOnTheServiceAccountWhenEveryUserIsFixed(t *testing.T) {
-	objs, err := manifest.Read([]string{"testdata/live/accounts.yaml"}, nil, manifest.ParseOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, _, err := manifest.Build(objs, manifest.BuildOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := audit.NewEngine(policy.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, inv, e := read(t, "testdata/live/accounts.yaml")
 	opts := audit.Options{Now: now}
 	tokenFixes := func(inv *audit.Inventory) map[string]remediate.Fix {
 		res, err := remediate.Compute(e, inv, e.Audit(inv, opts), remediate.Options{Audit: opts})

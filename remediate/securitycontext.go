@@ -1,6 +1,7 @@
 package remediate
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -10,13 +11,34 @@ import (
 	"github.com/tiergate/tiergate/audit"
 )
 
-// hardenRules are the pod-security findings a securityContext fix resolves.
-var hardenRules = map[string]bool{
-	audit.RuleRunAsRoot:      true,
-	audit.RuleSeccomp:        true,
-	audit.RuleEscalation:     true,
-	audit.RuleWritableRoot:   true,
-	audit.RuleCapsNotDropped: true,
+// hardening are the pod-security findings a securityContext fix resolves,
+// in the order its plan names them, with what it sets for each.
+var hardening = []struct{ rule, sets string }{
+	{audit.RuleRunAsRoot, "runAsNonRoot"},
+	{audit.RuleSeccomp, "seccomp RuntimeDefault"},
+	{audit.RuleEscalation, "no privilege escalation"},
+	{audit.RuleWritableRoot, "read-only root filesystem"},
+	{audit.RuleCapsNotDropped, "drop ALL capabilities"},
+}
+
+// hardenRules are the rules of hardening.
+func hardenRules() []string {
+	out := make([]string, len(hardening))
+	for i, h := range hardening {
+		out[i] = h.rule
+	}
+	return out
+}
+
+// hardenWhat names the settings a securityContext fix makes.
+func hardenWhat(fs []audit.Finding) []string {
+	var out []string
+	for _, h := range hardening {
+		if slices.ContainsFunc(fs, func(f audit.Finding) bool { return f.Rule == h.rule }) {
+			out = append(out, h.sets)
+		}
+	}
+	return out
 }
 
 // tmpVolume is the emptyDir a read-only root filesystem gets for /tmp.

@@ -99,7 +99,7 @@ func (p *planner) accountFixes() {
 	slices.Sort(keys)
 	for _, k := range keys {
 		a := p.accounts[k]
-		t := Target{APIVersion: "v1", Kind: "ServiceAccount", Namespace: a.sa.Namespace, Name: a.sa.Name}
+		t := targetOf("ServiceAccount", a.sa.Namespace, a.sa.Name)
 		patch := []byte(`{"automountServiceAccountToken":false}`)
 		f := Fix{Kind: KindToken, Target: t, Workload: "ServiceAccount/" + k, Patch: patch, PatchType: types.StrategicMergePatchType,
 			Plan:     "Set automountServiceAccountToken: false on ServiceAccount " + a.sa.Name + ", which every pod that mounts its token takes it from (" + strings.Join(a.users, ", ") + ").",

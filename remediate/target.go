@@ -6,25 +6,50 @@ import (
 	"github.com/tiergate/tiergate/audit"
 )
 
-// builtin holds the pod-bearing kinds whose pod spec tiergate patches with
-// a strategic merge patch, with their API version and where the pod spec
-// sits.
-var builtin = map[string]struct{ apiVersion, specPath string }{
-	"Pod":         {"v1", "spec"},
-	"Deployment":  {"apps/v1", "spec.template.spec"},
-	"StatefulSet": {"apps/v1", "spec.template.spec"},
-	"DaemonSet":   {"apps/v1", "spec.template.spec"},
-	"ReplicaSet":  {"apps/v1", "spec.template.spec"},
-	"Job":         {"batch/v1", "spec.template.spec"},
-	"CronJob":     {"batch/v1", "spec.jobTemplate.spec.template.spec"},
+// kindInfo is what tiergate knows of a kind it reads or writes: its API
+// resource, and for the pod-bearing kinds where the pod spec sits.
+type kindInfo struct {
+	apiVersion, plural string
+	// specPath is where a built-in kind's pod spec sits; "" for a kind
+	// that holds none (or whose templates the object itself names).
+	specPath string
+	// custom: a custom resource whose schema embeds core PodTemplateSpecs
+	// (LeaderWorkerSet's leader and worker, agent-sandbox's podTemplate).
+	// The API server takes no strategic merge patch for it, so it gets
+	// JSON patches, guarded by tests of what they index.
+	custom bool
+	// recreate: its pod spec cannot change in place (a pod, a Job).
+	recreate bool
 }
 
-// customKinds are the custom resources whose pod templates tiergate
-// patches: their schemas embed core PodTemplateSpecs (LeaderWorkerSet's
-// leader and worker templates, agent-sandbox's podTemplate). The API
-// server takes no strategic merge patch for them, so they get JSON
-// patches, guarded by tests of the container names they index.
-var customKinds = map[string]bool{"LeaderWorkerSet": true, "SandboxTemplate": true, "Sandbox": true}
+// kinds is every kind fixes patch or create; applier maps targets to API
+// resources through Plural.
+var kinds = map[string]kindInfo{
+	"Pod":             {apiVersion: "v1", plural: "pods", specPath: "spec", recreate: true},
+	"Deployment":      {apiVersion: "apps/v1", plural: "deployments", specPath: "spec.template.spec"},
+	"StatefulSet":     {apiVersion: "apps/v1", plural: "statefulsets", specPath: "spec.template.spec"},
+	"DaemonSet":       {apiVersion: "apps/v1", plural: "daemonsets", specPath: "spec.template.spec"},
+	"ReplicaSet":      {apiVersion: "apps/v1", plural: "replicasets", specPath: "spec.template.spec"},
+	"Job":             {apiVersion: "batch/v1", plural: "jobs", specPath: "spec.template.spec", recreate: true},
+	"CronJob":         {apiVersion: "batch/v1", plural: "cronjobs", specPath: "spec.jobTemplate.spec.template.spec"},
+	"LeaderWorkerSet": {plural: "leaderworkersets", custom: true},
+	"SandboxTemplate": {plural: "sandboxtemplates", custom: true},
+	"Sandbox":         {plural: "sandboxes", custom: true},
+	"ServiceAccount":  {apiVersion: "v1", plural: "serviceaccounts"},
+	"NetworkPolicy":   {apiVersion: "networking.k8s.io/v1", plural: "networkpolicies"},
+	"RuntimeClass":    {apiVersion: "node.k8s.io/v1", plural: "runtimeclasses"},
+}
+
+// Plural is the API resource name of a kind fixes patch or create.
+func Plural(kind string) (string, bool) {
+	k, ok := kinds[kind]
+	return k.plural, ok
+}
+
+// targetOf names an object of a built-in kind fixes create or patch.
+func targetOf(kind, namespace, name string) Target {
+	return Target{APIVersion: kinds[kind].apiVersion, Kind: kind, Namespace: namespace, Name: name}
+}
 
 // patchTarget is where a workload's fixes go.
 type patchTarget struct {
@@ -65,14 +90,15 @@ func target(w *audit.Workload) (pt patchTarget, why string, ok bool) {
 			return pt, "its pod template comes from " + t.From + ": fix that object", false
 		}
 	}
-	if kind == w.Kind && customKinds[kind] && w.APIVersion != "" {
+	if kind == w.Kind && kinds[kind].custom && w.APIVersion != "" {
 		pt = patchTarget{Target: Target{APIVersion: w.APIVersion, Kind: kind, Namespace: w.Namespace, Name: name}, json: true}
 		for _, t := range w.Templates {
 			pt.specPaths = append(pt.specPaths, t.SpecPath)
 		}
 		return pt, "", true
 	}
-	b, known := builtin[kind]
+	b, known := kinds[kind]
+	known = known && b.specPath != ""
 	switch {
 	case !known && kind == w.Kind:
 		return pt, kind + " is a custom resource tiergate does not patch yet: change its pod template by hand", false
