@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/sync/errgroup"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -43,6 +44,9 @@ type Item struct {
 	// Plans are the fixes' one-sentence plans, and Warnings what the user
 	// must know before saying yes (a pod that would stay Pending).
 	Plans, Warnings []string
+	// Pending says a fix in it changes the RuntimeClass to one no node
+	// can run yet: its pods would stay Pending until one can.
+	Pending bool
 	// Needs are objects this one relies on (the RuntimeClass a patch
 	// names): when one of them fails, this one is not sent.
 	Needs []remediate.Target
@@ -63,6 +67,7 @@ func Items(res *remediate.Result) ([]Item, []Skipped, error) {
 	plans := map[remediate.Target][]string{}
 	warnings := map[remediate.Target][]string{}
 	needs := map[remediate.Target][]remediate.Target{}
+	pending := map[remediate.Target]bool{}
 	created := map[string]remediate.Target{} // RuntimeClasses the fixes create
 	for _, f := range res.Fixes {
 		if f.Kind == remediate.KindNewRuntimeClass {
@@ -72,6 +77,7 @@ func Items(res *remediate.Result) ([]Item, []Skipped, error) {
 	for _, f := range res.Fixes {
 		plans[f.Target] = append(plans[f.Target], f.Plan)
 		warnings[f.Target] = append(warnings[f.Target], f.Warnings...)
+		pending[f.Target] = pending[f.Target] || f.Pending
 		// A patch that names a class the fixes create needs it.
 		if t, ok := created[f.RuntimeClass]; ok && f.Kind == remediate.KindRuntime && !slices.Contains(needs[f.Target], t) {
 			needs[f.Target] = append(needs[f.Target], t)
@@ -97,7 +103,7 @@ func Items(res *remediate.Result) ([]Item, []Skipped, error) {
 			skipped = append(skipped, Skipped{Target: c.Target, Reason: "a " + c.Target.Kind + "'s pod spec cannot change in place; recreate it (tiergate fix -o patch prints how)"})
 			continue
 		}
-		it := Item{Target: c.Target, Patch: c.Patch, Plans: plans[c.Target], Warnings: warnings[c.Target], Needs: needs[c.Target]}
+		it := Item{Target: c.Target, Patch: c.Patch, Plans: plans[c.Target], Warnings: warnings[c.Target], Needs: needs[c.Target], Pending: pending[c.Target]}
 		if c.PatchType == types.JSONPatchType {
 			it.JSONPatch = c.JSONPatch
 		}
@@ -163,6 +169,17 @@ func Ready(outs []Outcome) []Item {
 		}
 	}
 	return items
+}
+
+// Pending are the items among ready whose pods would stay Pending.
+func Pending(items []Item) []Item {
+	var out []Item
+	for _, it := range items {
+		if it.Pending {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 // DryRun sends the server-side apply with dryRun=All and diffs its
@@ -291,29 +308,52 @@ func Resource(t remediate.Target) (schema.GroupVersionResource, error) {
 	return gv.WithResource(plural), nil
 }
 
+// ownerReads bounds the GETs ReadOwners has in flight: enough to hide
+// round trips on a large cluster, few enough not to trip client-side
+// throttling (client-go's default QPS is 5 with a burst of 10).
+const ownerReads = 8
+
 // ReadOwners reads the objects fixes would patch, as workloads with their
 // pod templates (remediate.Options.Owners). What cannot be read is named
-// in the returned lines; those fixes are computed from a pod's spec.
+// in the returned lines, in the order of targets; those fixes are
+// computed from a pod's spec.
 func ReadOwners(ctx context.Context, client dynamic.Interface, targets []remediate.Target) (map[remediate.Target]*audit.Workload, []string) {
-	out := map[remediate.Target]*audit.Workload{}
-	var gaps []string
-	for _, t := range targets {
-		gvr, err := Resource(t)
-		if err != nil {
-			continue
-		}
-		u, err := client.Resource(gvr).Namespace(t.Namespace).Get(ctx, t.Name, metav1.GetOptions{})
-		if err != nil {
-			gaps = append(gaps, t.String()+": "+strings.Join(strings.Fields(err.Error()), " "))
-			continue
-		}
-		inv, _, err := manifest.Build([]manifest.Object{{Unstructured: u}}, manifest.BuildOptions{})
-		if err != nil || len(inv.Workloads) != 1 {
-			continue
-		}
-		out[t] = &inv.Workloads[0]
+	read := make([]*audit.Workload, len(targets))
+	gaps := make([]string, len(targets))
+	var g errgroup.Group
+	g.SetLimit(ownerReads)
+	for i, t := range targets {
+		g.Go(func() error {
+			read[i], gaps[i] = readOwner(ctx, client, t)
+			return nil
+		})
 	}
-	return out, gaps
+	_ = g.Wait() // readOwner reports through gaps, never an error
+	out := make(map[remediate.Target]*audit.Workload, len(targets))
+	for i, t := range targets {
+		if read[i] != nil {
+			out[t] = read[i]
+		}
+	}
+	return out, slices.DeleteFunc(gaps, func(s string) bool { return s == "" })
+}
+
+// readOwner reads one owner; a kind tiergate does not write is skipped
+// silently (its fix is computed from the pod), a failed GET named.
+func readOwner(ctx context.Context, client dynamic.Interface, t remediate.Target) (*audit.Workload, string) {
+	gvr, err := Resource(t)
+	if err != nil {
+		return nil, ""
+	}
+	u, err := client.Resource(gvr).Namespace(t.Namespace).Get(ctx, t.Name, metav1.GetOptions{})
+	if err != nil {
+		return nil, t.String() + ": " + strings.Join(strings.Fields(err.Error()), " ")
+	}
+	inv, _, err := manifest.Build([]manifest.Object{{Unstructured: u}}, manifest.BuildOptions{})
+	if err != nil || len(inv.Workloads) != 1 {
+		return nil, ""
+	}
+	return &inv.Workloads[0], ""
 }
 
 // Warnings collects the server's warnings (a patch that would still

@@ -3,12 +3,16 @@ package applier
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
 
 	"github.com/tiergate/tiergate/remediate"
 )
@@ -108,7 +112,7 @@ func TestItemsNeedTheClassTheyName(t *testing.T) {
 	res := &remediate.Result{
 		Fixes: []remediate.Fix{
 			{Kind: remediate.KindNewRuntimeClass, Target: rc, RuntimeClass: "kata-qemu", Object: &networkingv1.NetworkPolicy{}},
-			{Kind: remediate.KindRuntime, Target: a, RuntimeClass: "kata-qemu", Warnings: []string{"would leave the pod Pending"}},
+			{Kind: remediate.KindRuntime, Target: a, RuntimeClass: "kata-qemu", Warnings: []string{"would leave the pod Pending"}, Pending: true},
 			{Kind: remediate.KindRuntime, Target: b, RuntimeClass: "kata-qemu"},
 		},
 		Changes: []remediate.Change{{Target: a, Patch: []byte(`{}`)}, {Target: b, Patch: []byte(`{}`)}},
@@ -133,6 +137,9 @@ func TestItemsNeedTheClassTheyName(t *testing.T) {
 	}
 	if items[1].Warnings == nil || items[1].Warnings[0] != "would leave the pod Pending" {
 		t.Errorf("warnings not carried: %v", items[1].Warnings)
+	}
+	if p := Pending(items); len(p) != 1 || p[0].Target != a {
+		t.Errorf("pending items %v, want only %s", p, a)
 	}
 }
 
@@ -174,5 +181,38 @@ func TestRefuse(t *testing.T) {
 		if got := refuse(tt.it, tt.live); (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+func TestReadOwnersKeepsTargetOrderForGaps(t *testing.T) {
+	scheme := runtime.NewScheme()
+	objs := []runtime.Object{}
+	var targets []remediate.Target
+	for i := range 20 {
+		d := deployment("x", nil)
+		d.SetName(fmt.Sprintf("agent-%02d", i))
+		if i%3 != 0 { // every third is missing
+			objs = append(objs, d)
+		}
+		targets = append(targets, remediate.Target{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "ns", Name: d.GetName()})
+	}
+	targets = append(targets, remediate.Target{APIVersion: "v1", Kind: "ConfigMap", Namespace: "ns", Name: "not-an-owner"})
+	client := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(scheme,
+		map[schema.GroupVersionResource]string{{Group: "apps", Version: "v1", Resource: "deployments"}: "DeploymentList"}, objs...)
+	owners, gaps := ReadOwners(context.Background(), client, targets)
+	if len(owners) != len(objs) {
+		t.Errorf("read %d owners, want %d", len(owners), len(objs))
+	}
+	for i, tg := range targets[:20] {
+		w, ok := owners[tg]
+		if ok != (i%3 != 0) {
+			t.Errorf("%s read=%v", tg, ok)
+		}
+		if ok && (w.Name != tg.Name || w.Kind != "Deployment" || len(w.Templates) != 1) {
+			t.Errorf("%s read as %s/%s with %d templates", tg, w.Kind, w.Name, len(w.Templates))
+		}
+	}
+	if len(gaps) != 7 || !strings.HasPrefix(gaps[0], "Deployment/ns/agent-00:") || !strings.HasPrefix(gaps[6], "Deployment/ns/agent-18:") || !strings.Contains(gaps[1], "not found") {
+		t.Errorf("gaps should name each missing owner in order: %q", gaps)
 	}
 }

@@ -37,6 +37,7 @@ type FixOptions struct {
 	Apply          bool
 	Yes            bool
 	ForceConflicts bool
+	AllowPending   bool
 	InPlace        bool
 
 	// Derived by Complete.
@@ -88,7 +89,9 @@ Nothing is changed unless --apply is given. --apply needs a live cluster: it
 first runs a server-side dry run and prints the diff of every object, asks
 for confirmation (or takes --yes), then applies with server-side apply as
 field manager "tiergate". Fields another manager owns are reported as
-conflicts and left alone unless --force-conflicts.
+conflicts and left alone unless --force-conflicts. A runtime change whose
+pods would stay Pending (no node can run the class yet) is held back unless
+--allow-pending.
 
 Exit codes: 0 done, 1 some change was not applied, 2 usage or input errors.`,
 		Example: `  # A reviewable script of kubectl patch and apply commands
@@ -128,6 +131,7 @@ Exit codes: 0 done, 1 some change was not applied, 2 usage or input errors.`,
 	f.BoolVar(&o.Apply, "apply", false, "Apply the fixes to the live cluster: server-side dry run and diff, confirmation, server-side apply")
 	f.BoolVar(&o.Yes, "yes", false, "With --apply, do not ask for confirmation")
 	f.BoolVar(&o.ForceConflicts, "force-conflicts", false, "With --apply, take over fields another field manager owns")
+	f.BoolVar(&o.AllowPending, "allow-pending", false, "With --apply, also apply runtime changes whose pods would stay Pending (no node can run the class yet)")
 	return c
 }
 
@@ -189,8 +193,8 @@ func (o *FixOptions) Validate() error {
 		return fmt.Errorf("--apply changes a live cluster; with -f use -o patch or -o kustomize")
 	case o.Apply && o.Output != "patch":
 		return fmt.Errorf("--apply prints its own diff; it does not take -o %s", o.Output)
-	case (o.Yes || o.ForceConflicts) && !o.Apply:
-		return fmt.Errorf("--yes and --force-conflicts go with --apply")
+	case (o.Yes || o.ForceConflicts || o.AllowPending) && !o.Apply:
+		return fmt.Errorf("--yes, --force-conflicts and --allow-pending go with --apply")
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"k8s.io/client-go/dynamic"
@@ -68,6 +69,15 @@ func (o *FixOptions) apply(ctx context.Context, clients *cluster.Clients, res *r
 		outs = append(outs, out)
 	}
 	ready := applier.Ready(outs)
+	// A change whose pods would stay Pending takes a second yes: the flag.
+	if !o.AllowPending {
+		held := applier.Pending(ready)
+		for _, it := range held {
+			fmt.Fprintf(o.Out, "held back %s: its pods would stay Pending (no node can run the class yet); --allow-pending applies it\n", it.Target)
+		}
+		failed += len(held)
+		ready = slices.DeleteFunc(ready, func(it applier.Item) bool { return it.Pending })
+	}
 	if len(ready) == 0 {
 		fmt.Fprintln(o.Out, "nothing to apply")
 		return o.notApplied(failed+len(skipped), len(items)+len(skipped))

@@ -11,11 +11,18 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
 
 	"github.com/tiergate/tiergate/applier"
 	"github.com/tiergate/tiergate/audit"
@@ -226,5 +233,195 @@ func TestLiveJSONPatchOfACustomResource(t *testing.T) {
 	stale.JSONPatch = []byte(`[{"op":"test","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/name","value":"renamed"},{"op":"add","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/hostname","value":"x"}]`)
 	if out := a.DryRun(ctx, stale); out.Err == nil {
 		t.Error("a JSON patch with a failing test was accepted")
+	}
+}
+
+// TestLiveFixServiceAccountToken: two agents take their token from one
+// ServiceAccount only because it allows it. A live fix of the whole
+// namespace turns the token off on the ServiceAccount (server-side applied
+// through its extracted fields), leaves the Deployments alone, and the
+// pods re-audit without the finding; applying again changes nothing.
+func TestLiveFixServiceAccountToken(t *testing.T) {
+	seedExample(t)
+	ctx := context.Background()
+	if _, err := seed.Files(ctx, cl.Config, fixLive); err != nil {
+		t.Fatal(err)
+	}
+	kube := kubernetes.NewForConfigOrDie(cl.Config)
+	const ns = "fix-shared-sa"
+	// The SA-level fix needs every user seen: wait for both pods.
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		pods, err := kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+		bound := 0
+		if err == nil {
+			for _, p := range pods.Items {
+				if p.Spec.NodeName != "" {
+					bound++
+				}
+			}
+		}
+		if bound >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d pods of %s bound after 90s (%v)", bound, ns, err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	fix := func(args ...string) (string, string, int) {
+		t.Helper()
+		return run(t, "", append([]string{"fix", "--kubeconfig", cl.Kubeconfig, "-n", ns, "--rule", "TG-IDN-001"}, args...)...)
+	}
+	out, errOut, code := fix("-o", "json")
+	if code != 0 {
+		t.Fatalf("fix -o json: exit %d: %s", code, errOut)
+	}
+	var plan struct {
+		Fixes []struct{ Target struct{ Kind, Name string } }
+	}
+	if err := json.Unmarshal([]byte(out), &plan); err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Fixes) != 1 || plan.Fixes[0].Target.Kind != "ServiceAccount" || plan.Fixes[0].Target.Name != "tool-runner" {
+		t.Fatalf("want one fix of ServiceAccount tool-runner, got %+v", plan.Fixes)
+	}
+
+	out, errOut, code = fix("--apply", "--yes")
+	if code != 0 || !strings.Contains(out, "+automountServiceAccountToken: false") || !strings.Contains(out, "applied ServiceAccount/"+ns+"/tool-runner") {
+		t.Fatalf("apply: exit %d, %s\n%s", code, errOut, out)
+	}
+	sa, err := kube.CoreV1().ServiceAccounts(ns).Get(ctx, "tool-runner", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := sa.AutomountServiceAccountToken; a == nil || *a {
+		t.Errorf("ServiceAccount automountServiceAccountToken is %v after the apply", a)
+	}
+	for _, name := range []string{"search-agent", "browse-agent"} {
+		d, err := kube.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Spec.Template.Spec.AutomountServiceAccountToken != nil {
+			t.Errorf("%s's template was patched too", name)
+		}
+	}
+	// The pods now take no token: the finding is gone, and so is the fix.
+	out, errOut, code = run(t, "", "audit", "--kubeconfig", cl.Kubeconfig, "-n", ns, "-o", "json")
+	if code > ExitFindings || strings.Contains(out, `"TG-IDN-001"`) {
+		t.Errorf("re-audit: exit %d, %s; the token finding remains:\n%s", code, errOut, out)
+	}
+	out, errOut, code = fix("--apply", "--yes")
+	if code != 0 || !strings.Contains(out, "nothing to apply") {
+		t.Errorf("second apply: exit %d, %s\n%s", code, errOut, out)
+	}
+}
+
+// TestLiveFixALeaderWorkerSetsPods: a LeaderWorkerSet shows in a live
+// audit as the pods of the StatefulSets it owns. Its fix goes to the
+// LeaderWorkerSet (read from the cluster, JSON patched, both templates),
+// never to the StatefulSets its controller would revert; applying again
+// changes nothing (the old pods' findings are fixed in the resource).
+func TestLiveFixALeaderWorkerSetsPods(t *testing.T) {
+	seedExample(t)
+	ctx := context.Background()
+	if _, err := seed.Files(ctx, cl.Config, fixLive); err != nil {
+		t.Fatal(err)
+	}
+	const ns = "fix-lws"
+	lwsRes := schema.GroupVersionResource{Group: "leaderworkerset.x-k8s.io", Version: "v1", Resource: "leaderworkersets"}
+	dyn := dynamic.NewForConfigOrDie(cl.Config)
+	lws, err := dyn.Resource(lwsRes).Namespace(ns).Get(ctx, "mini-llm", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The StatefulSets the LeaderWorkerSet controller would make: the
+	// leaders' and group 0's workers, each with its template.
+	kube := kubernetes.NewForConfigOrDie(cl.Config)
+	for _, s := range []struct{ name, template, index string }{{"mini-llm", "leaderTemplate", "0"}, {"mini-llm-0", "workerTemplate", "1"}} {
+		tmpl, _, _ := unstructured.NestedMap(lws.Object, "spec", "leaderWorkerTemplate", s.template)
+		var pt corev1.PodTemplateSpec
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(tmpl, &pt); err != nil {
+			t.Fatal(err)
+		}
+		pt.Labels["leaderworkerset.sigs.k8s.io/name"] = "mini-llm"
+		pt.Labels["leaderworkerset.sigs.k8s.io/worker-index"] = s.index
+		sts := &appsv1.StatefulSet{
+			ObjectMeta: metav1.ObjectMeta{Name: s.name, Namespace: ns, OwnerReferences: []metav1.OwnerReference{{
+				APIVersion: "leaderworkerset.x-k8s.io/v1", Kind: "LeaderWorkerSet", Name: "mini-llm", UID: lws.GetUID(), Controller: ptr.To(true),
+			}}},
+			Spec: appsv1.StatefulSetSpec{Replicas: ptr.To[int32](1), Selector: &metav1.LabelSelector{MatchLabels: pt.Labels}, Template: pt},
+		}
+		if _, err := kube.AppsV1().StatefulSets(ns).Create(ctx, sts, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		pods, err := kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+		if err == nil && len(pods.Items) >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the StatefulSets made no pods in 90s (%v)", err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+
+	fix := func(args ...string) (string, string, int) {
+		t.Helper()
+		return run(t, "", append([]string{"fix", "--kubeconfig", cl.Kubeconfig, "-n", ns}, args...)...)
+	}
+	out, errOut, code := fix("-o", "json")
+	if code != 0 {
+		t.Fatalf("fix -o json: exit %d: %s", code, errOut)
+	}
+	var plan struct {
+		Fixes []struct {
+			Workload string
+			Target   struct{ Kind, Name string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &plan); err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Fixes) == 0 {
+		t.Fatal("no fixes for the LeaderWorkerSet's pods")
+	}
+	for _, f := range plan.Fixes {
+		if f.Target.Kind == "StatefulSet" || f.Target.Kind == "Pod" || f.Workload != "LeaderWorkerSet/"+ns+"/mini-llm" {
+			t.Errorf("a fix of %s targets %s/%s, want the LeaderWorkerSet", f.Workload, f.Target.Kind, f.Target.Name)
+		}
+	}
+
+	out, errOut, code = fix("--apply", "--yes")
+	if code != 0 || !strings.Contains(out, "applied LeaderWorkerSet/"+ns+"/mini-llm") {
+		t.Fatalf("apply: exit %d, %s\n%s", code, errOut, out)
+	}
+	lws, err = dyn.Resource(lwsRes).Namespace(ns).Get(ctx, "mini-llm", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tmpl := range []string{"leaderTemplate", "workerTemplate"} {
+		if off, found, _ := unstructured.NestedBool(lws.Object, "spec", "leaderWorkerTemplate", tmpl, "spec", "automountServiceAccountToken"); !found || off {
+			t.Errorf("%s: automountServiceAccountToken not set to false", tmpl)
+		}
+		if nonRoot, found, _ := unstructured.NestedBool(lws.Object, "spec", "leaderWorkerTemplate", tmpl, "spec", "securityContext", "runAsNonRoot"); !found || !nonRoot {
+			t.Errorf("%s: runAsNonRoot not set", tmpl)
+		}
+	}
+	for _, name := range []string{"mini-llm", "mini-llm-0"} {
+		sts, err := kube.AppsV1().StatefulSets(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sts.Spec.Template.Spec.AutomountServiceAccountToken != nil {
+			t.Errorf("StatefulSet %s was patched", name)
+		}
+	}
+	out, errOut, code = fix("--apply", "--yes")
+	if code != 0 || !strings.Contains(out, "nothing to apply") {
+		t.Errorf("second apply: exit %d, %s\n%s", code, errOut, out)
 	}
 }

@@ -114,6 +114,7 @@ func TestLiveFixTheExamplePlatform(t *testing.T) {
 	var plan struct {
 		Fixes []struct {
 			Kind, RuntimeClass string
+			Pending            bool
 			Target             struct{ Kind, Namespace, Name string }
 		}
 	}
@@ -123,12 +124,38 @@ func TestLiveFixTheExamplePlatform(t *testing.T) {
 	if len(plan.Fixes) < 10 {
 		t.Fatalf("only %d fixes for the example", len(plan.Fixes))
 	}
-	apply := func() (string, string, int) {
-		return run(t, "", "fix", "--kubeconfig", cl.Kubeconfig, "-A", "--apply", "--yes", "--force-conflicts")
+	apply := func(more ...string) (string, string, int) {
+		return run(t, "", append([]string{"fix", "--kubeconfig", cl.Kubeconfig, "-A", "--apply", "--yes", "--force-conflicts"}, more...)...)
+	}
+	// The example's qdrant would stay Pending under the class its tier
+	// needs (no gVisor node matches its node selector): held back, exit 1,
+	// until --allow-pending.
+	var pending []string
+	for _, f := range plan.Fixes {
+		if f.Pending {
+			pending = append(pending, f.Target.Kind+"/"+f.Target.Namespace+"/"+f.Target.Name)
+		}
+	}
+	if len(pending) == 0 {
+		t.Fatal("the example has no fix that would leave pods Pending; the gate is untested")
 	}
 	out, errOut, code := apply()
-	if code != 0 || strings.Contains(out, "dry run failed") || strings.Contains(out, "failed ") || strings.Contains(out, "not sent") {
+	if code != ExitFindings || strings.Contains(out, "dry run failed") || strings.Contains(out, "failed ") {
+		t.Fatalf("apply without --allow-pending: exit %d, %s\n%s", code, errOut, out)
+	}
+	for _, p := range pending {
+		if !strings.Contains(out, "held back "+p+": its pods would stay Pending") || strings.Contains(out, "applied "+p+"\n") {
+			t.Errorf("%s was not held back:\n%s", p, out)
+		}
+	}
+	out, errOut, code = apply("--allow-pending")
+	if code != 0 || strings.Contains(out, "dry run failed") || strings.Contains(out, "failed ") || strings.Contains(out, "not sent") || strings.Contains(out, "held back") {
 		t.Fatalf("apply the example's fixes: exit %d, %s\n%s", code, errOut, out)
+	}
+	for _, p := range pending {
+		if !strings.Contains(out, "applied "+p+"\n") {
+			t.Errorf("--allow-pending did not apply %s:\n%s", p, out)
+		}
 	}
 	kube := kubernetes.NewForConfigOrDie(cl.Config)
 	ctx := context.Background()
@@ -150,7 +177,7 @@ func TestLiveFixTheExamplePlatform(t *testing.T) {
 		t.Error("no runtime-class fix of a Deployment to check")
 	}
 	// Again: the same fixes (old pods may still run) change nothing.
-	out, errOut, code = apply()
+	out, errOut, code = apply("--allow-pending")
 	if code != 0 || strings.Contains(out, "\napplied ") || strings.Contains(out, "\ncreated ") {
 		t.Errorf("second apply: exit %d, %s\n%s", code, errOut, out)
 	}

@@ -92,7 +92,7 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 		}
 		cfg.Applier = &applier.Applier{Client: clients.Dynamic}
 		cfg.Owners = func(ctx context.Context, targets []remediate.Target) map[remediate.Target]*audit.Workload {
-			owners, _ := applier.ReadOwners(ctx, clients.Dynamic, targets) // unread: the pod's spec is used
+			owners, _ := applier.ReadOwners(ctx, clients.Dynamic, targets) // unread: a built-in owner's pod is fixed from its own spec, a custom resource's left to a human
 			return owners
 		}
 	}

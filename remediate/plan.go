@@ -66,7 +66,7 @@ func OwnerTargets(inv *audit.Inventory, rep *audit.Report, sel func(*audit.Resul
 // stillInOwner keeps the findings the owner's template still has; the
 // others are listed as fixed there already.
 func (p *planner) stillInOwner(w *audit.Workload, r *audit.Result, fs []audit.Finding) []audit.Finding {
-	now := p.reaudit(w, nil, added{})
+	now := p.auditAsIs(w)
 	var out []audit.Finding
 	for _, f := range fs {
 		if slices.ContainsFunc(now.Findings, func(x audit.Finding) bool { return x.Rule == f.Rule && x.Container == f.Container }) {
@@ -80,6 +80,36 @@ func (p *planner) stillInOwner(w *audit.Workload, r *audit.Result, fs []audit.Fi
 		p.out.Manual = append(p.out.Manual, Manual{Workload: workloadKey(r.Kind, r.Namespace, r.Name), Rule: f.Rule, Message: f.Message, Reason: why})
 	}
 	return out
+}
+
+// ownerInstead turns the fix of a custom resource's pod into the fix of
+// the resource (read from the cluster): the resource's own findings, as
+// chosen, are fixed; the pod's findings it no longer has are listed as
+// fixed already or injected. ok is false when nothing is left to fix.
+func (p *planner) ownerInstead(o *audit.Workload, r *audit.Result, fs []audit.Finding, sel func(*audit.Result, *audit.Finding) bool) (*audit.Workload, *audit.Result, []audit.Finding, patchTarget, bool) {
+	pt, why, ok := target(o)
+	if !ok {
+		p.manual(r, fs, why)
+		return nil, nil, nil, pt, false
+	}
+	or := p.auditAsIs(o)
+	var ofs []audit.Finding
+	for i := range or.Findings {
+		if sel == nil || sel(&or, &or.Findings[i]) {
+			ofs = append(ofs, or.Findings[i])
+		}
+	}
+	for _, f := range fs {
+		if slices.ContainsFunc(ofs, func(x audit.Finding) bool { return x.Rule == f.Rule && x.Container == f.Container }) {
+			continue
+		}
+		why := "already fixed in " + pt.Target.String() + "; this pod is from before the change (the rollout replaces it)"
+		if f.Container != "" && !slices.ContainsFunc(o.Templates, func(t audit.PodTemplate) bool { return container(t.Spec, f.Container) != nil }) {
+			why = "container " + f.Container + " is not in " + pt.Target.String() + "'s pod templates (a webhook injects it): fix it where it is injected"
+		}
+		p.out.Manual = append(p.out.Manual, Manual{Workload: workloadKey(r.Kind, r.Namespace, r.Name), Rule: f.Rule, Message: f.Message, Reason: why})
+	}
+	return o, &or, ofs, pt, len(ofs) > 0
 }
 
 // fromOwner returns the pod workload with its owner's pod template in the
@@ -159,7 +189,19 @@ func Compute(e *audit.Engine, inv *audit.Inventory, rep *audit.Report, opts Opti
 			continue // another replica of the same owner
 		}
 		done[pt.Target] = true
-		if ow, opt := fromOwner(w, pt, opts.Owners); ow != w {
+		if pt.json && pt.Kind != w.Kind {
+			// A pod of a custom resource: the resource itself is fixed, as
+			// read from the cluster, every template at once.
+			o := opts.Owners[pt.Target]
+			if o == nil {
+				p.manual(r, fs, "owned by "+pt.Target.String()+", which was not read from the cluster: its JSON patch needs the object itself")
+				continue
+			}
+			var ok bool
+			if w, r, fs, pt, ok = p.ownerInstead(o, r, fs, opts.Select); !ok {
+				continue
+			}
+		} else if ow, opt := fromOwner(w, pt, opts.Owners); ow != w {
 			// A finding the owner's template no longer has was fixed
 			// already: the pod is from before the change.
 			w, pt = ow, opt
@@ -396,8 +438,9 @@ func (p *planner) fixTemplate(wf *workloadFix, ti int, fs []audit.Finding) error
 	if tk := byRule(audit.RuleTokenAutomount); len(tk) > 0 && p.tokenAccount(w, orig) != nil {
 		a := p.tokenAccount(w, orig)
 		a.resolves = append(a.resolves, tk...)
-		if !slices.Contains(a.users, wf.name) {
-			a.users = append(a.users, wf.name)
+		// Named by what the user would change: the owner, not each replica.
+		if user := wf.pt.Target.String(); !slices.Contains(a.users, user) {
+			a.users = append(a.users, user)
 		}
 		for _, f := range tk {
 			wf.handled[findingKey(f)] = true

@@ -460,6 +460,45 @@ func TestTokenFixedOnTheServiceAccountWhenEveryUserIsFixed(t *testing.T) {
 	if _, ok := live["ServiceAccount/ops/shared"]; ok {
 		t.Error("ServiceAccount shared is used by status-web, which is not being fixed")
 	}
+
+	// As a cluster shows it: two pods per Deployment, fixed from the
+	// Deployments' templates read from the cluster. The owner's template
+	// still has the token finding (the ServiceAccount fix is not in the
+	// cluster yet), so it is fixed, not said to be fixed already.
+	pods := *inv
+	pods.Workloads = nil
+	owners := map[remediate.Target]*audit.Workload{}
+	for i := range inv.Workloads {
+		dep := &inv.Workloads[i]
+		owners[remediate.Target{APIVersion: "apps/v1", Kind: "Deployment", Namespace: dep.Namespace, Name: dep.Name}] = dep
+		for _, suffix := range []string{"-7f9c-a", "-7f9c-b"} {
+			pod := *dep
+			pod.Kind, pod.APIVersion, pod.Name = "Pod", "v1", dep.Name+suffix
+			pod.Owner = &audit.Owner{Kind: "ReplicaSet", Name: dep.Name + "-7f9c"}
+			pod.Owners = []audit.Owner{*pod.Owner, {Kind: "Deployment", Name: dep.Name}}
+			pod.Templates = []audit.PodTemplate{{SpecPath: "spec", Labels: dep.Templates[0].Labels, Spec: dep.Templates[0].Spec.DeepCopy()}}
+			pods.Workloads = append(pods.Workloads, pod)
+		}
+	}
+	rep := e.Audit(&pods, opts)
+	res, err := remediate.Compute(e, &pods, rep, remediate.Options{Audit: opts, Owners: owners})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var saFix *remediate.Fix
+	for i, f := range res.Fixes {
+		if f.Target.String() == "ServiceAccount/ops/agents" {
+			saFix = &res.Fixes[i]
+		}
+	}
+	if saFix == nil || len(saFix.Resolves) != 2 || !strings.Contains(saFix.Plan, "(Deployment/ops/triage-agent, Deployment/ops/oncall-agent)") && !strings.Contains(saFix.Plan, "(Deployment/ops/oncall-agent, Deployment/ops/triage-agent)") {
+		t.Errorf("live pods: want the ServiceAccount fixed once for each Deployment, naming the Deployments: %+v", saFix)
+	}
+	for _, m := range res.Manual {
+		if m.Rule == audit.RuleTokenAutomount {
+			t.Errorf("%s: token finding left to a human: %s", m.Workload, m.Reason)
+		}
+	}
 }
 
 // TestLivePodFixedFromItsOwnersTemplate: a live pod holds a sidecar a
@@ -517,5 +556,79 @@ func TestLivePodFixedFromItsOwnersTemplate(t *testing.T) {
 	}
 	if len(res.Changes) != 1 || !strings.Contains(string(res.Changes[0].Patch), "istio-proxy") {
 		t.Errorf("without the owner the pod's spec should be used: %+v", res.Changes)
+	}
+}
+
+// TestLivePodsOfALeaderWorkerSetFixTheResource: a live cluster shows a
+// LeaderWorkerSet as StatefulSet pods. Read from the cluster, the
+// LeaderWorkerSet itself is fixed, both templates at once, with the same
+// JSON patch as from its file; the leader pod's injected sidecar is left
+// to a human. Unread, every finding is left to a human with the reason.
+func TestLivePodsOfALeaderWorkerSetFixTheResource(t *testing.T) {
+	fx := load(t, "testdata/custom.yaml", nil)
+	var lws audit.Workload
+	for _, w := range fx.inv.Workloads {
+		if w.Kind == "LeaderWorkerSet" {
+			lws = w
+		}
+	}
+	var fromFile *remediate.Change
+	for i, c := range fx.res.Changes {
+		if c.Target.Kind == "LeaderWorkerSet" {
+			fromFile = &fx.res.Changes[i]
+		}
+	}
+	if fromFile == nil || len(lws.Templates) != 2 {
+		t.Fatalf("the fixture's LeaderWorkerSet: %d templates, change %v", len(lws.Templates), fromFile)
+	}
+	pod := func(name, sts string, ti int) audit.Workload {
+		p := lws
+		p.APIVersion, p.Kind, p.Name = "v1", "Pod", name
+		p.Owner = &audit.Owner{Kind: "StatefulSet", Name: sts}
+		p.Owners = []audit.Owner{*p.Owner, {Kind: "LeaderWorkerSet", Name: lws.Name}}
+		p.Templates = []audit.PodTemplate{{SpecPath: "spec", Labels: lws.Templates[ti].Labels, Spec: lws.Templates[ti].Spec.DeepCopy()}}
+		return p
+	}
+	leader, worker := pod("llama-405b-0", "llama-405b", 0), pod("llama-405b-0-1", "llama-405b-0", 1)
+	leader.Templates[0].Spec.Containers = append(leader.Templates[0].Spec.Containers, corev1.Container{Name: "istio-proxy", Image: "istio/proxyv2:1.26"})
+	inv := *fx.inv
+	inv.Offline = false
+	inv.Workloads = []audit.Workload{leader, worker}
+	opts := audit.Options{Now: now}
+	rep := fx.e.Audit(&inv, opts)
+	targets := remediate.OwnerTargets(&inv, rep, nil)
+	want := remediate.Target{APIVersion: "leaderworkerset.x-k8s.io/v1", Kind: "LeaderWorkerSet", Namespace: "llm", Name: "llama-405b"}
+	if len(targets) != 1 || targets[0] != want {
+		t.Fatalf("owners to read: %v, want %v", targets, want)
+	}
+
+	res, err := remediate.Compute(fx.e, &inv, rep, remediate.Options{Audit: opts, Owners: map[remediate.Target]*audit.Workload{want: &lws}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Changes) != 1 || res.Changes[0].Target != want || !bytes.Equal(res.Changes[0].JSONPatch, fromFile.JSONPatch) {
+		t.Fatalf("want one JSON patch of the LeaderWorkerSet, as from its file:\n%s\ngot %d changes: %+v", fromFile.JSONPatch, len(res.Changes), res.Changes)
+	}
+	for _, f := range res.Fixes {
+		if f.Workload != "LeaderWorkerSet/llm/llama-405b" && f.Target.Kind != "NetworkPolicy" && f.Target.Kind != "RuntimeClass" {
+			t.Errorf("a fix of %s, not of the LeaderWorkerSet", f.Workload)
+		}
+	}
+	sidecar := false
+	for _, m := range res.Manual {
+		if strings.Contains(m.Message, "istio-proxy") && strings.Contains(m.Reason, "not in LeaderWorkerSet/llm/llama-405b's pod templates") {
+			sidecar = true
+		}
+	}
+	if !sidecar || strings.Contains(string(res.Changes[0].JSONPatch), "istio-proxy") {
+		t.Errorf("the injected sidecar should be left to a human, not patched: %+v", res.Manual)
+	}
+
+	res, err = remediate.Compute(fx.e, &inv, rep, remediate.Options{Audit: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Changes) != 0 || len(res.Manual) == 0 || !strings.Contains(res.Manual[0].Reason, "was not read from the cluster") {
+		t.Errorf("unread owner: want everything left to a human, got %d changes, manual %+v", len(res.Changes), res.Manual)
 	}
 }

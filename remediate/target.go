@@ -16,7 +16,9 @@ type kindInfo struct {
 	// custom: a custom resource whose schema embeds core PodTemplateSpecs
 	// (LeaderWorkerSet's leader and worker, agent-sandbox's podTemplate).
 	// The API server takes no strategic merge patch for it, so it gets
-	// JSON patches, guarded by tests of what they index.
+	// JSON patches, guarded by tests of what they index. With an
+	// apiVersion, its live pods are fixed through it (read from the
+	// cluster); without one, only the resource itself, from files.
 	custom bool
 	// recreate: its pod spec cannot change in place (a pod, a Job).
 	recreate bool
@@ -32,7 +34,7 @@ var kinds = map[string]kindInfo{
 	"ReplicaSet":      {apiVersion: "apps/v1", plural: "replicasets", specPath: "spec.template.spec"},
 	"Job":             {apiVersion: "batch/v1", plural: "jobs", specPath: "spec.template.spec", recreate: true},
 	"CronJob":         {apiVersion: "batch/v1", plural: "cronjobs", specPath: "spec.jobTemplate.spec.template.spec"},
-	"LeaderWorkerSet": {plural: "leaderworkersets", custom: true},
+	"LeaderWorkerSet": {apiVersion: "leaderworkerset.x-k8s.io/v1", plural: "leaderworkersets", custom: true},
 	"SandboxTemplate": {plural: "sandboxtemplates", custom: true},
 	"Sandbox":         {plural: "sandboxes", custom: true},
 	"ServiceAccount":  {apiVersion: "v1", plural: "serviceaccounts"},
@@ -96,6 +98,13 @@ func target(w *audit.Workload) (pt patchTarget, why string, ok bool) {
 			pt.specPaths = append(pt.specPaths, t.SpecPath)
 		}
 		return pt, "", true
+	}
+	if c := kinds[kind]; kind != w.Kind && c.custom && c.apiVersion != "" {
+		// A live pod of a custom resource (a LeaderWorkerSet's StatefulSet
+		// pod): fixed through the resource read from the cluster, whose
+		// templates give the spec paths (Compute), never from the pod's
+		// spec, which holds what the API server and webhooks added.
+		return patchTarget{Target: Target{APIVersion: c.apiVersion, Kind: kind, Namespace: w.Namespace, Name: name}, json: true}, "", true
 	}
 	b, known := kinds[kind]
 	known = known && b.specPath != ""

@@ -47,6 +47,17 @@ func (p *planner) reaudit(w *audit.Workload, specs []*corev1.PodSpec, add added)
 	return rep.Workloads[0]
 }
 
+// auditAsIs audits a workload against the inventory as it is, without
+// the ServiceAccounts and RuntimeClasses the fixes so far plan: what an
+// owner's template still has before any fix lands.
+func (p *planner) auditAsIs(w *audit.Workload) audit.Result {
+	c := *w
+	c.NodeName, c.Phase = "", ""
+	inv := *p.inv
+	inv.Workloads = []audit.Workload{c}
+	return p.e.Audit(&inv, p.opts).Workloads[0]
+}
+
 // classes are the RuntimeClasses of the inventory plus those the fixes
 // so far create (sorted by name: the choice must not depend on map order).
 func (p *planner) classes() []nodev1.RuntimeClass {

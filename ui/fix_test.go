@@ -63,9 +63,16 @@ func pressCmd(a *App, k string) tea.Cmd {
 
 func openResearchAgent(t *testing.T, w, h int) *App {
 	t.Helper()
+	return openWorkload(t, "research", w, h)
+}
+
+// openWorkload opens the detail view of the example's workload the
+// filter finds first.
+func openWorkload(t *testing.T, filter string, w, h int) *App {
+	t.Helper()
 	a := loaded(t, examplePlatform(t), w, h)
 	press(a, "/")
-	typeText(a, "research")
+	typeText(a, filter)
 	press(a, "enter", "enter")
 	if a.mode != modeDetail {
 		t.Fatal("not in the detail view")
@@ -209,5 +216,17 @@ func TestFixKeysWaitForTheServer(t *testing.T) {
 	press(a, "ctrl+c")
 	if !a.QuitDuringApply() {
 		t.Error("quitting mid-apply is not reported")
+	}
+}
+
+// TestFixConfirmNamesPendingPods: the example's qdrant would stay Pending
+// under the class its tier needs; the apply question says so.
+func TestFixConfirmNamesPendingPods(t *testing.T) {
+	a := openWorkload(t, "qdrant", 160, 40)
+	a.cfg.Applier = &recordingApplier{}
+	run(a, pressCmd(a, "f"))
+	run(a, pressCmd(a, "a"))
+	if a.fix.stage != fixConfirm || !strings.Contains(screen(a), "1 leaving pods Pending?  y yes, anyway") {
+		t.Fatalf("the apply question does not name the Pending pods: stage %v\n%s", a.fix.stage, screen(a))
 	}
 }

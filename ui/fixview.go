@@ -250,7 +250,13 @@ func (f *fixView) hint() string {
 	case fixApplying:
 		return "applying…"
 	case fixConfirm:
-		n := len(f.ready())
+		ready := f.ready()
+		n := len(ready)
+		// A change whose pods would stay Pending is named in the question
+		// itself: y is a yes to that too.
+		if p := len(applier.Pending(ready)); p > 0 {
+			return fmt.Sprintf("apply %d change%s as %q, %d leaving pods Pending?  y yes, anyway · n no", n, plural(n), applier.FieldManager, p)
+		}
 		return fmt.Sprintf("apply %d change%s with server-side apply as %q?  y yes · n no", n, plural(n), applier.FieldManager)
 	}
 	if f.canApply && len(f.items) > 0 && f.stage == fixShown {
