@@ -49,8 +49,9 @@ lint: ## go vet and gofmt
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 .PHONY: fuzz
-fuzz: ## Fuzz the manifest loader for $(FUZZTIME)
+fuzz: ## Fuzz the manifest loader and the metrics scrape-and-rate path for $(FUZZTIME) each
 	$(GO) test ./manifest -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./metrics -run '^$$' -fuzz FuzzScrapeAndRate -fuzztime $(FUZZTIME)
 
 .PHONY: bench
 bench: ## Audit benchmarks at 100k pods (CPU, allocation per pod) and fixes at 10k pods (docs/PERFORMANCE.md)
@@ -66,8 +67,12 @@ k8s-bins: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler
 	./hack/k8s/build.sh
 
 .PHONY: test-integration
-test-integration: k8s-bins ## Integration tests against a real control plane (started per test package)
+test-integration: k8s-bins prometheus-bin ## Integration tests against a real control plane (started per test package) and a real Prometheus
 	TIERGATE_INTEGRATION=1 $(GO) test -race -count=1 -tags integration ./...
+
+.PHONY: prometheus-bin
+prometheus-bin: ## Unpack Debian's Prometheus into bin/prometheus for the metrics integration test
+	./hack/prometheus/install.sh
 
 .PHONY: e2e
 e2e: k8s-bins ## Only the end-to-end TUI test: the real binary in tmux against a real control plane

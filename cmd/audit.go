@@ -8,11 +8,14 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/internal/version"
+	"github.com/tiergate/tiergate/metrics"
 	"github.com/tiergate/tiergate/policy"
 	"github.com/tiergate/tiergate/report"
 )
@@ -22,12 +25,14 @@ type AuditOptions struct {
 	ScopeOptions
 	genericiooptions.IOStreams
 
-	Output string
-	FailOn string
+	Output  string
+	FailOn  string
+	Metrics MetricsOptions
 
 	// Derived by Complete.
 	failOn policy.Severity
 	now    func() time.Time
+	flags  *pflag.FlagSet
 }
 
 // NewAuditOptions returns options with their defaults.
@@ -88,12 +93,14 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input errors.`
 	o.ScopeOptions.AddFlags(f)
 	f.StringVarP(&o.Output, "output", "o", o.Output, "Output format: "+strings.Join(report.Formats(), ", "))
 	f.StringVar(&o.FailOn, "fail-on", "", "Exit 1 when a finding at or above this severity exists: low, medium, high, critical")
+	o.Metrics.AddFlags(f, false)
 	return c
 }
 
 // Complete derives the scope, the engine and the severity threshold.
 func (o *AuditOptions) Complete(c *cobra.Command) error {
 	o.failOn = policy.Severity(strings.ToLower(o.FailOn))
+	o.flags = c.Flags()
 	return o.ScopeOptions.Complete(c)
 }
 
@@ -108,6 +115,12 @@ func (o *AuditOptions) Validate() error {
 	if o.FailOn != "" && !o.failOn.Valid() {
 		return fmt.Errorf("--fail-on %q is not one of low, medium, high, critical", o.FailOn)
 	}
+	if err := o.Metrics.Validate(o.offline(), o.flags); err != nil {
+		return err
+	}
+	if o.Metrics.Enabled && (o.Output == "sarif" || o.Output == "junit") {
+		return fmt.Errorf("--metrics shows in -o table, wide, json and yaml, not %s", o.Output)
+	}
 	return nil
 }
 
@@ -116,13 +129,14 @@ func (o *AuditOptions) Validate() error {
 func (o *AuditOptions) Run(ctx context.Context) error {
 	var (
 		inv     *audit.Inventory
+		clients *cluster.Clients
 		objects int
 		err     error
 	)
 	if o.offline() {
 		inv, objects, err = o.loadFiles(o.In, o.Output != "table" && o.Output != "wide")
 	} else {
-		inv, _, err = o.loadLive(ctx)
+		inv, clients, err = o.loadLive(ctx)
 		if inv != nil {
 			objects = len(inv.Workloads)
 		}
@@ -134,7 +148,7 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 		fmt.Fprintln(o.ErrOut, "tiergate: not visible: "+gap)
 	}
 	opts := report.Options{ToolVersion: version.Version, FailOn: o.failOn, Objects: objects, FilteredOut: inv.FilteredOut, Scope: o.describe()}
-	rep, err := o.audit(inv, opts)
+	rep, err := o.audit(ctx, inv, clients, opts)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -151,10 +165,11 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 
 // audit runs the engine and renders its report. JSON is written as the
 // results come, so that the results of a large cluster are never all in
-// memory; the other formats group or count across workloads first.
-func (o *AuditOptions) audit(inv *audit.Inventory, opts report.Options) (*audit.Report, error) {
-	if o.Output == "json" {
-		js := report.NewJSONStream(o.Out)
+// memory; the other formats group or count across workloads first, and
+// --metrics needs the audit's types before it reads the pods' figures.
+func (o *AuditOptions) audit(ctx context.Context, inv *audit.Inventory, clients *cluster.Clients, opts report.Options) (*audit.Report, error) {
+	if o.Output == "json" && !o.Metrics.Enabled {
+		js := report.NewJSONStream(o.Out, opts)
 		rep, err := o.engine.Stream(inv, audit.Options{Now: o.now()}, js.Workload)
 		if err != nil {
 			return nil, err
@@ -162,6 +177,18 @@ func (o *AuditOptions) audit(inv *audit.Inventory, opts report.Options) (*audit.
 		return rep, js.Close(rep)
 	}
 	rep := o.engine.Audit(inv, audit.Options{Now: o.now()})
+	if o.Metrics.Enabled && clients != nil {
+		c, err := o.Metrics.collector(clients.Config)
+		if err != nil {
+			return nil, err
+		}
+		targets, exporters := metrics.Targets(inv, rep)
+		snap := c.Measure(ctx, targets, exporters, o.Metrics.Interval)
+		for _, n := range snap.Notes {
+			fmt.Fprintln(o.ErrOut, "tiergate: "+n)
+		}
+		opts.Metrics = snap.Pods
+	}
 	return rep, report.Render(o.Out, rep, o.Output, opts)
 }
 

@@ -98,6 +98,113 @@ func TestLiveLimitedUserCommand(t *testing.T) {
 	}
 }
 
+// TestLiveMetricsSayWhy reads the figures of the example's pods through
+// the real API server: its node and pod proxies refuse kwok's addresses
+// and no metrics-server runs, so every cell must say why it is empty
+// (not running, proxy refused, not an LLM server, no GPU), each source's
+// trouble is said once on stderr, and a user without nodes/proxy or
+// pods/proxy sees "forbidden". (A real kubelet's Summary API is tested
+// on a recorded response in the metrics package.)
+func TestLiveMetricsSayWhy(t *testing.T) {
+	seedExample(t)
+	ctx := context.Background()
+	type doc struct {
+		Workloads []struct {
+			Kind, Name, Type string
+			GPUs             []struct{ Resource string }
+			Metrics          *struct{ Why map[string]string }
+		}
+	}
+	read := func(out string) doc {
+		t.Helper()
+		var d doc
+		if err := json.Unmarshal([]byte(out), &d); err != nil {
+			t.Fatalf("%v:\n%s", err, out)
+		}
+		return d
+	}
+	out, errOut, code := run(t, "", "audit", "--kubeconfig", cl.Kubeconfig, "-n", "llm-serving", "--metrics", "--metrics-interval", "1s", "-o", "json")
+	if code > ExitFindings {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"memory: kubelets are not reachable through the API server's node proxy", "memory: metrics.k8s.io is not served", "tokens/s: the API server's pod proxy refused to connect"} {
+		if strings.Count(errOut, want) != 1 {
+			t.Errorf("stderr should say %q once:\n%s", want, errOut)
+		}
+	}
+	pods, running, servers := 0, 0, 0
+	for _, w := range read(out).Workloads {
+		if w.Kind != "Pod" {
+			continue
+		}
+		pods++
+		if w.Metrics == nil {
+			t.Fatalf("%s has no metrics object", w.Name)
+		}
+		why := w.Metrics.Why
+		if why["rss"] == "not running" {
+			continue // kwok leaves pods that fit no node Pending
+		}
+		running++
+		if why["rss"] != "proxy refused" {
+			t.Errorf("%s: rss why %q", w.Name, why["rss"])
+		}
+		switch {
+		case w.Type == "inference":
+			servers++
+			if why["tokens"] != "proxy refused" {
+				t.Errorf("%s: tokens why %q", w.Name, why["tokens"])
+			}
+		case why["tokens"] != "not an LLM server":
+			t.Errorf("%s (%s): tokens why %q", w.Name, w.Type, why["tokens"])
+		}
+		if want := map[bool]string{true: "no source", false: "no GPU"}[len(w.GPUs) > 0]; why["gpu"] != want {
+			t.Errorf("%s: gpu why %q, want %q", w.Name, why["gpu"], want)
+		}
+	}
+	if pods == 0 || running == 0 || servers == 0 {
+		t.Fatalf("%d pods, %d running, %d servers running: nothing tested", pods, running, servers)
+	}
+
+	u, err := cl.NewUser(ctx, "serving-reader", testcluster.UserOptions{Namespace: "llm-serving", Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list", "watch"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code = run(t, "", "audit", "--kubeconfig", u.Kubeconfig, "--metrics", "--metrics-interval", "1s", "-o", "json")
+	if code > ExitFindings {
+		t.Fatalf("limited user: exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"memory: nodes/proxy is forbidden", "tokens/s: pods/proxy is forbidden"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("limited user: stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	forbidden := 0
+	for _, w := range read(out).Workloads {
+		if w.Metrics != nil && w.Metrics.Why["rss"] == "forbidden" && (w.Type != "inference" || w.Metrics.Why["tokens"] == "forbidden") {
+			forbidden++
+		}
+	}
+	if forbidden == 0 {
+		t.Errorf("limited user: no pod says forbidden:\n%s", out)
+	}
+
+	// Flags that make no sense are refused on one line.
+	for _, args := range [][]string{
+		{"-f", example, "--metrics"},
+		{"--metrics", "--prometheus-url", "ftp://x"},
+		{"--prometheus-url", "http://a:9090", "--prometheus-service", "m/p:9090"},
+		{"--metrics", "-o", "sarif"},
+	} {
+		_, errOut, code := run(t, "", append([]string{"audit", "--kubeconfig", cl.Kubeconfig}, args...)...)
+		if code != ExitUsage || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+			t.Errorf("%v: exit %d: %q", args, code, errOut)
+		}
+	}
+}
+
 // TestLiveFixTheExamplePlatform fixes the whole example platform on the
 // real control plane: every dry run is accepted, every change lands (the
 // seed's field manager owns many of the fields, so conflicts are taken

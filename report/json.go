@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/metrics"
 )
 
 // JSONStream writes a report as JSON while results arrive, one workload
@@ -13,14 +14,21 @@ import (
 // audit.Engine.Stream, at all). The bytes are those of json.Encoder with
 // two-space indentation over the whole report.
 type JSONStream struct {
-	bw  *bufio.Writer
-	n   int
-	err error
+	bw   *bufio.Writer
+	n    int
+	err  error
+	opts Options
 }
 
-// NewJSONStream starts the document.
-func NewJSONStream(w io.Writer) *JSONStream {
-	j := &JSONStream{bw: bufio.NewWriterSize(w, 64<<10)}
+// withMetrics is a pod's result with its live figures.
+type withMetrics struct {
+	*audit.Result
+	Metrics *metrics.Pod `json:"metrics"`
+}
+
+// NewJSONStream starts the document; opts.Metrics adds the pods' figures.
+func NewJSONStream(w io.Writer, opts Options) *JSONStream {
+	j := &JSONStream{bw: bufio.NewWriterSize(w, 64<<10), opts: opts}
 	_, j.err = j.bw.WriteString("{\n  \"workloads\": [")
 	return j
 }
@@ -30,7 +38,14 @@ func (j *JSONStream) Workload(r *audit.Result) error {
 	if j.err != nil {
 		return j.err
 	}
-	b, err := json.MarshalIndent(r, "    ", "  ")
+	var v any = r
+	if m, ok := j.opts.metricsOf(r); ok {
+		if m == nil {
+			m = &metrics.Pod{Why: map[string]string{metrics.FigureRSS: metrics.WhyNoSource, metrics.FigureTokens: metrics.WhyNoSource, metrics.FigureGPU: metrics.WhyNoSource}}
+		}
+		v = withMetrics{r, m}
+	}
+	b, err := json.MarshalIndent(v, "    ", "  ")
 	if err != nil {
 		j.err = err
 		return err
@@ -78,8 +93,8 @@ func (j *JSONStream) Close(rep *audit.Report) error {
 }
 
 // renderJSON writes a whole report.
-func renderJSON(w io.Writer, rep *audit.Report) error {
-	j := NewJSONStream(w)
+func renderJSON(w io.Writer, rep *audit.Report, opts Options) error {
+	j := NewJSONStream(w, opts)
 	for i := range rep.Workloads {
 		if err := j.Workload(&rep.Workloads[i]); err != nil {
 			return err

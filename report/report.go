@@ -3,12 +3,14 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 
 	"sigs.k8s.io/yaml"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/metrics"
 	"github.com/tiergate/tiergate/policy"
 )
 
@@ -28,6 +30,18 @@ type Options struct {
 	// left out, for an empty table to say why it is empty.
 	FilteredOut int
 	Scope       string
+	// Metrics are the pods' live figures (audit --metrics); nil when not
+	// asked for. JSON and YAML gain a "metrics" object per pod, tables
+	// the RSS, TOK/S and GPU% columns.
+	Metrics map[metrics.PodKey]*metrics.Pod
+}
+
+// metricsOf is a result's figures: those of a pod, when asked for.
+func (o Options) metricsOf(r *audit.Result) (*metrics.Pod, bool) {
+	if o.Metrics == nil || r.Kind != "Pod" {
+		return nil, false
+	}
+	return o.Metrics[metrics.PodKey{Namespace: r.Namespace, Name: r.Name}], true
 }
 
 // Render writes rep in format to w.
@@ -38,9 +52,15 @@ func Render(w io.Writer, rep *audit.Report, format string, opts Options) error {
 	case "wide":
 		return renderTable(w, rep, true, opts)
 	case "json":
-		return renderJSON(w, rep)
+		return renderJSON(w, rep, opts)
 	case "yaml":
-		b, err := yaml.Marshal(rep)
+		// The JSON document as YAML (sigs.k8s.io/yaml goes through JSON
+		// too), metrics included.
+		var js bytes.Buffer
+		if err := renderJSON(&js, rep, opts); err != nil {
+			return err
+		}
+		b, err := yaml.JSONToYAML(js.Bytes())
 		if err != nil {
 			return err
 		}

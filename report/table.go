@@ -9,6 +9,7 @@ import (
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/internal/textutil"
+	"github.com/tiergate/tiergate/metrics"
 	"github.com/tiergate/tiergate/policy"
 )
 
@@ -44,9 +45,16 @@ func renderTable(w io.Writer, rep *audit.Report, wide bool, opts Options) error 
 		if wide {
 			header += "\tRUNTIMECLASS\tHANDLER\tOWNER\tVERDICT\tEVIDENCE"
 		}
+		if opts.Metrics != nil {
+			header += "\tRSS\tTOK/S\tGPU%"
+		}
 		fmt.Fprintln(tw, header)
 		for _, r := range rows {
-			fmt.Fprintln(tw, row(r, wide, names))
+			line := row(r, wide, names)
+			if opts.Metrics != nil {
+				line += "\t" + metricCells(opts, r)
+			}
+			fmt.Fprintln(tw, line)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -100,6 +108,21 @@ func row(r *audit.Result, wide bool, names map[string]string) string {
 		cols[i] = textutil.Printable(cols[i])
 	}
 	return strings.Join(cols, "\t")
+}
+
+// metricCells are a pod's RSS, tokens/s and GPU cells: a value, or why
+// there is none; "-" for an object that is not a pod.
+func metricCells(opts Options, r *audit.Result) string {
+	m, ok := opts.metricsOf(r)
+	if !ok {
+		return "-\t-\t-"
+	}
+	var cells []string
+	for _, f := range []string{metrics.FigureRSS, metrics.FigureTokens, metrics.FigureGPU} {
+		c, _ := m.Cell(f)
+		cells = append(cells, c)
+	}
+	return strings.Join(cells, "\t")
 }
 
 // isolationCell marks an isolation below the requirement with "<".

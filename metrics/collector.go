@@ -1,0 +1,340 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+)
+
+// PodScraper fetches a pod's metrics endpoint (through the API server's
+// pod proxy).
+type PodScraper interface {
+	Scrape(ctx context.Context, pod PodKey, port Port) (body []byte, contentType string, err error)
+}
+
+// NodeReader fetches a kubelet's Summary API and cAdvisor metrics
+// (through the API server's node proxy).
+type NodeReader interface {
+	Summary(ctx context.Context, node string) ([]byte, error)
+	CAdvisor(ctx context.Context, node string) (body []byte, contentType string, err error)
+}
+
+// WorkingSetReader lists the pods' working set from metrics.k8s.io.
+type WorkingSetReader interface {
+	WorkingSet(ctx context.Context, namespace string) (map[PodKey]float64, error)
+}
+
+// Sources are the places figures come from; each may be nil.
+type Sources struct {
+	Prometheus Querier
+	Pods       PodScraper
+	Nodes      NodeReader
+	WorkingSet WorkingSetReader
+}
+
+// Options tune a Collector.
+type Options struct {
+	// Concurrency bounds the requests in flight (default 8).
+	Concurrency int
+	// Timeout bounds each request (default 3s).
+	Timeout time.Duration
+	// Window is the PromQL rate window (default 1m).
+	Window string
+	Now    func() time.Time
+}
+
+// Snapshot is the figures of one collection.
+type Snapshot struct {
+	At   time.Time
+	Pods map[PodKey]*Pod
+	// Notes are what the user should know about the sources (one is
+	// forbidden, or absent), each returned by the first collection that
+	// finds it only.
+	Notes []string
+}
+
+// Collector reads the figures of a set of pods from its sources. It keeps
+// the last reading of each directly scraped pod, so that the next
+// collection has a rate; Collect calls must not overlap.
+type Collector struct {
+	src  Sources
+	opts Options
+
+	mu sync.Mutex // one collection at a time
+	// state guards prev and ports, which a collection's scrapes share.
+	state sync.Mutex
+	prev  map[PodKey]Reading
+	ports map[PodKey]Port // the port that answered, per pod
+	said  map[string]bool
+}
+
+// NewCollector returns a collector over src.
+func NewCollector(src Sources, opts Options) *Collector {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 8
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 3 * time.Second
+	}
+	if opts.Window == "" {
+		opts.Window = "1m"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Collector{src: src, opts: opts, prev: map[PodKey]Reading{}, ports: map[PodKey]Port{}, said: map[string]bool{}}
+}
+
+// run is one collection: the pods' figures, filled by the stages
+// concurrently under one bound on requests in flight.
+type run struct {
+	c    *Collector
+	sem  chan struct{}
+	mu   sync.Mutex
+	pods map[PodKey]*Pod
+	tgt  map[PodKey]Target
+	// notes found in this run.
+	notes []string
+}
+
+// Collect reads the figures of targets; exporters are DCGM exporter pods
+// to scrape when Prometheus gives no GPU figure.
+func (c *Collector) Collect(ctx context.Context, targets, exporters []Target) *Snapshot {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := &run{c: c, sem: make(chan struct{}, c.opts.Concurrency), pods: map[PodKey]*Pod{}, tgt: map[PodKey]Target{}}
+	for _, t := range targets {
+		p := &Pod{}
+		switch {
+		case !t.Running:
+			p.why(FigureRSS, WhyNotRunning)
+			p.why(FigureTokens, WhyNotRunning)
+			p.why(FigureGPU, WhyNotRunning)
+		case !t.Server:
+			p.why(FigureTokens, WhyNotServer)
+		}
+		if !t.GPUs {
+			p.why(FigureGPU, WhyNoGPU)
+		}
+		r.pods[t.PodKey] = p
+		r.tgt[t.PodKey] = t
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { r.memory(ctx) })
+	wg.Go(func() { r.serving(ctx) })
+	wg.Go(func() { r.gpus(ctx, exporters) })
+	wg.Wait()
+	for _, p := range r.pods {
+		p.settle()
+	}
+	snap := &Snapshot{At: c.opts.Now(), Pods: r.pods}
+	for _, n := range r.notes {
+		if !c.said[n] {
+			c.said[n] = true
+			snap.Notes = append(snap.Notes, n)
+		}
+	}
+	slices.Sort(snap.Notes)
+	return snap
+}
+
+// call runs one request under the bound and the per-request timeout.
+func (r *run) call(ctx context.Context, fn func(context.Context)) {
+	select {
+	case r.sem <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	defer func() { <-r.sem }()
+	ctx, cancel := context.WithTimeout(ctx, r.c.opts.Timeout)
+	defer cancel()
+	fn(ctx)
+}
+
+// each runs fn for every item concurrently, each through call.
+func each[T any](ctx context.Context, r *run, items []T, fn func(context.Context, T)) {
+	var wg sync.WaitGroup
+	for _, it := range items {
+		wg.Go(func() { r.call(ctx, func(ctx context.Context) { fn(ctx, it) }) })
+	}
+	wg.Wait()
+}
+
+func (r *run) note(s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !slices.Contains(r.notes, s) {
+		r.notes = append(r.notes, s)
+	}
+}
+
+// update changes a pod's figures under the run's lock.
+func (r *run) update(k PodKey, fn func(*Pod)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p := r.pods[k]; p != nil {
+		fn(p)
+	}
+}
+
+// running are the targets that run, filtered.
+func (r *run) running(keep func(Target) bool) []Target {
+	var out []Target
+	for _, k := range slices.SortedFunc(maps.Keys(r.tgt), func(a, b PodKey) int { return strings.Compare(a.String(), b.String()) }) {
+		if t := r.tgt[k]; t.Running && keep(t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// denied tells an RBAC denial ("pods \"x\" is forbidden: User \"u\"
+// cannot get resource \"pods/proxy\"") from the proxy's own 403 for an
+// address it will not reach ("resolve_deny: denied destination").
+func denied(err error) bool {
+	return apierrors.IsForbidden(err) && strings.Contains(err.Error(), " is forbidden: ")
+}
+
+// reason words an error for a cell: forbidden, timed out, or unreachable.
+func reason(err error) string {
+	switch {
+	case errors.Is(err, errNoEngine):
+		return "no LLM metrics"
+	case errors.Is(err, errNoPort):
+		return "no metrics port"
+	case denied(err):
+		return WhyForbidden
+	case apierrors.IsForbidden(err) || apierrors.IsBadRequest(err):
+		return WhyRefused
+	case errors.Is(err, context.DeadlineExceeded) || apierrors.IsTimeout(err):
+		return "timed out"
+	case apierrors.IsNotFound(err):
+		return "not found"
+	}
+	return "unreachable"
+}
+
+// memory reads RSS from each node's Summary API, else its cAdvisor
+// metrics, and the working set from metrics.k8s.io for the pods left.
+func (r *run) memory(ctx context.Context) {
+	targets := r.running(func(Target) bool { return true })
+	byNode := map[string][]PodKey{}
+	for _, t := range targets {
+		if t.Node != "" {
+			byNode[t.Node] = append(byNode[t.Node], t.PodKey)
+		}
+	}
+	if r.c.src.Nodes != nil {
+		nodes := slices.Sorted(maps.Keys(byNode))
+		each(ctx, r, nodes, func(ctx context.Context, node string) {
+			rss, source, err := r.nodeRSS(ctx, node)
+			for _, k := range byNode[node] {
+				r.update(k, func(p *Pod) {
+					if v, ok := rss[k]; ok {
+						p.RSSBytes, p.RSSSource = &v, source
+					} else if err != nil {
+						p.why(FigureRSS, reason(err))
+					}
+				})
+			}
+		})
+	}
+	if r.c.src.WorkingSet == nil {
+		return
+	}
+	var namespaces []string
+	for _, t := range targets {
+		if r.pods[t.PodKey].RSSBytes == nil && !slices.Contains(namespaces, t.Namespace) {
+			namespaces = append(namespaces, t.Namespace)
+		}
+	}
+	each(ctx, r, namespaces, func(ctx context.Context, ns string) {
+		ws, err := r.c.src.WorkingSet.WorkingSet(ctx, ns)
+		if err != nil {
+			if apierrors.IsNotFound(err) || apierrors.IsServiceUnavailable(err) {
+				r.note("memory: metrics.k8s.io is not served (no metrics-server)")
+			} else if apierrors.IsForbidden(err) {
+				r.note("memory: metrics.k8s.io pods are forbidden in " + ns)
+			}
+		}
+		for _, t := range targets {
+			if t.Namespace != ns {
+				continue
+			}
+			r.update(t.PodKey, func(p *Pod) {
+				if p.RSSBytes != nil {
+					return
+				}
+				if v, ok := ws[t.PodKey]; ok {
+					p.RSSBytes, p.RSSSource = &v, SourceWorkingSet
+				}
+			})
+		}
+	})
+}
+
+// nodeRSS reads a node's pods' RSS: the Summary API, else cAdvisor.
+func (r *run) nodeRSS(ctx context.Context, node string) (map[PodKey]float64, string, error) {
+	body, err := r.c.src.Nodes.Summary(ctx, node)
+	if err == nil {
+		rss, perr := SummaryRSS(body)
+		if perr == nil && len(rss) > 0 {
+			return rss, SourceSummary, nil
+		}
+	}
+	if denied(err) {
+		r.note("memory: nodes/proxy is forbidden, so RSS is not readable; the working set from metrics.k8s.io is shown where allowed")
+		return nil, "", err
+	}
+	body, ct, cerr := r.c.src.Nodes.CAdvisor(ctx, node)
+	if cerr != nil {
+		err = cmpErr(err, cerr)
+		r.note("memory: kubelets are not reachable through the API server's node proxy: " + oneLine(err))
+		return nil, "", err
+	}
+	fams, perr := Parse(body, ct)
+	if perr != nil {
+		return nil, "", fmt.Errorf("cadvisor of %s: %w", node, perr)
+	}
+	return CAdvisorRSSByPod(fams), SourceCAdvisor, nil
+}
+
+// oneLine folds an error's text onto one line.
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
+
+func cmpErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// Measure collects, and when a server's rate needs a second scrape (no
+// Prometheus gave it), waits gap and collects again: a one-shot reading
+// for the command line.
+func (c *Collector) Measure(ctx context.Context, targets, exporters []Target, gap time.Duration) *Snapshot {
+	first := c.Collect(ctx, targets, exporters)
+	again := false
+	for _, p := range first.Pods {
+		again = again || p.Why[FigureTokens] == WhyMeasuring
+	}
+	if !again {
+		return first
+	}
+	select {
+	case <-time.After(gap):
+	case <-ctx.Done():
+		return first
+	}
+	second := c.Collect(ctx, targets, exporters)
+	second.Notes = append(first.Notes, second.Notes...)
+	slices.Sort(second.Notes)
+	return second
+}

@@ -1,0 +1,69 @@
+package metrics
+
+import (
+	"encoding/json"
+	"fmt"
+
+	statsv1alpha1 "k8s.io/kubelet/pkg/apis/stats/v1alpha1"
+)
+
+// Sources of a pod's memory figure, as shown.
+const (
+	SourceSummary    = "kubelet summary"
+	SourceCAdvisor   = "cadvisor"
+	SourceWorkingSet = "metrics.k8s.io working set (not RSS)"
+)
+
+// SummaryRSS reads a kubelet Summary API response: the resident memory of
+// each pod, the sum of its containers' rssBytes. A pod whose containers
+// report none (some runtimes do not) is absent.
+func SummaryRSS(body []byte) (map[PodKey]float64, error) {
+	var s statsv1alpha1.Summary
+	if err := json.Unmarshal(body, &s); err != nil {
+		return nil, fmt.Errorf("kubelet summary: %w", err)
+	}
+	out := map[PodKey]float64{}
+	for _, p := range s.Pods {
+		total, n := 0.0, 0
+		for _, c := range p.Containers {
+			if c.Memory != nil && c.Memory.RSSBytes != nil {
+				total += float64(*c.Memory.RSSBytes)
+				n++
+			}
+		}
+		if n > 0 {
+			out[PodKey{p.PodRef.Namespace, p.PodRef.Name}] = total
+		}
+	}
+	return out, nil
+}
+
+// CAdvisorRSSByPod reads cAdvisor's container_memory_rss per pod: the sum
+// over the pod's containers, without the pod-level cgroup (container="")
+// and the pause container ("POD"). Kubelets before 1.16 label pod_name
+// and container_name.
+func CAdvisorRSSByPod(f Families) map[PodKey]float64 {
+	out := map[PodKey]float64{}
+	mf := f[CAdvisorRSS]
+	if mf == nil {
+		return out
+	}
+	for _, m := range mf.Metric {
+		l := labels(m)
+		ns, pod, ctr := l["namespace"], first2(l["pod"], l["pod_name"]), first2(l["container"], l["container_name"])
+		if ns == "" || pod == "" || ctr == "" || ctr == "POD" {
+			continue
+		}
+		if v := value(m); finite(v) {
+			out[PodKey{ns, pod}] += v
+		}
+	}
+	return out
+}
+
+func first2(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
