@@ -53,6 +53,7 @@ Tier table (minimum isolation):
 		},
 	}
 	tui.ScopeOptions.AddFlags(root.Flags())
+	tui.Metrics.AddFlags(root.Flags(), true)
 	if strings.HasPrefix(filepath.Base(argv0), "kubectl-") {
 		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl tiergate"}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"k8s.io/client-go/rest"
@@ -27,14 +28,23 @@ import (
 type TUIOptions struct {
 	ScopeOptions
 	genericiooptions.IOStreams
+	Metrics MetricsOptions
+
+	flags *pflag.FlagSet
 }
 
 // Complete derives the scope and the engine.
-func (o *TUIOptions) Complete(c *cobra.Command) error { return o.ScopeOptions.Complete(c) }
+func (o *TUIOptions) Complete(c *cobra.Command) error {
+	o.flags = c.Flags()
+	return o.ScopeOptions.Complete(c)
+}
 
 // Validate checks the flags and that there is a terminal to draw on.
 func (o *TUIOptions) Validate() error {
 	if err := o.ScopeOptions.Validate(); err != nil {
+		return err
+	}
+	if err := o.Metrics.Validate(o.offline(), o.flags); err != nil {
 		return err
 	}
 	if !isTerminal(o.In) || !isTerminal(o.Out) {
@@ -91,6 +101,13 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 			return &ExitError{Code: ExitUsage, Err: err}
 		}
 		cfg.Applier = &applier.Applier{Client: clients.Dynamic}
+		if o.Metrics.Enabled {
+			c, err := o.Metrics.collector(rc)
+			if err != nil {
+				return &ExitError{Code: ExitUsage, Err: err}
+			}
+			cfg.Metrics, cfg.MetricsInterval = c.Collect, o.Metrics.Interval
+		}
 		cfg.Owners = func(ctx context.Context, targets []remediate.Target) map[remediate.Target]*audit.Workload {
 			owners, _ := applier.ReadOwners(ctx, clients.Dynamic, targets) // unread: a built-in owner's pod is fixed from its own spec, a custom resource's left to a human
 			return owners

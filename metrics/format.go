@@ -6,7 +6,7 @@ import (
 )
 
 // short are the reasons as a narrow cell shows them.
-var short = map[string]string{WhyNotServer: "not LLM"}
+var short = map[string]string{WhyNotServer: "not LLM", WhyRefused: "refused", WhyNotRunning: "not up"}
 
 // Cell is a figure as a table cell: its value, or why it has none (ok is
 // false). A nil pod has no source.

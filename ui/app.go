@@ -45,6 +45,10 @@ type Config struct {
 	// ServerWarnings drains what the server warned about the dry runs and
 	// applies (printed to stderr they would tear the screen).
 	ServerWarnings Warnings
+	// Metrics reads the pods' RSS, tokens/s and GPU use every
+	// MetricsInterval; nil on files or with --metrics=false.
+	Metrics         MetricsReader
+	MetricsInterval time.Duration
 	// Now is the clock for exemption expiry.
 	Now func() time.Time
 }
@@ -111,7 +115,10 @@ type App struct {
 	// was in flight (QuitDuringApply tells the command line).
 	fixRunning   bool
 	quitMidApply bool
-	notice       string // one-off message (unknown command, out-of-scope namespace)
+	// metricsBusy: a collection of figures runs; metricsTicking: the
+	// next one is scheduled.
+	metricsBusy, metricsTicking bool
+	notice                      string // one-off message (unknown command, out-of-scope namespace)
 
 	// epoch counts namespace switches; messages from an older feed are
 	// dropped. openSeq numbers :ns requests: a slower, older one that
@@ -136,7 +143,7 @@ func New(cfg Config) *App {
 	in.SetStyles(st)
 	return &App{
 		cfg: cfg, keys: NewKeyMap(), styles: &styles, input: in, help: help.New(), stopFeed: cfg.StopFeed,
-		table: newWorkloadTable(&styles), detail: newDetailView(&styles), nodes: newNodesView(&styles), fix: newFixView(&styles),
+		table: newWorkloadTable(&styles, cfg.Metrics != nil), detail: newDetailView(&styles, cfg.Metrics != nil), nodes: newNodesView(&styles), fix: newFixView(&styles),
 	}
 }
 
@@ -169,6 +176,11 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case feedOpenedMsg:
 		return a, a.onFeedOpened(msg)
+	case metricsMsg:
+		return a, a.onMetrics(msg)
+	case metricsTickMsg:
+		a.metricsTicking = false
+		return a, a.readMetrics()
 	case fixComputedMsg:
 		a.fixRunning = false
 		if msg.seq == a.fix.seq && a.fix.stage == fixComputing {
@@ -257,9 +269,41 @@ func (a *App) onAudited(m auditedMsg) tea.Cmd {
 	if p := a.pending; p != nil {
 		a.pending = nil
 		a.auditing = true
-		return auditCmd(a.cfg.Engine, p, a.epoch, a.cfg.Now())
+		return tea.Batch(auditCmd(a.cfg.Engine, p, a.epoch, a.cfg.Now()), a.readMetrics())
 	}
-	return nil
+	return a.readMetrics()
+}
+
+// readMetrics starts a collection of the shown pods' figures unless one
+// runs or a tick will start it.
+func (a *App) readMetrics() tea.Cmd {
+	if a.cfg.Metrics == nil || a.metricsBusy || a.metricsTicking || a.report == nil {
+		return nil
+	}
+	a.metricsBusy = true
+	return metricsCmd(a.cfg.Metrics, a.inv, a.report, a.epoch)
+}
+
+// onMetrics shows a collection's figures (those of an older feed are
+// dropped) and schedules the next one; what a source lacks is said once.
+func (a *App) onMetrics(m metricsMsg) tea.Cmd {
+	a.metricsBusy = false
+	if m.epoch == a.epoch && m.snap != nil {
+		a.table.SetFigures(m.snap.Pods)
+		a.detail.SetFigures(m.snap.Pods)
+		if len(m.snap.Notes) > 0 {
+			a.notice = strings.Join(m.snap.Notes, "; ")
+		}
+	}
+	a.metricsTicking = true
+	return metricsTick(a.metricsInterval())
+}
+
+func (a *App) metricsInterval() time.Duration {
+	if a.cfg.MetricsInterval > 0 {
+		return a.cfg.MetricsInterval
+	}
+	return 5 * time.Second
 }
 
 func (a *App) wheel(m tea.MouseWheelMsg) {
@@ -585,6 +629,8 @@ func (a *App) onFeedOpened(m feedOpenedMsg) tea.Cmd {
 	a.dataTime, a.freshTime = time.Time{}, time.Time{}
 	a.table.f.namespace = ""
 	a.table.SetResults(nil, nil)
+	a.table.SetFigures(nil)
+	a.detail.SetFigures(nil)
 	a.nodes.SetNodes(nil)
 	a.detail.res = nil
 	if a.mode == modeDetail {
@@ -726,15 +772,15 @@ func (a *App) headerLine1() string {
 
 func (a *App) headerLine2() string {
 	if a.report == nil {
-		return fitLine(a.styles.Dim.Render("metrics: not collected (RSS and tok/s arrive in a later release)"), a.width)
+		return fitLine(a.styles.Dim.Render(strings.TrimPrefix(a.metricsState(false), " · ")), a.width)
 	}
 	sum := a.report.Summary // counted by the engine
 	ok, findings, below, critical := sum.ByVerdict[audit.VerdictOK], sum.ByVerdict[audit.VerdictFindings],
 		sum.ByVerdict[audit.VerdictBelowTier], sum.ByVerdict[audit.VerdictCritical]
 	// Narrow terminals get the short words so the counts stay whole.
-	words := [...]string{" workloads: ", " ok", " with findings", " below tier", " critical", " · metrics: not collected", " not visible"}
+	words := [...]string{" workloads: ", " ok", " with findings", " below tier", " critical", a.metricsState(false), " not visible"}
 	if a.width < 100 {
-		words = [...]string{" workloads: ", " ok", " findings", " below", " critical", " · no metrics", " not visible"}
+		words = [...]string{" workloads: ", " ok", " findings", " below", " critical", a.metricsState(true), " not visible"}
 	}
 	s := itoa(sum.Workloads) + words[0] +
 		a.styles.OK.Render(itoa(ok)+words[1]) + " · " + itoa(findings) + words[2] + " · " +
@@ -746,6 +792,21 @@ func (a *App) headerLine2() string {
 	}
 	s += a.styles.Dim.Render(words[5])
 	return fitLine(s, a.width)
+}
+
+// metricsState says whether live figures are read, and how often.
+func (a *App) metricsState(narrow bool) string {
+	switch {
+	case a.cfg.Metrics == nil && narrow:
+		return " · no metrics"
+	case a.cfg.Metrics == nil:
+		return " · metrics: none (files, or --metrics=false)"
+	case a.table.figures == nil:
+		return " · metrics: reading…"
+	case narrow:
+		return " · metrics " + a.metricsInterval().String()
+	}
+	return " · metrics every " + a.metricsInterval().String()
 }
 
 func (a *App) statusLine() string {

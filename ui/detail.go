@@ -10,6 +10,7 @@ import (
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/internal/textutil"
+	"github.com/tiergate/tiergate/metrics"
 )
 
 // detailView explains one workload: why it got its type, its isolation
@@ -22,14 +23,27 @@ type detailView struct {
 	res    *audit.Result // its latest audit
 	gone   bool          // it left the cluster (or the scope) since
 	width  int
+	// live: figures are read; figures are the last collection's.
+	live    bool
+	figures map[metrics.PodKey]*metrics.Pod
 }
 
-func newDetailView(styles *Styles) *detailView {
+// SetFigures shows a new collection of live figures.
+func (d *detailView) SetFigures(f map[metrics.PodKey]*metrics.Pod) {
+	d.figures = f
+	if d.res != nil {
+		y := d.vp.YOffset()
+		d.vp.SetContent(d.render(d.res))
+		d.vp.SetYOffset(y)
+	}
+}
+
+func newDetailView(styles *Styles, live bool) *detailView {
 	rules := map[string]audit.Rule{}
 	for _, r := range audit.Rules() {
 		rules[r.ID] = r
 	}
-	return &detailView{styles: styles, rules: rules, vp: viewport.New()}
+	return &detailView{styles: styles, rules: rules, vp: viewport.New(), live: live}
 }
 
 func (d *detailView) SetSize(w, h int) {
@@ -160,8 +174,10 @@ func (d *detailView) render(r *audit.Result) string {
 		item("resource claim " + rc)
 	}
 
-	section("METRICS")
-	item("RSS and tokens/s: not collected (no metrics source in this release)")
+	section("LIVE")
+	for _, l := range d.liveLines(r) {
+		item(l)
+	}
 
 	section(fmt.Sprintf("FINDINGS (%d)", len(r.Findings)))
 	if len(r.Findings) == 0 {
@@ -181,6 +197,63 @@ func (d *detailView) render(r *audit.Result) string {
 		item(fmt.Sprintf("exempted %s: %s (reason: %s)", e.Rule, e.Message, e.Reason))
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// liveLines are a pod's live figures, each with its source, or why it
+// has none.
+func (d *detailView) liveLines(r *audit.Result) []string {
+	switch {
+	case !d.live:
+		return []string{"not read: RSS, tokens/s and GPU use come from a live cluster (files have none; --metrics=false turns them off)"}
+	case r.Kind != "Pod":
+		return []string{"no pods: a workload's figures are its pods'"}
+	case d.figures == nil:
+		return []string{"reading…"}
+	}
+	p := d.figures[metrics.PodKey{Namespace: r.Namespace, Name: r.Name}]
+	if p == nil {
+		return []string{"not read yet (the pod is newer than the last reading)"}
+	}
+	why := func(f string) string { return "— (" + p.Why[f] + ")" }
+	var out []string
+	if p.RSSBytes != nil {
+		out = append(out, "memory: "+metrics.Bytes(*p.RSSBytes)+" from "+p.RSSSource)
+	} else {
+		out = append(out, "memory: "+why(metrics.FigureRSS))
+	}
+	var serving []string
+	opt := func(v *float64, format string) {
+		if v != nil {
+			serving = append(serving, fmt.Sprintf(format, *v))
+		}
+	}
+	opt(p.TokensPerSecond, "%.1f tokens/s generated")
+	opt(p.PromptTokensPerSecond, "%.1f prompt tokens/s")
+	opt(p.InferencesPerSecond, "%.1f inferences/s")
+	opt(p.RequestsRunning, "%.0f requests running")
+	opt(p.RequestsWaiting, "%.0f waiting")
+	if p.KVCacheUsage != nil {
+		serving = append(serving, fmt.Sprintf("KV cache %.0f%%", *p.KVCacheUsage*100))
+	}
+	switch {
+	case p.Engine != "" && len(serving) > 0:
+		out = append(out, p.Engine+" ("+p.ServingSource+"): "+strings.Join(serving, ", "))
+		if w := p.Why[metrics.FigureTokens]; w != "" {
+			out = append(out, "tokens/s: — ("+w+")")
+		}
+	default:
+		out = append(out, "tokens/s: "+why(metrics.FigureTokens))
+	}
+	if p.GPUUtil != nil {
+		g := fmt.Sprintf("GPU: %.0f%% utilisation", *p.GPUUtil)
+		if p.GPUMemoryUsedBytes != nil {
+			g += ", " + metrics.Bytes(*p.GPUMemoryUsedBytes) + " framebuffer used"
+		}
+		out = append(out, g+" ("+p.GPUSource+")")
+	} else {
+		out = append(out, "GPU: "+why(metrics.FigureGPU))
+	}
+	return out
 }
 
 // indent prefixes the first line and the continuation lines of s.

@@ -76,8 +76,11 @@ func drive(a *App, cmd tea.Cmd) {
 		for _, c := range m {
 			drive(a, c)
 		}
-	case snapshotMsg, auditedMsg:
+	case snapshotMsg, auditedMsg, metricsMsg:
 		_, next := a.Update(m)
+		if _, ok := m.(metricsMsg); ok {
+			return // next is the tick to the next reading
+		}
 		drive(a, next)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/internal/textutil"
+	"github.com/tiergate/tiergate/metrics"
 	"github.com/tiergate/tiergate/policy"
 )
 
@@ -45,8 +46,9 @@ func columns() []column {
 		{"GPU", 9, 110, false, func(_ *workloadTable, r *audit.Result) (string, lipgloss.Style) {
 			return gpuCell(r.GPUs), plain
 		}},
-		{"RSS", 6, 140, false, func(_ *workloadTable, r *audit.Result) (string, lipgloss.Style) { return "—", plain }},
-		{"TOK/S", 6, 140, false, func(_ *workloadTable, r *audit.Result) (string, lipgloss.Style) { return "—", plain }},
+		{"RSS", 9, 140, false, figureCell(metrics.FigureRSS)},
+		{"TOK/S", 9, 140, false, figureCell(metrics.FigureTokens)},
+		{"GPU%", 9, 150, false, figureCell(metrics.FigureGPU)},
 		{"WORST", 21, 0, false, func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
 			w := r.Worst()
 			if w == nil {
@@ -54,6 +56,27 @@ func columns() []column {
 			}
 			return string(w.Severity) + " " + shortRule(w.Rule) + " (" + itoa(len(r.Findings)) + ")", t.styles.Severity[w.Severity]
 		}},
+	}
+}
+
+// figureCell shows a pod's live figure, or why it has none (dimmed):
+// "—" when figures are not read (files, --metrics=false), "…" until the
+// first collection, "-" for a workload that is not a pod.
+func figureCell(figure string) func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
+	return func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
+		switch {
+		case !t.live:
+			return "—", t.styles.Dim
+		case r.Kind != "Pod":
+			return "-", t.styles.Dim
+		case t.figures == nil:
+			return "…", t.styles.Dim
+		}
+		s, ok := t.figures[metrics.PodKey{Namespace: r.Namespace, Name: r.Name}].Cell(figure)
+		if !ok {
+			return s, t.styles.Dim
+		}
+		return s, lipgloss.NewStyle()
 	}
 }
 
@@ -135,11 +158,17 @@ type workloadTable struct {
 	matching      int    // workloads that pass the filters, folded ones included
 	cursor        int
 	offset        int
+	// live: figures are read; figures are the last collection's.
+	live    bool
+	figures map[metrics.PodKey]*metrics.Pod
 }
 
-func newWorkloadTable(styles *Styles) *workloadTable {
-	return &workloadTable{styles: styles, f: filters{collapsed: map[policy.WorkloadType]bool{}}}
+func newWorkloadTable(styles *Styles, live bool) *workloadTable {
+	return &workloadTable{styles: styles, live: live, f: filters{collapsed: map[policy.WorkloadType]bool{}}}
 }
+
+// SetFigures shows a collection of live figures (nil: none yet).
+func (t *workloadTable) SetFigures(f map[metrics.PodKey]*metrics.Pod) { t.figures = f }
 
 // SetSize lays the columns out for a new terminal size.
 func (t *workloadTable) SetSize(w, h int) {
