@@ -51,7 +51,7 @@ lint: ## go vet and gofmt
 .PHONY: fuzz
 fuzz: ## Fuzz the manifest loader and the metrics scrape-and-rate path for $(FUZZTIME) each
 	$(GO) test ./manifest -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
-	$(GO) test ./metrics -run '^$$' -fuzz FuzzScrapeAndRate -fuzztime $(FUZZTIME)
+	$(GO) test ./metrics -run '^$$' -fuzz FuzzScrapeAndRate -fuzztime $(FUZZTIME) -fuzzminimizetime 1s
 
 .PHONY: bench
 bench: ## Audit benchmarks at 100k pods (CPU, allocation per pod) and fixes at 10k pods (docs/PERFORMANCE.md)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/cluster"
+	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/internal/version"
 	"github.com/tiergate/tiergate/metrics"
 	"github.com/tiergate/tiergate/policy"
@@ -184,8 +185,8 @@ func (o *AuditOptions) audit(ctx context.Context, inv *audit.Inventory, clients 
 		}
 		targets, exporters := metrics.Targets(inv, rep)
 		snap := c.Measure(ctx, targets, exporters, o.Metrics.Interval)
-		for _, n := range snap.Notes {
-			fmt.Fprintln(o.ErrOut, "tiergate: "+n)
+		for _, n := range snap.Notes { // they quote servers' answers
+			fmt.Fprintln(o.ErrOut, "tiergate: "+textutil.Printable(n))
 		}
 		opts.Metrics = snap.Pods
 	}

@@ -38,18 +38,25 @@ func (o *MetricsOptions) AddFlags(f *pflag.FlagSet, enabled bool) {
 func (o *MetricsOptions) Validate(offline bool, flags *pflag.FlagSet) error {
 	changed := flags != nil && flags.Changed("metrics")
 	asked := changed && o.Enabled || o.PrometheusURL != "" || o.PrometheusService != ""
+	prometheus := o.PrometheusURL != "" || o.PrometheusService != ""
 	switch {
 	case offline && asked:
 		return errors.New("--metrics, --prometheus-url and --prometheus-service need a live cluster, not -f")
+	case prometheus && !o.Enabled:
+		return errors.New("--prometheus-url and --prometheus-service go with --metrics")
 	case o.PrometheusURL != "" && o.PrometheusService != "":
 		return errors.New("give --prometheus-url or --prometheus-service, not both")
-	case o.Interval < time.Second:
+	case o.Enabled && o.Interval < time.Second:
 		return fmt.Errorf("--metrics-interval %v: at least 1s", o.Interval)
 	}
 	if o.PrometheusURL != "" {
 		u, err := url.Parse(o.PrometheusURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("--prometheus-url %q: want http[s]://HOST:PORT", o.PrometheusURL)
+			shown := "the value" // it may hold a password: not echoed
+			if err == nil {
+				shown = fmt.Sprintf("%q", u.Redacted())
+			}
+			return fmt.Errorf("--prometheus-url %s: want http[s]://HOST:PORT", shown)
 		}
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // PodScraper fetches a pod's metrics endpoint (through the API server's
@@ -45,7 +46,7 @@ type Options struct {
 	Concurrency int
 	// Timeout bounds each request (default 3s).
 	Timeout time.Duration
-	// Window is the PromQL rate window (default 1m).
+	// Window is the PromQL rate window (default 2m).
 	Window string
 	Now    func() time.Time
 }
@@ -84,7 +85,7 @@ func NewCollector(src Sources, opts Options) *Collector {
 		opts.Timeout = 3 * time.Second
 	}
 	if opts.Window == "" {
-		opts.Window = "1m"
+		opts.Window = "2m" // two samples even at a 1m scrape interval
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -126,6 +127,15 @@ func (c *Collector) Collect(ctx context.Context, targets, exporters []Target) *S
 		r.pods[t.PodKey] = p
 		r.tgt[t.PodKey] = t
 	}
+	// Pods gone since the last collection are forgotten.
+	c.state.Lock()
+	for k := range c.prev {
+		if _, ok := r.tgt[k]; !ok {
+			delete(c.prev, k)
+			delete(c.ports, k)
+		}
+	}
+	c.state.Unlock()
 	var wg sync.WaitGroup
 	wg.Go(func() { r.memory(ctx) })
 	wg.Go(func() { r.serving(ctx) })
@@ -195,11 +205,31 @@ func (r *run) running(keep func(Target) bool) []Target {
 	return out
 }
 
-// denied tells an RBAC denial ("pods \"x\" is forbidden: User \"u\"
-// cannot get resource \"pods/proxy\"") from the proxy's own 403 for an
-// address it will not reach ("resolve_deny: denied destination").
+// denied tells an RBAC denial, a Status the API server decoded ("pods
+// \"x\" is forbidden: User \"u\" cannot get resource \"pods/proxy\""),
+// from a 403 that came through the proxy from elsewhere (the proxy's own
+// refusal, or the pod's endpoint), which client-go marks as an
+// unexpected server response.
 func denied(err error) bool {
-	return apierrors.IsForbidden(err) && strings.Contains(err.Error(), " is forbidden: ")
+	var se apierrors.APIStatus
+	if !errors.As(err, &se) || se.Status().Reason != metav1.StatusReasonForbidden {
+		return false
+	}
+	if d := se.Status().Details; d != nil {
+		for _, c := range d.Causes {
+			if c.Type == metav1.CauseTypeUnexpectedServerResponse {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// refused tells the API server's proxy refusing an address (loopback,
+// link-local: a kwok node's, say) from other errors.
+func refused(err error) bool {
+	msg := err.Error()
+	return apierrors.IsBadRequest(err) || strings.Contains(msg, "resolve_deny") || strings.Contains(msg, "address not allowed")
 }
 
 // reason words an error for a cell: forbidden, timed out, or unreachable.
@@ -211,8 +241,10 @@ func reason(err error) string {
 		return "no metrics port"
 	case denied(err):
 		return WhyForbidden
-	case apierrors.IsForbidden(err) || apierrors.IsBadRequest(err):
+	case refused(err):
 		return WhyRefused
+	case apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err):
+		return "endpoint denied" // the pod's own endpoint wants credentials
 	case errors.Is(err, context.DeadlineExceeded) || apierrors.IsTimeout(err):
 		return "timed out"
 	case apierrors.IsNotFound(err):
@@ -257,12 +289,14 @@ func (r *run) memory(ctx context.Context) {
 	}
 	each(ctx, r, namespaces, func(ctx context.Context, ns string) {
 		ws, err := r.c.src.WorkingSet.WorkingSet(ctx, ns)
-		if err != nil {
-			if apierrors.IsNotFound(err) || apierrors.IsServiceUnavailable(err) {
-				r.note("memory: metrics.k8s.io is not served (no metrics-server)")
-			} else if apierrors.IsForbidden(err) {
-				r.note("memory: metrics.k8s.io pods are forbidden in " + ns)
-			}
+		switch {
+		case err == nil:
+		case apierrors.IsNotFound(err) || apierrors.IsServiceUnavailable(err):
+			r.note("memory: metrics.k8s.io is not served (no metrics-server)")
+		case apierrors.IsForbidden(err):
+			r.note("memory: metrics.k8s.io pods are forbidden in " + ns)
+		default:
+			r.note("memory: metrics.k8s.io in " + ns + ": " + oneLine(err))
 		}
 		for _, t := range targets {
 			if t.Namespace != ns {
@@ -274,6 +308,8 @@ func (r *run) memory(ctx context.Context) {
 				}
 				if v, ok := ws[t.PodKey]; ok {
 					p.RSSBytes, p.RSSSource = &v, SourceWorkingSet
+				} else if err != nil && p.Why[FigureRSS] == "" {
+					p.why(FigureRSS, reason(err))
 				}
 			})
 		}

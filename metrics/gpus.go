@@ -14,7 +14,7 @@ func (r *run) gpus(ctx context.Context, exporters []Target) {
 	}
 	found := map[PodKey]bool{}
 	if q := r.c.src.Prometheus; q != nil {
-		found = r.prometheus(ctx, q, gpuFigures(), func(_ PodKey, p *Pod, _ string) { p.GPUSource = SourcePrometheus })
+		found = r.prometheus(ctx, q, gpuFigures(), func(t Target) bool { return t.Running && t.GPUs }, func(_ PodKey, p *Pod, _ string) { p.GPUSource = SourcePrometheus })
 	}
 	missing := false
 	for _, t := range pods {
@@ -43,7 +43,7 @@ func (r *run) gpus(ctx context.Context, exporters []Target) {
 			return
 		}
 		for k, use := range DCGMByPod(fams) {
-			if found[k] {
+			if t, ok := r.tgt[k]; !ok || !t.Running || !t.GPUs || found[k] {
 				continue
 			}
 			r.update(k, func(p *Pod) {

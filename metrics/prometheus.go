@@ -36,7 +36,7 @@ func NewPrometheus(address string, rt http.RoundTripper) (*Prometheus, error) {
 
 // Query runs an instant query; a result that is not a vector is an error.
 func (p *Prometheus) Query(ctx context.Context, query string, at time.Time) (model.Vector, error) {
-	v, _, _, err := p.api.Query(ctx, query, at)
+	v, _, _, err := p.api.Query(ctx, query, at) // a zero time: the server's now
 	if err != nil {
 		return nil, err
 	}
@@ -102,10 +102,15 @@ func promFigures(window string) []promFigure {
 }
 
 // gpuFigures are the DCGM queries: utilisation averaged and framebuffer
-// (MiB) summed over a pod's GPUs.
+// (MiB) summed over a pod's GPUs. Scraped without honor_labels, the
+// exporter's pod labels arrive as exported_pod and exported_namespace
+// (pod then names the exporter): those win when present.
 func gpuFigures() []promFigure {
+	workload := func(metric string) string {
+		return `label_replace(label_replace(` + metric + `, "pod", "$1", "exported_pod", "(.+)"), "namespace", "$1", "exported_namespace", "(.+)")`
+	}
 	return []promFigure{
-		{"gpu", "avg by (namespace, pod) (" + DCGMUtil + `{pod!=""})`, func(p *Pod, v float64) { p.GPUUtil = &v }},
-		{"gpumem", "sum by (namespace, pod) (" + DCGMFBUsed + `{pod!=""}) * 1048576`, func(p *Pod, v float64) { p.GPUMemoryUsedBytes = &v }},
+		{"gpu", "avg by (namespace, pod) (" + workload(DCGMUtil) + ")", func(p *Pod, v float64) { p.GPUUtil = &v }},
+		{"gpumem", "sum by (namespace, pod) (" + workload(DCGMFBUsed) + ") * 1048576", func(p *Pod, v float64) { p.GPUMemoryUsedBytes = &v }},
 	}
 }

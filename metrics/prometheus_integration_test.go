@@ -89,10 +89,12 @@ func TestPrometheusSourceAgainstARealServer(t *testing.T) {
 		}))
 		t.Cleanup(srv.Close)
 		addr := strings.TrimPrefix(srv.URL, "http://")
+		ns := "llm"
 		if strings.HasPrefix(e.pod, "dcgm") {
-			// The exporter's own pod mapping labels the GPUs' pods.
-			fmt.Fprintf(&jobs, "  - job_name: %s\n    honor_labels: true\n    static_configs:\n      - targets: ['%s']\n", e.pod, addr)
-			continue
+			// The exporter's pod is relabelled as any target is, without
+			// honor_labels: its own pod mapping's labels arrive as
+			// exported_pod and exported_namespace.
+			ns = "gpu-operator"
 		}
 		fmt.Fprintf(&jobs, `  - job_name: %s
     static_configs:
@@ -103,8 +105,8 @@ func TestPrometheusSourceAgainstARealServer(t *testing.T) {
       - source_labels: [__meta_pod]
         target_label: pod
       - target_label: namespace
-        replacement: llm
-`, e.pod, addr, e.pod)
+        replacement: %s
+`, e.pod, addr, e.pod, ns)
 	}
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "prometheus.yml")
@@ -133,6 +135,7 @@ func TestPrometheusSourceAgainstARealServer(t *testing.T) {
 	const window = 5 * time.Second
 	c := NewCollector(Sources{Prometheus: prom}, Options{Window: "5s", Timeout: 5 * time.Second})
 	targets := []Target{
+		{PodKey: PodKey{"gpu-operator", "dcgm-exporter-x"}, Running: true},
 		{PodKey: PodKey{"llm", "vllm-0"}, Running: true, Server: true, GPUs: true},
 		{PodKey: PodKey{"llm", "sglang-0"}, Running: true, Server: true},
 		{PodKey: PodKey{"llm", "llama-0"}, Running: true, Server: true},
@@ -145,19 +148,19 @@ func TestPrometheusSourceAgainstARealServer(t *testing.T) {
 	for {
 		snap = c.Collect(context.Background(), targets, nil)
 		ready := true
-		for _, tg := range targets {
+		for _, tg := range targets[1:] {
 			ready = ready && snap.Pods[tg.PodKey].TokensPerSecond != nil
 		}
 		if ready && time.Since(start) > 2*window {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no rates after 45s: %+v %+v %+v notes %q\nprometheus log:\n%s", snap.Pods[targets[0].PodKey], snap.Pods[targets[1].PodKey], snap.Pods[targets[2].PodKey], snap.Notes, logs.String())
+			t.Fatalf("no rates after 45s: %+v %+v %+v notes %q\nprometheus log:\n%s", snap.Pods[targets[1].PodKey], snap.Pods[targets[2].PodKey], snap.Pods[targets[3].PodKey], snap.Notes, logs.String())
 		}
 		time.Sleep(time.Second)
 	}
 	engines := map[string]string{"vllm-0": "vLLM", "sglang-0": "SGLang", "llama-0": "llama.cpp"}
-	for i, tg := range targets {
+	for i, tg := range targets[1:] {
 		p := snap.Pods[tg.PodKey]
 		want := exporters[i].tokens
 		if got := *p.TokensPerSecond; math.Abs(got-want) > want*0.1 {
@@ -173,6 +176,9 @@ func TestPrometheusSourceAgainstARealServer(t *testing.T) {
 	}
 	if val(v.GPUUtil) != "72" || val(v.GPUMemoryUsedBytes) != "2.147483648e+09" || v.GPUSource != SourcePrometheus {
 		t.Errorf("vllm-0 GPU: util %s mem %s from %q", val(v.GPUUtil), val(v.GPUMemoryUsedBytes), v.GPUSource)
+	}
+	if x := snap.Pods[PodKey{"gpu-operator", "dcgm-exporter-x"}]; x.GPUUtil != nil || x.Why[FigureGPU] != WhyNoGPU {
+		t.Errorf("the exporter's own pod got its GPUs' figures: %+v", x)
 	}
 	if s := snap.Pods[PodKey{"llm", "sglang-0"}]; val(s.RequestsRunning) != "7" {
 		t.Errorf("sglang-0 running %s", val(s.RequestsRunning))

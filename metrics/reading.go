@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"math"
+	"strings"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
@@ -16,7 +17,18 @@ type Reading struct {
 	Tokens, Prompt, Inferences *float64
 	// Gauges: requests summed, KV-cache use averaged over series.
 	Running, Waiting, KVCache *float64
+	// series are the counters' values per series (label set), by
+	// counter: rates are taken per series, as Prometheus's rate() does,
+	// so that a model unloaded between readings is not a reset.
+	series map[string]map[string]float64
 }
+
+// Counter names in Reading.series.
+const (
+	counterTokens     = "tokens"
+	counterPrompt     = "prompt"
+	counterInferences = "inferences"
+)
 
 // Read finds the engine an exposition belongs to and reads its figures;
 // ok is false when the exposition is no engine's tiergate knows.
@@ -25,10 +37,17 @@ func Read(f Families, at time.Time) (Reading, bool) {
 	if e == nil {
 		return Reading{}, false
 	}
-	r := Reading{Engine: e.Name, At: at}
+	r := Reading{Engine: e.Name, At: at, series: map[string]map[string]float64{}}
 	r.Tokens = first(f.sum(e.Tokens), f.histogramSum(e.TokensSum))
 	r.Prompt = first(f.sum(e.Prompt), f.histogramSum(e.PromptSum))
 	r.Inferences = f.sum(e.Inferences)
+	for _, c := range []struct{ name, counter, histogram string }{
+		{counterTokens, e.Tokens, e.TokensSum}, {counterPrompt, e.Prompt, e.PromptSum}, {counterInferences, e.Inferences, ""},
+	} {
+		if s := f.seriesValues(c.counter, c.histogram); s != nil {
+			r.series[c.name] = s
+		}
+	}
 	r.Running = f.sum(e.Running)
 	r.Waiting = f.sum(e.Waiting)
 	for _, name := range e.KVCache {
@@ -98,6 +117,48 @@ func (f Families) avg(name string) *float64 {
 	}
 	avg := *s / float64(n)
 	return &avg
+}
+
+// seriesValues are a counter's finite values by label set (a histogram's
+// _sum when the engine counts tokens that way).
+func (f Families) seriesValues(counter, histogram string) map[string]float64 {
+	var mf *dto.MetricFamily
+	switch {
+	case counter != "" && f[counter] != nil:
+		mf = f[counter]
+	case histogram != "" && f[histogram] != nil:
+		mf = f[histogram]
+	case histogram != "" && f[histogram+"_sum"] != nil:
+		mf = f[histogram+"_sum"]
+	default:
+		return nil
+	}
+	out := map[string]float64{}
+	for _, m := range mf.Metric {
+		v := value(m)
+		switch {
+		case m.Histogram != nil:
+			v = m.Histogram.GetSampleSum()
+		case m.Summary != nil:
+			v = m.Summary.GetSampleSum()
+		}
+		if finite(v) {
+			out[seriesKey(m)] = v
+		}
+	}
+	return out
+}
+
+// seriesKey identifies a series within its family by its labels.
+func seriesKey(m *dto.Metric) string {
+	var b strings.Builder
+	for _, l := range m.Label {
+		b.WriteString(l.GetName())
+		b.WriteByte('=')
+		b.WriteString(l.GetValue())
+		b.WriteByte(0)
+	}
+	return b.String()
 }
 
 // histogramSum adds the _sum of a histogram (or summary) family, typed or

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/prometheus/common/model"
 )
@@ -28,9 +29,16 @@ func (r *run) serving(ctx context.Context) {
 	}
 	found := map[PodKey]bool{}
 	if q := r.c.src.Prometheus; q != nil {
-		found = r.prometheus(ctx, q, promFigures(r.c.opts.Window), func(k PodKey, p *Pod, engine string) {
+		r.prometheus(ctx, q, promFigures(r.c.opts.Window), func(t Target) bool { return t.Running && t.Server }, func(k PodKey, p *Pod, engine string) {
 			p.Engine, p.ServingSource = engine, SourcePrometheus
 		})
+		// Found: Prometheus has a rate for it; a pod with gauges only (no
+		// sample in the window yet) is scraped.
+		for _, t := range servers {
+			if p := r.pods[t.PodKey]; p.TokensPerSecond != nil || p.InferencesPerSecond != nil {
+				found[t.PodKey] = true
+			}
+		}
 	}
 	var left []Target
 	for _, t := range servers {
@@ -48,12 +56,12 @@ func (r *run) serving(ctx context.Context) {
 }
 
 // prometheus runs figure queries concurrently and sets the values of the
-// pods among the targets; it returns the pods that had a series.
-func (r *run) prometheus(ctx context.Context, q Querier, figs []promFigure, seen func(PodKey, *Pod, string)) map[PodKey]bool {
+// targets keep accepts; it returns the pods that had a series.
+func (r *run) prometheus(ctx context.Context, q Querier, figs []promFigure, keep func(Target) bool, seen func(PodKey, *Pod, string)) map[PodKey]bool {
 	found := map[PodKey]bool{}
 	var mu sync.Mutex
 	each(ctx, r, figs, func(ctx context.Context, f promFigure) {
-		vec, err := q.Query(ctx, f.query, r.c.opts.Now())
+		vec, err := q.Query(ctx, f.query, time.Time{})
 		if err != nil {
 			r.note(fmt.Sprintf("prometheus: %s query failed: %v", f.name, oneLine(err)))
 			return
@@ -61,7 +69,7 @@ func (r *run) prometheus(ctx context.Context, q Querier, figs []promFigure, seen
 		for _, s := range vec {
 			k := PodKey{string(s.Metric["namespace"]), string(s.Metric["pod"])}
 			v := float64(s.Value)
-			if _, ok := r.tgt[k]; !ok || !finite(v) {
+			if t, ok := r.tgt[k]; !ok || !keep(t) || !finite(v) {
 				continue
 			}
 			engine := string(s.Metric[model.LabelName("engine")])
@@ -84,7 +92,7 @@ func (r *run) scrape(ctx context.Context, t Target) {
 	if err != nil {
 		why := reason(err)
 		switch why {
-		case WhyForbidden:
+		case WhyForbidden: // RBAC
 			r.note("tokens/s: pods/proxy is forbidden, so servers' metrics ports are not readable (give --prometheus-url or --prometheus-service)")
 		case WhyRefused:
 			msg, _, _ := strings.Cut(oneLine(err), " (get pods ") // one note, not one per pod
@@ -110,6 +118,9 @@ func (r *run) scrape(ctx context.Context, t Target) {
 		default:
 			rates := RatesBetween(prev, reading)
 			p.TokensPerSecond, p.PromptTokensPerSecond, p.InferencesPerSecond = rates.Tokens, rates.Prompt, rates.Inferences
+			if rates.Tokens == nil && rates.Inferences == nil {
+				p.why(FigureTokens, WhyMeasuring) // the counter is new since the last reading
+			}
 		}
 	})
 }

@@ -72,7 +72,11 @@ func figureCell(figure string) func(t *workloadTable, r *audit.Result) (string, 
 		case t.figures == nil:
 			return "…", t.styles.Dim
 		}
-		s, ok := t.figures[metrics.PodKey{Namespace: r.Namespace, Name: r.Name}].Cell(figure)
+		p := t.figures[metrics.PodKey{Namespace: r.Namespace, Name: r.Name}]
+		if p == nil {
+			return "…", t.styles.Dim // newer than the last reading
+		}
+		s, ok := p.Cell(figure)
 		if !ok {
 			return s, t.styles.Dim
 		}
