@@ -159,10 +159,11 @@ func (c *Collector) Collect(ctx context.Context, targets, exporters []Target) *S
 func (r *run) call(ctx context.Context, fn func(context.Context)) {
 	select {
 	case r.sem <- struct{}{}:
+		defer func() { <-r.sem }()
 	case <-ctx.Done():
+		fn(ctx) // fails at once, and says why: timed out, not "no source"
 		return
 	}
-	defer func() { <-r.sem }()
 	ctx, cancel := context.WithTimeout(ctx, r.c.opts.Timeout)
 	defer cancel()
 	fn(ctx)

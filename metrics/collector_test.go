@@ -219,3 +219,26 @@ func TestCollectorFromPrometheus(t *testing.T) {
 		t.Error("a pod that is not a target got figures")
 	}
 }
+
+// TestCollectorOutOfTimeSaysSo: pods the collection's deadline never
+// reached say "timed out", not "no source".
+func TestCollectorOutOfTimeSaysSo(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1700000000, 0)}
+	stuck := map[PodKey]bool{}
+	var targets []Target
+	for i := range 6 {
+		k := PodKey{"llm", fmt.Sprintf("vllm-%d", i)}
+		stuck[k] = true
+		targets = append(targets, Target{PodKey: k, Running: true, Server: true, Ports: []Port{{8000, "/metrics"}}})
+	}
+	servers := &engineServers{clock: clock, start: clock.Now(), block: stuck}
+	c := NewCollector(Sources{Pods: servers}, Options{Concurrency: 1, Timeout: time.Minute, Now: clock.Now})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	snap := c.Collect(ctx, targets, nil)
+	for _, tg := range targets {
+		if w := snap.Pods[tg.PodKey].Why[FigureTokens]; w != "timed out" {
+			t.Errorf("%s: why %q, want timed out", tg.PodKey, w)
+		}
+	}
+}
