@@ -15,8 +15,8 @@ const (
 )
 
 // SummaryRSS reads a kubelet Summary API response: the resident memory of
-// each pod, the sum of its containers' rssBytes. A pod whose containers
-// report none (some runtimes do not) is absent.
+// each pod, the sum of its containers' rssBytes, else the pod's own (a
+// sandboxed pod may report only that). A pod with neither is absent.
 func SummaryRSS(body []byte) (map[PodKey]float64, error) {
 	var s statsv1alpha1.Summary
 	if err := json.Unmarshal(body, &s); err != nil {
@@ -31,8 +31,12 @@ func SummaryRSS(body []byte) (map[PodKey]float64, error) {
 				n++
 			}
 		}
-		if n > 0 {
+		switch {
+		case n > 0:
 			out[PodKey{p.PodRef.Namespace, p.PodRef.Name}] = total
+		case p.Memory != nil && p.Memory.RSSBytes != nil:
+			// A sandboxed pod (gVisor, Kata) may report only the pod's.
+			out[PodKey{p.PodRef.Namespace, p.PodRef.Name}] = float64(*p.Memory.RSSBytes)
 		}
 	}
 	return out, nil

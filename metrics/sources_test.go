@@ -116,3 +116,15 @@ func TestCells(t *testing.T) {
 		}
 	}
 }
+
+func TestSummaryRSSPodLevelFallback(t *testing.T) {
+	rss, err := SummaryRSS([]byte(`{"node":{"nodeName":"n"},"pods":[
+{"podRef":{"name":"kata-0","namespace":"agents","uid":"u"},"containers":[{"name":"agent","memory":{"workingSetBytes":5}}],"memory":{"rssBytes":4096}},
+{"podRef":{"name":"bare-0","namespace":"agents","uid":"v"},"containers":[{"name":"x"}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rss) != 1 || rss[PodKey{"agents", "kata-0"}] != 4096 {
+		t.Errorf("pod-level fallback: %v", rss)
+	}
+}
