@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -21,6 +20,7 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/manifest"
 	"github.com/tiergate/tiergate/remediate"
 )
@@ -347,7 +347,7 @@ func readOwner(ctx context.Context, client dynamic.Interface, t remediate.Target
 	}
 	u, err := client.Resource(gvr).Namespace(t.Namespace).Get(ctx, t.Name, metav1.GetOptions{})
 	if err != nil {
-		return nil, t.String() + ": " + strings.Join(strings.Fields(err.Error()), " ")
+		return nil, t.String() + ": " + textutil.OneLine(err.Error())
 	}
 	inv, _, err := manifest.Build([]manifest.Object{{Unstructured: u}}, manifest.BuildOptions{})
 	if err != nil || len(inv.Workloads) != 1 {
@@ -393,7 +393,7 @@ func (w *Warnings) Drain() []string {
 // explain words an API error for one object on one line: conflicts name
 // the fields and their managers, denials the verb.
 func explain(t remediate.Target, verb string, err error) error {
-	msg := strings.Join(strings.Fields(err.Error()), " ")
+	msg := textutil.OneLine(err.Error())
 	switch {
 	case apierrors.IsConflict(err):
 		return fmt.Errorf("%s: conflict, not forced (--force-conflicts takes the fields over): %s", t, msg)

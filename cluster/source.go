@@ -3,7 +3,6 @@ package cluster
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/crd"
+	"github.com/tiergate/tiergate/internal/textutil"
 )
 
 // Options choose what a Source watches.
@@ -279,7 +279,7 @@ func (s *Source) dropUnsynced() {
 		}
 		why := "did not list"
 		if w.err != nil {
-			why = "failed to list: " + oneLine(w.err)
+			why = "failed to list: " + textutil.OneLine(w.err.Error())
 		}
 		s.gaps = append(s.gaps, Gap{Resource: w.r.name(), Scope: why, Loss: w.r.loss, reason: "unsynced"})
 		s.forget(w)
@@ -307,8 +307,6 @@ func without(ws []*watched, w *watched) []*watched {
 	}
 	return out
 }
-
-func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
 func (s *Source) synced() bool {
 	s.mu.Lock()

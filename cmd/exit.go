@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
+
+	"github.com/tiergate/tiergate/internal/textutil"
 )
 
 // Exit codes: 0 clean, 1 findings at or above --fail-on, 2 for usage,
@@ -34,7 +35,7 @@ func Report(w io.Writer, err error) int {
 	if errors.As(err, &ee) {
 		code = ee.Code
 	}
-	msg := strings.Join(strings.Fields(err.Error()), " ")
+	msg := textutil.OneLine(err.Error())
 	if code == ExitFindings {
 		fmt.Fprintln(w, msg)
 	} else {

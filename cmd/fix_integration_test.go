@@ -250,24 +250,8 @@ func TestLiveFixServiceAccountToken(t *testing.T) {
 	kube := kubernetes.NewForConfigOrDie(cl.Config)
 	const ns = "fix-shared-sa"
 	// The SA-level fix needs every user seen: wait for both pods.
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		pods, err := kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
-		bound := 0
-		if err == nil {
-			for _, p := range pods.Items {
-				if p.Spec.NodeName != "" {
-					bound++
-				}
-			}
-		}
-		if bound >= 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d pods of %s bound after 90s (%v)", bound, ns, err)
-		}
-		time.Sleep(500 * time.Millisecond)
+	if err := seed.WaitForPodsIn(ctx, cl.Config, ns, 2, 90*time.Second); err != nil {
+		t.Fatal(err)
 	}
 	fix := func(args ...string) (string, string, int) {
 		t.Helper()
@@ -357,16 +341,8 @@ func TestLiveFixALeaderWorkerSetsPods(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		pods, err := kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
-		if err == nil && len(pods.Items) >= 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the StatefulSets made no pods in 90s (%v)", err)
-		}
-		time.Sleep(500 * time.Millisecond)
+	if err := seed.WaitForPodsIn(ctx, cl.Config, ns, 2, 90*time.Second); err != nil {
+		t.Fatal(err)
 	}
 
 	fix := func(args ...string) (string, string, int) {

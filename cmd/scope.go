@@ -15,6 +15,7 @@ import (
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/cluster"
+	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/manifest"
 	"github.com/tiergate/tiergate/policy"
 )
@@ -59,7 +60,7 @@ func (o *ScopeOptions) Complete(c *cobra.Command) error {
 	if len(o.Filenames) == 0 && o.namespace == "" && !o.AllNamespaces {
 		ns, _, err := o.kube.ToRawKubeConfigLoader().Namespace()
 		if err != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("kubeconfig: %v", oneLine(err))}
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))}
 		}
 		o.namespace = ns
 	}
@@ -144,7 +145,7 @@ func (o *ScopeOptions) connect(ctx context.Context) (*cluster.Clients, time.Dura
 	}
 	cfg, err := o.kube.ToRESTConfig()
 	if err != nil {
-		return nil, 0, fmt.Errorf("kubeconfig: %v", oneLine(err))
+		return nil, 0, fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))
 	}
 	clients, err := cluster.NewClients(cfg)
 	if err != nil {
@@ -237,7 +238,7 @@ func (o *ScopeOptions) haveCluster() error {
 	}
 	raw, err := o.kube.ToRawKubeConfigLoader().RawConfig()
 	if err != nil {
-		return fmt.Errorf("kubeconfig: %v", oneLine(err))
+		return fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))
 	}
 	if len(raw.Contexts) == 0 {
 		return fmt.Errorf("no cluster to audit: no kubeconfig context (set KUBECONFIG or --kubeconfig), or audit files with -f FILE|DIR|-")
@@ -253,9 +254,6 @@ func syncTimeout(request time.Duration) time.Duration {
 	}
 	return time.Minute
 }
-
-// oneLine folds a multi-line error (kubeconfig loaders produce them).
-func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
 func nonEmpty(ss []string) []string {
 	var out []string

@@ -20,6 +20,7 @@ import (
 	"github.com/tiergate/tiergate/applier"
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/cluster"
+	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/remediate"
 	"github.com/tiergate/tiergate/ui"
 )
@@ -88,7 +89,7 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 		// The view writes only when the user presses a, then y.
 		rc, err := o.kube.ToRESTConfig()
 		if err != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("kubeconfig: %v", oneLine(err))}
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))}
 		}
 		// A server warning printed to stderr would tear the screen: the
 		// fix view shows them with the dry run's diffs instead.

@@ -12,6 +12,8 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/tiergate/tiergate/internal/textutil"
 )
 
 // PodScraper fetches a pod's metrics endpoint (through the API server's
@@ -297,7 +299,7 @@ func (r *run) memory(ctx context.Context) {
 		case apierrors.IsForbidden(err):
 			r.note("memory: metrics.k8s.io pods are forbidden in " + ns)
 		default:
-			r.note("memory: metrics.k8s.io in " + ns + ": " + oneLine(err))
+			r.note("memory: metrics.k8s.io in " + ns + ": " + textutil.OneLine(err.Error()))
 		}
 		for _, t := range targets {
 			if t.Namespace != ns {
@@ -333,7 +335,9 @@ func (r *run) nodeRSS(ctx context.Context, node string) (map[PodKey]float64, str
 	body, ct, cerr := r.c.src.Nodes.CAdvisor(ctx, node)
 	if cerr != nil {
 		err = cmpErr(err, cerr)
-		r.note("memory: kubelets are not reachable through the API server's node proxy: " + oneLine(err))
+		// The reason, not the error: it names the node, and one note
+		// says it for all of them.
+		r.note("memory: kubelets are not reachable through the API server's node proxy (" + reason(err) + ")")
 		return nil, "", err
 	}
 	fams, perr := Parse(body, ct)
@@ -342,9 +346,6 @@ func (r *run) nodeRSS(ctx context.Context, node string) (map[PodKey]float64, str
 	}
 	return CAdvisorRSSByPod(fams), SourceCAdvisor, nil
 }
-
-// oneLine folds an error's text onto one line.
-func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
 func cmpErr(a, b error) error {
 	if a != nil {

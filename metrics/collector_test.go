@@ -242,3 +242,54 @@ func TestCollectorOutOfTimeSaysSo(t *testing.T) {
 		}
 	}
 }
+
+// bodies serves fixed expositions by pod.
+type bodies map[PodKey][]byte
+
+func (b bodies) Scrape(_ context.Context, pod PodKey, _ Port) ([]byte, string, error) {
+	if body, ok := b[pod]; ok {
+		return body, "text/plain; version=0.0.4", nil
+	}
+	return nil, "", fmt.Errorf("connection refused")
+}
+
+// cadvisorNodes fail the Summary API (not RBAC) and serve cAdvisor.
+type cadvisorNodes struct{ body []byte }
+
+func (cadvisorNodes) Summary(context.Context, string) ([]byte, error) {
+	return nil, fmt.Errorf("the server is currently unable to handle the request")
+}
+
+func (c cadvisorNodes) CAdvisor(context.Context, string) ([]byte, string, error) {
+	return c.body, "text/plain; version=0.0.4", nil
+}
+
+// TestCollectorFallsBackToCAdvisorAndTheExporter: without the Summary API
+// RSS comes from cAdvisor (the recorded sample), and without Prometheus
+// GPU use from scraping the DCGM exporter pod (a recorded line with pod
+// labels), given only to the GPU pod it names.
+func TestCollectorFallsBackToCAdvisorAndTheExporter(t *testing.T) {
+	cadvisor, err := os.ReadFile("testdata/expositions/cadvisor.prom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dcgm, err := os.ReadFile("testdata/expositions/dcgm-labels.prom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exporter, gpuPod, other := PodKey{"gpu-operator", "dcgm-exporter-x"}, PodKey{"foo", "bar"}, PodKey{"default", "dd-agent-q6hpw"}
+	c := NewCollector(Sources{Pods: bodies{exporter: dcgm}, Nodes: cadvisorNodes{cadvisor}}, Options{})
+	snap := c.Collect(context.Background(), []Target{
+		{PodKey: gpuPod, Node: "n1", Running: true, GPUs: true},
+		{PodKey: other, Node: "n1", Running: true},
+	}, []Target{{PodKey: exporter, Running: true, Ports: []Port{{DCGMPort, "/metrics"}}}})
+	if g := snap.Pods[gpuPod]; val(g.GPUUtil) != "0" || g.GPUSource != SourceDCGM {
+		t.Errorf("%s: gpu %s from %q", gpuPod, val(g.GPUUtil), g.GPUSource)
+	}
+	if o := snap.Pods[other]; val(o.RSSBytes) != "1.57523968e+08" || o.RSSSource != SourceCAdvisor || o.Why[FigureGPU] != WhyNoGPU {
+		t.Errorf("%s: rss %s from %q, why %v", other, val(o.RSSBytes), o.RSSSource, o.Why)
+	}
+	if g := snap.Pods[gpuPod]; g.RSSBytes != nil || g.Why[FigureRSS] != WhyNoSource {
+		t.Errorf("%s is not in the cAdvisor sample: rss %s why %v", gpuPod, val(g.RSSBytes), g.Why)
+	}
+}

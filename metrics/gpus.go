@@ -1,6 +1,10 @@
 package metrics
 
-import "context"
+import (
+	"context"
+
+	"github.com/tiergate/tiergate/internal/textutil"
+)
 
 // SourceDCGM is the GPU figures' source when the exporters are scraped.
 const SourceDCGM = "dcgm-exporter"
@@ -39,7 +43,7 @@ func (r *run) gpus(ctx context.Context, exporters []Target) {
 		}
 		fams, err := Parse(body, ct)
 		if err != nil {
-			r.note("gpu: DCGM exporter " + ex.String() + ": " + oneLine(err))
+			r.note("gpu: DCGM exporter " + ex.String() + ": " + textutil.OneLine(err.Error()))
 			return
 		}
 		for k, use := range DCGMByPod(fams) {

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/common/model"
+
+	"github.com/tiergate/tiergate/internal/textutil"
 )
 
 // Sources of the serving figures, as shown.
@@ -63,7 +64,7 @@ func (r *run) prometheus(ctx context.Context, q Querier, figs []promFigure, keep
 	each(ctx, r, figs, func(ctx context.Context, f promFigure) {
 		vec, err := q.Query(ctx, f.query, time.Time{})
 		if err != nil {
-			r.note(fmt.Sprintf("prometheus: %s query failed: %v", f.name, oneLine(err)))
+			r.note(fmt.Sprintf("prometheus: %s query failed: %v", f.name, textutil.OneLine(err.Error())))
 			return
 		}
 		for _, s := range vec {
@@ -94,9 +95,8 @@ func (r *run) scrape(ctx context.Context, t Target) {
 		switch why {
 		case WhyForbidden: // RBAC
 			r.note("tokens/s: pods/proxy is forbidden, so servers' metrics ports are not readable (give --prometheus-url or --prometheus-service)")
-		case WhyRefused:
-			msg, _, _ := strings.Cut(oneLine(err), " (get pods ") // one note, not one per pod
-			r.note("tokens/s: the API server's pod proxy refused to connect: " + msg)
+		case WhyRefused: // the error names the pod: one note says it for all
+			r.note("tokens/s: the API server's pod proxy refused to connect to the pods' addresses")
 		}
 		r.update(t.PodKey, func(p *Pod) { p.why(FigureTokens, why) })
 		return

@@ -66,20 +66,7 @@ func OwnerTargets(inv *audit.Inventory, rep *audit.Report, sel func(*audit.Resul
 // stillInOwner keeps the findings the owner's template still has; the
 // others are listed as fixed there already.
 func (p *planner) stillInOwner(w *audit.Workload, r *audit.Result, fs []audit.Finding) []audit.Finding {
-	now := p.auditAsIs(w)
-	var out []audit.Finding
-	for _, f := range fs {
-		if slices.ContainsFunc(now.Findings, func(x audit.Finding) bool { return x.Rule == f.Rule && x.Container == f.Container }) {
-			out = append(out, f)
-			continue
-		}
-		why := "already fixed in its owner's pod template; this pod is from before the change (the rollout replaces it)"
-		if f.Container != "" && container(w.Templates[0].Spec, f.Container) == nil {
-			why = "container " + f.Container + " is not in its owner's pod template (a webhook injects it): fix it where it is injected"
-		}
-		p.out.Manual = append(p.out.Manual, Manual{Workload: workloadKey(r.Kind, r.Namespace, r.Name), Rule: f.Rule, Message: f.Message, Reason: why})
-	}
-	return out
+	return p.inOwner(r, fs, p.auditAsIs(w).Findings, w.Templates, "its owner's pod template", "its owner's pod template")
 }
 
 // ownerInstead turns the fix of a custom resource's pod into the fix of
@@ -99,17 +86,28 @@ func (p *planner) ownerInstead(o *audit.Workload, r *audit.Result, fs []audit.Fi
 			ofs = append(ofs, or.Findings[i])
 		}
 	}
+	p.inOwner(r, fs, ofs, o.Templates, pt.Target.String(), pt.Target.String()+"'s pod templates")
+	return o, &or, ofs, pt, len(ofs) > 0
+}
+
+// inOwner keeps the pod's findings that its owner still has (now, the
+// owner's audit); the others are left to a human: fixed in the owner
+// already (the pod predates the change), or about a container the
+// owner's templates lack (a webhook injected it).
+func (p *planner) inOwner(r *audit.Result, fs, now []audit.Finding, templates []audit.PodTemplate, fixedIn, notIn string) []audit.Finding {
+	var out []audit.Finding
 	for _, f := range fs {
-		if slices.ContainsFunc(ofs, func(x audit.Finding) bool { return x.Rule == f.Rule && x.Container == f.Container }) {
+		if slices.ContainsFunc(now, func(x audit.Finding) bool { return x.Rule == f.Rule && x.Container == f.Container }) {
+			out = append(out, f)
 			continue
 		}
-		why := "already fixed in " + pt.Target.String() + "; this pod is from before the change (the rollout replaces it)"
-		if f.Container != "" && !slices.ContainsFunc(o.Templates, func(t audit.PodTemplate) bool { return container(t.Spec, f.Container) != nil }) {
-			why = "container " + f.Container + " is not in " + pt.Target.String() + "'s pod templates (a webhook injects it): fix it where it is injected"
+		why := "already fixed in " + fixedIn + "; this pod is from before the change (the rollout replaces it)"
+		if f.Container != "" && !slices.ContainsFunc(templates, func(t audit.PodTemplate) bool { return container(t.Spec, f.Container) != nil }) {
+			why = "container " + f.Container + " is not in " + notIn + " (a webhook injects it): fix it where it is injected"
 		}
 		p.out.Manual = append(p.out.Manual, Manual{Workload: workloadKey(r.Kind, r.Namespace, r.Name), Rule: f.Rule, Message: f.Message, Reason: why})
 	}
-	return o, &or, ofs, pt, len(ofs) > 0
+	return out
 }
 
 // fromOwner returns the pod workload with its owner's pod template in the

@@ -950,7 +950,7 @@ func spaced(cols []string) []string {
 }
 
 // oneLine folds a message (errors can span lines) onto one printable line.
-func oneLine(s string) string { return textutil.Printable(strings.Join(strings.Fields(s), " ")) }
+func oneLine(s string) string { return textutil.Printable(textutil.OneLine(s)) }
 
 // fit makes a block exactly w×h: lines cut or padded, missing lines added.
 func fit(s string, w, h int) string {

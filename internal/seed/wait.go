@@ -13,6 +13,11 @@ import (
 // WaitForPods waits until at least n pods are bound to nodes: the
 // controllers and the scheduler have rolled out what was seeded.
 func WaitForPods(ctx context.Context, cfg *rest.Config, n int, timeout time.Duration) error {
+	return WaitForPodsIn(ctx, cfg, "", n, timeout)
+}
+
+// WaitForPodsIn is WaitForPods for one namespace ("" for all).
+func WaitForPodsIn(ctx context.Context, cfg *rest.Config, namespace string, n int, timeout time.Duration) error {
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return err
@@ -21,7 +26,7 @@ func WaitForPods(ctx context.Context, cfg *rest.Config, n int, timeout time.Dura
 	defer cancel()
 	bound := 0
 	for {
-		pods, err := kube.CoreV1().Pods("").List(ctx, metav1.ListOptions{})
+		pods, err := kube.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{})
 		if err == nil {
 			bound = 0
 			for _, p := range pods.Items {

@@ -20,6 +20,10 @@ func Printable(s string) string {
 	}, s)
 }
 
+// OneLine folds a message (an API error, a server's answer) onto one
+// line with single spaces.
+func OneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
 // OrDash is s, or "-" for an empty cell.
 func OrDash(s string) string {
 	if s == "" {
