@@ -29,6 +29,8 @@ type check struct {
 	id       string
 	run      func(*subject)
 	category Category // set by NewEngine
+	// anyPod: the check runs on every pod, LLM workload or not.
+	anyPod bool
 }
 
 // checks pairs every rule ID with its function, in catalog order.
@@ -38,6 +40,7 @@ func checks() []check {
 		{id: RuleBelowRecommended, run: checkBelowRecommended},
 		{id: RuleUnknownHandler, run: checkUnknownHandler},
 		{id: RuleMissingClass, run: checkMissingClass},
+		{id: RuleProbeMismatch, run: checkProbeMismatch, anyPod: true},
 		{id: RuleNoEgressPolicy, run: checkNoEgressPolicy},
 		{id: RuleEgressOpen, run: checkEgressOpen},
 		{id: RuleEgressMetadata, run: checkEgressMetadata},
@@ -277,12 +280,11 @@ func (e *Engine) auditOne(s *subject, opts Options, r *Result) {
 	e.describeIsolation(s, r)
 
 	// applyToAllPods extends the minimum policy set to every pod; the
-	// isolation tiers stay LLM-only.
-	if llm := cl.typ.IsLLM(); llm || e.pol.ApplyToAllPods {
-		for _, c := range e.checks {
-			if llm || c.category != CatIsolation {
-				c.run(s)
-			}
+	// isolation tiers stay LLM-only. A probe's verdict counts for any pod.
+	llm := cl.typ.IsLLM()
+	for _, c := range e.checks {
+		if c.anyPod || llm || (e.pol.ApplyToAllPods && c.category != CatIsolation) {
+			c.run(s)
 		}
 	}
 	e.keepFindings(s, opts.Now, r)
@@ -305,6 +307,7 @@ func (e *Engine) describeIsolation(s *subject, r *Result) {
 	iso := s.isos[wi]
 	r.RuntimeClassName, r.Handler, r.Isolation = iso.rcName, iso.handler, iso.class
 	r.RuntimeClass = s.ix.runtimeClassInfo(iso.rc)
+	r.Probed = s.probed()
 	if w.Templates[wi].Spec == nil {
 		r.IsolationEvidence = []string{"template " + w.Templates[wi].Role + " has no pod spec"}
 		return

@@ -20,6 +20,8 @@ type index struct {
 	sasHidden      bool
 	runtimeClasses map[string]*nodev1.RuntimeClass
 	rcComplete     bool
+	// probes are kernel probe verdicts by pod UID.
+	probes map[string]Probed
 	// isoByClass, isoEvidence and rcInfo cache the isolation of each
 	// RuntimeClass name, its explanation and its description.
 	isoByClass      map[string]templateIso
@@ -76,6 +78,7 @@ func newIndex(inv *Inventory, pol *policy.Compiled) *index {
 		isoByClass:      map[string]templateIso{},
 		rcInfo:          map[string]*RuntimeClassInfo{},
 		replicas:        map[replicaKey]classification{},
+		probes:          inv.Probes,
 	}
 	for i := range inv.RuntimeClasses {
 		rc := &inv.RuntimeClasses[i]

@@ -3,6 +3,7 @@ package audit
 import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/tiergate/tiergate/fingerprint"
 	"github.com/tiergate/tiergate/policy"
 )
 
@@ -51,6 +52,8 @@ type Result struct {
 	GPUs              []GPU             `json:"gpus"`
 	ResourceClaims    []string          `json:"resourceClaims,omitempty"`
 	Containers        []ContainerInfo   `json:"containers"`
+	// Probed is what a kernel probe of the pod found, when one was run.
+	Probed *Probed `json:"probed,omitempty"`
 	// Nodes are the node the pod runs on (live) or the nodes it could be
 	// scheduled to (offline), with their kernel and runtime facts.
 	Nodes    []NodeRef         `json:"nodes,omitempty"`
@@ -58,6 +61,31 @@ type Result struct {
 	Exempted []ExemptedFinding `json:"exempted,omitempty"`
 	Verdict  Verdict           `json:"verdict"`
 	Source   *Location         `json:"source,omitempty"`
+}
+
+// Probed is a kernel probe's verdict on one pod.
+type Probed struct {
+	fingerprint.Verdict
+	// Via says how the facts were read: "exec" (cat in a container),
+	// "ephemeral" (tiergate in an ephemeral container).
+	Via string `json:"via"`
+	// Container is the container the facts were read in.
+	Container string `json:"container,omitempty"`
+}
+
+// Isolation is the class the probed kernel gives; "" when unknown.
+func (p *Probed) Isolation() policy.Isolation {
+	switch p.Kind {
+	case fingerprint.SharedKernel:
+		return policy.SharedKernel
+	case fingerprint.GVisor:
+		return policy.GVisor
+	case fingerprint.VM:
+		return policy.VM
+	case fingerprint.MicroVM:
+		return policy.MicroVM
+	}
+	return ""
 }
 
 // Finding is one failed check.
@@ -176,4 +204,15 @@ func (s *Summary) AtLeast(sev policy.Severity) int {
 		}
 	}
 	return n
+}
+
+// Workload returns the result of one object, or nil.
+func (rep *Report) Workload(kind, namespace, name string) *Result {
+	for i := range rep.Workloads {
+		r := &rep.Workloads[i]
+		if r.Kind == kind && r.Namespace == namespace && r.Name == name {
+			return r
+		}
+	}
+	return nil
 }

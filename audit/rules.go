@@ -34,6 +34,7 @@ const (
 	RuleBelowRecommended = "TG-ISO-002"
 	RuleUnknownHandler   = "TG-ISO-003"
 	RuleMissingClass     = "TG-ISO-004"
+	RuleProbeMismatch    = "TG-ISO-005"
 	RuleNoEgressPolicy   = "TG-NET-001"
 	RuleEgressOpen       = "TG-NET-002"
 	RuleEgressMetadata   = "TG-NET-003"
@@ -73,6 +74,10 @@ func Rules() []Rule {
 			"RuntimeClass does not exist",
 			"A pod naming a RuntimeClass that does not exist is rejected at admission: the workload does not run at all.",
 			"Create the RuntimeClass or fix spec.runtimeClassName."},
+		{RuleProbeMismatch, "isolation-probe-mismatch", CatIsolation, policy.Critical, "runs on every probed pod, LLM workload or not",
+			"The probed kernel is weaker than the RuntimeClass declares",
+			"A RuntimeClass says what the operator asked for; only the kernel inside the pod says what it got. A node whose containerd maps a kata or runsc handler to runc runs the pod on the node's kernel while every manifest says it is sandboxed.",
+			"Check the node's containerd runtime configuration for the handler (kata-deploy, runsc installation) and cordon the node until it runs the handler it reports; then recreate the pod and probe it again."},
 		{RuleNoEgressPolicy, "no-egress-policy", CatNetwork, policy.High, "medium for inference and retrieval",
 			"No NetworkPolicy restricts the pod's egress",
 			"Without an egress policy a pod can reach every address, the cloud metadata service and the API server included: prompt injection becomes exfiltration.",

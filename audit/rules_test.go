@@ -3,6 +3,7 @@ package audit_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/fingerprint"
 	"github.com/tiergate/tiergate/manifest"
 	"github.com/tiergate/tiergate/policy"
 )
@@ -22,7 +24,9 @@ import (
 //	# not: TG-ISO-001             (no finding of the rule)
 //
 // A fixture may also say "# workload: Kind/name" to look at one workload
-// only; otherwise findings of all workloads in the file count.
+// only; otherwise findings of all workloads in the file count. "# probe:
+// <pod uid> <facts>" gives the pod a kernel probe decided from the recorded
+// facts ../fingerprint/testdata/facts/<facts>.json.
 type expectation struct {
 	want     bool
 	rule     string
@@ -33,6 +37,7 @@ type fixture struct {
 	path     string
 	workload string
 	expect   []expectation
+	probes   map[string]audit.Probed
 }
 
 func readFixture(t *testing.T, path string) fixture {
@@ -57,6 +62,15 @@ func readFixture(t *testing.T, path string) fixture {
 				e.severity = policy.Severity(fields[1])
 			}
 			fx.expect = append(fx.expect, e)
+		case strings.HasPrefix(line, "# probe:"):
+			f := strings.Fields(strings.TrimPrefix(line, "# probe:"))
+			if len(f) != 2 {
+				t.Fatalf("%s: want '# probe: <uid> <facts>', got %q", path, line)
+			}
+			if fx.probes == nil {
+				fx.probes = map[string]audit.Probed{}
+			}
+			fx.probes[f[0]] = audit.Probed{Verdict: fingerprint.Decide(readFacts(t, f[1])), Via: "exec"}
 		case strings.HasPrefix(line, "# workload:"):
 			fx.workload = strings.TrimSpace(strings.TrimPrefix(line, "# workload:"))
 		}
@@ -91,6 +105,7 @@ func TestRuleFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			inv.Probes = fx.probes
 			rep := e.Audit(inv, audit.Options{Now: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)})
 			var findings []audit.Finding
 			seen := false
@@ -143,6 +158,19 @@ func TestRuleFixtures(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("rules without fixtures:\n  %s", strings.Join(missing, "\n  "))
 	}
+}
+
+func readFacts(t *testing.T, name string) fingerprint.Facts {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "fingerprint", "testdata", "facts", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f fingerprint.Facts
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
 
 func hasSeverity(fs []audit.Finding, s policy.Severity) bool {

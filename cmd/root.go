@@ -39,7 +39,11 @@ Tier table (minimum isolation):
   kubectl tiergate -A
 
   # The interactive view of manifests
-  kubectl tiergate -f examples/llm-platform.yaml`,
+  kubectl tiergate -f examples/llm-platform.yaml
+
+  # p on a pod proves its kernel; here through an ephemeral container
+  # (for images without cat) instead of cat over exec
+  kubectl tiergate -n agents --probe-image ghcr.io/tiergate/tiergate:latest`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -54,6 +58,7 @@ Tier table (minimum isolation):
 	}
 	tui.ScopeOptions.AddFlags(root.Flags())
 	tui.Metrics.AddFlags(root.Flags(), true)
+	root.Flags().StringVar(&tui.ProbeImage, "probe-image", "", "p probes from an ephemeral container running tiergate from this image, instead of cat over exec")
 	if strings.HasPrefix(filepath.Base(argv0), "kubectl-") {
 		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl tiergate"}
 	}
@@ -66,6 +71,7 @@ Tier table (minimum isolation):
 	root.AddCommand(
 		NewCmdAudit(streams, kube),
 		NewCmdFix(streams, kube),
+		NewCmdProbe(streams, kube),
 		NewCmdPolicy(streams),
 		NewCmdRules(streams),
 		NewCmdVersion(streams),

@@ -21,6 +21,7 @@ import (
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/internal/textutil"
+	"github.com/tiergate/tiergate/probe"
 	"github.com/tiergate/tiergate/remediate"
 	"github.com/tiergate/tiergate/ui"
 )
@@ -30,6 +31,9 @@ type TUIOptions struct {
 	ScopeOptions
 	genericiooptions.IOStreams
 	Metrics MetricsOptions
+	// ProbeImage makes p probe through an ephemeral container running
+	// tiergate from this image instead of cat over exec.
+	ProbeImage string
 
 	flags *pflag.FlagSet
 }
@@ -47,6 +51,9 @@ func (o *TUIOptions) Validate() error {
 	}
 	if err := o.Metrics.Validate(o.offline(), o.flags); err != nil {
 		return err
+	}
+	if o.ProbeImage != "" && o.offline() {
+		return errors.New("--probe-image probes live pods; files (-f) have none")
 	}
 	if !isTerminal(o.In) || !isTerminal(o.Out) {
 		return errors.New("no terminal: the interactive view needs one; for a report use 'tiergate audit' (e.g. tiergate audit -A -o json)")
@@ -109,6 +116,8 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 			}
 			cfg.Metrics, cfg.MetricsInterval = c.Collect, o.Metrics.Interval
 		}
+		// p probes only when pressed: exec (cat) or the ephemeral image.
+		cfg.Probe = (&probe.Prober{Client: clients.Kube, Config: clients.Config, Image: o.ProbeImage}).Probe
 		cfg.Owners = func(ctx context.Context, targets []remediate.Target) map[remediate.Target]*audit.Workload {
 			owners, _ := applier.ReadOwners(ctx, clients.Dynamic, targets) // unread: a built-in owner's pod is fixed from its own spec, a custom resource's left to a human
 			return owners

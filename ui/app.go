@@ -49,6 +49,8 @@ type Config struct {
 	// MetricsInterval; nil on files or with --metrics=false.
 	Metrics         MetricsReader
 	MetricsInterval time.Duration
+	// Probe reads a pod's kernel when the user presses p; nil on files.
+	Probe ProbeFunc
 	// Now is the clock for exemption expiry.
 	Now func() time.Time
 }
@@ -119,6 +121,15 @@ type App struct {
 	// next one is scheduled.
 	metricsBusy, metricsTicking bool
 	notice                      string // one-off message (unknown command, out-of-scope namespace)
+	// probes are the session's kernel probes by pod UID, fed to every
+	// audit; probing holds the UIDs being probed. probeRev counts probe
+	// results: the same generation audited again with a newer one
+	// replaces the one on screen (shownRev).
+	probes             map[string]audit.Probed
+	probing            map[string]bool
+	probeRev, shownRev uint64
+	// snap is the snapshot on screen, audited again when a probe lands.
+	snap *cluster.Snapshot
 
 	// epoch counts namespace switches; messages from an older feed are
 	// dropped. openSeq numbers :ns requests: a slower, older one that
@@ -178,6 +189,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.onFeedOpened(msg)
 	case metricsMsg:
 		return a, a.onMetrics(msg)
+	case probedMsg:
+		return a, a.onProbed(msg)
 	case metricsTickMsg:
 		a.metricsTicking = false
 		return a, a.readMetrics()
@@ -239,14 +252,14 @@ func (a *App) onSnapshot(s *cluster.Snapshot) tea.Cmd {
 		return tea.Batch(cmds...)
 	}
 	a.auditing = true
-	cmds = append(cmds, auditCmd(a.cfg.Engine, s, a.epoch, a.cfg.Now()))
+	cmds = append(cmds, a.auditCmd(s))
 	return tea.Batch(cmds...)
 }
 
 func (a *App) onAudited(m auditedMsg) tea.Cmd {
 	a.auditing = false
-	if m.epoch == a.epoch && m.gen > a.shown {
-		a.shown = m.gen
+	if m.epoch == a.epoch && (m.gen > a.shown || m.gen == a.shown && m.probeRev > a.shownRev) {
+		a.shown, a.shownRev, a.snap = m.gen, m.probeRev, m.snap
 		a.took = m.took
 		a.dataTime = m.at
 		if m.fresh {
@@ -269,7 +282,7 @@ func (a *App) onAudited(m auditedMsg) tea.Cmd {
 	if p := a.pending; p != nil {
 		a.pending = nil
 		a.auditing = true
-		return tea.Batch(auditCmd(a.cfg.Engine, p, a.epoch, a.cfg.Now()), a.readMetrics())
+		return tea.Batch(a.auditCmd(p), a.readMetrics())
 	}
 	return a.readMetrics()
 }
@@ -365,8 +378,11 @@ func (a *App) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	switch a.mode {
 	case modeDetail:
-		if key.Matches(msg, k.Fix) {
+		switch {
+		case key.Matches(msg, k.Fix):
 			return a, a.startFix()
+		case key.Matches(msg, k.Probe):
+			return a, a.startProbe(a.detail.res)
 		}
 		return a, a.onScrollKey(msg, &a.detail.vp)
 	case modeFix:
@@ -498,6 +514,10 @@ func (a *App) onTableKey(msg tea.KeyPressMsg) tea.Cmd {
 		default:
 			a.detail.Show(r.res)
 			a.setMode(modeDetail)
+		}
+	case key.Matches(msg, k.Probe):
+		if r, ok := t.Selected(); ok && !r.header {
+			return a.startProbe(r.res)
 		}
 	case key.Matches(msg, k.Filter):
 		return a.openInput(inputFilter, "/", t.f.text)

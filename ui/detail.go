@@ -159,7 +159,9 @@ func (d *detailView) render(r *audit.Result) string {
 	for _, n := range r.Nodes {
 		item(fmt.Sprintf("node %s: kernel %s, runtime %s, handlers %s", n.Name, textutil.OrDash(n.KernelVersion), textutil.OrDash(n.ContainerRuntimeVersion), textutil.OrDash(strings.Join(n.RuntimeHandlers, ","))))
 	}
-	item("kernel: " + kernelCell(r.Isolation) + " (declared by the RuntimeClass; not probed)")
+	for _, l := range kernelLines(r) {
+		item(l)
+	}
 
 	section("GPUS")
 	if len(r.GPUs) == 0 {

@@ -11,6 +11,8 @@ type KeyMap struct {
 	// Fix shows the fix of the workload in the detail view; Apply runs
 	// its server dry run; Confirm and Decline answer the apply question.
 	Fix, Apply, Confirm, Decline key.Binding
+	// Probe reads the selected pod's kernel (exec or ephemeral container).
+	Probe key.Binding
 	// Interrupt quits from anywhere, the filter line included (where q
 	// is text); Accept and Cancel end the filter and command lines.
 	Interrupt, Accept, Cancel key.Binding
@@ -45,6 +47,7 @@ func NewKeyMap() KeyMap {
 		Apply:    b("a", "dry run, apply", "a"),
 		Confirm:  b("y", "confirm apply", "y"),
 		Decline:  b("n", "decline", "n"),
+		Probe:    b("p", "probe the pod's kernel", "p"),
 
 		Interrupt: b("ctrl+c", "quit", "ctrl+c"),
 		Accept:    b("enter", "apply", "enter"),
@@ -63,6 +66,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Enter, k.Toggle, k.Back, k.Filter, k.Command},
 		{k.Type, k.Severity, k.Sort, k.Reverse, k.Nodes, k.Info, k.Help, k.Quit},
-		{k.Fix, k.Apply, k.Confirm, k.Decline},
+		{k.Fix, k.Apply, k.Confirm, k.Decline, k.Probe},
 	}
 }

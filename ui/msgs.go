@@ -43,6 +43,10 @@ type auditedMsg struct {
 	// UI goroutine. nil: derive them on receipt.
 	entries []entry
 	took    time.Duration
+	// snap is the audited snapshot, audited again when a probe lands;
+	// probeRev is the count of probe results the audit included.
+	snap     *cluster.Snapshot
+	probeRev uint64
 }
 
 // waitSnapshot waits for the next snapshot. The channel is captured when
@@ -76,13 +80,21 @@ func stopFeedCmd(stop func()) tea.Cmd {
 	}
 }
 
-// auditCmd audits one snapshot off the UI goroutine. The App starts at
+// auditCmd audits one snapshot off the UI goroutine, with the session's
+// kernel probes (a copy, made when the command is). The App starts at
 // most one at a time, so the engine (not safe for concurrent use) is only
 // ever used by one command.
-func auditCmd(e *audit.Engine, snap *cluster.Snapshot, epoch uint64, now time.Time) tea.Cmd {
+func auditCmd(e *audit.Engine, snap *cluster.Snapshot, probes map[string]audit.Probed, probeRev, epoch uint64, now time.Time) tea.Cmd {
 	return func() tea.Msg {
 		start := time.Now()
-		rep := e.Audit(snap.Inventory, audit.Options{Now: now})
-		return auditedMsg{gen: snap.Generation, epoch: epoch, at: snap.Time, fresh: snap.Err == nil, rep: rep, inv: snap.Inventory, entries: newEntries(rep.Workloads), took: time.Since(start)}
+		inv := snap.Inventory
+		if len(probes) > 0 {
+			withProbes := *inv // the snapshot's inventory is shared: never change it
+			withProbes.Probes = probes
+			inv = &withProbes
+		}
+		rep := e.Audit(inv, audit.Options{Now: now})
+		return auditedMsg{gen: snap.Generation, epoch: epoch, at: snap.Time, fresh: snap.Err == nil, rep: rep, inv: inv,
+			entries: newEntries(rep.Workloads), took: time.Since(start), snap: snap, probeRev: probeRev}
 	}
 }

@@ -40,8 +40,8 @@ func columns() []column {
 		{"ISOLATION", 17, 0, false, func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
 			return isolationCell(r), t.isolationStyle(r)
 		}},
-		{"KERNEL", 8, 110, false, func(_ *workloadTable, r *audit.Result) (string, lipgloss.Style) {
-			return kernelCell(r.Isolation), plain
+		{"KERNEL", 10, 110, false, func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
+			return kernelCell(r), t.kernelStyle(r)
 		}},
 		{"GPU", 9, 110, false, func(_ *workloadTable, r *audit.Result) (string, lipgloss.Style) {
 			return gpuCell(r.GPUs), plain
@@ -115,22 +115,6 @@ func isolationCell(r *audit.Result) string {
 		return short(r.Isolation)
 	}
 	return short(r.Isolation) + " → " + short(r.RequiredIsolation)
-}
-
-// kernelCell says whose kernel the pod runs on. A probe will confirm it
-// (and mark it "probed") in a later release; this is the declared one.
-func kernelCell(i policy.Isolation) string {
-	switch i {
-	case policy.SharedKernel:
-		return "shared"
-	case policy.GVisor:
-		return "gVisor"
-	case policy.VM:
-		return "VM guest"
-	case policy.MicroVM:
-		return "microVM"
-	}
-	return "?"
 }
 
 // gpuCell is "2×gpu": the largest per-pod count, short resource name.

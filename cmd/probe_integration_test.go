@@ -1,0 +1,171 @@
+//go:build integration
+
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
+
+	"github.com/tiergate/tiergate/internal/seed"
+	"github.com/tiergate/tiergate/internal/testcluster"
+	"github.com/tiergate/tiergate/probe"
+	"github.com/tiergate/tiergate/probe/probetest"
+	"github.com/tiergate/tiergate/report"
+)
+
+// seedProbe creates the probe fixtures and waits for the pod to run.
+func seedProbe(t *testing.T) *corev1.Pod {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := seed.Files(ctx, cl.Config, "testdata/probe-live.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	kube := kubernetes.NewForConfigOrDie(cl.Config)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		pod, err := kube.CoreV1().Pods("probe-live").Get(ctx, "tool-agent", metav1.GetOptions{})
+		if err == nil && pod.Status.Phase == corev1.PodRunning {
+			return pod
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("tool-agent is not running: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// runProbe runs tiergate probe with a fake executor behind the real API
+// server's answers (pod, node, the namespace's audit).
+func runProbe(t *testing.T, fe *probetest.Executor, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	o := NewProbeOptions(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, genericclioptions.NewConfigFlags(true))
+	o.newExecutor = fe.Factory
+	c := newCmdProbe(o)
+	c.SilenceErrors, c.SilenceUsage = true, true
+	c.SetArgs(args)
+	code := Report(&errOut, c.Execute())
+	return out.String(), errOut.String(), code
+}
+
+// TestProbeLiveKataOnNodeKernel: the pod's RuntimeClass says kata, its
+// container shows the node's own kernel (the fake plays cat, the rest is
+// the real API server): a critical TG-ISO-005 and exit 1. The same pod
+// probed as a Kata guest is clean.
+func TestProbeLiveKataOnNodeKernel(t *testing.T) {
+	seedProbe(t)
+	onNode, err := probetest.ReadFacts("../fingerprint/testdata/facts/runc-on-qemu-node.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	onNode.Release = "6.8.0-60-generic" // the fixture node's kernelVersion
+	fe := &probetest.Executor{Files: probetest.FilesOf(onNode)}
+	out, errOut, code := runProbe(t, fe, "tool-agent", "--kubeconfig", cl.Kubeconfig, "-n", "probe-live")
+	if code != ExitFindings {
+		t.Fatalf("exit %d: %s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"POD        probe-live/tool-agent, container agent, node probe-node-1",
+		"DECLARED   vm",
+		"RuntimeClass probe-kata → handler kata-qemu → vm",
+		"PROBED     shared-kernel (via exec)",
+		"uname -r 6.8.0-60-generic equals the node's kernelVersion",
+		"CRITICAL   TG-ISO-005 RuntimeClass probe-kata declares vm, but the probe found the pod shares the node's kernel",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out+errOut, "sk-not-a-real-key") {
+		t.Error("an env value was printed")
+	}
+	if u := fe.URLs()[0]; u.Path != "/api/v1/namespaces/probe-live/pods/tool-agent/exec" || u.Query().Get("container") != "agent" {
+		t.Errorf("exec URL %s", u)
+	}
+
+	kata, err := probetest.ReadFacts("../fingerprint/testdata/facts/kata-qemu.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code = runProbe(t, &probetest.Executor{Files: probetest.FilesOf(kata)}, "tool-agent", "--kubeconfig", cl.Kubeconfig, "-n", "probe-live", "-o", "json")
+	if code != 0 {
+		t.Fatalf("kata guest: exit %d: %s\n%s", code, out, errOut)
+	}
+	var r report.ProbeResult
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Verdict.String() != "vm (QEMU)" || r.Declared == nil || r.Declared.RuntimeClassName != "probe-kata" || len(r.Findings) != 0 || r.Facts.NodeKernel != "6.8.0-60-generic" {
+		t.Errorf("kata guest: %+v", r)
+	}
+}
+
+// TestProbeLiveRefusals: without pods/exec the server's refusal is one
+// line naming the permission; a pod that does not exist exits 2.
+func TestProbeLiveRefusals(t *testing.T) {
+	seedProbe(t)
+	ctx := context.Background()
+	u, err := cl.NewUser(ctx, "probe-reader", testcluster.UserOptions{Namespace: "probe-live", Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list", "watch"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The real executor: the API server refuses the exec upgrade.
+	_, errOut, code := run(t, "", "probe", "tool-agent", "--kubeconfig", u.Kubeconfig, "-n", "probe-live")
+	if code != ExitUsage || !strings.Contains(errOut, "forbidden") || !strings.Contains(errOut, "a probe needs get on pods and get and create on pods/exec") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("no pods/exec: exit %d: %q", code, errOut)
+	}
+	_, errOut, code = run(t, "", "probe", "nope", "--kubeconfig", cl.Kubeconfig, "-n", "probe-live")
+	if code != ExitUsage || !strings.Contains(errOut, `pods "nope" not found`) {
+		t.Errorf("missing pod: exit %d: %q", code, errOut)
+	}
+}
+
+// TestEphemeralProbeSpecDryRun has the real API server validate the
+// ephemeral probe container (server dry run, in a namespace enforcing the
+// restricted Pod Security level) and checks that the pod is unchanged; a
+// privileged variant is refused, so the dry run does judge the spec.
+func TestEphemeralProbeSpecDryRun(t *testing.T) {
+	pod := seedProbe(t)
+	ctx := context.Background()
+	kube := kubernetes.NewForConfigOrDie(cl.Config)
+	e := &probe.Ephemeral{Client: kube, Image: "ghcr.io/tiergate/tiergate:v0.1.0", DryRun: true}
+	name, got, err := e.Add(ctx, pod)
+	if err != nil {
+		t.Fatalf("the server refused the probe container: %v", err)
+	}
+	if n := len(got.Spec.EphemeralContainers); n != 1 || got.Spec.EphemeralContainers[0].Name != name {
+		t.Fatalf("dry-run answer has %d ephemeral containers", n)
+	}
+	now, err := kube.CoreV1().Pods(pod.Namespace).Get(ctx, pod.Name, metav1.GetOptions{})
+	if err != nil || len(now.Spec.EphemeralContainers) != 0 {
+		t.Fatalf("a dry run changed the pod: %v %v", err, now.Spec.EphemeralContainers)
+	}
+
+	bad := probe.EphemeralContainer("tiergate-probe-bad", "ghcr.io/tiergate/tiergate:v0.1.0")
+	bad.SecurityContext.Privileged = ptr.To(true)
+	bad.SecurityContext.AllowPrivilegeEscalation = ptr.To(true)
+	patch, err := probe.EphemeralPatch(pod, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = kube.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, patch,
+		metav1.PatchOptions{DryRun: []string{metav1.DryRunAll}}, "ephemeralcontainers")
+	if err == nil || !strings.Contains(err.Error(), "privileged") {
+		t.Fatalf("a privileged ephemeral container passed the restricted level: %v", err)
+	}
+}

@@ -1,0 +1,93 @@
+package cmd
+
+import (
+	"encoding/json"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/tiergate/tiergate/fingerprint"
+	"github.com/tiergate/tiergate/probe"
+)
+
+// TestProbeLocalIsConsistent runs tiergate probe --local where the tests
+// run (a container, a VM, a laptop: whatever it is) and checks that the
+// verdict it prints is the one its printed facts give, and that the text
+// output shows the same evidence.
+func TestProbeLocalIsConsistent(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		_, errOut, code := run(t, "", "probe", "--local")
+		if code != ExitUsage || !strings.Contains(errOut, "Linux") {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		return
+	}
+	out, errOut, code := run(t, "", "probe", "--local", "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got probe.LocalOutput
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	f := got.Facts
+	if !strings.HasPrefix(f.Version, "Linux version ") || f.Release == "" {
+		t.Fatalf("the local facts lack the kernel: %+v", f)
+	}
+	if f.NodeKernel != "" {
+		t.Errorf("a local probe knows no node kernel, got %q", f.NodeKernel)
+	}
+	if again := fingerprint.Decide(f); !equalVerdicts(again, got.Verdict) {
+		t.Errorf("printed verdict %+v, its facts give %+v", got.Verdict, again)
+	}
+	// Each kind needs its evidence among the facts.
+	switch got.Verdict.Kind {
+	case fingerprint.GVisor:
+		if f.SentryMeminfo != fingerprint.Present && !strings.Contains(f.Release+f.Version+f.Cmdline+f.Dmesg, "gVisor") && !strings.Contains(f.Release+f.Cmdline, "gvisor") && !strings.Contains(f.Version, "PST 2016") {
+			t.Errorf("gvisor without a gVisor fact: %+v", f)
+		}
+	case fingerprint.VM, fingerprint.MicroVM:
+		if f.Hypervisor != fingerprint.Present && f.DMIVendor == "" && !strings.Contains(f.RootMount, "kataShared") && !strings.Contains(f.Cmdline, "reboot=k") {
+			t.Errorf("%s without a VM fact: %+v", got.Verdict.Kind, f)
+		}
+	case fingerprint.SharedKernel:
+		if f.Hypervisor != fingerprint.Absent {
+			t.Errorf("shared-kernel without a node kernel needs the hypervisor flag read absent: %+v", f)
+		}
+	}
+	text, _, code := run(t, "", "probe", "--local")
+	if code != 0 || !strings.Contains(text, "PROBED     "+got.Verdict.String()) {
+		t.Fatalf("exit %d: %s", code, text)
+	}
+	for _, ev := range got.Verdict.Evidence {
+		if !strings.Contains(text, ev) {
+			t.Errorf("text output lacks evidence %q:\n%s", ev, text)
+		}
+	}
+}
+
+func equalVerdicts(a, b fingerprint.Verdict) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
+
+func TestProbeFlagErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"probe"}, "name a POD to probe, or --local"},
+		{[]string{"probe", "--local", "vllm-0"}, "give a POD or --local, not both"},
+		{[]string{"probe", "--local", "-c", "main"}, "--local takes neither"},
+		{[]string{"probe", "--local", "-o", "yaml"}, `--output "yaml" is not json`},
+		{[]string{"probe", "a", "b"}, "accepts at most 1 arg"},
+		{[]string{"probe", "--nope"}, "unknown flag: --nope"},
+		{[]string{"probe", "vllm-0", "--timeout", "0s"}, "--timeout must be positive"},
+	} {
+		_, errOut, code := run(t, "", c.args...)
+		if code != ExitUsage || !strings.Contains(errOut, c.want) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want one line with %q", c.args, code, errOut, c.want)
+		}
+	}
+}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package probe
+
+func unameRelease() string { return "" }
+
+func firstKernelLogLine() (string, error) { return "", ErrNotLinux }
