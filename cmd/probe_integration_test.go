@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
+	"github.com/tiergate/tiergate/fingerprint"
 	"github.com/tiergate/tiergate/internal/seed"
 	"github.com/tiergate/tiergate/internal/testcluster"
 	"github.com/tiergate/tiergate/probe"
@@ -33,18 +34,12 @@ func seedProbe(t *testing.T) *corev1.Pod {
 	if _, err := seed.Files(ctx, cl.Config, "testdata/probe-live.yaml"); err != nil {
 		t.Fatal(err)
 	}
-	kube := kubernetes.NewForConfigOrDie(cl.Config)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		pod, err := kube.CoreV1().Pods("probe-live").Get(ctx, "tool-agent", metav1.GetOptions{})
-		if err == nil && pod.Status.Phase == corev1.PodRunning {
-			return pod
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("tool-agent is not running: %v", err)
-		}
-		time.Sleep(200 * time.Millisecond)
+	waitRunning(t, "probe-live", "tool-agent")
+	pod, err := kubernetes.NewForConfigOrDie(cl.Config).CoreV1().Pods("probe-live").Get(ctx, "tool-agent", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return pod
 }
 
 // runProbe runs tiergate probe with a fake executor behind the real API
@@ -167,5 +162,75 @@ func TestEphemeralProbeSpecDryRun(t *testing.T) {
 		metav1.PatchOptions{DryRun: []string{metav1.DryRunAll}}, "ephemeralcontainers")
 	if err == nil || !strings.Contains(err.Error(), "privileged") {
 		t.Fatalf("a privileged ephemeral container passed the restricted level: %v", err)
+	}
+}
+
+// TestProbeLiveExecEndToEnd probes through the real exec path: client-go's
+// WebSocket/SPDY executor, the real API server, kwok's kubelet stream,
+// and cat run by kwok on this machine (testcluster's ClusterExec for the
+// namespace probe-exec), so the files read are this machine's real ones.
+// A kata pod on a node reporting this machine's kernel is what a
+// misconfigured containerd gives: its probe must find the node's kernel
+// and raise TG-ISO-005. A plain pod on a node reporting another kernel is
+// judged from this machine's own markers, whatever they are: the verdict
+// must be the one its printed facts give.
+func TestProbeLiveExecEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	local, err := probe.Local(ctx)
+	if err != nil || local.Release == "" {
+		t.Fatalf("local facts: %v %+v", err, local)
+	}
+	if err := seed.ProbeExec(ctx, cl.Config, local.Release); err != nil {
+		t.Fatal(err)
+	}
+	waitRunning(t, "probe-exec", "kata-runner", "plain-runner")
+
+	out, errOut, code := run(t, "", "probe", "kata-runner", "--kubeconfig", cl.Kubeconfig, "-n", "probe-exec", "-o", "json")
+	if code != ExitFindings {
+		t.Fatalf("kata-runner: exit %d: %s\n%s", code, out, errOut)
+	}
+	var r report.ProbeResult
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Facts.Version != local.Version || r.Facts.Release != local.Release {
+		t.Errorf("exec read %q, this machine has %q", r.Facts.Version, local.Version)
+	}
+	if r.Verdict.Kind != fingerprint.SharedKernel || len(r.Findings) != 1 || r.Findings[0].Rule != "TG-ISO-005" || r.Findings[0].Severity != "critical" {
+		t.Errorf("kata-runner: verdict %s, findings %+v", r.Verdict, r.Findings)
+	}
+
+	out, errOut, code = run(t, "", "probe", "plain-runner", "--kubeconfig", cl.Kubeconfig, "-n", "probe-exec", "-o", "json")
+	if code != 0 {
+		t.Fatalf("plain-runner: exit %d: %s\n%s", code, out, errOut)
+	}
+	r = report.ProbeResult{}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Facts.NodeKernel != "6.1.0-31-amd64" || r.Facts.Cmdline != local.Cmdline {
+		t.Errorf("plain-runner facts %+v", r.Facts)
+	}
+	if again := fingerprint.Decide(r.Facts); again.String() != r.Verdict.String() || r.Verdict.Kind == fingerprint.SharedKernel {
+		t.Errorf("plain-runner: printed %s, its facts give %s (a kernel that differs from the node's is not the node's)", r.Verdict, again)
+	}
+}
+
+// waitRunning waits for pods to be Running.
+func waitRunning(t *testing.T, ns string, names ...string) {
+	t.Helper()
+	kube := kubernetes.NewForConfigOrDie(cl.Config)
+	deadline := time.Now().Add(60 * time.Second)
+	for _, name := range names {
+		for {
+			pod, err := kube.CoreV1().Pods(ns).Get(context.Background(), name, metav1.GetOptions{})
+			if err == nil && pod.Status.Phase == corev1.PodRunning {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s/%s is not running: %v", ns, name, err)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
 	}
 }

@@ -82,25 +82,23 @@ func (e *Exec) Read(ctx context.Context, path string) (string, error) {
 
 // classify tells a file cat could not read (that input stays unread)
 // from a container without cat or an exec the server refused (the probe
-// stops).
+// stops). cat's own words on stderr decide first: kubelets report its
+// exit as a CodeExitError, kwok and some runtimes as plain text.
 func (e *Exec) classify(path string, err error, stderr string) error {
 	msg := strings.TrimSpace(stderr)
 	var code utilexec.CodeExitError
-	if errors.As(err, &code) {
-		switch {
-		case code.Code == 126 || code.Code == 127 || noCat(msg):
-			return &Abort{e.noCatError()}
-		case strings.Contains(msg, "No such file or directory"):
-			return &fs.PathError{Op: "cat", Path: path, Err: fs.ErrNotExist}
-		case strings.Contains(msg, "Permission denied"):
-			return &fs.PathError{Op: "cat", Path: path, Err: fs.ErrPermission}
-		case msg != "":
-			return errors.New(firstLine(msg))
-		}
-		return fmt.Errorf("cat exited %d", code.Code)
-	}
-	if noCat(err.Error()) {
+	exited := errors.As(err, &code)
+	switch {
+	case noCat(msg) || noCat(err.Error()) || exited && (code.Code == 126 || code.Code == 127):
 		return &Abort{e.noCatError()}
+	case strings.Contains(msg, "No such file or directory"):
+		return &fs.PathError{Op: "cat", Path: path, Err: fs.ErrNotExist}
+	case strings.Contains(msg, "Permission denied"):
+		return &fs.PathError{Op: "cat", Path: path, Err: fs.ErrPermission}
+	case exited && msg != "":
+		return errors.New(firstLine(msg))
+	case exited:
+		return fmt.Errorf("cat exited %d", code.Code)
 	}
 	return &Abort{fmt.Errorf("exec in %s/%s: %w", e.Namespace, e.Pod, err)}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tiergate/tiergate/internal/seed"
 	"github.com/tiergate/tiergate/internal/testcluster"
+	"github.com/tiergate/tiergate/probe"
 )
 
 const name = "tiergate-lab"
@@ -64,6 +65,15 @@ func main() {
 	if err != nil {
 		fail(fmt.Errorf("loading %s: %w", example, err))
 	}
+	// The probe's exec fixture: kwok runs exec'd commands of namespace
+	// probe-exec on this machine, and kata-runner's node reports its kernel.
+	local, err := probe.Local(ctx)
+	if err != nil {
+		fail(err)
+	}
+	if err := seed.ProbeExec(ctx, cl.Config, local.Release); err != nil {
+		fail(fmt.Errorf("loading the probe fixture: %w", err))
+	}
 	kubeconfig := filepath.Join(state, "kubeconfig")
 	data, err := os.ReadFile(cl.Kubeconfig)
 	if err != nil {
@@ -73,7 +83,7 @@ func main() {
 		fail(err)
 	}
 	fmt.Printf("lab: loaded %d objects from %s (controllers roll out the pods over a few seconds)\n", n, rel(root, example))
-	fmt.Printf("lab: kubeconfig %s\n\n  KUBECONFIG=%s go run ./cmd/tiergate audit -A\n\nlab: make lab-down stops it\n", rel(root, kubeconfig), rel(root, kubeconfig))
+	fmt.Printf("lab: kubeconfig %s\n\n  KUBECONFIG=%s go run ./cmd/tiergate audit -A\n  KUBECONFIG=%s go run ./cmd/tiergate probe kata-runner -n probe-exec\n\nlab: make lab-down stops it\n", rel(root, kubeconfig), rel(root, kubeconfig), rel(root, kubeconfig))
 }
 
 func rel(root, p string) string {

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	_ "embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -22,6 +23,11 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
+
+// kwokConfig configures the kwok controller (exec in namespace probe-exec).
+//
+//go:embed kwok.yaml
+var kwokConfig []byte
 
 // Binaries the control plane is started from, in bin/k8s/.
 var binaries = []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kwokctl"}
@@ -112,7 +118,11 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		}
 	}
 	c := &Cluster{Name: name, Workdir: workdir, bin: bin}
-	args := []string{"create", "cluster",
+	config := filepath.Join(workdir, "kwok.yaml")
+	if err := os.WriteFile(config, kwokConfig, 0o644); err != nil {
+		return nil, err
+	}
+	args := []string{"-c", config, "create", "cluster",
 		"--runtime", "binary",
 		"--etcd-binary", filepath.Join(bin, "etcd"),
 		"--kube-apiserver-binary", filepath.Join(bin, "kube-apiserver"),
