@@ -3,7 +3,6 @@ package audit_test
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,6 +14,7 @@ import (
 	"github.com/tiergate/tiergate/fingerprint"
 	"github.com/tiergate/tiergate/manifest"
 	"github.com/tiergate/tiergate/policy"
+	"github.com/tiergate/tiergate/probe/probetest"
 )
 
 // expectation is one "# want:" or "# not:" line of a rule fixture:
@@ -162,12 +162,8 @@ func TestRuleFixtures(t *testing.T) {
 
 func readFacts(t *testing.T, name string) fingerprint.Facts {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "fingerprint", "testdata", "facts", name+".json"))
+	f, err := probetest.ReadFacts(filepath.Join("..", "fingerprint", "testdata", "facts", name+".json"))
 	if err != nil {
-		t.Fatal(err)
-	}
-	var f fingerprint.Facts
-	if err := json.Unmarshal(raw, &f); err != nil {
 		t.Fatal(err)
 	}
 	return f

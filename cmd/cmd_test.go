@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/tiergate/tiergate/policy"
@@ -347,4 +348,29 @@ func TestUnreachableServerFailsWithinTheRequestTimeout(t *testing.T) {
 	if code != 2 || !strings.Contains(errOut, "cannot reach the server") {
 		t.Fatalf("exit %d: %q", code, errOut)
 	}
+}
+
+// TestEveryCommandHasExamples: kubectl's style, "  # what it does" then
+// the command line, for every command a user can run.
+func TestEveryCommandHasExamples(t *testing.T) {
+	root := NewCmdRoot(genericiooptions.NewTestIOStreamsDiscard(), "kubectl-tiergate")
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Hidden || c.Name() == "help" {
+			return
+		}
+		ex := c.Example
+		if !strings.HasPrefix(ex, "  # ") || !strings.Contains(ex, "\n  ") {
+			t.Errorf("%q: no example in kubectl's style (\"  # what\\n  command\"): %q", c.CommandPath(), ex)
+		}
+		for _, line := range strings.Split(ex, "\n") {
+			if line != "" && !strings.HasPrefix(line, "  ") {
+				t.Errorf("%q: example line not indented: %q", c.CommandPath(), line)
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
 }

@@ -34,6 +34,12 @@ func NewCmdPolicy(streams genericiooptions.IOStreams) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "policy",
 		Short: "Print the default policy or validate a policy file",
+		Example: `  # Start a policy file from the defaults, then check it
+  kubectl tiergate policy print > tiergate-policy.yaml
+  kubectl tiergate policy validate tiergate-policy.yaml
+
+  # Audit with it
+  kubectl tiergate audit -A --policy tiergate-policy.yaml`,
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usageError(c, fmt.Errorf("unknown command %q for %q", args[0], c.CommandPath()))

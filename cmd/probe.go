@@ -26,6 +26,9 @@ type ProbeOptions struct {
 	Ephemeral string
 	Output    string
 	Timeout   time.Duration
+	// NodeKernel is the node's kernelVersion for a local probe (a pod
+	// knows its node's name at best, not its kernel).
+	NodeKernel string
 
 	pod string
 	// newExecutor is the exec stream; tests give a fake.
@@ -74,8 +77,12 @@ Exit codes: 0 probed, 1 the probed kernel is weaker than declared,
   kubectl tiergate probe vllm-0 -n llm --ephemeral ghcr.io/tiergate/tiergate:latest
 
   # Where am I? (inside a pod, no cluster access needed)
-  tiergate probe --local -o json`,
-		Args: cobra.MaximumNArgs(1),
+  tiergate probe --local -o json
+
+  # The same, told the node's kernel (kubectl get node NODE -o jsonpath='{.status.nodeInfo.kernelVersion}')
+  tiergate probe --local --node-kernel 6.8.0-1015-gcp`,
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completePods(o.kube),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := o.Complete(c, args); err != nil {
 				return err
@@ -94,6 +101,7 @@ Exit codes: 0 probed, 1 the probed kernel is weaker than declared,
 	f.StringVar(&o.Ephemeral, "ephemeral", "", "Probe from an ephemeral container running tiergate from this image, instead of cat over exec")
 	f.StringVarP(&o.Output, "output", "o", "", "Output format: json (default text)")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "Give up after this long (an ephemeral container's image may need pulling)")
+	f.StringVar(&o.NodeKernel, "node-kernel", "", "With --local: the node's kernelVersion, to tell a pod's own VM from a node that is a VM")
 	return c
 }
 
@@ -117,6 +125,8 @@ func (o *ProbeOptions) Validate() error {
 		return errors.New("--local probes where tiergate runs: give a POD or --local, not both")
 	case o.Local && (o.Container != "" || o.Ephemeral != ""):
 		return errors.New("-c and --ephemeral choose where to probe a POD; --local takes neither")
+	case !o.Local && o.NodeKernel != "":
+		return errors.New("--node-kernel is for --local: a POD's node is read from the cluster")
 	case !o.Local && o.pod == "":
 		return errors.New("name a POD to probe, or --local for where tiergate runs")
 	case o.Timeout <= 0:
@@ -134,6 +144,7 @@ func (o *ProbeOptions) Run(ctx context.Context) error {
 		if err != nil {
 			return &ExitError{Code: ExitUsage, Err: err}
 		}
+		facts.NodeKernel = o.NodeKernel
 		r := &report.ProbeResult{Report: probe.Report{Via: probe.ViaLocal, Facts: facts, Verdict: fingerprint.Decide(facts)}}
 		return report.RenderProbe(o.Out, r, o.Output)
 	}

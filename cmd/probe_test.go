@@ -55,6 +55,22 @@ func TestProbeLocalIsConsistent(t *testing.T) {
 			t.Errorf("shared-kernel without a node kernel needs the hypervisor flag read absent: %+v", f)
 		}
 	}
+	// Told that the node runs this very kernel, the verdict is the
+	// node's kernel, unless a gVisor or Kata-root marker contradicts it;
+	// told another kernel, it is never the node's.
+	same := probeLocal(t, "--node-kernel", f.Release)
+	conflicting := f.SentryMeminfo == fingerprint.Present || strings.HasPrefix(f.RootMount, "kataShared ")
+	switch {
+	case same.Facts.NodeKernel != f.Release:
+		t.Errorf("--node-kernel not taken: %q", same.Facts.NodeKernel)
+	case !conflicting && same.Verdict.Kind != fingerprint.SharedKernel:
+		t.Errorf("node kernel = own release gave %s: %+v", same.Verdict, same.Verdict.Evidence)
+	case conflicting && same.Verdict.Kind != fingerprint.Unknown:
+		t.Errorf("a sandbox marker on the node's kernel gave %s, want unknown", same.Verdict)
+	}
+	if other := probeLocal(t, "--node-kernel", "0.0.1-not-this-one"); other.Verdict.Kind == fingerprint.SharedKernel {
+		t.Errorf("a kernel other than the node's was called the node's: %+v", other.Verdict)
+	}
 	text, _, code := run(t, "", "probe", "--local")
 	if code != 0 || !strings.Contains(text, "PROBED     "+got.Verdict.String()) {
 		t.Fatalf("exit %d: %s", code, text)
@@ -64,6 +80,19 @@ func TestProbeLocalIsConsistent(t *testing.T) {
 			t.Errorf("text output lacks evidence %q:\n%s", ev, text)
 		}
 	}
+}
+
+func probeLocal(t *testing.T, args ...string) probe.LocalOutput {
+	t.Helper()
+	out, errOut, code := run(t, "", append([]string{"probe", "--local", "-o", "json"}, args...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got probe.LocalOutput
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	return got
 }
 
 func equalVerdicts(a, b fingerprint.Verdict) bool {
@@ -84,6 +113,7 @@ func TestProbeFlagErrors(t *testing.T) {
 		{[]string{"probe", "a", "b"}, "accepts at most 1 arg"},
 		{[]string{"probe", "--nope"}, "unknown flag: --nope"},
 		{[]string{"probe", "vllm-0", "--timeout", "0s"}, "--timeout must be positive"},
+		{[]string{"probe", "vllm-0", "--node-kernel", "6.8.0"}, "--node-kernel is for --local"},
 	} {
 		_, errOut, code := run(t, "", c.args...)
 		if code != ExitUsage || !strings.Contains(errOut, c.want) || strings.Count(errOut, "\n") != 1 {

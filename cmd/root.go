@@ -75,7 +75,15 @@ Tier table (minimum isolation):
 		NewCmdPolicy(streams),
 		NewCmdRules(streams),
 		NewCmdVersion(streams),
+		NewCmdCompletion(streams),
 	)
+	// Our completion command documents the shells and the plugin's set-up.
+	root.CompletionOptions.DisableDefaultCmd = true
+	for _, c := range append(root.Commands(), root) {
+		if c.Flags().Lookup("namespace") != nil {
+			registerCompletions(c, kube)
+		}
+	}
 	return root
 }
 

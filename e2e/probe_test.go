@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tiergate/tiergate/fingerprint"
 	"github.com/tiergate/tiergate/internal/seed"
 	"github.com/tiergate/tiergate/probe"
 )
@@ -22,6 +23,11 @@ func TestTUIProbe(t *testing.T) {
 	local, err := probe.Local(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	asNode := local
+	asNode.NodeKernel = local.Release
+	if v := fingerprint.Decide(asNode); v.Kind != fingerprint.SharedKernel {
+		t.Skipf("this machine's kernel cannot stand for a node's: %s (%v)", v, v.Conflicts)
 	}
 	if err := seed.ProbeExec(ctx, cl.Config, local.Release); err != nil {
 		t.Fatal(err)

@@ -20,7 +20,12 @@ var kataParams = []string{"cryptomgr.notests", "pci=lastbus=0"}
 type markers struct {
 	gvisor      []string
 	firecracker []string
-	kata        []string
+	// kataRoot is Kata's shared root, which exists only inside its
+	// guests; kata are Kata's kernel parameters, which a host may share.
+	kataRoot []string
+	kata     []string
+	// virtiofsRoot: / is on virtio-fs, which Firecracker does not offer.
+	virtiofsRoot bool
 	// dmiVMM is the VMM the DMI identity names; dmi describes the DMI
 	// facts in words; dmiNone says there are no DMI tables at all.
 	dmiVMM  string
@@ -70,10 +75,11 @@ func (f *Facts) markers() markers {
 	}
 
 	if root := strings.Fields(f.RootMount); len(root) >= 3 {
+		m.virtiofsRoot = root[2] == "virtiofs"
 		switch {
 		case root[0] == "kataShared":
-			m.kata = append(m.kata, "/ is "+root[0]+" on "+root[2]+" (Kata's shared root from the host)")
-		case root[2] == "virtiofs":
+			m.kataRoot = append(m.kataRoot, "/ is "+root[0]+" on "+root[2]+" (Kata's shared root from the host)")
+		case m.virtiofsRoot:
 			m.guest = append(m.guest, "/ is on virtiofs (a filesystem shared into a VM guest)")
 		}
 	}
@@ -96,7 +102,7 @@ func (f *Facts) markers() markers {
 		m.dmi = "DMI vendor " + quote(vendor) + ", product " + quote(product)
 	case f.DMI == Absent:
 		m.dmiNone = true
-		m.dmi = "no /sys/class/dmi/id (no SMBIOS tables, as under Firecracker)"
+		m.dmi = "no /sys/class/dmi/id (no SMBIOS tables: a minimal VMM such as Firecracker, or a bare board)"
 	}
 
 	if f.Hypervisor == Present {
@@ -110,7 +116,7 @@ func (f *Facts) markers() markers {
 
 // vmHints are every marker of a kernel under a hypervisor.
 func (m *markers) vmHints() []string {
-	out := slices.Concat(m.kata, m.firecracker)
+	out := slices.Concat(m.kataRoot, m.kata, m.firecracker)
 	if m.dmiVMM != "" {
 		out = append(out, m.dmi)
 	}
@@ -151,7 +157,7 @@ func decide(f *Facts) Verdict {
 		if same {
 			against = append(against, kernel)
 		}
-		against = slices.Concat(against, m.kata, m.firecracker)
+		against = slices.Concat(against, m.kataRoot, m.kata, m.firecracker)
 		if m.dmi != "" && !m.dmiNone {
 			against = append(against, m.dmi+" (gVisor exposes no DMI)")
 		}
@@ -162,13 +168,14 @@ func decide(f *Facts) Verdict {
 	}
 
 	if same {
-		// VM markers seen from the node's own kernel describe the node.
-		if len(m.kata) > 0 {
-			return unknown([]string{kernel}, m.kata)
+		// VM markers seen from the node's own kernel describe the node;
+		// only Kata's shared root cannot be the node's.
+		if len(m.kataRoot) > 0 {
+			return unknown([]string{kernel}, m.kataRoot)
 		}
 		ev := []string{kernel + ": the pod shares the node's kernel"}
 		if hints := m.vmHints(); len(hints) > 0 {
-			ev = append(ev, "the node itself is a VM: "+strings.Join(appendIf(hints, noDMI(&m)), "; "))
+			ev = append(ev, "these describe the node itself: "+strings.Join(appendIf(hints, noDMI(&m)), "; "))
 		}
 		return Verdict{Kind: SharedKernel, Evidence: ev}
 	}
@@ -190,33 +197,35 @@ func decide(f *Facts) Verdict {
 	case v.Kind == Unknown:
 	case compared:
 		v.Evidence = append([]string{kernel}, v.Evidence...)
-	case len(m.kata) == 0:
-		// Kata's markers exist only inside its guests; the others could
-		// describe a node that is itself a VM.
-		v.Caveat = "the node's kernelVersion was not compared: this VM may be the node itself, with the pod sharing its kernel"
+	case len(m.kataRoot) == 0:
+		// Only Kata's shared root exists in guests alone: the other
+		// markers could describe a node that is itself a VM, its pods
+		// sharing its kernel. Without the node's kernel, say so.
+		return Verdict{Kind: Unknown, Evidence: v.Evidence,
+			Caveat: "this kernel runs under a hypervisor (" + v.String() + " by its markers), but with no node kernelVersion to compare, a pod's own VM cannot be told from a node that is itself a VM (the node's kernelVersion decides)"}
 	}
 	return v
 }
 
-// guestVerdict names the VM from its markers: DMI says which VMM, and
-// Firecracker has no DMI tables at all.
+// guestVerdict names the VM from its markers: DMI says which full VMM;
+// Firecracker's kernel parameters (which rust-vmm microVMs such as
+// Dragonball share) with no DMI and no virtio-fs say microVM. Anything
+// else is a VM whose VMM is not named.
 func guestVerdict(m *markers) Verdict {
+	vm := slices.Concat(m.kataRoot, m.kata, m.guest)
 	switch {
 	case m.dmiVMM != "" && len(m.firecracker) > 0:
 		return unknown([]string{m.dmi}, m.firecracker)
 	case m.dmiVMM != "":
-		return Verdict{Kind: VM, VMM: m.dmiVMM, Evidence: slices.Concat([]string{m.dmi}, m.kata, m.guest)}
+		return Verdict{Kind: VM, VMM: m.dmiVMM, Evidence: slices.Concat([]string{m.dmi}, vm)}
 	case len(m.firecracker) > 0 && m.dmi != "" && !m.dmiNone:
 		return unknown(m.firecracker, []string{m.dmi + " (Firecracker has no DMI)"})
-	case len(m.firecracker) > 0 || (m.dmiNone && (len(m.guest) > 0 || len(m.kata) > 0)):
-		return Verdict{Kind: MicroVM, VMM: Firecracker, Evidence: appendIf(slices.Concat(m.firecracker, m.kata, m.guest), noDMI(m))}
-	case len(m.kata) > 0 && m.dmi == "":
-		// Kata's parameters with DMI unread: QEMU is Kata's default VMM,
-		// but nothing here proves it.
-		return Verdict{Kind: VM, Evidence: slices.Concat(m.kata, m.guest)}
-	default:
-		return Verdict{Kind: VM, Evidence: appendIf(slices.Concat(m.kata, m.guest), m.dmi)}
+	case len(m.firecracker) > 0 && m.virtiofsRoot:
+		return unknown(m.firecracker, []string{"/ is on virtiofs (Firecracker has no virtio-fs)"})
+	case len(m.firecracker) > 0:
+		return Verdict{Kind: MicroVM, VMM: Firecracker, Evidence: appendIf(slices.Concat(m.firecracker, vm), noDMI(m))}
 	}
+	return Verdict{Kind: VM, Evidence: appendIf(vm, m.dmi)}
 }
 
 func noDMI(m *markers) string {

@@ -19,8 +19,8 @@ type Facts struct {
 	Version string `json:"procVersion,omitempty"`
 	// Release is uname -r (/proc/sys/kernel/osrelease).
 	Release string `json:"release,omitempty"`
-	// Cmdline is /proc/cmdline up to the arguments meant for init (after
-	// " -- "), which may carry credentials and say nothing of the kernel.
+	// Cmdline is /proc/cmdline as KernelParams keeps it: the markers'
+	// parameters only (a command line may carry credentials).
 	Cmdline string `json:"cmdline,omitempty"`
 	// SentryMeminfo is /proc/sentry-meminfo, which only gVisor has.
 	SentryMeminfo Presence `json:"sentryMeminfo,omitempty"`
@@ -40,6 +40,38 @@ type Facts struct {
 	NodeKernel string `json:"nodeKernel,omitempty"`
 	// Unread names the inputs that could not be read, and why.
 	Unread []string `json:"unread,omitempty"`
+}
+
+// markerParams are the kernel parameters the markers read; a probe keeps
+// only these, whole, and the prefixes below: a host's command line can
+// carry credentials, and the facts travel (JSON, an ephemeral
+// container's log).
+var markerParams = map[string]bool{
+	"reboot=k": true, "panic=1": true, "pci=off": true, "nomodule": true, "8250.nr_uarts=0": true,
+	"i8042.noaux": true, "i8042.nomux": true, "i8042.nopnp": true, "i8042.dumbkbd": true,
+	"cryptomgr.notests": true, "pci=lastbus=0": true, "clocksource=kvm-clock": true, "quiet": true,
+}
+
+var markerPrefixes = []string{"BOOT_IMAGE=", "virtio_mmio.device=", "console="}
+
+// KernelParams keeps the marker parameters of a kernel command line, in
+// order, each run of others shown as one "…" (so that two markers never
+// look adjacent when they were not), and nothing of init's arguments.
+func KernelParams(cmdline string) string {
+	var out []string
+	for _, p := range strings.Fields(CutInitArgs(cmdline)) {
+		keep := markerParams[p]
+		for _, pre := range markerPrefixes {
+			keep = keep || strings.HasPrefix(p, pre)
+		}
+		switch {
+		case keep:
+			out = append(out, p)
+		case len(out) == 0 || out[len(out)-1] != "…":
+			out = append(out, "…")
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 // CutInitArgs drops what follows " -- " on a kernel command line: those

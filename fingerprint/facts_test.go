@@ -1,6 +1,9 @@
 package fingerprint
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestCutInitArgs(t *testing.T) {
 	for in, want := range map[string]string{
@@ -59,5 +62,24 @@ func TestUnknownNamesWhatIsUnread(t *testing.T) {
 	v := Decide(Facts{Unread: []string{"/proc/version: permission denied"}})
 	if v.Kind != Unknown || v.Caveat == "" || v.Evidence == nil {
 		t.Fatalf("got %+v", v)
+	}
+}
+
+func TestKernelParamsKeepsOnlyMarkers(t *testing.T) {
+	for in, want := range map[string]string{
+		"console=ttyS0 quiet reboot=k panic=1 nomodule random.trust_cpu=1 rdinit=/process_api -- --auth-required": "console=ttyS0 quiet reboot=k panic=1 nomodule …",
+		"BOOT_IMAGE=/vmlinuz-4.4.0-gvisor quiet":                        "BOOT_IMAGE=/vmlinuz-4.4.0-gvisor quiet",
+		"root=UUID=1 ro cloud-init=token:s3cr3t ds=nocloud;s=http://x/": "…",
+		// reboot=k and panic=1 with something between stay apart.
+		"reboot=k cryptomgr.notests net.ifnames=0 pci=lastbus=0 panic=1": "reboot=k cryptomgr.notests … pci=lastbus=0 panic=1",
+		"reboot=k password=hunter2 panic=1":                              "reboot=k … panic=1",
+	} {
+		if got := KernelParams(in); got != want {
+			t.Errorf("KernelParams(%q) = %q, want %q", in, got, want)
+		}
+	}
+	f := Facts{Cmdline: KernelParams("reboot=k secret=x panic=1"), Release: "6.1", NodeKernel: "6.8", Hypervisor: Present}
+	if v := Decide(f); len(v.Evidence) > 0 && strings.Contains(strings.Join(v.Evidence, ";"), "reboot=k panic=1") {
+		t.Errorf("a dropped parameter made two markers adjacent: %q", v.Evidence)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -136,13 +135,13 @@ func (e *Ephemeral) wait(ctx context.Context, ns, pod, name string) error {
 			switch {
 			case s.State.Terminated != nil:
 				if t := s.State.Terminated; t.ExitCode != 0 {
-					return false, fmt.Errorf("the probe container exited %d (%s): %s", t.ExitCode, t.Reason, firstLine(strings.TrimSpace(t.Message)))
+					return false, fmt.Errorf("the probe container exited %d (%s): %s", t.ExitCode, t.Reason, quoteOutput(t.Message))
 				}
 				return true, nil
 			case s.State.Waiting != nil:
 				last = s.State.Waiting.Reason
 				if badImage(last) {
-					return false, fmt.Errorf("the probe container cannot start: %s (%s)", last, firstLine(s.State.Waiting.Message))
+					return false, fmt.Errorf("the probe container cannot start: %s (%s)", last, quoteOutput(s.State.Waiting.Message))
 				}
 			}
 		}
@@ -159,7 +158,7 @@ func (e *Ephemeral) wait(ctx context.Context, ns, pod, name string) error {
 
 func badImage(reason string) bool {
 	switch reason {
-	case "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull", "CreateContainerError", "RunContainerError":
+	case "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull", "CreateContainerError", "CreateContainerConfigError", "RunContainerError":
 		return true
 	}
 	return false

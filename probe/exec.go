@@ -16,6 +16,9 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/remotecommand"
 	utilexec "k8s.io/client-go/util/exec"
+
+	"github.com/tiergate/tiergate/fingerprint"
+	"github.com/tiergate/tiergate/internal/textutil"
 )
 
 // ExecutorFactory opens an exec stream to a URL; tests give a fake.
@@ -96,7 +99,7 @@ func (e *Exec) classify(path string, err error, stderr string) error {
 	case strings.Contains(msg, "Permission denied"):
 		return &fs.PathError{Op: "cat", Path: path, Err: fs.ErrPermission}
 	case exited && msg != "":
-		return errors.New(firstLine(msg))
+		return errors.New(quoteOutput(msg))
 	case exited:
 		return fmt.Errorf("cat exited %d", code.Code)
 	}
@@ -113,8 +116,13 @@ func noCat(msg string) bool {
 		(strings.Contains(msg, `"cat"`) && strings.Contains(msg, "no such file or directory"))
 }
 
-func firstLine(s string) string {
-	l, _, _ := strings.Cut(s, "\n")
+// quoteOutput is text from inside a container made fit for a message:
+// its first line, control characters replaced, at most 200 bytes.
+func quoteOutput(s string) string {
+	l := textutil.Printable(fingerprint.FirstLine(s))
+	if len(l) > 200 {
+		l = strings.ToValidUTF8(l[:200], "") + "…"
+	}
 	return l
 }
 

@@ -84,7 +84,7 @@ func Gather(ctx context.Context, read ReadFunc) (fingerprint.Facts, error) {
 	if s, _, err = get(pathCmdline); err != nil {
 		return f, err
 	}
-	f.Cmdline = fingerprint.CutInitArgs(s)
+	f.Cmdline = fingerprint.KernelParams(s)
 	if _, f.SentryMeminfo, err = presence(pathSentry); err != nil {
 		return f, err
 	}

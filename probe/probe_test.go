@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,6 +20,7 @@ import (
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 	k8stesting "k8s.io/client-go/testing"
+	utilexec "k8s.io/client-go/util/exec"
 
 	"github.com/tiergate/tiergate/fingerprint"
 	"github.com/tiergate/tiergate/probe/probetest"
@@ -307,4 +309,46 @@ func readFacts(t *testing.T, name string) fingerprint.Facts {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// TestExecClassify: what a kubelet, kwok or a runtime answers decides
+// whether one input stays unread or the probe stops.
+func TestExecClassify(t *testing.T) {
+	e := &Exec{Namespace: "ml", Pod: "p", Container: "c"}
+	exit := func(code int) error {
+		return utilexec.CodeExitError{Err: errors.New("command terminated with non-zero exit code"), Code: code}
+	}
+	for _, c := range []struct {
+		name      string
+		err       error
+		stderr    string
+		notExist  bool
+		abort     bool
+		noCat     bool
+		wantInMsg string
+	}{
+		{"missing file (kubelet)", exit(1), "cat: /proc/sentry-meminfo: No such file or directory\n", true, false, false, ""},
+		{"missing file (kwok)", errors.New("Internal error occurred: error executing command in container: cmd wait: cat /x: exit status 1"), "cat: /x: No such file or directory", true, false, false, ""},
+		{"permission", exit(1), "cat: /proc/cmdline: Permission denied", false, false, false, "permission denied"},
+		{"exit 127", exit(127), "", false, true, true, "no cat"},
+		{"exit 126", exit(126), "", false, true, true, "no cat"},
+		{"runtime: not found", errors.New(`OCI runtime exec failed: exec failed: unable to start container process: exec: "cat": executable file not found in $PATH: unknown`), "", false, true, true, "--ephemeral"},
+		{"upgrade refused", errors.New(`unable to upgrade streaming request: pods "p" is forbidden: User "u" cannot get resource "pods/exec"`), "", false, true, false, "is forbidden"},
+		{"hostile stderr", exit(1), "cat: \x1b[2Jboom\nsecond line", false, false, false, "cat: ?[2Jboom"},
+	} {
+		err := e.classify("/x", c.err, c.stderr)
+		var abort *Abort
+		switch {
+		case errors.Is(err, fs.ErrNotExist) != c.notExist:
+			t.Errorf("%s: not-exist %v, got %v", c.name, c.notExist, err)
+		case errors.As(err, &abort) != c.abort:
+			t.Errorf("%s: abort %v, got %v", c.name, c.abort, err)
+		case errors.Is(err, ErrNoCat) != c.noCat:
+			t.Errorf("%s: no-cat %v, got %v", c.name, c.noCat, err)
+		case c.wantInMsg != "" && !strings.Contains(err.Error(), c.wantInMsg):
+			t.Errorf("%s: %q lacks %q", c.name, err, c.wantInMsg)
+		case strings.ContainsAny(err.Error(), "\x1b\n"):
+			t.Errorf("%s: raw container text in %q", c.name, err)
+		}
+	}
 }

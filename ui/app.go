@@ -128,6 +128,8 @@ type App struct {
 	probes             map[string]audit.Probed
 	probing            map[string]bool
 	probeRev, shownRev uint64
+	// reaudit: a probe landed while an audit ran that did not include it.
+	reaudit bool
 	// snap is the snapshot on screen, audited again when a probe lands.
 	snap *cluster.Snapshot
 
@@ -279,10 +281,15 @@ func (a *App) onAudited(m auditedMsg) tea.Cmd {
 			}
 		}
 	}
-	if p := a.pending; p != nil {
-		a.pending = nil
+	// The next audit includes every probe so far.
+	next := a.pending
+	if next == nil && a.reaudit && m.epoch == a.epoch {
+		next = a.snap
+	}
+	a.pending, a.reaudit = nil, false
+	if next != nil {
 		a.auditing = true
-		return tea.Batch(a.auditCmd(p), a.readMetrics())
+		return tea.Batch(a.auditCmd(next), a.readMetrics())
 	}
 	return a.readMetrics()
 }
@@ -646,6 +653,7 @@ func (a *App) onFeedOpened(m feedOpenedMsg) tea.Cmd {
 	// An audit of the old feed may still run; its result is dropped by
 	// epoch, and the engine stays with one audit at a time.
 	a.synced, a.err, a.report, a.inv, a.shown, a.pending, a.notice = false, nil, nil, nil, 0, nil, ""
+	a.snap, a.shownRev, a.reaudit = nil, 0, false // probes stay: they are by pod UID
 	a.dataTime, a.freshTime = time.Time{}, time.Time{}
 	a.table.f.namespace = ""
 	a.table.SetResults(nil, nil)

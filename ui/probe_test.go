@@ -10,6 +10,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/fingerprint"
 	"github.com/tiergate/tiergate/probe"
 )
@@ -127,5 +128,61 @@ func TestProbeKeyRefusals(t *testing.T) {
 	a.Update(keyMsg("p"))
 	if _, cmd := a.Update(keyMsg("p")); cmd != nil || !strings.Contains(a.notice, "already probing") {
 		t.Errorf("second p: %q", a.notice)
+	}
+}
+
+// A probe that lands while a newer snapshot is being audited (with the
+// probes as they were) is audited again once that audit ends.
+func TestProbeLandingDuringAnAudit(t *testing.T) {
+	p := &fakeProber{}
+	a := loadedProbing(t, p, 160, 48)
+	selectRow(t, a, "support-agent-0")
+	_, probeCmd := a.Update(keyMsg("p"))
+	gen2 := livePods(t)
+	gen2.Generation = 2
+	_, auditing := a.Update(snapshotMsg{snap: gen2})
+	if !a.auditing || auditing == nil {
+		t.Fatal("the new snapshot's audit did not start")
+	}
+	if _, cmd := a.Update(probeCmd()); cmd != nil {
+		t.Fatal("a second audit started while one runs")
+	}
+	drive(a, auditing) // generation 2 without the probe, then again with it
+	r := a.table.Find("uid-agents-support-agent")
+	if a.shown != 2 || r == nil || r.Probed == nil || a.auditing {
+		t.Fatalf("shown %d, auditing %v, result %+v", a.shown, a.auditing, r)
+	}
+}
+
+// After a namespace switch, a probe that lands does not bring back the
+// old feed's data; the new feed's first audit includes it.
+func TestProbeAcrossANamespaceSwitch(t *testing.T) {
+	p := &fakeProber{}
+	a := loadedProbing(t, p, 160, 48)
+	selectRow(t, a, "support-agent-0")
+	_, probeCmd := a.Update(keyMsg("p"))
+	a.openSeq++
+	feed := make(chan *cluster.Snapshot)
+	close(feed) // the test hands the snapshot over itself
+	a.Update(feedOpenedMsg{seq: a.openSeq, namespace: "agents", feed: &Feed{Snapshots: feed, Scope: "namespace agents", Stop: func() {}}})
+	if _, cmd := a.Update(probeCmd()); cmd != nil || a.report != nil {
+		t.Fatalf("the probe audited the old feed's data after the switch")
+	}
+	_, cmd := a.Update(snapshotMsg{snap: livePods(t), epoch: a.epoch})
+	drive(a, cmd)
+	if r := a.table.Find("uid-agents-support-agent"); r == nil || r.Probed == nil || a.shown != 1 {
+		t.Fatalf("the new feed's audit lacks the probe: %+v", r)
+	}
+}
+
+// Text from inside a container never reaches the screen raw.
+func TestProbeErrorIsPrintable(t *testing.T) {
+	p := &fakeProber{err: errors.New("cat: \x1b[2J\x1b[Hforged")}
+	a := loadedProbing(t, p, 160, 48)
+	selectRow(t, a, "support-agent-0")
+	_, cmd := a.Update(keyMsg("p"))
+	a.Update(cmd())
+	if strings.ContainsRune(a.notice, '\x1b') || !strings.Contains(a.notice, "forged") {
+		t.Fatalf("notice %q", a.notice)
 	}
 }

@@ -63,6 +63,10 @@ func (a *App) startProbe(r *audit.Result) tea.Cmd {
 	case a.probing[r.UID]:
 		a.notice = "already probing " + r.Namespace + "/" + r.Name
 		return nil
+	case a.probes[r.UID].Via == probe.ViaEphemeral:
+		// Each ephemeral probe leaves a container in the pod's spec.
+		a.notice = r.Namespace + "/" + r.Name + " was probed this session through an ephemeral container; not adding another"
+		return nil
 	}
 	if a.probing == nil {
 		a.probing = map[string]bool{}
@@ -77,7 +81,7 @@ func (a *App) startProbe(r *audit.Result) tea.Cmd {
 func (a *App) onProbed(m probedMsg) tea.Cmd {
 	delete(a.probing, m.uid)
 	if m.err != nil {
-		a.notice = "probe " + m.name + ": " + textutil.OneLine(m.err.Error())
+		a.notice = "probe " + m.name + ": " + textutil.Printable(textutil.OneLine(m.err.Error()))
 		return nil
 	}
 	if a.probes == nil {
@@ -87,13 +91,11 @@ func (a *App) onProbed(m probedMsg) tea.Cmd {
 	a.probeRev++
 	a.notice = "probed " + m.name + ": " + m.rep.Verdict.String()
 	switch {
-	case a.snap == nil:
-		return nil
 	case a.auditing:
-		if a.pending == nil {
-			a.pending = a.snap // audited again when the running one ends
-		}
+		a.reaudit = true // the running audit's probes are older
 		return nil
+	case a.snap == nil:
+		return nil // the next snapshot's audit includes it
 	}
 	a.auditing = true
 	return a.auditCmd(a.snap)

@@ -66,7 +66,8 @@ func main() {
 		fail(fmt.Errorf("loading %s: %w", example, err))
 	}
 	// The probe's exec fixture: kwok runs exec'd commands of namespace
-	// probe-exec on this machine, and kata-runner's node reports its kernel.
+	// probe-exec on this machine (the lab is for this machine's user
+	// only), and kata-runner's node reports its kernel.
 	local, err := probe.Local(ctx)
 	if err != nil {
 		fail(err)
