@@ -3,7 +3,7 @@
 GO        ?= go
 BIN       ?= bin
 PREFIX    ?= $(shell $(GO) env GOPATH)
-PKG       := github.com/tiergate/tiergate
+PKG       := $(shell $(GO) list -m)
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
 DATE      ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -12,6 +12,19 @@ LDFLAGS   := -s -w -X $(PKG)/internal/version.Version=$(VERSION) -X $(PKG)/inter
 # (and says so) when the directory is absent.
 TIERGATE_CORPUS ?= $(abspath ../shared/corpus)
 FUZZTIME  ?= 20s
+
+# Tool versions, in one place. Each runs from the Go module proxy with
+# go run (built once, then cached); the control plane's versions are in
+# hack/k8s/build.sh (Kubernetes v1.37.2, etcd, kwok v0.8.0) and
+# Prometheus's in hack/prometheus/install.sh.
+GOLANGCI_LINT_VERSION ?= v2.15.0
+GORELEASER_VERSION    ?= v2.15.1
+KREW_VERSION          ?= v0.4.3
+GOVULNCHECK_VERSION   ?= v1.9.0
+VULNDB_VERSION        ?= v0.0.0-20261105234957-e22db6528018
+GOLANGCI_LINT := $(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+GORELEASER    := $(GO) run github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
+KREW_VALIDATE := $(GO) run sigs.k8s.io/krew/cmd/validate-krew-manifest@$(KREW_VERSION)
 
 .DEFAULT_GOAL := help
 
@@ -35,7 +48,7 @@ demo: ## Audit the bundled example LLM platform (no cluster needed)
 	$(GO) run ./cmd/tiergate audit -f examples/llm-platform.yaml
 
 .PHONY: test
-test: lint ## Vet, format check, and every test with -race (corpus included when present)
+test: check-fmt ## Vet, format check, and every test with -race (corpus included when present)
 	@if [ -d "$(TIERGATE_CORPUS)" ]; then echo "classification corpus: $(TIERGATE_CORPUS)"; else echo "classification corpus not found at $(TIERGATE_CORPUS): that test will skip"; fi
 	TIERGATE_CORPUS=$(if $(wildcard $(TIERGATE_CORPUS)),$(TIERGATE_CORPUS),) $(GO) test -race -count=1 ./...
 
@@ -43,10 +56,32 @@ test: lint ## Vet, format check, and every test with -race (corpus included when
 corpus: ## Classification accuracy over the real-manifest corpus (TIERGATE_CORPUS)
 	TIERGATE_CORPUS=$(TIERGATE_CORPUS) $(GO) test ./audit -run TestCorpusClassification -count=1 -v | grep -E 'accuracy|FAIL|SKIP|ok'
 
-.PHONY: lint
-lint: ## go vet and gofmt
+.PHONY: check-fmt
+check-fmt: ## go vet and gofmt (quick; part of make test)
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+.PHONY: lint
+lint: check-fmt tidy-check ## golangci-lint (.golangci.yml), go vet, gofmt and go mod tidy
+	$(GOLANGCI_LINT) run ./...
+
+.PHONY: tidy-check
+tidy-check: ## Fail when go.mod or go.sum is not tidy
+	$(GO) mod tidy -diff
+
+.PHONY: vulncheck
+vulncheck: ## govulncheck offline, its database built from the golang.org/x/vulndb module (bin/vulndb)
+	./hack/release/vulncheck.sh $(GOVULNCHECK_VERSION) $(VULNDB_VERSION)
+
+.PHONY: release-check
+release-check: ## Validate .goreleaser.yaml (goreleaser check)
+	$(GORELEASER) check
+
+.PHONY: snapshot
+snapshot: ## A local release into dist/: every archive, checksums and the krew manifest (validated); no upload
+	TIERGATE_COMMIT=$(COMMIT) $(GORELEASER) release --snapshot --clean
+	$(KREW_VALIDATE) -manifest dist/krew/tiergate.yaml -skip-install
+	./hack/release/check-dist.sh $(COMMIT)
 
 .PHONY: fuzz
 fuzz: ## Fuzz the manifest loader and the metrics scrape-and-rate path for $(FUZZTIME) each
@@ -96,6 +131,7 @@ golden: ## Rewrite golden files and docs/rules.md after an intended output chang
 	$(GO) test ./cmd -update
 	$(GO) test ./ui -update
 	$(GO) test ./remediate -update
+	$(GO) test ./fingerprint -update
 
 .PHONY: clean
 clean: ## Remove build output

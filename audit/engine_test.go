@@ -4,9 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/utils/ptr"
+
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/policy"
-	"k8s.io/utils/ptr"
 )
 
 func ruleIDs(r audit.Result) map[string]bool {

@@ -101,7 +101,9 @@ func (s *tmuxSession) exitStatus(timeout time.Duration) int {
 				s.t.Fatalf("the program died of signal %s; the screen:\n%s", sig, s.screen())
 			}
 			var code int
-			fmt.Sscan(strings.TrimPrefix(out[1], "status="), &code)
+			if _, err := fmt.Sscan(strings.TrimPrefix(out[1], "status="), &code); err != nil {
+				s.t.Fatalf("tmux exit status %q: %v", out[1], err)
+			}
 			return code
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -27,18 +27,18 @@ func TestKubePathsAndErrors(t *testing.T) {
 		switch r.URL.Path {
 		case "/api/v1/nodes/gke-1/proxy/stats/summary":
 			w.Header().Set("Content-Type", "application/json")
-			w.Write(summary)
+			_, _ = w.Write(summary)
 		case "/api/v1/nodes/locked/proxy/stats/summary":
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusForbidden)
-			w.Write([]byte(`{"kind":"Status","apiVersion":"v1","status":"Failure","message":"nodes \"locked\" is forbidden: User \"dev\" cannot get resource \"nodes/proxy\"","reason":"Forbidden","code":403}`))
+			_, _ = w.Write([]byte(`{"kind":"Status","apiVersion":"v1","status":"Failure","message":"nodes \"locked\" is forbidden: User \"dev\" cannot get resource \"nodes/proxy\"","reason":"Forbidden","code":403}`))
 		case "/api/v1/namespaces/llm/pods/vllm-0:8000/proxy/metrics":
 			if !strings.HasPrefix(r.Header.Get("Accept"), "text/plain;version=0.0.4") {
 				http.Error(w, "want text format first in Accept: "+r.Header.Get("Accept"), http.StatusBadRequest)
 				return
 			}
 			w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-			w.Write([]byte("vllm:generation_tokens_total 42\n"))
+			_, _ = w.Write([]byte("vllm:generation_tokens_total 42\n"))
 		default:
 			http.NotFound(w, r)
 		}

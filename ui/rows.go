@@ -29,15 +29,8 @@ type row struct {
 	res    *audit.Result // workload row
 }
 
-// key identifies a row across refreshes, so that the selection stays on
-// the same pod when rows move.
-func (r row) key() string {
-	if r.header {
-		return "group/" + string(r.group)
-	}
-	return resultKey(r.res)
-}
-
+// resultKey identifies a workload across refreshes (a pod by its UID),
+// so that the selection stays on it when rows move.
 func resultKey(r *audit.Result) string {
 	if r.UID != "" {
 		return r.UID

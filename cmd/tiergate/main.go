@@ -11,9 +11,8 @@ import (
 
 	"github.com/go-logr/logr"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	_ "k8s.io/client-go/plugin/pkg/client/auth" // exec, OIDC and the other kubeconfig auth providers, as kubectl has
 	"k8s.io/klog/v2"
-	// exec, OIDC and the other kubeconfig auth providers, as kubectl has.
-	_ "k8s.io/client-go/plugin/pkg/client/auth"
 
 	"github.com/tiergate/tiergate/cmd"
 )

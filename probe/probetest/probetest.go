@@ -72,6 +72,7 @@ func (s *stream) StreamWithContext(_ context.Context, o remotecommand.StreamOpti
 	s.e.mu.Unlock()
 	cmd := s.u.Query()["command"]
 	if s.e.NoCat {
+		//nolint:staticcheck // ST1005: the runtime's own words, capital and all
 		return errors.New(`Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "1f2e": OCI runtime exec failed: exec failed: unable to start container process: exec: "cat": executable file not found in $PATH: unknown`)
 	}
 	if len(cmd) != 2 || cmd[0] != "cat" {

@@ -1,0 +1,96 @@
+//go:build integration
+
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/tiergate/tiergate/internal/seed"
+	"github.com/tiergate/tiergate/internal/testcluster"
+)
+
+// clusterRole reads one ClusterRole's rules from deploy/rbac.
+func clusterRole(t *testing.T, name string) []rbacv1.PolicyRule {
+	t.Helper()
+	files, _ := filepath.Glob("../deploy/rbac/*.yaml")
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, doc := range bytes.Split(raw, []byte("\n---\n")) {
+			var cr rbacv1.ClusterRole
+			if err := yaml.UnmarshalStrict(doc, &cr); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			if cr.Name == name {
+				return cr.Rules
+			}
+		}
+	}
+	t.Fatalf("no ClusterRole %s in deploy/rbac", name)
+	return nil
+}
+
+// TestDeployRBACRoles binds the ClusterRoles of deploy/rbac to limited
+// users on the real API server: read-only sees everything an audit reads
+// (nothing "not visible") and cannot probe or apply; the probe role
+// probes; the apply role gets through fix --apply's server dry run.
+func TestDeployRBACRoles(t *testing.T) {
+	seedExample(t)
+	ctx := context.Background()
+	readonly, probeRules, apply := clusterRole(t, "tiergate-readonly"), clusterRole(t, "tiergate-probe"), clusterRole(t, "tiergate-apply")
+	user := func(name string, rules ...[]rbacv1.PolicyRule) string {
+		t.Helper()
+		var all []rbacv1.PolicyRule
+		for _, r := range rules {
+			all = append(all, r...)
+		}
+		u, err := cl.NewUser(ctx, name, testcluster.UserOptions{Namespace: "rbac-users", ClusterRules: all})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.Kubeconfig
+	}
+
+	ro := user("readonly", readonly)
+	out, errOut, code := run(t, "", "audit", "--kubeconfig", ro, "-A")
+	if code > ExitFindings || strings.Contains(errOut, "not visible") || !strings.Contains(out, "AGENT (") {
+		t.Fatalf("read-only audit: exit %d\n%s\n%s", code, errOut, out)
+	}
+	if err := seed.ProbeExec(ctx, cl.Config, "6.1.0-rbac-test"); err != nil {
+		t.Fatal(err)
+	}
+	waitRunning(t, "probe-exec", "kata-runner")
+	if _, errOut, code := run(t, "", "probe", "kata-runner", "--kubeconfig", ro, "-n", "probe-exec"); code != ExitUsage || !strings.Contains(errOut, "pods/exec") {
+		t.Errorf("read-only probe: exit %d: %s", code, errOut)
+	}
+	prober := user("prober", readonly, probeRules)
+	if out, errOut, code := run(t, "", "probe", "kata-runner", "--kubeconfig", prober, "-n", "probe-exec"); code == ExitUsage || !strings.Contains(out, "PROBED") {
+		t.Errorf("probe role: exit %d: %s\n%s", code, errOut, out)
+	}
+
+	// A fresh agent to fix: its dry run needs patch on the Deployment and
+	// create on the NetworkPolicy it adds; answer no to the question.
+	if _, err := seed.Files(ctx, cl.Config, "testdata/rbac-apply.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	fix := []string{"fix", "-n", "rbac-apply", "--apply"}
+	out, errOut, _ = run(t, "n\n", append(fix, "--kubeconfig", ro)...)
+	if !strings.Contains(out+errOut, "forbidden") {
+		t.Errorf("read-only fix --apply passed its dry run:\n%s\n%s", out, errOut)
+	}
+	applier := user("applier", readonly, apply)
+	out, errOut, _ = run(t, "n\n", append(fix, "--kubeconfig", applier)...)
+	if strings.Contains(out+errOut, "forbidden") || !strings.Contains(out, "+++ after tiergate fix Deployment/rbac-apply/helper-agent") || !strings.Contains(errOut, "[y/N]") {
+		t.Errorf("apply role's dry run:\n%s\n%s", out, errOut)
+	}
+}
