@@ -70,7 +70,7 @@ func readFixture(t *testing.T, path string) fixture {
 			if fx.probes == nil {
 				fx.probes = map[string]audit.Probed{}
 			}
-			fx.probes[f[0]] = audit.Probed{Verdict: fingerprint.Decide(readFacts(t, f[1])), Via: "exec"}
+			fx.probes[f[0]] = audit.Probed{Verdict: fingerprint.Decide(probetest.Recorded(t, f[1])), Via: "exec"}
 		case strings.HasPrefix(line, "# workload:"):
 			fx.workload = strings.TrimSpace(strings.TrimPrefix(line, "# workload:"))
 		}
@@ -158,15 +158,6 @@ func TestRuleFixtures(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("rules without fixtures:\n  %s", strings.Join(missing, "\n  "))
 	}
-}
-
-func readFacts(t *testing.T, name string) fingerprint.Facts {
-	t.Helper()
-	f, err := probetest.ReadFacts(filepath.Join("..", "fingerprint", "testdata", "facts", name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
 }
 
 func hasSeverity(fs []audit.Finding, s policy.Severity) bool {

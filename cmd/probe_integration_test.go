@@ -62,10 +62,7 @@ func runProbe(t *testing.T, fe *probetest.Executor, args ...string) (string, str
 // probed as a Kata guest is clean.
 func TestProbeLiveKataOnNodeKernel(t *testing.T) {
 	seedProbe(t)
-	onNode, err := probetest.ReadFacts("../fingerprint/testdata/facts/runc-on-qemu-node.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	onNode := probetest.Recorded(t, "runc-on-qemu-node")
 	onNode.Release = "6.8.0-60-generic" // the fixture node's kernelVersion
 	fe := &probetest.Executor{Files: probetest.FilesOf(onNode)}
 	out, errOut, code := runProbe(t, fe, "tool-agent", "--kubeconfig", cl.Kubeconfig, "-n", "probe-live")
@@ -91,10 +88,7 @@ func TestProbeLiveKataOnNodeKernel(t *testing.T) {
 		t.Errorf("exec URL %s", u)
 	}
 
-	kata, err := probetest.ReadFacts("../fingerprint/testdata/facts/kata-qemu.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	kata := probetest.Recorded(t, "kata-qemu")
 	out, errOut, code = runProbe(t, &probetest.Executor{Files: probetest.FilesOf(kata)}, "tool-agent", "--kubeconfig", cl.Kubeconfig, "-n", "probe-live", "-o", "json")
 	if code != 0 {
 		t.Fatalf("kata guest: exit %d: %s\n%s", code, out, errOut)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +28,7 @@ import (
 // filesOf turns recorded facts back into a container's files.
 func filesOf(t *testing.T, name string) map[string]string {
 	t.Helper()
-	return probetest.FilesOf(readFacts(t, name))
+	return probetest.FilesOf(probetest.Recorded(t, name))
 }
 
 // withREST gives a fake clientset a real REST client for the exec URL
@@ -238,7 +237,7 @@ func TestEphemeralProbe(t *testing.T) {
 		p.Status.EphemeralContainerStatuses = []corev1.ContainerStatus{{Name: added, State: st}}
 		return true, p, nil
 	})
-	facts := readFacts(t, "kata-qemu")
+	facts := probetest.Recorded(t, "kata-qemu")
 	facts.NodeKernel = "" // the container does not know its node
 	out, _ := json.Marshal(LocalOutput{Facts: facts, Verdict: fingerprint.Decide(facts)})
 	var logsOf string
@@ -300,15 +299,6 @@ func TestGatherStopsOnAbort(t *testing.T) {
 	if err == nil || n != 1 {
 		t.Fatalf("err %v after %d reads", err, n)
 	}
-}
-
-func readFacts(t *testing.T, name string) fingerprint.Facts {
-	t.Helper()
-	f, err := probetest.ReadFacts(filepath.Join("..", "fingerprint", "testdata", "facts", name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
 }
 
 // TestExecClassify: what a kubelet, kwok or a runtime answers decides

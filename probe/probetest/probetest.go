@@ -11,7 +11,10 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path/filepath"
+	"runtime"
 	"sync"
+	"testing"
 
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/remotecommand"
@@ -123,4 +126,16 @@ func FilesOf(f fingerprint.Facts) map[string]string {
 	}
 	files["/proc/cpuinfo"] = "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: " + flags + "\n\nprocessor\t: 1\nflags\t\t: " + flags + "\n"
 	return files
+}
+
+// Recorded returns the recorded facts NAME
+// (fingerprint/testdata/facts/NAME.json), from any package's tests.
+func Recorded(t testing.TB, name string) fingerprint.Facts {
+	t.Helper()
+	_, self, _, _ := runtime.Caller(0)
+	f, err := ReadFacts(filepath.Join(filepath.Dir(self), "..", "..", "fingerprint", "testdata", "facts", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
