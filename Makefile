@@ -3,7 +3,7 @@
 GO        ?= go
 BIN       ?= bin
 PREFIX    ?= $(shell $(GO) env GOPATH)
-PKG       := $(shell $(GO) list -m)
+PKG       := github.com/tiergate/tiergate
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
 DATE      ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -25,6 +25,7 @@ VULNDB_VERSION        ?= v0.0.0-20261105234957-e22db6528018
 GOLANGCI_LINT := $(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 GORELEASER    := $(GO) run github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
 KREW_VALIDATE := $(GO) run sigs.k8s.io/krew/cmd/validate-krew-manifest@$(KREW_VERSION)
+KREW          := $(GO) run sigs.k8s.io/krew/cmd/krew@$(KREW_VERSION)
 
 .DEFAULT_GOAL := help
 
@@ -81,7 +82,13 @@ release-check: ## Validate .goreleaser.yaml (goreleaser check)
 snapshot: ## A local release into dist/: every archive, checksums and the krew manifest (validated); no upload
 	TIERGATE_COMMIT=$(COMMIT) $(GORELEASER) release --snapshot --clean
 	$(KREW_VALIDATE) -manifest dist/krew/tiergate.yaml -skip-install
-	./hack/release/check-dist.sh $(COMMIT)
+	KREW="$(KREW)" ./hack/release/check-dist.sh $(COMMIT)
+
+.PHONY: release
+release: ## Publish a tagged release (GITHUB_TOKEN): lint, tests and a vulncheck that fails on the Go standard library too
+	$(MAKE) lint test
+	VULNCHECK_STDLIB=fail $(MAKE) vulncheck
+	$(GORELEASER) release --clean
 
 .PHONY: fuzz
 fuzz: ## Fuzz the manifest loader and the metrics scrape-and-rate path for $(FUZZTIME) each

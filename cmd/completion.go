@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
 // NewCmdCompletion prints shell completion scripts (cobra writes them;
@@ -68,7 +68,7 @@ const completionTimeout = 5 * time.Second
 func registerCompletions(c *cobra.Command, kube *genericclioptions.ConfigFlags) {
 	_ = c.RegisterFlagCompletionFunc("namespace", func(c *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
 		return listNames(c, kube, func(ctx context.Context, cs kubernetes.Interface) ([]string, error) {
-			list, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+			list, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{Limit: 500})
 			if err != nil {
 				return nil, err
 			}
@@ -99,15 +99,13 @@ func completePods(kube *genericclioptions.ConfigFlags) cobra.CompletionFunc {
 			if err != nil {
 				return nil, err
 			}
-			list, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+			list, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{FieldSelector: "status.phase=Running", Limit: 500})
 			if err != nil {
 				return nil, err
 			}
 			var names []string
 			for _, p := range list.Items {
-				if p.Status.Phase == corev1.PodRunning {
-					names = append(names, p.Name)
-				}
+				names = append(names, p.Name)
 			}
 			return names, nil
 		}, prefix)
@@ -115,21 +113,45 @@ func completePods(kube *genericclioptions.ConfigFlags) cobra.CompletionFunc {
 }
 
 // listNames runs list against the flags' cluster and keeps the names
-// starting with prefix; any trouble completes nothing.
+// starting with prefix; any trouble completes nothing. A shell waits for
+// it: it gives up after completionTimeout whatever blocks (a slow server,
+// an exec credential plugin), and no credential plugin may ask the user
+// anything (the shell hides its prompt).
 func listNames(c *cobra.Command, kube *genericclioptions.ConfigFlags, list func(context.Context, kubernetes.Interface) ([]string, error), prefix string) ([]string, cobra.ShellCompDirective) {
-	cfg, err := kube.ToRESTConfig()
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	cfg.Timeout = completionTimeout
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
 	ctx, cancel := context.WithTimeout(c.Context(), completionTimeout)
 	defer cancel()
-	names, err := list(ctx, cs)
-	if err != nil {
+	type answer struct {
+		names []string
+		err   error
+	}
+	done := make(chan answer, 1) // the goroutine never blocks on it
+	go func() {
+		cfg, err := kube.ToRESTConfig()
+		if err != nil {
+			done <- answer{err: err}
+			return
+		}
+		cfg.Timeout = completionTimeout
+		if cfg.ExecProvider != nil {
+			cfg.ExecProvider.InteractiveMode = clientcmdapi.NeverExecInteractiveMode
+			cfg.ExecProvider.StdinUnavailable = true
+		}
+		cs, err := kubernetes.NewForConfig(cfg)
+		if err != nil {
+			done <- answer{err: err}
+			return
+		}
+		names, err := list(ctx, cs)
+		done <- answer{names, err}
+	}()
+	var names []string
+	select {
+	case a := <-done:
+		if a.err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		names = a.names
+	case <-ctx.Done():
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	var out []string

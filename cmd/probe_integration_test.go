@@ -243,3 +243,20 @@ func waitRunning(t *testing.T, ns string, names ...string) {
 		}
 	}
 }
+
+// TestCompletionFromTheCluster: probe completes running pods of the
+// namespace and -n completes namespaces, from the real API server.
+func TestCompletionFromTheCluster(t *testing.T) {
+	if err := seed.ProbeExec(context.Background(), cl.Config, "6.1.0-completion"); err != nil {
+		t.Fatal(err)
+	}
+	waitRunning(t, "probe-exec", "kata-runner", "plain-runner")
+	out, _, code := run(t, "", "__complete", "probe", "--kubeconfig", cl.Kubeconfig, "-n", "probe-exec", "kata")
+	if code != 0 || !strings.Contains(out, "kata-runner\n") || strings.Contains(out, "plain-runner") || !strings.Contains(out, ":4\n") {
+		t.Errorf("pod completion: exit %d\n%s", code, out)
+	}
+	out, _, code = run(t, "", "__complete", "audit", "--kubeconfig", cl.Kubeconfig, "-n", "probe-")
+	if code != 0 || !strings.Contains(out, "probe-exec\n") {
+		t.Errorf("namespace completion: exit %d\n%s", code, out)
+	}
+}

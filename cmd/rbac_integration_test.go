@@ -21,6 +21,9 @@ import (
 func clusterRole(t *testing.T, name string) []rbacv1.PolicyRule {
 	t.Helper()
 	files, _ := filepath.Glob("../deploy/rbac/*.yaml")
+	if len(files) != 4 {
+		t.Fatalf("deploy/rbac has %d files, want the readonly, metrics, probe and apply roles", len(files))
+	}
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
 		if err != nil {
@@ -47,7 +50,7 @@ func clusterRole(t *testing.T, name string) []rbacv1.PolicyRule {
 func TestDeployRBACRoles(t *testing.T) {
 	seedExample(t)
 	ctx := context.Background()
-	readonly, probeRules, apply := clusterRole(t, "tiergate-readonly"), clusterRole(t, "tiergate-probe"), clusterRole(t, "tiergate-apply")
+	readonly, probeRules, apply, metrics := clusterRole(t, "tiergate-readonly"), clusterRole(t, "tiergate-probe"), clusterRole(t, "tiergate-apply"), clusterRole(t, "tiergate-metrics")
 	user := func(name string, rules ...[]rbacv1.PolicyRule) string {
 		t.Helper()
 		var all []rbacv1.PolicyRule
@@ -65,6 +68,17 @@ func TestDeployRBACRoles(t *testing.T) {
 	out, errOut, code := run(t, "", "audit", "--kubeconfig", ro, "-A")
 	if code > ExitFindings || strings.Contains(errOut, "not visible") || !strings.Contains(out, "AGENT (") {
 		t.Fatalf("read-only audit: exit %d\n%s\n%s", code, errOut, out)
+	}
+	// Figures: read-only may not use the proxies; the metrics role may
+	// (kwok's addresses are then refused by the proxy itself).
+	_, errOut, _ = run(t, "", "audit", "--kubeconfig", ro, "-n", "llm-serving", "--metrics", "--metrics-interval", "1s", "-o", "json")
+	if !strings.Contains(errOut, "nodes/proxy is forbidden") {
+		t.Errorf("read-only figures: %s", errOut)
+	}
+	withMetrics := user("metrics", readonly, metrics)
+	_, errOut, _ = run(t, "", "audit", "--kubeconfig", withMetrics, "-n", "llm-serving", "--metrics", "--metrics-interval", "1s", "-o", "json")
+	if strings.Contains(errOut, "forbidden") || strings.Contains(errOut, "not visible") {
+		t.Errorf("metrics role: %s", errOut)
 	}
 	if err := seed.ProbeExec(ctx, cl.Config, "6.1.0-rbac-test"); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -100,11 +101,14 @@ func (s *tmuxSession) exitStatus(timeout time.Duration) int {
 			if sig := strings.TrimPrefix(out[2], "signal="); sig != "" {
 				s.t.Fatalf("the program died of signal %s; the screen:\n%s", sig, s.screen())
 			}
-			var code int
-			if _, err := fmt.Sscan(strings.TrimPrefix(out[1], "status="), &code); err != nil {
-				s.t.Fatalf("tmux exit status %q: %v", out[1], err)
+			// tmux may mark the pane dead a moment before it has the status.
+			if status := strings.TrimPrefix(out[1], "status="); status != "" {
+				code, err := strconv.Atoi(status)
+				if err != nil {
+					s.t.Fatalf("tmux exit status %q: %v", status, err)
+				}
+				return code
 			}
-			return code
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
