@@ -87,7 +87,12 @@ func (a *App) onProbed(m probedMsg) tea.Cmd {
 	if a.probes == nil {
 		a.probes = map[string]audit.Probed{}
 	}
-	a.probes[m.uid] = probed(m.rep)
+	// The pod read may be a newer one of the same name: its UID counts.
+	uid := m.uid
+	if m.rep.UID != "" {
+		uid = m.rep.UID
+	}
+	a.probes[uid] = probed(m.rep)
 	a.probeRev++
 	a.notice = "probed " + m.name + ": " + m.rep.Verdict.String()
 	switch {
