@@ -20,6 +20,7 @@ type tmuxSession struct {
 	socket string
 	name   string
 	stderr string // the program's stderr, kept out of the screen
+	status string // its exit status, written by the shell that runs it
 }
 
 // startTmux runs argv in a detached w×h tmux session. The pane stays
@@ -29,15 +30,18 @@ func startTmux(t *testing.T, w, h int, env []string, argv ...string) *tmuxSessio
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatalf("tmux is not installed (.ci/run installs it): %v", err)
 	}
+	dir := t.TempDir()
 	s := &tmuxSession{t: t, socket: fmt.Sprintf("tiergate-e2e-%d-%d", os.Getpid(), time.Now().UnixNano()), name: "tg",
-		stderr: filepath.Join(t.TempDir(), "stderr")}
+		stderr: filepath.Join(dir, "stderr"), status: filepath.Join(dir, "status")}
 	args := []string{"new-session", "-d", "-s", s.name, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h)}
-	for _, e := range append(env, "TIERGATE_E2E_STDERR="+s.stderr) {
+	for _, e := range append(env, "TIERGATE_E2E_STDERR="+s.stderr, "TIERGATE_E2E_STATUS="+s.status) {
 		args = append(args, "-e", e)
 	}
 	// stderr goes to a file: a panic or a goroutine dump stays readable
-	// whatever the screen shows.
-	args = append(args, "--", "sh", "-c", `exec "$0" "$@" 2>"$TIERGATE_E2E_STDERR"`)
+	// whatever the screen shows. The shell writes the exit status (128+n
+	// for a signal) to a file: tmux 3.3 has been seen to mark the pane
+	// dead and never report the status.
+	args = append(args, "--", "sh", "-c", `"$0" "$@" 2>"$TIERGATE_E2E_STDERR"; echo $? >"$TIERGATE_E2E_STATUS.tmp" && mv "$TIERGATE_E2E_STATUS.tmp" "$TIERGATE_E2E_STATUS"`)
 	args = append(args, argv...)
 	// remain-on-exit is set in the same tmux invocation, before the
 	// program can exit.
@@ -91,32 +95,30 @@ func (s *tmuxSession) waitFor(what string, timeout time.Duration, parts []string
 	return 0
 }
 
-// exitStatus waits for the program to end and returns its exit status.
+// exitStatus waits for the program to end and returns its exit status
+// (128+n when a signal n ended it).
 func (s *tmuxSession) exitStatus(timeout time.Duration) int {
 	s.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		out := strings.Fields(s.run("display-message", "-p", "-t", s.name, "#{pane_dead} status=#{pane_dead_status} signal=#{pane_dead_signal}"))
-		if len(out) == 3 && out[0] == "1" {
-			if sig := strings.TrimPrefix(out[2], "signal="); sig != "" {
-				s.t.Fatalf("the program died of signal %s; the screen:\n%s", sig, s.screen())
+		if b, err := os.ReadFile(s.status); err == nil {
+			code, err := strconv.Atoi(strings.TrimSpace(string(b)))
+			if err != nil {
+				s.t.Fatalf("exit status %q: %v", b, err)
 			}
-			// tmux may mark the pane dead a moment before it has the status.
-			if status := strings.TrimPrefix(out[1], "status="); status != "" {
-				code, err := strconv.Atoi(status)
-				if err != nil {
-					s.t.Fatalf("tmux exit status %q: %v", status, err)
-				}
-				return code
+			if code > 128 {
+				s.t.Fatalf("the program died of signal %d; the screen:\n%s\nits stderr:\n%s", code-128, s.screen(), s.stderrText())
 			}
+			return code
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	// Ask the Go runtime for its goroutines (SIGQUIT prints them to
-	// stderr and exits), so a hang says where it is.
+	// stderr and exits), so a hang says where it is. The pane's process
+	// is the shell; the program is its child.
 	screen := s.screen()
 	pid := strings.TrimSpace(s.run("display-message", "-p", "-t", s.name, "#{pane_pid}"))
-	_ = exec.Command("kill", "-QUIT", pid).Run()
+	_ = exec.Command("pkill", "-QUIT", "-P", pid).Run()
 	time.Sleep(time.Second)
 	s.t.Fatalf("the program did not exit within %v; the screen:\n%s\nits stderr after SIGQUIT:\n%s", timeout, screen, s.stderrText())
 	return -1
