@@ -31,7 +31,9 @@ type Kube struct {
 
 // NewKube builds the clients from a rest config.
 func NewKube(cfg *rest.Config) (*Kube, error) {
-	kc, err := kubernetes.NewForConfig(cfg)
+	proxied := rest.CopyConfig(cfg)
+	proxied.Wrap(func(rt http.RoundTripper) http.RoundTripper { return limitBodies{rt} })
+	kc, err := kubernetes.NewForConfig(proxied)
 	if err != nil {
 		return nil, err
 	}

@@ -1,11 +1,14 @@
 package metrics
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -84,5 +87,41 @@ func TestServiceProxyURL(t *testing.T) {
 		if _, _, err := ServiceProxyURL(&rest.Config{Host: "https://x"}, bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// An exporter that never stops writing is cut off at MaxExposition with
+// ErrTooLarge, before client-go has read it all; one that stops exactly at
+// the limit is read whole.
+func TestKubeScrapeIsBounded(t *testing.T) {
+	var written atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		line := []byte("vllm:generation_tokens_total{model_name=\"m\"} 1\n")
+		if strings.HasPrefix(r.URL.Path, "/api/v1/namespaces/llm/pods/exact:8000/") {
+			_, _ = w.Write(bytes.Repeat([]byte("#"), MaxExposition-1))
+			_, _ = w.Write([]byte("\n"))
+			return
+		}
+		for r.Context().Err() == nil && written.Load() < 4*MaxExposition {
+			n, err := w.Write(line)
+			written.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	k, err := NewKube(&rest.Config{Host: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = k.Scrape(context.Background(), PodKey{Namespace: "llm", Name: "endless"}, Port{Number: 8000})
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("an endless exposition: %v", err)
+	}
+	body, _, err := k.Scrape(context.Background(), PodKey{Namespace: "llm", Name: "exact"}, Port{Number: 8000})
+	if err != nil || len(body) != MaxExposition {
+		t.Fatalf("an exposition of exactly MaxExposition: %d bytes, %v", len(body), err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/cluster"
@@ -138,4 +139,20 @@ func TestNoMetricsOnFiles(t *testing.T) {
 	if s := screen(a); !strings.Contains(s, "not read: RSS, tokens/s and GPU use come from a live cluster") {
 		t.Errorf("detail on files:\n%s", s)
 	}
+}
+
+// At 80x24 the figure columns give way (as KERNEL and GPU do) and the
+// rest of the live table still fits.
+func TestMetricsAt80x24(t *testing.T) {
+	a := loadedLive(t, &fakeFigures{}, 80, 24)
+	got := screen(a)
+	for _, l := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
+		if w := ansi.StringWidth(l); w > 80 {
+			t.Fatalf("a line of %d columns at 80x24: %q", w, l)
+		}
+	}
+	if strings.Contains(got, "TOK/S") || !strings.Contains(got, "WORST") {
+		t.Errorf("the figure columns should give way at 80 columns:\n%s", got)
+	}
+	golden(t, "metrics-main-80x24", got)
 }
