@@ -12,6 +12,7 @@ import (
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/fingerprint"
+	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/probe"
 	"github.com/tiergate/tiergate/report"
 )
@@ -165,7 +166,7 @@ func (o *ProbeOptions) Run(ctx context.Context) error {
 	// that RuntimeClasses, the policy's handlers and exemptions all count.
 	inv, _, err := o.loadLive(ctx)
 	if err != nil {
-		fmt.Fprintf(o.ErrOut, "tiergate: the pod's declared isolation is not known: %v\n", err)
+		fmt.Fprintln(o.ErrOut, "tiergate: the pod's declared isolation is not known: "+textutil.Printable(textutil.OneLine(err.Error())))
 		return report.RenderProbe(o.Out, r, o.Output)
 	}
 	inv.Probes = map[string]audit.Probed{rep.UID: {Verdict: rep.Verdict, Via: rep.Via, Container: rep.Container}}
