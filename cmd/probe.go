@@ -7,12 +7,16 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	nodev1 "k8s.io/api/node/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/utils/ptr"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/fingerprint"
-	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/probe"
 	"github.com/tiergate/tiergate/report"
 )
@@ -162,15 +166,10 @@ func (o *ProbeOptions) Run(ctx context.Context) error {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	r := &report.ProbeResult{Report: *rep}
-	// The declared side comes from an audit of the pod's namespace, so
-	// that RuntimeClasses, the policy's handlers and exemptions all count.
-	inv, _, err := o.loadLive(ctx)
-	if err != nil {
-		fmt.Fprintln(o.ErrOut, "tiergate: the pod's declared isolation is not known: "+textutil.Printable(textutil.OneLine(err.Error())))
-		return report.RenderProbe(o.Out, r, o.Output)
-	}
-	inv.Probes = map[string]audit.Probed{rep.UID: {Verdict: rep.Verdict, Via: rep.Via, Container: rep.Container}}
-	res := o.engine.Audit(inv, audit.Options{Now: time.Now()}).Workload("Pod", o.namespace, o.pod)
+	// The declared side: the pod audited with its node and RuntimeClass
+	// (the policy's handlers and exemptions count), from what the probe
+	// read plus one RuntimeClass, not a list of the namespace.
+	res := o.engine.Audit(o.probedInventory(ctx, clients, rep), audit.Options{Now: time.Now()}).Workload("Pod", o.namespace, o.pod)
 	if res != nil {
 		r.Declared = &report.Declared{Isolation: string(res.Isolation), RuntimeClassName: res.RuntimeClassName, Handler: res.Handler, Evidence: res.IsolationEvidence}
 		for _, f := range res.Findings {
@@ -186,4 +185,25 @@ func (o *ProbeOptions) Run(ctx context.Context) error {
 		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("tiergate: %s/%s runs on a weaker kernel than its RuntimeClass declares", o.namespace, o.pod)}
 	}
 	return nil
+}
+
+// probedInventory is the probed pod's inventory: its node, its
+// RuntimeClass (read by name; one that does not exist is a finding, one
+// that may not be read is assumed from its name, and says so) and the
+// probe's verdict.
+func (o *ProbeOptions) probedInventory(ctx context.Context, clients *cluster.Clients, rep *probe.Report) *audit.Inventory {
+	var rcs []nodev1.RuntimeClass
+	complete := true
+	if name := ptr.Deref(rep.PodObject.Spec.RuntimeClassName, ""); name != "" {
+		rc, err := clients.Kube.NodeV1().RuntimeClasses().Get(ctx, name, metav1.GetOptions{})
+		switch {
+		case err == nil:
+			rcs = append(rcs, *rc)
+		case !apierrors.IsNotFound(err):
+			complete = false
+		}
+	}
+	inv := cluster.PodInventory(rep.PodObject, rep.NodeObject, rcs, complete)
+	inv.Probes = map[string]audit.Probed{rep.UID: {Verdict: rep.Verdict, Via: rep.Via, Container: rep.Container}}
+	return inv
 }

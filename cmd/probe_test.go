@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -119,5 +121,26 @@ func TestProbeFlagErrors(t *testing.T) {
 		if code != ExitUsage || !strings.Contains(errOut, c.want) || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q; want one line with %q", c.args, code, errOut, c.want)
 		}
+	}
+}
+
+// --context completes from the kubeconfig's contexts, no cluster needed.
+func TestContextCompletion(t *testing.T) {
+	kc := filepath.Join(t.TempDir(), "config")
+	cfg := `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: u, user: {}}]
+contexts:
+- {name: prod-eu, context: {cluster: c, user: u}}
+- {name: dev, context: {cluster: c, user: u}}
+current-context: dev
+`
+	if err := os.WriteFile(kc, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := run(t, "", "__complete", "audit", "--kubeconfig", kc, "--context", "")
+	if code != 0 || !strings.HasPrefix(out, "dev\nprod-eu\n:4\n") {
+		t.Errorf("context completion: exit %d\n%q", code, out)
 	}
 }

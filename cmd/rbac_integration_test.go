@@ -87,8 +87,10 @@ func TestDeployRBACRoles(t *testing.T) {
 	if _, errOut, code := run(t, "", "probe", "kata-runner", "--kubeconfig", ro, "-n", "probe-exec"); code != ExitUsage || !strings.Contains(errOut, "pods/exec") {
 		t.Errorf("read-only probe: exit %d: %s", code, errOut)
 	}
-	prober := user("prober", readonly, probeRules)
-	if out, errOut, code := run(t, "", "probe", "kata-runner", "--kubeconfig", prober, "-n", "probe-exec"); code == ExitUsage || !strings.Contains(out, "PROBED") {
+	// The probe role alone probes and knows what the pod declares.
+	prober := user("prober", probeRules)
+	if out, errOut, code := run(t, "", "probe", "kata-runner", "--kubeconfig", prober, "-n", "probe-exec"); code == ExitUsage || !strings.Contains(out, "PROBED") ||
+		!strings.Contains(out, "RuntimeClass probe-kata → handler kata-qemu → vm") {
 		t.Errorf("probe role: exit %d: %s\n%s", code, errOut, out)
 	}
 

@@ -22,8 +22,41 @@ const (
 	maxFileBytes = 4 << 20 // /proc/cpuinfo of 256 CPUs is about 400 KiB
 )
 
+// input is one file a probe reads and where its text goes in the facts.
+type input struct {
+	path string
+	// set stores the text (empty unless Present) and whether the file
+	// was there (Absent) or could not be read (NotRead).
+	set func(f *fingerprint.Facts, text string, p fingerprint.Presence)
+	// skip says the file says nothing here (no DMI: no product name).
+	skip func(f *fingerprint.Facts) bool
+}
+
+// inputs are the files in the order they are read.
+var inputs = []input{
+	{path: pathVersion, set: func(f *fingerprint.Facts, s string, _ fingerprint.Presence) { f.Version = strings.TrimSpace(s) }},
+	{path: pathRelease, set: func(f *fingerprint.Facts, s string, _ fingerprint.Presence) { f.Release = strings.TrimSpace(s) }},
+	{path: pathCmdline, set: func(f *fingerprint.Facts, s string, _ fingerprint.Presence) { f.Cmdline = fingerprint.KernelParams(s) }},
+	{path: pathSentry, set: func(f *fingerprint.Facts, _ string, p fingerprint.Presence) { f.SentryMeminfo = p }},
+	{path: pathVendor, set: func(f *fingerprint.Facts, s string, p fingerprint.Presence) {
+		f.DMI, f.DMIVendor = p, strings.TrimSpace(s)
+	}},
+	{path: pathProduct, set: func(f *fingerprint.Facts, s string, _ fingerprint.Presence) { f.DMIProduct = strings.TrimSpace(s) },
+		skip: func(f *fingerprint.Facts) bool { return f.DMI != fingerprint.Present }},
+	{path: pathMounts, set: func(f *fingerprint.Facts, s string, _ fingerprint.Presence) { f.RootMount = fingerprint.RootMountOf(s) }},
+	{path: pathCPUInfo, set: func(f *fingerprint.Facts, s string, _ fingerprint.Presence) {
+		f.Hypervisor = fingerprint.HypervisorFlag(s)
+	}},
+}
+
 // Files lists every file a probe reads.
-var Files = []string{pathVersion, pathRelease, pathCmdline, pathSentry, pathVendor, pathProduct, pathMounts, pathCPUInfo}
+var Files = func() []string {
+	var out []string
+	for _, in := range inputs {
+		out = append(out, in.path)
+	}
+	return out
+}()
 
 // ReadFunc reads one file. A file that does not exist is an error that
 // wraps fs.ErrNotExist; an error wrapped in Abort ends the whole probe
@@ -42,70 +75,26 @@ func (a *Abort) Unwrap() error { return a.Err }
 func Gather(ctx context.Context, read ReadFunc) (fingerprint.Facts, error) {
 	var f fingerprint.Facts
 	var abort *Abort
-	get := func(path string) (string, bool, error) {
-		s, err := read(ctx, path)
+	for _, in := range inputs {
+		if in.skip != nil && in.skip(&f) {
+			continue
+		}
+		text, err := read(ctx, in.path)
+		p := fingerprint.Present
 		switch {
 		case err == nil:
-			return s, true, nil
 		case errors.As(err, &abort):
-			return "", false, abort.Err
+			return f, abort.Err
 		case ctx.Err() != nil:
-			return "", false, ctx.Err()
+			return f, ctx.Err()
 		case errors.Is(err, fs.ErrNotExist):
-			return "", false, nil
+			p, text = fingerprint.Absent, ""
+		default:
+			p, text = fingerprint.NotRead, ""
+			f.Unread = append(f.Unread, in.path+": "+reason(err))
 		}
-		f.Unread = append(f.Unread, path+": "+reason(err))
-		return "", false, nil
+		in.set(&f, text, p)
 	}
-	// presence maps a read to Present/Absent, or NotRead when unreadable.
-	presence := func(path string) (string, fingerprint.Presence, error) {
-		n := len(f.Unread)
-		s, ok, err := get(path)
-		switch {
-		case err != nil:
-			return "", fingerprint.NotRead, err
-		case ok:
-			return s, fingerprint.Present, nil
-		case len(f.Unread) > n:
-			return "", fingerprint.NotRead, nil
-		}
-		return "", fingerprint.Absent, nil
-	}
-	var err error
-	var s string
-	if s, _, err = get(pathVersion); err != nil {
-		return f, err
-	}
-	f.Version = strings.TrimSpace(s)
-	if s, _, err = get(pathRelease); err != nil {
-		return f, err
-	}
-	f.Release = strings.TrimSpace(s)
-	if s, _, err = get(pathCmdline); err != nil {
-		return f, err
-	}
-	f.Cmdline = fingerprint.KernelParams(s)
-	if _, f.SentryMeminfo, err = presence(pathSentry); err != nil {
-		return f, err
-	}
-	if s, f.DMI, err = presence(pathVendor); err != nil {
-		return f, err
-	}
-	f.DMIVendor = strings.TrimSpace(s)
-	if f.DMI == fingerprint.Present {
-		if s, _, err = get(pathProduct); err != nil {
-			return f, err
-		}
-		f.DMIProduct = strings.TrimSpace(s)
-	}
-	if s, _, err = get(pathMounts); err != nil {
-		return f, err
-	}
-	f.RootMount = fingerprint.RootMountOf(s)
-	if s, _, err = get(pathCPUInfo); err != nil {
-		return f, err
-	}
-	f.Hypervisor = fingerprint.HypervisorFlag(s)
 	return f, nil
 }
 

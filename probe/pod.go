@@ -31,6 +31,10 @@ type Report struct {
 	Via       string              `json:"via"`
 	Facts     fingerprint.Facts   `json:"facts"`
 	Verdict   fingerprint.Verdict `json:"verdict"`
+	// PodObject and NodeObject are what the probe read of the pod and its
+	// node (nil when the node could not be read), for the caller's audit.
+	PodObject  *corev1.Pod  `json:"-"`
+	NodeObject *corev1.Node `json:"-"`
 }
 
 // Prober probes pods through the API server.
@@ -63,7 +67,7 @@ func (p *Prober) Probe(ctx context.Context, namespace, name, container string) (
 	if err := running(pod, container); err != nil {
 		return nil, err
 	}
-	rep := &Report{Namespace: namespace, Pod: name, UID: string(pod.UID), Container: container, Node: pod.Spec.NodeName}
+	rep := &Report{Namespace: namespace, Pod: name, UID: string(pod.UID), Container: container, Node: pod.Spec.NodeName, PodObject: pod}
 	if p.Image != "" {
 		rep.Via, rep.Container = ViaEphemeral, ""
 		e := p.Ephemeral
@@ -79,28 +83,27 @@ func (p *Prober) Probe(ctx context.Context, namespace, name, container string) (
 	if err != nil {
 		return nil, p.explain("probing "+namespace+"/"+name, err)
 	}
-	rep.Facts.NodeKernel, err = p.nodeKernel(ctx, pod.Spec.NodeName)
+	rep.NodeObject, err = p.node(ctx, pod.Spec.NodeName)
 	if err != nil {
 		rep.Facts.Unread = append(rep.Facts.Unread, "node "+pod.Spec.NodeName+" kernelVersion: "+err.Error())
+	} else {
+		rep.Facts.NodeKernel = rep.NodeObject.Status.NodeInfo.KernelVersion
 	}
 	rep.Verdict = fingerprint.Decide(rep.Facts)
 	return rep, nil
 }
 
-// nodeKernel is the node's kernelVersion; without it the verdict rests
-// on absolute markers alone (and says so).
-func (p *Prober) nodeKernel(ctx context.Context, node string) (string, error) {
+// node reads the pod's node, for its kernelVersion; without it the
+// verdict rests on absolute markers alone (and says so).
+func (p *Prober) node(ctx context.Context, node string) (*corev1.Node, error) {
 	if node == "" {
-		return "", fmt.Errorf("the pod is not bound to a node")
+		return nil, fmt.Errorf("the pod is not bound to a node")
 	}
 	n, err := p.Client.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
-	switch {
-	case apierrors.IsForbidden(err):
-		return "", fmt.Errorf("forbidden (get nodes)")
-	case err != nil:
-		return "", err
+	if apierrors.IsForbidden(err) {
+		return nil, fmt.Errorf("forbidden (get nodes)")
 	}
-	return n.Status.NodeInfo.KernelVersion, nil
+	return n, err
 }
 
 // explain words the API's refusals for the probe's own permissions.

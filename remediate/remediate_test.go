@@ -48,6 +48,19 @@ type fixture struct {
 	res  *remediate.Result
 }
 
+// workload is the fixture's object of that kind ("" for any) and name
+// ("" for any); the test fails without one.
+func (fx fixture) workload(t *testing.T, kind, name string) audit.Workload {
+	t.Helper()
+	for _, w := range fx.inv.Workloads {
+		if (kind == "" || w.Kind == kind) && (name == "" || w.Name == name) {
+			return w
+		}
+	}
+	t.Fatalf("no %s %s in the fixture", kind, name)
+	return audit.Workload{}
+}
+
 // read loads a manifest file as an inventory, with a default engine.
 func read(t *testing.T, path string) ([]manifest.Object, *audit.Inventory, *audit.Engine) {
 	t.Helper()
@@ -317,12 +330,7 @@ func TestPatchesNeverCarryEnvValues(t *testing.T) {
 // Deployment.
 func TestReplicasShareOneFix(t *testing.T) {
 	fx := load(t, "testdata/kinds.yaml", nil)
-	var w audit.Workload
-	for _, x := range fx.inv.Workloads {
-		if x.Name == "llama-vllm" {
-			w = x
-		}
-	}
+	w := fx.workload(t, "", "llama-vllm")
 	inv := *fx.inv
 	inv.Workloads = nil
 	for i, hash := range []string{"a", "b", "c"} {
@@ -507,12 +515,7 @@ func TestTokenFixedOnTheServiceAccountWhenEveryUserIsFixed(t *testing.T) {
 // findings are left to a human.
 func TestLivePodFixedFromItsOwnersTemplate(t *testing.T) {
 	fx := load(t, "testdata/kinds.yaml", nil)
-	var dep audit.Workload
-	for _, w := range fx.inv.Workloads {
-		if w.Name == "llama-vllm" {
-			dep = w
-		}
-	}
+	dep := fx.workload(t, "", "llama-vllm")
 	pod := dep
 	pod.Kind, pod.APIVersion, pod.Name = "Pod", "v1", "llama-vllm-5d9c7b-x1"
 	pod.Owner = &audit.Owner{Kind: "ReplicaSet", Name: "llama-vllm-5d9c7b"}
@@ -566,12 +569,7 @@ func TestLivePodFixedFromItsOwnersTemplate(t *testing.T) {
 // to a human. Unread, every finding is left to a human with the reason.
 func TestLivePodsOfALeaderWorkerSetFixTheResource(t *testing.T) {
 	fx := load(t, "testdata/custom.yaml", nil)
-	var lws audit.Workload
-	for _, w := range fx.inv.Workloads {
-		if w.Kind == "LeaderWorkerSet" {
-			lws = w
-		}
-	}
+	lws := fx.workload(t, "LeaderWorkerSet", "")
 	var fromFile *remediate.Change
 	for i, c := range fx.res.Changes {
 		if c.Target.Kind == "LeaderWorkerSet" {

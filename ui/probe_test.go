@@ -10,6 +10,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/fingerprint"
 	"github.com/tiergate/tiergate/probe"
@@ -184,5 +185,20 @@ func TestProbeErrorIsPrintable(t *testing.T) {
 	a.Update(cmd())
 	if strings.ContainsRune(a.notice, '\x1b') || !strings.Contains(a.notice, "forged") {
 		t.Fatalf("notice %q", a.notice)
+	}
+}
+
+// A pod probed through an ephemeral container is not probed that way
+// again: each such probe leaves a container in the pod's spec.
+func TestNoSecondEphemeralProbe(t *testing.T) {
+	p := &fakeProber{}
+	a := loadedProbing(t, p, 160, 48)
+	selectRow(t, a, "support-agent-0")
+	a.probes = map[string]audit.Probed{"uid-agents-support-agent": {Via: probe.ViaEphemeral}}
+	if _, cmd := a.Update(keyMsg("p")); cmd != nil || !strings.Contains(a.notice, "through an ephemeral container; not adding another") {
+		t.Errorf("second ephemeral probe: notice %q", a.notice)
+	}
+	if p.calls.Load() != 0 {
+		t.Errorf("%d probes ran", p.calls.Load())
 	}
 }

@@ -36,6 +36,10 @@ cmp -s "$tmp/tiergate" "$tmp/kubectl-tiergate" || fail "kubectl-tiergate differs
 # Named kubectl-tiergate, it shows itself as kubectl's plugin.
 "$tmp/kubectl-tiergate" --help | grep -qx '  kubectl tiergate \[flags\]' || fail "kubectl-tiergate does not call itself 'kubectl tiergate'"
 "$tmp/tiergate" --help | grep -qx '  tiergate \[flags\]' || fail "tiergate does not call itself tiergate"
+# kubectl_complete-tiergate answers as kubectl expects: candidates, then
+# cobra's ":<directive>" line.
+comp=$(PATH="$tmp:$PATH" "$tmp/kubectl_complete-tiergate" completion "")
+grep -qx bash <<<"$comp" && grep -qx ':4' <<<"$comp" || fail "kubectl_complete-tiergate answered: $comp"
 # krew installs the plugin from its manifest and this archive, offline.
 krew_root=$tmp/krew
 KREW_ROOT=$krew_root $KREW install --manifest=dist/krew/tiergate.yaml --archive="$(ls dist/tiergate_*_"${goos}_${goarch}".tar.gz)" >/dev/null 2>"$tmp/krew.log" || fail "krew install: $(tail -3 "$tmp/krew.log")"
