@@ -226,7 +226,7 @@ func (e *Engine) auditOne(s *subject, opts Options, r *Result) {
 	*r = Result{
 		Kind: w.Kind, APIVersion: w.APIVersion, Namespace: w.Namespace, Name: w.Name, UID: w.UID,
 		Owner: w.Owner, RootOwner: rootOwner(w), Type: cl.typ, Confidence: cl.confidence, Evidence: cl.evidence,
-		GPUs: []GPU{}, Findings: []Finding{},
+		GPUs: []GPU{}, Findings: []Finding{}, Status: w.Status,
 	}
 	if w.Source != nil {
 		r.Source = &Location{File: w.Source.File, Line: w.Source.Line}

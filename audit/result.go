@@ -36,7 +36,10 @@ type Result struct {
 	Owner      *Owner `json:"owner"`
 	// RootOwner is the top of the owner chain (the Deployment of a pod's
 	// ReplicaSet), when it differs from Owner.
-	RootOwner  *Owner              `json:"rootOwner,omitempty"`
+	RootOwner *Owner `json:"rootOwner,omitempty"`
+	// Status is what the cluster says of a live pod (Running, Pending and
+	// why, CrashLoopBackOff, ...) or controller without pods; nil for files.
+	Status     *Status             `json:"status,omitempty"`
 	Type       policy.WorkloadType `json:"type"`
 	Confidence float64             `json:"confidence"`
 	// Evidence says why the workload got its type.

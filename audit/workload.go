@@ -28,6 +28,9 @@ type Workload struct {
 	NodeName string
 	// Phase is a pod's phase; a Succeeded or Failed pod holds no GPUs.
 	Phase string
+	// Status is what the cluster says of a live pod or controller (nil
+	// for files).
+	Status *Status
 	// Extra holds facts of custom resources that are not in a pod template.
 	Extra Extra
 	// Source locates the object in an input file (offline mode only).

@@ -31,14 +31,18 @@ func strip(obj any) (any, error) {
 	case *corev1.Pod:
 		o.Annotations = nil // not read by any check
 		stripSpec(&o.Spec)
-		// The cache keeps a smaller object than a Pod: no status but
-		// the phase (a Pod's status alone is 384 bytes).
-		return &cachedPod{ObjectMeta: o.ObjectMeta, Spec: o.Spec, Phase: o.Status.Phase}, nil
+		// The cache keeps a smaller object than a Pod: of its status
+		// (384 bytes and up) only what kubectl's STATUS column says.
+		return &cachedPod{ObjectMeta: o.ObjectMeta, Spec: o.Spec, Status: podStatus(o)}, nil
 	case *appsv1.ReplicaSet:
-		o.Status = appsv1.ReplicaSetStatus{}
+		o.Status = appsv1.ReplicaSetStatus{Conditions: keepConditions(o.Status.Conditions, func(c appsv1.ReplicaSetCondition) bool {
+			return c.Type == appsv1.ReplicaSetReplicaFailure && c.Status == corev1.ConditionTrue
+		})}
 		stripTemplate(&o.Spec.Template)
 	case *appsv1.Deployment:
-		o.Status = appsv1.DeploymentStatus{}
+		o.Status = appsv1.DeploymentStatus{Conditions: keepConditions(o.Status.Conditions, func(c appsv1.DeploymentCondition) bool {
+			return c.Type == appsv1.DeploymentReplicaFailure && c.Status == corev1.ConditionTrue
+		})}
 		stripTemplate(&o.Spec.Template)
 	case *appsv1.StatefulSet:
 		o.Status = appsv1.StatefulSetStatus{}
@@ -48,7 +52,9 @@ func strip(obj any) (any, error) {
 		o.Status = appsv1.DaemonSetStatus{}
 		stripTemplate(&o.Spec.Template)
 	case *batchv1.Job:
-		o.Status = batchv1.JobStatus{}
+		o.Status = batchv1.JobStatus{Conditions: keepConditions(o.Status.Conditions, func(c batchv1.JobCondition) bool {
+			return c.Status == corev1.ConditionTrue && (c.Type == batchv1.JobComplete || c.Type == batchv1.JobFailed || c.Type == batchv1.JobSuspended)
+		})}
 		stripTemplate(&o.Spec.Template)
 	case *batchv1.CronJob:
 		o.Status = batchv1.CronJobStatus{}
@@ -93,12 +99,13 @@ func stripCustom(obj any) (any, error) {
 	return &unstructured.Unstructured{Object: map[string]any{"apiVersion": u.GetAPIVersion(), "kind": u.GetKind(), "metadata": meta, "spec": spec}}, nil
 }
 
-// cachedPod is what the pod informer stores: a pod without its status.
+// cachedPod is what the pod informer stores: a pod with its status
+// reduced to kubectl's view of it.
 type cachedPod struct {
 	metav1.TypeMeta
 	metav1.ObjectMeta
-	Spec  corev1.PodSpec
-	Phase corev1.PodPhase
+	Spec   corev1.PodSpec
+	Status audit.Status
 }
 
 // DeepCopyObject makes cachedPod a runtime.Object, as informers expect.
@@ -186,7 +193,7 @@ func kserveFacts(objs []any) map[string]audit.Extra {
 func podWorkload(p *cachedPod, owners audit.OwnerIndex, kserve map[string]audit.Extra) audit.Workload {
 	w := audit.Workload{
 		APIVersion: "v1", Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: string(p.UID),
-		Labels: p.Labels, NodeName: p.Spec.NodeName, Phase: string(p.Phase),
+		Labels: p.Labels, NodeName: p.Spec.NodeName, Phase: p.Status.Phase, Status: &p.Status,
 		Templates: []audit.PodTemplate{{SpecPath: "spec", Labels: p.Labels, Spec: &p.Spec}},
 	}
 	if ref := metav1.GetControllerOfNoCopy(p); ref != nil {
@@ -228,6 +235,7 @@ func controllerWorkload(o any) (audit.Workload, bool) {
 		APIVersion: group, Kind: typeKind(o), Namespace: meta.GetNamespace(), Name: meta.GetName(), UID: string(meta.GetUID()),
 		Labels:    meta.GetLabels(),
 		Templates: []audit.PodTemplate{{SpecPath: specPath, Labels: tmpl.Labels, Spec: &tmpl.Spec}},
+		Status:    controllerStatus(o),
 	}
 	if ref := metav1.GetControllerOfNoCopy(meta); ref != nil {
 		w.Owner = &audit.Owner{Kind: ref.Kind, Name: ref.Name}

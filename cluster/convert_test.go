@@ -52,8 +52,8 @@ func TestStripKeepsWhatTheAuditReads(t *testing.T) {
 		t.Error("probes, annotations and managed fields must go")
 	case p.Spec.Volumes[0].HostPath == nil || p.Spec.Volumes[1].Projected != nil || p.Spec.Volumes[1].Name != "token":
 		t.Errorf("volumes: %+v", p.Spec.Volumes)
-	case p.Phase != corev1.PodRunning || p.Labels["app"] != "x":
-		t.Errorf("phase %s labels %v", p.Phase, p.Labels)
+	case p.Status.Phase != string(corev1.PodRunning) || p.Labels["app"] != "x":
+		t.Errorf("phase %s labels %v", p.Status.Phase, p.Labels)
 	}
 	// The transform may see an object twice.
 	again, err := strip(p)

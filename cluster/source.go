@@ -478,6 +478,7 @@ func (s *Source) inventory() *audit.Inventory {
 			}
 		}
 	}
+	sortInventory(inv)
 	models := kserveFacts(list(kserve))
 	podObjs := list(pods)
 	if ws == nil {

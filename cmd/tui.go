@@ -86,13 +86,15 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 		cfg.Context, cfg.Server = "", ""
 		cfg.Static = &cluster.Snapshot{Generation: 1, Synced: true, Inventory: inv, Time: time.Now()}
 	} else {
-		feeds := newLiveFeeds(ctx, o.ScopeOptions)
-		defer feeds.stopAll()
-		feed, err := feeds.open(o.namespace)
-		if err != nil {
+		// What needs no server is checked now; the first contact is the
+		// view's, so that a slow or hung server shows "connecting…" and
+		// then its error in place, never a blank terminal.
+		if err := o.haveCluster(); err != nil {
 			return &ExitError{Code: ExitUsage, Err: err}
 		}
-		cfg.Snapshots, cfg.StopFeed, cfg.Namespace, cfg.Open = feed.Snapshots, feed.Stop, o.namespace, feeds.open
+		feeds := newLiveFeeds(ctx, o.ScopeOptions)
+		defer feeds.stopAll()
+		cfg.Namespace, cfg.Open = o.namespace, feeds.open
 		// The view writes only when the user presses a, then y.
 		rc, err := o.kube.ToRESTConfig()
 		if err != nil {
@@ -134,6 +136,9 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 	}
 	if app, ok := final.(*ui.App); ok && app.QuitDuringApply() {
 		return &ExitError{Code: ExitFindings, Err: errors.New("tiergate: quit while a fix was being applied: some objects may have changed; 'tiergate fix --apply' shows what is left")}
+	}
+	if app, ok := final.(*ui.App); ok && app.ConnectError() != nil {
+		return &ExitError{Code: ExitUsage, Err: app.ConnectError()}
 	}
 	return nil
 }

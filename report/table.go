@@ -43,7 +43,7 @@ func renderTable(w io.Writer, rep *audit.Report, wide bool, opts Options) error 
 		tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 		header := "NAMESPACE\tNAME\tCONF\tISOLATION\tREQUIRED\tGPUS\tFINDINGS\tWORST"
 		if wide {
-			header += "\tRUNTIMECLASS\tHANDLER\tOWNER\tVERDICT\tEVIDENCE"
+			header += "\tSTATUS\tRUNTIMECLASS\tHANDLER\tOWNER\tVERDICT\tEVIDENCE"
 		}
 		if opts.Metrics != nil {
 			header += "\tRSS\tTOK/S\tGPU%"
@@ -102,7 +102,7 @@ func row(r *audit.Result, wide bool, names map[string]string) string {
 		if len(r.Evidence) > 0 {
 			ev = r.Evidence[0]
 		}
-		cols = append(cols, textutil.OrDash(r.RuntimeClassName), textutil.OrDash(r.Handler), owner, string(r.Verdict), ev)
+		cols = append(cols, textutil.OrDash(r.Status.Text()), textutil.OrDash(r.RuntimeClassName), textutil.OrDash(r.Handler), owner, string(r.Verdict), ev)
 	}
 	for i := range cols {
 		cols[i] = textutil.Printable(cols[i])
@@ -184,10 +184,12 @@ func summaryLine(rep *audit.Report) string {
 	for _, sev := range policy.Severities() {
 		sevs = append(sevs, strconv.Itoa(s.BySeverity[sev])+" "+string(sev))
 	}
-	line := fmt.Sprintf("%d workload%s (%s); verdicts: %d ok, %d with findings, %d below tier, %d critical; findings: %s",
-		s.Workloads, plural(s.Workloads), strings.Join(types, ", "),
-		s.ByVerdict[audit.VerdictOK], s.ByVerdict[audit.VerdictFindings], s.ByVerdict[audit.VerdictBelowTier], s.ByVerdict[audit.VerdictCritical],
-		strings.Join(sevs, ", "))
+	var verdicts []string
+	for _, v := range audit.Verdicts() {
+		verdicts = append(verdicts, strconv.Itoa(s.ByVerdict[v])+" "+v.Words())
+	}
+	line := fmt.Sprintf("%d workload%s (%s); verdicts: %s; findings: %s",
+		s.Workloads, plural(s.Workloads), strings.Join(types, ", "), strings.Join(verdicts, ", "), strings.Join(sevs, ", "))
 	if s.Exempted > 0 {
 		line += fmt.Sprintf("; %d exempted", s.Exempted)
 	}

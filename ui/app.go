@@ -89,6 +89,7 @@ type App struct {
 	width, height int
 	mode          viewMode
 	showHelp      bool
+	helpOffset    int // first line of the help shown, when it is taller than the screen
 	showInfo      bool
 	input         textinput.Model
 	inputMode     inputMode
@@ -120,6 +121,8 @@ type App struct {
 	// metricsBusy: a collection of figures runs; metricsTicking: the
 	// next one is scheduled.
 	metricsBusy, metricsTicking bool
+	// metrics is what is known of the figures' sources, for i.
+	metrics figuresState
 	notice                      string // one-off message (unknown command, out-of-scope namespace)
 	// probes are the session's kernel probes by pod UID, fed to every
 	// audit; probing holds the UIDs being probed. probeRev counts probe
@@ -133,6 +136,15 @@ type App struct {
 	// snap is the snapshot on screen, audited again when a probe lands.
 	snap *cluster.Snapshot
 
+	// connecting: the first feed is being opened (the server may be slow
+	// or away); connectErr is why the last try failed.
+	connecting bool
+	connectErr error
+
+	// nsCounts caches the verdict counts of the namespace :ns narrowed
+	// the table to, for the header.
+	nsCounts nsCounts
+
 	// epoch counts namespace switches; messages from an older feed are
 	// dropped. openSeq numbers :ns requests: a slower, older one that
 	// completes after a newer one is stopped unseen. stopFeed stops the
@@ -140,6 +152,14 @@ type App struct {
 	epoch    uint64
 	openSeq  uint64
 	stopFeed func()
+}
+
+// nsCounts are the verdict counts of one namespace of one report.
+type nsCounts struct {
+	report    *audit.Report
+	namespace string
+	total     int
+	counts    map[audit.Verdict]int
 }
 
 // New builds the app.
@@ -160,7 +180,9 @@ func New(cfg Config) *App {
 	}
 }
 
-// Init starts listening for data.
+// Init starts listening for data, or connecting: a live view without a
+// feed yet opens its first one off the UI goroutine, so that the header
+// and "connecting…" are on screen at once however long the server takes.
 func (a *App) Init() tea.Cmd {
 	if a.cfg.Static != nil {
 		snap := a.cfg.Static
@@ -168,6 +190,35 @@ func (a *App) Init() tea.Cmd {
 	}
 	if a.cfg.Snapshots != nil {
 		return waitSnapshot(a.cfg.Snapshots, a.epoch)
+	}
+	if a.cfg.Open != nil {
+		a.connecting = true
+		a.openSeq++
+		return openFeedCmd(a.cfg.Open, a.cfg.Namespace, a.openSeq)
+	}
+	return nil
+}
+
+// reconnectDelay is how long the view waits before trying a server it
+// could not reach again.
+const reconnectDelay = 5 * time.Second
+
+// reconnectMsg says it is time to try the first connection again.
+type reconnectMsg struct{ seq uint64 }
+
+// onFirstFeedFailed keeps the error on screen, where the table will be,
+// and tries again after a while; q quits.
+func (a *App) onFirstFeedFailed(err error) tea.Cmd {
+	a.connectErr = err
+	seq := a.openSeq
+	return tea.Tick(reconnectDelay, func(time.Time) tea.Msg { return reconnectMsg{seq: seq} })
+}
+
+// ConnectError is why the view never reached the cluster, if it did not:
+// the command line reports it after the view closes.
+func (a *App) ConnectError() error {
+	if a.connecting {
+		return a.connectErr
 	}
 	return nil
 }
@@ -189,6 +240,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case feedOpenedMsg:
 		return a, a.onFeedOpened(msg)
+	case reconnectMsg:
+		if !a.connecting || msg.seq != a.openSeq {
+			return a, nil
+		}
+		a.openSeq++
+		return a, openFeedCmd(a.cfg.Open, a.cfg.Namespace, a.openSeq)
 	case metricsMsg:
 		return a, a.onMetrics(msg)
 	case probedMsg:
@@ -309,6 +366,7 @@ func (a *App) readMetrics() tea.Cmd {
 func (a *App) onMetrics(m metricsMsg) tea.Cmd {
 	a.metricsBusy = false
 	if m.epoch == a.epoch && m.snap != nil {
+		a.metrics.add(m.snap, m.took)
 		a.table.SetFigures(m.snap.Pods)
 		a.detail.SetFigures(m.snap.Pods)
 		if len(m.snap.Notes) > 0 {
@@ -368,6 +426,10 @@ func (a *App) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return a, tea.Quit
 		case key.Matches(msg, k.Help), key.Matches(msg, k.Info), key.Matches(msg, k.Back):
 			a.showHelp, a.showInfo = false, false
+		case a.showHelp && key.Matches(msg, k.Down):
+			a.helpOffset = min(a.helpOffset+1, max(0, len(a.helpLines())-a.helpRoom()))
+		case a.showHelp && key.Matches(msg, k.Up):
+			a.helpOffset = max(0, a.helpOffset-1)
 		}
 		return a, nil
 	}
@@ -375,7 +437,7 @@ func (a *App) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Quit):
 		return a, tea.Quit
 	case key.Matches(msg, k.Help):
-		a.showHelp = true
+		a.showHelp, a.helpOffset = true, 0
 		return a, nil
 	case key.Matches(msg, k.Info):
 		a.showInfo = true
@@ -639,10 +701,14 @@ func (a *App) onFeedOpened(m feedOpenedMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if m.err != nil && a.connecting {
+		return a.onFirstFeedFailed(m.err)
+	}
 	if m.err != nil {
 		a.notice = "cannot switch to " + scopeTitle(m.namespace) + ": " + m.err.Error()
 		return nil
 	}
+	a.connecting, a.connectErr = false, nil
 	var cmds []tea.Cmd
 	if a.stopFeed != nil {
 		cmds = append(cmds, stopFeedCmd(a.stopFeed))
@@ -659,6 +725,7 @@ func (a *App) onFeedOpened(m feedOpenedMsg) tea.Cmd {
 	a.table.SetResults(nil, nil)
 	a.table.SetFigures(nil)
 	a.detail.SetFigures(nil)
+	a.metrics = figuresState{}
 	a.nodes.SetNodes(nil)
 	a.detail.res = nil
 	if a.mode == modeDetail {
@@ -694,7 +761,7 @@ func hasNamespace(rs []audit.Result, ns string) bool {
 }
 
 func nextType(t policy.WorkloadType) policy.WorkloadType {
-	order := append([]policy.WorkloadType{""}, groupOrder...)
+	order := append([]policy.WorkloadType{""}, typeOrder...)
 	for i, o := range order {
 		if o == t {
 			return order[(i+1)%len(order)]
@@ -751,6 +818,10 @@ func (a *App) render() string {
 
 func (a *App) emptyText() string {
 	switch {
+	case a.connecting && a.connectErr != nil:
+		return "cannot connect: " + oneLine(a.connectErr.Error()) + " — trying again every " + reconnectDelay.String() + " (q quits)"
+	case a.connecting:
+		return "connecting to " + textutil.OrDash(a.cfg.Server) + "…"
 	case !a.synced || a.report == nil:
 		return "syncing… listing pods, nodes, RuntimeClasses and policies"
 	case len(a.table.results) > 0:
@@ -769,6 +840,10 @@ func (a *App) emptyText() string {
 func (a *App) headerLine1() string {
 	state := "syncing…"
 	switch {
+	case a.connecting && a.connectErr != nil:
+		state = "NOT CONNECTED"
+	case a.connecting:
+		state = "connecting…"
 	case a.err != nil && !a.freshTime.IsZero():
 		state = "STALE since " + a.freshTime.Format("15:04:05")
 	case a.err != nil:
@@ -791,7 +866,7 @@ func (a *App) headerLine1() string {
 	}
 	parts = append(parts, ns)
 	st := a.styles.Dim
-	if a.err != nil {
+	if a.err != nil || a.connectErr != nil {
 		st = a.styles.Stale
 	}
 	parts = append(parts, st.Render(state))
@@ -802,33 +877,58 @@ func (a *App) headerLine2() string {
 	if a.report == nil {
 		return fitLine(a.styles.Dim.Render(strings.TrimPrefix(a.metricsState(false), " · ")), a.width)
 	}
-	sum := a.report.Summary // counted by the engine
-	ok, findings, below, critical := sum.ByVerdict[audit.VerdictOK], sum.ByVerdict[audit.VerdictFindings],
-		sum.ByVerdict[audit.VerdictBelowTier], sum.ByVerdict[audit.VerdictCritical]
-	// Narrow terminals get the short words so the counts stay whole.
-	words := [...]string{" workloads: ", " ok", " with findings", " below tier", " critical", a.metricsState(false), " not visible"}
-	if a.width < 100 {
-		words = [...]string{" workloads: ", " ok", " findings", " below", " critical", a.metricsState(true), " not visible"}
+	total, counts := a.verdictCounts()
+	styles := map[audit.Verdict]lipgloss.Style{
+		audit.VerdictCritical: a.styles.Severity[policy.Critical], audit.VerdictBelowTier: a.styles.Below,
+		audit.VerdictFindings: lipgloss.NewStyle(), audit.VerdictOK: a.styles.OK,
 	}
-	s := itoa(sum.Workloads) + words[0] +
-		a.styles.OK.Render(itoa(ok)+words[1]) + " · " + itoa(findings) + words[2] + " · " +
-		a.styles.Below.Render(itoa(below)+words[3]) + " · " + a.styles.Severity[policy.Critical].Render(itoa(critical)+words[4])
+	parts := make([]string, 0, 4)
+	for _, v := range audit.Verdicts() {
+		parts = append(parts, styles[v].Render(itoa(counts[v])+" "+v.Words()))
+	}
+	s := itoa(total) + " workloads: " + strings.Join(parts, " · ")
 	// What RBAC hides comes before the metrics note: it is what must not
 	// be cut off.
 	if n := len(a.report.NotVisible); n > 0 {
-		s += a.styles.Stale.Render(" · " + itoa(n) + words[6] + " (i)")
+		s += a.styles.Stale.Render(" · " + itoa(n) + " not visible (i)")
 	}
-	s += a.styles.Dim.Render(words[5])
+	s += a.styles.Dim.Render(a.metricsState(a.width < 100))
 	return fitLine(s, a.width)
+}
+
+// verdictCounts counts the workloads in view by verdict: the whole
+// report's, or the namespace's that :ns narrowed the table to, so that
+// the header always describes the rows below it.
+func (a *App) verdictCounts() (int, map[audit.Verdict]int) {
+	ns := a.table.f.namespace
+	if ns == "" {
+		return a.report.Summary.Workloads, a.report.Summary.ByVerdict
+	}
+	if a.nsCounts.report != a.report || a.nsCounts.namespace != ns {
+		c := map[audit.Verdict]int{}
+		n := 0
+		for i := range a.report.Workloads {
+			if r := &a.report.Workloads[i]; r.Namespace == ns {
+				c[r.Verdict]++
+				n++
+			}
+		}
+		a.nsCounts = nsCounts{report: a.report, namespace: ns, total: n, counts: c}
+	}
+	return a.nsCounts.total, a.nsCounts.counts
 }
 
 // metricsState says whether live figures are read, and how often.
 func (a *App) metricsState(narrow bool) string {
 	switch {
+	case a.cfg.Metrics == nil && a.cfg.Static != nil && narrow:
+		return " · files"
+	case a.cfg.Metrics == nil && a.cfg.Static != nil:
+		return " · files: no live figures"
 	case a.cfg.Metrics == nil && narrow:
-		return " · no metrics"
+		return " · figures off"
 	case a.cfg.Metrics == nil:
-		return " · metrics: none (files, or --metrics=false)"
+		return " · figures off (--metrics=false)"
 	case a.table.figures == nil:
 		return " · metrics: reading…"
 	case narrow:
@@ -847,10 +947,10 @@ func (a *App) statusLine() string {
 		return fitLine(a.styles.Stale.Render(a.fix.hint()), a.width)
 	}
 	if a.err != nil {
-		return fitLine(a.styles.Error.Render("error: "+oneLine(a.err.Error())+" — showing the last data"), a.width)
+		return a.withHelpHint(a.styles.Error.Render("error (showing the last data): " + oneLine(a.err.Error())))
 	}
 	if a.notice != "" {
-		return fitLine(a.styles.Stale.Render(oneLine(a.notice)), a.width)
+		return a.withHelpHint(a.styles.Stale.Render(oneLine(a.notice)))
 	}
 	var parts []string
 	switch a.mode {
@@ -883,9 +983,47 @@ func (a *App) statusLine() string {
 	return fitLine(a.styles.Help.Render(strings.Join(parts, "  ")), a.width)
 }
 
-// helpOverlay is generated from the key bindings. Its columns sit side
-// by side when they fit and wrap onto a second band when they do not.
+// withHelpHint puts "? help" at the end of a status message, cutting the
+// message rather than the hint: a stream of notices (the metrics
+// sources', a probe's) must never hide how to get help.
+func (a *App) withHelpHint(msg string) string {
+	const hint = "  ? help"
+	room := a.width - len(hint)
+	if room < 10 {
+		return fitLine(msg, a.width)
+	}
+	return fitLine(ansi.Truncate(msg, room, "…"), room) + a.styles.Help.Render(hint)
+}
+
+// helpOverlay is generated from the key bindings, with the verdicts
+// defined below them.
 func (a *App) helpOverlay() string {
+	lines := a.helpLines()
+	// Taller than the screen: a window of it, scrolled with ↑/↓, and the
+	// last line says there is more.
+	footer := "esc or ? closes"
+	if fit := a.helpRoom(); len(lines) > fit && fit > 0 {
+		off := min(a.helpOffset, len(lines)-fit)
+		if off+fit < len(lines) {
+			footer = "↓ more    " + footer
+		} else {
+			footer = "↑ back up    " + footer
+		}
+		lines = lines[off : off+fit]
+	}
+	box := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1).
+		Render(strings.Join(lines, "\n") + "\n" + a.styles.Dim.Render(footer))
+	return lipgloss.Place(a.width, a.bodyHeight(), lipgloss.Center, lipgloss.Center, box)
+}
+
+// helpRoom is how many lines of help fit in the box: the body less its
+// border and footer.
+func (a *App) helpRoom() int { return a.bodyHeight() - 3 }
+
+// helpLines are the help's lines: the key bindings in columns side by
+// side when they fit (wrapping onto another band when they do not), the
+// commands, and the verdicts.
+func (a *App) helpLines() []string {
 	var cols []string
 	for _, group := range a.keys.FullHelp() {
 		cols = append(cols, a.help.FullHelpView([][]key.Binding{group}))
@@ -900,10 +1038,20 @@ func (a *App) helpOverlay() string {
 		bands = append(bands, lipgloss.JoinHorizontal(lipgloss.Top, spaced(cols[:n])...))
 		cols = cols[n:]
 	}
-	box := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1).
-		Render(a.styles.Header.Render("keys") + "\n\n" + strings.Join(bands, "\n\n") + "\n\n" +
-			a.styles.Dim.Render(":ns NAME  :ns all  :nodes  :pods    esc or ? closes"))
-	return lipgloss.Place(a.width, a.bodyHeight(), lipgloss.Center, lipgloss.Center, box)
+	return strings.Split(a.styles.Header.Render("keys")+"\n\n"+strings.Join(bands, "\n\n")+"\n\n"+
+		a.styles.Dim.Render(":ns NAME  :ns all  :nodes  :pods")+"\n\n"+a.verdictLegend(room), "\n")
+}
+
+// verdictLegend defines the words the header counts workloads by.
+func (a *App) verdictLegend(room int) string {
+	var b strings.Builder
+	b.WriteString(a.styles.Header.Render("verdicts") + "\n")
+	for _, v := range audit.Verdicts() {
+		text := lipgloss.NewStyle().Width(max(10, room-12)).Render(v.Meaning())
+		b.WriteString(indent(text, pad(v.Words(), 11)+" ", strings.Repeat(" ", 12)) + "\n")
+	}
+	b.WriteString(lipgloss.NewStyle().Width(room).Render("The group " + groupTitle(groupAttention) + " lists the first two above the type groups."))
+	return b.String()
 }
 
 // infoOverlay says where the data comes from, how fresh it is, and
@@ -936,7 +1084,11 @@ func (a *App) infoOverlay() string {
 	if a.err != nil {
 		add("error", a.err.Error()+" (the table shows the last data)")
 	}
-	add("metrics", "RSS and tokens/s: not collected (no metrics source in this release)")
+	lines = append(lines, a.styles.Header.Render("live figures"))
+	for _, l := range a.metricsInfo() {
+		lines = append(lines, wrap(l)...)
+	}
+	lines = append(lines, "")
 	hint := a.styles.Dim.Render("esc or i closes")
 	switch {
 	case a.report == nil:
@@ -963,6 +1115,27 @@ func (a *App) infoOverlay() string {
 	lines = append(lines, hint)
 	box := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1).Render(strings.Join(lines, "\n"))
 	return lipgloss.Place(a.width, a.bodyHeight(), lipgloss.Center, lipgloss.Top, box)
+}
+
+// metricsInfo describes the live figures from the data the columns show:
+// whether and how often they are read, the last reading, each figure's
+// sources and gaps, and what the sources said.
+func (a *App) metricsInfo() []string {
+	switch {
+	case a.cfg.Metrics == nil && a.cfg.Static != nil:
+		return []string{"not read: files have no live figures"}
+	case a.cfg.Metrics == nil:
+		return []string{"not read (--metrics=false)"}
+	case a.table.figures == nil:
+		return []string{"every " + a.metricsInterval().String() + "; the first reading is under way"}
+	}
+	out := []string{"every " + a.metricsInterval().String() + "; last read " + a.metrics.at.Format("15:04:05") +
+		" (took " + a.metrics.took.Round(10*time.Millisecond).String() + ")"}
+	out = append(out, figureSummary(a.table.figures)...)
+	for _, n := range a.metrics.notes {
+		out = append(out, "• "+n)
+	}
+	return out
 }
 
 // spaced puts a gap after every column but the last.

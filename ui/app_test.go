@@ -242,7 +242,7 @@ func TestErrorsKeepTheLastDataMarkedStale(t *testing.T) {
 		Err: errors.New("pods: watch: Get \"https://127.0.0.1:6443/api/v1/pods\":\nconnect: connection refused")}})
 	drive(a, cmd)
 	s := screen(a)
-	for _, want := range []string{"STALE since 10:00:00", "error: pods: watch", "connect: connection refused — showing the last data", "40 workloads"} {
+	for _, want := range []string{"STALE since 10:00:00", "error (showing the last data): pods: watch", "connect: connection", "40 workloads"} {
 		if !strings.Contains(s, want) {
 			t.Fatalf("screen lacks %q:\n%s", want, s)
 		}
@@ -266,14 +266,14 @@ func TestFilters(t *testing.T) {
 	}{
 		{name: "text", keys: func(a *App) { press(a, "/"); typeText(a, "qdrant") }, want: []string{"qdrant"}},
 		{name: "text matches rules", keys: func(a *App) { press(a, "/"); typeText(a, "gpu-001") },
-			want: []string{"qwen25-1p5b-sglang", "jovyan-5f0c3b2e-9d41-4a8e-b7c2-61e0f4a9d3b7"}},
+			want: []string{"jovyan-5f0c3b2e-9d41-4a8e-b7c2-61e0f4a9d3b7", "qwen25-1p5b-sglang"}}, // code-exec before inference
 		{name: "text then enter keeps it", keys: func(a *App) { press(a, "/"); typeText(a, "sandbox"); press(a, "enter") },
 			all: func(r *audit.Result) bool {
 				return r.Namespace == "code-sandbox" || strings.Contains(r.Name, "sandbox")
 			}},
 		{name: "esc clears", keys: func(a *App) { press(a, "/"); typeText(a, "qdrant"); press(a, "enter", "esc") },
 			all: func(*audit.Result) bool { return true }},
-		{name: "type", keys: func(a *App) { press(a, "t", "t", "t") },
+		{name: "type", keys: func(a *App) { press(a, "t", "t") }, // code-exec, then agent
 			all: func(r *audit.Result) bool { return r.Type == policy.Agent }},
 		{name: "severity", keys: func(a *App) { press(a, "v", "v", "v", "v") },
 			all: func(r *audit.Result) bool { w := r.Worst(); return w != nil && w.Severity == policy.Critical }},
@@ -354,23 +354,25 @@ func TestCommands(t *testing.T) {
 func TestFoldGroups(t *testing.T) {
 	a := loaded(t, examplePlatform(t), 120, 60)
 	rows := len(a.table.rows)
-	press(a, "g", "space") // fold INFERENCE from its header
-	if got := len(a.table.rows); got != rows-7 {
-		t.Fatalf("folding the 7 inference workloads left %d of %d rows", got, rows)
+	sum := a.report.Summary
+	pinnedN := sum.ByVerdict[audit.VerdictCritical] + sum.ByVerdict[audit.VerdictBelowTier]
+	press(a, "g", "space") // fold the pinned group from its header
+	if got := len(a.table.rows); got != rows-pinnedN {
+		t.Fatalf("folding the %d pinned workloads left %d of %d rows", pinnedN, got, rows)
 	}
-	if r, _ := a.table.Selected(); !r.header || r.group != policy.Inference {
+	if r, _ := a.table.Selected(); !r.header || r.group != groupAttention {
 		t.Fatalf("cursor left the folded header: %+v", r)
 	}
 	// Folded workloads still count; the header stands at its first.
 	if at, n := a.table.Position(); at != 1 || n != 30 {
 		t.Fatalf("position %d/%d on the folded header, want 1/30", at, n)
 	}
-	press(a, "down") // the RETRIEVAL header: after the 7 folded ones
-	if at, _ := a.table.Position(); at != 8 {
-		t.Fatalf("position %d on the next header, want 8", at)
+	press(a, "down") // the CODE-EXEC header: after the folded ones
+	if at, _ := a.table.Position(); at != pinnedN+1 {
+		t.Fatalf("position %d on the next header, want %d", at, pinnedN+1)
 	}
-	if !strings.Contains(screen(a), "▸ INFERENCE (7)") {
-		t.Fatalf("folded group not marked:\n%s", screen(a))
+	if want := "▸ CRITICAL OR BELOW TIER (" + itoa(pinnedN) + ")"; !strings.Contains(screen(a), want) {
+		t.Fatalf("folded group not marked %q:\n%s", want, screen(a))
 	}
 	press(a, "up", "enter") // enter on a header unfolds too
 	if got := len(a.table.rows); got != rows {

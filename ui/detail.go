@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -26,6 +27,27 @@ type detailView struct {
 	// live: figures are read; figures are the last collection's.
 	live    bool
 	figures map[metrics.PodKey]*metrics.Pod
+	// probeErrs are why probes of pods failed, by pod UID, in full: the
+	// status line has room for one line of them only.
+	probeErrs map[string]string
+}
+
+// SetProbeError records why a probe of the pod uid failed ("" when a
+// later one succeeded) and shows it if that pod is on screen.
+func (d *detailView) SetProbeError(uid, msg string) {
+	if d.probeErrs == nil {
+		d.probeErrs = map[string]string{}
+	}
+	if msg == "" {
+		delete(d.probeErrs, uid)
+	} else {
+		d.probeErrs[uid] = msg
+	}
+	if d.res != nil && d.res.UID == uid {
+		y := d.vp.YOffset()
+		d.vp.SetContent(d.render(d.res))
+		d.vp.SetYOffset(y)
+	}
 }
 
 // SetFigures shows a new collection of live figures.
@@ -121,6 +143,12 @@ func (d *detailView) render(r *audit.Result) string {
 	if r.Source != nil {
 		line("source: %s:%d", r.Source.File, r.Source.Line)
 	}
+	if st := r.Status; st != nil {
+		section("STATUS  " + st.Text())
+		for _, l := range statusLines(r) {
+			item(l)
+		}
+	}
 
 	section(fmt.Sprintf("TYPE  %s (confidence %.2f)", r.Type, r.Confidence))
 	for _, e := range r.Evidence {
@@ -162,6 +190,9 @@ func (d *detailView) render(r *audit.Result) string {
 	for _, l := range kernelLines(r) {
 		item(l)
 	}
+	if msg := d.probeErrs[r.UID]; msg != "" && r.UID != "" {
+		styled("kernel probe failed: "+msg, d.styles.Stale)
+	}
 
 	section("GPUS")
 	if len(r.GPUs) == 0 {
@@ -185,7 +216,7 @@ func (d *detailView) render(r *audit.Result) string {
 	if len(r.Findings) == 0 {
 		styled("none", d.styles.OK)
 	}
-	for _, f := range r.Findings {
+	for _, f := range bySeverity(r.Findings) {
 		rule := d.rules[f.Rule]
 		b.WriteString("  " + d.styles.Severity[f.Severity].Render(strings.ToUpper(string(f.Severity))) + " " + f.Rule + " " + rule.Name + "\n")
 		item(f.Message)
@@ -199,6 +230,38 @@ func (d *detailView) render(r *audit.Result) string {
 		item(fmt.Sprintf("exempted %s: %s (reason: %s)", e.Rule, e.Message, e.Reason))
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// bySeverity orders findings most severe first, then by rule and
+// container, leaving the result's own order alone.
+func bySeverity(fs []audit.Finding) []audit.Finding {
+	out := slices.Clone(fs)
+	slices.SortStableFunc(out, func(a, b audit.Finding) int {
+		return cmp.Or(cmp.Compare(b.Severity.Rank(), a.Severity.Rank()), cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Container, b.Container))
+	})
+	return out
+}
+
+// statusLines say what the cluster says of the workload: why a pod is
+// not running (the scheduler's or the kubelet's words), its readiness
+// and restarts; why a controller has no pods.
+func statusLines(r *audit.Result) []string {
+	st := r.Status
+	var out []string
+	switch {
+	case st.Status == audit.StatusNoPods && st.Message != "":
+		out = append(out, "no pod runs from it: "+st.Message)
+	case st.Status == audit.StatusNoPods:
+		out = append(out, "no pod runs from it, and its status does not say why: kubectl describe "+strings.ToLower(r.Kind)+" "+r.Name+" -n "+r.Namespace+" shows its events")
+	case st.Reason == "Unschedulable" && st.Message != "":
+		out = append(out, "the scheduler left it unscheduled: "+st.Message)
+	case st.Message != "":
+		out = append(out, st.Status+": "+st.Message)
+	}
+	if st.Status != audit.StatusNoPods {
+		out = append(out, fmt.Sprintf("phase %s, %d/%d containers ready, %d restarts", textutil.OrDash(st.Phase), st.Ready, st.Containers, st.Restarts))
+	}
+	return out
 }
 
 // liveLines are a pod's live figures, each with its source, or why it

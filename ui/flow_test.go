@@ -97,11 +97,11 @@ func TestFlowFilterDrillDownBackQuit(t *testing.T) {
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII), tea.WithEnvironment([]string{"TERM=xterm-256color"})))
 	term := newTerminal(t, w, h)
 
-	term.waitFor(t, tm, "the audited table", containsAll("30 workloads", "▾ INFERENCE (7)", "sort:name↑  1/30"))
+	term.waitFor(t, tm, "the audited table", containsAll("30 workloads", "▾ CRITICAL OR BELOW TIER (4)", "▾ CODE-EXEC", "sort:worst finding↑  1/30"))
 
 	tm.Send(keyMsg("/"))
 	tm.Type("qdrant")
-	term.waitFor(t, tm, "the filtered table", containsAll("rag/sts/qdrant", "▾ RETRIEVAL (1)"))
+	term.waitFor(t, tm, "the filtered table", containsAll("rag/sts/qdrant", "▾ CRITICAL OR BELOW TIER (1)"))
 	if strings.Contains(term.emu.String(), "deepseek") {
 		t.Fatal("the filter left other workloads on screen")
 	}

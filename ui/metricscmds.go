@@ -23,6 +23,7 @@ const metricsTimeout = 30 * time.Second
 type metricsMsg struct {
 	epoch uint64
 	snap  *metrics.Snapshot
+	took  time.Duration
 }
 
 // metricsTickMsg says it is time to read the figures again.
@@ -36,7 +37,9 @@ func metricsCmd(read MetricsReader, inv *audit.Inventory, rep *audit.Report, epo
 		targets, exporters := metrics.Targets(inv, rep)
 		ctx, cancel := context.WithTimeout(context.Background(), metricsTimeout)
 		defer cancel()
-		return metricsMsg{epoch: epoch, snap: read(ctx, targets, exporters)}
+		start := time.Now()
+		snap := read(ctx, targets, exporters)
+		return metricsMsg{epoch: epoch, snap: snap, took: time.Since(start)}
 	}
 }
 

@@ -81,9 +81,12 @@ func (a *App) startProbe(r *audit.Result) tea.Cmd {
 func (a *App) onProbed(m probedMsg) tea.Cmd {
 	delete(a.probing, m.uid)
 	if m.err != nil {
-		a.notice = "probe " + m.name + ": " + textutil.Printable(textutil.OneLine(m.err.Error()))
+		msg := textutil.Printable(textutil.OneLine(m.err.Error()))
+		a.notice = "probe " + m.name + " failed (details: enter): " + msg
+		a.detail.SetProbeError(m.uid, msg)
 		return nil
 	}
+	a.detail.SetProbeError(m.uid, "")
 	if a.probes == nil {
 		a.probes = map[string]audit.Probed{}
 	}

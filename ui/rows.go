@@ -10,14 +10,32 @@ import (
 	"github.com/tiergate/tiergate/policy"
 )
 
-// groupOrder is the table's group order: LLM types, then everything else.
-var groupOrder = []policy.WorkloadType{policy.Inference, policy.Retrieval, policy.Agent, policy.CodeExec, policy.None}
+// groupAttention pins the workloads that most need a look (a critical
+// finding, or isolation below their type's tier) above the type groups:
+// they are on the first screen whatever the sort and however many rows
+// the other groups hold.
+const groupAttention policy.WorkloadType = "attention"
+
+// groupOrder is the table's group order: the pinned group, then the LLM
+// types riskiest first (as the audit report orders them), then the rest.
+var groupOrder = []policy.WorkloadType{groupAttention, policy.CodeExec, policy.Agent, policy.Retrieval, policy.Inference, policy.None}
+
+// typeOrder are the types the t key cycles through.
+var typeOrder = groupOrder[1:]
 
 func groupTitle(t policy.WorkloadType) string {
-	if t == policy.None {
+	switch t {
+	case groupAttention:
+		return "CRITICAL OR BELOW TIER"
+	case policy.None:
 		return "OTHER"
 	}
 	return strings.ToUpper(string(t))
+}
+
+// pinned says a workload belongs in the attention group.
+func pinned(r *audit.Result) bool {
+	return r.Verdict == audit.VerdictCritical || r.Verdict == audit.VerdictBelowTier
 }
 
 // row is one line of the workload table: a group header or a workload.
@@ -88,7 +106,10 @@ func newEntries(results []audit.Result) []entry {
 	for i := range results {
 		r := &results[i]
 		g, ok := groups[r.Type]
-		if !ok {
+		switch {
+		case pinned(r):
+			g = 0
+		case !ok:
 			g = len(groupOrder) - 1
 		}
 		out[i] = entry{res: r, group: g, worst: worstRank(r), gap: gap(r), findings: len(r.Findings), gpus: gpuCount(r), hay: haystack(r)}

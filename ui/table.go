@@ -20,15 +20,21 @@ type column struct {
 	minWidth int
 	name     bool // cut like a name: see fitName
 	cell     func(t *workloadTable, r *audit.Result) (string, lipgloss.Style)
+	// shown, when set, decides instead of minWidth.
+	shown func(t *workloadTable, w int) bool
 }
+
+// statusWide is the terminal width from which STATUS says why in words
+// ("Pending: Unschedulable") rather than kubectl's word alone.
+const statusWide = 140
 
 func columns() []column {
 	plain := lipgloss.NewStyle()
 	return []column{
-		{"NAMESPACE/NAME", 0, 0, true, func(_ *workloadTable, r *audit.Result) (string, lipgloss.Style) {
+		{title: "NAMESPACE/NAME", width: 0, minWidth: 0, name: true, cell: func(_ *workloadTable, r *audit.Result) (string, lipgloss.Style) {
 			return displayName(r), plain
 		}},
-		{"TYPE", 10, 0, false, func(_ *workloadTable, r *audit.Result) (string, lipgloss.Style) {
+		{title: "TYPE", width: 10, cell: func(_ *workloadTable, r *audit.Result) (string, lipgloss.Style) {
 			t := string(r.Type)
 			if r.Type == policy.None {
 				t = "-"
@@ -36,20 +42,27 @@ func columns() []column {
 				t += "?" // low confidence
 			}
 			return t, plain
+		}, shown: func(t *workloadTable, w int) bool {
+			// The group headers name the type: below 100 columns a live
+			// table gives its room to STATUS.
+			return !t.status || w >= 100
 		}},
-		{"ISOLATION", 17, 0, false, func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
+		{title: "STATUS", width: 9, cell: func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
+			return statusCell(t, r)
+		}, shown: func(t *workloadTable, _ int) bool { return t.status }},
+		{title: "ISOLATION", width: 17, minWidth: 0, name: false, cell: func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
 			return isolationCell(r), t.isolationStyle(r)
 		}},
-		{"KERNEL", 10, 110, false, func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
+		{title: "KERNEL", width: 10, minWidth: 110, name: false, cell: func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
 			return kernelCell(r), t.kernelStyle(r)
 		}},
-		{"GPU", 9, 110, false, func(_ *workloadTable, r *audit.Result) (string, lipgloss.Style) {
+		{title: "GPU", width: 9, minWidth: 110, name: false, cell: func(_ *workloadTable, r *audit.Result) (string, lipgloss.Style) {
 			return gpuCell(r.GPUs), plain
 		}},
-		{"RSS", 9, 140, false, figureCell(metrics.FigureRSS)},
-		{"TOK/S", 9, 140, false, figureCell(metrics.FigureTokens)},
-		{"GPU%", 9, 150, false, figureCell(metrics.FigureGPU)},
-		{"WORST", 21, 0, false, func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
+		{title: "RSS", width: 9, minWidth: 140, cell: figureCell(metrics.FigureRSS)},
+		{title: "TOK/S", width: 9, minWidth: 140, cell: figureCell(metrics.FigureTokens)},
+		{title: "GPU%", width: 9, minWidth: 150, cell: figureCell(metrics.FigureGPU)},
+		{title: "WORST", width: 21, minWidth: 0, name: false, cell: func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
 			w := r.Worst()
 			if w == nil {
 				return "-", t.styles.OK
@@ -82,6 +95,59 @@ func figureCell(figure string) func(t *workloadTable, r *audit.Result) (string, 
 		}
 		return s, lipgloss.NewStyle()
 	}
+}
+
+// hasStatus says the results carry what the cluster says of them (a
+// live cluster's do; files' do not).
+func hasStatus(rs []audit.Result) bool {
+	for i := range rs {
+		if rs[i].Status != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// statusCell is what the cluster says of the row's pod: kubectl's word,
+// with the reason in words when there is room. Trouble is coloured:
+// waiting (Pending, no pods) amber, failing red.
+func statusCell(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
+	st := r.Status
+	if st == nil {
+		return "-", t.styles.Dim
+	}
+	text := st.Short()
+	if t.statusWords {
+		text = st.Text()
+	} else if short, ok := narrowStatus[text]; ok {
+		text = short
+	}
+	switch {
+	case st.Healthy():
+		return text, lipgloss.NewStyle()
+	case failing(st.Status):
+		return text, t.styles.Below
+	}
+	return text, t.styles.Stale
+}
+
+// narrowStatus shortens kubectl's longest words to the narrow STATUS
+// column's nine cells, where cutting them would leave "CrashLoo…".
+var narrowStatus = map[string]string{
+	"CrashLoopBackOff": "CrashLoop", "ImagePullBackOff": "ImagePull", "ErrImagePull": "ErrImage",
+	"ContainerCreating": "Creating", "PodInitializing": "Init", "Terminating": "Stopping",
+	"CreateContainerConfigError": "ConfigErr",
+}
+
+// failing says a status word means the pod fails (as opposed to waits):
+// crash loops, image pulls, errors, evictions, exit codes.
+func failing(word string) bool {
+	for _, s := range []string{"Err", "BackOff", "OOM", "Evicted", "ExitCode", "Signal", "Failed", "Unknown", "Error"} {
+		if strings.Contains(word, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // shortKinds are kubectl's short names, so "deploy/x" reads as kubectl.
@@ -149,10 +215,17 @@ type workloadTable struct {
 	// live: figures are read; figures are the last collection's.
 	live    bool
 	figures map[metrics.PodKey]*metrics.Pod
+	// status: the rows are a live cluster's, with a STATUS to show
+	// (files have none).
+	status bool
+	// statusWords: STATUS has room for the reason in words.
+	statusWords bool
 }
 
 func newWorkloadTable(styles *Styles, live bool) *workloadTable {
-	return &workloadTable{styles: styles, live: live, f: filters{collapsed: map[policy.WorkloadType]bool{}}}
+	// Worst first by default: with the pinned group, what needs a look
+	// leads the first screen.
+	return &workloadTable{styles: styles, live: live, f: filters{sort: sortWorst, collapsed: map[policy.WorkloadType]bool{}}}
 }
 
 // SetFigures shows a collection of live figures (nil: none yet).
@@ -163,11 +236,16 @@ func (t *workloadTable) SetSize(w, h int) {
 	t.width, t.height = w, max(1, h)
 	t.cols, t.widths = nil, nil
 	fixed := 0
+	t.statusWords = w >= statusWide
 	for _, c := range columns() {
-		if w >= c.minWidth {
-			t.cols = append(t.cols, c)
-			fixed += c.width + 1
+		if c.shown != nil && !c.shown(t, w) || c.shown == nil && w < c.minWidth {
+			continue
 		}
+		if c.title == "STATUS" && t.statusWords {
+			c.width = 24
+		}
+		t.cols = append(t.cols, c)
+		fixed += c.width + 1
 	}
 	// A wide terminal lets GPU names ("mig-1g.10gb") out before the
 	// name column grows past what pod names need.
@@ -193,6 +271,10 @@ func (t *workloadTable) SetSize(w, h int) {
 // entries are newEntries(results).
 func (t *workloadTable) SetResults(results []audit.Result, entries []entry) {
 	t.results = results
+	if status := hasStatus(results); status != t.status {
+		t.status = status
+		t.SetSize(t.width, t.height)
+	}
 	t.byName = entries
 	t.resort()
 }
@@ -321,8 +403,12 @@ func (t *workloadTable) View(empty string) string {
 	b.WriteString(t.styles.Header.Render(t.line(func(i int, c column) string { return c.title })))
 	h := t.bodyHeight()
 	if len(t.rows) == 0 {
-		b.WriteString("\n" + t.styles.Dim.Render(ansi.Truncate(empty, t.width, "…")))
-		for i := 1; i < h; i++ {
+		// Wrapped, not cut: it may be an error the user must read whole.
+		lines := strings.Split(lipgloss.NewStyle().Width(max(10, t.width)).Render(empty), "\n")
+		for i := range min(h, len(lines)) {
+			b.WriteString("\n" + t.styles.Dim.Render(ansi.Truncate(strings.TrimRight(lines[i], " "), t.width, "…")))
+		}
+		for i := len(lines); i < h; i++ {
 			b.WriteString("\n")
 		}
 		return b.String()

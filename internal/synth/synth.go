@@ -80,6 +80,12 @@ func Cluster(n int, bare bool) *audit.Inventory {
 			UID: fmt.Sprintf("uid-%d", i), Labels: lbls, Owner: &audit.Owner{Kind: "ReplicaSet", Name: rs},
 			NodeName:  fmt.Sprintf("node-%03d", i%200),
 			Templates: []audit.PodTemplate{{SpecPath: "spec", Labels: lbls, Spec: shape}},
+			Status:    podStatus(i, len(shape.Containers)),
+		}
+		w := &inv.Workloads[i]
+		w.Phase = w.Status.Phase
+		if w.Status.Phase == "Pending" {
+			w.NodeName = ""
 		}
 		if bare { // no controller: every pod is classified on its own
 			w := &inv.Workloads[i]
@@ -88,4 +94,19 @@ func Cluster(n int, bare bool) *audit.Inventory {
 		}
 	}
 	return inv
+}
+
+// podStatus gives most pods a running, ready status, and a few the
+// troubles a real cluster has: one in 17 left unscheduled, one in 13 in a
+// crash loop.
+func podStatus(i, containers int) *audit.Status {
+	switch {
+	case i%17 == 5:
+		return &audit.Status{Phase: "Pending", Status: "Pending", Reason: "Unschedulable", Containers: containers,
+			Message: "0/200 nodes are available: 200 Insufficient nvidia.com/gpu."}
+	case i%13 == 7:
+		return &audit.Status{Phase: "Running", Status: "CrashLoopBackOff", Containers: containers, Ready: containers - 1, Restarts: 12,
+			Message: "back-off 5m0s restarting failed container"}
+	}
+	return &audit.Status{Phase: "Running", Status: "Running", Containers: containers, Ready: containers}
 }

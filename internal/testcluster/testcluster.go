@@ -131,12 +131,16 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		"--kwok-controller-binary", filepath.Join(bin, "kwok"),
 		"--kube-authorization",
 		"--wait", "2m",
+		// Never into the user's kubeconfig: kwokctl would otherwise add
+		// its context to ~/.kube/config, make it current, and leave it
+		// behind pointing at deleted certificates.
+		"--kubeconfig=" + c.ownKubeconfig(),
 	}
 	if opts.NoControllers {
 		args = append(args, "--disable-kube-controller-manager", "--disable-kube-scheduler")
 	}
 	if out, err := c.kwokctl(ctx, args...); err != nil {
-		_, _ = c.kwokctl(context.Background(), "delete", "cluster")
+		_, _ = c.kwokctl(context.Background(), "delete", "cluster", "--kubeconfig="+c.ownKubeconfig())
 		return nil, fmt.Errorf("kwokctl create cluster: %v: %s", err, lastLines(out, 15))
 	}
 	c.Kubeconfig = filepath.Join(workdir, "clusters", name, "kubeconfig.yaml")
@@ -153,11 +157,19 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	return c, nil
 }
 
-// kwokctl runs kwokctl for this cluster.
+// kwokctl runs kwokctl for this cluster. KUBECONFIG points into the
+// workdir too, so that a kwokctl default we did not override (create and
+// delete get --kubeconfig explicitly) still cannot reach the user's.
 func (c *Cluster) kwokctl(ctx context.Context, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, filepath.Join(c.bin, "kwokctl"), append([]string{"--name", c.Name}, args...)...)
-	cmd.Env = append(os.Environ(), "KWOK_WORKDIR="+c.Workdir)
+	cmd.Env = append(os.Environ(), "KWOK_WORKDIR="+c.Workdir, "KUBECONFIG="+c.ownKubeconfig())
 	return cmd.CombinedOutput()
+}
+
+// ownKubeconfig is the file kwokctl may add its context to: the cluster's
+// own, in its workdir (kwokctl's default is ~/.kube/config).
+func (c *Cluster) ownKubeconfig() string {
+	return filepath.Join(c.Workdir, "kwokctl-kubeconfig")
 }
 
 // WaitReady polls the apiserver's readiness endpoint.
@@ -201,7 +213,7 @@ func (c *Cluster) StartControlPlane(ctx context.Context) error {
 
 // Stop deletes the cluster and its state.
 func (c *Cluster) Stop() {
-	_, _ = c.kwokctl(context.Background(), "delete", "cluster")
+	_, _ = c.kwokctl(context.Background(), "delete", "cluster", "--kubeconfig="+c.ownKubeconfig())
 	if strings.HasPrefix(filepath.Base(c.Workdir), "tiergate-kwok-") {
 		_ = os.RemoveAll(c.Workdir)
 	}
@@ -240,7 +252,7 @@ func Delete(name, workdir string) error {
 		return err
 	}
 	c := &Cluster{Name: name, Workdir: workdir, bin: bin}
-	if out, err := c.kwokctl(context.Background(), "delete", "cluster"); err != nil {
+	if out, err := c.kwokctl(context.Background(), "delete", "cluster", "--kubeconfig="+c.ownKubeconfig()); err != nil {
 		return fmt.Errorf("kwokctl delete cluster: %v: %s", err, lastLines(out, 5))
 	}
 	return nil
