@@ -26,9 +26,10 @@ type AuditOptions struct {
 	ScopeOptions
 	genericiooptions.IOStreams
 
-	Output  string
-	FailOn  string
-	Metrics MetricsOptions
+	Output     string
+	FailOn     string
+	AllowEmpty bool
+	Metrics    MetricsOptions
 
 	// Derived by Complete.
 	failOn policy.Severity
@@ -60,7 +61,10 @@ rest goes on. With -f it reads manifests (multi-document YAML, JSON, or
 kubectl get -o yaml lists; directories recursively; - for stdin) and
 contacts no cluster.
 
-Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input errors.`,
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, input or
+connection errors (a namespace that does not exist among them), 3 nothing
+to audit in the scope (an empty namespace, a -l that matches nothing;
+--allow-empty makes it 0).`,
 		Example: `  # Audit every namespace and fail CI on high findings
   kubectl tiergate audit -A --fail-on high
 
@@ -94,6 +98,7 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input errors.`
 	o.ScopeOptions.AddFlags(f)
 	f.StringVarP(&o.Output, "output", "o", o.Output, "Output format: "+strings.Join(report.Formats(), ", "))
 	f.StringVar(&o.FailOn, "fail-on", "", "Exit 1 when a finding at or above this severity exists: low, medium, high, critical")
+	f.BoolVar(&o.AllowEmpty, "allow-empty", false, "Exit 0 when the scope holds nothing to audit (by default exit 3: an empty namespace or a -l that matches nothing must not pass a CI gate)")
 	o.Metrics.AddFlags(f, false)
 	return c
 }
@@ -149,12 +154,20 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 		fmt.Fprintln(o.ErrOut, "tiergate: not visible: "+gap)
 	}
 	opts := report.Options{ToolVersion: version.Version, FailOn: o.failOn, Objects: objects, FilteredOut: inv.FilteredOut, Scope: o.describe()}
+	if len(inv.Workloads) == 0 {
+		opts.Empty = o.emptyReason(inv, objects)
+	}
 	rep, err := o.audit(ctx, inv, clients, opts)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	if len(inv.Workloads) == 0 && inv.FilteredOut > 0 && o.Output != "table" && o.Output != "wide" {
-		fmt.Fprintf(o.ErrOut, "tiergate: no workloads match %s (%d left out)\n", o.describe(), inv.FilteredOut)
+	switch {
+	case opts.Empty != "" && !o.AllowEmpty:
+		return &ExitError{Code: ExitEmpty, Err: fmt.Errorf("nothing to audit: %s (exit %d; --allow-empty exits 0)", opts.Empty, ExitEmpty)}
+	case opts.Empty != "" && o.Output != "table" && o.Output != "wide":
+		// The table said it; a machine-readable report says it in a
+		// field, and the person running it reads it here.
+		fmt.Fprintln(o.ErrOut, "tiergate: nothing to audit: "+opts.Empty)
 	}
 	if o.failOn != "" {
 		if n := rep.Summary.AtLeast(o.failOn); n > 0 {

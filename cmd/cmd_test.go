@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -222,21 +223,54 @@ func TestSelectionFlags(t *testing.T) {
 	}
 }
 
-func TestNoMatchSaysSo(t *testing.T) {
-	out, _, code := run(t, "", "audit", "-f", example, "-n", "nonexistent")
-	if code != 0 || !strings.Contains(out, "No workloads match -n nonexistent (30 workloads left out).") {
-		t.Fatalf("exit %d: %q", code, out)
-	}
-	_, errOut, _ := run(t, "", "audit", "-f", example, "-l", "app=typo", "-o", "json")
-	if !strings.Contains(errOut, "no workloads match -l app=typo") {
-		t.Fatalf("stderr %q", errOut)
+// TestEmptyScopeIsNotAPass: a scope that holds nothing says why and exits
+// 3 (a CI gate must not pass on a typo), 0 only with --allow-empty; JSON
+// still has its empty workloads and the reason.
+func TestEmptyScopeIsNotAPass(t *testing.T) {
+	service := "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n"
+	for _, tt := range []struct {
+		name, stdin string
+		args        []string
+		code        int
+		out, errOut string
+	}{
+		{name: "namespace not in the files", args: []string{"audit", "-f", example, "-n", "nonexistent"}, code: ExitEmpty,
+			out: "Nothing to audit: nothing in the files matches -n nonexistent (30 workloads left out).", errOut: "(exit 3; --allow-empty exits 0)"},
+		{name: "selector matches nothing", args: []string{"audit", "-f", example, "-l", "app=typo"}, code: ExitEmpty,
+			errOut: "error: nothing to audit: nothing in the files matches -l app=typo (30 workloads left out)"},
+		{name: "no pod-bearing objects", stdin: service, args: []string{"audit", "-f", "-"}, code: ExitEmpty,
+			out: "Nothing to audit: none of the 1 object in the files is a pod or has a pod template."},
+		{name: "allowed", args: []string{"audit", "-f", example, "-l", "app=typo", "--allow-empty"}, code: 0,
+			out: "Nothing to audit: nothing in the files matches -l app=typo"},
+		{name: "allowed, json", args: []string{"audit", "-f", example, "-l", "app=typo", "--allow-empty", "-o", "json"}, code: 0,
+			out: `"empty": "nothing in the files matches -l app=typo (30 workloads left out)"`, errOut: "tiergate: nothing to audit: nothing in the files matches -l app=typo"},
+		{name: "json without --allow-empty", args: []string{"audit", "-f", example, "-l", "app=typo", "-o", "json"}, code: ExitEmpty,
+			out: `"workloads": [],`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := run(t, tt.stdin, tt.args...)
+			if code != tt.code || !strings.Contains(out, tt.out) || !strings.Contains(errOut, tt.errOut) {
+				t.Fatalf("exit %d (want %d)\nstdout %q\nstderr %q", code, tt.code, out, errOut)
+			}
+		})
 	}
 }
 
-func TestNoWorkloadsSaysSo(t *testing.T) {
-	out, _, code := run(t, "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n", "audit", "-f", "-")
-	if code != 0 || !strings.Contains(out, "No pod-bearing workloads found in 1 object.") {
-		t.Fatalf("exit %d: %q", code, out)
+func TestSuggest(t *testing.T) {
+	names := []string{"agents", "code-sandbox", "default", "kube-system", "llm-serving", "rag"}
+	for _, tt := range []struct {
+		in   string
+		want []string
+	}{
+		{"agent", []string{"agents"}},
+		{"llm-servng", []string{"llm-serving"}},
+		{"sandbox", []string{"code-sandbox"}},
+		{"rga", []string{"rag"}},
+		{"zzzzzz", nil},
+	} {
+		if got := suggest(tt.in, names); !slices.Equal(got, tt.want) {
+			t.Errorf("suggest(%q) = %v, want %v", tt.in, got, tt.want)
+		}
 	}
 }
 

@@ -9,11 +9,14 @@ import (
 )
 
 // Exit codes: 0 clean, 1 findings at or above --fail-on, 2 for usage,
-// input and connection errors.
+// input and connection errors, 3 when the scope held nothing to audit
+// (a CI gate must not pass on an empty namespace or a selector that
+// matches nothing; --allow-empty makes it 0).
 const (
 	ExitOK       = 0
 	ExitFindings = 1
 	ExitUsage    = 2
+	ExitEmpty    = 3
 )
 
 // ExitError carries the exit code an error should end the process with.

@@ -180,6 +180,9 @@ func (o *ScopeOptions) sourceAndClients(ctx context.Context) (*cluster.Source, *
 	}
 	setupCtx, stop := context.WithTimeout(ctx, setup)
 	defer stop()
+	if err := o.checkNamespace(setupCtx, clients); err != nil {
+		return nil, nil, 0, err
+	}
 	src, err := cluster.NewSource(setupCtx, clients, cluster.Options{Namespace: o.namespace, Selector: o.selector})
 	if err != nil {
 		return nil, nil, 0, cluster.Explain(clients.Server, err)

@@ -30,6 +30,9 @@ type Options struct {
 	// left out, for an empty table to say why it is empty.
 	FilteredOut int
 	Scope       string
+	// Empty says why the scope held nothing to audit, when it did not:
+	// the table prints it, JSON and YAML carry it as "empty".
+	Empty string
 	// Metrics are the pods' live figures (audit --metrics); nil when not
 	// asked for. JSON and YAML gain a "metrics" object per pod, tables
 	// the RSS, TOK/S and GPU% columns.

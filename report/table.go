@@ -17,11 +17,11 @@ import (
 // riskiest groups first, one row per workload with its worst finding.
 func renderTable(w io.Writer, rep *audit.Report, wide bool, opts Options) error {
 	if len(rep.Workloads) == 0 {
-		if opts.FilteredOut > 0 {
-			_, err := fmt.Fprintf(w, "No workloads match %s (%d workload%s left out).\n", opts.Scope, opts.FilteredOut, plural(opts.FilteredOut))
-			return err
+		why := opts.Empty
+		if why == "" {
+			why = fmt.Sprintf("no pod-bearing workloads in %d object%s", opts.Objects, plural(opts.Objects))
 		}
-		_, err := fmt.Fprintf(w, "No pod-bearing workloads found in %d object%s.\n", opts.Objects, plural(opts.Objects))
+		_, err := fmt.Fprintf(w, "Nothing to audit: %s.\n", why)
 		return err
 	}
 	groups := groupByType(rep.Workloads)

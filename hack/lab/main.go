@@ -83,8 +83,31 @@ func main() {
 	if err := os.WriteFile(kubeconfig, data, 0o600); err != nil {
 		fail(err)
 	}
-	fmt.Printf("lab: loaded %d objects from %s (controllers roll out the pods over a few seconds)\n", n, rel(root, example))
+	fmt.Printf("lab: loaded %d objects from %s\n", n, rel(root, example))
+	// Say where the rollout settled, so that what does not run is never
+	// a surprise in the view: the example's comments say why each is so.
+	ro, err := seed.WaitRollout(ctx, cl.Config, 2*time.Minute)
+	if err != nil {
+		fail(err)
+	}
+	fmt.Printf("lab: %d pods Running, %d Completed\n", ro.Running, ro.Succeeded)
+	if len(ro.NotRunning)+len(ro.NoPods) > 0 {
+		fmt.Printf("lab: not running, on purpose (the example's comments say why):\n")
+		for _, l := range append(ro.NotRunning, ro.NoPods...) {
+			fmt.Println("  " + oneLine(l, 150))
+		}
+	}
+	fmt.Println("lab: no live figures (RSS, tokens/s, GPU use): kwok plays kubelets without containers, so there is no\n" +
+		"     Summary API, cAdvisor or model server to read; the view's cells say why (README: What the lab shows)")
 	fmt.Printf("lab: kubeconfig %s\n\n  KUBECONFIG=%s go run ./cmd/tiergate audit -A\n  KUBECONFIG=%s go run ./cmd/tiergate probe kata-runner -n probe-exec\n\nlab: make lab-down stops it\n", rel(root, kubeconfig), rel(root, kubeconfig), rel(root, kubeconfig))
+}
+
+// oneLine cuts a line for the terminal.
+func oneLine(s string, n int) string {
+	if len(s) > n {
+		return s[:n-1] + "…"
+	}
+	return s
 }
 
 func rel(root, p string) string {
