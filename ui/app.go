@@ -123,7 +123,7 @@ type App struct {
 	metricsBusy, metricsTicking bool
 	// metrics is what is known of the figures' sources, for i.
 	metrics figuresState
-	notice                      string // one-off message (unknown command, out-of-scope namespace)
+	notice  string // one-off message (unknown command, out-of-scope namespace)
 	// probes are the session's kernel probes by pod UID, fed to every
 	// audit; probing holds the UIDs being probed. probeRev counts probe
 	// results: the same generation audited again with a newer one
