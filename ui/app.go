@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -870,6 +871,19 @@ func (a *App) headerLine1() string {
 		st = a.styles.Stale
 	}
 	parts = append(parts, st.Render(state))
+	// The state must show: on a narrow screen the server goes first,
+	// then the context is cut.
+	if line := strings.Join(parts, "  "); lipgloss.Width(line) > a.width && a.cfg.Server != "" {
+		parts = slices.DeleteFunc(parts, func(p string) bool { return p == a.cfg.Server })
+	}
+	if lipgloss.Width(strings.Join(parts, "  ")) > a.width && a.cfg.Context != "" {
+		over := lipgloss.Width(strings.Join(parts, "  ")) - a.width
+		for k, p := range parts {
+			if p == "ctx "+a.cfg.Context {
+				parts[k] = ansi.Truncate(p, max(6, lipgloss.Width(p)-over), "…")
+			}
+		}
+	}
 	return fitLine(strings.Join(parts, "  "), a.width)
 }
 
@@ -929,6 +943,8 @@ func (a *App) metricsState(narrow bool) string {
 		return " · figures off"
 	case a.cfg.Metrics == nil:
 		return " · figures off (--metrics=false)"
+	case a.table.figures == nil && narrow:
+		return " · metrics…"
 	case a.table.figures == nil:
 		return " · metrics: reading…"
 	case narrow:
@@ -999,6 +1015,14 @@ func (a *App) withHelpHint(msg string) string {
 // defined below them.
 func (a *App) helpOverlay() string {
 	lines := a.helpLines()
+	// One width however it is scrolled: the box must not jump.
+	w := 0
+	for _, l := range lines {
+		w = max(w, lipgloss.Width(l))
+	}
+	for i := range lines {
+		lines[i] = fitLine(lines[i], w)
+	}
 	// Taller than the screen: a window of it, scrolled with ↑/↓, and the
 	// last line says there is more.
 	footer := "esc or ? closes"
@@ -1054,19 +1078,23 @@ func (a *App) verdictLegend(room int) string {
 	return b.String()
 }
 
-// infoOverlay says where the data comes from, how fresh it is, and
-// what this user could not see (RBAC), so that an empty or thin table is
-// never mistaken for a clean cluster.
+// infoOverlay says where the data comes from, how fresh it is, what the
+// live figures' sources say, and what this user could not see (RBAC), so
+// that an empty or thin table is never mistaken for a clean cluster. On a
+// small screen the lists (sources' notes, then what is not visible) are
+// cut, with a count of what did not fit.
 func (a *App) infoOverlay() string {
 	room := max(20, min(a.width-6, 100))
 	wrap := func(text string) []string {
-		return strings.Split(lipgloss.NewStyle().Width(room).Render(oneLine(text)), "\n")
+		return strings.Split(indent(lipgloss.NewStyle().Width(room-2).Render(oneLine(text)), "", "  "), "\n")
 	}
-	var lines []string
-	add := func(label, text string) {
-		lines = append(lines, a.styles.Header.Render(label))
-		lines = append(lines, wrap(text)...)
-		lines = append(lines, "")
+	var head []string
+	add := func(label string, texts ...string) {
+		head = append(head, a.styles.Header.Render(label))
+		for _, t := range texts {
+			head = append(head, wrap(t)...)
+		}
+		head = append(head, "")
 	}
 	src := a.cfg.Scope
 	if a.cfg.Context != "" {
@@ -1076,66 +1104,89 @@ func (a *App) infoOverlay() string {
 		src += ", server " + a.cfg.Server
 	}
 	add("source", src)
-	if a.report == nil {
+	switch {
+	case a.connecting:
+		add("data", "not connected yet")
+	case a.report == nil:
 		add("data", "syncing: the first audit has not finished")
-	} else {
+	default:
 		add("data", "snapshot "+itoa(int(a.shown))+" from "+a.dataTime.Format("15:04:05")+", audited in "+a.took.Round(time.Millisecond).String())
 	}
 	if a.err != nil {
 		add("error", a.err.Error()+" (the table shows the last data)")
 	}
-	lines = append(lines, a.styles.Header.Render("live figures"))
-	for _, l := range a.metricsInfo() {
-		lines = append(lines, wrap(l)...)
+	figures, notes := a.metricsInfo()
+	add("live figures", figures...)
+	var noteLines []string
+	for _, n := range notes {
+		noteLines = append(noteLines, wrap("• "+n)...)
 	}
-	lines = append(lines, "")
-	hint := a.styles.Dim.Render("esc or i closes")
+	var gapLines []string
 	switch {
 	case a.report == nil:
 	case len(a.report.NotVisible) == 0:
-		add("not visible", "nothing: every list tiergate needs was allowed")
+		gapLines = wrap("nothing: every list tiergate needs was allowed")
 	default:
-		// Last, so that on a small screen the list is what gets cut,
-		// with a count of what did not fit.
-		var gaps []string
 		for _, g := range a.report.NotVisible {
-			gaps = append(gaps, wrap("• "+g)...)
+			gapLines = append(gapLines, wrap("• "+g)...)
 		}
-		fit := a.bodyHeight() - 2 - len(lines) - 3 // border; header, blank and hint
-		if len(gaps) > fit {
-			more := len(gaps) - max(0, fit-1)
-			gaps = append(gaps[:max(0, fit-1)], "… "+itoa(more)+" more lines: tiergate audit prints them all")
-		}
+	}
+	// Border (2), the hint, a blank after the notes, the gaps' title and
+	// a blank after them.
+	fit := a.bodyHeight() - 2 - 1 - len(head)
+	if len(gapLines) > 0 {
+		fit -= 3
+	}
+	// The gaps keep at least three lines; the notes get what is left.
+	noteRoom := max(1, fit-min(len(gapLines), 3))
+	noteLines = cut(noteLines, noteRoom, "more notes: tiergate audit --metrics prints them all")
+	gapLines = cut(gapLines, max(1, fit-len(noteLines)), "more lines: tiergate audit prints them all")
+	lines := append(head[:len(head)-1:len(head)-1], noteLines...)
+	lines = append(lines, "")
+	if len(gapLines) > 0 {
 		lines = append(lines, a.styles.Header.Render("not visible"))
-		for _, g := range gaps {
-			lines = append(lines, a.styles.Stale.Render(g))
+		st := a.styles.Stale
+		if a.report != nil && len(a.report.NotVisible) == 0 {
+			st = lipgloss.NewStyle()
+		}
+		for _, g := range gapLines {
+			lines = append(lines, st.Render(g))
 		}
 		lines = append(lines, "")
 	}
-	lines = append(lines, hint)
+	lines = append(lines, a.styles.Dim.Render("esc or i closes"))
 	box := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1).Render(strings.Join(lines, "\n"))
 	return lipgloss.Place(a.width, a.bodyHeight(), lipgloss.Center, lipgloss.Top, box)
 }
 
+// cut keeps n lines of ls, the last of them saying how many more there
+// are.
+func cut(ls []string, n int, more string) []string {
+	if len(ls) <= n {
+		return ls
+	}
+	keep := max(0, n-1)
+	if keep == 0 {
+		more = strings.TrimPrefix(more, "more ")
+	}
+	return append(ls[:keep:keep], "… "+itoa(len(ls)-keep)+" "+more)
+}
+
 // metricsInfo describes the live figures from the data the columns show:
 // whether and how often they are read, the last reading, each figure's
-// sources and gaps, and what the sources said.
-func (a *App) metricsInfo() []string {
+// sources and gaps; and, apart, what the sources said.
+func (a *App) metricsInfo() (figures, notes []string) {
 	switch {
 	case a.cfg.Metrics == nil && a.cfg.Static != nil:
-		return []string{"not read: files have no live figures"}
+		return []string{"not read: files have no live figures"}, nil
 	case a.cfg.Metrics == nil:
-		return []string{"not read (--metrics=false)"}
+		return []string{"not read (--metrics=false)"}, nil
 	case a.table.figures == nil:
-		return []string{"every " + a.metricsInterval().String() + "; the first reading is under way"}
+		return []string{"every " + a.metricsInterval().String() + "; the first reading is under way"}, nil
 	}
 	out := []string{"every " + a.metricsInterval().String() + "; last read " + a.metrics.at.Format("15:04:05") +
 		" (took " + a.metrics.took.Round(10*time.Millisecond).String() + ")"}
-	out = append(out, figureSummary(a.table.figures)...)
-	for _, n := range a.metrics.notes {
-		out = append(out, "• "+n)
-	}
-	return out
+	return append(out, figureSummary(a.table.figures)...), a.metrics.notes
 }
 
 // spaced puts a gap after every column but the last.

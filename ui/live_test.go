@@ -213,3 +213,27 @@ func TestDetailSortsFindingsAndWrapsProbeErrors(t *testing.T) {
 		t.Fatalf("the probe error is cut:\n%s", s)
 	}
 }
+
+// TestHelpDefinesVerdicts: at 80x24 the help scrolls to the verdicts'
+// definitions without the box changing width.
+func TestHelpDefinesVerdicts(t *testing.T) {
+	a := statusApp(t, 80, 24)
+	press(a, "?")
+	first := strings.Split(screen(a), "\n")[2]
+	for range 30 {
+		press(a, "down")
+	}
+	s := screen(a)
+	for _, v := range audit.Verdicts() {
+		if !strings.Contains(s, v.Words()) || !strings.Contains(s, v.Meaning()[:min(20, len(v.Meaning()))]) {
+			t.Errorf("help lacks the verdict %q:\n%s", v.Words(), s)
+		}
+	}
+	if got := strings.Split(s, "\n")[2]; got != first {
+		t.Errorf("the box moved while scrolling:\n%q\n%q", first, got)
+	}
+	press(a, "esc")
+	if strings.Contains(screen(a), "verdicts") {
+		t.Error("esc did not close the help")
+	}
+}
