@@ -74,7 +74,7 @@ func TestTUIAgainstTheControlPlane(t *testing.T) {
 	s := startTmux(t, 140, 40, env, bin, "-A")
 	const wait = 30 * time.Second
 
-	took := s.waitFor("the audited table", wait, []string{"tiergate", "all namespaces", "synced", "workloads:", "▾ INFERENCE", "? help"})
+	took := s.waitFor("the audited table", wait, []string{"tiergate", "all namespaces", "synced", "workloads:", "▾ CRITICAL OR BELOW TIER", "? help"})
 	t.Logf("first audited screen after %v", took)
 
 	// Filter by text, drill down, come back.
@@ -86,12 +86,14 @@ func TestTUIAgainstTheControlPlane(t *testing.T) {
 	s.keys("Enter")
 	s.waitFor("the detail view", wait, []string{"Pod rag/docs-retriever-", "← Deployment/docs-retriever", "RuntimeClass gvisor → handler runsc", "FINDINGS (0)"})
 	s.keys("Escape")
-	s.waitFor("the table again", wait, []string{"rag/docs-retriever-", "/docs-retriever  sort:name"}, "← Deployment/docs-retriever")
+	s.waitFor("the table again", wait, []string{"rag/docs-retriever-", "/docs-retriever  sort:worst finding"}, "← Deployment/docs-retriever")
 	s.keys("Escape")
-	s.waitFor("the filter cleared", wait, []string{"▾ INFERENCE", "sort:name"}, "/docs-retriever  sort:name")
-	// The selection stayed on the pod it was on, now among all 51.
-	if scr := s.screen(); !regexp.MustCompile(`sort:name↑  1[0-9]/[0-9]+`).MatchString(scr) {
-		t.Errorf("selection did not stay on the docs-retriever pod:\n%s", scr)
+	s.waitFor("the filter cleared", wait, []string{"▾ CRITICAL OR BELOW TIER", "sort:worst finding"}, "/docs-retriever  sort:worst finding")
+	// The selection stayed on the pod it was on, now among all of them
+	// (below the pinned group and the code runners and agents): not back
+	// at the top.
+	if m := regexp.MustCompile(`sort:worst finding↑  ([0-9]+)/[0-9]+`).FindStringSubmatch(s.screen()); m == nil || m[1] == "1" {
+		t.Errorf("selection did not stay on the docs-retriever pod:\n%s", s.screen())
 	}
 
 	// Live: a new pod appears, and disappears when deleted.
@@ -116,7 +118,7 @@ func TestTUIAgainstTheControlPlane(t *testing.T) {
 	took = s.waitFor("the deleted pod to go", wait, []string{"no workloads match the filters"}, "e2e-fresh-vllm")
 	t.Logf("deleted pod gone from the screen %v after its deletion", took)
 	s.keys("Escape")
-	s.waitFor("the filter cleared", wait, []string{"▾ INFERENCE"}, "/e2e-fresh  sort:")
+	s.waitFor("the filter cleared", wait, []string{"▾ CRITICAL OR BELOW TIER"}, "/e2e-fresh  sort:")
 
 	// Nodes view, help, info.
 	s.keys(":")
@@ -124,11 +126,11 @@ func TestTUIAgainstTheControlPlane(t *testing.T) {
 	s.keys("Enter")
 	s.waitFor("the nodes view", wait, []string{"NODE", "GPU alloc/allocatable/cap", "gpu-h100-h3v7", "nodes · esc back"})
 	s.keys("Escape")
-	s.waitFor("the table", wait, []string{"▾ INFERENCE"}, "GPU alloc/allocatable/cap")
+	s.waitFor("the table", wait, []string{"▾ CRITICAL OR BELOW TIER"}, "GPU alloc/allocatable/cap")
 	s.keys("?")
 	s.waitFor("the help", wait, []string{"keys", "cycle type filter", "esc or ? closes"})
 	s.keys("Escape")
-	s.waitFor("the help closed", wait, []string{"▾ INFERENCE"}, "cycle type filter")
+	s.waitFor("the help closed", wait, []string{"▾ CRITICAL OR BELOW TIER"}, "cycle type filter")
 
 	// The apiserver goes away: the last data stays, marked stale, with
 	// the error in the status line; it comes back and so does the view.
@@ -141,13 +143,13 @@ func TestTUIAgainstTheControlPlane(t *testing.T) {
 			_ = cl.StartControlPlane(ctx)
 		}
 	}()
-	took = s.waitFor("the stale marker", 2*time.Minute, []string{"STALE since", "error:", "showing the last data", "▾ INFERENCE"})
+	took = s.waitFor("the stale marker", 2*time.Minute, []string{"STALE since", "error (showing the last data)", "▾ CRITICAL OR BELOW TIER"})
 	t.Logf("apiserver loss shown after %v", took)
 	if err := cl.StartControlPlane(ctx); err != nil {
 		t.Fatal(err)
 	}
 	restarted = true
-	took = s.waitFor("recovery", 2*time.Minute, []string{"synced", "▾ INFERENCE"}, "STALE", "error:")
+	took = s.waitFor("recovery", 2*time.Minute, []string{"synced", "▾ CRITICAL OR BELOW TIER"}, "STALE", "error (")
 	t.Logf("recovery shown %v after the apiserver was back", took)
 
 	// Down to 80x24: header, table and status line still fit. esc first
@@ -202,7 +204,7 @@ func TestTUIRespectsNoColor(t *testing.T) {
 			env = append(env, "NO_COLOR=yes") // any value counts (no-color.org)
 		}
 		s := startTmux(t, 120, 30, env, bin, "-A")
-		s.waitFor("the table", 30*time.Second, []string{"synced", "▾ INFERENCE"})
+		s.waitFor("the table", 30*time.Second, []string{"synced", "▾ CRITICAL OR BELOW TIER"})
 		esc := s.screenEscapes()
 		coloured := hasColour(esc)
 		if coloured == noColor {
@@ -250,7 +252,7 @@ func TestTUINamespaceSwitch(t *testing.T) {
 	s.keys(":")
 	s.typeText("ns all")
 	s.keys("Enter")
-	s.waitFor("all namespaces", wait, []string{"all namespaces", "synced", "▾ INFERENCE", "llm-serving/"})
+	s.waitFor("all namespaces", wait, []string{"all namespaces", "synced", "▾ CRITICAL OR BELOW TIER", "llm-serving/"})
 	s.keys("q")
 	if code := s.exitStatus(10 * time.Second); code != 0 {
 		t.Fatalf("exit status %d", code)
@@ -305,7 +307,7 @@ func TestTUIFixAndApply(t *testing.T) {
 	start := time.Now()
 	for {
 		scr := s.screen()
-		if newPodRow(scr, "agents/research-agent-", "vm → vm", old) {
+		if newPodRow(scr, "/research-agent-", "vm → vm", old) { // the namespace may be cut
 			break
 		}
 		if time.Since(start) > 2*time.Minute {

@@ -26,7 +26,7 @@ type column struct {
 
 // statusWide is the terminal width from which STATUS says why in words
 // ("Pending: Unschedulable") rather than kubectl's word alone.
-const statusWide = 140
+const statusWide = 180
 
 func columns() []column {
 	plain := lipgloss.NewStyle()
