@@ -87,7 +87,7 @@ func TestItemsOrderAndSkip(t *testing.T) {
 		},
 		Changes: []remediate.Change{{Target: dep, Patch: []byte(`{"spec":{}}`)}, {Target: pod, Patch: []byte(`{"spec":{}}`), Recreate: true}},
 	}
-	items, skipped, err := Items(res)
+	items, skipped, err := Items(res, remediate.HoldOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestItemsNeedTheClassTheyName(t *testing.T) {
 		},
 		Changes: []remediate.Change{{Target: a, Patch: []byte(`{}`)}, {Target: b, Patch: []byte(`{}`)}},
 	}
-	items, _, err := Items(res)
+	items, _, err := Items(res, remediate.HoldOptions{AllowPending: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,20 +140,6 @@ func TestItemsNeedTheClassTheyName(t *testing.T) {
 	}
 	if p := Pending(items); len(p) != 1 || p[0].Target != a {
 		t.Errorf("pending items %v, want only %s", p, a)
-	}
-}
-
-func TestWarningsOnceEachThenDrained(t *testing.T) {
-	var w Warnings
-	w.HandleWarningHeader(299, "", "would violate PodSecurity")
-	w.HandleWarningHeader(299, "", "would violate PodSecurity")
-	w.HandleWarningHeader(299, "", "")
-	w.HandleWarningHeader(199, "", "not a warning")
-	if got := w.Drain(); len(got) != 1 || got[0] != "would violate PodSecurity" {
-		t.Errorf("drained %q", got)
-	}
-	if got := w.Drain(); len(got) != 0 {
-		t.Errorf("second drain %q", got)
 	}
 }
 
