@@ -202,3 +202,41 @@ func TestReadOwnersKeepsTargetOrderForGaps(t *testing.T) {
 		t.Errorf("gaps should name each missing owner in order: %q", gaps)
 	}
 }
+
+// TestReadLiveNotesGitOps: the objects read live are checked for a
+// delivery tool's marks, managedFields included; a ServiceAccount, which
+// has no pod template, is checked too.
+func TestReadLiveNotesGitOps(t *testing.T) {
+	helm := deployment("x", nil)
+	helm.SetName("helm-agent")
+	helm.SetLabels(map[string]string{"app.kubernetes.io/managed-by": "Helm"})
+	argo := deployment("x", nil)
+	argo.SetName("argo-agent")
+	argo.SetManagedFields([]metav1.ManagedFieldsEntry{{Manager: "argocd-controller", Operation: metav1.ManagedFieldsOperationApply}})
+	plain := deployment("x", nil)
+	sa := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "ServiceAccount",
+		"metadata": map[string]any{"name": "runner", "namespace": "ns", "labels": map[string]any{"kustomize.toolkit.fluxcd.io/name": "apps"}}}}
+	client := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
+		{Group: "apps", Version: "v1", Resource: "deployments"}: "DeploymentList",
+		{Version: "v1", Resource: "serviceaccounts"}:            "ServiceAccountList",
+	}, helm, argo, plain, sa)
+	target := func(kind, name string) remediate.Target {
+		v := "apps/v1"
+		if kind == "ServiceAccount" {
+			v = "v1"
+		}
+		return remediate.Target{APIVersion: v, Kind: kind, Namespace: "ns", Name: name}
+	}
+	live := ReadLive(context.Background(), client, []remediate.Target{target("Deployment", "helm-agent"), target("Deployment", "argo-agent"), target("Deployment", "agent"), target("ServiceAccount", "runner")})
+	got := map[string]string{}
+	for t, g := range live.GitOps {
+		got[t.Name] = g.Tool + " by " + g.Evidence
+	}
+	want := map[string]string{"helm-agent": "Helm by label app.kubernetes.io/managed-by=Helm", "argo-agent": "Argo CD by field manager argocd-controller", "runner": "Flux by label kustomize.toolkit.fluxcd.io/name=apps"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("GitOps %v, want %v", got, want)
+	}
+	if len(live.Owners) != 3 || len(live.Gaps) != 0 {
+		t.Errorf("%d owners read, gaps %v", len(live.Owners), live.Gaps)
+	}
+}
