@@ -112,7 +112,7 @@ func (o *FixOptions) applyItems(ctx context.Context, a applyClient, items []appl
 			failed++
 		case out.Created:
 			fmt.Fprintf(o.Out, "created %s\n", it.Target)
-		case it.Force && len(out.Conflicts) == 0:
+		case it.Force:
 			fmt.Fprintf(o.Out, "applied %s, taking ownership of the fields listed above\n", it.Target)
 		default:
 			fmt.Fprintf(o.Out, "applied %s\n", it.Target)
