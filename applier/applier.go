@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sync"
 
 	"golang.org/x/sync/errgroup"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -18,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/internal/textutil"
@@ -50,31 +50,55 @@ type Item struct {
 	// Needs are objects this one relies on (the RuntimeClass a patch
 	// names): when one of them fails, this one is not sent.
 	Needs []remediate.Target
+	// Force takes ownership of the fields other managers own: set only
+	// when the person chose to (--force-conflicts, or the answer to the
+	// question that listed them).
+	Force bool
 }
 
-// Skipped is a change that cannot be applied, with the reason.
+// Skipped is a change held back, with the reason and the flag that would
+// include it ("" when none does).
 type Skipped struct {
-	Target remediate.Target
-	Reason string
+	Target  remediate.Target
+	Kind    remediate.Kind
+	Reason  string
+	Include string
 }
 
-// Items orders the fixes for applying: RuntimeClasses first (a patch may
-// name one), then NetworkPolicies, then the patches. Pods and Jobs, whose
-// pod specs are immutable, are skipped with the reason.
-func Items(res *remediate.Result) ([]Item, []Skipped, error) {
+// Items orders what the plan of res applies: RuntimeClasses first (a
+// patch may name one), then NetworkPolicies, then the patches. What the
+// plan holds back (remediate.Hold: pods and Jobs, whose pod specs are
+// immutable; Pending runtime changes unless hold allows them) is
+// returned as skipped, once per target and reason.
+func Items(res *remediate.Result, hold remediate.HoldOptions) ([]Item, []Skipped, error) {
+	plan, err := remediate.Hold(res, hold)
+	if err != nil {
+		return nil, nil, err
+	}
 	var classes, policies, patches []Item
 	var skipped []Skipped
+	seen := map[Skipped]bool{}
+	for _, h := range plan.Held {
+		s := Skipped{Target: h.Fix.Target, Reason: h.Reason, Include: h.Include}
+		if !h.Fix.Recreate {
+			s.Kind = h.Fix.Kind
+		}
+		if !seen[s] {
+			seen[s] = true
+			skipped = append(skipped, s)
+		}
+	}
 	plans := map[remediate.Target][]string{}
 	warnings := map[remediate.Target][]string{}
 	needs := map[remediate.Target][]remediate.Target{}
 	pending := map[remediate.Target]bool{}
-	created := map[string]remediate.Target{} // RuntimeClasses the fixes create
-	for _, f := range res.Fixes {
+	created := map[string]remediate.Target{} // RuntimeClasses the plan creates
+	for _, f := range plan.Go {
 		if f.Kind == remediate.KindNewRuntimeClass {
 			created[f.RuntimeClass] = f.Target
 		}
 	}
-	for _, f := range res.Fixes {
+	for _, f := range plan.Go {
 		plans[f.Target] = append(plans[f.Target], f.Plan)
 		warnings[f.Target] = append(warnings[f.Target], f.Warnings...)
 		pending[f.Target] = pending[f.Target] || f.Pending
@@ -83,7 +107,7 @@ func Items(res *remediate.Result) ([]Item, []Skipped, error) {
 			needs[f.Target] = append(needs[f.Target], t)
 		}
 	}
-	for _, f := range res.Fixes {
+	for _, f := range plan.Go {
 		if f.Object == nil {
 			continue
 		}
@@ -98,11 +122,7 @@ func Items(res *remediate.Result) ([]Item, []Skipped, error) {
 			policies = append(policies, it)
 		}
 	}
-	for _, c := range res.Changes {
-		if c.Recreate {
-			skipped = append(skipped, Skipped{Target: c.Target, Reason: "a " + c.Target.Kind + "'s pod spec cannot change in place; recreate it (tiergate fix -o patch prints how)"})
-			continue
-		}
+	for _, c := range plan.Changes {
 		it := Item{Target: c.Target, Patch: c.Patch, Plans: plans[c.Target], Warnings: warnings[c.Target], Needs: needs[c.Target], Pending: pending[c.Target]}
 		if c.PatchType == types.JSONPatchType {
 			it.JSONPatch = c.JSONPatch
@@ -115,8 +135,19 @@ func Items(res *remediate.Result) ([]Item, []Skipped, error) {
 // Applier applies items through the dynamic client.
 type Applier struct {
 	Client dynamic.Interface
-	// Force takes over fields another manager owns (--force-conflicts).
-	Force bool
+}
+
+// New returns an Applier whose client files the server's warnings under
+// the request they answer (Outcome.Warnings), so that each is shown once,
+// with its object, rather than printed as it comes.
+func New(cfg *rest.Config) (*Applier, error) {
+	cfg = rest.CopyConfig(cfg)
+	cfg.WarningHandler, cfg.WarningHandlerWithContext = nil, requestWarnings{}
+	c, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Applier{Client: c}, nil
 }
 
 // Outcome is what a dry run or an apply did to one item.
@@ -129,9 +160,25 @@ type Outcome struct {
 	Changed bool
 	// Created says the object did not exist.
 	Created bool
+	// Conflicts are the fields other managers own that the change sets to
+	// other values. After a dry run without Err, the diff is what taking
+	// ownership of them would do (a second dry run, forced); after an
+	// apply, Err says they were not taken, or the item's Force took them.
+	Conflicts []Conflict
+	// GitOps names the delivery tool that manages the live object.
+	GitOps *GitOps
+	// Warnings are what the server warned about this object's requests
+	// (a template that would still violate Pod Security), each once.
+	Warnings []string
 	// Skipped says why the item was not sent (an object it needs failed).
 	Skipped string
 	Err     error
+}
+
+// NeedsOwnership says the dry run went through only by taking fields
+// other managers own.
+func (o Outcome) NeedsOwnership() bool {
+	return o.Err == nil && o.Skipped == "" && len(o.Conflicts) > 0
 }
 
 // Each runs fn (a dry run or an apply) over the items in order. An item
@@ -160,7 +207,8 @@ func Each(ctx context.Context, items []Item, fn func(context.Context, Item) Outc
 	return outs
 }
 
-// Ready are the items whose dry run went through and changes something.
+// Ready are the items whose dry run went through and changes something,
+// those that need ownership of other managers' fields included.
 func Ready(outs []Outcome) []Item {
 	var items []Item
 	for _, o := range outs {
@@ -183,17 +231,33 @@ func Pending(items []Item) []Item {
 }
 
 // DryRun sends the server-side apply with dryRun=All and diffs its
-// result against the live object.
+// result against the live object. A change that sets fields another
+// manager owns is dry-run again, forced, so that the diff shows what
+// taking ownership would do; its Conflicts list those fields.
 func (a *Applier) DryRun(ctx context.Context, it Item) Outcome {
-	return a.do(ctx, it, true)
+	out := a.do(ctx, it, true, false)
+	if len(out.Conflicts) == 0 {
+		return out
+	}
+	forced := a.do(ctx, it, true, true)
+	forced.Conflicts = out.Conflicts
+	forced.Warnings = appendNew(out.Warnings, forced.Warnings...)
+	return forced
 }
 
-// Apply sends the server-side apply.
+// Apply sends the server-side apply, forced when the item says so.
 func (a *Applier) Apply(ctx context.Context, it Item) Outcome {
-	return a.do(ctx, it, false)
+	return a.do(ctx, it, false, it.Force)
 }
 
-func (a *Applier) do(ctx context.Context, it Item, dryRun bool) Outcome {
+func (a *Applier) do(ctx context.Context, it Item, dryRun, force bool) Outcome {
+	ctx, warnings := collectWarnings(ctx)
+	out := a.send(ctx, it, dryRun, force)
+	out.Warnings = warnings()
+	return out
+}
+
+func (a *Applier) send(ctx context.Context, it Item, dryRun, force bool) Outcome {
 	out := Outcome{Item: it}
 	ri, err := a.resource(it.Target)
 	if err != nil {
@@ -211,6 +275,9 @@ func (a *Applier) do(ctx context.Context, it Item, dryRun bool) Outcome {
 	case err != nil:
 		out.Err = explain(it.Target, "read", err)
 		return out
+	}
+	if live != nil {
+		out.GitOps = DetectGitOps(live)
 	}
 	if why := refuse(it, live); why != "" {
 		out.Err = fmt.Errorf("%s: %s", it.Target, why)
@@ -231,12 +298,16 @@ func (a *Applier) do(ctx context.Context, it Item, dryRun bool) Outcome {
 			return out
 		}
 	}
-	opts := metav1.PatchOptions{FieldManager: FieldManager, Force: &a.Force}
+	opts := metav1.PatchOptions{FieldManager: FieldManager, Force: &force}
 	if dryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
 	result, err := ri.Patch(ctx, it.Target.Name, types.ApplyPatchType, body, opts)
 	if err != nil {
+		if out.Conflicts = conflictsOf(err); len(out.Conflicts) > 0 {
+			out.Err = &ConflictError{Target: it.Target, Conflicts: out.Conflicts}
+			return out
+		}
 		out.Err = explain(it.Target, "apply", err)
 		return out
 	}
@@ -313,90 +384,88 @@ func Resource(t remediate.Target) (schema.GroupVersionResource, error) {
 // throttling (client-go's default QPS is 5 with a burst of 10).
 const ownerReads = 8
 
+// Live is what ReadLive read of the objects fixes would patch.
+type Live struct {
+	// Owners are the pod-bearing objects, as workloads with their pod
+	// templates (remediate.Options.Owners).
+	Owners map[remediate.Target]*audit.Workload
+	// GitOps are the objects a delivery tool manages.
+	GitOps map[remediate.Target]*GitOps
+	// Gaps name what could not be read, in the order of the targets.
+	Gaps []string
+}
+
 // ReadOwners reads the objects fixes would patch, as workloads with their
 // pod templates (remediate.Options.Owners). What cannot be read is named
 // in the returned lines, in the order of targets; those fixes are
 // computed from a pod's spec.
 func ReadOwners(ctx context.Context, client dynamic.Interface, targets []remediate.Target) (map[remediate.Target]*audit.Workload, []string) {
-	read := make([]*audit.Workload, len(targets))
-	gaps := make([]string, len(targets))
+	l := ReadLive(ctx, client, targets)
+	return l.Owners, l.Gaps
+}
+
+// ReadLive reads the objects fixes would patch: their pod templates, and
+// whether a delivery tool manages them (which needs the object as the API
+// server returns it, managedFields and all).
+func ReadLive(ctx context.Context, client dynamic.Interface, targets []remediate.Target) Live {
+	type read struct {
+		w   *audit.Workload
+		g   *GitOps
+		gap string
+	}
+	reads := make([]read, len(targets))
 	var g errgroup.Group
 	g.SetLimit(ownerReads)
 	for i, t := range targets {
 		g.Go(func() error {
-			read[i], gaps[i] = readOwner(ctx, client, t)
+			reads[i].w, reads[i].g, reads[i].gap = readOwner(ctx, client, t)
 			return nil
 		})
 	}
 	_ = g.Wait() // readOwner reports through gaps, never an error
-	out := make(map[remediate.Target]*audit.Workload, len(targets))
+	out := Live{Owners: make(map[remediate.Target]*audit.Workload, len(targets)), GitOps: map[remediate.Target]*GitOps{}}
 	for i, t := range targets {
-		if read[i] != nil {
-			out[t] = read[i]
+		if reads[i].w != nil {
+			out.Owners[t] = reads[i].w
+		}
+		if reads[i].g != nil {
+			out.GitOps[t] = reads[i].g
+		}
+		if reads[i].gap != "" {
+			out.Gaps = append(out.Gaps, reads[i].gap)
 		}
 	}
-	return out, slices.DeleteFunc(gaps, func(s string) bool { return s == "" })
-}
-
-// readOwner reads one owner; a kind tiergate does not write is skipped
-// silently (its fix is computed from the pod), a failed GET named.
-func readOwner(ctx context.Context, client dynamic.Interface, t remediate.Target) (*audit.Workload, string) {
-	gvr, err := Resource(t)
-	if err != nil {
-		return nil, ""
-	}
-	u, err := client.Resource(gvr).Namespace(t.Namespace).Get(ctx, t.Name, metav1.GetOptions{})
-	if err != nil {
-		return nil, t.String() + ": " + textutil.OneLine(err.Error())
-	}
-	inv, _, err := manifest.Build([]manifest.Object{{Unstructured: u}}, manifest.BuildOptions{})
-	if err != nil || len(inv.Workloads) != 1 {
-		return nil, ""
-	}
-	return &inv.Workloads[0], ""
-}
-
-// Warnings collects the server's warnings (a patch that would still
-// violate Pod Security) for a view to show with the result; it is a
-// rest.WarningHandler.
-type Warnings struct {
-	mu   sync.Mutex
-	seen map[string]bool
-	list []string
-}
-
-// HandleWarningHeader records one warning once.
-func (w *Warnings) HandleWarningHeader(code int, _ string, text string) {
-	if code != 299 || text == "" {
-		return
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.seen == nil {
-		w.seen = map[string]bool{}
-	}
-	if !w.seen[text] {
-		w.seen[text] = true
-		w.list = append(w.list, text)
-	}
-}
-
-// Drain returns the warnings since the last call and forgets them.
-func (w *Warnings) Drain() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	out := w.list
-	w.list, w.seen = nil, nil
 	return out
 }
 
-// explain words an API error for one object on one line: conflicts name
-// the fields and their managers, denials the verb.
+// readOwner reads one object; a kind tiergate does not write is skipped
+// silently (its fix is computed from the pod), a failed GET named.
+func readOwner(ctx context.Context, client dynamic.Interface, t remediate.Target) (*audit.Workload, *GitOps, string) {
+	gvr, err := Resource(t)
+	if err != nil {
+		return nil, nil, ""
+	}
+	var ri dynamic.ResourceInterface = client.Resource(gvr)
+	if t.Namespace != "" {
+		ri = client.Resource(gvr).Namespace(t.Namespace)
+	}
+	u, err := ri.Get(ctx, t.Name, metav1.GetOptions{})
+	if err != nil {
+		return nil, nil, t.String() + ": " + textutil.OneLine(err.Error())
+	}
+	gitops := DetectGitOps(u)
+	inv, _, err := manifest.Build([]manifest.Object{{Unstructured: u}}, manifest.BuildOptions{})
+	if err != nil || len(inv.Workloads) != 1 {
+		return nil, gitops, ""
+	}
+	return &inv.Workloads[0], gitops, ""
+}
+
+// explain words an API error for one object on one line: denials name
+// the verb. (Apply conflicts are ConflictErrors.)
 func explain(t remediate.Target, verb string, err error) error {
 	msg := textutil.OneLine(err.Error())
 	switch {
-	case apierrors.IsConflict(err):
-		return fmt.Errorf("%s: conflict, not forced (--force-conflicts takes the fields over): %s", t, msg)
 	case apierrors.IsForbidden(err):
 		return fmt.Errorf("%s: forbidden to %s: %s", t, verb, msg)
 	}

@@ -87,7 +87,7 @@ func TestItemsOrderAndSkip(t *testing.T) {
 		},
 		Changes: []remediate.Change{{Target: dep, Patch: []byte(`{"spec":{}}`)}, {Target: pod, Patch: []byte(`{"spec":{}}`), Recreate: true}},
 	}
-	items, skipped, err := Items(res)
+	items, skipped, err := Items(res, remediate.HoldOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestItemsNeedTheClassTheyName(t *testing.T) {
 		},
 		Changes: []remediate.Change{{Target: a, Patch: []byte(`{}`)}, {Target: b, Patch: []byte(`{}`)}},
 	}
-	items, _, err := Items(res)
+	items, _, err := Items(res, remediate.HoldOptions{AllowPending: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,20 +140,6 @@ func TestItemsNeedTheClassTheyName(t *testing.T) {
 	}
 	if p := Pending(items); len(p) != 1 || p[0].Target != a {
 		t.Errorf("pending items %v, want only %s", p, a)
-	}
-}
-
-func TestWarningsOnceEachThenDrained(t *testing.T) {
-	var w Warnings
-	w.HandleWarningHeader(299, "", "would violate PodSecurity")
-	w.HandleWarningHeader(299, "", "would violate PodSecurity")
-	w.HandleWarningHeader(299, "", "")
-	w.HandleWarningHeader(199, "", "not a warning")
-	if got := w.Drain(); len(got) != 1 || got[0] != "would violate PodSecurity" {
-		t.Errorf("drained %q", got)
-	}
-	if got := w.Drain(); len(got) != 0 {
-		t.Errorf("second drain %q", got)
 	}
 }
 
@@ -214,5 +200,43 @@ func TestReadOwnersKeepsTargetOrderForGaps(t *testing.T) {
 	}
 	if len(gaps) != 7 || !strings.HasPrefix(gaps[0], "Deployment/ns/agent-00:") || !strings.HasPrefix(gaps[6], "Deployment/ns/agent-18:") || !strings.Contains(gaps[1], "not found") {
 		t.Errorf("gaps should name each missing owner in order: %q", gaps)
+	}
+}
+
+// TestReadLiveNotesGitOps: the objects read live are checked for a
+// delivery tool's marks, managedFields included; a ServiceAccount, which
+// has no pod template, is checked too.
+func TestReadLiveNotesGitOps(t *testing.T) {
+	helm := deployment("x", nil)
+	helm.SetName("helm-agent")
+	helm.SetLabels(map[string]string{"app.kubernetes.io/managed-by": "Helm"})
+	argo := deployment("x", nil)
+	argo.SetName("argo-agent")
+	argo.SetManagedFields([]metav1.ManagedFieldsEntry{{Manager: "argocd-controller", Operation: metav1.ManagedFieldsOperationApply}})
+	plain := deployment("x", nil)
+	sa := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "ServiceAccount",
+		"metadata": map[string]any{"name": "runner", "namespace": "ns", "labels": map[string]any{"kustomize.toolkit.fluxcd.io/name": "apps"}}}}
+	client := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
+		{Group: "apps", Version: "v1", Resource: "deployments"}: "DeploymentList",
+		{Version: "v1", Resource: "serviceaccounts"}:            "ServiceAccountList",
+	}, helm, argo, plain, sa)
+	target := func(kind, name string) remediate.Target {
+		v := "apps/v1"
+		if kind == "ServiceAccount" {
+			v = "v1"
+		}
+		return remediate.Target{APIVersion: v, Kind: kind, Namespace: "ns", Name: name}
+	}
+	live := ReadLive(context.Background(), client, []remediate.Target{target("Deployment", "helm-agent"), target("Deployment", "argo-agent"), target("Deployment", "agent"), target("ServiceAccount", "runner")})
+	got := map[string]string{}
+	for t, g := range live.GitOps {
+		got[t.Name] = g.Tool + " by " + g.Evidence
+	}
+	want := map[string]string{"helm-agent": "Helm by label app.kubernetes.io/managed-by=Helm", "argo-agent": "Argo CD by field manager argocd-controller", "runner": "Flux by label kustomize.toolkit.fluxcd.io/name=apps"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("GitOps %v, want %v", got, want)
+	}
+	if len(live.Owners) != 3 || len(live.Gaps) != 0 {
+		t.Errorf("%d owners read, gaps %v", len(live.Owners), live.Gaps)
 	}
 }

@@ -74,10 +74,19 @@ changed object again to be sure:
                          allow-list to fill in
 
 A pod's owner is patched (its Deployment, StatefulSet, DaemonSet or CronJob),
-never the pod; LeaderWorkerSets, SandboxTemplates and Sandboxes read from
-files get JSON patches of their pod templates (live, pods that such an
-object owns are left to a human). A fix that would leave pods Pending says so. Findings that
-need a human decision are listed with the reason.
+never the pod. LeaderWorkerSets, SandboxTemplates and Sandboxes get JSON
+patches of their pod templates: from files, the objects themselves; live, the
+pods of a LeaderWorkerSet's StatefulSets are fixed through the LeaderWorkerSet
+read from the cluster (both templates, never the StatefulSets its controller
+would revert), and left to a human with the reason when it cannot be read.
+Findings that need a human decision are listed with the reason.
+
+Some changes are held back, by the script and --apply alike (one plan, two
+renderings): a runtime change whose pods would stay Pending (no node can run
+the class yet) unless --allow-pending, a RuntimeClass only such changes would
+use, and a bare pod's or Job's pod spec, which cannot change in place (use
+-o manifests). The script writes them as commented-out commands with the
+reason.
 
 Outputs: -o patch (default) a reviewable script of kubectl patch and apply
 commands; -o kustomize patch files and a kustomization.yaml; -o manifests
@@ -86,12 +95,18 @@ other document byte for byte, into --output-dir or --in-place, with the
 objects to create in tiergate-new-objects.yaml; -o json.
 
 Nothing is changed unless --apply is given. --apply needs a live cluster: it
-first runs a server-side dry run and prints the diff of every object, asks
-for confirmation (or takes --yes), then applies with server-side apply as
-field manager "tiergate". Fields another manager owns are reported as
-conflicts and left alone unless --force-conflicts. A runtime change whose
-pods would stay Pending (no node can run the class yet) is held back unless
---allow-pending.
+first runs a server-side dry run and prints the diff of every object with the
+server's warnings about it, asks for confirmation (or takes --yes; without a
+terminal it refuses before reading anything), then applies with server-side
+apply as field manager "tiergate". In real clusters every field is owned by
+someone: a field another manager (kubectl, Helm, a controller) owns with
+another value is shown as "field → manager", with the diff that taking it
+would make. The question then offers y (the changes without conflicts), o
+(all of them, taking ownership of those fields) or N; in scripts,
+--force-conflicts takes them and --yes alone leaves them. An object Argo CD,
+Flux or Helm manages (by its labels, annotations or field managers) is
+marked: a live change to what it declares is set back at its next sync, so
+fix its source with -o kustomize, -o patch or -o manifests.
 
 Exit codes: 0 done, 1 some change was not applied, 2 usage or input errors.`,
 		Example: `  # A reviewable script of kubectl patch and apply commands
@@ -130,8 +145,8 @@ Exit codes: 0 done, 1 some change was not applied, 2 usage or input errors.`,
 	f.StringVar(&o.MinSeverity, "min-severity", "", "Fix only findings at or above: low, medium, high, critical")
 	f.BoolVar(&o.Apply, "apply", false, "Apply the fixes to the live cluster: server-side dry run and diff, confirmation, server-side apply")
 	f.BoolVar(&o.Yes, "yes", false, "With --apply, do not ask for confirmation")
-	f.BoolVar(&o.ForceConflicts, "force-conflicts", false, "With --apply, take over fields another field manager owns")
-	f.BoolVar(&o.AllowPending, "allow-pending", false, "With --apply, also apply runtime changes whose pods would stay Pending (no node can run the class yet)")
+	f.BoolVar(&o.ForceConflicts, "force-conflicts", false, "With --apply, take ownership of fields another field manager owns (the question's o)")
+	f.BoolVar(&o.AllowPending, "allow-pending", false, "With --apply or -o patch, include runtime changes whose pods would stay Pending (no node can run the class yet)")
 	return c
 }
 
@@ -193,8 +208,14 @@ func (o *FixOptions) Validate() error {
 		return fmt.Errorf("--apply changes a live cluster; with -f use -o patch or -o kustomize")
 	case o.Apply && o.Output != "patch":
 		return fmt.Errorf("--apply prints its own diff; it does not take -o %s", o.Output)
-	case (o.Yes || o.ForceConflicts || o.AllowPending) && !o.Apply:
-		return fmt.Errorf("--yes, --force-conflicts and --allow-pending go with --apply")
+	case (o.Yes || o.ForceConflicts) && !o.Apply:
+		return fmt.Errorf("--yes and --force-conflicts go with --apply")
+	case o.AllowPending && !o.Apply && o.Output != "patch":
+		return fmt.Errorf("--allow-pending goes with --apply and -o patch (the script)")
+	case o.Apply && !o.Yes && !canAsk(o.In):
+		// Refused before anything is read from the cluster: the dry run
+		// would be work for nobody to confirm.
+		return fmt.Errorf("--apply asks before it changes anything and standard input is no terminal: add --yes (and --force-conflicts to take fields other managers own)")
 	}
 	return nil
 }
@@ -240,12 +261,13 @@ func (o *FixOptions) Run(ctx context.Context) error {
 	aopts := audit.Options{Now: o.now()}
 	rep := o.engine.Audit(inv, aopts)
 	ropts := remediate.Options{Select: o.selects, Audit: aopts}
+	var live applier.Live
 	if clients != nil {
 		// Live, a pod's fix is computed from its owner's template: the
 		// pod may hold containers a webhook injected.
-		var gaps []string
-		ropts.Owners, gaps = applier.ReadOwners(ctx, clients.Dynamic, remediate.OwnerTargets(inv, rep, o.selects))
-		for _, g := range gaps {
+		live = applier.ReadLive(ctx, clients.Dynamic, remediate.OwnerTargets(inv, rep, o.selects))
+		ropts.Owners = live.Owners
+		for _, g := range live.Gaps {
 			fmt.Fprintln(o.ErrOut, "tiergate: not read, its fix is computed from a pod's spec: "+g)
 		}
 	}
@@ -268,7 +290,32 @@ func (o *FixOptions) Run(ctx context.Context) error {
 	case o.Output == "manifests":
 		return o.writeManifests(files, res)
 	}
-	return remediate.WriteScript(o.Out, res, remediate.ScriptOptions{Kubectl: o.kubectl(), Source: o.scopeLabel()})
+	sopts := remediate.ScriptOptions{Kubectl: o.kubectl(), Source: o.scopeLabel(), Hold: remediate.HoldOptions{AllowPending: o.AllowPending}}
+	if clients != nil {
+		sopts.Notes = o.gitopsNotes(ctx, clients, res, live)
+	}
+	return remediate.WriteScript(o.Out, res, sopts)
+}
+
+// gitopsNotes says which objects the script would change live that a
+// delivery tool manages; the owners were read already, the other targets
+// (ServiceAccounts) are read now. An object that cannot be read gets no
+// note: its command fails on its own when run.
+func (o *FixOptions) gitopsNotes(ctx context.Context, clients *cluster.Clients, res *remediate.Result, live applier.Live) map[remediate.Target]string {
+	notes := map[remediate.Target]string{}
+	var unread []remediate.Target
+	for _, c := range res.Changes {
+		if _, read := live.Owners[c.Target]; !read && !c.Recreate && !slices.Contains(unread, c.Target) {
+			unread = append(unread, c.Target)
+		}
+	}
+	more := applier.ReadLive(ctx, clients.Dynamic, unread)
+	for _, m := range []map[remediate.Target]*applier.GitOps{live.GitOps, more.GitOps} {
+		for t, g := range m {
+			notes[t] = g.Note()
+		}
+	}
+	return notes
 }
 
 // scopeLabel says what was audited, for the script's header.

@@ -93,7 +93,7 @@ func TestLiveFixApply(t *testing.T) {
 	// refused at admission); the fix names one that exists, but the seed's
 	// field manager owns runtimeClassName: reported, not forced, exit 1.
 	out, errOut, code = fix("-l", "app=triage-agent", "--apply", "--yes")
-	if code != ExitFindings || !strings.Contains(out, "conflict") || !strings.Contains(out, seed.FieldManager) || !strings.Contains(errOut, "1 of 2 changes not applied") {
+	if code != ExitFindings || !strings.Contains(out, "not applied Deployment/fix-agents/triage-agent: .spec.template.spec.runtimeClassName → "+seed.FieldManager) || !strings.Contains(errOut, "1 of 2 changes not applied") {
 		t.Errorf("conflict: exit %d, %s\n%s", code, errOut, out)
 	}
 	d, err = kube.AppsV1().Deployments("fix-agents").Get(ctx, "triage-agent", metav1.GetOptions{})
@@ -104,7 +104,7 @@ func TestLiveFixApply(t *testing.T) {
 		t.Errorf("a conflicting apply changed triage-agent: runtimeClassName %v", rc)
 	}
 	out, errOut, code = fix("-l", "app=triage-agent", "--apply", "--yes", "--force-conflicts")
-	if code != 0 || !strings.Contains(out, "applied Deployment/fix-agents/triage-agent") {
+	if code != 0 || !strings.Contains(out, "applied Deployment/fix-agents/triage-agent, taking ownership") {
 		t.Errorf("--force-conflicts: exit %d, %s\n%s", code, errOut, out)
 	}
 
@@ -203,7 +203,7 @@ func TestLiveJSONPatchOfACustomResource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	items, _, err := applier.Items(res)
+	items, _, err := applier.Items(res, remediate.HoldOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

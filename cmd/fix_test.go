@@ -2,16 +2,12 @@ package cmd
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 func TestFixScriptIsValidShell(t *testing.T) {
@@ -147,6 +143,8 @@ func TestFixFlagErrors(t *testing.T) {
 		{[]string{"fix", "-f", example, "--type", "chatbot"}, `--type "chatbot"`},
 		{[]string{"fix", "-f", example, "--min-severity", "urgent"}, "--min-severity"},
 		{[]string{"fix", "-f", example, "--yes"}, "go with --apply"},
+		{[]string{"fix", "-f", example, "--force-conflicts"}, "go with --apply"},
+		{[]string{"fix", "-f", example, "-o", "kustomize", "--output-dir", "x", "--allow-pending"}, "--allow-pending goes with --apply and -o patch"},
 		{[]string{"fix", "-f", example, "--bogus"}, "unknown flag"},
 	} {
 		t.Run(strings.Join(tt.args[3:], " "), func(t *testing.T) {
@@ -214,39 +212,6 @@ func TestFixManifestsRefusesJSON(t *testing.T) {
 	}
 }
 
-func TestFixConfirm(t *testing.T) {
-	ask := func(ctx context.Context, in io.Reader) (bool, string, error) {
-		var errOut bytes.Buffer
-		o := &FixOptions{IOStreams: genericiooptions.IOStreams{In: in, Out: io.Discard, ErrOut: &errOut}}
-		ok, err := o.confirm(ctx, 2)
-		return ok, errOut.String(), err
-	}
-	for in, want := range map[string]bool{"y\n": true, "YES\n": true, "n\n": false, "\n": false, "": false, "maybe\n": false} {
-		ok, prompt, err := ask(context.Background(), strings.NewReader(in))
-		if err != nil || ok != want || !strings.Contains(prompt, `Apply 2 changes with server-side apply as "tiergate"? [y/N]`) {
-			t.Errorf("answer %q: %v %v, prompt %q", in, ok, err, prompt)
-		}
-	}
-	// An interrupt while it waits is a no.
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	r, w := io.Pipe()
-	defer w.Close()
-	if ok, _, err := ask(ctx, r); ok || err != nil {
-		t.Errorf("interrupted: %v %v", ok, err)
-	}
-	// A pipe on stdin is not a person.
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pr.Close()
-	defer pw.Close()
-	if _, _, err := ask(context.Background(), pr); err == nil || !strings.Contains(err.Error(), "--yes") {
-		t.Errorf("stdin a pipe: %v", err)
-	}
-}
-
 // TestFixManifestsTwiceInPlaceAndThroughSymlinks: a second --in-place run
 // adds to the new-objects file of the first; a symlinked input is
 // rewritten where it points; --output-dir keeps the layout below a -f
@@ -298,4 +263,45 @@ func TestFixManifestsTwiceInPlaceAndThroughSymlinks(t *testing.T) {
 	if out, errOut, code = run(t, "", "audit", "-f", deploy, "--fail-on", "low"); code != 0 {
 		t.Errorf("after two runs the directory still has findings: exit %d\n%s%s", code, out, errOut)
 	}
+}
+
+// TestFixHelpTellsTheTruth: the help says what fix does today: a
+// LeaderWorkerSet's live pods are fixed through it, conflicts can be
+// taken, GitOps tools are named, and Pending changes are held back by
+// the script too.
+func TestFixHelpTellsTheTruth(t *testing.T) {
+	out, _, code := run(t, "", "fix", "--help")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	help := strings.Join(strings.Fields(out), " ")
+	for _, want := range []string{
+		"the pods of a LeaderWorkerSet's StatefulSets are fixed through the LeaderWorkerSet read from the cluster",
+		`shown as "field → manager"`, "o (all of them, taking ownership of those fields)", "--force-conflicts takes them",
+		"Argo CD, Flux or Helm", "held back, by the script and --apply alike",
+		"With --apply or -o patch, include runtime changes whose pods would stay Pending",
+	} {
+		if !strings.Contains(help, want) {
+			t.Errorf("fix --help lacks %q", want)
+		}
+	}
+	if strings.Contains(help, "pods that such an object owns are left to a human") {
+		t.Error("fix --help still says a LeaderWorkerSet's live pods are left to a human")
+	}
+}
+
+// TestFixScriptHoldsBackWhatApplyHoldsBack: the example's qdrant would
+// stay Pending under its tier's class: the script comments the command
+// out with the reason, and --allow-pending writes it.
+func TestFixScriptHoldsBackWhatApplyHoldsBack(t *testing.T) {
+	const cmd = "kubectl patch statefulset/qdrant --namespace=rag --type strategic -p '{\"spec\":{\"template\":{\"spec\":{\"runtimeClassName\":\"gvisor\"}}}}'"
+	out, errOut, code := run(t, "", "fix", "-f", example)
+	if code != 0 || !strings.Contains(out, "\n# "+cmd+"\n") || strings.Contains(out, "\n"+cmd+"\n") || !strings.Contains(out, "HELD BACK: its pods would stay Pending") {
+		t.Errorf("exit %d %s; the Pending change is not held back:\n%s", code, errOut, out)
+	}
+	out, errOut, code = run(t, "", "fix", "-f", example, "--allow-pending")
+	if code != 0 || !strings.Contains(out, "\n"+cmd+"\n") || strings.Contains(out, "HELD BACK") {
+		t.Errorf("--allow-pending: exit %d %s; the change is not written:\n%s", code, errOut, out)
+	}
+	shellCheck(t, out)
 }

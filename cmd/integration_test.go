@@ -238,9 +238,12 @@ func TestLiveFixTheExamplePlatform(t *testing.T) {
 	// needs (no gVisor node matches its node selector): held back, exit 1,
 	// until --allow-pending.
 	var pending []string
+	heldClass := map[string]string{} // the class a held-back change would set
 	for _, f := range plan.Fixes {
 		if f.Pending {
-			pending = append(pending, f.Target.Kind+"/"+f.Target.Namespace+"/"+f.Target.Name)
+			p := f.Target.Kind + "/" + f.Target.Namespace + "/" + f.Target.Name
+			pending = append(pending, p)
+			heldClass[p] = f.RuntimeClass
 		}
 	}
 	if len(pending) == 0 {
@@ -250,9 +253,21 @@ func TestLiveFixTheExamplePlatform(t *testing.T) {
 	if code != ExitFindings || strings.Contains(out, "dry run failed") || strings.Contains(out, "failed ") {
 		t.Fatalf("apply without --allow-pending: exit %d, %s\n%s", code, errOut, out)
 	}
+	// Only the runtime change is held back; the object's other fixes go.
+	kube := kubernetes.NewForConfigOrDie(cl.Config)
+	ctx := context.Background()
 	for _, p := range pending {
-		if !strings.Contains(out, "held back "+p+": its pods would stay Pending") || strings.Contains(out, "applied "+p+"\n") {
+		if !strings.Contains(out, "held back "+p+" [runtime-class]: its pods would stay Pending") {
 			t.Errorf("%s was not held back:\n%s", p, out)
+		}
+		if parts := strings.Split(p, "/"); parts[0] == "StatefulSet" {
+			s, err := kube.AppsV1().StatefulSets(parts[1]).Get(ctx, parts[2], metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ptr.Deref(s.Spec.Template.Spec.RuntimeClassName, "") == heldClass[p] {
+				t.Errorf("%s: the held-back runtime change was applied", p)
+			}
 		}
 	}
 	out, errOut, code = apply("--allow-pending")
@@ -264,8 +279,6 @@ func TestLiveFixTheExamplePlatform(t *testing.T) {
 			t.Errorf("--allow-pending did not apply %s:\n%s", p, out)
 		}
 	}
-	kube := kubernetes.NewForConfigOrDie(cl.Config)
-	ctx := context.Background()
 	checked := 0
 	for _, f := range plan.Fixes {
 		if f.Kind != "runtime-class" || f.Target.Kind != "Deployment" {

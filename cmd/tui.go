@@ -101,16 +101,17 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))}
 		}
 		// A server warning printed to stderr would tear the screen: the
-		// fix view shows them with the dry run's diffs instead.
-		warnings := &applier.Warnings{}
+		// fix view shows the applier's with each object's dry run, and
+		// the reads' are not shown.
 		rc = rest.CopyConfig(rc)
-		rc.WarningHandler = warnings
-		cfg.ServerWarnings = warnings.Drain
+		rc.WarningHandler = rest.NoWarnings{}
 		clients, err := cluster.NewClients(rc)
 		if err != nil {
 			return &ExitError{Code: ExitUsage, Err: err}
 		}
-		cfg.Applier = &applier.Applier{Client: clients.Dynamic}
+		if cfg.Applier, err = applier.New(rc); err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
 		if o.Metrics.Enabled {
 			c, err := o.Metrics.collector(rc)
 			if err != nil {

@@ -41,11 +41,10 @@ type Config struct {
 	FixEngine *audit.Engine
 	// Applier applies fixes (a in the fix view) to the live cluster, and
 	// Owners reads the objects they patch; nil on files.
+	// The server's warnings come with each object's outcome (printed to
+	// stderr they would tear the screen).
 	Applier Applier
 	Owners  OwnerReader
-	// ServerWarnings drains what the server warned about the dry runs and
-	// applies (printed to stderr they would tear the screen).
-	ServerWarnings Warnings
 	// Metrics reads the pods' RSS, tokens/s and GPU use every
 	// MetricsInterval; nil on files or with --metrics=false.
 	Metrics         MetricsReader
@@ -267,12 +266,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case dryRunMsg:
 		if msg.seq == a.fix.seq && a.fix.stage == fixDryRunning {
-			a.fix.DryRan(msg.outs, msg.warnings)
+			a.fix.DryRan(msg.outs)
 		}
 		return a, nil
 	case appliedMsg:
 		if msg.seq == a.fix.seq && a.fix.stage == fixApplying {
-			a.fix.Applied(msg.outs, msg.warnings)
+			a.fix.Applied(msg.outs)
 		}
 		return a, nil
 	case tea.MouseWheelMsg:
@@ -527,13 +526,23 @@ func (a *App) runFix() tea.Cmd {
 }
 
 // onFixKey scrolls the fix view and drives its dry run and apply: a runs
-// the server dry run, y applies what it showed, n or esc declines.
+// the server dry run; y applies what it showed (but the changes that
+// take fields other managers own), o applies everything taking ownership
+// of those fields, n or esc declines.
 func (a *App) onFixKey(msg tea.KeyPressMsg) tea.Cmd {
 	k, f := a.keys, a.fix
 	switch {
 	case f.stage == fixConfirm && key.Matches(msg, k.Confirm):
+		items := f.chosen(false)
+		if len(items) == 0 {
+			a.notice = "every change takes fields other managers own: o takes ownership, n declines"
+			return nil
+		}
 		f.next(fixApplying)
-		return applyCmd(a.cfg.Applier, a.cfg.ServerWarnings, f.seq, f.ready())
+		return applyCmd(a.cfg.Applier, f.seq, items)
+	case f.stage == fixConfirm && key.Matches(msg, k.TakeOwnership) && f.conflicts() > 0:
+		f.next(fixApplying)
+		return applyCmd(a.cfg.Applier, f.seq, f.chosen(true))
 	case f.stage == fixConfirm && (key.Matches(msg, k.Decline) || key.Matches(msg, k.Back)):
 		f.stage = fixShown
 		a.notice = "nothing applied"
@@ -548,7 +557,7 @@ func (a *App) onFixKey(msg tea.KeyPressMsg) tea.Cmd {
 		default:
 			f.dry, f.applied = nil, nil
 			f.next(fixDryRunning)
-			return dryRunCmd(a.cfg.Applier, a.cfg.ServerWarnings, f.seq, f.items)
+			return dryRunCmd(a.cfg.Applier, f.seq, f.items)
 		}
 		return nil
 	case key.Matches(msg, k.Back):

@@ -21,23 +21,38 @@ type recordingApplier struct {
 	dry     []string
 	applied []string
 	fail    string // a target whose apply fails
+	// warn are the server's warnings about a target, in its dry run and
+	// its apply alike; owned are the fields other managers own in one,
+	// and gitops marks one as a delivery tool's.
+	warn   map[string][]string
+	owned  map[string][]applier.Conflict
+	gitops map[string]*applier.GitOps
 }
 
 func (r *recordingApplier) DryRun(_ context.Context, it applier.Item) applier.Outcome {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.dry = append(r.dry, it.Target.String())
-	return applier.Outcome{Item: it, Changed: true, Diff: "--- live " + it.Target.String() + "\n+++ after\n+      runtimeClassName: kata-qemu\n"}
+	t := it.Target.String()
+	r.dry = append(r.dry, t)
+	return applier.Outcome{Item: it, Changed: true, Diff: "--- live " + t + "\n+++ after\n+      runtimeClassName: kata-qemu\n",
+		Warnings: r.warn[t], Conflicts: r.owned[t], GitOps: r.gitops[t]}
 }
 
 func (r *recordingApplier) Apply(_ context.Context, it applier.Item) applier.Outcome {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.applied = append(r.applied, it.Target.String())
-	if it.Target.String() == r.fail {
-		return applier.Outcome{Item: it, Err: errors.New(r.fail + ": conflict")}
+	t := it.Target.String()
+	if it.Force {
+		t += " (taking ownership)"
 	}
-	return applier.Outcome{Item: it, Created: it.Object != nil}
+	r.applied = append(r.applied, t)
+	if it.Target.String() == r.fail {
+		return applier.Outcome{Item: it, Err: errors.New(r.fail + ": denied")}
+	}
+	if len(r.owned[it.Target.String()]) > 0 && !it.Force {
+		return applier.Outcome{Item: it, Err: &applier.ConflictError{Target: it.Target, Conflicts: r.owned[it.Target.String()]}}
+	}
+	return applier.Outcome{Item: it, Created: it.Object != nil, Warnings: r.warn[it.Target.String()]}
 }
 
 // run executes a command the view returned and feeds its message back.
@@ -107,11 +122,10 @@ func TestFixShowsPatchesAndWhatIsLeft(t *testing.T) {
 
 func TestFixDryRunConfirmApply(t *testing.T) {
 	a := openResearchAgent(t, 120, 40)
-	rec := &recordingApplier{fail: "NetworkPolicy/agents/research-agent-egress"}
+	const psa = `would violate PodSecurity "restricted:latest": runAsNonRoot != true`
+	rec := &recordingApplier{fail: "NetworkPolicy/agents/research-agent-egress",
+		warn: map[string][]string{"Deployment/agents/research-agent": {psa}}}
 	a.cfg.Applier = rec
-	a.cfg.ServerWarnings = func() []string {
-		return []string{`would violate PodSecurity "restricted:latest": runAsNonRoot != true`}
-	}
 	run(a, pressCmd(a, "f"))
 
 	// a: the dry run of every object, then the question.
@@ -123,8 +137,9 @@ func TestFixDryRunConfirmApply(t *testing.T) {
 		t.Fatalf("dry runs %v, applies %v", rec.dry, rec.applied)
 	}
 	a.fix.vp.SetHeight(400)
-	if v := ansi.Strip(a.fix.View()); !strings.Contains(v, "SERVER WARNINGS") || !strings.Contains(v, "would violate PodSecurity") {
-		t.Errorf("the server's warnings are not shown:\n%s", v)
+	// The warning is shown once, under its object.
+	if v := ansi.Strip(a.fix.View()); strings.Count(v, "would violate PodSecurity") != 1 || !strings.Contains(v, "server warning, Deployment/agents/research-agent: would violate PodSecurity") {
+		t.Errorf("the server's warning is not shown once with its object:\n%s", v)
 	}
 	// n declines: nothing applied.
 	press(a, "n")
@@ -139,8 +154,12 @@ func TestFixDryRunConfirmApply(t *testing.T) {
 	}
 	a.fix.vp.SetHeight(400)
 	view := ansi.Strip(a.fix.View())
-	if !strings.Contains(view, "applied Deployment/agents/research-agent") || !strings.Contains(view, "failed: NetworkPolicy/agents/research-agent-egress: conflict") {
+	if !strings.Contains(view, "applied Deployment/agents/research-agent") || !strings.Contains(view, "failed: NetworkPolicy/agents/research-agent-egress: denied") {
 		t.Errorf("results not shown:\n%s", view)
+	}
+	// The apply warned as the dry run did: still shown once.
+	if n := strings.Count(view, "would violate PodSecurity"); n != 1 {
+		t.Errorf("the server's warning is shown %d times:\n%s", n, view)
 	}
 }
 
@@ -228,5 +247,86 @@ func TestFixConfirmNamesPendingPods(t *testing.T) {
 	run(a, pressCmd(a, "a"))
 	if a.fix.stage != fixConfirm || !strings.Contains(screen(a), "1 leaving pods Pending?  y yes, anyway") {
 		t.Fatalf("the apply question does not name the Pending pods: stage %v\n%s", a.fix.stage, screen(a))
+	}
+}
+
+// conflictingResearchAgent opens research-agent's fix against a cluster
+// where the seeding's field manager owns the Deployment's runtimeClassName
+// and Argo CD manages it, and runs the dry run.
+func conflictingResearchAgent(t *testing.T, w, h int) (*App, *recordingApplier) {
+	t.Helper()
+	a := openResearchAgent(t, w, h)
+	rec := &recordingApplier{
+		owned: map[string][]applier.Conflict{"Deployment/agents/research-agent": {{Field: ".spec.template.spec.runtimeClassName", Manager: "tiergate-seed"}}},
+		gitops: map[string]*applier.GitOps{"Deployment/agents/research-agent": {Tool: "Argo CD", Evidence: "label argocd.argoproj.io/instance=agents",
+			Reverts: "at its next sync (at once with self-heal)"}},
+	}
+	a.cfg.Applier = rec
+	run(a, pressCmd(a, "f"))
+	run(a, pressCmd(a, "a"))
+	return a, rec
+}
+
+// TestFixTakeOwnership: the apply question offers the changes without
+// conflicts (y) or all of them taking ownership (o); the conflicts are
+// listed field → manager with the GitOps note.
+func TestFixTakeOwnership(t *testing.T) {
+	a, rec := conflictingResearchAgent(t, 160, 40)
+	if a.fix.stage != fixConfirm || !strings.Contains(screen(a), `apply?  y 1 without conflicts · o all 2, taking 1 field · n no`) {
+		t.Fatalf("the question does not offer ownership: stage %v\n%s", a.fix.stage, screen(a))
+	}
+	a.fix.vp.SetHeight(400)
+	v := ansi.Strip(a.fix.View())
+	for _, want := range []string{".spec.template.spec.runtimeClassName → tiergate-seed", "note: Deployment/agents/research-agent is managed by Argo CD", "-o kustomize"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the dry run lacks %q:\n%s", want, v)
+		}
+	}
+	// y: only the change without conflicts.
+	run(a, pressCmd(a, "y"))
+	if fmt.Sprint(rec.applied) != "[NetworkPolicy/agents/research-agent-egress]" {
+		t.Fatalf("y applied %v", rec.applied)
+	}
+	// o: all of them, the conflicting one taking ownership.
+	a, rec = conflictingResearchAgent(t, 160, 40)
+	run(a, pressCmd(a, "o"))
+	if fmt.Sprint(rec.applied) != "[NetworkPolicy/agents/research-agent-egress Deployment/agents/research-agent (taking ownership)]" {
+		t.Fatalf("o applied %v", rec.applied)
+	}
+	a.fix.vp.SetHeight(400)
+	if v := ansi.Strip(a.fix.View()); !strings.Contains(v, "applied Deployment/agents/research-agent, taking ownership of the fields listed above") {
+		t.Errorf("the apply does not say ownership was taken:\n%s", v)
+	}
+	// Without conflicts, o is no answer.
+	b := openResearchAgent(t, 120, 40)
+	plain := &recordingApplier{}
+	b.cfg.Applier = plain
+	run(b, pressCmd(b, "f"))
+	run(b, pressCmd(b, "a"))
+	run(b, pressCmd(b, "o"))
+	if len(plain.applied) != 0 || b.fix.stage != fixConfirm {
+		t.Errorf("o without conflicts applied %v (stage %v)", plain.applied, b.fix.stage)
+	}
+}
+
+// TestFixConflictGoldens pins the fix view after a dry run with
+// conflicts, at 80x24 and 160x48.
+func TestFixConflictGoldens(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		w, h := size[0], size[1]
+		t.Run(fmt.Sprintf("%dx%d", w, h), func(t *testing.T) {
+			a, _ := conflictingResearchAgent(t, w, h)
+			got := screen(a)
+			lines := strings.Split(got, "\n")
+			if len(lines) != h {
+				t.Fatalf("%d lines, want %d", len(lines), h)
+			}
+			for i, l := range lines {
+				if n := ansi.StringWidth(l); n != w {
+					t.Fatalf("line %d is %d cells wide, want %d: %q", i+1, n, w, l)
+				}
+			}
+			golden(t, fmt.Sprintf("fix-conflicts-%dx%d", w, h), got)
+		})
 	}
 }

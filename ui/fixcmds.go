@@ -28,24 +28,18 @@ type fixComputedMsg struct {
 	err error
 }
 
-// dryRunMsg carries the server dry run of a fix's objects, with the
-// server's warnings about them.
+// dryRunMsg carries the server dry run of a fix's objects; each outcome
+// holds the server's warnings about its object.
 type dryRunMsg struct {
-	seq      uint64
-	outs     []applier.Outcome
-	warnings []string
+	seq  uint64
+	outs []applier.Outcome
 }
 
 // appliedMsg carries what applying a fix did.
 type appliedMsg struct {
-	seq      uint64
-	outs     []applier.Outcome
-	warnings []string
+	seq  uint64
+	outs []applier.Outcome
 }
-
-// Warnings drains the server's warnings since the last call (nil when
-// there is no live cluster).
-type Warnings func() []string
 
 // fixCmd computes the fix of one workload off the UI goroutine. The engine
 // is the fix engine, never the one the audits use (an engine audits one
@@ -76,28 +70,20 @@ type OwnerReader func(ctx context.Context, targets []remediate.Target) map[remed
 
 // dryRunCmd runs the server dry run of every item; an item whose
 // RuntimeClass could not be created is not sent.
-func dryRunCmd(a Applier, warnings Warnings, seq uint64, items []applier.Item) tea.Cmd {
+func dryRunCmd(a Applier, seq uint64, items []applier.Item) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), applyTimeout)
 		defer cancel()
-		outs := applier.Each(ctx, items, a.DryRun)
-		return dryRunMsg{seq: seq, outs: outs, warnings: drain(warnings)}
+		return dryRunMsg{seq: seq, outs: applier.Each(ctx, items, a.DryRun)}
 	}
 }
 
-func drain(w Warnings) []string {
-	if w == nil {
-		return nil
-	}
-	return w()
-}
-
-// applyCmd applies the items the dry run showed changes for.
-func applyCmd(a Applier, warnings Warnings, seq uint64, items []applier.Item) tea.Cmd {
+// applyCmd applies the items the person chose after the dry run (those
+// whose Force is set take ownership of other managers' fields).
+func applyCmd(a Applier, seq uint64, items []applier.Item) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), applyTimeout)
 		defer cancel()
-		outs := applier.Each(ctx, items, a.Apply)
-		return appliedMsg{seq: seq, outs: outs, warnings: drain(warnings)}
+		return appliedMsg{seq: seq, outs: applier.Each(ctx, items, a.Apply)}
 	}
 }

@@ -42,8 +42,7 @@ type fixView struct {
 	skipped  []applier.Skipped
 	dry      []applier.Outcome
 	applied  []applier.Outcome
-	warnings []string // the server's, about the dry run and the apply
-	canApply bool     // a live cluster is there to apply to
+	canApply bool // a live cluster is there to apply to
 }
 
 func newFixView(styles *Styles) *fixView {
@@ -78,15 +77,17 @@ func (f *fixView) busy() bool { return f.stage == fixDryRunning || f.stage == fi
 func (f *fixView) Computed(res *remediate.Result, err error) {
 	f.res, f.err, f.stage = res, err, fixShown
 	if err == nil {
-		f.items, f.skipped, f.err = applier.Items(res)
+		// The apply question names the changes whose pods would stay
+		// Pending: a yes there is a yes to them (--allow-pending).
+		f.items, f.skipped, f.err = applier.Items(res, remediate.HoldOptions{AllowPending: true})
 	}
 	f.refresh(true)
 }
 
 // DryRan shows the server's dry run and asks for confirmation when there
 // is something to apply.
-func (f *fixView) DryRan(outs []applier.Outcome, warnings []string) {
-	f.dry, f.stage, f.warnings = outs, fixShown, warnings
+func (f *fixView) DryRan(outs []applier.Outcome) {
+	f.dry, f.stage = outs, fixShown
 	if len(f.ready()) > 0 {
 		f.stage = fixConfirm
 	}
@@ -95,15 +96,56 @@ func (f *fixView) DryRan(outs []applier.Outcome, warnings []string) {
 }
 
 // Applied shows what the apply did, object by object.
-func (f *fixView) Applied(outs []applier.Outcome, warnings []string) {
+func (f *fixView) Applied(outs []applier.Outcome) {
 	f.applied, f.stage = outs, fixDone
-	f.warnings = append(f.warnings, warnings...)
 	f.refresh(false)
 	f.vp.GotoBottom()
 }
 
 // ready are the items whose dry run changes something.
 func (f *fixView) ready() []applier.Item { return applier.Ready(f.dry) }
+
+// conflicts counts the fields other managers own that the ready changes
+// would take.
+func (f *fixView) conflicts() int {
+	n := 0
+	for _, o := range f.dry {
+		if o.NeedsOwnership() && o.Changed {
+			n += len(o.Conflicts)
+		}
+	}
+	return n
+}
+
+// chosen are the items to apply: those that take no other manager's
+// field, and with take the others too, taking ownership.
+func (f *fixView) chosen(take bool) []applier.Item {
+	var out []applier.Item
+	for _, o := range f.dry {
+		if o.Err != nil || o.Skipped != "" || !o.Changed {
+			continue
+		}
+		it := o.Item
+		if o.NeedsOwnership() {
+			if !take {
+				continue
+			}
+			it.Force = true
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+// dryWarnings are the server's warnings shown with an object's dry run.
+func (f *fixView) dryWarnings(t remediate.Target) []string {
+	for _, o := range f.dry {
+		if o.Item.Target == t {
+			return o.Warnings
+		}
+	}
+	return nil
+}
 
 func (f *fixView) View() string { return f.vp.View() }
 
@@ -198,22 +240,29 @@ func (f *fixView) render() string {
 			text("  ", "running…", f.styles.Dim)
 		}
 		for _, o := range f.dry {
+			t := o.Item.Target.String()
+			if o.GitOps != nil {
+				text("  ", "note: "+t+" is "+o.GitOps.Note(), f.styles.Stale)
+			}
+			if o.NeedsOwnership() {
+				text("  ", t+": fields another manager owns (o takes them; the diff shows it):", f.styles.Stale)
+				for _, c := range o.Conflicts {
+					text("    ", c.String(), f.styles.Stale)
+				}
+			}
+			for _, w := range o.Warnings {
+				text("  ", "server warning, "+t+": "+w, f.styles.Stale)
+			}
 			switch {
 			case o.Err != nil:
 				text("  ", "failed: "+o.Err.Error(), f.styles.Error)
 			case o.Skipped != "":
-				text("  ", "not sent "+o.Item.Target.String()+": "+o.Skipped, f.styles.Stale)
+				text("  ", "not sent "+t+": "+o.Skipped, f.styles.Stale)
 			case !o.Changed:
-				text("  ", "unchanged "+o.Item.Target.String(), f.styles.Dim)
+				text("  ", "unchanged "+t, f.styles.Dim)
 			default:
 				block(o.Diff, true)
 			}
-		}
-	}
-	if len(f.warnings) > 0 {
-		b.WriteString("\n" + f.styles.Header.Render("SERVER WARNINGS") + "\n")
-		for _, w := range f.warnings {
-			text("  ", w, f.styles.Stale)
 		}
 	}
 	if f.stage == fixApplying || len(f.applied) > 0 {
@@ -222,15 +271,22 @@ func (f *fixView) render() string {
 			text("  ", "applying…", f.styles.Dim)
 		}
 		for _, o := range f.applied {
+			t := o.Item.Target.String()
 			switch {
 			case o.Err != nil:
 				text("  ", "failed: "+o.Err.Error(), f.styles.Error)
 			case o.Skipped != "":
-				text("  ", "not applied "+o.Item.Target.String()+": "+o.Skipped, f.styles.Stale)
+				text("  ", "not applied "+t+": "+o.Skipped, f.styles.Stale)
 			case o.Created:
-				text("  ", "created "+o.Item.Target.String(), f.styles.OK)
+				text("  ", "created "+t, f.styles.OK)
+			case o.Item.Force:
+				text("  ", "applied "+t+", taking ownership of the fields listed above", f.styles.OK)
 			default:
-				text("  ", "applied "+o.Item.Target.String(), f.styles.OK)
+				text("  ", "applied "+t, f.styles.OK)
+			}
+			// The apply warns as its dry run did: only what is new.
+			for _, w := range applier.NewWarnings(f.dryWarnings(o.Item.Target), o) {
+				text("  ", "server warning, "+t+": "+w, f.styles.Stale)
 			}
 		}
 		if f.stage == fixDone {
@@ -254,6 +310,19 @@ func (f *fixView) hint() string {
 		n := len(ready)
 		// A change whose pods would stay Pending is named in the question
 		// itself: y is a yes to that too.
+		pending := ""
+		if p := len(applier.Pending(ready)); p > 0 {
+			pending = fmt.Sprintf(" (%d leaving pods Pending)", p)
+		}
+		if c := f.conflicts(); c > 0 {
+			// Short enough for 80 columns: the fields and their managers
+			// are listed with the dry run.
+			yes := ""
+			if clean := len(f.chosen(false)); clean > 0 {
+				yes = fmt.Sprintf("y %d without conflicts · ", clean)
+			}
+			return fmt.Sprintf("apply%s?  %so all %d, taking %d field%s · n no", pending, yes, n, c, plural(c))
+		}
 		if p := len(applier.Pending(ready)); p > 0 {
 			return fmt.Sprintf("apply %d change%s as %q, %d leaving pods Pending?  y yes, anyway · n no", n, plural(n), applier.FieldManager, p)
 		}

@@ -9,8 +9,9 @@ type KeyMap struct {
 	Type, Severity, Sort, Reverse, Toggle   key.Binding
 	Nodes, Info, Quit                       key.Binding
 	// Fix shows the fix of the workload in the detail view; Apply runs
-	// its server dry run; Confirm and Decline answer the apply question.
-	Fix, Apply, Confirm, Decline key.Binding
+	// its server dry run; Confirm, TakeOwnership and Decline answer the
+	// apply question.
+	Fix, Apply, Confirm, TakeOwnership, Decline key.Binding
 	// Probe reads the selected pod's kernel (exec or ephemeral container).
 	Probe key.Binding
 	// Interrupt quits from anywhere, the filter line included (where q
@@ -46,8 +47,11 @@ func NewKeyMap() KeyMap {
 		Fix:      b("f", "fix (details)", "f"),
 		Apply:    b("a", "dry run, apply", "a"),
 		Confirm:  b("y", "confirm apply", "y"),
-		Decline:  b("n", "decline", "n"),
-		Probe:    b("p", "probe the pod's kernel", "p"),
+		// Answers the apply question only when it lists fields other
+		// managers own.
+		TakeOwnership: b("o", "take ownership, apply", "o"),
+		Decline:       b("n", "decline", "n"),
+		Probe:         b("p", "probe the pod's kernel", "p"),
 
 		Interrupt: b("ctrl+c", "quit", "ctrl+c"),
 		Accept:    b("enter", "apply", "enter"),
@@ -66,6 +70,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Enter, k.Toggle, k.Back, k.Filter, k.Command},
 		{k.Type, k.Severity, k.Sort, k.Reverse, k.Nodes, k.Info, k.Help, k.Quit},
-		{k.Fix, k.Apply, k.Confirm, k.Decline, k.Probe},
+		{k.Fix, k.Apply, k.Confirm, k.TakeOwnership, k.Decline, k.Probe},
 	}
 }

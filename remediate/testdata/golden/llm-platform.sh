@@ -1,7 +1,7 @@
 #!/bin/sh
 # tiergate fix: review every command, then run this script.
 # Audited: files llm-platform.yaml
-# 17 fixes, 16 findings left to a human (listed at the end).
+# 17 fixes, 1 held back (commented out, with the reason), 16 findings left to a human (listed at the end).
 set -eu
 
 # ── Deployment/agents/browser-agent
@@ -126,7 +126,8 @@ kubectl patch leaderworkerset/deepseek-r1-vllm --namespace=llm-serving --type js
 # [runtime-class] Set runtimeClassName to gvisor (gvisor) to meet the retrieval tier (gvisor).
 #   resolves: TG-ISO-001
 #   WARNING: would leave the pod Pending: no node can run the pod: 7 nodes: node selector or affinity does not match
-kubectl patch statefulset/qdrant --namespace=rag --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"gvisor"}}}}'
+#   HELD BACK: its pods would stay Pending until a node can run RuntimeClass gvisor; tiergate fix --allow-pending writes this command
+# kubectl patch statefulset/qdrant --namespace=rag --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"gvisor"}}}}'
 
 # [security-context] Harden the securityContext: runAsNonRoot, seccomp RuntimeDefault, no privilege escalation, read-only root filesystem, drop ALL capabilities.
 #   resolves: TG-PSS-001 (qdrant), TG-PSS-002 (qdrant), TG-PSS-003 (qdrant), TG-PSS-004 (qdrant), TG-PSS-005 (qdrant)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tiergate fix: review every command, then run this script.
 # Audited: files runtime.yaml
-# 6 fixes, 0 findings left to a human (listed at the end).
+# 6 fixes, 1 held back (commented out, with the reason), 0 findings left to a human (listed at the end).
 set -eu
 
 # ── Deployment/agents/research-agent
@@ -117,7 +117,8 @@ TIERGATE_EOF
 # [runtime-class] Set runtimeClassName to kata-fc (microvm) to meet the code-exec tier (microvm).
 #   resolves: TG-ISO-001
 #   WARNING: would leave the pod Pending: no node reports runtime handler kata-fc in status.runtimeHandlers: the pod will stay Pending
-kubectl patch deployment/code-runner --namespace=sandbox --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-fc"}}}}'
+#   HELD BACK: its pods would stay Pending until a node can run RuntimeClass kata-fc; tiergate fix --allow-pending writes this command
+# kubectl patch deployment/code-runner --namespace=sandbox --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-fc"}}}}'
 
 # [network-policy] Create NetworkPolicy code-runner-egress: egress to cluster DNS only, plus the allow-list you fill in.
 #   resolves: TG-NET-001
