@@ -133,6 +133,9 @@ func (o *AuditOptions) Validate() error {
 // Run loads the objects (files with -f, else the live cluster), audits
 // them and renders the report.
 func (o *AuditOptions) Run(ctx context.Context) error {
+	if err := o.Resolve(); err != nil {
+		return err
+	}
 	var (
 		inv     *audit.Inventory
 		clients *cluster.Clients

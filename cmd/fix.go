@@ -241,6 +241,9 @@ func (o *FixOptions) selects(r *audit.Result, f *audit.Finding) bool {
 
 // Run audits, computes the fixes and writes or applies them.
 func (o *FixOptions) Run(ctx context.Context) error {
+	if err := o.Resolve(); err != nil {
+		return err
+	}
 	var (
 		inv     *audit.Inventory
 		clients *cluster.Clients

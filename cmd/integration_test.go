@@ -24,7 +24,10 @@ var cl *testcluster.Cluster
 func TestMain(m *testing.M) {
 	// The golden-file flag is parsed by testing; the cluster is started
 	// once for the package.
-	os.Exit(testcluster.Main(m, &cl, testcluster.Options{}))
+	cleanup := isolateKubeconfig() // every test names --kubeconfig
+	code := testcluster.Main(m, &cl, testcluster.Options{})
+	cleanup()
+	os.Exit(code)
 }
 
 func seedExample(t *testing.T) {

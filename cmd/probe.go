@@ -52,7 +52,7 @@ func NewCmdProbe(streams genericiooptions.IOStreams, kube *genericclioptions.Con
 
 func newCmdProbe(o *ProbeOptions) *cobra.Command {
 	c := &cobra.Command{
-		Use:   "probe (POD | --local) [-n NAMESPACE] [-c CONTAINER] [--ephemeral IMAGE]",
+		Use:   "probe (POD | --local) [-n NAMESPACE] [-c CONTAINER] [--probe-image IMAGE]",
 		Short: "Prove which kernel a pod really runs on (node's, gVisor, VM, microVM)",
 		Long: `A RuntimeClass says what the operator asked for; only the kernel inside
 the pod says what it got. probe reads, inside the pod, /proc/version,
@@ -65,7 +65,7 @@ RuntimeClass declares, the pod gets a critical TG-ISO-005 finding.
 
 POD is read with cat through the exec subresource (RBAC: get pods, get
 nodes, create pods/exec): cat is the only command run. A container without
-cat (distroless, scratch) needs --ephemeral IMAGE: an ephemeral container
+cat (distroless, scratch) needs --probe-image IMAGE: an ephemeral container
 running 'tiergate probe --local' in the pod's sandbox (RBAC: patch
 pods/ephemeralcontainers, get pods/log). An ephemeral container cannot be
 removed; it stays in the pod's spec, terminated, until the pod is replaced.
@@ -79,7 +79,7 @@ Exit codes: 0 probed, 1 the probed kernel is weaker than declared,
   kubectl tiergate probe tool-agent-7d9f8 -n agents
 
   # A distroless container: probe from an ephemeral container
-  kubectl tiergate probe vllm-0 -n llm --ephemeral ghcr.io/tiergate/tiergate:latest
+  kubectl tiergate probe vllm-0 -n llm --probe-image ghcr.io/tiergate/tiergate:latest
 
   # Where am I? (inside a pod, no cluster access needed)
   tiergate probe --local -o json
@@ -100,10 +100,15 @@ Exit codes: 0 probed, 1 the probed kernel is weaker than declared,
 	}
 	f := c.Flags()
 	o.kube.AddFlags(f)
+	requestTimeoutHelp(f)
 	f.StringVar(&o.PolicyFile, "policy", "", "Policy file (YAML) layered over the default tier table; see 'tiergate policy print'")
 	f.BoolVar(&o.Local, "local", false, "Probe the environment tiergate runs in (no cluster)")
 	f.StringVarP(&o.Container, "container", "c", "", "Container to read in (default: the pod's default container)")
-	f.StringVar(&o.Ephemeral, "ephemeral", "", "Probe from an ephemeral container running tiergate from this image, instead of cat over exec")
+	f.StringVar(&o.Ephemeral, "probe-image", "", "Probe from an ephemeral container running tiergate from this image, instead of cat over exec")
+	// The view's flag has always been --probe-image: one name for one
+	// thing, the old one kept working.
+	f.StringVar(&o.Ephemeral, "ephemeral", "", "Deprecated: --probe-image")
+	_ = f.MarkDeprecated("ephemeral", "use --probe-image")
 	f.StringVarP(&o.Output, "output", "o", "", "Output format: json (default text)")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "Give up after this long (an ephemeral container's image may need pulling)")
 	f.StringVar(&o.NodeKernel, "node-kernel", "", "With --local: the node's kernelVersion, to tell a pod's own VM from a node that is a VM")
@@ -114,6 +119,10 @@ Exit codes: 0 probed, 1 the probed kernel is weaker than declared,
 func (o *ProbeOptions) Complete(c *cobra.Command, args []string) error {
 	if len(args) == 1 {
 		o.pod = args[0]
+	}
+	// cobra swallows pflag's deprecation notice: say it here.
+	if c.Flags().Changed("ephemeral") {
+		fmt.Fprintln(o.ErrOut, "Flag --ephemeral has been deprecated, use --probe-image")
 	}
 	if o.Local {
 		return nil
@@ -129,7 +138,7 @@ func (o *ProbeOptions) Validate() error {
 	case o.Local && o.pod != "":
 		return errors.New("--local probes where tiergate runs: give a POD or --local, not both")
 	case o.Local && (o.Container != "" || o.Ephemeral != ""):
-		return errors.New("-c and --ephemeral choose where to probe a POD; --local takes neither")
+		return errors.New("-c and --probe-image choose where to probe a POD; --local takes neither")
 	case !o.Local && o.NodeKernel != "":
 		return errors.New("--node-kernel is for --local: a POD's node is read from the cluster")
 	case !o.Local && o.pod == "":
@@ -152,6 +161,9 @@ func (o *ProbeOptions) Run(ctx context.Context) error {
 		facts.NodeKernel = o.NodeKernel
 		r := &report.ProbeResult{Report: probe.Report{Via: probe.ViaLocal, Facts: facts, Verdict: fingerprint.Decide(facts)}}
 		return report.RenderProbe(o.Out, r, o.Output)
+	}
+	if err := o.Resolve(); err != nil {
+		return err
 	}
 	clients, _, err := o.connect(ctx)
 	if err != nil {

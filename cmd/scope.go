@@ -2,9 +2,12 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/cluster"
@@ -42,27 +46,33 @@ type ScopeOptions struct {
 // AddFlags registers the kubeconfig flags (cli-runtime) and tiergate's.
 func (o *ScopeOptions) AddFlags(f *pflag.FlagSet) {
 	o.kube.AddFlags(f)
+	requestTimeoutHelp(f)
 	f.StringSliceVarP(&o.Filenames, "filename", "f", nil, "Manifest file, directory (recursive) or - for stdin; repeatable")
 	f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "Audit workloads in every namespace")
 	f.StringVarP(&o.Selector, "selector", "l", "", "Label selector (e.g. app=vllm,tier!=dev); matches object or pod template labels")
 	f.StringVar(&o.PolicyFile, "policy", "", "Policy file (YAML) layered over the default tier table; see 'tiergate policy print'")
 }
 
-// Complete derives the namespace scope, the selector and the engine.
+// requestTimeoutHelp says what --request-timeout does when it is not
+// given: cli-runtime's help shows "0" (no timeout), while tiergate bounds
+// the first contact and the access checks by DefaultConnectTimeout and the
+// first list by a minute; watches then run for as long as the view.
+func requestTimeoutHelp(f *pflag.FlagSet) {
+	if fl := f.Lookup("request-timeout"); fl != nil {
+		fl.DefValue = ""
+		fl.Usage = "Time limit for each server request (10s, 2m, or seconds). Unset: " + cluster.DefaultConnectTimeout.String() +
+			" for the first contact and the access checks, 1m for the first list, no limit on watches"
+	}
+}
+
+// Complete derives the namespace scope given by flags, the selector and
+// the engine. It reads no kubeconfig: flag errors come first, whatever
+// state the kubeconfig is in (Resolve reads it).
 func (o *ScopeOptions) Complete(c *cobra.Command) error {
 	o.filenameSet = c.Flags().Changed("filename")
 	o.Filenames = nonEmpty(o.Filenames)
 	if o.kube.Namespace != nil && !o.AllNamespaces {
 		o.namespace = *o.kube.Namespace
-	}
-	// Live, without -n or -A, the scope is the context's namespace, as
-	// kubectl's. Files carry their own namespaces.
-	if len(o.Filenames) == 0 && o.namespace == "" && !o.AllNamespaces {
-		ns, _, err := o.kube.ToRawKubeConfigLoader().Namespace()
-		if err != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))}
-		}
-		o.namespace = ns
 	}
 	var err error
 	if o.selector, err = labels.Parse(o.Selector); err != nil {
@@ -79,14 +89,83 @@ func (o *ScopeOptions) Complete(c *cobra.Command) error {
 	return nil
 }
 
-// Validate checks the scope flags.
+// Validate checks the scope flags, the client flags among them.
 func (o *ScopeOptions) Validate() error {
 	// -f "" (an unset variable in a script) must not fall back to the
 	// live cluster of the current context.
 	if o.filenameSet && len(o.Filenames) == 0 {
 		return fmt.Errorf("-f needs a file, directory or - (got an empty value)")
 	}
+	if t := o.kube.Timeout; t != nil && *t != "" && *t != "0" {
+		if _, err := clientcmd.ParseTimeout(*t); err != nil {
+			return fmt.Errorf("--request-timeout %q: want seconds or a duration (10s, 2m)", *t)
+		}
+	}
 	return nil
+}
+
+// Resolve reads what the scope needs from the kubeconfig, after the flags
+// are known good: live, without -n or -A, the scope is the context's
+// namespace, as kubectl's (files carry their own namespaces). A
+// kubeconfig file named but missing is said by name.
+func (o *ScopeOptions) Resolve() error {
+	if o.offline() {
+		return nil
+	}
+	if err := o.missingKubeconfig(); err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if o.namespace != "" || o.AllNamespaces {
+		return nil
+	}
+	ns, _, err := o.kube.ToRawKubeConfigLoader().Namespace()
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))}
+	}
+	o.namespace = ns
+	return nil
+}
+
+// missingKubeconfig names the kubeconfig files that were asked for and do
+// not exist: --kubeconfig FILE, or every file of KUBECONFIG (kubectl skips
+// the missing entries of a list that has others).
+func (o *ScopeOptions) missingKubeconfig() error {
+	if p := o.kube.KubeConfig; p != nil && *p != "" {
+		if _, err := os.Stat(*p); err != nil {
+			return fmt.Errorf("kubeconfig %s: %s", *p, statReason(err))
+		}
+		return nil
+	}
+	env := os.Getenv(clientcmd.RecommendedConfigPathEnvVar)
+	if env == "" {
+		return nil
+	}
+	var missing []string
+	var reason string
+	for _, p := range filepath.SplitList(env) {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err != nil {
+			missing, reason = append(missing, p), statReason(err)
+		} else {
+			return nil // one is there: kubectl reads it and skips the others
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("kubeconfig %s (from KUBECONFIG): %s", strings.Join(missing, ", "), reason)
+	}
+	return nil
+}
+
+func statReason(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "no such file"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	}
+	return textutil.OneLine(err.Error())
 }
 
 // offline reports whether the scope is files.

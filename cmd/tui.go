@@ -69,6 +69,9 @@ func isTerminal(f any) bool {
 // Run starts the app on files or on the live cluster and returns when the
 // user quits.
 func (o *TUIOptions) Run(ctx context.Context) error {
+	if err := o.Resolve(); err != nil {
+		return err
+	}
 	ctxName, server := o.contextAndServer()
 	cfg := ui.Config{Context: ctxName, Server: server, Scope: o.title(), Engine: o.engine}
 	// Fixes are computed by an engine of their own (an engine audits one
