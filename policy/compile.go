@@ -39,7 +39,16 @@ func (v ValidationError) Error() string {
 // a ValidationError naming every bad field.
 func Compile(p *Policy) (*Compiled, error) {
 	var errs ValidationError
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	// Each problem names its field path and, from a parsed document,
+	// its line.
+	bad := func(format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		path, _, _ := strings.Cut(msg, ":")
+		if l := lineOf(p.lines, path); l > 0 {
+			msg += fmt.Sprintf(" (line %d)", l)
+		}
+		errs = append(errs, msg)
+	}
 
 	for t, tier := range p.Tiers {
 		if !t.IsLLM() {

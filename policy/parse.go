@@ -9,10 +9,15 @@ import (
 // Parse reads a policy document (YAML or JSON). Unknown fields are errors,
 // so that a typo never silently weakens a policy.
 func Parse(data []byte) (*Policy, error) {
+	lines, errs := shape(data)
+	if len(errs) > 0 {
+		return nil, ValidationError(errs)
+	}
 	var p Policy
 	if err := yaml.UnmarshalStrict(data, &p); err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
 	}
+	p.lines = lines
 	if p.APIVersion != APIVersion || p.Kind != Kind {
 		return nil, fmt.Errorf("policy: want apiVersion %s and kind %s, got %q and %q", APIVersion, Kind, p.APIVersion, p.Kind)
 	}
@@ -46,6 +51,10 @@ func Merge(base, user *Policy) *Policy {
 		out.Rules[k] = v
 	}
 	out.Exemptions = append(append([]Exemption(nil), base.Exemptions...), user.Exemptions...)
+	// Field paths name the user's entries where the merge keeps their
+	// index: handlers and classification rules come first; exemptions do
+	// when the base has none (the default policy has none).
+	out.lines = user.lines
 	return &out
 }
 
