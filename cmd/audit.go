@@ -143,7 +143,7 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 		err     error
 	)
 	if o.offline() {
-		inv, objects, err = o.loadFiles(o.In, o.Output != "table" && o.Output != "wide")
+		inv, objects, err = o.loadFiles(o.In, o.ErrOut, o.Output != "table" && o.Output != "wide")
 	} else {
 		inv, clients, err = o.loadLive(ctx)
 		if inv != nil {

@@ -251,7 +251,7 @@ func (o *FixOptions) Run(ctx context.Context) error {
 		err     error
 	)
 	if o.offline() {
-		inv, _, files, err = o.loadFileSet(o.In, false)
+		inv, _, files, err = o.loadFileSet(o.In, o.ErrOut, false)
 	} else {
 		inv, clients, err = o.loadLive(ctx)
 	}

@@ -195,15 +195,18 @@ func (o *ScopeOptions) title() string {
 }
 
 // loadFiles reads -f inputs; nothing contacts a cluster.
-func (o *ScopeOptions) loadFiles(stdin io.Reader, positions bool) (*audit.Inventory, int, error) {
-	inv, n, _, err := o.loadFileSet(stdin, positions)
+func (o *ScopeOptions) loadFiles(stdin io.Reader, errOut io.Writer, positions bool) (*audit.Inventory, int, error) {
+	inv, n, _, err := o.loadFileSet(stdin, errOut, positions)
 	return inv, n, err
 }
 
 // loadFileSet is loadFiles that also returns the files as read, for
 // fix -o manifests to rewrite.
-func (o *ScopeOptions) loadFileSet(stdin io.Reader, positions bool) (*audit.Inventory, int, []manifest.File, error) {
-	files, err := manifest.ReadFiles(o.Filenames, stdin)
+func (o *ScopeOptions) loadFileSet(stdin io.Reader, errOut io.Writer, positions bool) (*audit.Inventory, int, []manifest.File, error) {
+	files, skipped, err := manifest.ReadFiles(o.Filenames, stdin)
+	for _, n := range skipped {
+		fmt.Fprintln(errOut, "tiergate: "+n)
+	}
 	if err != nil {
 		return nil, 0, nil, err
 	}

@@ -82,7 +82,7 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 	}
 	cfg.FixEngine = fixEngine
 	if o.offline() {
-		inv, _, err := o.loadFiles(o.In, false)
+		inv, _, err := o.loadFiles(o.In, o.ErrOut, false)
 		if err != nil {
 			return &ExitError{Code: ExitUsage, Err: err}
 		}

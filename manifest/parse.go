@@ -97,8 +97,19 @@ var yamlLineRE = regexp.MustCompile(`line (\d+)`)
 // as kubectl's YAML library counts it. The document is parsed a second
 // time, for field positions, only when they are asked for.
 func parseYAMLDoc(name string, d document, opts ParseOptions) ([]Object, error) {
+	// A chart's template is not a manifest, whether or not it happens to
+	// parse: its values would be audited as the literal "{{ .Values.x }}".
+	if l, ok := helmLine(d.data); ok {
+		return nil, fmt.Errorf("%s:%d: a Helm template, not a manifest: render it first (helm template RELEASE CHART | tiergate audit -f -)", name, d.line+l-1)
+	}
 	js, err := yaml.YAMLToJSON(d.data)
 	if err != nil {
+		if l, ok := controlLine(d.data); ok {
+			return nil, fmt.Errorf("%s:%d: a control character (byte 0x%02x) where YAML allows none: the file is binary or corrupt", name, d.line+l-1, d.data[controlAt(d.data)])
+		}
+		if l, ok := templateLine(d.data); ok {
+			return nil, fmt.Errorf("%s:%d: template syntax ({{ … }}) where YAML expected a value: a Helm or other template, not a manifest; render it first", name, d.line+l-1)
+		}
 		return nil, fmt.Errorf("%s:%s", name, shiftLine(err.Error(), d.line))
 	}
 	start := d.line + leadingNonContent(d.data)

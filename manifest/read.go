@@ -24,7 +24,7 @@ type File struct {
 // (stdin). It fails when nothing at all is found, so that a wrong path
 // never looks like a clean audit.
 func Read(paths []string, stdin io.Reader, opts ParseOptions) ([]Object, error) {
-	files, err := ReadFiles(paths, stdin)
+	files, _, err := ReadFiles(paths, stdin)
 	if err != nil {
 		return nil, err
 	}
@@ -49,44 +49,61 @@ func ParseFiles(files []File, paths []string, opts ParseOptions) ([]Object, erro
 }
 
 // ReadFiles reads the inputs -f names: files, directories (recursively,
-// the manifest extensions only) and "-" (stdin), in order.
-func ReadFiles(paths []string, stdin io.Reader) ([]File, error) {
+// the manifest extensions only) and "-" (stdin), in order. What a
+// directory holds that is not read (other extensions, hidden files and
+// directories such as .git) is returned as one note per directory, for
+// the caller to say: a skipped file must never pass for an empty audit.
+func ReadFiles(paths []string, stdin io.Reader) ([]File, []string, error) {
 	var out []File
+	var notes []string
 	usedStdin := false
 	for _, p := range paths {
 		switch {
 		case p == "-":
 			if usedStdin {
-				return nil, errors.New("-f -: standard input can be read only once")
+				return nil, nil, errors.New("-f -: standard input can be read only once")
 			}
 			usedStdin = true
 			data, err := io.ReadAll(stdin)
 			if err != nil {
-				return nil, fmt.Errorf("reading standard input: %w", err)
+				return nil, nil, fmt.Errorf("reading standard input: %w", err)
 			}
 			out = append(out, File{Name: "<stdin>", Data: data})
 			continue
 		case strings.Contains(p, "://"):
-			return nil, fmt.Errorf("-f %s: reading URLs is not supported (tiergate works offline); download the file first", p)
+			return nil, nil, fmt.Errorf("-f %s: reading URLs is not supported (tiergate works offline); download the file first", p)
 		}
 		info, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("-f %s: %w", p, unwrapPathError(err))
+			return nil, nil, fmt.Errorf("-f %s: %w", p, unwrapPathError(err))
 		}
 		if !info.IsDir() {
 			f, err := readFile(p)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			out = append(out, f)
 			continue
 		}
 		found := 0
+		var skipped, hidden []string
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
-			if d.IsDir() || !manifestExt[strings.ToLower(filepath.Ext(path))] {
+			rel, _ := filepath.Rel(p, path)
+			if path != p && strings.HasPrefix(d.Name(), ".") {
+				hidden = append(hidden, rel)
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.IsDir() {
+				return nil
+			}
+			if !manifestExt[strings.ToLower(filepath.Ext(path))] {
+				skipped = append(skipped, rel)
 				return nil
 			}
 			f, err := readFile(path)
@@ -98,13 +115,49 @@ func ReadFiles(paths []string, stdin io.Reader) ([]File, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if note := skipNote(p, skipped, hidden); note != "" {
+			notes = append(notes, note)
 		}
 		if found == 0 {
-			return nil, fmt.Errorf("-f %s: no .yaml, .yml or .json files in the directory", p)
+			return nil, notes, fmt.Errorf("-f %s: no .yaml, .yml or .json files in the directory", p)
 		}
 	}
-	return out, nil
+	return out, notes, nil
+}
+
+// skipNote says what a directory held that was not read, naming the
+// first few.
+func skipNote(dir string, skipped, hidden []string) string {
+	var parts []string
+	if n := len(skipped); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d file%s that %s not .yaml, .yml or .json (%s)", n, plural(n), plural2(n, "is", "are"), firstFew(skipped)))
+	}
+	if n := len(hidden); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d hidden file%s or director%s (%s)", n, plural(n), plural2(n, "y", "ies"), firstFew(hidden)))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "-f " + dir + ": skipped " + strings.Join(parts, " and ")
+}
+
+func firstFew(names []string) string {
+	const few = 5
+	if len(names) <= few {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:few], ", ") + fmt.Sprintf(", … %d more", len(names)-few)
+}
+
+func plural(n int) string { return plural2(n, "", "s") }
+
+func plural2(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func readFile(path string) (File, error) {
