@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"k8s.io/client-go/rest"
@@ -124,9 +125,13 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 		}
 		// p probes only when pressed: exec (cat) or the ephemeral image.
 		cfg.Probe = (&probe.Prober{Client: clients.Kube, Config: clients.Config, Image: o.ProbeImage}).Probe
-		cfg.Owners = func(ctx context.Context, targets []remediate.Target) map[remediate.Target]*audit.Workload {
-			owners, _ := applier.ReadOwners(ctx, clients.Dynamic, targets) // unread: a built-in owner's pod is fixed from its own spec, a custom resource's left to a human
-			return owners
+		cfg.Owners = func(ctx context.Context, targets []remediate.Target, refs []remediate.ServiceRef) (map[remediate.Target]*audit.Workload, []corev1.Service) {
+			// Unread: a built-in owner's pod is fixed from its own spec, a
+			// custom resource's left to a human; a Service's rule is left
+			// to fill in (the fix says which).
+			owners, _ := applier.ReadOwners(ctx, clients.Dynamic, targets)
+			services, _ := applier.ReadServices(ctx, clients.Dynamic, refs)
+			return owners, services
 		}
 	}
 	opts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(o.In), tea.WithOutput(o.Out)}
