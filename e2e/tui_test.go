@@ -268,7 +268,7 @@ func TestTUIFixAndApply(t *testing.T) {
 	kube := seedExample(t)
 	s := startTmux(t, 140, 45, []string{"KUBECONFIG=" + cl.Kubeconfig, "TERM=xterm-256color"}, bin, "-n", "agents")
 	const wait = 30 * time.Second
-	s.waitFor("namespace agents", wait, []string{"namespace agents", "synced", "agents/research-agent-"})
+	s.waitFor("namespace agents", wait, []string{"namespace agents", "synced", "/research-agent-"}) // the namespace may be cut
 	s.keys("/")
 	s.typeText("research-agent")
 	s.keys("Enter", "Enter")
