@@ -152,7 +152,11 @@ func TestExitCodesAndErrors(t *testing.T) {
 		{"fail-on passes when clean", "", []string{"audit", "-f", "testdata/compliant.yaml", "--fail-on", "low"}, 0, ""},
 		{"no kubeconfig context", "", []string{"audit", "--kubeconfig", "testdata/empty-kubeconfig.yaml"}, 2, "no cluster to audit: no kubeconfig context"},
 		{"bad kubeconfig", "", []string{"audit", "--kubeconfig", "testdata/bad-policy.yaml"}, 2, "kubeconfig:"},
-		{"missing kubeconfig", "", []string{"audit", "--kubeconfig", "testdata/nope"}, 2, "kubeconfig:"},
+		{"missing kubeconfig", "", []string{"audit", "--kubeconfig", "testdata/nope"}, 2, "kubeconfig testdata/nope: no such file"},
+		// These read the default kubeconfig: TestMain's empty one.
+		{"no cluster by default", "", []string{"audit"}, 2, "no cluster to audit: no kubeconfig context"},
+		{"no cluster to fix by default", "", []string{"fix", "-n", "rag"}, 2, "no cluster to audit: no kubeconfig context"},
+		{"no cluster to probe by default", "", []string{"probe", "vllm-0"}, 2, "no cluster to audit: no kubeconfig context"},
 		{"unknown flag", "", []string{"audit", "--bogus"}, 2, "unknown flag: --bogus"},
 		{"unknown command", "", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{"unknown subcommand", "", []string{"policy", "frobnicate"}, 2, `unknown command "frobnicate" for "tiergate policy"`},

@@ -23,8 +23,8 @@ var cl *testcluster.Cluster
 
 func TestMain(m *testing.M) {
 	// The golden-file flag is parsed by testing; the cluster is started
-	// once for the package.
-	os.Exit(testcluster.Main(m, &cl, testcluster.Options{}))
+	// once for the package, away from the user's kubeconfig.
+	os.Exit(withOwnKubeconfig(func() int { return testcluster.Main(m, &cl, testcluster.Options{}) }))
 }
 
 func seedExample(t *testing.T) {

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -55,15 +56,8 @@ func (o *ScopeOptions) Complete(c *cobra.Command) error {
 	if o.kube.Namespace != nil && !o.AllNamespaces {
 		o.namespace = *o.kube.Namespace
 	}
-	// Live, without -n or -A, the scope is the context's namespace, as
-	// kubectl's. Files carry their own namespaces.
-	if len(o.Filenames) == 0 && o.namespace == "" && !o.AllNamespaces {
-		ns, _, err := o.kube.ToRawKubeConfigLoader().Namespace()
-		if err != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))}
-		}
-		o.namespace = ns
-	}
+	// Nothing here reads the kubeconfig: live, without -n or -A, the
+	// context's namespace is read at the first contact (haveCluster).
 	var err error
 	if o.selector, err = labels.Parse(o.Selector); err != nil {
 		return usageError(c, fmt.Errorf("-l %q: %v", o.Selector, err))
@@ -231,22 +225,33 @@ func (o *ScopeOptions) contextAndServer() (string, string) {
 
 // haveCluster fails early, and clearly, when there is no kubeconfig
 // context, no --server and no in-cluster service account: client-go
-// would otherwise try localhost:8080.
+// would otherwise try localhost:8080. Missing kubeconfig files are named
+// (in a KUBECONFIG list they are skipped, as kubectl does, unless none
+// exists). Then it scopes a run without -n or -A to the context's
+// namespace.
 func (o *ScopeOptions) haveCluster() error {
-	if o.kube.APIServer != nil && *o.kube.APIServer != "" {
-		return nil
+	named, missing, explicit := o.kubeconfigFiles()
+	if explicit && len(missing) > 0 {
+		return noSuchKubeconfig(missing)
 	}
-	if os.Getenv("KUBERNETES_SERVICE_HOST") != "" {
-		return nil
+	server := o.kube.APIServer != nil && *o.kube.APIServer != "" || os.Getenv("KUBERNETES_SERVICE_HOST") != ""
+	if !server {
+		raw, err := o.kube.ToRawKubeConfigLoader().RawConfig()
+		if err != nil {
+			return fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))
+		}
+		if len(raw.Contexts) == 0 {
+			if len(missing) > 0 && len(missing) == len(named) {
+				return noSuchKubeconfig(missing)
+			}
+			msg := "no cluster to audit: no kubeconfig context (set KUBECONFIG or --kubeconfig), or audit files with -f FILE|DIR|-"
+			if len(missing) > 0 {
+				msg += "; " + noSuchKubeconfig(missing).Error()
+			}
+			return errors.New(msg)
+		}
 	}
-	raw, err := o.kube.ToRawKubeConfigLoader().RawConfig()
-	if err != nil {
-		return fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))
-	}
-	if len(raw.Contexts) == 0 {
-		return fmt.Errorf("no cluster to audit: no kubeconfig context (set KUBECONFIG or --kubeconfig), or audit files with -f FILE|DIR|-")
-	}
-	return nil
+	return o.contextNamespace()
 }
 
 // syncTimeout bounds the first list of every resource: the request

@@ -92,6 +92,7 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 		if err := o.haveCluster(); err != nil {
 			return &ExitError{Code: ExitUsage, Err: err}
 		}
+		cfg.Scope = o.title() // the context's namespace is known now
 		feeds := newLiveFeeds(ctx, o.ScopeOptions)
 		defer feeds.stopAll()
 		cfg.Namespace, cfg.Open = o.namespace, feeds.open
