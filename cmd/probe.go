@@ -99,10 +99,13 @@ Exit codes: 0 probed, 1 the probed kernel is weaker than declared,
 		},
 	}
 	f := c.Flags()
-	o.kube.AddFlags(f)
+	addKubeFlags(f, o.kube, kubeFlagHelp{
+		namespace:      "The POD's namespace (default: the kubeconfig context's namespace)",
+		requestDefault: shortDuration(cluster.DefaultConnectTimeout) + " for the first contact; the probe itself is bounded by --timeout",
+	})
 	f.StringVar(&o.PolicyFile, "policy", "", "Policy file (YAML) layered over the default tier table; see 'tiergate policy print'")
 	f.BoolVar(&o.Local, "local", false, "Probe the environment tiergate runs in (no cluster)")
-	f.StringVarP(&o.Container, "container", "c", "", "Container to read in (default: the pod's default container)")
+	f.StringVarP(&o.Container, "container", "c", "", "Container to read in (default: the one the pod's kubectl.kubernetes.io/default-container annotation names, else the first)")
 	f.StringVar(&o.Ephemeral, "ephemeral", "", "Probe from an ephemeral container running tiergate from this image, instead of cat over exec")
 	f.StringVarP(&o.Output, "output", "o", "", "Output format: json (default text)")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "Give up after this long (an ephemeral container's image may need pulling)")

@@ -42,7 +42,7 @@ type ScopeOptions struct {
 
 // AddFlags registers the kubeconfig flags (cli-runtime) and tiergate's.
 func (o *ScopeOptions) AddFlags(f *pflag.FlagSet) {
-	o.kube.AddFlags(f)
+	addKubeFlags(f, o.kube, liveScopeHelp)
 	f.StringSliceVarP(&o.Filenames, "filename", "f", nil, "Manifest file, directory (recursive) or - for stdin; repeatable")
 	f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "Audit workloads in every namespace")
 	f.StringVarP(&o.Selector, "selector", "l", "", "Label selector (e.g. app=vllm,tier!=dev); matches object or pod template labels")
@@ -255,12 +255,12 @@ func (o *ScopeOptions) haveCluster() error {
 }
 
 // syncTimeout bounds the first list of every resource: the request
-// timeout when the user set one, else a minute.
+// timeout when the user set one, else defaultSyncTimeout.
 func syncTimeout(request time.Duration) time.Duration {
 	if request > 0 {
 		return request
 	}
-	return time.Minute
+	return defaultSyncTimeout
 }
 
 func nonEmpty(ss []string) []string {
