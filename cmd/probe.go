@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	nodev1 "k8s.io/api/node/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,14 +29,18 @@ type ProbeOptions struct {
 
 	Local     bool
 	Container string
-	Ephemeral string
-	Output    string
-	Timeout   time.Duration
+	// ProbeImage probes through an ephemeral container running tiergate
+	// from this image instead of cat over exec (--probe-image, as in the
+	// view; --ephemeral is its deprecated old name).
+	ProbeImage string
+	Output     string
+	Timeout    time.Duration
 	// NodeKernel is the node's kernelVersion for a local probe (a pod
 	// knows its node's name at best, not its kernel).
 	NodeKernel string
 
-	pod string
+	pod   string
+	flags *pflag.FlagSet
 	// newExecutor is the exec stream; tests give a fake.
 	newExecutor probe.ExecutorFactory
 }
@@ -52,7 +57,7 @@ func NewCmdProbe(streams genericiooptions.IOStreams, kube *genericclioptions.Con
 
 func newCmdProbe(o *ProbeOptions) *cobra.Command {
 	c := &cobra.Command{
-		Use:   "probe (POD | --local) [-n NAMESPACE] [-c CONTAINER] [--ephemeral IMAGE]",
+		Use:   "probe (POD | --local) [-n NAMESPACE] [-c CONTAINER] [--probe-image IMAGE]",
 		Short: "Prove which kernel a pod really runs on (node's, gVisor, VM, microVM)",
 		Long: `A RuntimeClass says what the operator asked for; only the kernel inside
 the pod says what it got. probe reads, inside the pod, /proc/version,
@@ -65,7 +70,7 @@ RuntimeClass declares, the pod gets a critical TG-ISO-005 finding.
 
 POD is read with cat through the exec subresource (RBAC: get pods, get
 nodes, create pods/exec): cat is the only command run. A container without
-cat (distroless, scratch) needs --ephemeral IMAGE: an ephemeral container
+cat (distroless, scratch) needs --probe-image IMAGE: an ephemeral container
 running 'tiergate probe --local' in the pod's sandbox (RBAC: patch
 pods/ephemeralcontainers, get pods/log). An ephemeral container cannot be
 removed; it stays in the pod's spec, terminated, until the pod is replaced.
@@ -79,7 +84,7 @@ Exit codes: 0 probed, 1 the probed kernel is weaker than declared,
   kubectl tiergate probe tool-agent-7d9f8 -n agents
 
   # A distroless container: probe from an ephemeral container
-  kubectl tiergate probe vllm-0 -n llm --ephemeral ghcr.io/tiergate/tiergate:latest
+  kubectl tiergate probe vllm-0 -n llm --probe-image ghcr.io/tiergate/tiergate:latest
 
   # Where am I? (inside a pod, no cluster access needed)
   tiergate probe --local -o json
@@ -106,7 +111,11 @@ Exit codes: 0 probed, 1 the probed kernel is weaker than declared,
 	f.StringVar(&o.PolicyFile, "policy", "", "Policy file (YAML) layered over the default tier table; see 'tiergate policy print'")
 	f.BoolVar(&o.Local, "local", false, "Probe the environment tiergate runs in (no cluster)")
 	f.StringVarP(&o.Container, "container", "c", "", "Container to read in (default: the one the pod's kubectl.kubernetes.io/default-container annotation names, else the first)")
-	f.StringVar(&o.Ephemeral, "ephemeral", "", "Probe from an ephemeral container running tiergate from this image, instead of cat over exec")
+	f.StringVar(&o.ProbeImage, "probe-image", "", "Probe from an ephemeral container running tiergate from this image, instead of cat over exec")
+	// The view's name for the same thing is the one name; the old one
+	// still works and says so.
+	f.StringVar(&o.ProbeImage, "ephemeral", "", "The old name of --probe-image")
+	_ = f.MarkDeprecated("ephemeral", "use --probe-image (the same flag)")
 	f.StringVarP(&o.Output, "output", "o", "", "Output format: json (default text)")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "Give up after this long (an ephemeral container's image may need pulling)")
 	f.StringVar(&o.NodeKernel, "node-kernel", "", "With --local: the node's kernelVersion, to tell a pod's own VM from a node that is a VM")
@@ -115,6 +124,7 @@ Exit codes: 0 probed, 1 the probed kernel is weaker than declared,
 
 // Complete takes the pod argument and, for a pod, the namespace and engine.
 func (o *ProbeOptions) Complete(c *cobra.Command, args []string) error {
+	o.flags = c.Flags()
 	if len(args) == 1 {
 		o.pod = args[0]
 	}
@@ -131,8 +141,10 @@ func (o *ProbeOptions) Validate() error {
 		return fmt.Errorf("--output %q is not json (or empty for text)", o.Output)
 	case o.Local && o.pod != "":
 		return errors.New("--local probes where tiergate runs: give a POD or --local, not both")
-	case o.Local && (o.Container != "" || o.Ephemeral != ""):
-		return errors.New("-c and --ephemeral choose where to probe a POD; --local takes neither")
+	case o.flags != nil && o.flags.Changed("probe-image") && o.flags.Changed("ephemeral"):
+		return errors.New("--ephemeral is the old name of --probe-image: give one of them")
+	case o.Local && (o.Container != "" || o.ProbeImage != ""):
+		return errors.New("-c and --probe-image choose where to probe a POD; --local takes neither")
 	case !o.Local && o.NodeKernel != "":
 		return errors.New("--node-kernel is for --local: a POD's node is read from the cluster")
 	case !o.Local && o.pod == "":
@@ -160,7 +172,7 @@ func (o *ProbeOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	p := &probe.Prober{Client: clients.Kube, Config: clients.Config, Image: o.Ephemeral, NewExecutor: o.newExecutor}
+	p := &probe.Prober{Client: clients.Kube, Config: clients.Config, Image: o.ProbeImage, NewExecutor: o.newExecutor}
 	rep, err := p.Probe(ctx, o.namespace, o.pod, o.Container)
 	if err != nil {
 		if ctx.Err() != nil {
