@@ -168,6 +168,9 @@ func TestExitCodesAndErrors(t *testing.T) {
 		{"malformed yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n  labels: {a: b\n", []string{"audit", "-f", "-"}, 2, "<stdin>:5:"},
 		{"not a kubernetes object", "hello\n", []string{"audit", "-f", "-"}, 2, "expected a Kubernetes object"},
 		{"empty input", "# nothing\n", []string{"audit", "-f", "-"}, 2, "no Kubernetes objects found"},
+		{"helm template", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\n", []string{"audit", "-f", "-"}, 2, "<stdin>:4: Helm template, not a manifest: render it first (helm template RELEASE CHART)"},
+		{"helm template, first line", "{{- if .Values.on }}\napiVersion: v1\n", []string{"fix", "-f", "-"}, 2, "<stdin>:1: Helm template, not a manifest"},
+		{"NUL byte", "apiVersion: v1\nkind: Pod\n---\nmetadata: {name: \x00}\n", []string{"audit", "-f", "-"}, 2, "<stdin>:4: a NUL byte: binary data"},
 		{"missing policy file", "", []string{"audit", "-f", example, "--policy", "nope.yaml"}, 2, "--policy: nope.yaml: no such file or directory"},
 		{"invalid policy", "", []string{"policy", "validate", "testdata/bad-policy.yaml"}, 2, "exemptions[0].reason: required"},
 		{"policy validate needs a file", "", []string{"policy", "validate"}, 2, "want exactly one policy file"},
@@ -411,4 +414,28 @@ func TestEveryCommandHasExamples(t *testing.T) {
 		}
 	}
 	walk(root)
+}
+
+// TestSkippedFilesAreNamed: the files of a -f directory that are not
+// manifests are listed on stderr, once, and the report stays clean.
+func TestSkippedFilesAreNamed(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "platform.yaml", string(data))
+	writeFile(t, dir, "README.md", "# notes")
+	writeFile(t, dir, "scripts/apply.sh", "")
+	want := "tiergate: skipped 2 files in " + dir + " that are not .yaml/.yml/.json: README.md, scripts/apply.sh\n"
+	for _, args := range [][]string{
+		{"audit", "-f", dir, "-o", "json"},
+		{"audit", "-f", dir, "-f", dir + "/", "-o", "json"},
+		{"fix", "-f", dir, "-o", "json"},
+	} {
+		out, errOut, code := run(t, "", args...)
+		if code != 0 || errOut != want || !json.Valid([]byte(out)) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", args, code, errOut, want)
+		}
+	}
 }

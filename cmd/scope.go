@@ -33,6 +33,7 @@ type ScopeOptions struct {
 	PolicyFile    string
 
 	// Derived by Complete.
+	errOut      io.Writer // notes: the files a -f directory skipped
 	filenameSet bool
 	namespace   string
 	selector    labels.Selector
@@ -51,6 +52,7 @@ func (o *ScopeOptions) AddFlags(f *pflag.FlagSet) {
 
 // Complete derives the namespace scope, the selector and the engine.
 func (o *ScopeOptions) Complete(c *cobra.Command) error {
+	o.errOut = c.ErrOrStderr()
 	o.filenameSet = c.Flags().Changed("filename")
 	o.Filenames = nonEmpty(o.Filenames)
 	if o.kube.Namespace != nil && !o.AllNamespaces {
@@ -118,9 +120,14 @@ func (o *ScopeOptions) loadFiles(stdin io.Reader, positions bool) (*audit.Invent
 // loadFileSet is loadFiles that also returns the files as read, for
 // fix -o manifests to rewrite.
 func (o *ScopeOptions) loadFileSet(stdin io.Reader, positions bool) (*audit.Inventory, int, []manifest.File, error) {
-	files, err := manifest.ReadFiles(o.Filenames, stdin)
+	files, skipped, err := manifest.ReadFiles(o.Filenames, stdin)
 	if err != nil {
 		return nil, 0, nil, err
+	}
+	for _, s := range skipped {
+		if o.errOut != nil {
+			fmt.Fprintln(o.errOut, "tiergate: "+s.String())
+		}
 	}
 	objs, err := manifest.ParseFiles(files, o.Filenames, manifest.ParseOptions{Positions: positions})
 	if err != nil {

@@ -34,8 +34,13 @@ type ParseOptions struct {
 // Parse decodes every object in data. name is used in errors and
 // locations. Lists are flattened into their items.
 func Parse(name string, data []byte, opts ParseOptions) ([]Object, error) {
+	data = utf8Text(data)
+	if err := nulByte(name, data); err != nil {
+		return nil, err
+	}
+	// "{{" starts a Helm template, never JSON.
 	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
+	if len(trimmed) > 0 && (trimmed[0] == '{' && !bytes.HasPrefix(trimmed, []byte("{{")) || trimmed[0] == '[') {
 		return parseJSON(name, data)
 	}
 	var out []Object
@@ -99,7 +104,7 @@ var yamlLineRE = regexp.MustCompile(`line (\d+)`)
 func parseYAMLDoc(name string, d document, opts ParseOptions) ([]Object, error) {
 	js, err := yaml.YAMLToJSON(d.data)
 	if err != nil {
-		return nil, fmt.Errorf("%s:%s", name, shiftLine(err.Error(), d.line))
+		return nil, yamlError(name, d, err)
 	}
 	start := d.line + leadingNonContent(d.data)
 	switch t := bytes.TrimSpace(js); {
@@ -119,7 +124,27 @@ func parseYAMLDoc(name string, d document, opts ParseOptions) ([]Object, error) 
 			recordLines(root.Content[0], "", d.line-1, lines)
 		}
 	}
-	return decodeObject(name, js, start, lines)
+	objs, err := decodeObject(name, js, start, lines)
+	for _, o := range objs {
+		if templatedName(o) {
+			line, _ := helmTemplateLine(d.data)
+			return nil, helmError(name, d.line+max(line, 1)-1)
+		}
+	}
+	return objs, err
+}
+
+// yamlError words a document YAML could not read, at its line in the
+// file: a character YAML refuses (its own error names no line), a Helm
+// template, or YAML's error.
+func yamlError(name string, d document, err error) error {
+	if off, what, ok := badChar(d.data); ok {
+		return fmt.Errorf("%s:%d: %s: not allowed in YAML", name, d.line+lineAt(d.data, int64(off))-1, what)
+	}
+	if line, ok := helmTemplateLine(d.data); ok {
+		return helmError(name, d.line+line-1)
+	}
+	return fmt.Errorf("%s:%s", name, shiftLine(err.Error(), d.line))
 }
 
 // leadingNonContent counts the blank and comment lines a document starts
@@ -192,7 +217,12 @@ func parseJSON(name string, data []byte) ([]Object, error) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: invalid JSON: %v", name, lineAt(data, dec.InputOffset()), err)
+			at := dec.InputOffset()
+			var se *json.SyntaxError
+			if errors.As(err, &se) && se.Offset > 0 {
+				at = se.Offset - 1 // the offending byte; Offset counts it
+			}
+			return nil, fmt.Errorf("%s:%d: invalid JSON: %v", name, lineAt(data, at), err)
 		}
 		line := lineAt(data, start+int64(leadingSpace(data[start:])))
 		trimmed := bytes.TrimSpace(raw)
