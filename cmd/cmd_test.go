@@ -172,7 +172,7 @@ func TestExitCodesAndErrors(t *testing.T) {
 		{"helm template, first line", "{{- if .Values.on }}\napiVersion: v1\n", []string{"fix", "-f", "-"}, 2, "<stdin>:1: Helm template, not a manifest"},
 		{"NUL byte", "apiVersion: v1\nkind: Pod\n---\nmetadata: {name: \x00}\n", []string{"audit", "-f", "-"}, 2, "<stdin>:4: a NUL byte: binary data"},
 		{"missing policy file", "", []string{"audit", "-f", example, "--policy", "nope.yaml"}, 2, "--policy: nope.yaml: no such file or directory"},
-		{"invalid policy", "", []string{"policy", "validate", "testdata/bad-policy.yaml"}, 2, "exemptions[0].reason: required"},
+		{"invalid policy", "", []string{"policy", "validate", "testdata/bad-policy.yaml"}, 2, "testdata/bad-policy.yaml:4: exemptions[0].reason: required"},
 		{"policy validate needs a file", "", []string{"policy", "validate"}, 2, "want exactly one policy file"},
 		{"view without a terminal", "", []string{"-f", example}, 2, "no terminal: the interactive view needs one; for a report use 'tiergate audit'"},
 		{"view with a bad flag", "", []string{"-f", example, "--bogus"}, 2, "unknown flag: --bogus"},
@@ -437,5 +437,33 @@ func TestSkippedFilesAreNamed(t *testing.T) {
 		if code != 0 || errOut != want || !json.Valid([]byte(out)) {
 			t.Errorf("%v: exit %d, stderr %q, want %q", args, code, errOut, want)
 		}
+	}
+}
+
+// TestPolicyErrorsNameFileLineAndField: policy validate and --policy say
+// where each problem is: FILE:LINE: field path: what is wrong, on one
+// line, exit 2; the engine's own checks (rule IDs) included.
+func TestPolicyErrorsNameFileLineAndField(t *testing.T) {
+	dir := t.TempDir()
+	head := "apiVersion: tiergate.dev/v1alpha1\nkind: Policy\n"
+	for _, tt := range []struct{ name, doc, want string }{
+		{"typo", head + "tiers:\n  agent:\n    minimun: vm\n", "P:5: tiers.agent.minimun: unknown field (the fields here are minimum, recommended)"},
+		{"value", head + "tiers:\n  agent: {minimum: vmm}\n", `P:4: tiers.agent.minimum: "vmm" is not one of shared-kernel, gvisor, vm, microvm`},
+		{"glob", head + "exemptions:\n- {namespace: a, name: b, rule: TG-ISO-001, reason: x}\n- namespace: a\n  name: '['\n  rule: TG-ISO-001\n  reason: x\n", `P:6: exemptions[1].name: bad glob "["`},
+		{"no such rule", head + "rules:\n  TG-ISO-001: {severity: high}\n  TG-NOPE-001: {disabled: true}\n", "P:5: rules.TG-NOPE-001: no such rule (see tiergate rules)"},
+		{"exempting no such rule", head + "exemptions:\n- namespace: a\n  name: b\n  rule: TG-NOPE-001\n  reason: x\n", `P:6: exemptions[0].rule: no such rule "TG-NOPE-001"`},
+		{"yaml", head + "tiers: {agent\n", "P:3: did not find expected ',' or '}'"},
+		{"a key twice", head + "tiers: {}\ntiers: {}\n", `P:4: key "tiers" already set in map`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeFile(t, dir, strings.ReplaceAll(tt.name, " ", "-")+".yaml", tt.doc)
+			want := "error: " + strings.ReplaceAll(tt.want, "P:", path+":") + "\n"
+			for _, args := range [][]string{{"policy", "validate", path}, {"audit", "-f", example, "--policy", path}} {
+				_, errOut, code := run(t, "", args...)
+				if code != ExitUsage || errOut != want {
+					t.Errorf("%v: exit %d\n got %q\nwant %q", args[:2], code, errOut, want)
+				}
+			}
+		})
 	}
 }

@@ -64,13 +64,8 @@ func (o *ScopeOptions) Complete(c *cobra.Command) error {
 	if o.selector, err = labels.Parse(o.Selector); err != nil {
 		return usageError(c, fmt.Errorf("-l %q: %v", o.Selector, err))
 	}
-	pol, err := loadPolicy(o.PolicyFile)
-	if err != nil {
+	if o.policy, o.engine, err = loadPolicy(o.PolicyFile); err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
-	}
-	o.policy = pol
-	if o.engine, err = audit.NewEngine(pol); err != nil {
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s: %v", o.PolicyFile, err)}
 	}
 	return nil
 }
