@@ -126,6 +126,10 @@ type Inventory struct {
 	NetworkPolicies []networkingv1.NetworkPolicy
 	ServiceAccounts []corev1.ServiceAccount
 	InferencePools  []InferencePool
+	// Services are the input's Services (files; live, the fix reads those
+	// it needs): egress fixes allow the pods behind the ones a workload's
+	// configuration names.
+	Services []corev1.Service
 	// RuntimeClassesComplete says the RuntimeClass list is the whole
 	// cluster's, so a name missing from it really does not exist.
 	RuntimeClassesComplete bool

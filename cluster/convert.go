@@ -18,8 +18,8 @@ const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
 // strip is the informers' transform: it drops what the audit never reads
 // before objects reach the cache, so that 100,000 pods fit in memory.
-// Env values go too: tiergate reads env names only, and a value that is
-// not kept cannot leak.
+// Env values go too, all but the addresses of variables that name one
+// (audit.KeepAddress): a value that is not kept cannot leak.
 func strip(obj any) (any, error) {
 	if m, ok := obj.(metav1.Object); ok {
 		m.SetManagedFields(nil)
@@ -144,9 +144,22 @@ func stripContainer(c *corev1.Container) {
 	// Only GPU-like resources are read; CPU and memory are not.
 	c.Resources.Requests = gpuOnly(c.Resources.Requests)
 	c.Resources.Limits = gpuOnly(c.Resources.Limits)
+	// Of a value, only the address a variable names (host:port, for the
+	// egress allow-list) is kept, never the rest (credentials in a URL,
+	// paths, anything else); of a reference, only that it points into a
+	// Secret or ConfigMap.
+	kept := audit.KeepAddresses(c.Env)
 	for i := range c.Env {
-		c.Env[i].Value = ""
-		c.Env[i].ValueFrom = nil
+		e := &c.Env[i]
+		e.Value = kept[i]
+		switch {
+		case e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil:
+			e.ValueFrom = &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{}}
+		case e.ValueFrom != nil && e.ValueFrom.ConfigMapKeyRef != nil:
+			e.ValueFrom = &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{}}
+		default:
+			e.ValueFrom = nil
+		}
 	}
 	c.LivenessProbe, c.ReadinessProbe, c.StartupProbe = nil, nil, nil
 	c.Lifecycle = nil

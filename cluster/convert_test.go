@@ -23,7 +23,9 @@ func TestStripKeepsWhatTheAuditReads(t *testing.T) {
 		Spec: corev1.PodSpec{
 			Containers: []corev1.Container{{
 				Name: "c", Image: "vllm/vllm-openai",
-				Env:            []corev1.EnvVar{{Name: "OPENAI_API_KEY", Value: "sk-secret"}},
+				Env: []corev1.EnvVar{{Name: "OPENAI_API_KEY", Value: "sk-secret"},
+					{Name: "OPENAI_BASE_URL", Value: "http://svc-user:hunter2@gw.llm.svc:8000/v1?key=k3y"},
+					{Name: "ANTHROPIC_API_KEY", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "anthropic"}, Key: "key"}}}},
 				Resources:      corev1.ResourceRequirements{Limits: corev1.ResourceList{"nvidia.com/gpu": resource.MustParse("2"), "cpu": resource.MustParse("4")}},
 				ReadinessProbe: &corev1.Probe{},
 			}},
@@ -46,6 +48,12 @@ func TestStripKeepsWhatTheAuditReads(t *testing.T) {
 	switch {
 	case c.Env[0].Name != "OPENAI_API_KEY" || c.Env[0].Value != "":
 		t.Errorf("env: %+v", c.Env)
+	case c.Env[1].Value != "gw.llm.svc:8000":
+		// Only the address a variable names is kept: no credentials,
+		// path or query.
+		t.Errorf("kept %q of a base URL", c.Env[1].Value)
+	case c.Env[2].ValueFrom == nil || c.Env[2].ValueFrom.SecretKeyRef == nil || c.Env[2].ValueFrom.SecretKeyRef.Name != "":
+		t.Errorf("a Secret reference: %+v", c.Env[2].ValueFrom)
 	case len(c.Resources.Limits) != 1 || c.Resources.Limits.Name("nvidia.com/gpu", resource.DecimalSI).Value() != 2:
 		t.Errorf("resources: %v", c.Resources.Limits)
 	case c.ReadinessProbe != nil || p.Annotations != nil || p.ManagedFields != nil:

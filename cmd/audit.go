@@ -133,6 +133,9 @@ func (o *AuditOptions) Validate() error {
 // Run loads the objects (files with -f, else the live cluster), audits
 // them and renders the report.
 func (o *AuditOptions) Run(ctx context.Context) error {
+	if err := o.Resolve(); err != nil {
+		return err
+	}
 	var (
 		inv     *audit.Inventory
 		clients *cluster.Clients
@@ -140,7 +143,7 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 		err     error
 	)
 	if o.offline() {
-		inv, objects, err = o.loadFiles(o.In, o.Output != "table" && o.Output != "wide")
+		inv, objects, err = o.loadFiles(o.In, o.ErrOut, o.Output != "table" && o.Output != "wide")
 	} else {
 		inv, clients, err = o.loadLive(ctx)
 		if inv != nil {

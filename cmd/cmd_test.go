@@ -168,9 +168,9 @@ func TestExitCodesAndErrors(t *testing.T) {
 		{"malformed yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n  labels: {a: b\n", []string{"audit", "-f", "-"}, 2, "<stdin>:5:"},
 		{"not a kubernetes object", "hello\n", []string{"audit", "-f", "-"}, 2, "expected a Kubernetes object"},
 		{"empty input", "# nothing\n", []string{"audit", "-f", "-"}, 2, "no Kubernetes objects found"},
-		{"helm template", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\n", []string{"audit", "-f", "-"}, 2, "<stdin>:4: Helm template, not a manifest: render it first (helm template RELEASE CHART)"},
-		{"helm template, first line", "{{- if .Values.on }}\napiVersion: v1\n", []string{"fix", "-f", "-"}, 2, "<stdin>:1: Helm template, not a manifest"},
-		{"NUL byte", "apiVersion: v1\nkind: Pod\n---\nmetadata: {name: \x00}\n", []string{"audit", "-f", "-"}, 2, "<stdin>:4: a NUL byte: binary data"},
+		{"helm template", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\n", []string{"audit", "-f", "-"}, 2, "<stdin>:4: a Helm template, not a manifest: render it first (helm template RELEASE CHART | tiergate audit -f -)"},
+		{"helm template, first line", "{{- if .Values.on }}\napiVersion: v1\n", []string{"fix", "-f", "-"}, 2, "<stdin>:1: a Helm template, not a manifest"},
+		{"NUL byte", "apiVersion: v1\nkind: Pod\n---\nmetadata: {name: \x00}\n", []string{"audit", "-f", "-"}, 2, "<stdin>:4: a control character (byte 0x00)"},
 		{"missing policy file", "", []string{"audit", "-f", example, "--policy", "nope.yaml"}, 2, "--policy: nope.yaml: no such file or directory"},
 		{"invalid policy", "", []string{"policy", "validate", "testdata/bad-policy.yaml"}, 2, "testdata/bad-policy.yaml:4: exemptions[0].reason: required"},
 		{"policy validate needs a file", "", []string{"policy", "validate"}, 2, "want exactly one policy file"},
@@ -427,10 +427,9 @@ func TestSkippedFilesAreNamed(t *testing.T) {
 	writeFile(t, dir, "platform.yaml", string(data))
 	writeFile(t, dir, "README.md", "# notes")
 	writeFile(t, dir, "scripts/apply.sh", "")
-	want := "tiergate: skipped 2 files in " + dir + " that are not .yaml/.yml/.json: README.md, scripts/apply.sh\n"
+	want := "tiergate: -f " + dir + ": skipped 2 files that are not .yaml, .yml or .json (README.md, scripts/apply.sh)\n"
 	for _, args := range [][]string{
 		{"audit", "-f", dir, "-o", "json"},
-		{"audit", "-f", dir, "-f", dir + "/", "-o", "json"},
 		{"fix", "-f", dir, "-o", "json"},
 	} {
 		out, errOut, code := run(t, "", args...)

@@ -29,16 +29,17 @@ type FixOptions struct {
 	ScopeOptions
 	genericiooptions.IOStreams
 
-	Output         string
-	OutputDir      string
-	Rules          []string
-	Types          []string
-	MinSeverity    string
-	Apply          bool
-	Yes            bool
-	ForceConflicts bool
-	AllowPending   bool
-	InPlace        bool
+	Output          string
+	OutputDir       string
+	Rules           []string
+	Types           []string
+	MinSeverity     string
+	Apply           bool
+	Yes             bool
+	ForceConflicts  bool
+	AllowPending    bool
+	AllowEgressGaps bool
+	InPlace         bool
 
 	// Derived by Complete.
 	minSeverity policy.Severity
@@ -70,8 +71,13 @@ changed object again to be sure:
   service-account-token  automountServiceAccountToken: false, on the
                          ServiceAccount when a live audit saw all its users
                          and every one is being fixed
-  network-policy         an egress NetworkPolicy: cluster DNS only, plus an
-                         allow-list to fill in
+  network-policy         an egress NetworkPolicy: cluster DNS, and the pods
+                         behind each Service the pods' env and arguments point
+                         at (model gateway, vector database, MCP server,
+                         telemetry, proxy), on their pods' port; what it cannot
+                         turn into a rule (a public API, a Service not seen, a
+                         value from a Secret) is listed to fill in, and the
+                         policy is held back until then (--allow-egress-gaps)
 
 A pod's owner is patched (its Deployment, StatefulSet, DaemonSet or CronJob),
 never the pod. LeaderWorkerSets, SandboxTemplates and Sandboxes get JSON
@@ -147,6 +153,7 @@ Exit codes: 0 done, 1 some change was not applied, 2 usage or input errors.`,
 	f.BoolVar(&o.Yes, "yes", false, "With --apply, do not ask for confirmation")
 	f.BoolVar(&o.ForceConflicts, "force-conflicts", false, "With --apply, take ownership of fields another field manager owns (the question's o)")
 	f.BoolVar(&o.AllowPending, "allow-pending", false, "With --apply or -o patch, include runtime changes whose pods would stay Pending (no node can run the class yet)")
+	f.BoolVar(&o.AllowEgressGaps, "allow-egress-gaps", false, "With --apply or -o patch, include egress policies that would cut the pods off from addresses their configuration names (a public API, a Service not seen, a value from a Secret)")
 	return c
 }
 
@@ -212,6 +219,8 @@ func (o *FixOptions) Validate() error {
 		return fmt.Errorf("--yes and --force-conflicts go with --apply")
 	case o.AllowPending && !o.Apply && o.Output != "patch":
 		return fmt.Errorf("--allow-pending goes with --apply and -o patch (the script)")
+	case o.AllowEgressGaps && !o.Apply && o.Output != "patch":
+		return fmt.Errorf("--allow-egress-gaps goes with --apply and -o patch (the script)")
 	case o.Apply && !o.Yes && !canAsk(o.In):
 		// Refused before anything is read from the cluster: the dry run
 		// would be work for nobody to confirm.
@@ -241,6 +250,9 @@ func (o *FixOptions) selects(r *audit.Result, f *audit.Finding) bool {
 
 // Run audits, computes the fixes and writes or applies them.
 func (o *FixOptions) Run(ctx context.Context) error {
+	if err := o.Resolve(); err != nil {
+		return err
+	}
 	var (
 		inv     *audit.Inventory
 		clients *cluster.Clients
@@ -248,7 +260,7 @@ func (o *FixOptions) Run(ctx context.Context) error {
 		err     error
 	)
 	if o.offline() {
-		inv, _, files, err = o.loadFileSet(o.In, false)
+		inv, _, files, err = o.loadFileSet(o.In, o.ErrOut, false)
 	} else {
 		inv, clients, err = o.loadLive(ctx)
 	}
@@ -270,6 +282,13 @@ func (o *FixOptions) Run(ctx context.Context) error {
 		for _, g := range live.Gaps {
 			fmt.Fprintln(o.ErrOut, "tiergate: not read, its fix is computed from a pod's spec: "+g)
 		}
+		// The Services the workloads are pointed at, in any namespace:
+		// their pods are what the egress fixes allow.
+		var gaps []string
+		ropts.Services, gaps = applier.ReadServices(ctx, clients.Dynamic, remediate.ServiceRefs(inv, rep, o.selects))
+		for _, g := range gaps {
+			fmt.Fprintln(o.ErrOut, "tiergate: not read, its egress rule is left to fill in: "+g)
+		}
 	}
 	res, err := remediate.Compute(o.engine, inv, rep, ropts)
 	if err != nil {
@@ -290,7 +309,7 @@ func (o *FixOptions) Run(ctx context.Context) error {
 	case o.Output == "manifests":
 		return o.writeManifests(files, res)
 	}
-	sopts := remediate.ScriptOptions{Kubectl: o.kubectl(), Source: o.scopeLabel(), Hold: remediate.HoldOptions{AllowPending: o.AllowPending}}
+	sopts := remediate.ScriptOptions{Kubectl: o.kubectl(), Source: o.scopeLabel(), Hold: remediate.HoldOptions{AllowPending: o.AllowPending, AllowEgressGaps: o.AllowEgressGaps}}
 	if clients != nil {
 		sopts.Notes = o.gitopsNotes(ctx, clients, res, live)
 	}

@@ -26,7 +26,7 @@ type applyClient interface {
 // apply dry-runs every item on the server, prints the diffs, asks, then
 // applies, reporting each object; nothing is left half-applied silently.
 func (o *FixOptions) apply(ctx context.Context, clients *cluster.Clients, res *remediate.Result) error {
-	items, held, err := applier.Items(res, remediate.HoldOptions{AllowPending: o.AllowPending})
+	items, held, err := applier.Items(res, remediate.HoldOptions{AllowPending: o.AllowPending, AllowEgressGaps: o.AllowEgressGaps})
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}

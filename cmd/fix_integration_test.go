@@ -190,7 +190,7 @@ func TestLiveJSONPatchOfACustomResource(t *testing.T) {
 	o := NewFixOptions(genericiooptions.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}, genericclioptions.NewConfigFlags(true))
 	o.Filenames = []string{example}
 	o.Rules = []string{"TG-IDN-001"}
-	inv, _, err := o.loadFiles(nil, false)
+	inv, _, err := o.loadFiles(nil, io.Discard, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,6 +84,27 @@ func TestLiveFixAgentsAsTheREADMESays(t *testing.T) {
 	if rc := runtimeClass("research-agent"); rc != class {
 		t.Fatalf("research-agent runs %q after the first run, want %q", rc, class)
 	}
+	// Its egress policy, read back from the API server: DNS and the egress
+	// proxy it reaches OpenAI and the web through (HTTPS_PROXY), on the
+	// proxy pods' port, in the proxy's namespace; the agent is not cut
+	// off its model.
+	np, err := kube.NetworkingV1().NetworkPolicies("agents").Get(ctx, "research-agent-egress", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("the research agent's egress policy: %v", err)
+	}
+	if n := len(np.Spec.Egress); n != 2 {
+		t.Fatalf("%d egress rules, want DNS and the proxy: %+v", n, np.Spec.Egress)
+	}
+	proxy := np.Spec.Egress[1]
+	if len(proxy.To) != 1 || proxy.To[0].NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"] != "platform" ||
+		proxy.To[0].PodSelector.MatchLabels["app.kubernetes.io/name"] != "egress-proxy" || proxy.Ports[0].Port.IntValue() != 3128 {
+		t.Errorf("the proxy rule: %+v", proxy)
+	}
+	// It selects the proxy's pods as they run.
+	pods, err := kube.CoreV1().Pods("platform").List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=egress-proxy"})
+	if err != nil || len(pods.Items) == 0 {
+		t.Errorf("the rule selects no running proxy pod: %v", err)
+	}
 
 	// o: ownership taken, applied; the seeding no longer owns the field.
 	out, errOut, code = fix("o\n", "--apply")

@@ -300,8 +300,39 @@ func TestFixScriptHoldsBackWhatApplyHoldsBack(t *testing.T) {
 		t.Errorf("exit %d %s; the Pending change is not held back:\n%s", code, errOut, out)
 	}
 	out, errOut, code = run(t, "", "fix", "-f", example, "--allow-pending")
-	if code != 0 || !strings.Contains(out, "\n"+cmd+"\n") || strings.Contains(out, "HELD BACK") {
+	if code != 0 || !strings.Contains(out, "\n"+cmd+"\n") || strings.Contains(out, "HELD BACK: its pods would stay Pending") {
 		t.Errorf("--allow-pending: exit %d %s; the change is not written:\n%s", code, errOut, out)
 	}
 	shellCheck(t, out)
+	// The research agent reaches OpenAI through the egress proxy: its
+	// policy allows the proxy's pods, derived from HTTPS_PROXY and the
+	// proxy's Service, and goes ahead.
+	if !strings.Contains(out, "Service platform/egress-proxy port 3128 → pods' port 3128 (env HTTPS_PROXY of container agent)") {
+		t.Errorf("the research agent's policy does not allow its proxy:\n%s", out)
+	}
+}
+
+// TestFixHoldsBackEgressThatCutsOff: an egress policy that would cut the
+// pods off an address their configuration names (a Service not seen, a
+// value from a ConfigMap, an IP) is held back from the script, as from
+// --apply, until the person fills it in or asks for it.
+func TestFixHoldsBackEgressThatCutsOff(t *testing.T) {
+	const fixture = "../remediate/testdata/egress.yaml"
+	out, errOut, code := run(t, "", "fix", "-f", fixture)
+	if code != 0 || !strings.Contains(out, "HELD BACK: applied as it is, it cuts the pods off from otel-collector.observability.svc:4317") ||
+		!strings.Contains(out, "tiergate fix --allow-egress-gaps writes this command") {
+		t.Fatalf("exit %d %s:\n%s", code, errOut, out)
+	}
+	// The complete policy (triage-agent) goes ahead.
+	if !strings.Contains(out, "\nkubectl apply -f - <<'TIERGATE_EOF'\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  labels:\n    app.kubernetes.io/managed-by: tiergate\n  name: triage-agent-egress") {
+		t.Errorf("triage-agent's complete policy is not written:\n%s", out)
+	}
+	out, _, _ = run(t, "", "fix", "-f", fixture, "--allow-egress-gaps")
+	if strings.Contains(out, "HELD BACK") {
+		t.Errorf("--allow-egress-gaps still holds back:\n%s", out)
+	}
+	_, errOut, code = run(t, "", "fix", "-f", fixture, "--allow-egress-gaps", "-o", "json")
+	if code != ExitUsage || !strings.Contains(errOut, "--allow-egress-gaps goes with --apply and -o patch") {
+		t.Errorf("exit %d %q", code, errOut)
+	}
 }

@@ -23,8 +23,11 @@ var cl *testcluster.Cluster
 
 func TestMain(m *testing.M) {
 	// The golden-file flag is parsed by testing; the cluster is started
-	// once for the package, away from the user's kubeconfig.
-	os.Exit(withOwnKubeconfig(func() int { return testcluster.Main(m, &cl, testcluster.Options{}) }))
+	// once for the package.
+	cleanup := isolateKubeconfig() // every test names --kubeconfig
+	code := testcluster.Main(m, &cl, testcluster.Options{})
+	cleanup()
+	os.Exit(code)
 }
 
 func seedExample(t *testing.T) {

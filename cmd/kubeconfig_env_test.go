@@ -6,24 +6,23 @@ import (
 	"path/filepath"
 )
 
-// withOwnKubeconfig runs the tests with KUBECONFIG set to an empty file of
-// their own and no in-cluster service account: the user's ~/.kube/config
-// (a lab's context, a production cluster) must never decide a test, and
-// a test must never reach a cluster it was not given.
-func withOwnKubeconfig(run func() int) int {
+// isolateKubeconfig points KUBECONFIG at an empty file of the tests' own
+// and drops the in-cluster variables, so that no test reads the user's
+// ~/.kube/config (a context a lab left behind would change what the tests
+// see). It returns a function that removes the file.
+func isolateKubeconfig() func() {
 	dir, err := os.MkdirTemp("", "tiergate-cmd-test-")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		panic(err)
 	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "config")
-	if err := os.WriteFile(path, nil, 0o600); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+	empty := filepath.Join(dir, "kubeconfig")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		panic(err)
 	}
-	os.Setenv("KUBECONFIG", path)
-	os.Unsetenv("KUBERNETES_SERVICE_HOST")
-	os.Unsetenv("KUBERNETES_SERVICE_PORT")
-	return run()
+	for k, v := range map[string]string{"KUBECONFIG": empty, "KUBERNETES_SERVICE_HOST": "", "KUBERNETES_SERVICE_PORT": ""} {
+		if err := os.Setenv(k, v); err != nil {
+			panic(fmt.Sprint(k, err))
+		}
+	}
+	return func() { _ = os.RemoveAll(dir) }
 }

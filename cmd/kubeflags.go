@@ -35,7 +35,7 @@ var liveScopeHelp = kubeFlagHelp{
 func addKubeFlags(f *pflag.FlagSet, kube *genericclioptions.ConfigFlags, help kubeFlagHelp) {
 	kube.AddFlags(f)
 	if fl := f.Lookup("request-timeout"); fl != nil {
-		fl.Usage = "Give up on a server request after this long (e.g. 5s, 2m). Unset or 0: " + help.requestDefault
+		fl.Usage = "Give up on a server request after this long (5s, 2m, or seconds). Unset or 0: " + help.requestDefault
 		fl.DefValue = "" // the sentence says it; cli-runtime's "0" would read as no limit
 	}
 	if fl := f.Lookup("namespace"); fl != nil {

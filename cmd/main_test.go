@@ -7,6 +7,9 @@ import (
 	"testing"
 )
 
-// TestMain runs the unit tests away from the user's kubeconfig (the
-// integration tests' TestMain does the same around the control plane).
-func TestMain(m *testing.M) { os.Exit(withOwnKubeconfig(m.Run)) }
+func TestMain(m *testing.M) {
+	cleanup := isolateKubeconfig()
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}

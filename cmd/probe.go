@@ -112,10 +112,11 @@ Exit codes: 0 probed, 1 the probed kernel is weaker than declared,
 	f.BoolVar(&o.Local, "local", false, "Probe the environment tiergate runs in (no cluster)")
 	f.StringVarP(&o.Container, "container", "c", "", "Container to read in (default: the one the pod's kubectl.kubernetes.io/default-container annotation names, else the first)")
 	f.StringVar(&o.ProbeImage, "probe-image", "", "Probe from an ephemeral container running tiergate from this image, instead of cat over exec")
-	// The view's name for the same thing is the one name; the old one
-	// still works and says so.
-	f.StringVar(&o.ProbeImage, "ephemeral", "", "The old name of --probe-image")
-	_ = f.MarkDeprecated("ephemeral", "use --probe-image (the same flag)")
+	// The view's flag has always been --probe-image: one name for one
+	// thing, the old one kept working (pflag's notice goes to stderr:
+	// NewCmdRoot points every flag set there).
+	f.StringVar(&o.ProbeImage, "ephemeral", "", "Deprecated: --probe-image")
+	_ = f.MarkDeprecated("ephemeral", "use --probe-image")
 	f.StringVarP(&o.Output, "output", "o", "", "Output format: json (default text)")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "Give up after this long (an ephemeral container's image may need pulling)")
 	f.StringVar(&o.NodeKernel, "node-kernel", "", "With --local: the node's kernelVersion, to tell a pod's own VM from a node that is a VM")
@@ -124,10 +125,10 @@ Exit codes: 0 probed, 1 the probed kernel is weaker than declared,
 
 // Complete takes the pod argument and, for a pod, the namespace and engine.
 func (o *ProbeOptions) Complete(c *cobra.Command, args []string) error {
-	o.flags = c.Flags()
 	if len(args) == 1 {
 		o.pod = args[0]
 	}
+	o.flags = c.Flags()
 	if o.Local {
 		return nil
 	}
@@ -167,6 +168,9 @@ func (o *ProbeOptions) Run(ctx context.Context) error {
 		facts.NodeKernel = o.NodeKernel
 		r := &report.ProbeResult{Report: probe.Report{Via: probe.ViaLocal, Facts: facts, Verdict: fingerprint.Decide(facts)}}
 		return report.RenderProbe(o.Out, r, o.Output)
+	}
+	if err := o.Resolve(); err != nil {
+		return err
 	}
 	clients, _, err := o.connect(ctx)
 	if err != nil {

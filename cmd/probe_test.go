@@ -2,15 +2,11 @@ package cmd
 
 import (
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
-
-	"k8s.io/cli-runtime/pkg/genericclioptions"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/tiergate/tiergate/fingerprint"
 	"github.com/tiergate/tiergate/probe"
@@ -148,42 +144,5 @@ current-context: dev
 	out, _, code := run(t, "", "__complete", "audit", "--kubeconfig", kc, "--context", "")
 	if code != 0 || !strings.HasPrefix(out, "dev\nprod-eu\n:4\n") {
 		t.Errorf("context completion: exit %d\n%q", code, out)
-	}
-}
-
-// TestProbeImageIsOneFlag: probe takes the view's --probe-image; the old
-// --ephemeral still sets the same image, and says it is deprecated, on
-// stderr.
-func TestProbeImageIsOneFlag(t *testing.T) {
-	for _, flag := range []string{"--probe-image", "--ephemeral"} {
-		var errOut strings.Builder
-		o := NewProbeOptions(genericiooptions.IOStreams{Out: io.Discard, ErrOut: &errOut}, genericclioptions.NewConfigFlags(true))
-		c := newCmdProbe(o)
-		c.Flags().SetOutput(&errOut)
-		if err := c.ParseFlags([]string{"vllm-0", flag, "ghcr.io/tiergate/tiergate:v1"}); err != nil {
-			t.Fatal(err)
-		}
-		if o.ProbeImage != "ghcr.io/tiergate/tiergate:v1" {
-			t.Errorf("%s: image %q", flag, o.ProbeImage)
-		}
-		deprecated := strings.Contains(errOut.String(), "Flag --ephemeral has been deprecated, use --probe-image")
-		if deprecated != (flag == "--ephemeral") {
-			t.Errorf("%s: notice %q", flag, errOut.String())
-		}
-	}
-	// Through the whole command the notice is on stderr, the error after it.
-	_, errOut, code := run(t, "", "probe", "--local", "--ephemeral", "img")
-	if code != ExitUsage || !strings.HasPrefix(errOut, "Flag --ephemeral has been deprecated") || !strings.Contains(errOut, "--local takes neither") {
-		t.Errorf("exit %d, stderr %q", code, errOut)
-	}
-	_, errOut, code = run(t, "", "probe", "vllm-0", "--probe-image", "a", "--ephemeral", "b")
-	if code != ExitUsage || !strings.HasSuffix(errOut, "error: --ephemeral is the old name of --probe-image: give one of them (see 'tiergate probe --help')\n") {
-		t.Errorf("both names: exit %d, stderr %q", code, errOut)
-	}
-	for _, args := range [][]string{{"--help"}, {"probe", "--help"}} {
-		out, _, _ := run(t, "", args...)
-		if !strings.Contains(out, "--probe-image") || strings.Contains(out, "--ephemeral") {
-			t.Errorf("%v: help must name --probe-image only", args)
-		}
 	}
 }

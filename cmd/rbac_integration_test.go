@@ -99,6 +99,13 @@ func TestDeployRBACRoles(t *testing.T) {
 	if _, err := seed.Files(ctx, cl.Config, "testdata/rbac-apply.yaml"); err != nil {
 		t.Fatal(err)
 	}
+	// Read-only reads the Services the agent is pointed at, in its
+	// namespace and another: its egress policy allows their pods.
+	out, errOut, _ = run(t, "", "fix", "-n", "rbac-apply", "--kubeconfig", ro)
+	if strings.Contains(errOut, "not read") || !strings.Contains(out, "Service llm-serving/litellm-gateway port 8000 → pods' port http") ||
+		!strings.Contains(out, "Service rbac-apply/tools port 8080 → pods' port 9090") || strings.Contains(out, "HELD BACK") {
+		t.Errorf("read-only fix script:\n%s\n%s", out, errOut)
+	}
 	fix := []string{"fix", "-n", "rbac-apply", "--apply"}
 	out, errOut, _ = run(t, "n\n", append(fix, "--kubeconfig", ro)...)
 	if !strings.Contains(out+errOut, "forbidden") {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/cluster"
@@ -33,7 +36,6 @@ type ScopeOptions struct {
 	PolicyFile    string
 
 	// Derived by Complete.
-	errOut      io.Writer // notes: the files a -f directory skipped
 	filenameSet bool
 	namespace   string
 	selector    labels.Selector
@@ -50,16 +52,15 @@ func (o *ScopeOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.PolicyFile, "policy", "", "Policy file (YAML) layered over the default tier table; see 'tiergate policy print'")
 }
 
-// Complete derives the namespace scope, the selector and the engine.
+// Complete derives the namespace scope given by flags, the selector and
+// the engine. It reads no kubeconfig: flag errors come first, whatever
+// state the kubeconfig is in (Resolve reads it).
 func (o *ScopeOptions) Complete(c *cobra.Command) error {
-	o.errOut = c.ErrOrStderr()
 	o.filenameSet = c.Flags().Changed("filename")
 	o.Filenames = nonEmpty(o.Filenames)
 	if o.kube.Namespace != nil && !o.AllNamespaces {
 		o.namespace = *o.kube.Namespace
 	}
-	// Nothing here reads the kubeconfig: live, without -n or -A, the
-	// context's namespace is read at the first contact (haveCluster).
 	var err error
 	if o.selector, err = labels.Parse(o.Selector); err != nil {
 		return usageError(c, fmt.Errorf("-l %q: %v", o.Selector, err))
@@ -70,14 +71,83 @@ func (o *ScopeOptions) Complete(c *cobra.Command) error {
 	return nil
 }
 
-// Validate checks the scope flags.
+// Validate checks the scope flags, the client flags among them.
 func (o *ScopeOptions) Validate() error {
 	// -f "" (an unset variable in a script) must not fall back to the
 	// live cluster of the current context.
 	if o.filenameSet && len(o.Filenames) == 0 {
 		return fmt.Errorf("-f needs a file, directory or - (got an empty value)")
 	}
+	if t := o.kube.Timeout; t != nil && *t != "" && *t != "0" {
+		if _, err := clientcmd.ParseTimeout(*t); err != nil {
+			return fmt.Errorf("--request-timeout %q: want seconds or a duration (10s, 2m)", *t)
+		}
+	}
 	return nil
+}
+
+// Resolve reads what the scope needs from the kubeconfig, after the flags
+// are known good: live, without -n or -A, the scope is the context's
+// namespace, as kubectl's (files carry their own namespaces). A
+// kubeconfig file named but missing is said by name.
+func (o *ScopeOptions) Resolve() error {
+	if o.offline() {
+		return nil
+	}
+	if err := o.missingKubeconfig(); err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if o.namespace != "" || o.AllNamespaces {
+		return nil
+	}
+	ns, _, err := o.kube.ToRawKubeConfigLoader().Namespace()
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))}
+	}
+	o.namespace = ns
+	return nil
+}
+
+// missingKubeconfig names the kubeconfig files that were asked for and do
+// not exist: --kubeconfig FILE, or every file of KUBECONFIG (kubectl skips
+// the missing entries of a list that has others).
+func (o *ScopeOptions) missingKubeconfig() error {
+	if p := o.kube.KubeConfig; p != nil && *p != "" {
+		if _, err := os.Stat(*p); err != nil {
+			return fmt.Errorf("kubeconfig %s: %s", *p, statReason(err))
+		}
+		return nil
+	}
+	env := os.Getenv(clientcmd.RecommendedConfigPathEnvVar)
+	if env == "" {
+		return nil
+	}
+	var missing []string
+	var reason string
+	for _, p := range filepath.SplitList(env) {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err != nil {
+			missing, reason = append(missing, p), statReason(err)
+		} else {
+			return nil // one is there: kubectl reads it and skips the others
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("kubeconfig %s (from KUBECONFIG): %s", strings.Join(missing, ", "), reason)
+	}
+	return nil
+}
+
+func statReason(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "no such file"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	}
+	return textutil.OneLine(err.Error())
 }
 
 // offline reports whether the scope is files.
@@ -107,22 +177,20 @@ func (o *ScopeOptions) title() string {
 }
 
 // loadFiles reads -f inputs; nothing contacts a cluster.
-func (o *ScopeOptions) loadFiles(stdin io.Reader, positions bool) (*audit.Inventory, int, error) {
-	inv, n, _, err := o.loadFileSet(stdin, positions)
+func (o *ScopeOptions) loadFiles(stdin io.Reader, errOut io.Writer, positions bool) (*audit.Inventory, int, error) {
+	inv, n, _, err := o.loadFileSet(stdin, errOut, positions)
 	return inv, n, err
 }
 
 // loadFileSet is loadFiles that also returns the files as read, for
 // fix -o manifests to rewrite.
-func (o *ScopeOptions) loadFileSet(stdin io.Reader, positions bool) (*audit.Inventory, int, []manifest.File, error) {
+func (o *ScopeOptions) loadFileSet(stdin io.Reader, errOut io.Writer, positions bool) (*audit.Inventory, int, []manifest.File, error) {
 	files, skipped, err := manifest.ReadFiles(o.Filenames, stdin)
+	for _, n := range skipped {
+		fmt.Fprintln(errOut, "tiergate: "+n)
+	}
 	if err != nil {
 		return nil, 0, nil, err
-	}
-	for _, s := range skipped {
-		if o.errOut != nil {
-			fmt.Fprintln(o.errOut, "tiergate: "+s.String())
-		}
 	}
 	objs, err := manifest.ParseFiles(files, o.Filenames, manifest.ParseOptions{Positions: positions})
 	if err != nil {
@@ -227,33 +295,22 @@ func (o *ScopeOptions) contextAndServer() (string, string) {
 
 // haveCluster fails early, and clearly, when there is no kubeconfig
 // context, no --server and no in-cluster service account: client-go
-// would otherwise try localhost:8080. Missing kubeconfig files are named
-// (in a KUBECONFIG list they are skipped, as kubectl does, unless none
-// exists). Then it scopes a run without -n or -A to the context's
-// namespace.
+// would otherwise try localhost:8080.
 func (o *ScopeOptions) haveCluster() error {
-	named, missing, explicit := o.kubeconfigFiles()
-	if explicit && len(missing) > 0 {
-		return noSuchKubeconfig(missing)
+	if o.kube.APIServer != nil && *o.kube.APIServer != "" {
+		return nil
 	}
-	server := o.kube.APIServer != nil && *o.kube.APIServer != "" || os.Getenv("KUBERNETES_SERVICE_HOST") != ""
-	if !server {
-		raw, err := o.kube.ToRawKubeConfigLoader().RawConfig()
-		if err != nil {
-			return fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))
-		}
-		if len(raw.Contexts) == 0 {
-			if len(missing) > 0 && len(missing) == len(named) {
-				return noSuchKubeconfig(missing)
-			}
-			msg := "no cluster to audit: no kubeconfig context (set KUBECONFIG or --kubeconfig), or audit files with -f FILE|DIR|-"
-			if len(missing) > 0 {
-				msg += "; " + noSuchKubeconfig(missing).Error()
-			}
-			return errors.New(msg)
-		}
+	if os.Getenv("KUBERNETES_SERVICE_HOST") != "" {
+		return nil
 	}
-	return o.contextNamespace()
+	raw, err := o.kube.ToRawKubeConfigLoader().RawConfig()
+	if err != nil {
+		return fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))
+	}
+	if len(raw.Contexts) == 0 {
+		return fmt.Errorf("no cluster to audit: no kubeconfig context (set KUBECONFIG or --kubeconfig), or audit files with -f FILE|DIR|-")
+	}
+	return nil
 }
 
 // syncTimeout bounds the first list of every resource: the request

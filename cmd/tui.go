@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"k8s.io/client-go/rest"
@@ -69,6 +70,9 @@ func isTerminal(f any) bool {
 // Run starts the app on files or on the live cluster and returns when the
 // user quits.
 func (o *TUIOptions) Run(ctx context.Context) error {
+	if err := o.Resolve(); err != nil {
+		return err
+	}
 	ctxName, server := o.contextAndServer()
 	cfg := ui.Config{Context: ctxName, Server: server, Scope: o.title(), Engine: o.engine}
 	// Fixes are computed by an engine of their own (an engine audits one
@@ -79,7 +83,7 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 	}
 	cfg.FixEngine = fixEngine
 	if o.offline() {
-		inv, _, err := o.loadFiles(o.In, false)
+		inv, _, err := o.loadFiles(o.In, o.ErrOut, false)
 		if err != nil {
 			return &ExitError{Code: ExitUsage, Err: err}
 		}
@@ -92,7 +96,6 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 		if err := o.haveCluster(); err != nil {
 			return &ExitError{Code: ExitUsage, Err: err}
 		}
-		cfg.Scope = o.title() // the context's namespace is known now
 		feeds := newLiveFeeds(ctx, o.ScopeOptions)
 		defer feeds.stopAll()
 		cfg.Namespace, cfg.Open = o.namespace, feeds.open
@@ -122,9 +125,13 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 		}
 		// p probes only when pressed: exec (cat) or the ephemeral image.
 		cfg.Probe = (&probe.Prober{Client: clients.Kube, Config: clients.Config, Image: o.ProbeImage}).Probe
-		cfg.Owners = func(ctx context.Context, targets []remediate.Target) map[remediate.Target]*audit.Workload {
-			owners, _ := applier.ReadOwners(ctx, clients.Dynamic, targets) // unread: a built-in owner's pod is fixed from its own spec, a custom resource's left to a human
-			return owners
+		cfg.Owners = func(ctx context.Context, targets []remediate.Target, refs []remediate.ServiceRef) (map[remediate.Target]*audit.Workload, []corev1.Service) {
+			// Unread: a built-in owner's pod is fixed from its own spec, a
+			// custom resource's left to a human; a Service's rule is left
+			// to fill in (the fix says which).
+			owners, _ := applier.ReadOwners(ctx, clients.Dynamic, targets)
+			services, _ := applier.ReadServices(ctx, clients.Dynamic, refs)
+			return owners, services
 		}
 	}
 	opts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(o.In), tea.WithOutput(o.Out)}

@@ -116,6 +116,11 @@ func addObject(inv *audit.Inventory, o *Object) error {
 		if err = convert(o, &sa); err == nil {
 			inv.ServiceAccounts = append(inv.ServiceAccounts, sa)
 		}
+	case kind == "Service" && group == "":
+		var svc corev1.Service
+		if err = convert(o, &svc); err == nil {
+			inv.Services = append(inv.Services, svc)
+		}
 	case kind == "InferencePool" && strings.HasPrefix(group, "inference.networking."):
 		inv.InferencePools = append(inv.InferencePools, crd.InferencePool(o.Unstructured))
 	}

@@ -38,7 +38,7 @@ func Parse(name string, data []byte, opts ParseOptions) ([]Object, error) {
 	if err := nulByte(name, data); err != nil {
 		return nil, err
 	}
-	// "{{" starts a Helm template, never JSON.
+	// "{{" starts a template, never JSON.
 	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
 	if len(trimmed) > 0 && (trimmed[0] == '{' && !bytes.HasPrefix(trimmed, []byte("{{")) || trimmed[0] == '[') {
 		return parseJSON(name, data)
@@ -102,9 +102,20 @@ var yamlLineRE = regexp.MustCompile(`line (\d+)`)
 // as kubectl's YAML library counts it. The document is parsed a second
 // time, for field positions, only when they are asked for.
 func parseYAMLDoc(name string, d document, opts ParseOptions) ([]Object, error) {
+	// A chart's template is not a manifest, whether or not it happens to
+	// parse: its values would be audited as the literal "{{ .Values.x }}".
+	if l, ok := helmLine(d.data); ok {
+		return nil, fmt.Errorf("%s:%d: a Helm template, not a manifest: render it first (helm template RELEASE CHART | tiergate audit -f -)", name, d.line+l-1)
+	}
 	js, err := yaml.YAMLToJSON(d.data)
 	if err != nil {
-		return nil, yamlError(name, d, err)
+		if off, what, ok := badChar(d.data); ok {
+			return nil, fmt.Errorf("%s:%d: %s where YAML allows none: the file is binary, corrupt or in another encoding", name, d.line+lineAt(d.data, int64(off))-1, what)
+		}
+		if l, ok := templateLine(d.data); ok {
+			return nil, fmt.Errorf("%s:%d: template syntax ({{ … }}) where YAML expected a value: a Helm or other template, not a manifest; render it first", name, d.line+l-1)
+		}
+		return nil, fmt.Errorf("%s:%s", name, shiftLine(err.Error(), d.line))
 	}
 	start := d.line + leadingNonContent(d.data)
 	switch t := bytes.TrimSpace(js); {
@@ -124,27 +135,7 @@ func parseYAMLDoc(name string, d document, opts ParseOptions) ([]Object, error) 
 			recordLines(root.Content[0], "", d.line-1, lines)
 		}
 	}
-	objs, err := decodeObject(name, js, start, lines)
-	for _, o := range objs {
-		if templatedName(o) {
-			line, _ := helmTemplateLine(d.data)
-			return nil, helmError(name, d.line+max(line, 1)-1)
-		}
-	}
-	return objs, err
-}
-
-// yamlError words a document YAML could not read, at its line in the
-// file: a character YAML refuses (its own error names no line), a Helm
-// template, or YAML's error.
-func yamlError(name string, d document, err error) error {
-	if off, what, ok := badChar(d.data); ok {
-		return fmt.Errorf("%s:%d: %s: not allowed in YAML", name, d.line+lineAt(d.data, int64(off))-1, what)
-	}
-	if line, ok := helmTemplateLine(d.data); ok {
-		return helmError(name, d.line+line-1)
-	}
-	return fmt.Errorf("%s:%s", name, shiftLine(err.Error(), d.line))
+	return decodeObject(name, js, start, lines)
 }
 
 // leadingNonContent counts the blank and comment lines a document starts

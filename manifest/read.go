@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 )
 
@@ -25,7 +24,7 @@ type File struct {
 // (stdin). It fails when nothing at all is found, so that a wrong path
 // never looks like a clean audit.
 func Read(paths []string, stdin io.Reader, opts ParseOptions) ([]Object, error) {
-	files, _, err := ReadFiles(paths, stdin) // callers that show what was skipped use ReadFiles
+	files, _, err := ReadFiles(paths, stdin)
 	if err != nil {
 		return nil, err
 	}
@@ -51,15 +50,13 @@ func ParseFiles(files []File, paths []string, opts ParseOptions) ([]Object, erro
 
 // ReadFiles reads the inputs -f names: files, directories (recursively,
 // the manifest extensions only) and "-" (stdin), in order. What a
-// directory holds under other extensions is returned as skipped, to be
-// said, not silently ignored. Hidden files and directories are read as
-// kubectl -R reads them.
-func ReadFiles(paths []string, stdin io.Reader) ([]File, []Skipped, error) {
-	var (
-		out       []File
-		skipped   []Skipped
-		usedStdin bool
-	)
+// directory holds that is not read (other extensions, hidden files and
+// directories such as .git) is returned as one note per directory, for
+// the caller to say: a skipped file must never pass for an empty audit.
+func ReadFiles(paths []string, stdin io.Reader) ([]File, []string, error) {
+	var out []File
+	var notes []string
+	usedStdin := false
 	for _, p := range paths {
 		switch {
 		case p == "-":
@@ -88,76 +85,83 @@ func ReadFiles(paths []string, stdin io.Reader) ([]File, []Skipped, error) {
 			out = append(out, f)
 			continue
 		}
-		files, other, err := readDir(p)
+		found := 0
+		var skipped, hidden []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(p, path)
+			if path != p && strings.HasPrefix(d.Name(), ".") {
+				hidden = append(hidden, rel)
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.IsDir() {
+				// A chart's templates are not manifests until rendered.
+				if _, err := os.Stat(filepath.Join(path, "Chart.yaml")); err == nil {
+					return fmt.Errorf("-f %s: %s is a Helm chart (Chart.yaml), not manifests: render it first (helm template RELEASE %s | tiergate audit -f -)", p, path, path)
+				}
+				return nil
+			}
+			if !manifestExt[strings.ToLower(filepath.Ext(path))] {
+				skipped = append(skipped, rel)
+				return nil
+			}
+			f, err := readFile(path)
+			if err != nil {
+				return err
+			}
+			found++
+			out = append(out, f)
+			return nil
+		})
 		if err != nil {
 			return nil, nil, err
 		}
-		if len(files) == 0 {
-			return nil, nil, fmt.Errorf("-f %s: no .yaml, .yml or .json files in the directory", p)
+		if note := skipNote(p, skipped, hidden); note != "" {
+			notes = append(notes, note)
 		}
-		out = append(out, files...)
-		if len(other) > 0 && !slices.ContainsFunc(skipped, func(s Skipped) bool { return filepath.Clean(s.Dir) == filepath.Clean(p) }) {
-			skipped = append(skipped, Skipped{Dir: p, Files: other})
+		if found == 0 {
+			return nil, notes, fmt.Errorf("-f %s: no .yaml, .yml or .json files in the directory", p)
 		}
 	}
-	return out, skipped, nil
+	return out, notes, nil
 }
 
-// readDir reads a directory's manifests, recursively, and names the
-// other files (relative to dir). A Helm chart in it is an error: its
-// templates are not manifests until rendered.
-func readDir(dir string) (files []File, other []string, err error) {
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if _, err := os.Stat(filepath.Join(path, "Chart.yaml")); err == nil {
-				return fmt.Errorf("-f %s: %s is a Helm chart (Chart.yaml), not manifests: render it first (helm template RELEASE %s), then pass its output with -f", dir, path, path)
-			}
-			return nil
-		}
-		if !manifestExt[strings.ToLower(filepath.Ext(path))] {
-			rel, relErr := filepath.Rel(dir, path)
-			if relErr != nil {
-				rel = path
-			}
-			other = append(other, rel)
-			return nil
-		}
-		f, err := readFile(path)
-		if err != nil {
-			return err
-		}
-		files = append(files, f)
-		return nil
-	})
-	return files, other, err
-}
-
-// Skipped are the files of a -f directory that were not read: their
-// extension is not .yaml, .yml or .json.
-type Skipped struct {
-	Dir   string
-	Files []string
-}
-
-// maxSkippedNames bounds the names one note lists.
-const maxSkippedNames = 5
-
-// String says it in one line: "skipped 3 files in deploy/ that are not
-// .yaml/.yml/.json: README.md, kustomize.txt, run.sh".
-func (s Skipped) String() string {
-	names := s.Files
-	more := ""
-	if len(names) > maxSkippedNames {
-		names, more = names[:maxSkippedNames], fmt.Sprintf(", … and %d more", len(s.Files)-maxSkippedNames)
+// skipNote says what a directory held that was not read, naming the
+// first few.
+func skipNote(dir string, skipped, hidden []string) string {
+	var parts []string
+	if n := len(skipped); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d file%s that %s not .yaml, .yml or .json (%s)", n, plural(n), plural2(n, "is", "are"), firstFew(skipped)))
 	}
-	noun := "files in %s that are not"
-	if len(s.Files) == 1 {
-		noun = "file in %s that is not"
+	if n := len(hidden); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d hidden file%s or director%s (%s)", n, plural(n), plural2(n, "y", "ies"), firstFew(hidden)))
 	}
-	return fmt.Sprintf("skipped %d "+noun+" .yaml/.yml/.json: %s%s", len(s.Files), s.Dir, strings.Join(names, ", "), more)
+	if len(parts) == 0 {
+		return ""
+	}
+	return "-f " + dir + ": skipped " + strings.Join(parts, " and ")
+}
+
+func firstFew(names []string) string {
+	const few = 5
+	if len(names) <= few {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:few], ", ") + fmt.Sprintf(", … %d more", len(names)-few)
+}
+
+func plural(n int) string { return plural2(n, "", "s") }
+
+func plural2(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func readFile(path string) (File, error) {

@@ -3,7 +3,6 @@ package manifest
 import (
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -51,63 +50,6 @@ func TestReadErrors(t *testing.T) {
 	}
 }
 
-// TestReadDirectoryNamesWhatItSkips: a -f directory's other files are
-// returned as skipped, once per directory, never silently left out;
-// hidden files and directories are read as kubectl -R reads them.
-func TestReadDirectoryNamesWhatItSkips(t *testing.T) {
-	files, skipped, err := ReadFiles([]string{"testdata/tree", "testdata/tree/", "testdata/tree/a.yaml"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(skipped) != 1 || skipped[0].Dir != "testdata/tree" || !slices.Equal(skipped[0].Files, []string{filepath.Join("sub", "notes.txt")}) {
-		t.Fatalf("skipped %+v, want sub/notes.txt once", skipped)
-	}
-	if got := skipped[0].String(); got != "skipped 1 file in testdata/tree that is not .yaml/.yml/.json: sub/notes.txt" {
-		t.Errorf("note %q", got)
-	}
-	if len(files) != 7 {
-		t.Errorf("%d files read, want 3+3+1", len(files))
-	}
-
-	dir := t.TempDir()
-	pod := "apiVersion: v1\nkind: Pod\nmetadata: {name: %s}\n"
-	for path, data := range map[string]string{
-		"a.yaml":               strings.Replace(pod, "%s", "a", 1),
-		".hidden.yaml":         strings.Replace(pod, "%s", "hidden", 1),
-		".config/in-dot.yml":   strings.Replace(pod, "%s", "in-dot", 1),
-		"README.md":            "# not a manifest",
-		"run.sh":               "",
-		"x/a.txt":              "",
-		"x/b.txt":              "",
-		"x/c.txt":              "",
-		"x/UPPER.YAML":         strings.Replace(pod, "%s", "upper", 1),
-		".config/settings.ini": "",
-	} {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, path)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, path), []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	objs, err := Read([]string{dir}, nil, ParseOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, o := range objs {
-		names = append(names, o.GetName())
-	}
-	if got := strings.Join(names, ","); got != "in-dot,hidden,a,upper" {
-		t.Errorf("read %s, want the hidden ones too", got)
-	}
-	_, skipped, _ = ReadFiles([]string{dir}, nil)
-	want := "skipped 6 files in " + dir + " that are not .yaml/.yml/.json: .config/settings.ini, README.md, run.sh, x/a.txt, x/b.txt, … and 1 more"
-	if len(skipped) != 1 || skipped[0].String() != want {
-		t.Errorf("got %v\nwant %s", skipped, want)
-	}
-}
-
 // TestReadHelmChartDirectory: a chart's templates are not manifests; the
 // directory says so before any template is parsed.
 func TestReadHelmChartDirectory(t *testing.T) {
@@ -126,7 +68,7 @@ func TestReadHelmChartDirectory(t *testing.T) {
 		}
 	}
 	_, _, err := ReadFiles([]string{dir}, nil)
-	want := "-f " + dir + ": " + chart + " is a Helm chart (Chart.yaml), not manifests: render it first (helm template RELEASE " + chart + ")"
+	want := "-f " + dir + ": " + chart + " is a Helm chart (Chart.yaml), not manifests: render it first (helm template RELEASE " + chart + " | tiergate audit -f -)"
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Fatalf("got %v, want %q…", err, want)
 	}

@@ -86,6 +86,11 @@ type Fix struct {
 	// Pending says the pre-check found no node that could run the fixed
 	// pod: the fix is offered with that warning, never silently.
 	Pending bool `json:"pending,omitempty"`
+	// CutsOff are the addresses the pods' configuration points at that a
+	// new egress policy does not allow yet (a Service not seen, a public
+	// API, a value from a Secret): applied as it is, the policy would cut
+	// the pods off from them.
+	CutsOff []string `json:"cutsOff,omitempty"`
 }
 
 // Manual is a finding no fix is computed for, with the reason.

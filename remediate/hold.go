@@ -3,6 +3,7 @@ package remediate
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -12,10 +13,17 @@ type HoldOptions struct {
 	// AllowPending includes runtime changes whose pods would stay Pending
 	// until a node can run the class (--allow-pending).
 	AllowPending bool
+	// AllowEgressGaps includes egress policies that would cut the pods off
+	// from addresses their configuration names (--allow-egress-gaps).
+	AllowEgressGaps bool
 }
 
-// IncludePending is the flag that includes the Pending runtime changes.
-const IncludePending = "--allow-pending"
+// IncludePending is the flag that includes the Pending runtime changes;
+// IncludeEgressGaps the one that includes incomplete egress policies.
+const (
+	IncludePending    = "--allow-pending"
+	IncludeEgressGaps = "--allow-egress-gaps"
+)
 
 // Held is a fix a run does not apply, with why.
 type Held struct {
@@ -47,6 +55,8 @@ type Plan struct {
 // Hold splits a result into what goes ahead and what is held back:
 //   - a fix of a pod or a Job, whose pod spec cannot change in place;
 //   - a runtime change whose pods would stay Pending, unless AllowPending;
+//   - an egress policy that would cut the pods off from an address their
+//     configuration names, unless AllowEgressGaps;
 //   - a RuntimeClass to create that only held-back changes would use.
 func Hold(res *Result, o HoldOptions) (*Plan, error) {
 	p := &Plan{}
@@ -57,6 +67,11 @@ func Hold(res *Result, o HoldOptions) (*Plan, error) {
 			reasons[i] = Held{Reason: "a " + f.Target.Kind + "'s pod spec cannot change in place: recreate it from its manifest with the change (tiergate fix -f FILE -o manifests writes it in)"}
 		case f.Pending && !o.AllowPending:
 			reasons[i] = Held{Reason: "its pods would stay Pending until a node can run RuntimeClass " + f.RuntimeClass, Include: IncludePending}
+		case len(f.CutsOff) > 0 && !o.AllowEgressGaps:
+			// A fix must not break the workload: a policy that cuts an
+			// agent off its model waits for the person to fill it in.
+			reasons[i] = Held{Reason: "applied as it is, it cuts the pods off from " + strings.Join(f.CutsOff, ", ") +
+				": fill in its allow-list (the manifest lists what to add) and apply that", Include: IncludeEgressGaps}
 		}
 	}
 	// A class to create is held back when every change that names it is.

@@ -32,11 +32,11 @@ func stableLabels(l map[string]string) map[string]string {
 }
 
 // egressPolicy is the NetworkPolicy for one workload: egress to cluster
-// DNS only, until the user fills in the allow-list.
-func egressPolicy(namespace, name string, selector map[string]string) *networkingv1.NetworkPolicy {
+// DNS and to what its allow-list derived, nothing else.
+func egressPolicy(namespace, name string, selector map[string]string, allow []networkingv1.NetworkPolicyEgressRule) *networkingv1.NetworkPolicy {
 	udp, tcp := corev1.ProtocolUDP, corev1.ProtocolTCP
 	dns := intstr.FromInt32(53)
-	return &networkingv1.NetworkPolicy{
+	np := &networkingv1.NetworkPolicy{
 		TypeMeta: metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace,
 			Labels: map[string]string{"app.kubernetes.io/managed-by": "tiergate"}},
@@ -52,11 +52,13 @@ func egressPolicy(namespace, name string, selector map[string]string) *networkin
 			}},
 		},
 	}
+	np.Spec.Egress = append(np.Spec.Egress, allow...)
+	return np
 }
 
-// allowListHint is written under the DNS rule: the destinations an LLM
-// workload usually needs, for the user to uncomment and point.
-const allowListHint = `  # Allow-list: add the destinations this workload needs, for example
+// allowListHint is written under the derived rules: how to add what
+// tiergate could not derive.
+const allowListHint = `  # To add a destination, for example
   # - to:                    # the model gateway
   #   - namespaceSelector:
   #       matchLabels:
@@ -74,9 +76,9 @@ const allowListHint = `  # Allow-list: add the destinations this workload needs,
   # Never allow 169.254.169.254 (cloud metadata: it hands out node credentials).
 `
 
-// networkPolicyManifest renders the policy with the allow-list hint after
-// its egress rules.
-func networkPolicyManifest(np *networkingv1.NetworkPolicy) ([]byte, error) {
+// networkPolicyManifest renders the policy with what its allow-list
+// derived and what is left to add after its egress rules.
+func networkPolicyManifest(np *networkingv1.NetworkPolicy, al allowList) ([]byte, error) {
 	y, err := manifestYAML(np)
 	if err != nil {
 		return nil, err
@@ -85,7 +87,7 @@ func networkPolicyManifest(np *networkingv1.NetworkPolicy) ([]byte, error) {
 	// sigs.k8s.io/yaml sorts keys: egress comes first under spec and
 	// podSelector right after it.
 	if i := strings.Index(s, "\n  podSelector:"); i >= 0 {
-		s = s[:i+1] + allowListHint + s[i+1:]
+		s = s[:i+1] + allowListComment(al) + s[i+1:]
 	}
 	return []byte(s), nil
 }

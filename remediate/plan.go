@@ -32,6 +32,10 @@ type Options struct {
 	// owner does not have. Without it (files, or an owner the user may not
 	// read), the pod's spec is used.
 	Owners map[Target]*audit.Workload
+	// Services are Services read live that the workloads' configuration
+	// points at (ServiceRefs says which), beyond the inventory's: the
+	// egress fixes allow their pods.
+	Services []corev1.Service
 }
 
 // OwnerTargets lists the owners that fixes of the report's pods would
@@ -143,6 +147,9 @@ type planner struct {
 	accounts map[string]*saFix
 	// owners caches each workload's target (ownerOf).
 	owners map[*audit.Workload]Target
+	// services are the Services known (the input's, and those read live),
+	// to turn the addresses a workload is pointed at into egress rules.
+	services map[ServiceRef]*corev1.Service
 }
 
 // Compute returns the fixes for the findings of rep, an audit of inv by
@@ -151,7 +158,7 @@ type planner struct {
 func Compute(e *audit.Engine, inv *audit.Inventory, rep *audit.Report, opts Options) (*Result, error) {
 	p := &planner{e: e, pol: e.Policy(), inv: inv, opts: opts.Audit, out: &Result{},
 		npNames: map[string]map[string]bool{}, planned: map[string]*nodev1.RuntimeClass{}, byNamespace: map[string][]*audit.Workload{},
-		owners: map[*audit.Workload]Target{}}
+		owners: map[*audit.Workload]Target{}, services: serviceIndex(inv.Services, opts.Services)}
 	for i := range inv.Workloads {
 		w := &inv.Workloads[i]
 		p.byNamespace[w.Namespace] = append(p.byNamespace[w.Namespace], w)
@@ -472,14 +479,16 @@ func (p *planner) fixTemplate(wf *workloadFix, ti int, fs []audit.Finding) error
 		case other != "":
 			p.leave(wf, nw[0], "its pod labels also select "+other+", whose egress a policy for this workload would cut: give the pods a label of their own first")
 		default:
-			np := egressPolicy(pt.Namespace, p.npName(pt.Namespace, base), sel)
-			manifest, err := networkPolicyManifest(np)
+			al := p.egressAllowList(pt.Namespace, orig)
+			peers(&al, pt.Target.Kind, sel)
+			np := egressPolicy(pt.Namespace, p.npName(pt.Namespace, base), sel, al.rules)
+			manifest, err := networkPolicyManifest(np, al)
 			if err != nil {
 				return err
 			}
-			f := object(newFix(KindNetworkPolicy, "Create NetworkPolicy "+np.Name+": egress to cluster DNS only, plus the allow-list you fill in.", nw),
+			f := object(newFix(KindNetworkPolicy, egressPlan(np.Name, al), nw),
 				targetOf("NetworkPolicy", pt.Namespace, np.Name), np, manifest)
-			f.Warnings = []string{"until the allow-list is filled in, the pods reach nothing but DNS: add the model gateway, telemetry and the APIs they call"}
+			f.Warnings, f.CutsOff = egressWarnings(al), al.cut
 			wf.fixes = append(wf.fixes, f)
 			wf.add.networkPolicies = append(wf.add.networkPolicies, *np)
 		}

@@ -316,10 +316,17 @@ func TestSelectChoosesFindings(t *testing.T) {
 }
 
 // TestPatchesNeverCarryEnvValues: a patch holds only what the fix sets.
+// Of a value that names an address, the egress fix says the host and port
+// it derived (qdrant:6333), never the rest: credentials, path, query.
 func TestPatchesNeverCarryEnvValues(t *testing.T) {
 	fx := load(t, "testdata/kinds.yaml", nil)
 	all := mustJSON(t, fx.res)
-	for _, secret := range []string{"hf_do_not_print_me", "qdrant:6333"} {
+	var script bytes.Buffer
+	if err := remediate.WriteScript(&script, fx.res, remediate.ScriptOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	all = append(all, script.Bytes()...)
+	for _, secret := range []string{"hf_do_not_print_me", "s3cr3t-pass", "indexer", "collections/docs", "k3y"} {
 		if bytes.Contains(all, []byte(secret)) {
 			t.Errorf("the fixes carry the env value %q", secret)
 		}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/tiergate/tiergate/applier"
 	"github.com/tiergate/tiergate/audit"
@@ -56,7 +57,7 @@ func fixCmd(e *audit.Engine, owners OwnerReader, inv *audit.Inventory, rep *audi
 		}
 		if owners != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), applyTimeout)
-			opts.Owners = owners(ctx, remediate.OwnerTargets(inv, rep, opts.Select))
+			opts.Owners, opts.Services = owners(ctx, remediate.OwnerTargets(inv, rep, opts.Select), remediate.ServiceRefs(inv, rep, opts.Select))
 			cancel()
 		}
 		res, err := remediate.Compute(e, inv, rep, opts)
@@ -65,8 +66,9 @@ func fixCmd(e *audit.Engine, owners OwnerReader, inv *audit.Inventory, rep *audi
 }
 
 // OwnerReader reads the live objects fixes would patch (nil on files):
-// a pod's fix is then computed from its owner's template.
-type OwnerReader func(ctx context.Context, targets []remediate.Target) map[remediate.Target]*audit.Workload
+// a pod's fix is then computed from its owner's template; and the
+// Services the workload is pointed at, which its egress fix allows.
+type OwnerReader func(ctx context.Context, targets []remediate.Target, services []remediate.ServiceRef) (map[remediate.Target]*audit.Workload, []corev1.Service)
 
 // dryRunCmd runs the server dry run of every item; an item whose
 // RuntimeClass could not be created is not sent.

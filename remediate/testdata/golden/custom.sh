@@ -1,7 +1,7 @@
 #!/bin/sh
 # tiergate fix: review every command, then run this script.
 # Audited: files custom.yaml
-# 7 fixes, 2 findings left to a human (listed at the end).
+# 7 fixes, 1 held back (commented out, with the reason), 2 findings left to a human (listed at the end).
 set -eu
 
 # ── SandboxTemplate/code-sandbox/node-sandbox
@@ -16,9 +16,9 @@ kubectl patch sandboxtemplate/node-sandbox --namespace=code-sandbox --type json 
 #   WARNING: readOnlyRootFilesystem: /tmp becomes an emptyDir; a process that writes elsewhere (caches, model downloads) needs its own emptyDir mount
 kubectl patch sandboxtemplate/node-sandbox --namespace=code-sandbox --type json -p '[{"op":"test","path":"/spec/podTemplate/spec/containers/0/name","value":"node-runtime"},{"op":"add","path":"/spec/podTemplate/spec/containers/0/securityContext","value":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true}},{"op":"test","path":"/spec/podTemplate/spec/containers/0/volumeMounts","value":[{"mountPath":"/work","name":"work"},{"mountPath":"/cache","name":"cache"}]},{"op":"add","path":"/spec/podTemplate/spec/containers/0/volumeMounts/2","value":{"mountPath":"/tmp","name":"tmp"}},{"op":"add","path":"/spec/podTemplate/spec/securityContext","value":{"runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}}},{"op":"test","path":"/spec/podTemplate/spec/volumes","value":[{"emptyDir":{},"name":"work"},{"emptyDir":{},"name":"cache"}]},{"op":"add","path":"/spec/podTemplate/spec/volumes/2","value":{"emptyDir":{},"name":"tmp"}}]'
 
-# [network-policy] Create NetworkPolicy node-sandbox-egress: egress to cluster DNS only, plus the allow-list you fill in.
+# [network-policy] Create NetworkPolicy node-sandbox-egress: egress to cluster DNS only (no destination derived from the pods' configuration).
 #   resolves: TG-NET-001
-#   WARNING: until the allow-list is filled in, the pods reach nothing but DNS: add the model gateway, telemetry and the APIs they call
+#   WARNING: the pods' configuration names no destination: they reach nothing but DNS; add the model gateway, telemetry and the APIs they call if they use any
 kubectl apply -f - <<'TIERGATE_EOF'
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -41,7 +41,7 @@ spec:
       podSelector:
         matchLabels:
           k8s-app: kube-dns
-  # Allow-list: add the destinations this workload needs, for example
+  # To add a destination, for example
   # - to:                    # the model gateway
   #   - namespaceSelector:
   #       matchLabels:
@@ -72,55 +72,64 @@ TIERGATE_EOF
 #   WARNING: readOnlyRootFilesystem: /tmp becomes an emptyDir; a process that writes elsewhere (caches, model downloads) needs its own emptyDir mount
 kubectl patch leaderworkerset/llama-405b --namespace=llm --type json -p '[{"op":"test","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/name","value":"vllm"},{"op":"add","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/securityContext/allowPrivilegeEscalation","value":false},{"op":"test","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/securityContext/capabilities/drop","value":["NET_RAW","MKNOD","SYS_CHROOT"]},{"op":"remove","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/securityContext/capabilities/drop/2"},{"op":"remove","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/securityContext/capabilities/drop/1"},{"op":"replace","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/securityContext/capabilities/drop/0","value":"ALL"},{"op":"add","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/securityContext/readOnlyRootFilesystem","value":true},{"op":"test","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/volumeMounts","value":[{"mountPath":"/dev/shm","name":"shm"}]},{"op":"add","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/volumeMounts/1","value":{"mountPath":"/tmp","name":"tmp"}},{"op":"add","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/securityContext","value":{"runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}}},{"op":"test","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/volumes","value":[{"emptyDir":{"medium":"Memory"},"name":"shm"}]},{"op":"add","path":"/spec/leaderWorkerTemplate/leaderTemplate/spec/volumes/1","value":{"emptyDir":{},"name":"tmp"}}]'
 
-# [network-policy] Create NetworkPolicy llama-405b-leadertemplate-egress: egress to cluster DNS only, plus the allow-list you fill in.
+# [network-policy] Create NetworkPolicy llama-405b-leadertemplate-egress: egress to cluster DNS and 1 destination derived from the pods' configuration; 1 to fill in.
 #   resolves: TG-NET-001
-#   WARNING: until the allow-list is filled in, the pods reach nothing but DNS: add the model gateway, telemetry and the APIs they call
-kubectl apply -f - <<'TIERGATE_EOF'
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  labels:
-    app.kubernetes.io/managed-by: tiergate
-  name: llama-405b-leadertemplate-egress
-  namespace: llm
-spec:
-  egress:
-  - ports:
-    - port: 53
-      protocol: UDP
-    - port: 53
-      protocol: TCP
-    to:
-    - namespaceSelector:
-        matchLabels:
-          kubernetes.io/metadata.name: kube-system
-      podSelector:
-        matchLabels:
-          k8s-app: kube-dns
-  # Allow-list: add the destinations this workload needs, for example
-  # - to:                    # the model gateway
-  #   - namespaceSelector:
-  #       matchLabels:
-  #         kubernetes.io/metadata.name: llm-gateway
-  #   ports:
-  #   - port: 443
-  #     protocol: TCP
-  # - to:                    # telemetry (OTLP collector)
-  #   - namespaceSelector:
-  #       matchLabels:
-  #         kubernetes.io/metadata.name: observability
-  #   ports:
-  #   - port: 4317
-  #     protocol: TCP
-  # Never allow 169.254.169.254 (cloud metadata: it hands out node credentials).
-  podSelector:
-    matchLabels:
-      app: llama-405b
-      leaderworkerset.sigs.k8s.io/name: llama-405b
-      role: leader
-  policyTypes:
-  - Egress
-TIERGATE_EOF
+#   WARNING: applied as it is, this cuts the pods off from huggingface.co:443: fill in the rules the manifest lists first
+#   HELD BACK: applied as it is, it cuts the pods off from huggingface.co:443: fill in its allow-list (the manifest lists what to add) and apply that; tiergate fix --allow-egress-gaps writes this command
+# kubectl apply -f - <<'TIERGATE_EOF'
+# apiVersion: networking.k8s.io/v1
+# kind: NetworkPolicy
+# metadata:
+#   labels:
+#     app.kubernetes.io/managed-by: tiergate
+#   name: llama-405b-leadertemplate-egress
+#   namespace: llm
+# spec:
+#   egress:
+#   - ports:
+#     - port: 53
+#       protocol: UDP
+#     - port: 53
+#       protocol: TCP
+#     to:
+#     - namespaceSelector:
+#         matchLabels:
+#           kubernetes.io/metadata.name: kube-system
+#       podSelector:
+#         matchLabels:
+#           k8s-app: kube-dns
+#   - to:
+#     - podSelector:
+#         matchLabels:
+#           leaderworkerset.sigs.k8s.io/name: llama-405b
+#   # Derived by tiergate from the pods' configuration:
+#   #   its own pods, every port (LeaderWorkerSet peers: replication, membership, sharding)
+#   # FILL IN before applying, or these stay unreachable:
+#   #   huggingface.co:443 (env HF_TOKEN of container vllm, the client's default endpoint): outside the cluster; a NetworkPolicy cannot allow a name: add an ipBlock for its addresses, or send it through an egress proxy the policy allows
+#   # To add a destination, for example
+#   # - to:                    # the model gateway
+#   #   - namespaceSelector:
+#   #       matchLabels:
+#   #         kubernetes.io/metadata.name: llm-gateway
+#   #   ports:
+#   #   - port: 443
+#   #     protocol: TCP
+#   # - to:                    # telemetry (OTLP collector)
+#   #   - namespaceSelector:
+#   #       matchLabels:
+#   #         kubernetes.io/metadata.name: observability
+#   #   ports:
+#   #   - port: 4317
+#   #     protocol: TCP
+#   # Never allow 169.254.169.254 (cloud metadata: it hands out node credentials).
+#   podSelector:
+#     matchLabels:
+#       app: llama-405b
+#       leaderworkerset.sigs.k8s.io/name: llama-405b
+#       role: leader
+#   policyTypes:
+#   - Egress
+# TIERGATE_EOF
 
 # [security-context] Harden the securityContext (workerTemplate): runAsNonRoot, seccomp RuntimeDefault, no privilege escalation, read-only root filesystem, drop ALL capabilities.
 #   resolves: TG-PSS-001 (vllm), TG-PSS-002 (vllm), TG-PSS-003 (vllm), TG-PSS-004 (vllm), TG-PSS-005 (vllm)
@@ -128,9 +137,8 @@ TIERGATE_EOF
 #   WARNING: readOnlyRootFilesystem: /tmp becomes an emptyDir; a process that writes elsewhere (caches, model downloads) needs its own emptyDir mount
 kubectl patch leaderworkerset/llama-405b --namespace=llm --type json -p '[{"op":"test","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/name","value":"vllm"},{"op":"add","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/securityContext/allowPrivilegeEscalation","value":false},{"op":"test","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/securityContext/capabilities/drop","value":["NET_RAW","MKNOD","SYS_CHROOT"]},{"op":"remove","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/securityContext/capabilities/drop/2"},{"op":"remove","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/securityContext/capabilities/drop/1"},{"op":"replace","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/securityContext/capabilities/drop/0","value":"ALL"},{"op":"add","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/securityContext/readOnlyRootFilesystem","value":true},{"op":"add","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/volumeMounts","value":[{"mountPath":"/tmp","name":"tmp"}]},{"op":"add","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/securityContext","value":{"runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}}},{"op":"add","path":"/spec/leaderWorkerTemplate/workerTemplate/spec/volumes","value":[{"emptyDir":{},"name":"tmp"}]}]'
 
-# [network-policy] Create NetworkPolicy llama-405b-workertemplate-egress: egress to cluster DNS only, plus the allow-list you fill in.
+# [network-policy] Create NetworkPolicy llama-405b-workertemplate-egress: egress to cluster DNS and 1 destination derived from the pods' configuration.
 #   resolves: TG-NET-001
-#   WARNING: until the allow-list is filled in, the pods reach nothing but DNS: add the model gateway, telemetry and the APIs they call
 kubectl apply -f - <<'TIERGATE_EOF'
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -153,7 +161,13 @@ spec:
       podSelector:
         matchLabels:
           k8s-app: kube-dns
-  # Allow-list: add the destinations this workload needs, for example
+  - to:
+    - podSelector:
+        matchLabels:
+          leaderworkerset.sigs.k8s.io/name: llama-405b
+  # Derived by tiergate from the pods' configuration:
+  #   its own pods, every port (LeaderWorkerSet peers: replication, membership, sharding)
+  # To add a destination, for example
   # - to:                    # the model gateway
   #   - namespaceSelector:
   #       matchLabels:

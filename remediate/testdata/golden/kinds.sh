@@ -1,7 +1,7 @@
 #!/bin/sh
 # tiergate fix: review every command, then run this script.
 # Audited: files kinds.yaml
-# 7 fixes, 2 held back (commented out, with the reason), 6 findings left to a human (listed at the end).
+# 7 fixes, 4 held back (commented out, with the reason), 6 findings left to a human (listed at the end).
 set -eu
 
 # ── Pod/agents/scratch-agent
@@ -30,53 +30,56 @@ kubectl patch deployment/llama-vllm --namespace=llm --type strategic -p '{"spec"
 #   WARNING: if the workload calls the Kubernetes API, give it a projected token volume with the audience and lifetime it needs instead
 kubectl patch deployment/llama-vllm --namespace=llm --type strategic -p '{"spec":{"template":{"spec":{"automountServiceAccountToken":false}}}}'
 
-# [network-policy] Create NetworkPolicy llama-vllm-egress: egress to cluster DNS only, plus the allow-list you fill in.
+# [network-policy] Create NetworkPolicy llama-vllm-egress: egress to cluster DNS only (no destination derived from the pods' configuration); 1 to fill in.
 #   resolves: TG-NET-001
-#   WARNING: until the allow-list is filled in, the pods reach nothing but DNS: add the model gateway, telemetry and the APIs they call
-kubectl apply -f - <<'TIERGATE_EOF'
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  labels:
-    app.kubernetes.io/managed-by: tiergate
-  name: llama-vllm-egress
-  namespace: llm
-spec:
-  egress:
-  - ports:
-    - port: 53
-      protocol: UDP
-    - port: 53
-      protocol: TCP
-    to:
-    - namespaceSelector:
-        matchLabels:
-          kubernetes.io/metadata.name: kube-system
-      podSelector:
-        matchLabels:
-          k8s-app: kube-dns
-  # Allow-list: add the destinations this workload needs, for example
-  # - to:                    # the model gateway
-  #   - namespaceSelector:
-  #       matchLabels:
-  #         kubernetes.io/metadata.name: llm-gateway
-  #   ports:
-  #   - port: 443
-  #     protocol: TCP
-  # - to:                    # telemetry (OTLP collector)
-  #   - namespaceSelector:
-  #       matchLabels:
-  #         kubernetes.io/metadata.name: observability
-  #   ports:
-  #   - port: 4317
-  #     protocol: TCP
-  # Never allow 169.254.169.254 (cloud metadata: it hands out node credentials).
-  podSelector:
-    matchLabels:
-      app: llama-vllm
-  policyTypes:
-  - Egress
-TIERGATE_EOF
+#   WARNING: applied as it is, this cuts the pods off from huggingface.co:443: fill in the rules the manifest lists first
+#   HELD BACK: applied as it is, it cuts the pods off from huggingface.co:443: fill in its allow-list (the manifest lists what to add) and apply that; tiergate fix --allow-egress-gaps writes this command
+# kubectl apply -f - <<'TIERGATE_EOF'
+# apiVersion: networking.k8s.io/v1
+# kind: NetworkPolicy
+# metadata:
+#   labels:
+#     app.kubernetes.io/managed-by: tiergate
+#   name: llama-vllm-egress
+#   namespace: llm
+# spec:
+#   egress:
+#   - ports:
+#     - port: 53
+#       protocol: UDP
+#     - port: 53
+#       protocol: TCP
+#     to:
+#     - namespaceSelector:
+#         matchLabels:
+#           kubernetes.io/metadata.name: kube-system
+#       podSelector:
+#         matchLabels:
+#           k8s-app: kube-dns
+#   # FILL IN before applying, or these stay unreachable:
+#   #   huggingface.co:443 (env HF_TOKEN of container vllm, the client's default endpoint): outside the cluster; a NetworkPolicy cannot allow a name: add an ipBlock for its addresses, or send it through an egress proxy the policy allows
+#   # To add a destination, for example
+#   # - to:                    # the model gateway
+#   #   - namespaceSelector:
+#   #       matchLabels:
+#   #         kubernetes.io/metadata.name: llm-gateway
+#   #   ports:
+#   #   - port: 443
+#   #     protocol: TCP
+#   # - to:                    # telemetry (OTLP collector)
+#   #   - namespaceSelector:
+#   #       matchLabels:
+#   #         kubernetes.io/metadata.name: observability
+#   #   ports:
+#   #   - port: 4317
+#   #     protocol: TCP
+#   # Never allow 169.254.169.254 (cloud metadata: it hands out node credentials).
+#   podSelector:
+#     matchLabels:
+#       app: llama-vllm
+#   policyTypes:
+#   - Egress
+# TIERGATE_EOF
 
 # ── CronJob/rag/docs-embed
 
@@ -85,53 +88,56 @@ TIERGATE_EOF
 #   WARNING: readOnlyRootFilesystem: /tmp becomes an emptyDir; a process that writes elsewhere (caches, model downloads) needs its own emptyDir mount
 kubectl patch cronjob/docs-embed --namespace=rag --type strategic -p '{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"name":"embed","securityContext":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true},"volumeMounts":[{"mountPath":"/tmp","name":"tmp"}]}],"securityContext":{"seccompProfile":{"type":"RuntimeDefault"}},"volumes":[{"emptyDir":{},"name":"tmp"}]}}}}}}'
 
-# [network-policy] Create NetworkPolicy docs-embed-egress: egress to cluster DNS only, plus the allow-list you fill in.
+# [network-policy] Create NetworkPolicy docs-embed-egress: egress to cluster DNS only (no destination derived from the pods' configuration); 1 to fill in.
 #   resolves: TG-NET-001
-#   WARNING: until the allow-list is filled in, the pods reach nothing but DNS: add the model gateway, telemetry and the APIs they call
-kubectl apply -f - <<'TIERGATE_EOF'
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  labels:
-    app.kubernetes.io/managed-by: tiergate
-  name: docs-embed-egress
-  namespace: rag
-spec:
-  egress:
-  - ports:
-    - port: 53
-      protocol: UDP
-    - port: 53
-      protocol: TCP
-    to:
-    - namespaceSelector:
-        matchLabels:
-          kubernetes.io/metadata.name: kube-system
-      podSelector:
-        matchLabels:
-          k8s-app: kube-dns
-  # Allow-list: add the destinations this workload needs, for example
-  # - to:                    # the model gateway
-  #   - namespaceSelector:
-  #       matchLabels:
-  #         kubernetes.io/metadata.name: llm-gateway
-  #   ports:
-  #   - port: 443
-  #     protocol: TCP
-  # - to:                    # telemetry (OTLP collector)
-  #   - namespaceSelector:
-  #       matchLabels:
-  #         kubernetes.io/metadata.name: observability
-  #   ports:
-  #   - port: 4317
-  #     protocol: TCP
-  # Never allow 169.254.169.254 (cloud metadata: it hands out node credentials).
-  podSelector:
-    matchLabels:
-      app: docs-embed
-  policyTypes:
-  - Egress
-TIERGATE_EOF
+#   WARNING: applied as it is, this cuts the pods off from qdrant:6333: fill in the rules the manifest lists first
+#   HELD BACK: applied as it is, it cuts the pods off from qdrant:6333: fill in its allow-list (the manifest lists what to add) and apply that; tiergate fix --allow-egress-gaps writes this command
+# kubectl apply -f - <<'TIERGATE_EOF'
+# apiVersion: networking.k8s.io/v1
+# kind: NetworkPolicy
+# metadata:
+#   labels:
+#     app.kubernetes.io/managed-by: tiergate
+#   name: docs-embed-egress
+#   namespace: rag
+# spec:
+#   egress:
+#   - ports:
+#     - port: 53
+#       protocol: UDP
+#     - port: 53
+#       protocol: TCP
+#     to:
+#     - namespaceSelector:
+#         matchLabels:
+#           kubernetes.io/metadata.name: kube-system
+#       podSelector:
+#         matchLabels:
+#           k8s-app: kube-dns
+#   # FILL IN before applying, or these stay unreachable:
+#   #   qdrant:6333 (env QDRANT_URL of container embed): Service rag/qdrant was not seen: add a rule selecting its pods and their port
+#   # To add a destination, for example
+#   # - to:                    # the model gateway
+#   #   - namespaceSelector:
+#   #       matchLabels:
+#   #         kubernetes.io/metadata.name: llm-gateway
+#   #   ports:
+#   #   - port: 443
+#   #     protocol: TCP
+#   # - to:                    # telemetry (OTLP collector)
+#   #   - namespaceSelector:
+#   #       matchLabels:
+#   #         kubernetes.io/metadata.name: observability
+#   #   ports:
+#   #   - port: 4317
+#   #     protocol: TCP
+#   # Never allow 169.254.169.254 (cloud metadata: it hands out node credentials).
+#   podSelector:
+#     matchLabels:
+#       app: docs-embed
+#   policyTypes:
+#   - Egress
+# TIERGATE_EOF
 
 # ── Left to a human (no automatic fix):
 #   Pod/agents/scratch-agent TG-NET-001: pod uses hostNetwork: NetworkPolicies do not restrict it, so its egress is open

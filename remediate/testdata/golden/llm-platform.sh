@@ -26,9 +26,8 @@ kubectl patch deployment/research-agent --namespace=agents --type strategic -p '
 #   WARNING: if the workload calls the Kubernetes API, give it a projected token volume with the audience and lifetime it needs instead
 kubectl patch deployment/research-agent --namespace=agents --type strategic -p '{"spec":{"template":{"spec":{"automountServiceAccountToken":false}}}}'
 
-# [network-policy] Create NetworkPolicy research-agent-egress: egress to cluster DNS only, plus the allow-list you fill in.
+# [network-policy] Create NetworkPolicy research-agent-egress: egress to cluster DNS and 1 destination derived from the pods' configuration.
 #   resolves: TG-NET-001
-#   WARNING: until the allow-list is filled in, the pods reach nothing but DNS: add the model gateway, telemetry and the APIs they call
 kubectl apply -f - <<'TIERGATE_EOF'
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -51,7 +50,19 @@ spec:
       podSelector:
         matchLabels:
           k8s-app: kube-dns
-  # Allow-list: add the destinations this workload needs, for example
+  - ports:
+    - port: 3128
+      protocol: TCP
+    to:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: platform
+      podSelector:
+        matchLabels:
+          app.kubernetes.io/name: egress-proxy
+  # Derived by tiergate from the pods' configuration:
+  #   Service platform/egress-proxy port 3128 → pods' port 3128 (env HTTPS_PROXY of container agent)
+  # To add a destination, for example
   # - to:                    # the model gateway
   #   - namespaceSelector:
   #       matchLabels:
@@ -140,9 +151,8 @@ kubectl patch statefulset/qdrant --namespace=rag --type strategic -p '{"spec":{"
 #   WARNING: if the workload calls the Kubernetes API, give it a projected token volume with the audience and lifetime it needs instead
 kubectl patch statefulset/qdrant --namespace=rag --type strategic -p '{"spec":{"template":{"spec":{"automountServiceAccountToken":false}}}}'
 
-# [network-policy] Create NetworkPolicy qdrant-egress: egress to cluster DNS only, plus the allow-list you fill in.
+# [network-policy] Create NetworkPolicy qdrant-egress: egress to cluster DNS and 1 destination derived from the pods' configuration.
 #   resolves: TG-NET-001
-#   WARNING: until the allow-list is filled in, the pods reach nothing but DNS: add the model gateway, telemetry and the APIs they call
 kubectl apply -f - <<'TIERGATE_EOF'
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -165,7 +175,14 @@ spec:
       podSelector:
         matchLabels:
           k8s-app: kube-dns
-  # Allow-list: add the destinations this workload needs, for example
+  - to:
+    - podSelector:
+        matchLabels:
+          app.kubernetes.io/name: qdrant
+          app.kubernetes.io/part-of: rag
+  # Derived by tiergate from the pods' configuration:
+  #   its own pods, every port (StatefulSet peers: replication, membership, sharding)
+  # To add a destination, for example
   # - to:                    # the model gateway
   #   - namespaceSelector:
   #       matchLabels:

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tiergate fix: review every command, then run this script.
 # Audited: files runtime.yaml
-# 6 fixes, 1 held back (commented out, with the reason), 0 findings left to a human (listed at the end).
+# 6 fixes, 3 held back (commented out, with the reason), 0 findings left to a human (listed at the end).
 set -eu
 
 # ── Deployment/agents/research-agent
@@ -10,53 +10,56 @@ set -eu
 #   resolves: TG-ISO-001
 kubectl patch deployment/research-agent --namespace=agents --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-qemu"}}}}'
 
-# [network-policy] Create NetworkPolicy research-agent-egress: egress to cluster DNS only, plus the allow-list you fill in.
+# [network-policy] Create NetworkPolicy research-agent-egress: egress to cluster DNS only (no destination derived from the pods' configuration); 1 to fill in.
 #   resolves: TG-NET-001
-#   WARNING: until the allow-list is filled in, the pods reach nothing but DNS: add the model gateway, telemetry and the APIs they call
-kubectl apply -f - <<'TIERGATE_EOF'
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  labels:
-    app.kubernetes.io/managed-by: tiergate
-  name: research-agent-egress
-  namespace: agents
-spec:
-  egress:
-  - ports:
-    - port: 53
-      protocol: UDP
-    - port: 53
-      protocol: TCP
-    to:
-    - namespaceSelector:
-        matchLabels:
-          kubernetes.io/metadata.name: kube-system
-      podSelector:
-        matchLabels:
-          k8s-app: kube-dns
-  # Allow-list: add the destinations this workload needs, for example
-  # - to:                    # the model gateway
-  #   - namespaceSelector:
-  #       matchLabels:
-  #         kubernetes.io/metadata.name: llm-gateway
-  #   ports:
-  #   - port: 443
-  #     protocol: TCP
-  # - to:                    # telemetry (OTLP collector)
-  #   - namespaceSelector:
-  #       matchLabels:
-  #         kubernetes.io/metadata.name: observability
-  #   ports:
-  #   - port: 4317
-  #     protocol: TCP
-  # Never allow 169.254.169.254 (cloud metadata: it hands out node credentials).
-  podSelector:
-    matchLabels:
-      app: research-agent
-  policyTypes:
-  - Egress
-TIERGATE_EOF
+#   WARNING: applied as it is, this cuts the pods off from api.openai.com:443: fill in the rules the manifest lists first
+#   HELD BACK: applied as it is, it cuts the pods off from api.openai.com:443: fill in its allow-list (the manifest lists what to add) and apply that; tiergate fix --allow-egress-gaps writes this command
+# kubectl apply -f - <<'TIERGATE_EOF'
+# apiVersion: networking.k8s.io/v1
+# kind: NetworkPolicy
+# metadata:
+#   labels:
+#     app.kubernetes.io/managed-by: tiergate
+#   name: research-agent-egress
+#   namespace: agents
+# spec:
+#   egress:
+#   - ports:
+#     - port: 53
+#       protocol: UDP
+#     - port: 53
+#       protocol: TCP
+#     to:
+#     - namespaceSelector:
+#         matchLabels:
+#           kubernetes.io/metadata.name: kube-system
+#       podSelector:
+#         matchLabels:
+#           k8s-app: kube-dns
+#   # FILL IN before applying, or these stay unreachable:
+#   #   api.openai.com:443 (env OPENAI_API_KEY of container agent, the client's default endpoint): outside the cluster; a NetworkPolicy cannot allow a name: add an ipBlock for its addresses, or send it through an egress proxy the policy allows
+#   # To add a destination, for example
+#   # - to:                    # the model gateway
+#   #   - namespaceSelector:
+#   #       matchLabels:
+#   #         kubernetes.io/metadata.name: llm-gateway
+#   #   ports:
+#   #   - port: 443
+#   #     protocol: TCP
+#   # - to:                    # telemetry (OTLP collector)
+#   #   - namespaceSelector:
+#   #       matchLabels:
+#   #         kubernetes.io/metadata.name: observability
+#   #   ports:
+#   #   - port: 4317
+#   #     protocol: TCP
+#   # Never allow 169.254.169.254 (cloud metadata: it hands out node credentials).
+#   podSelector:
+#     matchLabels:
+#       app: research-agent
+#   policyTypes:
+#   - Egress
+# TIERGATE_EOF
 
 # ── Deployment/agents/vision-agent
 
@@ -64,53 +67,56 @@ TIERGATE_EOF
 #   resolves: TG-ISO-001
 kubectl patch deployment/vision-agent --namespace=agents --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-qemu-nvidia-gpu"}}}}'
 
-# [network-policy] Create NetworkPolicy vision-agent-egress: egress to cluster DNS only, plus the allow-list you fill in.
+# [network-policy] Create NetworkPolicy vision-agent-egress: egress to cluster DNS only (no destination derived from the pods' configuration); 1 to fill in.
 #   resolves: TG-NET-001
-#   WARNING: until the allow-list is filled in, the pods reach nothing but DNS: add the model gateway, telemetry and the APIs they call
-kubectl apply -f - <<'TIERGATE_EOF'
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  labels:
-    app.kubernetes.io/managed-by: tiergate
-  name: vision-agent-egress
-  namespace: agents
-spec:
-  egress:
-  - ports:
-    - port: 53
-      protocol: UDP
-    - port: 53
-      protocol: TCP
-    to:
-    - namespaceSelector:
-        matchLabels:
-          kubernetes.io/metadata.name: kube-system
-      podSelector:
-        matchLabels:
-          k8s-app: kube-dns
-  # Allow-list: add the destinations this workload needs, for example
-  # - to:                    # the model gateway
-  #   - namespaceSelector:
-  #       matchLabels:
-  #         kubernetes.io/metadata.name: llm-gateway
-  #   ports:
-  #   - port: 443
-  #     protocol: TCP
-  # - to:                    # telemetry (OTLP collector)
-  #   - namespaceSelector:
-  #       matchLabels:
-  #         kubernetes.io/metadata.name: observability
-  #   ports:
-  #   - port: 4317
-  #     protocol: TCP
-  # Never allow 169.254.169.254 (cloud metadata: it hands out node credentials).
-  podSelector:
-    matchLabels:
-      app: vision-agent
-  policyTypes:
-  - Egress
-TIERGATE_EOF
+#   WARNING: applied as it is, this cuts the pods off from api.openai.com:443: fill in the rules the manifest lists first
+#   HELD BACK: applied as it is, it cuts the pods off from api.openai.com:443: fill in its allow-list (the manifest lists what to add) and apply that; tiergate fix --allow-egress-gaps writes this command
+# kubectl apply -f - <<'TIERGATE_EOF'
+# apiVersion: networking.k8s.io/v1
+# kind: NetworkPolicy
+# metadata:
+#   labels:
+#     app.kubernetes.io/managed-by: tiergate
+#   name: vision-agent-egress
+#   namespace: agents
+# spec:
+#   egress:
+#   - ports:
+#     - port: 53
+#       protocol: UDP
+#     - port: 53
+#       protocol: TCP
+#     to:
+#     - namespaceSelector:
+#         matchLabels:
+#           kubernetes.io/metadata.name: kube-system
+#       podSelector:
+#         matchLabels:
+#           k8s-app: kube-dns
+#   # FILL IN before applying, or these stay unreachable:
+#   #   api.openai.com:443 (env OPENAI_API_KEY of container agent, the client's default endpoint): outside the cluster; a NetworkPolicy cannot allow a name: add an ipBlock for its addresses, or send it through an egress proxy the policy allows
+#   # To add a destination, for example
+#   # - to:                    # the model gateway
+#   #   - namespaceSelector:
+#   #       matchLabels:
+#   #         kubernetes.io/metadata.name: llm-gateway
+#   #   ports:
+#   #   - port: 443
+#   #     protocol: TCP
+#   # - to:                    # telemetry (OTLP collector)
+#   #   - namespaceSelector:
+#   #       matchLabels:
+#   #         kubernetes.io/metadata.name: observability
+#   #   ports:
+#   #   - port: 4317
+#   #     protocol: TCP
+#   # Never allow 169.254.169.254 (cloud metadata: it hands out node credentials).
+#   podSelector:
+#     matchLabels:
+#       app: vision-agent
+#   policyTypes:
+#   - Egress
+# TIERGATE_EOF
 
 # ── Deployment/sandbox/code-runner
 
@@ -120,9 +126,9 @@ TIERGATE_EOF
 #   HELD BACK: its pods would stay Pending until a node can run RuntimeClass kata-fc; tiergate fix --allow-pending writes this command
 # kubectl patch deployment/code-runner --namespace=sandbox --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-fc"}}}}'
 
-# [network-policy] Create NetworkPolicy code-runner-egress: egress to cluster DNS only, plus the allow-list you fill in.
+# [network-policy] Create NetworkPolicy code-runner-egress: egress to cluster DNS only (no destination derived from the pods' configuration).
 #   resolves: TG-NET-001
-#   WARNING: until the allow-list is filled in, the pods reach nothing but DNS: add the model gateway, telemetry and the APIs they call
+#   WARNING: the pods' configuration names no destination: they reach nothing but DNS; add the model gateway, telemetry and the APIs they call if they use any
 kubectl apply -f - <<'TIERGATE_EOF'
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -145,7 +151,7 @@ spec:
       podSelector:
         matchLabels:
           k8s-app: kube-dns
-  # Allow-list: add the destinations this workload needs, for example
+  # To add a destination, for example
   # - to:                    # the model gateway
   #   - namespaceSelector:
   #       matchLabels:

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tiergate fix: review every command, then run this script.
 # Audited: files shared.yaml
-# 4 fixes, 1 finding left to a human (listed at the end).
+# 4 fixes, 1 held back (commented out, with the reason), 1 finding left to a human (listed at the end).
 set -eu
 
 # ── Deployment/billing/billing-agent
@@ -29,53 +29,56 @@ TIERGATE_EOF
 #   resolves: TG-ISO-001
 kubectl patch deployment/billing-agent --namespace=billing --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-qemu"}}}}'
 
-# [network-policy] Create NetworkPolicy billing-agent-egress: egress to cluster DNS only, plus the allow-list you fill in.
+# [network-policy] Create NetworkPolicy billing-agent-egress: egress to cluster DNS only (no destination derived from the pods' configuration); 1 to fill in.
 #   resolves: TG-NET-001
-#   WARNING: until the allow-list is filled in, the pods reach nothing but DNS: add the model gateway, telemetry and the APIs they call
-kubectl apply -f - <<'TIERGATE_EOF'
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  labels:
-    app.kubernetes.io/managed-by: tiergate
-  name: billing-agent-egress
-  namespace: billing
-spec:
-  egress:
-  - ports:
-    - port: 53
-      protocol: UDP
-    - port: 53
-      protocol: TCP
-    to:
-    - namespaceSelector:
-        matchLabels:
-          kubernetes.io/metadata.name: kube-system
-      podSelector:
-        matchLabels:
-          k8s-app: kube-dns
-  # Allow-list: add the destinations this workload needs, for example
-  # - to:                    # the model gateway
-  #   - namespaceSelector:
-  #       matchLabels:
-  #         kubernetes.io/metadata.name: llm-gateway
-  #   ports:
-  #   - port: 443
-  #     protocol: TCP
-  # - to:                    # telemetry (OTLP collector)
-  #   - namespaceSelector:
-  #       matchLabels:
-  #         kubernetes.io/metadata.name: observability
-  #   ports:
-  #   - port: 4317
-  #     protocol: TCP
-  # Never allow 169.254.169.254 (cloud metadata: it hands out node credentials).
-  podSelector:
-    matchLabels:
-      app: billing-agent
-  policyTypes:
-  - Egress
-TIERGATE_EOF
+#   WARNING: applied as it is, this cuts the pods off from api.anthropic.com:443: fill in the rules the manifest lists first
+#   HELD BACK: applied as it is, it cuts the pods off from api.anthropic.com:443: fill in its allow-list (the manifest lists what to add) and apply that; tiergate fix --allow-egress-gaps writes this command
+# kubectl apply -f - <<'TIERGATE_EOF'
+# apiVersion: networking.k8s.io/v1
+# kind: NetworkPolicy
+# metadata:
+#   labels:
+#     app.kubernetes.io/managed-by: tiergate
+#   name: billing-agent-egress
+#   namespace: billing
+# spec:
+#   egress:
+#   - ports:
+#     - port: 53
+#       protocol: UDP
+#     - port: 53
+#       protocol: TCP
+#     to:
+#     - namespaceSelector:
+#         matchLabels:
+#           kubernetes.io/metadata.name: kube-system
+#       podSelector:
+#         matchLabels:
+#           k8s-app: kube-dns
+#   # FILL IN before applying, or these stay unreachable:
+#   #   api.anthropic.com:443 (env ANTHROPIC_API_KEY of container agent, the client's default endpoint): outside the cluster; a NetworkPolicy cannot allow a name: add an ipBlock for its addresses, or send it through an egress proxy the policy allows
+#   # To add a destination, for example
+#   # - to:                    # the model gateway
+#   #   - namespaceSelector:
+#   #       matchLabels:
+#   #         kubernetes.io/metadata.name: llm-gateway
+#   #   ports:
+#   #   - port: 443
+#   #     protocol: TCP
+#   # - to:                    # telemetry (OTLP collector)
+#   #   - namespaceSelector:
+#   #       matchLabels:
+#   #         kubernetes.io/metadata.name: observability
+#   #   ports:
+#   #   - port: 4317
+#   #     protocol: TCP
+#   # Never allow 169.254.169.254 (cloud metadata: it hands out node credentials).
+#   podSelector:
+#     matchLabels:
+#       app: billing-agent
+#   policyTypes:
+#   - Egress
+# TIERGATE_EOF
 
 # ── Deployment/docs/docs-agent
 
