@@ -153,6 +153,10 @@ func TestExitCodesAndErrors(t *testing.T) {
 		{"no kubeconfig context", "", []string{"audit", "--kubeconfig", "testdata/empty-kubeconfig.yaml"}, 2, "no cluster to audit: no kubeconfig context"},
 		{"bad kubeconfig", "", []string{"audit", "--kubeconfig", "testdata/bad-policy.yaml"}, 2, "kubeconfig:"},
 		{"missing kubeconfig", "", []string{"audit", "--kubeconfig", "testdata/nope"}, 2, "kubeconfig testdata/nope: no such file"},
+		// These read the default kubeconfig: TestMain's empty one.
+		{"no cluster by default", "", []string{"audit"}, 2, "no cluster to audit: no kubeconfig context"},
+		{"no cluster to fix by default", "", []string{"fix", "-n", "rag"}, 2, "no cluster to audit: no kubeconfig context"},
+		{"no cluster to probe by default", "", []string{"probe", "vllm-0"}, 2, "no cluster to audit: no kubeconfig context"},
 		{"unknown flag", "", []string{"audit", "--bogus"}, 2, "unknown flag: --bogus"},
 		{"unknown command", "", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{"unknown subcommand", "", []string{"policy", "frobnicate"}, 2, `unknown command "frobnicate" for "tiergate policy"`},
@@ -164,8 +168,11 @@ func TestExitCodesAndErrors(t *testing.T) {
 		{"malformed yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n  labels: {a: b\n", []string{"audit", "-f", "-"}, 2, "<stdin>:5:"},
 		{"not a kubernetes object", "hello\n", []string{"audit", "-f", "-"}, 2, "expected a Kubernetes object"},
 		{"empty input", "# nothing\n", []string{"audit", "-f", "-"}, 2, "no Kubernetes objects found"},
+		{"helm template", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\n", []string{"audit", "-f", "-"}, 2, "<stdin>:4: a Helm template, not a manifest: render it first (helm template RELEASE CHART | tiergate audit -f -)"},
+		{"helm template, first line", "{{- if .Values.on }}\napiVersion: v1\n", []string{"fix", "-f", "-"}, 2, "<stdin>:1: a Helm template, not a manifest"},
+		{"NUL byte", "apiVersion: v1\nkind: Pod\n---\nmetadata: {name: \x00}\n", []string{"audit", "-f", "-"}, 2, "<stdin>:4: a control character (byte 0x00)"},
 		{"missing policy file", "", []string{"audit", "-f", example, "--policy", "nope.yaml"}, 2, "--policy: nope.yaml: no such file or directory"},
-		{"invalid policy", "", []string{"policy", "validate", "testdata/bad-policy.yaml"}, 2, "exemptions[0].reason: required"},
+		{"invalid policy", "", []string{"policy", "validate", "testdata/bad-policy.yaml"}, 2, "testdata/bad-policy.yaml:4: exemptions[0].reason: required"},
 		{"policy validate needs a file", "", []string{"policy", "validate"}, 2, "want exactly one policy file"},
 		{"view without a terminal", "", []string{"-f", example}, 2, "no terminal: the interactive view needs one; for a report use 'tiergate audit'"},
 		{"view with a bad flag", "", []string{"-f", example, "--bogus"}, 2, "unknown flag: --bogus"},
@@ -407,4 +414,55 @@ func TestEveryCommandHasExamples(t *testing.T) {
 		}
 	}
 	walk(root)
+}
+
+// TestSkippedFilesAreNamed: the files of a -f directory that are not
+// manifests are listed on stderr, once, and the report stays clean.
+func TestSkippedFilesAreNamed(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "platform.yaml", string(data))
+	writeFile(t, dir, "README.md", "# notes")
+	writeFile(t, dir, "scripts/apply.sh", "")
+	want := "tiergate: -f " + dir + ": skipped 2 files that are not .yaml, .yml or .json (README.md, scripts/apply.sh)\n"
+	for _, args := range [][]string{
+		{"audit", "-f", dir, "-o", "json"},
+		{"fix", "-f", dir, "-o", "json"},
+	} {
+		out, errOut, code := run(t, "", args...)
+		if code != 0 || errOut != want || !json.Valid([]byte(out)) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", args, code, errOut, want)
+		}
+	}
+}
+
+// TestPolicyErrorsNameFileLineAndField: policy validate and --policy say
+// where each problem is: FILE:LINE: field path: what is wrong, on one
+// line, exit 2; the engine's own checks (rule IDs) included.
+func TestPolicyErrorsNameFileLineAndField(t *testing.T) {
+	dir := t.TempDir()
+	head := "apiVersion: tiergate.dev/v1alpha1\nkind: Policy\n"
+	for _, tt := range []struct{ name, doc, want string }{
+		{"typo", head + "tiers:\n  agent:\n    minimun: vm\n", "P:5: tiers.agent.minimun: unknown field (the fields here are minimum, recommended)"},
+		{"value", head + "tiers:\n  agent: {minimum: vmm}\n", `P:4: tiers.agent.minimum: "vmm" is not one of shared-kernel, gvisor, vm, microvm`},
+		{"glob", head + "exemptions:\n- {namespace: a, name: b, rule: TG-ISO-001, reason: x}\n- namespace: a\n  name: '['\n  rule: TG-ISO-001\n  reason: x\n", `P:6: exemptions[1].name: bad glob "["`},
+		{"no such rule", head + "rules:\n  TG-ISO-001: {severity: high}\n  TG-NOPE-001: {disabled: true}\n", "P:5: rules.TG-NOPE-001: no such rule (see tiergate rules)"},
+		{"exempting no such rule", head + "exemptions:\n- namespace: a\n  name: b\n  rule: TG-NOPE-001\n  reason: x\n", `P:6: exemptions[0].rule: no such rule "TG-NOPE-001"`},
+		{"yaml", head + "tiers: {agent\n", "P:3: did not find expected ',' or '}'"},
+		{"a key twice", head + "tiers: {}\ntiers: {}\n", `P:4: key "tiers" already set in map`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeFile(t, dir, strings.ReplaceAll(tt.name, " ", "-")+".yaml", tt.doc)
+			want := "error: " + strings.ReplaceAll(tt.want, "P:", path+":") + "\n"
+			for _, args := range [][]string{{"policy", "validate", path}, {"audit", "-f", example, "--policy", path}} {
+				_, errOut, code := run(t, "", args...)
+				if code != ExitUsage || errOut != want {
+					t.Errorf("%v: exit %d\n got %q\nwant %q", args[:2], code, errOut, want)
+				}
+			}
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 
@@ -12,21 +13,27 @@ import (
 )
 
 // loadPolicy returns the default policy, with the user's file laid over
-// it when one is named.
-func loadPolicy(file string) (*policy.Policy, error) {
-	def := policy.Default()
-	if file == "" {
-		return def, nil
+// it when one is named, and the engine built from it. A bad file's
+// errors name the file, each field's path and its line.
+func loadPolicy(file string) (*policy.Policy, *audit.Engine, error) {
+	pol := policy.Default()
+	var data []byte
+	if file != "" {
+		var err error
+		if data, err = os.ReadFile(file); err != nil {
+			return nil, nil, fmt.Errorf("--policy: %w", unwrapPath(err))
+		}
+		user, err := policy.Parse(data)
+		if err != nil {
+			return nil, nil, policy.Locate(file, data, err)
+		}
+		pol = policy.Merge(pol, user)
 	}
-	data, err := os.ReadFile(file)
+	engine, err := audit.NewEngine(pol)
 	if err != nil {
-		return nil, fmt.Errorf("--policy: %w", unwrapPath(err))
+		return nil, nil, policy.Locate(cmp.Or(file, "the default policy"), data, err)
 	}
-	user, err := policy.Parse(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", file, err)
-	}
-	return policy.Merge(def, user), nil
+	return pol, engine, nil
 }
 
 // NewCmdPolicy builds "tiergate policy print|validate".
@@ -74,12 +81,9 @@ func NewCmdPolicy(streams genericiooptions.IOStreams) *cobra.Command {
 			return nil
 		},
 		RunE: func(_ *cobra.Command, args []string) error {
-			pol, err := loadPolicy(args[0])
+			pol, _, err := loadPolicy(args[0])
 			if err != nil {
 				return &ExitError{Code: ExitUsage, Err: err}
-			}
-			if _, err := audit.NewEngine(pol); err != nil {
-				return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s: %v", args[0], err)}
 			}
 			user := len(pol.Handlers) - len(policy.Default().Handlers)
 			_, err = fmt.Fprintf(streams.Out, "%s: valid (%s, %s, %s, %s over the defaults)\n", args[0],

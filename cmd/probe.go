@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	nodev1 "k8s.io/api/node/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,14 +29,18 @@ type ProbeOptions struct {
 
 	Local     bool
 	Container string
-	Ephemeral string
-	Output    string
-	Timeout   time.Duration
+	// ProbeImage probes through an ephemeral container running tiergate
+	// from this image instead of cat over exec (--probe-image, as in the
+	// view; --ephemeral is its deprecated old name).
+	ProbeImage string
+	Output     string
+	Timeout    time.Duration
 	// NodeKernel is the node's kernelVersion for a local probe (a pod
 	// knows its node's name at best, not its kernel).
 	NodeKernel string
 
-	pod string
+	pod   string
+	flags *pflag.FlagSet
 	// newExecutor is the exec stream; tests give a fake.
 	newExecutor probe.ExecutorFactory
 }
@@ -99,15 +104,18 @@ Exit codes: 0 probed, 1 the probed kernel is weaker than declared,
 		},
 	}
 	f := c.Flags()
-	o.kube.AddFlags(f)
-	requestTimeoutHelp(f)
+	addKubeFlags(f, o.kube, kubeFlagHelp{
+		namespace:      "The POD's namespace (default: the kubeconfig context's namespace)",
+		requestDefault: shortDuration(cluster.DefaultConnectTimeout) + " for the first contact; the probe itself is bounded by --timeout",
+	})
 	f.StringVar(&o.PolicyFile, "policy", "", "Policy file (YAML) layered over the default tier table; see 'tiergate policy print'")
 	f.BoolVar(&o.Local, "local", false, "Probe the environment tiergate runs in (no cluster)")
-	f.StringVarP(&o.Container, "container", "c", "", "Container to read in (default: the pod's default container)")
-	f.StringVar(&o.Ephemeral, "probe-image", "", "Probe from an ephemeral container running tiergate from this image, instead of cat over exec")
+	f.StringVarP(&o.Container, "container", "c", "", "Container to read in (default: the one the pod's kubectl.kubernetes.io/default-container annotation names, else the first)")
+	f.StringVar(&o.ProbeImage, "probe-image", "", "Probe from an ephemeral container running tiergate from this image, instead of cat over exec")
 	// The view's flag has always been --probe-image: one name for one
-	// thing, the old one kept working.
-	f.StringVar(&o.Ephemeral, "ephemeral", "", "Deprecated: --probe-image")
+	// thing, the old one kept working (pflag's notice goes to stderr:
+	// NewCmdRoot points every flag set there).
+	f.StringVar(&o.ProbeImage, "ephemeral", "", "Deprecated: --probe-image")
 	_ = f.MarkDeprecated("ephemeral", "use --probe-image")
 	f.StringVarP(&o.Output, "output", "o", "", "Output format: json (default text)")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "Give up after this long (an ephemeral container's image may need pulling)")
@@ -120,10 +128,7 @@ func (o *ProbeOptions) Complete(c *cobra.Command, args []string) error {
 	if len(args) == 1 {
 		o.pod = args[0]
 	}
-	// cobra swallows pflag's deprecation notice: say it here.
-	if c.Flags().Changed("ephemeral") {
-		fmt.Fprintln(o.ErrOut, "Flag --ephemeral has been deprecated, use --probe-image")
-	}
+	o.flags = c.Flags()
 	if o.Local {
 		return nil
 	}
@@ -137,7 +142,9 @@ func (o *ProbeOptions) Validate() error {
 		return fmt.Errorf("--output %q is not json (or empty for text)", o.Output)
 	case o.Local && o.pod != "":
 		return errors.New("--local probes where tiergate runs: give a POD or --local, not both")
-	case o.Local && (o.Container != "" || o.Ephemeral != ""):
+	case o.flags != nil && o.flags.Changed("probe-image") && o.flags.Changed("ephemeral"):
+		return errors.New("--ephemeral is the old name of --probe-image: give one of them")
+	case o.Local && (o.Container != "" || o.ProbeImage != ""):
 		return errors.New("-c and --probe-image choose where to probe a POD; --local takes neither")
 	case !o.Local && o.NodeKernel != "":
 		return errors.New("--node-kernel is for --local: a POD's node is read from the cluster")
@@ -169,7 +176,7 @@ func (o *ProbeOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	p := &probe.Prober{Client: clients.Kube, Config: clients.Config, Image: o.Ephemeral, NewExecutor: o.newExecutor}
+	p := &probe.Prober{Client: clients.Kube, Config: clients.Config, Image: o.ProbeImage, NewExecutor: o.newExecutor}
 	rep, err := p.Probe(ctx, o.namespace, o.pod, o.Container)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -116,6 +116,8 @@ func TestProbeFlagErrors(t *testing.T) {
 		{[]string{"probe", "--nope"}, "unknown flag: --nope"},
 		{[]string{"probe", "vllm-0", "--timeout", "0s"}, "--timeout must be positive"},
 		{[]string{"probe", "vllm-0", "--node-kernel", "6.8.0"}, "--node-kernel is for --local"},
+		{[]string{"probe", "--local", "--probe-image", "img"}, "-c and --probe-image choose where to probe a POD; --local takes neither"},
+		{[]string{"--probe-image", "img", "-f", example}, "--probe-image probes live pods; files (-f) have none"},
 	} {
 		_, errOut, code := run(t, "", c.args...)
 		if code != ExitUsage || !strings.Contains(errOut, c.want) || strings.Count(errOut, "\n") != 1 {

@@ -79,10 +79,13 @@ Tier table (minimum isolation):
 	)
 	// Our completion command documents the shells and the plugin's set-up.
 	root.CompletionOptions.DisableDefaultCmd = true
-	for _, c := range append(root.Commands(), root) {
+	for _, c := range allCommands(root) {
 		if c.Flags().Lookup("namespace") != nil {
 			registerCompletions(c, kube)
 		}
+		// pflag's notices (a deprecated flag) go to stderr: cobra would
+		// print them on stdout, into a JSON report.
+		c.Flags().SetOutput(streams.ErrOut)
 	}
 	return root
 }
@@ -91,4 +94,13 @@ Tier table (minimum isolation):
 // exits 2 and says where help is.
 func usageError(c *cobra.Command, err error) error {
 	return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%v (see '%s --help')", err, c.CommandPath())}
+}
+
+// allCommands is root and every command under it.
+func allCommands(root *cobra.Command) []*cobra.Command {
+	out := []*cobra.Command{root}
+	for _, c := range root.Commands() {
+		out = append(out, allCommands(c)...)
+	}
+	return out
 }

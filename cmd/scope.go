@@ -45,24 +45,11 @@ type ScopeOptions struct {
 
 // AddFlags registers the kubeconfig flags (cli-runtime) and tiergate's.
 func (o *ScopeOptions) AddFlags(f *pflag.FlagSet) {
-	o.kube.AddFlags(f)
-	requestTimeoutHelp(f)
+	addKubeFlags(f, o.kube, liveScopeHelp)
 	f.StringSliceVarP(&o.Filenames, "filename", "f", nil, "Manifest file, directory (recursive) or - for stdin; repeatable")
 	f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "Audit workloads in every namespace")
 	f.StringVarP(&o.Selector, "selector", "l", "", "Label selector (e.g. app=vllm,tier!=dev); matches object or pod template labels")
 	f.StringVar(&o.PolicyFile, "policy", "", "Policy file (YAML) layered over the default tier table; see 'tiergate policy print'")
-}
-
-// requestTimeoutHelp says what --request-timeout does when it is not
-// given: cli-runtime's help shows "0" (no timeout), while tiergate bounds
-// the first contact and the access checks by DefaultConnectTimeout and the
-// first list by a minute; watches then run for as long as the view.
-func requestTimeoutHelp(f *pflag.FlagSet) {
-	if fl := f.Lookup("request-timeout"); fl != nil {
-		fl.DefValue = ""
-		fl.Usage = "Time limit for each server request (10s, 2m, or seconds). Unset: " + cluster.DefaultConnectTimeout.String() +
-			" for the first contact and the access checks, 1m for the first list, no limit on watches"
-	}
 }
 
 // Complete derives the namespace scope given by flags, the selector and
@@ -78,13 +65,8 @@ func (o *ScopeOptions) Complete(c *cobra.Command) error {
 	if o.selector, err = labels.Parse(o.Selector); err != nil {
 		return usageError(c, fmt.Errorf("-l %q: %v", o.Selector, err))
 	}
-	pol, err := loadPolicy(o.PolicyFile)
-	if err != nil {
+	if o.policy, o.engine, err = loadPolicy(o.PolicyFile); err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
-	}
-	o.policy = pol
-	if o.engine, err = audit.NewEngine(pol); err != nil {
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s: %v", o.PolicyFile, err)}
 	}
 	return nil
 }
@@ -332,12 +314,12 @@ func (o *ScopeOptions) haveCluster() error {
 }
 
 // syncTimeout bounds the first list of every resource: the request
-// timeout when the user set one, else a minute.
+// timeout when the user set one, else defaultSyncTimeout.
 func syncTimeout(request time.Duration) time.Duration {
 	if request > 0 {
 		return request
 	}
-	return time.Minute
+	return defaultSyncTimeout
 }
 
 func nonEmpty(ss []string) []string {

@@ -16,6 +16,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata: {name: m}\nspec: {predictor: {model: {modelFormat: {name: huggingface}}}}\n"))
 	f.Add([]byte("--- |\n  text\n...\n---\n- 1\n"))
 	f.Add([]byte("a: &x [*x]\n"))
+	f.Add([]byte("{{- if .Values.x }}\nmetadata:\n  name: {{ .Release.Name }}\n  labels:\n    {{- include \"l\" . | nindent 4 }}\n{{- end }}\n"))
+	f.Add([]byte("apiVersion: v1\nkind: Pod\nmetadata: {name: \"{{ x }}\"}\n---\na: \x00\x07\xff\n"))
+	f.Add([]byte("\xff\xfea\x00:\x00 \x00{\x00{\x00\n\x00"))
 	e, err := audit.NewEngine(policy.Default())
 	if err != nil {
 		f.Fatal(err)

@@ -34,8 +34,13 @@ type ParseOptions struct {
 // Parse decodes every object in data. name is used in errors and
 // locations. Lists are flattened into their items.
 func Parse(name string, data []byte, opts ParseOptions) ([]Object, error) {
+	data = utf8Text(data)
+	if err := nulByte(name, data); err != nil {
+		return nil, err
+	}
+	// "{{" starts a template, never JSON.
 	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
+	if len(trimmed) > 0 && (trimmed[0] == '{' && !bytes.HasPrefix(trimmed, []byte("{{")) || trimmed[0] == '[') {
 		return parseJSON(name, data)
 	}
 	var out []Object
@@ -104,8 +109,8 @@ func parseYAMLDoc(name string, d document, opts ParseOptions) ([]Object, error) 
 	}
 	js, err := yaml.YAMLToJSON(d.data)
 	if err != nil {
-		if l, ok := controlLine(d.data); ok {
-			return nil, fmt.Errorf("%s:%d: a control character (byte 0x%02x) where YAML allows none: the file is binary or corrupt", name, d.line+l-1, d.data[controlAt(d.data)])
+		if off, what, ok := badChar(d.data); ok {
+			return nil, fmt.Errorf("%s:%d: %s where YAML allows none: the file is binary, corrupt or in another encoding", name, d.line+lineAt(d.data, int64(off))-1, what)
 		}
 		if l, ok := templateLine(d.data); ok {
 			return nil, fmt.Errorf("%s:%d: template syntax ({{ … }}) where YAML expected a value: a Helm or other template, not a manifest; render it first", name, d.line+l-1)
@@ -203,7 +208,12 @@ func parseJSON(name string, data []byte) ([]Object, error) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: invalid JSON: %v", name, lineAt(data, dec.InputOffset()), err)
+			at := dec.InputOffset()
+			var se *json.SyntaxError
+			if errors.As(err, &se) && se.Offset > 0 {
+				at = se.Offset - 1 // the offending byte; Offset counts it
+			}
+			return nil, fmt.Errorf("%s:%d: invalid JSON: %v", name, lineAt(data, at), err)
 		}
 		line := lineAt(data, start+int64(leadingSpace(data[start:])))
 		trimmed := bytes.TrimSpace(raw)

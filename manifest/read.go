@@ -100,6 +100,10 @@ func ReadFiles(paths []string, stdin io.Reader) ([]File, []string, error) {
 				return nil
 			}
 			if d.IsDir() {
+				// A chart's templates are not manifests until rendered.
+				if _, err := os.Stat(filepath.Join(path, "Chart.yaml")); err == nil {
+					return fmt.Errorf("-f %s: %s is a Helm chart (Chart.yaml), not manifests: render it first (helm template RELEASE %s | tiergate audit -f -)", p, path, path)
+				}
 				return nil
 			}
 			if !manifestExt[strings.ToLower(filepath.Ext(path))] {

@@ -1,6 +1,8 @@
 package manifest
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -45,5 +47,29 @@ func TestReadErrors(t *testing.T) {
 				t.Fatalf("got %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestReadHelmChartDirectory: a chart's templates are not manifests; the
+// directory says so before any template is parsed.
+func TestReadHelmChartDirectory(t *testing.T) {
+	dir := t.TempDir()
+	chart := filepath.Join(dir, "charts", "vllm")
+	if err := os.MkdirAll(filepath.Join(chart, "templates"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for path, data := range map[string]string{
+		filepath.Join(dir, "a.yaml"):                  "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n",
+		filepath.Join(chart, "Chart.yaml"):            "apiVersion: v2\nname: vllm\nversion: 0.1.0\n",
+		filepath.Join(chart, "templates", "dep.yaml"): "metadata:\n  name: {{ .Release.Name }}\n",
+	} {
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _, err := ReadFiles([]string{dir}, nil)
+	want := "-f " + dir + ": " + chart + " is a Helm chart (Chart.yaml), not manifests: render it first (helm template RELEASE " + chart + " | tiergate audit -f -)"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("got %v, want %q…", err, want)
 	}
 }

@@ -2,8 +2,10 @@ package policy
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,7 +30,11 @@ type compiledExemption struct {
 	expires time.Time // zero: never
 }
 
-// ValidationError lists every problem found in a policy.
+// isolations are the isolation classes a tier or a handler may name.
+const isolations = "shared-kernel, gvisor, vm, microvm"
+
+// ValidationError lists every problem found in a policy, each as
+// "PATH: message" (Locate finds the path's line).
 type ValidationError []string
 
 func (v ValidationError) Error() string {
@@ -39,27 +45,23 @@ func (v ValidationError) Error() string {
 // a ValidationError naming every bad field.
 func Compile(p *Policy) (*Compiled, error) {
 	var errs ValidationError
-	// Each problem names its field path and, from a parsed document,
-	// its line.
-	bad := func(format string, args ...any) {
-		msg := fmt.Sprintf(format, args...)
-		path, _, _ := strings.Cut(msg, ":")
-		if l := lineOf(p.lines, path); l > 0 {
-			msg += fmt.Sprintf(" (line %d)", l)
-		}
-		errs = append(errs, msg)
-	}
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
 
-	for t, tier := range p.Tiers {
+	for _, t := range slices.Sorted(maps.Keys(p.Tiers)) {
+		tier := p.Tiers[t]
 		if !t.IsLLM() {
-			bad("tiers.%s: unknown workload type (want inference, retrieval, agent or code-exec)", t)
+			bad("tiers.%s: not one of inference, retrieval, agent, code-exec", t)
 			continue
 		}
 		if tier.Minimum.Rank() < 0 {
-			bad("tiers.%s.minimum: unknown isolation %q (want shared-kernel, gvisor, vm or microvm)", t, tier.Minimum)
+			bad("tiers.%s.minimum: %q is not one of %s", t, tier.Minimum, isolations)
 		}
-		if tier.Recommended != "" && tier.Recommended.Rank() < tier.Minimum.Rank() {
-			bad("tiers.%s.recommended: %q must be a known isolation at least as strong as the minimum", t, tier.Recommended)
+		switch {
+		case tier.Recommended == "":
+		case tier.Recommended.Rank() < 0:
+			bad("tiers.%s.recommended: %q is not one of %s", t, tier.Recommended, isolations)
+		case tier.Recommended.Rank() < tier.Minimum.Rank():
+			bad("tiers.%s.recommended: %s is weaker than the minimum %s", t, tier.Recommended, tier.Minimum)
 		}
 	}
 	for _, t := range []WorkloadType{Inference, Retrieval, Agent, CodeExec} {
@@ -69,13 +71,13 @@ func Compile(p *Policy) (*Compiled, error) {
 	}
 	for i, h := range p.Handlers {
 		if _, err := path.Match(h.Match, ""); err != nil {
-			bad("handlers[%d].match: bad pattern %q", i, h.Match)
+			bad("handlers[%d].match: bad glob %q", i, h.Match)
 		}
 		if !h.Isolation.Valid() {
-			bad("handlers[%d].isolation: unknown isolation %q", i, h.Isolation)
+			bad("handlers[%d].isolation: %q is not one of %s, unknown", i, h.Isolation, isolations)
 		}
 		if !h.GPU.Valid() {
-			bad("handlers[%d].gpu: %q (want all, nvidia, nvproxy or none)", i, h.GPU)
+			bad("handlers[%d].gpu: %q is not one of all, nvidia, nvproxy, none", i, h.GPU)
 		}
 	}
 	c := &Compiled{Policy: p}
@@ -85,7 +87,7 @@ func Compile(p *Policy) (*Compiled, error) {
 			bad("classification[%d].name: required", i)
 		}
 		if !r.Type.Valid() {
-			bad("classification[%d].type: unknown workload type %q", i, r.Type)
+			bad("classification[%d].type: %q is not one of inference, retrieval, agent, code-exec, none", i, r.Type)
 		}
 		if r.Image == "" && r.Selector == "" {
 			bad("classification[%d]: set image, selector or both", i)
@@ -93,22 +95,22 @@ func Compile(p *Policy) (*Compiled, error) {
 		if r.Image != "" {
 			re, err := regexp.Compile(r.Image)
 			if err != nil {
-				bad("classification[%d].image: %v", i, err)
+				bad("classification[%d].image: bad regular expression: %v", i, err)
 			}
 			cc.image = re
 		}
 		if r.Selector != "" {
 			sel, err := labels.Parse(r.Selector)
 			if err != nil {
-				bad("classification[%d].selector: %v", i, err)
+				bad("classification[%d].selector: bad label selector: %v", i, err)
 			}
 			cc.selector = sel
 		}
 		c.classifiers = append(c.classifiers, cc)
 	}
-	for id, o := range p.Rules {
-		if o.Severity != "" && !o.Severity.Valid() {
-			bad("rules.%s.severity: %q (want low, medium, high or critical)", id, o.Severity)
+	for _, id := range slices.Sorted(maps.Keys(p.Rules)) {
+		if o := p.Rules[id]; o.Severity != "" && !o.Severity.Valid() {
+			bad("rules.%s.severity: %q is not one of low, medium, high, critical", id, o.Severity)
 		}
 	}
 	for i, e := range p.Exemptions {
@@ -127,9 +129,9 @@ func Compile(p *Policy) (*Compiled, error) {
 		if strings.TrimSpace(e.Reason) == "" {
 			bad("exemptions[%d].reason: required (say why the finding is accepted)", i)
 		}
-		for field, pat := range map[string]string{"namespace": e.Namespace, "name": e.Name, "rule": e.Rule} {
-			if _, err := path.Match(pat, ""); err != nil {
-				bad("exemptions[%d].%s: bad pattern %q", i, field, pat)
+		for _, f := range []struct{ field, glob string }{{"namespace", e.Namespace}, {"name", e.Name}, {"rule", e.Rule}} {
+			if _, err := path.Match(f.glob, ""); err != nil {
+				bad("exemptions[%d].%s: bad glob %q", i, f.field, f.glob)
 			}
 		}
 		if e.Expires != "" {

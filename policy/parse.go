@@ -2,26 +2,56 @@ package policy
 
 import (
 	"fmt"
+	"reflect"
 
+	yamlv3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/yaml"
 )
 
 // Parse reads a policy document (YAML or JSON). Unknown fields are errors,
-// so that a typo never silently weakens a policy.
+// so that a typo never silently weakens a policy. Its errors are a
+// *SyntaxError or a ValidationError naming every bad field by its path;
+// Locate adds the file and the lines.
 func Parse(data []byte) (*Policy, error) {
-	lines, errs := shape(data)
+	// The loader's YAML (1.1, as kubectl's) says whether it reads and
+	// where it does not; yaml.v3's nodes give the fields' lines.
+	if _, err := yaml.YAMLToJSONStrict(data); err != nil {
+		return nil, syntaxError(err)
+	}
+	var errs ValidationError
+	var root yamlv3.Node
+	if yamlv3.Unmarshal(data, &root) == nil {
+		var head struct {
+			APIVersion any `yaml:"apiVersion"`
+			Kind       any `yaml:"kind"`
+		}
+		_ = root.Decode(&head) // a document that is no mapping is the walk's to name
+		if head.APIVersion != APIVersion {
+			errs = append(errs, fmt.Sprintf("apiVersion: want %s, got %s", APIVersion, shown(head.APIVersion)))
+		}
+		if head.Kind != Kind {
+			errs = append(errs, fmt.Sprintf("kind: want %s, got %s", Kind, shown(head.Kind)))
+		}
+		checkShape(&root, reflect.TypeFor[Policy](), "", &errs)
+	}
 	if len(errs) > 0 {
-		return nil, ValidationError(errs)
+		return nil, errs
 	}
 	var p Policy
 	if err := yaml.UnmarshalStrict(data, &p); err != nil {
-		return nil, fmt.Errorf("policy: %w", err)
+		return nil, fmt.Errorf("policy: %w", err) // what the walk does not foresee
 	}
-	p.lines = lines
-	if p.APIVersion != APIVersion || p.Kind != Kind {
-		return nil, fmt.Errorf("policy: want apiVersion %s and kind %s, got %q and %q", APIVersion, Kind, p.APIVersion, p.Kind)
+	if p.APIVersion != APIVersion || p.Kind != Kind { // yaml.v3 could not read it to check
+		return nil, ValidationError{fmt.Sprintf("apiVersion: want %s and kind %s, got %q and %q", APIVersion, Kind, p.APIVersion, p.Kind)}
 	}
 	return &p, nil
+}
+
+func shown(v any) string {
+	if v == nil {
+		return "nothing"
+	}
+	return fmt.Sprintf("%q", fmt.Sprint(v))
 }
 
 // Merge lays a user policy over base and returns a new policy: tiers and
@@ -51,10 +81,6 @@ func Merge(base, user *Policy) *Policy {
 		out.Rules[k] = v
 	}
 	out.Exemptions = append(append([]Exemption(nil), base.Exemptions...), user.Exemptions...)
-	// Field paths name the user's entries where the merge keeps their
-	// index: handlers and classification rules come first; exemptions do
-	// when the base has none (the default policy has none).
-	out.lines = user.lines
 	return &out
 }
 

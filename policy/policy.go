@@ -30,10 +30,6 @@ type Policy struct {
 	Rules map[string]RuleOverride `json:"rules,omitempty"`
 	// Exemptions accept a finding for named workloads, with a reason.
 	Exemptions []Exemption `json:"exemptions,omitempty"`
-
-	// lines are the lines of the parsed document's field paths, for
-	// validation messages.
-	lines map[string]int
 }
 
 // Tier is one row of the tier table.

@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -83,9 +85,9 @@ func TestHandlerMapping(t *testing.T) {
 
 func TestParseRejectsTyposAndWrongKind(t *testing.T) {
 	for _, tt := range []struct{ name, doc, want string }{
-		{"unknown field", "apiVersion: tiergate.dev/v1alpha1\nkind: Policy\ntierz: {}\n", "unknown field"},
-		{"wrong kind", "apiVersion: v1\nkind: ConfigMap\n", "want apiVersion"},
-		{"not yaml", "apiVersion: [\n", "policy:"},
+		{"unknown field", "apiVersion: tiergate.dev/v1alpha1\nkind: Policy\ntierz: {}\n", "tierz: unknown field"},
+		{"wrong kind", "apiVersion: v1\nkind: ConfigMap\n", "apiVersion: want tiergate.dev/v1alpha1, got \"v1\"; kind: want Policy, got \"ConfigMap\""},
+		{"not yaml", "apiVersion: [\n", "line 1: did not find expected node content"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse([]byte(tt.doc))
@@ -150,24 +152,42 @@ func TestCompileReportsEveryProblem(t *testing.T) {
 		t.Fatalf("got %v, want a ValidationError", err)
 	}
 	msg := ve.Error()
+	h := fmt.Sprintf("handlers[%d]", len(Default().Handlers)) // the one appended
 	for _, want := range []string{
-		`tiers.agent.minimum: unknown isolation "vmm"`,
-		"bad pattern",
-		`isolation: unknown isolation "box"`,
-		`gpu: "some"`,
+		`tiers.agent.minimum: "vmm" is not one of shared-kernel, gvisor, vm, microvm`,
+		h + `.match: bad glob "["`,
+		h + `.isolation: "box" is not one of shared-kernel, gvisor, vm, microvm, unknown`,
+		h + `.gpu: "some" is not one of all, nvidia, nvproxy, none`,
 		"classification[0].name: required",
-		`unknown workload type "bot"`,
-		"classification[0].image:",
-		`rules.TG-ISO-001.severity: "urgent"`,
+		`classification[0].type: "bot" is not one of inference, retrieval, agent, code-exec, none`,
+		"classification[0].image: bad regular expression:",
+		`rules.TG-ISO-001.severity: "urgent" is not one of low, medium, high, critical`,
 		"exemptions[0].reason: required",
-		`exemptions[1].expires: "31/12/2026"`,
-		`exemptions[2].rule: bad pattern "TG-[NET-001"`,
+		`exemptions[1].expires: "31/12/2026" is not a YYYY-MM-DD date`,
+		`exemptions[2].rule: bad glob "TG-[NET-001"`,
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("missing %q in:\n%s", want, msg)
 		}
 	}
+	// Every problem starts with the path of its field.
+	for _, e := range ve {
+		if !fieldPath.MatchString(e) {
+			t.Errorf("no field path: %q", e)
+		}
+	}
+	// In the same order every time (tiers and rules are maps).
+	for range 20 {
+		_, again := Compile(p)
+		if again.Error() != msg {
+			t.Fatalf("order changed:\n%s\n%s", msg, again)
+		}
+	}
 }
+
+// fieldPath is a problem that starts with its field: tiers.agent.minimum,
+// exemptions[2].rule, classification[0].
+var fieldPath = regexp.MustCompile(`^[a-zA-Z]+((\[\d+\])|\.[A-Za-z0-9_-]+)*: `)
 
 func TestClassifyRules(t *testing.T) {
 	p := Default()

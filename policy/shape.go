@@ -6,104 +6,135 @@ import (
 	"strconv"
 	"strings"
 
-	yaml "go.yaml.in/yaml/v3"
+	yamlv3 "go.yaml.in/yaml/v3"
+	"sigs.k8s.io/yaml"
 )
 
-// shape checks a policy document's shape against the Policy type before
-// it is decoded: every unknown field and every value of the wrong kind
-// (a mapping where a list belongs, a list where a word does), by its
-// field path and line. The decoder's own errors name neither.
-// It also returns the line of every field path, for Compile's messages.
-func shape(data []byte) (map[string]int, []string) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil || len(doc.Content) == 0 {
-		return nil, nil // the decoder says what is wrong with the YAML
+// checkShape walks a policy document against the Go type it decodes
+// into and names, by field path, every key the type does not have and
+// every value of the wrong kind: the JSON decoder's own errors name a Go
+// type and no path ("cannot unmarshal string into Go struct field
+// Policy.tiers of type policy.Tier"), or only the first unknown field.
+func checkShape(n *yamlv3.Node, t reflect.Type, path string, errs *ValidationError) {
+	n = resolved(n)
+	if n == nil || n.Kind == yamlv3.ScalarNode && scalarKind(n) == "null" {
+		return // a zero value
 	}
-	s := &shaper{lines: map[string]int{}}
-	s.walk(doc.Content[0], reflect.TypeFor[Policy](), "")
-	return s.lines, s.errs
-}
-
-type shaper struct {
-	lines map[string]int
-	errs  []string
-}
-
-func (s *shaper) bad(n *yaml.Node, path, format string, args ...any) {
-	s.errs = append(s.errs, fmt.Sprintf("%s: %s (line %d)", path, fmt.Sprintf(format, args...), n.Line))
-}
-
-func (s *shaper) walk(n *yaml.Node, t reflect.Type, path string) {
-	if n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	if path != "" {
-		s.lines[path] = n.Line
-	}
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return
-	}
+	bad := func(format string, args ...any) { *errs = append(*errs, at(path)+fmt.Sprintf(format, args...)) }
 	switch t.Kind() {
 	case reflect.Struct:
-		if n.Kind != yaml.MappingNode {
-			s.bad(n, orTop(path), "want a mapping of %s, got %s", strings.Join(jsonFields(t), ", "), kindWord(n))
+		if n.Kind != yamlv3.MappingNode {
+			bad("want a mapping (%s), got %s", strings.Join(fieldNames(t), ", "), describe(n))
 			return
 		}
-		fields := jsonFields(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			f, ok := fieldByJSON(t, k.Value)
+			key := n.Content[i].Value
+			f, ok := fieldByName(t, key)
 			if !ok {
-				s.bad(k, join(path, k.Value), "unknown field (known: %s)", strings.Join(fields, ", "))
+				*errs = append(*errs, join(path, key)+fmt.Sprintf(": unknown field (the fields here are %s)", strings.Join(fieldNames(t), ", ")))
 				continue
 			}
-			s.walk(v, f.Type, join(path, k.Value))
+			checkShape(n.Content[i+1], f.Type, join(path, key), errs)
 		}
 	case reflect.Map:
-		if n.Kind != yaml.MappingNode {
-			s.bad(n, orTop(path), "want a mapping, got %s", kindWord(n))
+		if n.Kind != yamlv3.MappingNode {
+			bad("want a mapping, got %s", describe(n))
 			return
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			s.walk(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value))
+			checkShape(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value), errs)
 		}
 	case reflect.Slice:
-		if n.Kind != yaml.SequenceNode {
-			s.bad(n, orTop(path), "want a list, got %s", kindWord(n))
+		if n.Kind != yamlv3.SequenceNode {
+			bad("want a list, got %s", describe(n))
 			return
 		}
-		for i, item := range n.Content {
-			s.walk(item, t.Elem(), path+"["+strconv.Itoa(i)+"]")
-		}
-	case reflect.Bool:
-		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
-			s.bad(n, orTop(path), "want true or false, got %s", kindWord(n))
+		for i, c := range n.Content {
+			checkShape(c, t.Elem(), path+"["+strconv.Itoa(i)+"]", errs)
 		}
 	case reflect.String:
-		if n.Kind != yaml.ScalarNode {
-			s.bad(n, orTop(path), "want a word, got %s", kindWord(n))
+		if n.Kind != yamlv3.ScalarNode {
+			bad("want a string, got %s", describe(n))
+		} else if k := scalarKind(n); k != "string" {
+			bad("want a string, got the %s %s (quote it)", k, n.Value)
+		}
+	case reflect.Bool:
+		if n.Kind != yamlv3.ScalarNode || scalarKind(n) != "bool" {
+			bad("want true or false, got %s", describe(n))
 		}
 	}
 }
 
-// jsonFields are a struct's field names as a document spells them.
-func jsonFields(t reflect.Type) []string {
-	var out []string
-	for f := range t.Fields() {
-		if name := jsonName(f); name != "" {
-			out = append(out, name)
-		}
+// scalarKind is the JSON kind the loader (YAML 1.1: yes and on are
+// booleans) gives a scalar: string, bool, number or null.
+func scalarKind(n *yamlv3.Node) string {
+	if n.Style&(yamlv3.DoubleQuotedStyle|yamlv3.SingleQuotedStyle|yamlv3.LiteralStyle|yamlv3.FoldedStyle) != 0 {
+		return "string"
 	}
-	return out
+	js, err := yaml.YAMLToJSON([]byte(n.Value))
+	if err != nil || len(js) == 0 {
+		return "string"
+	}
+	switch c := js[0]; {
+	case c == 't' || c == 'f':
+		return "bool"
+	case c == 'n':
+		return "null"
+	case c == '-' || c >= '0' && c <= '9':
+		return "number"
+	}
+	return "string"
 }
 
-func fieldByJSON(t reflect.Type, name string) (reflect.StructField, bool) {
-	for f := range t.Fields() {
-		if jsonName(f) == name {
+func describe(n *yamlv3.Node) string {
+	switch n.Kind {
+	case yamlv3.MappingNode:
+		return "a mapping"
+	case yamlv3.SequenceNode:
+		return "a list"
+	}
+	if k := scalarKind(n); k != "string" {
+		return "the " + k + " " + n.Value
+	}
+	return strconv.Quote(n.Value)
+}
+
+func resolved(n *yamlv3.Node) *yamlv3.Node {
+	if n != nil && n.Kind == 0 {
+		return nil // an empty document
+	}
+	for n != nil && (n.Kind == yamlv3.AliasNode || n.Kind == yamlv3.DocumentNode) {
+		if n.Kind == yamlv3.AliasNode {
+			n = n.Alias
+		} else if len(n.Content) > 0 {
+			n = n.Content[0]
+		} else {
+			return nil
+		}
+	}
+	return n
+}
+
+// fieldByName finds a struct field by its JSON name, case-insensitively
+// as encoding/json matches it.
+func fieldByName(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if strings.EqualFold(jsonName(f), name) {
 			return f, true
 		}
 	}
 	return reflect.StructField{}, false
+}
+
+func fieldNames(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		if n := jsonName(t.Field(i)); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func jsonName(f reflect.StructField) string {
@@ -120,16 +151,6 @@ func jsonName(f reflect.StructField) string {
 	return name
 }
 
-func kindWord(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	}
-	return strconv.Quote(n.Value)
-}
-
 func join(path, key string) string {
 	if path == "" {
 		return key
@@ -137,26 +158,10 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-func orTop(path string) string {
+// at prefixes a message with its path ("" for the whole document).
+func at(path string) string {
 	if path == "" {
-		return "the document"
+		return "the document: "
 	}
-	return path
-}
-
-// lineOf is the line of a field path, or of the nearest enclosing one
-// the document has (a required field that is missing is reported at its
-// parent's line); 0 when unknown.
-func lineOf(lines map[string]int, path string) int {
-	for p := path; p != ""; {
-		if l, ok := lines[p]; ok {
-			return l
-		}
-		i := max(strings.LastIndexByte(p, '.'), strings.LastIndexByte(p, '['))
-		if i < 0 {
-			break
-		}
-		p = p[:i]
-	}
-	return 0
+	return path + ": "
 }

@@ -107,7 +107,7 @@ func (e *Exec) classify(path string, err error, stderr string) error {
 }
 
 func (e *Exec) noCatError() error {
-	return fmt.Errorf("container %q of pod %s/%s has no cat (a distroless or scratch image): probe it with --ephemeral IMAGE: %w", e.Container, e.Namespace, e.Pod, ErrNoCat)
+	return fmt.Errorf("container %q of pod %s/%s has no cat (a distroless or scratch image): probe it with --probe-image IMAGE: %w", e.Container, e.Namespace, e.Pod, ErrNoCat)
 }
 
 // noCat recognises the runtimes' words for a missing executable.

@@ -11,7 +11,7 @@ import (
 )
 
 // ErrNotLinux: the local probe reads Linux's /proc.
-var ErrNotLinux = errors.New("probe --local reads Linux's /proc and /sys: run it inside a Linux pod (or with --ephemeral)")
+var ErrNotLinux = errors.New("probe --local reads Linux's /proc and /sys: run it inside a Linux pod (or with --probe-image)")
 
 // Local reads the facts of the environment this process runs in. It needs
 // no privilege: every file is world-readable, and the kernel log is read

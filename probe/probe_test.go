@@ -139,8 +139,8 @@ func TestExecProbeNoCat(t *testing.T) {
 	fe := &probetest.Executor{NoCat: true}
 	kube, _ := clients(t, runningPod("ml", "distroless", "n1", "server"), node("n1", "6.8.0"))
 	_, err := (&Prober{Client: kube, NewExecutor: fe.Factory}).Probe(context.Background(), "ml", "distroless", "")
-	if !errors.Is(err, ErrNoCat) || !strings.Contains(err.Error(), "--ephemeral") {
-		t.Fatalf("want a no-cat error naming --ephemeral, got %v", err)
+	if !errors.Is(err, ErrNoCat) || !strings.Contains(err.Error(), "--probe-image IMAGE") {
+		t.Fatalf("want a no-cat error naming --probe-image, got %v", err)
 	}
 	if fe.Calls() != 1 {
 		t.Errorf("the probe went on after finding no cat: %d calls", fe.Calls())
@@ -322,7 +322,7 @@ func TestExecClassify(t *testing.T) {
 		{"permission", exit(1), "cat: /proc/cmdline: Permission denied", false, false, false, "permission denied"},
 		{"exit 127", exit(127), "", false, true, true, "no cat"},
 		{"exit 126", exit(126), "", false, true, true, "no cat"},
-		{"runtime: not found", errors.New(`OCI runtime exec failed: exec failed: unable to start container process: exec: "cat": executable file not found in $PATH: unknown`), "", false, true, true, "--ephemeral"},
+		{"runtime: not found", errors.New(`OCI runtime exec failed: exec failed: unable to start container process: exec: "cat": executable file not found in $PATH: unknown`), "", false, true, true, "--probe-image"},
 		{"upgrade refused", errors.New(`unable to upgrade streaming request: pods "p" is forbidden: User "u" cannot get resource "pods/exec"`), "", false, true, false, "is forbidden"},
 		{"hostile stderr", exit(1), "cat: \x1b[2Jboom\nsecond line", false, false, false, "cat: ?[2Jboom"},
 	} {

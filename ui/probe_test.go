@@ -117,7 +117,7 @@ func TestProbeKeyRefusals(t *testing.T) {
 		t.Errorf("files: notice %q", a.notice)
 	}
 	// A failing probe says why on one line and keeps nothing.
-	p := &fakeProber{err: errors.New("container \"agent\" of pod agents/support-agent-0 has no cat (a distroless or scratch image): probe it with --ephemeral IMAGE\nsecond line")}
+	p := &fakeProber{err: errors.New("container \"agent\" of pod agents/support-agent-0 has no cat (a distroless or scratch image): probe it with --probe-image IMAGE\nsecond line")}
 	a = loadedProbing(t, p, 160, 48)
 	selectRow(t, a, "support-agent-0")
 	_, cmd := a.Update(keyMsg("p"))
