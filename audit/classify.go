@@ -28,113 +28,266 @@ func typeSlot(t policy.WorkloadType) int {
 }
 
 type hit struct {
-	sig      int
-	evidence ev
+	sig   int
+	found found
 }
 
 type classification struct {
 	typ        policy.WorkloadType
 	confidence float64
-	evidence   []string
+	uncertain  bool
+	evidence   []Evidence
+}
+
+// scores are the votes per tier (index 1..tiers) and type, and the
+// types that what runs has put out of the race.
+type scores struct {
+	by  [tiers + 1][len(typeOrder)]float64
+	out [len(typeOrder)]bool
 }
 
 // classify decides a workload's type from its features. User rules from
-// the policy win; then the built-in signals vote.
+// the policy win; then the built-in signals vote, tier by tier
+// (docs/classification.md): the strongest tier whose evidence, with that
+// of the tiers above it, reaches the threshold decides; weaker tiers
+// only break ties and add confidence. A type that the evidence of what
+// runs speaks against (a training job, a datastore image) cannot be
+// made by weaker tiers at all.
 func (e *Engine) classify(f *features, w *Workload) classification {
 	if e.pol.HasClassifiers() {
 		images, lbls := imagesAndLabels(w)
 		if rule, why, ok := e.pol.Classify(images, lbls); ok {
-			return classification{typ: rule.Type, confidence: 1, evidence: []string{why}}
+			return classification{typ: rule.Type, confidence: 1, evidence: []Evidence{{Text: why}}}
 		}
 	}
-	var scores [len(typeOrder)]float64
 	hits := f.hits[:0]
+	decisive := false // evidence of what runs alone reaches the threshold
+	var runs [len(typeOrder)]float64
 	for i := range e.signals {
 		s := &e.signals[i]
-		ev, ok := s.match(f)
+		fd, ok := s.match(f)
 		if !ok {
 			continue
 		}
-		hits = append(hits, hit{i, ev})
-		for _, t := range s.votes {
-			scores[typeSlot(t)] += s.weight
+		hits = append(hits, hit{i, fd})
+		if fd.tier == TierRuns && s.weight > 0 {
+			for _, t := range s.votes {
+				runs[typeSlot(t)] += s.weight
+				decisive = decisive || runs[typeSlot(t)] >= threshold
+			}
 		}
 	}
-	f.hits = hits
-	var extra []string
+	var sc scores
+	kept := hits[:0]
+	for _, h := range hits {
+		s := &e.signals[h.sig]
+		if s.yields && decisive {
+			continue // what runs says otherwise: redis-stack is no plain redis
+		}
+		kept = append(kept, h)
+		for _, t := range s.votes {
+			sc.by[h.found.tier][typeSlot(t)] += s.weight
+			if s.veto && h.found.tier == TierRuns && runs[typeSlot(t)] < threshold {
+				sc.out[typeSlot(t)] = true
+			}
+		}
+	}
+	f.hits = kept
 	// GPUs make a weak serving signal stronger, never a type on their own:
 	// training jobs and GPU operator pods have GPUs too.
-	if f.gpu && scores[0] > 0 {
-		scores[0]++
-		extra = append(extra, "requests GPUs")
-	}
-	// An agent that can start containers (privileged, runtime socket) is a
-	// code-execution host: it outranks the agent it also is.
-	if scores[2] > 0 && scores[2] >= scores[0] && scores[2] >= scores[1] {
-		if why := containerHost(f); why != "" {
-			scores[3] = math.Max(scores[3], scores[2]) + 1
-			extra = append(extra, why)
-		}
+	var extra []Evidence
+	if f.gpu && sc.total(0) > 0 {
+		sc.by[TierWiring][0]++
+		extra = append(extra, Evidence{Text: "requests GPUs", Tier: TierWiring})
 	}
 
-	best, second := -1, -1
-	for i := len(typeOrder) - 1; i >= 0; i-- {
-		if best < 0 || scores[i] > scores[best] {
-			second, best = best, i
-		} else if second < 0 || scores[i] > scores[second] {
-			second = i
+	d := sc.decide()
+	if d.tier == 0 {
+		return classification{typ: policy.None, confidence: noneConfidence(d.best), evidence: noneEvidence(e, kept, d.best)}
+	}
+	win := d.winner
+	c := classification{}
+	// An agent whose own pod runs its sandboxes (privileged: containers
+	// inside the pod) executes the code it is given: a code-exec host. An
+	// agent that starts them through the node's runtime socket stays the
+	// agent: the code runs elsewhere.
+	var refined []Evidence
+	if typeOrder[win] == policy.Agent && f.privileged {
+		refined = []Evidence{{Text: "privileged container: the agent's code and containers run inside this pod (docker-in-docker): it executes the code (code-exec host)", Tier: TierWiring}}
+		win = typeSlot(policy.CodeExec)
+	}
+	c.typ = typeOrder[win]
+	// All tiers add strength; the lead over the runner-up is taken over
+	// all tiers or where the decision fell, whichever is larger (a
+	// stronger tier's margin is not undone by weaker votes for another).
+	lead := sc.total(d.winner)
+	if d.second >= 0 {
+		lead = math.Max(0, math.Max(d.margin, sc.total(d.winner)-sc.total(d.second)))
+	}
+	c.confidence = confidence(sc.total(d.winner), sc.total(d.winner)-math.Min(lead, sc.total(d.winner)))
+	if d.tier == TierNames && !sc.supportAbove(d.winner, TierNames) {
+		c.uncertain = true
+		c.confidence = math.Min(c.confidence, uncertainCap)
+	}
+	c.evidence = append(refined, e.evidenceFor(kept, typeOrder[d.winner], extra)...)
+	if d.tie != "" {
+		c.evidence = append(c.evidence, Evidence{Text: d.tie})
+	}
+	if d.second >= 0 && d.runnerUp > 0 {
+		c.evidence = append(c.evidence, e.runnerUp(kept, typeOrder[d.second], d.runnerUp, d.decided, d.tier))
+	}
+	return c
+}
+
+// decision is which tier decided and for which type.
+type decision struct {
+	tier           Tier
+	winner, second int
+	best           float64 // the best score reached, decided or not
+	// decided and runnerUp are the winner's and the runner-up's scores
+	// at the deciding tier; margin is their difference.
+	decided, runnerUp, margin float64
+	tie                       string // how a tie was broken, when one was
+}
+
+// total is a type's score over all tiers.
+func (sc *scores) total(t int) float64 {
+	sum := 0.0
+	for k := TierRuns; k <= tiers; k++ {
+		sum += sc.by[k][t]
+	}
+	return sum
+}
+
+// supportAbove says whether tiers stronger than k vote for type t.
+func (sc *scores) supportAbove(t int, k Tier) bool {
+	for j := TierRuns; j < k; j++ {
+		if sc.by[j][t] > 0 {
+			return true
 		}
 	}
-	if scores[best] < threshold {
-		return classification{typ: policy.None, confidence: noneConfidence(scores[best]), evidence: noneEvidence(e, hits, scores[best])}
+	return false
+}
+
+// decide walks the tiers from the strongest, adding each tier's votes to
+// those above it, and stops at the first where a type reaches the
+// threshold. A type that what runs votes against is out of the race.
+// Equal scores are broken by the weaker tiers' votes, then by risk.
+func (sc *scores) decide() decision {
+	d := decision{winner: -1, second: -1}
+	out := sc.out
+	var cum [len(typeOrder)]float64
+	for k := TierRuns; k <= tiers; k++ {
+		for t := range typeOrder {
+			cum[t] += sc.by[k][t]
+		}
+		best := -1
+		for t := range typeOrder {
+			if !out[t] && (best < 0 || cum[t] > cum[best]) {
+				best = t
+			}
+		}
+		if best < 0 {
+			return d // every type is out
+		}
+		d.best = math.Max(d.best, cum[best])
+		if cum[best] < threshold {
+			continue
+		}
+		d.tier = k
+		// Among the types tied at this tier, the weaker tiers decide;
+		// still tied, the riskier type is taken (typeOrder ascends in
+		// risk), since under-classifying leaves a pod under-isolated.
+		var tied []int
+		for t := range typeOrder {
+			if !out[t] && cum[t] == cum[best] {
+				tied = append(tied, t)
+			}
+		}
+		d.winner = tied[len(tied)-1]
+		if len(tied) > 1 {
+			weaker := func(t int) float64 {
+				sum := 0.0
+				for j := k + 1; j <= tiers; j++ {
+					sum += sc.by[j][t]
+				}
+				return sum
+			}
+			for _, t := range tied {
+				if weaker(t) > weaker(d.winner) {
+					d.winner = t
+				}
+			}
+			names := make([]string, len(tied))
+			for i, t := range tied {
+				names[i] = string(typeOrder[t])
+			}
+			if weaker(d.winner) > weaker(tied[0]) || weaker(d.winner) > weaker(tied[len(tied)-1]) {
+				d.tie = strings.Join(names, " and ") + " tie on " + k.String() + "; weaker evidence decides"
+			} else {
+				d.tie = strings.Join(names, " and ") + " tie and nothing else tells them apart: the riskier type is taken"
+			}
+		}
+		for t := range typeOrder {
+			if t != d.winner && !out[t] && (d.second < 0 || cum[t] > cum[d.second]) {
+				d.second = t
+			}
+		}
+		d.decided = cum[d.winner]
+		if d.second >= 0 {
+			d.runnerUp = cum[d.second]
+			d.margin = d.decided - d.runnerUp
+		}
+		return d
 	}
-	typ := typeOrder[best]
-	c := classification{typ: typ, confidence: confidence(scores[best], math.Max(0, scores[second]))}
-	// The evidence for the winning type, strongest first; signals against
-	// it are listed too, after the ones for it.
-	n := len(extra)
-	if scores[second] > 0 {
-		n++
-	}
-	kept := f.kept[:0]
+	return d
+}
+
+// evidenceFor lists the evidence for a type, strongest tier first and,
+// within a tier, heaviest first; then what speaks against it.
+func (e *Engine) evidenceFor(hits []hit, typ policy.WorkloadType, extra []Evidence) []Evidence {
+	var kept []hit
 	for _, h := range hits {
 		if votesFor(&e.signals[h.sig], typ) {
 			kept = append(kept, h)
 		}
 	}
-	f.kept = kept
-	slices.SortStableFunc(kept, func(a, b hit) int { return cmp.Compare(e.signals[b.sig].weight, e.signals[a.sig].weight) })
-	c.evidence = make([]string, 0, n+len(kept))
+	// Strongest tier first; within a tier, evidence for this type alone
+	// before evidence it shares (an agent-sandbox kind), heaviest first.
+	shared := func(h hit) int { return len(e.signals[h.sig].votes) }
+	slices.SortStableFunc(kept, func(a, b hit) int {
+		return cmp.Or(cmp.Compare(a.found.tier, b.found.tier), cmp.Compare(shared(a), shared(b)), cmp.Compare(e.signals[b.sig].weight, e.signals[a.sig].weight))
+	})
+	out := make([]Evidence, 0, len(kept)+len(extra)+2)
 	for _, h := range kept {
 		if e.signals[h.sig].weight > 0 {
-			c.evidence = append(c.evidence, e.cache.str(h.evidence))
+			out = append(out, Evidence{Text: e.cache.str(h.found.e), Tier: h.found.tier})
 		}
 	}
-	c.evidence = append(c.evidence, extra...)
+	out = append(out, extra...)
+	slices.SortStableFunc(out, func(a, b Evidence) int { return cmp.Compare(a.Tier, b.Tier) })
 	for _, h := range kept {
 		if e.signals[h.sig].weight < 0 {
-			c.evidence = append(c.evidence, e.cache.str(h.evidence)+" (against)")
+			out = append(out, Evidence{Text: e.cache.str(h.found.e) + " (against)", Tier: h.found.tier, Against: true})
 		}
 	}
-	if scores[second] > 0 {
-		c.evidence = append(c.evidence, e.runnerUp(f.hits, typeOrder[second], scores[second], scores[best]))
-	}
-	return c
+	return out
 }
 
-// runnerUp says which other type the workload resembles, and why.
-func (e *Engine) runnerUp(hits []hit, t policy.WorkloadType, score, best float64) string {
-	parts := ev{"also looks like ", string(t), " (score ", fmtScore(score), " against ", fmtScore(best), ")"}
+// runnerUp says which other type the workload resembles, and why, with
+// both scores where the decision fell.
+func (e *Engine) runnerUp(hits []hit, t policy.WorkloadType, score, best float64, at Tier) Evidence {
+	parts := ev{"also looks like ", string(t), " (", fmtScore(score), " against ", fmtScore(best), " by ", at.String() + ")"}
 	var why []string
 	for _, h := range hits {
 		if s := &e.signals[h.sig]; s.weight > 0 && votesFor(s, t) && len(why) < 2 {
-			why = append(why, e.cache.str(h.evidence))
+			why = append(why, e.cache.str(h.found.e))
 		}
 	}
 	if len(why) > 0 {
-		parts[7] = ": " + strings.Join(why, "; ")
+		parts[7] += ": " + strings.Join(why, "; ")
 	}
-	return e.cache.str(parts)
+	return Evidence{Text: e.cache.str(parts)}
 }
 
 func votesFor(s *signal, t policy.WorkloadType) bool {
@@ -147,21 +300,32 @@ func votesFor(s *signal, t policy.WorkloadType) bool {
 }
 
 // noneEvidence explains a none: the signals seen, each with its vote.
-func noneEvidence(e *Engine, hits []hit, best float64) []string {
+func noneEvidence(e *Engine, hits []hit, best float64) []Evidence {
 	if len(hits) == 0 {
-		return []string{"no LLM signals in images, commands, env names, labels or owners"}
+		return []Evidence{{Text: "no LLM signals in images, commands, env names, labels or owners"}}
 	}
-	out := make([]string, 0, len(hits)+1)
+	out := make([]Evidence, 0, len(hits)+1)
 	for _, h := range hits {
 		s := &e.signals[h.sig]
 		sign := "+"
 		if s.weight < 0 {
 			sign = ""
 		}
-		out = append(out, e.cache.str(h.evidence)+" ["+sign+fmtScore(s.weight)+" "+votesLabel(s.votes)+"]")
+		out = append(out, Evidence{Text: e.cache.str(h.found.e) + " [" + sign + fmtScore(s.weight) + " " + votesLabel(s.votes) + "]", Tier: h.found.tier, Against: s.weight < 0})
 	}
-	if best > 0 {
-		out = append(out, "below the threshold for an LLM workload (best score "+fmtScore(best)+" of "+fmtScore(threshold)+")")
+	// What decided comes first: the evidence against, or else that the
+	// evidence for fell short.
+	slices.SortStableFunc(out, func(a, b Evidence) int {
+		if a.Against != b.Against {
+			if a.Against {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.Tier, b.Tier)
+	})
+	if best > 0 && !out[0].Against {
+		out = append([]Evidence{{Text: "below the threshold for an LLM workload (best score " + fmtScore(best) + " of " + fmtScore(threshold) + ")"}}, out...)
 	}
 	return out
 }
@@ -200,19 +364,6 @@ func noneConfidence(best float64) float64 {
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
 
 func fmtScore(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
-
-// containerHost says why a workload can start containers on its node.
-func containerHost(f *features) string {
-	if f.privileged {
-		return "privileged container: it can run code and containers on the node for the agent (code-execution host)"
-	}
-	for _, p := range f.hostPaths {
-		if isRuntimeSocket(p) {
-			return "mounts " + p + ": it can start containers for the agent (code-execution host)"
-		}
-	}
-	return ""
-}
 
 // imagesAndLabels collects original-case images and merged labels for
 // user classification rules.

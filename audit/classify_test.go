@@ -83,7 +83,7 @@ func TestClassification(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := classifyOne(t, policy.Default(), &audit.Inventory{Workloads: []audit.Workload{tt.w}})
 			if r.Type != tt.want {
-				t.Fatalf("got %s (%.2f), want %s; evidence: %s", r.Type, r.Confidence, tt.want, strings.Join(r.Evidence, "; "))
+				t.Fatalf("got %s (%.2f), want %s; evidence: %s", r.Type, r.Confidence, tt.want, strings.Join(audit.Texts(r.Evidence), "; "))
 			}
 			if len(r.Evidence) == 0 {
 				t.Error("a classification must come with evidence")
@@ -112,8 +112,8 @@ func TestClassificationByOwnerLabelAndPool(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := classifyOne(t, policy.Default(), &tt.inv)
-			if r.Type != tt.want || !strings.Contains(strings.Join(r.Evidence, "\n"), tt.proof) {
-				t.Fatalf("got %s with %q, want %s with evidence containing %q", r.Type, r.Evidence, tt.want, tt.proof)
+			if r.Type != tt.want || !strings.Contains(strings.Join(audit.Texts(r.Evidence), "\n"), tt.proof) {
+				t.Fatalf("got %s with %q, want %s with evidence containing %q", r.Type, audit.Texts(r.Evidence), tt.want, tt.proof)
 			}
 		})
 	}
@@ -124,8 +124,8 @@ func TestUserClassificationWins(t *testing.T) {
 	p.Classification = []policy.ClassificationRule{{Name: "internal-llm-gateway", Type: policy.Inference, Image: `^nginx`, Selector: "role=llm-gateway"}}
 	w := pod("Deployment", "gw", map[string]string{"role": "llm-gateway"}, ctr("nginx:1.27"))
 	r := classifyOne(t, p, &audit.Inventory{Workloads: []audit.Workload{w}})
-	if r.Type != policy.Inference || r.Confidence != 1 || !strings.Contains(r.Evidence[0], "internal-llm-gateway") {
-		t.Fatalf("got %s %.2f %q", r.Type, r.Confidence, r.Evidence)
+	if r.Type != policy.Inference || r.Confidence != 1 || !strings.Contains(r.Evidence[0].Text, "internal-llm-gateway") {
+		t.Fatalf("got %s %.2f %q", r.Type, r.Confidence, audit.Texts(r.Evidence))
 	}
 }
 
@@ -144,7 +144,7 @@ func TestEvidenceNeverShowsEnvValues(t *testing.T) {
 		}
 	}
 	if !strings.Contains(string(b), "OPENAI_API_KEY (value hidden)") {
-		t.Errorf("evidence should name the env var: %s", r.Evidence)
+		t.Errorf("evidence should name the env var: %s", audit.Texts(r.Evidence))
 	}
 }
 
@@ -176,7 +176,7 @@ func TestReplicasShareClassification(t *testing.T) {
 	// Results share the evidence slice; appending to one must not show
 	// in the other.
 	a, b := &rep.Workloads[0], &rep.Workloads[1]
-	a.Evidence = append(a.Evidence, "extra")
+	a.Evidence = append(a.Evidence, audit.Evidence{Text: "extra"})
 	if len(b.Evidence) == len(a.Evidence) {
 		t.Fatal("appending to one replica's evidence changed another's")
 	}

@@ -211,6 +211,7 @@ func (e *Engine) classifyOnce(s *subject) classification {
 	}
 	s.f.extract(w)
 	s.f.poolMatch = s.ix.poolFor(w)
+	s.f.sandboxGrant = s.ix.sandboxGrantFor(w)
 	cl := e.classify(s.f, w)
 	if key.hash != "" {
 		cl.evidence = slices.Clip(cl.evidence) // shared: appending must copy
@@ -225,7 +226,7 @@ func (e *Engine) auditOne(s *subject, opts Options, r *Result) {
 	s.typ = cl.typ
 	*r = Result{
 		Kind: w.Kind, APIVersion: w.APIVersion, Namespace: w.Namespace, Name: w.Name, UID: w.UID,
-		Owner: w.Owner, RootOwner: rootOwner(w), Type: cl.typ, Confidence: cl.confidence, Evidence: cl.evidence,
+		Owner: w.Owner, RootOwner: rootOwner(w), Type: cl.typ, Confidence: cl.confidence, Uncertain: cl.uncertain, Evidence: cl.evidence,
 		GPUs: []GPU{}, Findings: []Finding{}, Status: w.Status,
 	}
 	if w.Source != nil {

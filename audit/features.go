@@ -47,15 +47,18 @@ type features struct {
 	runsToCompletion bool
 	extra            *Extra
 	poolMatch        string // "namespace/name" of a selecting InferencePool
+	// sandboxGrant names the RBAC that lets the pod create agent
+	// sandboxes ("" when none does).
+	sandboxGrant string
 	// appContainers counts regular containers; infraContainers those that
-	// run monitoring, mesh, CI or GPU-operator images (infraImage is one,
-	// gpuInfra says whether it was a GPU-operator image).
+	// run a known image that is no LLM workload: a monitoring, mesh or CI
+	// agent, a GPU-operator component, a datastore or platform service
+	// (infraImage is the first, infra its class).
 	appContainers, infraContainers int
 	infraImage                     string
-	gpuInfra                       bool
-	// hits and kept are the classifier's scratch buffers, reused across
-	// workloads.
-	hits, kept []hit
+	infra                          infraClass
+	// hits is the classifier's scratch buffer, reused across workloads.
+	hits []hit
 	// words splits names into words for the word signals; wordHit is
 	// what wordDict.lookup found in them (once per workload).
 	words       []word
@@ -78,7 +81,6 @@ func (f *features) reset() {
 		hostAliases: f.hostAliases[:0],
 		hostPaths:   f.hostPaths[:0],
 		hits:        f.hits[:0],
-		kept:        f.kept[:0],
 		words:       f.words[:0],
 		imageCache:  f.imageCache,
 	}
@@ -209,8 +211,9 @@ func (f *features) addContainer(c *corev1.Container, app bool) {
 	if fi.infra != infraNone {
 		if app {
 			f.infraContainers++
-			f.infraImage = img
-			f.gpuInfra = fi.infra == infraGPU
+			if f.infraImage == "" {
+				f.infraImage, f.infra = img, fi.infra
+			}
 		}
 		f.images = append(f.images, img)
 		return
@@ -299,10 +302,26 @@ const (
 	infraNone infraClass = iota
 	infraAgent
 	infraGPU
+	infraService
 )
 
-// infraKind says whether an image is a known infrastructure agent or GPU
-// operator component.
+// note says what an image of the class is.
+func (c infraClass) note() string {
+	switch c {
+	case infraAgent:
+		return "infrastructure agent, not an LLM workload"
+	case infraGPU:
+		return "GPU infrastructure, not an LLM workload"
+	case infraService:
+		return "a datastore or platform service, not an LLM workload"
+	}
+	return ""
+}
+
+// infraKind says whether an image is a known infrastructure agent, GPU
+// operator component, datastore or platform service. It reads the
+// repository's last path element for services ("bitnami/postgresql",
+// "library/redis"), so that a word deeper in a path decides nothing.
 func infraKind(img string) infraClass {
 	if img == "" {
 		return infraNone
@@ -315,6 +334,13 @@ func infraKind(img string) infraClass {
 	for _, n := range infraAgentImages {
 		if strings.Contains(img, n) {
 			return infraAgent
+		}
+	}
+	repo := imageRepo(img)
+	base := repo[strings.LastIndexByte(repo, '/')+1:]
+	for _, n := range serviceImages {
+		if strings.HasPrefix(base, n) {
+			return infraService
 		}
 	}
 	return infraNone

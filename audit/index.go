@@ -35,6 +35,9 @@ type index struct {
 	// a handler that no node lists is really missing.
 	allNodesReportHandlers bool
 	pools                  map[string][]pool // by namespace
+	// sandboxGrants names, by "namespace/serviceaccount", the RBAC that
+	// lets it create agent sandboxes.
+	sandboxGrants map[string]string
 	// replicas remembers classifications by template revision.
 	replicas map[replicaKey]classification
 }
@@ -74,6 +77,7 @@ func newIndex(inv *Inventory, pol *policy.Compiled) *index {
 		netpols:         map[string][]netpol{},
 		nodeByName:      make(map[string]int, len(inv.Nodes)),
 		pools:           map[string][]pool{},
+		sandboxGrants:   sandboxGrants(inv.RBAC),
 		isoEvidence:     map[string][]string{},
 		isoByClass:      map[string]templateIso{},
 		rcInfo:          map[string]*RuntimeClassInfo{},

@@ -6,9 +6,46 @@ import (
 	"strings"
 )
 
-// matcher looks for one kind of signal in a workload's features and, when
+// matcher looks for one kind of fact in a workload's features and, when
 // it finds it, returns the evidence sentence shown to the user, in parts.
 type matcher func(f *features) (ev, bool)
+
+// found is a fact with the tier it counts at.
+type found struct {
+	e    ev
+	tier Tier
+}
+
+// tiered is a matcher that also says how strong what it found is: a
+// signal's alternatives may sit at different tiers (an LWS owner kind is
+// what runs, an LWS label is a label).
+type tiered func(f *features) (found, bool)
+
+// at gives every fact a matcher finds the same tier.
+func at(t Tier, m matcher) tiered {
+	return func(f *features) (found, bool) {
+		e, ok := m(f)
+		return found{e, t}, ok
+	}
+}
+
+// strongest matches the alternative found at the strongest tier (the
+// first of equals): a word in the image outranks the same word in a name.
+func strongest(ms ...tiered) tiered {
+	return func(f *features) (found, bool) {
+		var best found
+		ok := false
+		for _, m := range ms {
+			if fd, hit := m(f); hit && (!ok || fd.tier < best.tier) {
+				best, ok = fd, true
+				if best.tier == TierRuns {
+					break
+				}
+			}
+		}
+		return best, ok
+	}
+}
 
 // imageHas matches images containing any needle.
 func imageHas(note string, needles ...string) matcher {
@@ -208,19 +245,22 @@ func groupKind(note, group string, kinds ...string) matcher {
 	}
 }
 
-// wordIn matches whole words in names, container names, image
 // wordDict maps every single word the word signals look for to the set
 // of signals (a bit each) that want it, so that a workload's words are
 // looked up once for all of them.
 type wordDict struct {
 	bits map[string]uint64
-	n    int
+	// known says, per signal, that its words name products: found in an
+	// image repository they count as what runs, not as a name.
+	known [64]bool
+	n     int
 }
 
 // wordIn matches whole words in names, container names, image
-// repositories and app labels. Phrases with a separator ("hermes-agent")
-// are searched for in the names themselves.
-func (d *wordDict) wordIn(note string, words ...string) matcher {
+// repositories and app labels, at the tier of the strongest place it
+// finds one (nameTier). Phrases with a separator ("hermes-agent") are
+// searched for in the names themselves.
+func (d *wordDict) wordIn(note string, known bool, words ...string) tiered {
 	if d.bits == nil {
 		d.bits = map[string]uint64{}
 	}
@@ -229,6 +269,7 @@ func (d *wordDict) wordIn(note string, words ...string) matcher {
 	if d.n > 64 {
 		panic("wordDict: more than 64 word signals")
 	}
+	d.known[id] = known
 	var phrases []string
 	for _, w := range words {
 		if strings.IndexFunc(w, func(r rune) bool { return r > 127 || !isAlnum(byte(r)) }) >= 0 {
@@ -237,22 +278,25 @@ func (d *wordDict) wordIn(note string, words ...string) matcher {
 			d.bits[w] |= 1 << id
 		}
 	}
-	return func(f *features) (ev, bool) {
+	return func(f *features) (found, bool) {
 		if !f.wordsLooked {
 			d.lookup(f)
 		}
+		var best found
+		ok := false
 		if wi := f.wordHit[id]; wi > 0 {
 			wd := f.words[wi-1]
-			return wordEvidence(f.names[wd.name], wd.tok, note), true
+			n := f.names[wd.name]
+			best, ok = found{wordEvidence(n, wd.tok, note), nameTier(n.what, known)}, true
 		}
 		for _, n := range f.names {
 			for _, w := range phrases {
-				if hasWord(n.value, w) {
-					return wordEvidence(n, w, note), true
+				if t := nameTier(n.what, known); (!ok || t < best.tier) && hasWord(n.value, w) {
+					best, ok = found{wordEvidence(n, w, note), t}, true
 				}
 			}
 		}
-		return ev{}, false
+		return best, ok
 	}
 }
 
@@ -264,35 +308,45 @@ func wordEvidence(n named, w, note string) ev {
 	return ev{n.what, " ", n.value, ` has the word "`, w, `" (`, note, ")"}
 }
 
-// lookup records, per word signal, the first of the workload's words it
-// wants (1-based; 0 for none).
+// lookup records, per word signal, the workload's word it wants at the
+// strongest tier (1-based; 0 for none).
 func (d *wordDict) lookup(f *features) {
 	f.wordsLooked = true
 	f.wordHit = [64]int{}
+	var tierOf [64]Tier
 	for i, wd := range f.words {
 		bits := d.bits[wd.tok]
 		for bits != 0 {
 			id := mathbits.TrailingZeros64(bits)
 			bits &^= 1 << id
-			if f.wordHit[id] == 0 {
-				f.wordHit[id] = i + 1
+			t := nameTier(f.names[wd.name].what, d.known[id])
+			if f.wordHit[id] == 0 || t < tierOf[id] {
+				f.wordHit[id], tierOf[id] = i+1, t
 			}
 		}
 	}
 }
 
 // nameHas matches substrings of names, container names, image
-// repositories and app labels.
-func nameHas(note string, subs ...string) matcher {
-	return func(f *features) (ev, bool) {
+// repositories and app labels, at the strongest tier found; known says
+// the substrings name products or runtimes (see nameTier).
+func nameHas(note string, known bool, subs ...string) tiered {
+	return func(f *features) (found, bool) {
+		var best found
+		ok := false
 		for _, n := range f.names {
+			t := nameTier(n.what, known)
+			if ok && t >= best.tier {
+				continue
+			}
 			for _, s := range subs {
 				if strings.Contains(n.value, s) {
-					return mk(note, n.what, " ", n.value), true
+					best, ok = found{mk(note, n.what, " ", n.value), t}, true
+					break
 				}
 			}
 		}
-		return ev{}, false
+		return best, ok
 	}
 }
 
@@ -333,6 +387,16 @@ func anyOf(ms ...matcher) matcher {
 			}
 		}
 		return ev{}, false
+	}
+}
+
+// whenTiered guards a tiered matcher with a precondition on the features.
+func whenTiered(cond func(f *features) bool, m tiered) tiered {
+	return func(f *features) (found, bool) {
+		if !cond(f) {
+			return found{}, false
+		}
+		return m(f)
 	}
 }
 

@@ -42,8 +42,11 @@ type Result struct {
 	Status     *Status             `json:"status,omitempty"`
 	Type       policy.WorkloadType `json:"type"`
 	Confidence float64             `json:"confidence"`
-	// Evidence says why the workload got its type.
-	Evidence             []string         `json:"evidence"`
+	// Uncertain says that only words in names speak for the type: the
+	// confidence is then at most 0.5 and the type shown with a "?".
+	Uncertain bool `json:"uncertain,omitempty"`
+	// Evidence says why the workload got its type, strongest tier first.
+	Evidence             []Evidence       `json:"evidence"`
 	RuntimeClassName     string           `json:"runtimeClassName"`
 	Handler              string           `json:"handler"`
 	Isolation            policy.Isolation `json:"isolation"`

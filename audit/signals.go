@@ -8,13 +8,22 @@ import (
 
 // signal is one piece of evidence for (or, with a negative weight,
 // against) workload types. Each signal is one family of facts (an engine
-// seen in its image or its command): its matcher stops at the first, so
-// that one fact is never counted twice.
+// seen in its image or its command): its matcher stops at the strongest,
+// so that one fact is never counted twice, and says at which tier it
+// counts (docs/classification.md).
 type signal struct {
 	name   string
 	votes  []policy.WorkloadType
 	weight float64
-	match  matcher
+	match  tiered
+	// yields: evidence against that gives way to decisive evidence of
+	// what runs (a redis image that is redis-stack, a vector store).
+	yields bool
+	// veto: found among what runs, this evidence against puts the types
+	// it votes against out of the race, unless what runs also reaches the
+	// threshold for them; weaker tiers cannot bring them back. Other
+	// evidence against (a Job runs to completion) only weighs.
+	veto bool
 }
 
 var (
@@ -22,6 +31,7 @@ var (
 	retrieval = []policy.WorkloadType{policy.Retrieval}
 	agent     = []policy.WorkloadType{policy.Agent}
 	codeExec  = []policy.WorkloadType{policy.CodeExec}
+	sandboxed = []policy.WorkloadType{policy.Agent, policy.CodeExec}
 	serving   = []policy.WorkloadType{policy.Inference, policy.Retrieval}
 	allLLM    = []policy.WorkloadType{policy.Inference, policy.Retrieval, policy.Agent, policy.CodeExec}
 )
@@ -34,16 +44,26 @@ var (
 	// infraAgentImages are monitoring, mesh and CI agents: "agent" in
 	// their names means nothing about LLMs.
 	infraAgentImages = []string{"datadog", "jaeger", "fluent-bit", "fluentbit", "fluentd", "opentelemetry", "otel-collector", "otel/", "otel-agent", "elastic-agent", "elastic/agent", "filebeat", "metricbeat", "istio/proxy", "proxyv2", "linkerd", "newrelic", "dynatrace", "grafana/agent", "grafana/alloy", "splunk", "sumologic", "falco", "consul", "vault", "gitlab-runner", "buildkite", "jenkins", "teamcity", "cloudwatch-agent", "aws-xray", "node-exporter", "promtail", "timberio/vector", "crowdstrike", "sysdig", "twistlock", "wazuh", "ossec"}
+	// serviceImages are datastores, brokers, web servers, observability
+	// backends and platform controllers, matched at the start of an image's last path element: a
+	// pod that runs only these is no LLM workload, whatever it is called,
+	// unless what runs says otherwise (redis-stack, a pgvector build).
+	serviceImages = []string{"postgres", "postgis", "timescaledb", "mysql", "mariadb", "percona", "redis", "valkey", "keydb", "memcached", "mongo", "etcd", "kafka", "cp-kafka", "zookeeper", "rabbitmq", "nats", "pulsar", "minio", "elasticsearch", "opensearch", "kibana", "logstash", "cassandra", "scylla", "clickhouse", "cockroach", "influxdb", "couchdb", "couchbase", "neo4j", "prometheus", "alertmanager", "thanos", "grafana", "loki", "tempo", "mimir", "nginx", "httpd", "haproxy", "envoy", "traefik", "caddy", "ingress-nginx", "kube-state-metrics", "coredns", "cert-manager", "keycloak", "sonarqube", "harbor", "registry", "agent-sandbox-controller", "kserve-controller", "lws-controller", "kuberay-operator", "kagent-controller"}
 	// gpuOperatorImages run GPU infrastructure, not workloads.
 	gpuOperatorImages = []string{"nvcr.io/nvidia/k8s/", "k8s-device-plugin", "dcgm-exporter", "gpu-feature-discovery", "gpu-operator", "nvidia/driver", "container-toolkit", "k8s-driver-manager", "node-feature-discovery", "mig-manager", "intel-gpu-plugin", "neuron-device-plugin", "amd-gpu-device-plugin"}
 )
 
 // builtinSignals is the classifier's knowledge, as data. d collects the
-// words the word signals look for.
+// words the word signals look for. Each alternative says its tier: what
+// runs (TierRuns), how it is wired (TierWiring), labels (TierLabels),
+// names (TierNames).
 func builtinSignals(d *wordDict) []signal {
+	runs := func(ms ...matcher) tiered { return at(TierRuns, anyOf(ms...)) }
+	wired := func(ms ...matcher) tiered { return at(TierWiring, anyOf(ms...)) }
+	labelled := func(ms ...matcher) tiered { return at(TierLabels, anyOf(ms...)) }
 	return []signal{
 		// ---- inference ----
-		{"engine", inference, 4, anyOf(
+		{name: "engine", votes: inference, weight: 4, match: runs(
 			imagesLike(
 				n("vLLM", "vllm"),
 				n("Hugging Face TGI", "text-generation-inference"),
@@ -73,16 +93,16 @@ func builtinSignals(d *wordDict) []signal {
 			),
 			serveConfigHas("Ray Serve LLM", "ray.serve.llm", "vllm"),
 		)},
-		{"engine-env", inference, 2, anyOf(
+		{name: "engine-env", votes: inference, weight: 2, match: wired(
 			envNamed("model server setting", []string{"NUM_SHARD", "MAX_TOTAL_TOKENS", "MAX_INPUT_LENGTH", "MAX_INPUT_TOKENS", "MAX_BATCH_PREFILL_TOKENS", "MAX_BATCH_TOTAL_TOKENS", "NGC_API_KEY"},
 				[]string{"VLLM_", "SGLANG_", "OLLAMA_", "NIM_", "TRITON_", "LLAMA_ARG_", "TRTLLM_", "TGI_"}),
 		)},
-		{"model-source", inference, 1, anyOf(
+		{name: "model-source", votes: inference, weight: 1, match: wired(
 			envNamed("uses Hugging Face models", []string{"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HOME", "HUGGINGFACE_HUB_CACHE", "TRANSFORMERS_CACHE", "MODEL_ID"}, []string{"HF_HUB_"}),
 		)},
-		{"model-uri", inference, 2, storageURIHas("hf://")},
-		{"model-args", inference, 1.5, argsNameModel()},
-		{"serving-label", inference, 3, anyOf(
+		{name: "model-uri", votes: inference, weight: 2, match: runs(storageURIHas("hf://"))},
+		{name: "model-args", votes: inference, weight: 1.5, match: runs(argsNameModel())},
+		{name: "serving-label", votes: inference, weight: 3, match: labelled(
 			labelHas("KServe", "serving.kserve.io/inferenceservice", ""),
 			labelHas("llm-d", "llm-d.ai/inferenceServing", "true"),
 			labelHas("llm-d", "llm-d.ai/model", ""),
@@ -90,126 +110,170 @@ func builtinSignals(d *wordDict) []signal {
 			labelHas("GKE AI model", "ai.gke.io/model", ""),
 			labelHas("KubeAI", "app.kubernetes.io/managed-by", "kubeai"),
 		)},
-		{"serving-kind", inference, 3, kindIs("KServe model serving", "InferenceService")},
-		{"llm-kind", inference, 5, anyOf(
-			kindIs("KServe LLM serving", "LLMInferenceService"),
-			kindIs("NVIDIA NIM", "NIMService"),
-			groupKind("KubeAI model", "kubeai.org", "Model"),
-			inferencePoolSelects(),
+		{name: "serving-kind", votes: inference, weight: 3, match: runs(kindIs("KServe model serving", "InferenceService"))},
+		{name: "llm-kind", votes: inference, weight: 5, match: strongest(
+			runs(
+				kindIs("KServe LLM serving", "LLMInferenceService"),
+				kindIs("NVIDIA NIM", "NIMService"),
+				groupKind("KubeAI model", "kubeai.org", "Model"),
+			),
+			wired(inferencePoolSelects()),
 		)},
-		{"model-format", inference, 4, modelFormatIs("an LLM model format", "huggingface", "vllm", "llm", "tgi", "huggingface-llm")},
-		{"classical-model", inference, -5, anyOf(
+		{name: "model-format", votes: inference, weight: 4, match: runs(modelFormatIs("an LLM model format", "huggingface", "vllm", "llm", "tgi", "huggingface-llm"))},
+		{name: "classical-model", votes: inference, weight: -5, veto: true, match: runs(
 			modelFormatIs("a classical ML format, not an LLM", "sklearn", "xgboost", "lightgbm", "pmml", "paddle", "mlflow", "catboost"),
 			imageHas("classical ML server, not an LLM", "sklearnserver", "xgbserver", "lgbserver", "pmmlserver", "paddleserver"),
 		)},
-		{"multi-host", inference, 1.5, anyOf(
-			kindIs("multi-host serving", "LeaderWorkerSet", "RayService"),
-			labelHas("multi-host serving", "leaderworkerset.sigs.k8s.io/name", ""),
-			labelHas("Ray Serve", "ray.io/originated-from-crd", "RayService"),
-			kindIs("Ray cluster", "RayCluster"),
-			imageHas("Ray", "rayproject/ray"),
-			envNamed("LeaderWorkerSet group", []string{"LWS_LEADER_ADDRESS", "LWS_GROUP_SIZE"}, nil),
+		{name: "multi-host", votes: inference, weight: 1.5, match: strongest(
+			runs(
+				kindIs("multi-host serving", "LeaderWorkerSet", "RayService"),
+				kindIs("Ray cluster", "RayCluster"),
+				imageHas("Ray", "rayproject/ray"),
+			),
+			wired(envNamed("LeaderWorkerSet group", []string{"LWS_LEADER_ADDRESS", "LWS_GROUP_SIZE"}, nil)),
+			labelled(
+				labelHas("multi-host serving", "leaderworkerset.sigs.k8s.io/name", ""),
+				labelHas("Ray Serve", "ray.io/originated-from-crd", "RayService"),
+			),
 		)},
-		{"engine-port", inference, 1, anyOf(portIs("Ollama", 11434), portIs("SGLang", 30000))},
+		{name: "engine-port", votes: inference, weight: 1, match: wired(portIs("Ollama", 11434), portIs("SGLang", 30000))},
 
 		// ---- retrieval ----
-		{"retrieval-engine", retrieval, 4.5, imagesLike(
+		{name: "retrieval-engine", votes: retrieval, weight: 4.5, match: runs(imagesLike(
 			n("Hugging Face text-embeddings-inference", "text-embeddings-inference"),
 			n("Infinity embeddings", "michaelf34/infinity", "infinity-emb"),
 			n("Qdrant", "qdrant/qdrant"),
 			n("Milvus", "milvusdb/milvus", "zilliz"),
 			n("Weaviate", "semitechnologies/weaviate"),
 			n("Chroma", "chromadb/chroma"),
-			n("pgvector", "pgvector"),
+			n("pgvector", "pgvector", "pgvecto-rs"),
 			n("Vespa", "vespaengine/vespa"),
 			n("vector search", "marqo", "lancedb"),
 			n("OPEA RAG component", "opea/retriever", "opea/embedding", "opea/reranking", "opea/dataprep"),
-		)},
-		{"retrieval-kind", retrieval, 4.5, kindIs("ToolHive embedding server", "EmbeddingServer")},
-		{"vector-store", retrieval, 2.5, imageHas("Redis Stack vector search", "redis-stack")},
-		{"vector-client", retrieval, 3, anyOf(
+		))},
+		{name: "retrieval-kind", votes: retrieval, weight: 4.5, match: runs(kindIs("ToolHive embedding server", "EmbeddingServer"))},
+		{name: "vector-store", votes: retrieval, weight: 2.5, match: runs(imageHas("Redis Stack vector search", "redis-stack", "redisearch"))},
+		{name: "vector-client", votes: retrieval, weight: 3, match: wired(
 			envNamed("talks to a vector database", nil, []string{"QDRANT_", "MILVUS_", "WEAVIATE_", "CHROMA_", "PINECONE_", "PGVECTOR_", "LANCEDB_", "RETRIEVER_"}),
 			envContains("talks to a vector store", "VECTOR_DB", "VECTORDB", "VECTOR_STORE", "VECTORSTORE", "EMBEDDING_ENDPOINT", "EMBEDDING_MODEL", "TEI_EMBEDDING"),
 		)},
-		{"retrieval-word", retrieval, 2.5, d.wordIn("", "rag", "retriever", "retrieval", "embed", "embedder", "embedding", "embeddings", "vector", "vectordb", "reranker", "rerank", "qdrant", "milvus", "weaviate", "chroma", "chromadb")},
-		{"retrieval-port", retrieval, 1, anyOf(portIs("Qdrant", 6333, 6334), portIs("Milvus", 19530))},
+		{name: "retrieval-word", votes: retrieval, weight: 2.5, match: d.wordIn("", false, "rag", "retriever", "retrieval", "embed", "embedder", "embedding", "embeddings", "vector", "vectordb", "reranker", "rerank", "qdrant", "milvus", "weaviate", "chroma", "chromadb")},
+		{name: "retrieval-port", votes: retrieval, weight: 1, match: wired(portIs("Qdrant", 6333, 6334), portIs("Milvus", 19530))},
 
 		// ---- agents ----
-		{"agent-kind", agent, 5, anyOf(
+		{name: "agent-kind", votes: agent, weight: 5, match: runs(
 			kindIs("ToolHive MCP server", "MCPServer", "MCPRemoteProxy", "VirtualMCPServer"),
 			groupKind("kagent agent", "kagent.dev", "Agent"),
 		)},
-		{"agent-image", agent, 4, d.wordIn("agent framework", "hermes-agent", "openclaw", "langgraph", "openhands", "autogen", "crewai", "letta", "kagent", "smolagents", "browser-use", "agent-zero")},
-		{"mcp", agent, 4, d.wordIn("Model Context Protocol server", "mcp")},
-		{"agent-framework", agent, 3, anyOf(
-			envNamed("agent framework", nil, []string{"LANGGRAPH_", "LANGSMITH_", "LANGCHAIN_", "MCP_"}),
-			d.wordIn("agent framework", "adk", "langgraph", "langchain", "crewai", "autogen"),
+		{name: "agent-image", votes: agent, weight: 4, match: d.wordIn("agent framework", true, "hermes-agent", "openclaw", "langgraph", "openhands", "autogen", "crewai", "letta", "kagent", "smolagents", "browser-use", "agent-zero")},
+		{name: "mcp", votes: agent, weight: 4, match: d.wordIn("Model Context Protocol server", true, "mcp")},
+		{name: "agent-framework", votes: agent, weight: 3, match: strongest(
+			wired(envNamed("agent framework", nil, []string{"LANGGRAPH_", "LANGSMITH_", "LANGCHAIN_", "MCP_"})),
+			d.wordIn("agent framework", true, "adk", "langgraph", "langchain", "crewai", "autogen"),
 		)},
-		{"llm-client", agent, 2, anyOf(
+		{name: "llm-client", votes: agent, weight: 2, match: wired(
 			envNamed("calls an LLM API", llmClientEnvNames, llmClientEnvPrefixes),
 			hostAliasHas("reaches an LLM host", "llm", "ollama", "vllm", "openai"),
 		)},
-		{"sandbox-orchestrator", agent, 2, envNamed("creates sandboxes for agent sessions", nil, []string{"SANDBOX_"})},
-		{"agent-word", agent, 1.5, d.wordIn("", "agent", "agents", "agentic", "assistant", "copilot")},
+		{name: "sandbox-orchestrator", votes: agent, weight: 2, match: wired(
+			createsSandboxesByRBAC(),
+			envNamed("creates sandboxes for agent sessions: the agent, not the code it runs", nil, []string{"SANDBOX_"}),
+		)},
+		{name: "runtime-socket", votes: agent, weight: 1, match: wired(runtimeSocket())},
+		{name: "agent-word", votes: agent, weight: 1.5, match: d.wordIn("", false, "agent", "agents", "agentic", "assistant", "copilot")},
 
 		// ---- code execution ----
-		{"sandbox", codeExec, 3, anyOf(
-			groupKind("agent-sandbox", "agents.x-k8s.io", "Sandbox"),
-			groupKind("agent-sandbox", "extensions.agents.x-k8s.io", "SandboxTemplate", "SandboxClaim", "SandboxWarmPool"),
-			kindIs("agent-sandbox", "Sandbox", "SandboxTemplate", "SandboxClaim", "SandboxWarmPool"),
-			labelPrefix("agent-sandbox pod", "agents.x-k8s.io/"),
+		// An agent-sandbox object runs an agent or the code an agent runs:
+		// what runs inside it (or, failing that, a weaker tier) says which;
+		// with nothing else the riskier, code-exec, is taken.
+		{name: "sandbox", votes: sandboxed, weight: 3, match: strongest(
+			runs(
+				groupKind("agent-sandbox", "agents.x-k8s.io", "Sandbox"),
+				groupKind("agent-sandbox", "extensions.agents.x-k8s.io", "SandboxTemplate", "SandboxClaim", "SandboxWarmPool"),
+				kindIs("agent-sandbox", "Sandbox", "SandboxTemplate", "SandboxClaim", "SandboxWarmPool"),
+			),
+			labelled(labelPrefix("agent-sandbox pod", "agents.x-k8s.io/")),
 		)},
-		{"code-runner", codeExec, 3, anyOf(
-			nameHas("code runner", "code-interpreter", "code-exec", "code-runner", "coderunner", "codeexec", "python-runtime", "sandbox-runtime", "node-runtime", "judge0"),
-			d.wordIn("code runner", "interpreter", "executor", "piston", "e2b"),
-			imageHas("OpenHands runtime", "all-hands-ai/runtime"),
+		{name: "code-runtime", votes: codeExec, weight: 3, match: strongest(
+			at(TierRuns, imageHas("OpenHands runtime: executes an agent's code", "all-hands-ai/runtime")),
+			nameHas("code runtime: executes untrusted code", true, "code-interpreter", "code-exec", "code-runner", "coderunner", "codeexec", "python-runtime", "sandbox-runtime", "node-runtime", "judge0"),
+			d.wordIn("code runtime: executes untrusted code", true, "piston", "e2b"),
 			agentWorker(),
-			labelHas("Jupyter kernel", "kernel_id", ""),
-			labelHas("Jupyter kernel", "component", "kernel"),
-			envNamed("E2B code sandbox", []string{"E2B_API_KEY"}, []string{"KERNEL_"}),
+			labelled(labelHas("Jupyter kernel", "kernel_id", ""), labelHas("Jupyter kernel", "component", "kernel")),
+			wired(envNamed("E2B code sandbox", []string{"E2B_API_KEY"}, nil), envNamed("Jupyter kernel", nil, []string{"KERNEL_"})),
+			d.wordIn("code runner", false, "interpreter", "executor"),
 		)},
 
 		// ---- not LLM workloads ----
-		{"infra", allLLM, -4, onlyInfra(false, "infrastructure agent, not an LLM workload")},
-		{"gpu-operator", allLLM, -10, onlyInfra(true, "GPU infrastructure, not an LLM workload")},
-		{"training", allLLM, -5, anyOf(
-			kindIs("training job", "PyTorchJob", "TFJob", "MPIJob", "XGBoostJob", "PaddleJob", "JAXJob", "TrainJob", "TrainingRuntime", "ClusterTrainingRuntime"),
-			commandHas("training", "torchrun", "accelerate launch", "deepspeed", "train.py", "fine_tune", "finetune", "fine-tune", "torch.distributed"),
-			d.wordIn("training", "finetune", "finetuning", "training", "trainer", "train"),
-			nameHas("training", "fine-tun", "fine_tun"),
+		{name: "not-llm-image", votes: allLLM, weight: -10, yields: true, veto: true, match: runs(onlyInfra())},
+		{name: "training", votes: allLLM, weight: -5, veto: true, match: strongest(
+			runs(
+				kindIs("training job", "PyTorchJob", "TFJob", "MPIJob", "XGBoostJob", "PaddleJob", "JAXJob", "TrainJob", "TrainingRuntime", "ClusterTrainingRuntime"),
+				commandHas("training", "torchrun", "accelerate launch", "deepspeed", "train.py", "fine_tune", "finetune", "fine-tune", "torch.distributed"),
+			),
+			d.wordIn("training", false, "finetune", "finetuning", "training", "trainer", "train"),
+			nameHas("training", false, "fine-tun", "fine_tun"),
 		)},
-		{"runs-to-completion", serving, -3, when(func(f *features) bool { return f.runsToCompletion }, func(f *features) (ev, bool) {
+		{name: "runs-to-completion", votes: serving, weight: -3, match: at(TierRuns, when(func(f *features) bool { return f.runsToCompletion }, func(f *features) (ev, bool) {
 			return mk("", "runs to completion (", orDefault(f.kind, "Pod"), "): not a serving workload"), true
-		})},
-		{"model-download", serving, -3, when(func(f *features) bool { return f.runsToCompletion },
-			commandHas("downloads a model", "ollama pull", "huggingface-cli download", "hf download", "snapshot_download", "git lfs pull", "download"))},
+		}))},
+		{name: "model-download", votes: serving, weight: -3, match: at(TierRuns, when(func(f *features) bool { return f.runsToCompletion },
+			commandHas("downloads a model", "ollama pull", "huggingface-cli download", "hf download", "snapshot_download", "git lfs pull", "download")))},
 	}
 }
 
-// onlyInfra matches when every app container runs an infrastructure
-// image: a sidecar (an OpenTelemetry collector next to vLLM) changes nothing.
-func onlyInfra(gpuOperator bool, note string) matcher {
+// onlyInfra matches when every app container runs a known image that is
+// no LLM workload: a sidecar (an OpenTelemetry collector next to vLLM)
+// changes nothing.
+func onlyInfra() matcher {
 	return func(f *features) (ev, bool) {
 		if f.appContainers == 0 || f.infraContainers < f.appContainers || f.infraImage == "" {
 			return ev{}, false
 		}
-		if gpuOperator != f.gpuInfra {
+		return mk(f.infra.note(), "image ", f.infraImage), true
+	}
+}
+
+// runtimeSocket matches a mounted container runtime socket: the pod
+// starts containers on its node, sandboxes for the agent it is.
+func runtimeSocket() matcher {
+	return func(f *features) (ev, bool) {
+		for _, p := range f.hostPaths {
+			if isRuntimeSocket(p) && p != "/" {
+				return mk("starts containers on the node, sandboxes for agent sessions: the agent, not the code it runs", "mounts ", p), true
+			}
+		}
+		return ev{}, false
+	}
+}
+
+// createsSandboxesByRBAC matches a pod whose ServiceAccount may create
+// agent sandboxes or claims: it starts them for agent sessions.
+func createsSandboxesByRBAC() matcher {
+	return func(f *features) (ev, bool) {
+		if f.sandboxGrant == "" {
 			return ev{}, false
 		}
-		return mk(note, "image ", f.infraImage), true
+		return mk("starts sandboxes for agent sessions: the agent, not the code it runs", f.sandboxGrant), true
 	}
 }
 
 // agentWorker matches names like "claude-agent-worker": a worker that
-// executes an agent's tool calls is a code runner, not the agent.
-func agentWorker() matcher {
-	return func(f *features) (ev, bool) {
+// executes an agent's tool calls is a code runtime, not the agent.
+func agentWorker() tiered {
+	return func(f *features) (found, bool) {
+		var best found
+		ok := false
 		for _, n := range f.names {
+			t := nameTier(n.what, true)
+			if ok && t >= best.tier {
+				continue
+			}
 			if hasWord(n.value, "agent") && (hasWord(n.value, "worker") || hasWord(n.value, "runner") || hasWord(n.value, "executor")) {
-				return mk("executes an agent's tool calls", n.what, " ", n.value), true
+				best, ok = found{mk("executes an agent's tool calls: the code, not the agent", n.what, " ", n.value), t}, true
 			}
 		}
-		return ev{}, false
+		return best, ok
 	}
 }
 

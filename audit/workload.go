@@ -130,6 +130,9 @@ type Inventory struct {
 	// it needs): egress fixes allow the pods behind the ones a workload's
 	// configuration names.
 	Services []corev1.Service
+	// RBAC is the roles and bindings read (nil when none were): pods
+	// whose ServiceAccount may create agent sandboxes are orchestrators.
+	RBAC *RBAC
 	// RuntimeClassesComplete says the RuntimeClass list is the whole
 	// cluster's, so a name missing from it really does not exist.
 	RuntimeClassesComplete bool

@@ -35,10 +35,17 @@ var (
 	resJobs            = readable{schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}, true, false, "CronJobs not resolved as pod owners (a running CronJob is also audited from its template)"}
 	resDaemonSets      = readable{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "daemonsets"}, true, false, "DaemonSets without pods not audited"}
 	resCronJobs        = readable{schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "cronjobs"}, true, false, "CronJobs between runs not audited"}
+	resRoles           = readable{schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "roles"}, true, false, rbacLoss}
+	resRoleBindings    = readable{schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "rolebindings"}, true, false, rbacLoss}
+	resClusterRoles    = readable{schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles"}, false, false, rbacLoss}
+	resClusterBindings = readable{schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterrolebindings"}, false, false, rbacLoss}
 	resInferencePools  = readable{schema.GroupVersionResource{Group: "inference.networking.k8s.io", Version: "v1", Resource: "inferencepools"}, true, false, "InferencePool selectors unavailable"}
 	resInferencePoolsA = readable{schema.GroupVersionResource{Group: "inference.networking.x-k8s.io", Version: "v1alpha2", Resource: "inferencepools"}, true, false, "InferencePool selectors unavailable"}
 	resKServe          = readable{schema.GroupVersionResource{Group: "serving.kserve.io", Version: "v1beta1", Resource: "inferenceservices"}, true, false, "KServe model formats unavailable"}
 )
+
+// rbacLoss is what the audit loses without roles and bindings.
+const rbacLoss = "pods that create agent sandboxes recognised by their env only, not by their RBAC"
 
 // Gap is a resource the audit could not read, and what it loses.
 type Gap struct {

@@ -10,6 +10,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	nodev1 "k8s.io/api/node/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -67,6 +68,8 @@ type Source struct {
 	// Typed handles; nil when forbidden or dropped for not syncing.
 	pods, nodes, runtimeClasses, netpols, sas, kserve *watched
 	owners, pools                                     []*watched
+	// rbac are roles and bindings: who may create agent sandboxes.
+	rbac []*watched
 
 	dirty chan struct{}
 	mu    sync.Mutex
@@ -92,7 +95,7 @@ func NewSource(ctx context.Context, c *Clients, opts Options) (*Source, error) {
 	if opts.Probe == 0 {
 		opts.Probe = 3 * time.Second
 	}
-	want := []readable{resPods, resNodes, resRuntimeClasses, resNetworkPolicies, resServiceAccounts, resReplicaSets, resDeployments, resStatefulSets, resDaemonSets, resJobs, resCronJobs}
+	want := []readable{resPods, resNodes, resRuntimeClasses, resNetworkPolicies, resServiceAccounts, resReplicaSets, resDeployments, resStatefulSets, resDaemonSets, resJobs, resCronJobs, resRoles, resRoleBindings, resClusterRoles, resClusterBindings}
 	for _, r := range []readable{resInferencePools, resInferencePoolsA, resKServe} {
 		if served(c, r.gvr) {
 			want = append(want, r)
@@ -148,6 +151,19 @@ func (s *Source) setup(allowed map[schema.GroupVersionResource]bool) {
 	s.runtimeClasses = add(resRuntimeClasses, func() cache.SharedIndexInformer { return f.Node().V1().RuntimeClasses().Informer() })
 	s.netpols = add(resNetworkPolicies, func() cache.SharedIndexInformer { return f.Networking().V1().NetworkPolicies().Informer() })
 	s.sas = add(resServiceAccounts, func() cache.SharedIndexInformer { return f.Core().V1().ServiceAccounts().Informer() })
+	for _, o := range []struct {
+		r    readable
+		make func() cache.SharedIndexInformer
+	}{
+		{resRoles, func() cache.SharedIndexInformer { return f.Rbac().V1().Roles().Informer() }},
+		{resRoleBindings, func() cache.SharedIndexInformer { return f.Rbac().V1().RoleBindings().Informer() }},
+		{resClusterRoles, func() cache.SharedIndexInformer { return f.Rbac().V1().ClusterRoles().Informer() }},
+		{resClusterBindings, func() cache.SharedIndexInformer { return f.Rbac().V1().ClusterRoleBindings().Informer() }},
+	} {
+		if w := add(o.r, o.make); w != nil {
+			s.rbac = append(s.rbac, w)
+		}
+	}
 	for _, o := range []struct {
 		r    readable
 		make func() cache.SharedIndexInformer
@@ -287,6 +303,29 @@ func (s *Source) dropUnsynced() {
 	s.watched = keep
 }
 
+// rbacOf collects the roles and bindings read, nil when none could be.
+func rbacOf(ws []*watched) *audit.RBAC {
+	if len(ws) == 0 {
+		return nil
+	}
+	rb := &audit.RBAC{}
+	for _, w := range ws {
+		for _, o := range list(w) {
+			switch o := o.(type) {
+			case *rbacv1.Role:
+				rb.Roles = append(rb.Roles, *o)
+			case *rbacv1.RoleBinding:
+				rb.RoleBindings = append(rb.RoleBindings, *o)
+			case *rbacv1.ClusterRole:
+				rb.ClusterRoles = append(rb.ClusterRoles, *o)
+			case *rbacv1.ClusterRoleBinding:
+				rb.ClusterRoleBindings = append(rb.ClusterRoleBindings, *o)
+			}
+		}
+	}
+	return rb
+}
+
 // forget clears the typed handle of a dropped informer.
 func (s *Source) forget(w *watched) {
 	for _, h := range []**watched{&s.nodes, &s.runtimeClasses, &s.netpols, &s.sas, &s.kserve} {
@@ -296,6 +335,7 @@ func (s *Source) forget(w *watched) {
 	}
 	s.owners = without(s.owners, w)
 	s.pools = without(s.pools, w)
+	s.rbac = without(s.rbac, w)
 }
 
 func without(ws []*watched, w *watched) []*watched {
@@ -437,6 +477,7 @@ func (s *Source) inventory() *audit.Inventory {
 	s.mu.Lock()
 	pods, nodes, rcs, netpols, sas, kserve := s.pods, s.nodes, s.runtimeClasses, s.netpols, s.sas, s.kserve
 	owners, pools := append([]*watched(nil), s.owners...), append([]*watched(nil), s.pools...)
+	rbac := append([]*watched(nil), s.rbac...)
 	gaps := append([]Gap(nil), s.gaps...)
 	s.mu.Unlock()
 
@@ -456,6 +497,7 @@ func (s *Source) inventory() *audit.Inventory {
 	for _, o := range list(sas) {
 		inv.ServiceAccounts = append(inv.ServiceAccounts, *o.(*corev1.ServiceAccount))
 	}
+	inv.RBAC = rbacOf(rbac)
 	// A cluster that serves both pool versions from one CRD lists each
 	// pool twice: keep the first (v1 is listed first).
 	seenPool := map[string]bool{}

@@ -6,6 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	nodev1 "k8s.io/api/node/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -39,7 +40,7 @@ type Stats struct {
 }
 
 // clusterScoped lists the kinds tiergate reads that have no namespace.
-var clusterScoped = map[string]bool{"Node": true, "RuntimeClass": true, "Namespace": true}
+var clusterScoped = map[string]bool{"Node": true, "RuntimeClass": true, "Namespace": true, "ClusterRole": true, "ClusterRoleBinding": true}
 
 // Build turns objects into an inventory for the audit engine.
 func Build(objs []Object, opts BuildOptions) (*audit.Inventory, Stats, error) {
@@ -121,11 +122,49 @@ func addObject(inv *audit.Inventory, o *Object) error {
 		if err = convert(o, &svc); err == nil {
 			inv.Services = append(inv.Services, svc)
 		}
+	case group == "rbac.authorization.k8s.io" && (kind == "Role" || kind == "ClusterRole" || kind == "RoleBinding" || kind == "ClusterRoleBinding"):
+		err = addRBAC(inv, o, kind)
 	case kind == "InferencePool" && strings.HasPrefix(group, "inference.networking."):
 		inv.InferencePools = append(inv.InferencePools, crd.InferencePool(o.Unstructured))
 	}
 	if err != nil {
 		return fmt.Errorf("%s:%d: %s %s: %v", o.File, o.Line, kind, o.GetName(), err)
+	}
+	return nil
+}
+
+// addRBAC files a role or binding: pods whose ServiceAccount may create
+// agent sandboxes are orchestrators.
+func addRBAC(inv *audit.Inventory, o *Object, kind string) error {
+	if inv.RBAC == nil {
+		inv.RBAC = &audit.RBAC{}
+	}
+	rb := inv.RBAC
+	switch kind {
+	case "Role":
+		var r rbacv1.Role
+		if err := convert(o, &r); err != nil {
+			return err
+		}
+		rb.Roles = append(rb.Roles, r)
+	case "ClusterRole":
+		var r rbacv1.ClusterRole
+		if err := convert(o, &r); err != nil {
+			return err
+		}
+		rb.ClusterRoles = append(rb.ClusterRoles, r)
+	case "RoleBinding":
+		var b rbacv1.RoleBinding
+		if err := convert(o, &b); err != nil {
+			return err
+		}
+		rb.RoleBindings = append(rb.RoleBindings, b)
+	case "ClusterRoleBinding":
+		var b rbacv1.ClusterRoleBinding
+		if err := convert(o, &b); err != nil {
+			return err
+		}
+		rb.ClusterRoleBindings = append(rb.ClusterRoleBindings, b)
 	}
 	return nil
 }

@@ -86,7 +86,7 @@ func row(r *audit.Result, wide bool, names map[string]string) string {
 	cols := []string{
 		textutil.OrDash(r.Namespace),
 		r.Kind + "/" + r.Name,
-		strconv.FormatFloat(r.Confidence, 'f', 2, 64),
+		confCell(r),
 		isolationCell(r),
 		textutil.OrDash(string(r.RequiredIsolation)),
 		gpuCell(r.GPUs),
@@ -100,7 +100,7 @@ func row(r *audit.Result, wide bool, names map[string]string) string {
 		}
 		ev := "-"
 		if len(r.Evidence) > 0 {
-			ev = r.Evidence[0]
+			ev = r.Evidence[0].Text // the decisive one: strongest tier first
 		}
 		cols = append(cols, textutil.OrDash(r.Status.Text()), textutil.OrDash(r.RuntimeClassName), textutil.OrDash(r.Handler), owner, string(r.Verdict), ev)
 	}
@@ -108,6 +108,15 @@ func row(r *audit.Result, wide bool, names map[string]string) string {
 		cols[i] = textutil.Printable(cols[i])
 	}
 	return strings.Join(cols, "\t")
+}
+
+// confCell is the confidence, with "?" when only names speak for the type.
+func confCell(r *audit.Result) string {
+	c := strconv.FormatFloat(r.Confidence, 'f', 2, 64)
+	if r.Uncertain {
+		c += "?"
+	}
+	return c
 }
 
 // metricCells are a pod's RSS, tokens/s and GPU cells: a value, or why

@@ -150,9 +150,17 @@ func (d *detailView) render(r *audit.Result) string {
 		}
 	}
 
-	section(fmt.Sprintf("TYPE  %s (confidence %.2f)", r.Type, r.Confidence))
+	uncertain := ""
+	if r.Uncertain {
+		uncertain = ", uncertain: names only"
+	}
+	section(fmt.Sprintf("TYPE  %s (confidence %.2f%s)", r.Type, r.Confidence, uncertain))
 	for _, e := range r.Evidence {
-		item("• " + e)
+		if e.Tier == audit.TierNone {
+			item("• " + e.Text)
+		} else {
+			item("• " + e.Text + " · " + e.Tier.String())
+		}
 	}
 
 	section("ISOLATION  " + isolationCell(r))

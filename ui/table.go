@@ -38,8 +38,8 @@ func columns() []column {
 			t := string(r.Type)
 			if r.Type == policy.None {
 				t = "-"
-			} else if r.Confidence < 0.5 {
-				t += "?" // low confidence
+			} else if r.Uncertain {
+				t += "?" // names alone say so
 			}
 			return t, plain
 		}, shown: func(t *workloadTable, w int) bool {
