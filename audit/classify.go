@@ -129,7 +129,7 @@ func (e *Engine) classify(f *features, w *Workload) classification {
 		c.uncertain = true
 		c.confidence = math.Min(c.confidence, uncertainCap)
 	}
-	c.evidence = append(refined, e.evidenceFor(kept, typeOrder[d.winner], extra)...)
+	c.evidence = append(refined, e.evidenceFor(f, kept, typeOrder[d.winner], extra)...)
 	if d.tie != "" {
 		c.evidence = append(c.evidence, Evidence{Text: d.tie})
 	}
@@ -245,8 +245,9 @@ func (sc *scores) decide() decision {
 
 // evidenceFor lists the evidence for a type, strongest tier first and,
 // within a tier, heaviest first; then what speaks against it.
-func (e *Engine) evidenceFor(hits []hit, typ policy.WorkloadType, extra []Evidence) []Evidence {
-	var kept []hit
+func (e *Engine) evidenceFor(f *features, hits []hit, typ policy.WorkloadType, extra []Evidence) []Evidence {
+	kept := f.kept[:0]
+	defer func() { f.kept = kept }()
 	for _, h := range hits {
 		if votesFor(&e.signals[h.sig], typ) {
 			kept = append(kept, h)
@@ -258,6 +259,7 @@ func (e *Engine) evidenceFor(hits []hit, typ policy.WorkloadType, extra []Eviden
 	slices.SortStableFunc(kept, func(a, b hit) int {
 		return cmp.Or(cmp.Compare(a.found.tier, b.found.tier), cmp.Compare(shared(a), shared(b)), cmp.Compare(e.signals[b.sig].weight, e.signals[a.sig].weight))
 	})
+	// Room for the tie and runner-up lines the caller may add.
 	out := make([]Evidence, 0, len(kept)+len(extra)+2)
 	for _, h := range kept {
 		if e.signals[h.sig].weight > 0 {

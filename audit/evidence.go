@@ -3,7 +3,7 @@ package audit
 // Tier is how strong a piece of classification evidence is
 // (docs/classification.md). A weaker tier breaks ties between types and
 // raises confidence; it never overturns what a stronger tier decided.
-type Tier int
+type Tier uint8
 
 const (
 	// TierNone marks a conclusion (a policy rule, a runner-up, a tie

@@ -57,8 +57,9 @@ type features struct {
 	appContainers, infraContainers int
 	infraImage                     string
 	infra                          infraClass
-	// hits is the classifier's scratch buffer, reused across workloads.
-	hits []hit
+	// hits and kept are the classifier's scratch buffers, reused across
+	// workloads.
+	hits, kept []hit
 	// words splits names into words for the word signals; wordHit is
 	// what wordDict.lookup found in them (once per workload).
 	words       []word
@@ -81,6 +82,7 @@ func (f *features) reset() {
 		hostAliases: f.hostAliases[:0],
 		hostPaths:   f.hostPaths[:0],
 		hits:        f.hits[:0],
+		kept:        f.kept[:0],
 		words:       f.words[:0],
 		imageCache:  f.imageCache,
 	}
