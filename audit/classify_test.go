@@ -79,6 +79,17 @@ func TestClassification(t *testing.T) {
 		{"model download job", pod("Job", "pull", nil, corev1.Container{Name: "o", Image: "ollama/ollama:0.9", Command: []string{"sh", "-c", "ollama serve & ollama pull qwen:0.5b"}}), policy.None},
 		{"KServe sklearn predictor pod", pod("Pod", "iris-predictor", map[string]string{"serving.kserve.io/inferenceservice": "iris"}, ctr("kserve/sklearnserver:v0.15.0")), policy.None},
 		{"plain nginx", pod("Deployment", "web", nil, ctr("nginx:1.27")), policy.None},
+		{"an LLM API key alone is no agent (a usage poller)", pod("Deployment", "stats-adapter", nil, withEnv(ctr("acme/stats:1"), "ANTHROPIC_API_KEY", "ANTHROPIC_ENVIRONMENT_ID")), policy.None},
+		{"a key and where the model is make an LLM client", pod("Deployment", "stats-adapter", nil, withEnv(ctr("acme/stats:1"), "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL")), policy.Agent},
+		{"a client of a vLLM server is no vLLM server", pod("Deployment", "ui", nil, withEnv(ctr("acme/chat-ui:1"), "VLLM_URL")), policy.Agent},
+		{"a model server's own settings", pod("Deployment", "x", nil, withEnv(ctr("acme/llm:1"), "OLLAMA_MODELS", "OLLAMA_KEEP_ALIVE"), withEnv(ctr("acme/llm:1"), "HF_TOKEN")), policy.Inference},
+		{"Llama Stack serves agents, whatever model it names", pod("Deployment", "stack", nil, withEnv(corev1.Container{Name: "s", Image: "acme/stack:1", Command: []string{"llama", "stack", "run", "/etc/config.yaml"}}, "VLLM_URL", "INFERENCE_MODEL")), policy.Agent},
+		{"an MCP server by its arguments", pod("Deployment", "diag", nil, ctr("ghcr.io/acme/diag:0.4", "serve", "--mcp", "--mcp-port", "8089")), policy.Agent},
+		{"an OpenSandbox batch on a web server image runs code", func() audit.Workload {
+			w := pod("BatchSandbox", "batch", nil, ctr("httpd:2.4", "python", "-m", "http.server"))
+			w.APIVersion = "sandbox.opensandbox.io/v1alpha1"
+			return w
+		}(), policy.CodeExec},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := classifyOne(t, policy.Default(), &audit.Inventory{Workloads: []audit.Workload{tt.w}})

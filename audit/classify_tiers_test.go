@@ -68,8 +68,8 @@ func TestWeakerTierNeverOverturnsStronger(t *testing.T) {
 			policy.Retrieval, policy.Inference,
 		},
 		{
-			"wiring (LLM API key) over names (rag, embeddings)",
-			pod("Deployment", "rag-embeddings", nil, withEnv(ctr("acme/app:1"), "ANTHROPIC_API_KEY")),
+			"wiring (an LLM API base URL) over names (rag, embeddings)",
+			pod("Deployment", "rag-embeddings", nil, withEnv(ctr("acme/app:1"), "ANTHROPIC_BASE_URL")),
 			pod("Deployment", "rag-embeddings", nil, ctr("acme/app:1")),
 			policy.Agent, policy.Retrieval,
 		},

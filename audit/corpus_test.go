@@ -14,13 +14,31 @@ import (
 )
 
 // TestCorpusClassification classifies real public manifests against the
-// labels in the corpus's LABELS.tsv. The corpus lives outside the repo;
-// TIERGATE_CORPUS names it (.ci/run sets it).
+// labels in the shared corpus's LABELS.tsv. That corpus lives outside the
+// repo; TIERGATE_CORPUS names it (.ci/run sets it).
 func TestCorpusClassification(t *testing.T) {
 	dir := os.Getenv("TIERGATE_CORPUS")
 	if dir == "" {
 		t.Skip("TIERGATE_CORPUS is not set: skipping the classification test over the real-manifest corpus (.ci/run sets it to ../shared/corpus)")
 	}
+	checkCorpus(t, dir)
+}
+
+// TestRepoCorpus classifies the real public manifests kept in the repo
+// (testdata/corpus, with SOURCES.tsv): datastores of LLM platforms and
+// agent platforms whose names mislead.
+func TestRepoCorpus(t *testing.T) {
+	if _, err := os.Stat(filepath.Join("testdata", "corpus", "LABELS.tsv")); err != nil {
+		t.Fatalf("the repo's corpus is missing: %v", err)
+	}
+	checkCorpus(t, filepath.Join("testdata", "corpus"))
+}
+
+// checkCorpus requires every labelled workload of a corpus to get its
+// label's type, and no workload that is not an LLM workload to be called
+// one.
+func checkCorpus(t *testing.T, dir string) {
+	t.Helper()
 	labels, err := os.Open(filepath.Join(dir, "LABELS.tsv"))
 	if err != nil {
 		t.Fatalf("corpus: %v", err)
@@ -65,13 +83,11 @@ func TestCorpusClassification(t *testing.T) {
 				got = r
 			}
 		}
-		// Misses are reported; the test fails on the accuracy, as the
-		// corpus's hard cases are allowed a few.
 		switch {
 		case got == nil:
-			t.Logf("MISS %s: %s %s/%s: not found as a workload (want %s)", file, kind, ns, name, want)
+			t.Errorf("MISS %s: %s %s/%s: not found as a workload (want %s)", file, kind, ns, name, want)
 		case string(got.Type) != want:
-			t.Logf("MISS %s: %s %s/%s: got %s (%.2f), want %s; evidence: %s", file, kind, ns, name, got.Type, got.Confidence, want, strings.Join(got.Evidence, "; "))
+			t.Errorf("MISS %s: %s %s/%s: got %s (%.2f), want %s; evidence: %s", file, kind, ns, name, got.Type, got.Confidence, want, strings.Join(audit.Texts(got.Evidence), "; "))
 		default:
 			correct++
 		}
@@ -79,9 +95,5 @@ func TestCorpusClassification(t *testing.T) {
 	if total == 0 {
 		t.Fatal("corpus: no labelled workloads")
 	}
-	acc := float64(correct) / float64(total)
-	t.Logf("corpus accuracy: %d/%d = %.1f%%", correct, total, 100*acc)
-	if acc < 0.95 {
-		t.Fatalf("corpus accuracy %.1f%% is below 95%%", 100*acc)
-	}
+	t.Logf("corpus %s: %d/%d", dir, correct, total)
 }

@@ -154,8 +154,16 @@ func commandHas(note string, needles ...string) matcher {
 // envNamed matches environment variable names equal to one of names or
 // starting with one of prefixes. Values are never read.
 func envNamed(note string, names, prefixes []string) matcher {
+	return envWhere(nil, note, names, prefixes)
+}
+
+// envWhere is envNamed for the names keep accepts (nil: all).
+func envWhere(keep func(string) bool, note string, names, prefixes []string) matcher {
 	return func(f *features) (ev, bool) {
 		for _, e := range f.envNames {
+			if keep != nil && !keep(e) {
+				continue
+			}
 			for _, n := range names {
 				if e == n {
 					return mk(note, "env ", e, " (value hidden)"), true

@@ -41,6 +41,9 @@ var (
 	// llmClientEnv are env names of hosted LLM API clients.
 	llmClientEnvNames    = []string{"LLM_MODEL", "LLM_API_KEY", "LLM_BASE_URL", "LLM_API_BASE", "LLM_ENDPOINT", "LLM_PROVIDER", "MISTRAL_API_KEY", "COHERE_API_KEY", "GROQ_API_KEY", "TOGETHER_API_KEY", "OPENROUTER_API_KEY", "DEEPSEEK_API_KEY", "XAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_GENAI_API_KEY"}
 	llmClientEnvPrefixes = []string{"OPENAI_", "AZURE_OPENAI_", "ANTHROPIC_", "GEMINI_", "VERTEX_AI_", "LITELLM_", "BEDROCK_", "LLM_"}
+	// engineEnvPrefixes are model servers' settings, or, with a client
+	// suffix (isClientEnv), where a client finds one.
+	engineEnvPrefixes = []string{"VLLM_", "SGLANG_", "OLLAMA_", "NIM_", "TRITON_", "LLAMA_ARG_", "TRTLLM_", "TGI_"}
 	// infraAgentImages are monitoring, mesh and CI agents: "agent" in
 	// their names means nothing about LLMs.
 	infraAgentImages = []string{"datadog", "jaeger", "fluent-bit", "fluentbit", "fluentd", "opentelemetry", "otel-collector", "otel/", "otel-agent", "elastic-agent", "elastic/agent", "filebeat", "metricbeat", "istio/proxy", "proxyv2", "linkerd", "newrelic", "dynatrace", "grafana/agent", "grafana/alloy", "splunk", "sumologic", "falco", "consul", "vault", "gitlab-runner", "buildkite", "jenkins", "teamcity", "cloudwatch-agent", "aws-xray", "node-exporter", "promtail", "timberio/vector", "crowdstrike", "sysdig", "twistlock", "wazuh", "ossec"}
@@ -94,8 +97,8 @@ func builtinSignals(d *wordDict) []signal {
 			serveConfigHas("Ray Serve LLM", "ray.serve.llm", "vllm"),
 		)},
 		{name: "engine-env", votes: inference, weight: 2, match: wired(
-			envNamed("model server setting", []string{"NUM_SHARD", "MAX_TOTAL_TOKENS", "MAX_INPUT_LENGTH", "MAX_INPUT_TOKENS", "MAX_BATCH_PREFILL_TOKENS", "MAX_BATCH_TOTAL_TOKENS", "NGC_API_KEY"},
-				[]string{"VLLM_", "SGLANG_", "OLLAMA_", "NIM_", "TRITON_", "LLAMA_ARG_", "TRTLLM_", "TGI_"}),
+			envWhere(isEngineServerEnv, "model server setting", []string{"NUM_SHARD", "MAX_TOTAL_TOKENS", "MAX_INPUT_LENGTH", "MAX_INPUT_TOKENS", "MAX_BATCH_PREFILL_TOKENS", "MAX_BATCH_TOTAL_TOKENS", "NGC_API_KEY"},
+				engineEnvPrefixes),
 		)},
 		{name: "model-source", votes: inference, weight: 1, match: wired(
 			envNamed("uses Hugging Face models", []string{"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HOME", "HUGGINGFACE_HUB_CACHE", "TRANSFORMERS_CACHE", "MODEL_ID"}, []string{"HF_HUB_"}),
@@ -164,16 +167,34 @@ func builtinSignals(d *wordDict) []signal {
 		{name: "agent-kind", votes: agent, weight: 5, match: runs(
 			kindIs("ToolHive MCP server", "MCPServer", "MCPRemoteProxy", "VirtualMCPServer"),
 			groupKind("kagent agent", "kagent.dev", "Agent"),
+			groupKind("AgentCube agent runtime", "runtime.agentcube.volcano.sh", "AgentRuntime"),
 		)},
-		{name: "agent-image", votes: agent, weight: 4, match: d.wordIn("agent framework", true, "hermes-agent", "openclaw", "langgraph", "openhands", "autogen", "crewai", "letta", "kagent", "smolagents", "browser-use", "agent-zero")},
-		{name: "mcp", votes: agent, weight: 4, match: d.wordIn("Model Context Protocol server", true, "mcp")},
+		{name: "agent-image", votes: agent, weight: 4, match: d.wordIn("agent framework", true, "hermes-agent", "openclaw", "langgraph", "openhands", "autogen", "crewai", "letta", "kagent", "smolagents", "browser-use", "agent-zero", "k8sgpt", "holmesgpt")},
+		{name: "mcp", votes: agent, weight: 4, match: strongest(
+			at(TierRuns, commandHas("Model Context Protocol server", "--mcp", "mcp-server", "mcp_server")),
+			d.wordIn("Model Context Protocol server", true, "mcp"),
+		)},
+		{name: "agent-server", votes: agent, weight: 4, match: runs(
+			imagesLike(n("Llama Stack", "llamastack/", "llama-stack", "ogx/distribution")),
+			commandsLike(n("Llama Stack", "llama_stack", "stack run")),
+		)},
 		{name: "agent-framework", votes: agent, weight: 3, match: strongest(
 			wired(envNamed("agent framework", nil, []string{"LANGGRAPH_", "LANGSMITH_", "LANGCHAIN_", "MCP_"})),
 			d.wordIn("agent framework", true, "adk", "langgraph", "langchain", "crewai", "autogen"),
 		)},
+		// Where a model is (a base URL, an engine, a model name) says the
+		// pod calls it; a key alone may serve billing or usage APIs, so it
+		// needs company to make an agent.
 		{name: "llm-client", votes: agent, weight: 2, match: wired(
-			envNamed("calls an LLM API", llmClientEnvNames, llmClientEnvPrefixes),
+			envWhere(isClientEnv, "calls an LLM API", llmClientEnvNames, llmClientEnvPrefixes),
+			envWhere(isEngineClientEnv, "calls a model server", nil, engineEnvPrefixes),
 			hostAliasHas("reaches an LLM host", "llm", "ollama", "vllm", "openai"),
+		)},
+		{name: "llm-key", votes: agent, weight: 1.5, match: wired(
+			envWhere(isCredentialEnv, "holds an LLM API credential", llmClientEnvNames, llmClientEnvPrefixes),
+		)},
+		{name: "agent-tools", votes: agent, weight: 1.5, match: wired(
+			envNamed("an agent's web search or browser tool", nil, []string{"TAVILY_", "SERPAPI_", "SERPER_", "BRAVE_SEARCH_", "EXA_API", "BROWSERLESS_", "FIRECRAWL_", "BROWSERBASE_"}),
 		)},
 		{name: "sandbox-orchestrator", votes: agent, weight: 2, match: wired(
 			createsSandboxesByRBAC(),
@@ -191,11 +212,15 @@ func builtinSignals(d *wordDict) []signal {
 				groupKind("agent-sandbox", "agents.x-k8s.io", "Sandbox"),
 				groupKind("agent-sandbox", "extensions.agents.x-k8s.io", "SandboxTemplate", "SandboxClaim", "SandboxWarmPool"),
 				kindIs("agent-sandbox", "Sandbox", "SandboxTemplate", "SandboxClaim", "SandboxWarmPool"),
+				groupKind("OpenSandbox", "sandbox.opensandbox.io", "BatchSandbox", "Pool", "Sandbox"),
 			),
 			labelled(labelPrefix("agent-sandbox pod", "agents.x-k8s.io/")),
 		)},
 		{name: "code-runtime", votes: codeExec, weight: 3, match: strongest(
-			at(TierRuns, imageHas("OpenHands runtime: executes an agent's code", "all-hands-ai/runtime")),
+			at(TierRuns, anyOf(
+				imageHas("OpenHands runtime: executes an agent's code", "all-hands-ai/runtime"),
+				groupKind("AgentCube code interpreter: executes untrusted code", "runtime.agentcube.volcano.sh", "CodeInterpreter"),
+			)),
 			nameHas("code runtime: executes untrusted code", true, "code-interpreter", "code-exec", "code-runner", "coderunner", "codeexec", "python-runtime", "sandbox-runtime", "node-runtime", "judge0"),
 			d.wordIn("code runtime: executes untrusted code", true, "piston", "e2b"),
 			agentWorker(),
@@ -221,6 +246,35 @@ func builtinSignals(d *wordDict) []signal {
 			commandHas("downloads a model", "ollama pull", "huggingface-cli download", "hf download", "snapshot_download", "git lfs pull", "download")))},
 	}
 }
+
+// isClientEnv says an env name tells a client where a model is
+// (OPENAI_BASE_URL, VLLM_URL, LLM_MODEL, OLLAMA_HOST).
+func isClientEnv(name string) bool {
+	for _, w := range []string{"URL", "BASE", "ENDPOINT", "HOST", "MODEL", "ENGINE", "DEPLOYMENT", "PROVIDER"} {
+		if strings.Contains(name, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// isCredentialEnv says an env name holds only a credential or an account
+// (ANTHROPIC_API_KEY, OPENAI_ORG_ID), not where a model is.
+func isCredentialEnv(name string) bool { return !isClientEnv(name) }
+
+// isEngineClientEnv says an engine-prefixed env name points a client at
+// a server (VLLM_URL, OLLAMA_BASE_URL); the others configure the server
+// itself (VLLM_USE_V1, OLLAMA_MODELS, OLLAMA_HOST, its bind address).
+func isEngineClientEnv(name string) bool {
+	for _, w := range []string{"URL", "ENDPOINT", "API_BASE"} {
+		if strings.Contains(name, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func isEngineServerEnv(name string) bool { return !isEngineClientEnv(name) }
 
 // onlyInfra matches when every app container runs a known image that is
 // no LLM workload: a sidecar (an OpenTelemetry collector next to vLLM)
