@@ -22,6 +22,8 @@ type Engine struct {
 	cache strcache
 	// feat is the classifier's reusable scratch space (and image cache).
 	feat features
+	// pss evaluates pod specs with the Pod Security Admission library.
+	pss *pssLibrary
 }
 
 // check is one rule's function over a workload.
@@ -55,6 +57,16 @@ func checks() []check {
 		{id: RuleHostNamespaces, run: checkHostNamespaces},
 		{id: RuleHostPath, run: checkHostPath},
 		{id: RuleRuntimeSocket, run: checkRuntimeSocket},
+		{id: RuleNamespaceRejects, run: checkNamespaceRejects},
+		{id: RuleRunAsUserRoot, run: checkRunAsUserRoot},
+		{id: RuleHostPorts, run: checkHostPorts},
+		{id: RuleVolumeTypes, run: checkVolumeTypes},
+		{id: RuleSysctls, run: checkSysctls},
+		{id: RuleProcMount, run: checkProcMount},
+		{id: RuleAppArmor, run: checkAppArmor},
+		{id: RuleSELinux, run: checkSELinux},
+		{id: RuleWindowsHostProcess, run: checkWindowsHostProcess},
+		{id: RuleProbeHost, run: checkProbeHost},
 		{id: RuleGPURuntime, run: checkGPURuntime},
 		{id: RuleHandlerNotOnNode, run: checkHandlerNotOnNodes},
 		{id: RuleNoNodeFits, run: checkNoNodeFits},
@@ -67,7 +79,7 @@ func NewEngine(p *policy.Policy) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{pol: c, signals: builtinSignals(&wordDict{}), rules: ruleIndex()}
+	e := &Engine{pol: c, signals: builtinSignals(&wordDict{}), rules: ruleIndex(), pss: newPSSLibrary()}
 	// Disabled rules are not run at all; the others know their category,
 	// which decides whether they run on pods that are not LLM workloads.
 	for _, ch := range checks() {

@@ -25,6 +25,10 @@ type subject struct {
 	findings []Finding
 	// netpols is egressPolicies' scratch buffer.
 	netpols []netpol
+	// pss holds the findings the Pod Security library's verdict gives,
+	// computed once (pssDone) for all the TG-PSS checks.
+	pss     []pssFinding
+	pssDone bool
 }
 
 // reset readies the subject for the next workload, keeping its buffers.
@@ -32,6 +36,7 @@ func (s *subject) reset(w *Workload) {
 	s.w, s.typ, s.node = w, "", nil
 	s.isos, s.gpus, s.fits, s.reasons = s.isos[:0], s.gpus[:0], s.fits[:0], s.reasons[:0]
 	s.findings = s.findings[:0]
+	s.pss, s.pssDone = s.pss[:0], false
 }
 
 // emit records a finding. sev ""

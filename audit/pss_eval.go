@@ -1,0 +1,36 @@
+package audit
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// emitPSS emits the findings of one rule from the library's verdict on
+// the workload's templates, evaluating them on the first call.
+func (s *subject) emitPSS(rule string) {
+	s.evalPSS()
+	for _, f := range s.pss {
+		if f.rule == rule {
+			s.emit(rule, "", f.container, f.path, f.msg)
+		}
+	}
+}
+
+// evalPSS judges every template at the level and version the policy sets
+// for the workload's type, once per workload.
+func (s *subject) evalPSS() {
+	if s.pssDone {
+		return
+	}
+	s.pssDone = true
+	level, version := s.e.pol.PodSecurityFor(s.typ)
+	if level == "privileged" {
+		return
+	}
+	lv := pssLevelVersion(level, version)
+	s.forTemplates(func(_ int, t *PodTemplate) {
+		meta := &metav1.ObjectMeta{Labels: t.Labels}
+		if ctrls := s.e.pss.failed(lv, meta, t.Spec); len(ctrls) > 0 {
+			s.attribute(t, meta, level, ctrls)
+		}
+	})
+}
