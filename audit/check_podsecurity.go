@@ -12,23 +12,23 @@ import (
 // filesystems and container-runtime sockets are tiergate's own: the
 // standard has no control for them.
 
-func checkRunAsRoot(s *subject)         { s.emitPSS(RuleRunAsRoot) }
-func checkSeccomp(s *subject)           { s.emitPSS(RuleSeccomp) }
-func checkEscalation(s *subject)        { s.emitPSS(RuleEscalation) }
-func checkCapsNotDropped(s *subject)    { s.emitPSS(RuleCapsNotDropped) }
-func checkCapsAdded(s *subject)         { s.emitPSS(RuleCapsAdded) }
-func checkPrivileged(s *subject)        { s.emitPSS(RulePrivileged) }
-func checkHostNamespaces(s *subject)    { s.emitPSS(RuleHostNamespaces) }
-func checkHostPath(s *subject)          { s.emitPSS(RuleHostPath) }
-func checkRunAsUserRoot(s *subject)     { s.emitPSS(RuleRunAsUserRoot) }
-func checkHostPorts(s *subject)         { s.emitPSS(RuleHostPorts) }
-func checkVolumeTypes(s *subject)       { s.emitPSS(RuleVolumeTypes) }
-func checkSysctls(s *subject)           { s.emitPSS(RuleSysctls) }
-func checkProcMount(s *subject)         { s.emitPSS(RuleProcMount) }
-func checkAppArmor(s *subject)          { s.emitPSS(RuleAppArmor) }
-func checkSELinux(s *subject)           { s.emitPSS(RuleSELinux) }
+func checkRunAsRoot(s *subject)          { s.emitPSS(RuleRunAsRoot) }
+func checkSeccomp(s *subject)            { s.emitPSS(RuleSeccomp) }
+func checkEscalation(s *subject)         { s.emitPSS(RuleEscalation) }
+func checkCapsNotDropped(s *subject)     { s.emitPSS(RuleCapsNotDropped) }
+func checkCapsAdded(s *subject)          { s.emitPSS(RuleCapsAdded) }
+func checkPrivileged(s *subject)         { s.emitPSS(RulePrivileged) }
+func checkHostNamespaces(s *subject)     { s.emitPSS(RuleHostNamespaces) }
+func checkHostPath(s *subject)           { s.emitPSS(RuleHostPath) }
+func checkRunAsUserRoot(s *subject)      { s.emitPSS(RuleRunAsUserRoot) }
+func checkHostPorts(s *subject)          { s.emitPSS(RuleHostPorts) }
+func checkVolumeTypes(s *subject)        { s.emitPSS(RuleVolumeTypes) }
+func checkSysctls(s *subject)            { s.emitPSS(RuleSysctls) }
+func checkProcMount(s *subject)          { s.emitPSS(RuleProcMount) }
+func checkAppArmor(s *subject)           { s.emitPSS(RuleAppArmor) }
+func checkSELinux(s *subject)            { s.emitPSS(RuleSELinux) }
 func checkWindowsHostProcess(s *subject) { s.emitPSS(RuleWindowsHostProcess) }
-func checkProbeHost(s *subject)         { s.emitPSS(RuleProbeHost) }
+func checkProbeHost(s *subject)          { s.emitPSS(RuleProbeHost) }
 
 func checkWritableRoot(s *subject) {
 	s.forContainers(func(ref containerRef, c *corev1.Container) {

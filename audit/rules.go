@@ -61,9 +61,9 @@ const (
 	RuleSELinux            = "TG-PSS-018"
 	RuleWindowsHostProcess = "TG-PSS-019"
 	RuleProbeHost          = "TG-PSS-020"
-	RuleGPURuntime       = "TG-GPU-001"
-	RuleHandlerNotOnNode = "TG-SCH-001"
-	RuleNoNodeFits       = "TG-SCH-002"
+	RuleGPURuntime         = "TG-GPU-001"
+	RuleHandlerNotOnNode   = "TG-SCH-001"
+	RuleNoNodeFits         = "TG-SCH-002"
 )
 
 // Rules returns the catalog of checks in a stable order.
