@@ -64,7 +64,7 @@ func (s *subject) attribute(t *PodTemplate, meta *metav1.ObjectMeta, level strin
 					vm = pssRules["hostPathVolumes"]
 				}
 				path := s.specPath(t, ".volumes["+strconv.Itoa(i)+"]"+vm.volField)
-				s.pss = append(s.pss, pssFinding{vm.rule, "", path, s.msg(`volume "`, v.Name, `"`, s.where(t), vm.words, volumeWhat(v), pssReason(level, r))})
+				s.pss = append(s.pss, pssFinding{vm.rule, "", path, s.msg(`volume "`, v.Name, `"`, s.where(t), vm.words, volumeWhat(v), pssReason(level, strconv.Quote(v.Name), r))})
 			}
 			podOnly.Volumes = nil // containers are judged without them
 		case podFails:
@@ -72,7 +72,7 @@ func (s *subject) attribute(t *PodTemplate, meta *metav1.ObjectMeta, level strin
 			if m.podField != nil {
 				field = m.podField(spec)
 			}
-			s.pss = append(s.pss, pssFinding{m.rule, "", s.specPath(t, field), s.msg("pod", s.where(t), m.words, pssReason(level, run(&podOnly)))})
+			s.pss = append(s.pss, pssFinding{m.rule, "", s.specPath(t, field), s.msg("pod", s.where(t), m.words, pssReason(level, "", run(&podOnly)))})
 		}
 
 		for ref, c := range s.templateContainers(t) {
@@ -99,13 +99,13 @@ func (s *subject) attribute(t *PodTemplate, meta *metav1.ObjectMeta, level strin
 			if m.ctrField != nil {
 				field = m.ctrField(c)
 			}
-			s.pss = append(s.pss, pssFinding{m.rule, c.Name, s.path(ref, field), s.ctrMsg(ref, c, m.words, pssReason(level, r))})
+			s.pss = append(s.pss, pssFinding{m.rule, c.Name, s.path(ref, field), s.ctrMsg(ref, c, m.words, pssReason(level, strconv.Quote(c.Name), r))})
 		}
 
 		if len(s.pss) == n && !socket {
 			// The library forbids the pod but no part of it alone: report
 			// the whole pod rather than lose the violation.
-			s.pss = append(s.pss, pssFinding{m.rule, "", s.specPath(t, ""), s.msg("pod", s.where(t), m.words, pssReason(level, ctl.result))})
+			s.pss = append(s.pss, pssFinding{m.rule, "", s.specPath(t, ""), s.msg("pod", s.where(t), m.words, pssReason(level, "", ctl.result))})
 		}
 	}
 }
@@ -135,23 +135,33 @@ func (s *subject) attributeCaps(ref containerRef, c *corev1.Container, one *core
 	add := probe(func(k *corev1.Capabilities) { k.Drop = []corev1.Capability{"ALL"} })
 	m := pssRules["capabilities_restricted"]
 	if !drop.Allowed || add.Allowed {
-		s.pss = append(s.pss, pssFinding{m.rule, c.Name, s.path(ref, m.field), s.ctrMsg(ref, c, m.words, pssReason(level, drop))})
+		s.pss = append(s.pss, pssFinding{m.rule, c.Name, s.path(ref, m.field), s.ctrMsg(ref, c, m.words, pssReason(level, strconv.Quote(c.Name), drop))})
 	}
 	if !add.Allowed {
 		a := capsAddedRestricted
-		s.pss = append(s.pss, pssFinding{a.rule, c.Name, s.path(ref, a.field), s.ctrMsg(ref, c, a.words, pssReason(level, add))})
+		s.pss = append(s.pss, pssFinding{a.rule, c.Name, s.path(ref, a.field), s.ctrMsg(ref, c, a.words, pssReason(level, strconv.Quote(c.Name), add))})
 	}
 }
 
-// pssReason is the library's verdict in a message: " (restricted:
-// runAsNonRoot != true: pod or container "x" must set ...)".
-func pssReason(level string, r psspolicy.CheckResult) string {
+// pssReason is the library's verdict in a message, without the subject
+// the message already names: ` (restricted: must set
+// securityContext.runAsNonRoot=true)`. who is the quoted container or
+// volume name ("" for the pod).
+func pssReason(level, who string, r psspolicy.CheckResult) string {
 	if r.Allowed {
 		return ""
 	}
-	why := r.ForbiddenReason
-	if r.ForbiddenDetail != "" {
-		why += ": " + r.ForbiddenDetail
+	why := r.ForbiddenDetail
+	if who != "" {
+		// `pod or container "x" must set ...`: the setter phrase is short.
+		if i := strings.Index(why, who+" "); i >= 0 && i <= len("pod or containers ") {
+			why = why[i+len(who)+1:]
+		}
+	} else {
+		why = strings.TrimPrefix(why, "pod ")
+	}
+	if why == "" {
+		why = r.ForbiddenReason
 	}
 	return " (Pod Security " + level + ": " + why + ")"
 }

@@ -38,7 +38,7 @@ var pssRules = map[psspolicy.CheckID]pssRule{
 	"capabilities_baseline":      {rule: RuleCapsAdded, field: ".securityContext.capabilities.add", words: " adds capabilities beyond the default set"},
 	"privileged":                 {rule: RulePrivileged, field: ".securityContext.privileged", words: " is privileged"},
 	"hostNamespaces":             {rule: RuleHostNamespaces, podField: hostNamespaceField, words: " shares the host's namespaces"},
-	"hostPathVolumes":            {rule: RuleHostPath, volField: ".hostPath", words: " mounts a host path"},
+	"hostPathVolumes":            {rule: RuleHostPath, volField: ".hostPath", words: " mounts host path"},
 	"hostPorts":                  {rule: RuleHostPorts, ctrField: hostPortField, words: " binds host ports"},
 	"restrictedVolumes":          {rule: RuleVolumeTypes, volField: "", words: " is of a type the restricted level forbids"},
 	"sysctls":                    {rule: RuleSysctls, field: ".securityContext.sysctls", words: " sets unsafe sysctls"},

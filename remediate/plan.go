@@ -594,8 +594,14 @@ func manualReason(f audit.Finding) string {
 		return "the policy does not know this handler: map it under handlers: in the policy, or choose a known RuntimeClass"
 	case audit.RuleEgressOpen, audit.RuleEgressMetadata:
 		return "an existing NetworkPolicy allows it and NetworkPolicies add up: narrow that policy's rule by hand"
-	case audit.RuleCapsAdded, audit.RulePrivileged, audit.RuleHostNamespaces, audit.RuleHostPath, audit.RuleRuntimeSocket:
+	case audit.RuleCapsAdded, audit.RulePrivileged, audit.RuleHostNamespaces, audit.RuleHostPath, audit.RuleRuntimeSocket,
+		audit.RuleHostPorts, audit.RuleVolumeTypes, audit.RuleSysctls, audit.RuleProcMount, audit.RuleAppArmor,
+		audit.RuleSELinux, audit.RuleWindowsHostProcess, audit.RuleProbeHost:
 		return "removing it depends on what the workload does with it: change it by hand"
+	case audit.RuleRunAsUserRoot:
+		return "it sets runAsUser: 0; choose the UID the image should run as"
+	case audit.RuleNamespaceRejects:
+		return "it clears when the pod-security findings its enforce level names are fixed (or the namespace's level is lowered)"
 	case audit.RuleHandlerNotOnNode, audit.RuleNoNodeFits:
 		return "a scheduling problem of the nodes or the RuntimeClass, not of the workload"
 	}
