@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -102,9 +101,4 @@ func mergePodSecurity(base, user PodSecurity) PodSecurity {
 		maps.Copy(out.Relax, user.Relax)
 	}
 	return out
-}
-
-// String is "restricted (latest)" or "baseline (v1.30)".
-func (ps PodSecurity) String() string {
-	return fmt.Sprintf("%s (%s)", ps.Level, ps.Version)
 }
