@@ -243,6 +243,9 @@ func (e *Engine) auditOne(s *subject, opts Options, r *Result) {
 	if w.Source != nil {
 		r.Source = &Location{File: w.Source.File, Line: w.Source.Line}
 	}
+	if ns, ok := ix.nsPSS[w.Namespace]; ok && ns.labelled {
+		r.NamespacePodSecurity = ns.shown
+	}
 	if tier, ok := e.pol.Tier(cl.typ); ok {
 		r.RequiredIsolation, r.RecommendedIsolation = tier.Minimum, tier.Recommended
 	}

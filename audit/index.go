@@ -37,6 +37,8 @@ type index struct {
 	pools                  map[string][]pool // by namespace
 	// replicas remembers classifications by template revision.
 	replicas map[replicaKey]classification
+	// nsPSS is each known namespace's Pod Security policy (pss_namespace.go).
+	nsPSS map[string]namespacePSS
 }
 
 // netpol is a NetworkPolicy prepared for matching.
@@ -64,6 +66,7 @@ type nodeFacts struct {
 
 func newIndex(inv *Inventory, pol *policy.Compiled) *index {
 	ix := &index{
+		nsPSS:           namespacePolicies(inv.Namespaces),
 		pol:             pol,
 		offline:         inv.Offline,
 		netpolsHidden:   inv.NetworkPoliciesHidden,

@@ -28,9 +28,13 @@ func (s *subject) evalPSS() {
 	}
 	lv := pssLevelVersion(level, version)
 	s.forTemplates(func(_ int, t *PodTemplate) {
-		meta := &metav1.ObjectMeta{Labels: t.Labels}
+		meta := pssMeta(t)
 		if ctrls := s.e.pss.failed(lv, meta, t.Spec); len(ctrls) > 0 {
 			s.attribute(t, meta, level, ctrls)
 		}
 	})
 }
+
+// pssMeta is the pod metadata the library reads (labels; the templates
+// do not keep annotations, see docs/pod-security.md).
+func pssMeta(t *PodTemplate) *metav1.ObjectMeta { return &metav1.ObjectMeta{Labels: t.Labels} }

@@ -121,6 +121,9 @@ func addObject(inv *audit.Inventory, o *Object) error {
 		if err = convert(o, &svc); err == nil {
 			inv.Services = append(inv.Services, svc)
 		}
+	case kind == "Namespace" && group == "":
+		// Only the labels matter: Pod Security's enforce|audit|warn.
+		inv.Namespaces = append(inv.Namespaces, audit.Namespace{Name: o.GetName(), Labels: o.GetLabels()})
 	case kind == "InferencePool" && strings.HasPrefix(group, "inference.networking."):
 		inv.InferencePools = append(inv.InferencePools, crd.InferencePool(o.Unstructured))
 	}

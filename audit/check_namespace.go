@@ -1,4 +1,0 @@
-package audit
-
-// checkNamespaceRejects is filled in with the namespace labels.
-func checkNamespaceRejects(s *subject) {}
