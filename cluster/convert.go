@@ -59,6 +59,9 @@ func strip(obj any) (any, error) {
 	case *batchv1.CronJob:
 		o.Status = batchv1.CronJobStatus{}
 		stripTemplate(&o.Spec.JobTemplate.Spec.Template)
+	case *corev1.Namespace:
+		// Only the labels matter (Pod Security's enforce|audit|warn).
+		o.Annotations, o.Spec, o.Status = nil, corev1.NamespaceSpec{}, corev1.NamespaceStatus{}
 	case *corev1.Node:
 		o.Status.Images = nil
 		o.Status.Conditions = nil
