@@ -1,7 +1,7 @@
 #!/bin/sh
 # tiergate fix: review every command, then run this script.
 # Audited: files llm-platform.yaml
-# 17 fixes, 1 held back (commented out, with the reason), 16 findings left to a human (listed at the end).
+# 17 fixes, 1 held back (commented out, with the reason), 17 findings left to a human (listed at the end).
 set -eu
 
 # ── Deployment/agents/browser-agent
@@ -239,3 +239,5 @@ TIERGATE_EOF
 #     why: an existing NetworkPolicy allows it and NetworkPolicies add up: narrow that policy's rule by hand
 #   StatefulSet/rag/qdrant TG-PSS-009: volume "storage" mounts host path /mnt/disks/nvme0/qdrant (Pod Security restricted: uses restricted volume type "hostPath")
 #     why: removing it depends on what the workload does with it: change it by hand
+#   StatefulSet/rag/qdrant TG-PSS-011: namespace "rag" enforces Pod Security baseline:latest: its pods cannot be created (hostPath volumes)
+#     why: it clears when the pod-security findings its enforce level names are fixed (or the namespace's level is lowered)
