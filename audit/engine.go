@@ -203,22 +203,31 @@ func sortedRanks(ws []Workload) []int {
 // namespace, owner and pod-template-hash (or controller-revision-hash).
 type replicaKey struct{ namespace, ownerKind, ownerName, hash string }
 
+// replicaOf returns the template revision a controller's pod is stamped
+// from, when it says (pod-template-hash, controller-revision-hash).
+func replicaOf(w *Workload) (replicaKey, bool) {
+	if w.Kind != "Pod" || w.Owner == nil || len(w.Templates) != 1 {
+		return replicaKey{}, false
+	}
+	hash := w.Labels["pod-template-hash"]
+	if hash == "" {
+		hash = w.Labels["controller-revision-hash"]
+	}
+	if hash == "" {
+		return replicaKey{}, false
+	}
+	return replicaKey{w.Namespace, w.Owner.Kind, w.Owner.Name, hash}, true
+}
+
 // classifyOnce classifies a workload, reusing the classification of an
 // earlier replica of the same template revision: replicas differ only in
 // their names, which classification does not read for owned pods.
 func (e *Engine) classifyOnce(s *subject) classification {
 	w := s.w
-	var key replicaKey
-	if w.Kind == "Pod" && w.Owner != nil && len(w.Templates) == 1 {
-		hash := w.Labels["pod-template-hash"]
-		if hash == "" {
-			hash = w.Labels["controller-revision-hash"]
-		}
-		if hash != "" {
-			key = replicaKey{w.Namespace, w.Owner.Kind, w.Owner.Name, hash}
-			if cl, ok := s.ix.replicas[key]; ok {
-				return cl
-			}
+	key, _ := replicaOf(w)
+	if key.hash != "" {
+		if cl, ok := s.ix.replicas[key]; ok {
+			return cl
 		}
 	}
 	s.f.extract(w)

@@ -37,6 +37,8 @@ type index struct {
 	pools                  map[string][]pool // by namespace
 	// replicas remembers classifications by template revision.
 	replicas map[replicaKey]classification
+	// pssReplicas remembers Pod Security findings by template revision.
+	pssReplicas map[replicaKey][]pssFinding
 	// nsPSS is each known namespace's Pod Security policy (pss_namespace.go).
 	nsPSS map[string]namespacePSS
 }
@@ -67,6 +69,7 @@ type nodeFacts struct {
 func newIndex(inv *Inventory, pol *policy.Compiled) *index {
 	ix := &index{
 		nsPSS:           namespacePolicies(inv.Namespaces),
+		pssReplicas:     map[replicaKey][]pssFinding{},
 		pol:             pol,
 		offline:         inv.Offline,
 		netpolsHidden:   inv.NetworkPoliciesHidden,

@@ -33,21 +33,24 @@ func (s *subject) attribute(t *PodTemplate, meta *metav1.ObjectMeta, level strin
 		n := len(s.pss)
 		socket := false // a runtime socket's hostPath, reported by TG-PSS-010
 
-		podOnly := *spec
+		// podOnly and probe are the subject's scratch values: a pod spec
+		// is large, and thousands of pods are judged in turn.
+		podOnly, probe := &s.pssPod, &s.pssProbe
+		*podOnly = *spec
 		podOnly.InitContainers, podOnly.Containers, podOnly.EphemeralContainers = nil, nil, nil
-		podFails := !run(&podOnly).Allowed
+		podFails := !run(podOnly).Allowed
 		volumesAtFault := false
 		if podFails && len(spec.Volumes) > 0 {
-			noVolumes := podOnly
-			noVolumes.Volumes = nil
-			volumesAtFault = run(&noVolumes).Allowed
+			*probe = *podOnly
+			probe.Volumes = nil
+			volumesAtFault = run(probe).Allowed
 		}
 		switch {
 		case volumesAtFault:
 			for i := range spec.Volumes {
-				one := podOnly
-				one.Volumes = spec.Volumes[i : i+1]
-				r := run(&one)
+				*probe = *podOnly
+				probe.Volumes = spec.Volumes[i : i+1 : i+1]
+				r := run(probe)
 				if r.Allowed {
 					continue
 				}
@@ -64,7 +67,7 @@ func (s *subject) attribute(t *PodTemplate, meta *metav1.ObjectMeta, level strin
 					vm = pssRules["hostPathVolumes"]
 				}
 				path := s.specPath(t, ".volumes["+strconv.Itoa(i)+"]"+vm.volField)
-				s.pss = append(s.pss, pssFinding{vm.rule, "", path, s.msg(`volume "`, v.Name, `"`, s.where(t), vm.words, volumeWhat(v), pssReason(level, strconv.Quote(v.Name), r))})
+				s.pss = append(s.pss, pssFinding{vm.rule, "", path, s.reasonMsg(level, strconv.Quote(v.Name), r, `volume "`, v.Name, `"`, s.where(t), vm.words+volumeWhat(v))})
 			}
 			podOnly.Volumes = nil // containers are judged without them
 		case podFails:
@@ -72,17 +75,19 @@ func (s *subject) attribute(t *PodTemplate, meta *metav1.ObjectMeta, level strin
 			if m.podField != nil {
 				field = m.podField(spec)
 			}
-			s.pss = append(s.pss, pssFinding{m.rule, "", s.specPath(t, field), s.msg("pod", s.where(t), m.words, pssReason(level, "", run(&podOnly)))})
+			s.pss = append(s.pss, pssFinding{m.rule, "", s.specPath(t, field), s.reasonMsg(level, "", run(podOnly), "pod", s.where(t), m.words)})
 		}
 
 		for ref, c := range s.templateContainers(t) {
-			one := podOnly
+			// The container alone, as a one-element window on the
+			// template's own slice: no copy, and the library only reads.
+			*probe = *podOnly
 			if ref.list == "initContainers" {
-				one.InitContainers = []corev1.Container{*c}
+				probe.InitContainers = spec.InitContainers[ref.i : ref.i+1 : ref.i+1]
 			} else {
-				one.Containers = []corev1.Container{*c}
+				probe.Containers = spec.Containers[ref.i : ref.i+1 : ref.i+1]
 			}
-			r := run(&one)
+			r := run(probe)
 			if r.Allowed {
 				continue
 			}
@@ -92,20 +97,20 @@ func (s *subject) attribute(t *PodTemplate, meta *metav1.ObjectMeta, level strin
 				continue
 			}
 			if ctl.id == "capabilities_restricted" {
-				s.attributeCaps(ref, c, &one, level, run)
+				s.attributeCaps(ref, c, probe, level, run)
 				continue
 			}
 			field := m.field
 			if m.ctrField != nil {
 				field = m.ctrField(c)
 			}
-			s.pss = append(s.pss, pssFinding{m.rule, c.Name, s.path(ref, field), s.ctrMsg(ref, c, m.words, pssReason(level, strconv.Quote(c.Name), r))})
+			s.pss = append(s.pss, pssFinding{m.rule, c.Name, s.path(ref, field), s.ctrReasonMsg(ref, c, m.words, level, r)})
 		}
 
 		if len(s.pss) == n && !socket {
 			// The library forbids the pod but no part of it alone: report
 			// the whole pod rather than lose the violation.
-			s.pss = append(s.pss, pssFinding{m.rule, "", s.specPath(t, ""), s.msg("pod", s.where(t), m.words, pssReason(level, "", ctl.result))})
+			s.pss = append(s.pss, pssFinding{m.rule, "", s.specPath(t, ""), s.reasonMsg(level, "", ctl.result, "pod", s.where(t), m.words)})
 		}
 	}
 }
@@ -115,43 +120,50 @@ func (s *subject) attribute(t *PodTemplate, meta *metav1.ObjectMeta, level strin
 // (TG-PSS-006), asking the library about each with the other half fixed.
 func (s *subject) attributeCaps(ref containerRef, c *corev1.Container, one *corev1.PodSpec, level string, run func(*corev1.PodSpec) psspolicy.CheckResult) {
 	probe := func(change func(*corev1.Capabilities)) psspolicy.CheckResult {
-		cc := c.DeepCopy()
-		if cc.SecurityContext == nil {
-			cc.SecurityContext = &corev1.SecurityContext{}
+		// Shallow copies down to the capabilities, in the subject's scratch
+		// values: the input is not touched.
+		x := &s.pssCaps
+		x.sc, x.caps = corev1.SecurityContext{}, corev1.Capabilities{}
+		if c.SecurityContext != nil {
+			x.sc = *c.SecurityContext
+			if x.sc.Capabilities != nil {
+				x.caps = *x.sc.Capabilities
+			}
 		}
-		if cc.SecurityContext.Capabilities == nil {
-			cc.SecurityContext.Capabilities = &corev1.Capabilities{}
-		}
-		change(cc.SecurityContext.Capabilities)
-		sp := *one
+		change(&x.caps)
+		x.sc.Capabilities = &x.caps
+		x.ctr[0] = *c
+		x.ctr[0].SecurityContext = &x.sc
+		x.pod = *one
 		if ref.list == "initContainers" {
-			sp.InitContainers = []corev1.Container{*cc}
+			x.pod.InitContainers = x.ctr[:]
 		} else {
-			sp.Containers = []corev1.Container{*cc}
+			x.pod.Containers = x.ctr[:]
 		}
-		return run(&sp)
+		return run(&x.pod)
 	}
 	drop := probe(func(k *corev1.Capabilities) { k.Add = nil })
 	add := probe(func(k *corev1.Capabilities) { k.Drop = []corev1.Capability{"ALL"} })
 	m := pssRules["capabilities_restricted"]
 	if !drop.Allowed || add.Allowed {
-		s.pss = append(s.pss, pssFinding{m.rule, c.Name, s.path(ref, m.field), s.ctrMsg(ref, c, m.words, pssReason(level, strconv.Quote(c.Name), drop))})
+		s.pss = append(s.pss, pssFinding{m.rule, c.Name, s.path(ref, m.field), s.ctrReasonMsg(ref, c, m.words, level, drop)})
 	}
 	if !add.Allowed {
 		a := capsAddedRestricted
-		s.pss = append(s.pss, pssFinding{a.rule, c.Name, s.path(ref, a.field), s.ctrMsg(ref, c, a.words, pssReason(level, strconv.Quote(c.Name), add))})
+		s.pss = append(s.pss, pssFinding{a.rule, c.Name, s.path(ref, a.field), s.ctrReasonMsg(ref, c, a.words, level, add)})
 	}
 }
 
 // pssReason is the library's verdict in a message, without the subject
-// the message already names: ` (restricted: must set
+// the message already names: ` (Pod Security restricted: must set
 // securityContext.runAsNonRoot=true)`. who is the quoted container or
-// volume name ("" for the pod).
-func pssReason(level, who string, r psspolicy.CheckResult) string {
+// volume name ("" for the pod). The message is built from parts by the
+// caller (strcache), so that replicas share one string.
+func pssReason(level, who string, r psspolicy.CheckResult) (head, why, tail string) {
 	if r.Allowed {
-		return ""
+		return "", "", ""
 	}
-	why := r.ForbiddenDetail
+	why = r.ForbiddenDetail
 	if who != "" {
 		// `pod or container "x" must set ...`: the setter phrase is short.
 		if i := strings.Index(why, who+" "); i >= 0 && i <= len("pod or containers ") {
@@ -163,7 +175,31 @@ func pssReason(level, who string, r psspolicy.CheckResult) string {
 	if why == "" {
 		why = r.ForbiddenReason
 	}
-	return " (Pod Security " + level + ": " + why + ")"
+	return pssHeads[level], why, ")"
+}
+
+// reasonMsg is a message of parts followed by the library's reason.
+func (s *subject) reasonMsg(level, who string, r psspolicy.CheckResult, parts ...string) string {
+	h, w, t := pssReason(level, who, r)
+	var e ev
+	if len(parts)+3 > len(e) {
+		panic("audit: message has too many parts")
+	}
+	n := copy(e[:], parts)
+	e[n], e[n+1], e[n+2] = h, w, t
+	return s.e.cache.str(e)
+}
+
+// ctrReasonMsg is a container's message followed by the library's reason.
+func (s *subject) ctrReasonMsg(ref containerRef, c *corev1.Container, words, level string, r psspolicy.CheckResult) string {
+	h, w, t := pssReason(level, strconv.Quote(c.Name), r)
+	return s.ctrMsg(ref, c, words, h, w, t)
+}
+
+// pssHeads open the library's part of a message, per level.
+var pssHeads = map[string]string{
+	"baseline":   " (Pod Security baseline: ",
+	"restricted": " (Pod Security restricted: ",
 }
 
 // volumeWhat adds a hostPath volume's host path to its message.

@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"slices"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -22,13 +24,23 @@ func (s *subject) evalPSS() {
 		return
 	}
 	s.pssDone = true
+	// Replicas of one template revision get the same verdict (and the
+	// same paths and messages): judge the first only.
+	key, ok := replicaOf(s.w)
+	if ok {
+		if fs, seen := s.ix.pssReplicas[key]; seen {
+			s.pss = append(s.pss, fs...)
+			return
+		}
+		defer func() { s.ix.pssReplicas[key] = slices.Clone(s.pss) }()
+	}
 	level, version := s.e.pol.PodSecurityFor(s.typ)
 	if level == "privileged" {
 		return
 	}
 	lv := pssLevelVersion(level, version)
 	s.forTemplates(func(_ int, t *PodTemplate) {
-		meta := pssMeta(t)
+		meta := s.pssMeta(t)
 		if ctrls := s.e.pss.failed(lv, meta, t.Spec); len(ctrls) > 0 {
 			s.attribute(t, meta, level, ctrls)
 		}
@@ -36,5 +48,9 @@ func (s *subject) evalPSS() {
 }
 
 // pssMeta is the pod metadata the library reads (labels; the templates
-// do not keep annotations, see docs/pod-security.md).
-func pssMeta(t *PodTemplate) *metav1.ObjectMeta { return &metav1.ObjectMeta{Labels: t.Labels} }
+// do not keep annotations, see docs/pod-security.md), in the subject's
+// reused scratch value.
+func (s *subject) pssMeta(t *PodTemplate) *metav1.ObjectMeta {
+	s.meta = metav1.ObjectMeta{Labels: t.Labels}
+	return &s.meta
+}

@@ -60,7 +60,7 @@ func checkNamespaceRejects(s *subject) {
 		what = ": the API server would not create it again ("
 	}
 	s.forTemplates(func(_ int, t *PodTemplate) {
-		meta := pssMeta(t)
+		meta := s.pssMeta(t)
 		ctrls := s.e.pss.failed(ns.policy.Enforce, meta, t.Spec)
 		if len(ctrls) == 0 {
 			return

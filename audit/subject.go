@@ -2,6 +2,7 @@ package audit
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/tiergate/tiergate/policy"
 )
@@ -29,6 +30,15 @@ type subject struct {
 	// computed once (pssDone) for all the TG-PSS checks.
 	pss     []pssFinding
 	pssDone bool
+	meta    metav1.ObjectMeta // pssMeta's scratch
+	// pssPod, pssProbe and pssCaps are attribution's scratch values.
+	pssPod, pssProbe corev1.PodSpec
+	pssCaps          struct {
+		pod  corev1.PodSpec
+		ctr  [1]corev1.Container
+		sc   corev1.SecurityContext
+		caps corev1.Capabilities
+	}
 }
 
 // reset readies the subject for the next workload, keeping its buffers.
