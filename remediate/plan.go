@@ -255,6 +255,7 @@ func (p *planner) fixWorkload(w *audit.Workload, r *audit.Result, fs []audit.Fin
 			return err
 		}
 	}
+	p.enforceCleared(wf, fs)
 	for _, f := range fs {
 		if wf.handled[findingKey(f)] || resolvedBy(wf.fixes, f) {
 			continue
@@ -494,6 +495,32 @@ func (p *planner) fixTemplate(wf *workloadFix, ti int, fs []audit.Finding) error
 		}
 	}
 	return nil
+}
+
+// enforceCleared credits a namespace enforce finding (TG-PSS-011) to the
+// securityContext fix of its template when the re-audit with every fix
+// applied no longer reports it: the fixes make the pods admissible.
+func (p *planner) enforceCleared(wf *workloadFix, fs []audit.Finding) {
+	var after *audit.Result
+	for _, f := range fs {
+		if f.Rule != audit.RuleNamespaceRejects || wf.handled[findingKey(f)] {
+			continue
+		}
+		if after == nil {
+			r := p.reaudit(wf.w, wf.specs, wf.add)
+			after = &r
+		}
+		if slices.ContainsFunc(after.Findings, func(x audit.Finding) bool { return x.Rule == f.Rule && x.Path == f.Path }) {
+			continue
+		}
+		for i := len(wf.fixes) - 1; i >= 0; i-- {
+			fx := &wf.fixes[i]
+			if fx.Kind == KindSecurityContext && strings.HasPrefix(f.Path, fx.SpecPath) {
+				fx.Resolves = append(fx.Resolves, Resolved{Rule: f.Rule, Container: f.Container, Path: f.Path})
+				break
+			}
+		}
+	}
 }
 
 // verify re-audits the workload with every fix applied and adds a warning
