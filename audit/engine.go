@@ -22,6 +22,8 @@ type Engine struct {
 	cache strcache
 	// feat is the classifier's reusable scratch space (and image cache).
 	feat features
+	// pss evaluates pod specs with the Pod Security Admission library.
+	pss *pssLibrary
 }
 
 // check is one rule's function over a workload.
@@ -55,6 +57,16 @@ func checks() []check {
 		{id: RuleHostNamespaces, run: checkHostNamespaces},
 		{id: RuleHostPath, run: checkHostPath},
 		{id: RuleRuntimeSocket, run: checkRuntimeSocket},
+		{id: RuleNamespaceRejects, run: checkNamespaceRejects},
+		{id: RuleRunAsUserRoot, run: checkRunAsUserRoot},
+		{id: RuleHostPorts, run: checkHostPorts},
+		{id: RuleVolumeTypes, run: checkVolumeTypes},
+		{id: RuleSysctls, run: checkSysctls},
+		{id: RuleProcMount, run: checkProcMount},
+		{id: RuleAppArmor, run: checkAppArmor},
+		{id: RuleSELinux, run: checkSELinux},
+		{id: RuleWindowsHostProcess, run: checkWindowsHostProcess},
+		{id: RuleProbeHost, run: checkProbeHost},
 		{id: RuleGPURuntime, run: checkGPURuntime},
 		{id: RuleHandlerNotOnNode, run: checkHandlerNotOnNodes},
 		{id: RuleNoNodeFits, run: checkNoNodeFits},
@@ -67,7 +79,7 @@ func NewEngine(p *policy.Policy) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{pol: c, signals: builtinSignals(&wordDict{}), rules: ruleIndex()}
+	e := &Engine{pol: c, signals: builtinSignals(&wordDict{}), rules: ruleIndex(), pss: newPSSLibrary()}
 	// Disabled rules are not run at all; the others know their category,
 	// which decides whether they run on pods that are not LLM workloads.
 	for _, ch := range checks() {
@@ -191,22 +203,31 @@ func sortedRanks(ws []Workload) []int {
 // namespace, owner and pod-template-hash (or controller-revision-hash).
 type replicaKey struct{ namespace, ownerKind, ownerName, hash string }
 
+// replicaOf returns the template revision a controller's pod is stamped
+// from, when it says (pod-template-hash, controller-revision-hash).
+func replicaOf(w *Workload) (replicaKey, bool) {
+	if w.Kind != "Pod" || w.Owner == nil || len(w.Templates) != 1 {
+		return replicaKey{}, false
+	}
+	hash := w.Labels["pod-template-hash"]
+	if hash == "" {
+		hash = w.Labels["controller-revision-hash"]
+	}
+	if hash == "" {
+		return replicaKey{}, false
+	}
+	return replicaKey{w.Namespace, w.Owner.Kind, w.Owner.Name, hash}, true
+}
+
 // classifyOnce classifies a workload, reusing the classification of an
 // earlier replica of the same template revision: replicas differ only in
 // their names, which classification does not read for owned pods.
 func (e *Engine) classifyOnce(s *subject) classification {
 	w := s.w
-	var key replicaKey
-	if w.Kind == "Pod" && w.Owner != nil && len(w.Templates) == 1 {
-		hash := w.Labels["pod-template-hash"]
-		if hash == "" {
-			hash = w.Labels["controller-revision-hash"]
-		}
-		if hash != "" {
-			key = replicaKey{w.Namespace, w.Owner.Kind, w.Owner.Name, hash}
-			if cl, ok := s.ix.replicas[key]; ok {
-				return cl
-			}
+	key, _ := replicaOf(w)
+	if key.hash != "" {
+		if cl, ok := s.ix.replicas[key]; ok {
+			return cl
 		}
 	}
 	s.f.extract(w)
@@ -231,6 +252,9 @@ func (e *Engine) auditOne(s *subject, opts Options, r *Result) {
 	}
 	if w.Source != nil {
 		r.Source = &Location{File: w.Source.File, Line: w.Source.Line}
+	}
+	if ns, ok := ix.nsPSS[w.Namespace]; ok && ns.labelled {
+		r.NamespacePodSecurity = ns.shown
 	}
 	if tier, ok := e.pol.Tier(cl.typ); ok {
 		r.RequiredIsolation, r.RecommendedIsolation = tier.Minimum, tier.Recommended

@@ -40,6 +40,10 @@ type index struct {
 	sandboxGrants map[string]string
 	// replicas remembers classifications by template revision.
 	replicas map[replicaKey]classification
+	// pssReplicas remembers Pod Security findings by template revision.
+	pssReplicas map[replicaKey][]pssFinding
+	// nsPSS is each known namespace's Pod Security policy (pss_namespace.go).
+	nsPSS map[string]namespacePSS
 }
 
 // netpol is a NetworkPolicy prepared for matching.
@@ -67,6 +71,8 @@ type nodeFacts struct {
 
 func newIndex(inv *Inventory, pol *policy.Compiled) *index {
 	ix := &index{
+		nsPSS:           namespacePolicies(inv.Namespaces),
+		pssReplicas:     map[replicaKey][]pssFinding{},
 		pol:             pol,
 		offline:         inv.Offline,
 		netpolsHidden:   inv.NetworkPoliciesHidden,

@@ -62,11 +62,22 @@ type Result struct {
 	Probed *Probed `json:"probed,omitempty"`
 	// Nodes are the node the pod runs on (live) or the nodes it could be
 	// scheduled to (offline), with their kernel and runtime facts.
-	Nodes    []NodeRef         `json:"nodes,omitempty"`
-	Findings []Finding         `json:"findings"`
-	Exempted []ExemptedFinding `json:"exempted,omitempty"`
-	Verdict  Verdict           `json:"verdict"`
-	Source   *Location         `json:"source,omitempty"`
+	Nodes []NodeRef `json:"nodes,omitempty"`
+	// NamespacePodSecurity is what the namespace's Pod Security labels
+	// enforce, audit and warn, when it has any (and they could be read).
+	NamespacePodSecurity *NamespacePodSecurity `json:"namespacePodSecurity,omitempty"`
+	Findings             []Finding             `json:"findings"`
+	Exempted             []ExemptedFinding     `json:"exempted,omitempty"`
+	Verdict              Verdict               `json:"verdict"`
+	Source               *Location             `json:"source,omitempty"`
+}
+
+// NamespacePodSecurity is a namespace's Pod Security Admission policy as
+// level:version ("restricted:latest").
+type NamespacePodSecurity struct {
+	Enforce string `json:"enforce"`
+	Audit   string `json:"audit"`
+	Warn    string `json:"warn"`
 }
 
 // Probed is a kernel probe's verdict on one pod.

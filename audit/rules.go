@@ -49,9 +49,21 @@ const (
 	RuleHostNamespaces   = "TG-PSS-008"
 	RuleHostPath         = "TG-PSS-009"
 	RuleRuntimeSocket    = "TG-PSS-010"
-	RuleGPURuntime       = "TG-GPU-001"
-	RuleHandlerNotOnNode = "TG-SCH-001"
-	RuleNoNodeFits       = "TG-SCH-002"
+	// TG-PSS-011..020: the namespace's enforce level and the Pod Security
+	// controls that had no rule before the library decided them.
+	RuleNamespaceRejects   = "TG-PSS-011"
+	RuleRunAsUserRoot      = "TG-PSS-012"
+	RuleHostPorts          = "TG-PSS-013"
+	RuleVolumeTypes        = "TG-PSS-014"
+	RuleSysctls            = "TG-PSS-015"
+	RuleProcMount          = "TG-PSS-016"
+	RuleAppArmor           = "TG-PSS-017"
+	RuleSELinux            = "TG-PSS-018"
+	RuleWindowsHostProcess = "TG-PSS-019"
+	RuleProbeHost          = "TG-PSS-020"
+	RuleGPURuntime         = "TG-GPU-001"
+	RuleHandlerNotOnNode   = "TG-SCH-001"
+	RuleNoNodeFits         = "TG-SCH-002"
 )
 
 // Rules returns the catalog of checks in a stable order.
@@ -134,6 +146,46 @@ func Rules() []Rule {
 			"Container runtime socket or host root mounted",
 			"Whoever reaches the docker or containerd socket can start a privileged container on the node.",
 			"Remove the hostPath mount; run builds or sandboxes in a VM-isolated RuntimeClass."},
+		{RuleNamespaceRejects, "namespace-enforce-rejects", CatPodSecurity, policy.High, "",
+			"The namespace's Pod Security enforce level rejects the pods",
+			"A namespace labelled pod-security.kubernetes.io/enforce makes the API server refuse every pod that violates that level: the workload's pods cannot be created (existing pods keep running until they are replaced).",
+			"Fix the pod-security findings the enforce level names (tiergate fix), or label the namespace with a lower level if the workload really needs it."},
+		{RuleRunAsUserRoot, "run-as-user-root", CatPodSecurity, policy.Medium, "",
+			"Container runs as UID 0",
+			"runAsUser: 0 is root whatever runAsNonRoot says; the restricted Pod Security level forbids it.",
+			"Set securityContext.runAsUser to the non-zero UID the image runs as."},
+		{RuleHostPorts, "host-ports", CatPodSecurity, policy.Medium, "",
+			"Host ports",
+			"A hostPort binds the node's own address: the pod is reachable from outside every NetworkPolicy's view and pinned to one pod per node.",
+			"Remove ports[].hostPort and expose the pod through a Service."},
+		{RuleVolumeTypes, "volume-types", CatPodSecurity, policy.Medium, "",
+			"Volume type outside the restricted set",
+			"The restricted level allows only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected and secret volumes; the others reach node or network storage directly.",
+			"Use a PersistentVolumeClaim or a CSI volume instead."},
+		{RuleSysctls, "unsafe-sysctls", CatPodSecurity, policy.High, "",
+			"Unsafe sysctls",
+			"Sysctls outside the safe set change the node's kernel for every pod on it.",
+			"Remove securityContext.sysctls other than the safe set (kernel.shm_rmid_forced, net.ipv4.ip_local_port_range, net.ipv4.tcp_syncookies, net.ipv4.ping_group_range, ...)."},
+		{RuleProcMount, "proc-mount", CatPodSecurity, policy.High, "",
+			"/proc is unmasked",
+			"procMount: Unmasked exposes the host's kernel interfaces under /proc.",
+			"Remove securityContext.procMount (or set it to Default)."},
+		{RuleAppArmor, "apparmor-profile", CatPodSecurity, policy.High, "",
+			"AppArmor profile disabled",
+			"An Unconfined AppArmor profile removes a mandatory access control layer between the container and the kernel.",
+			"Set securityContext.appArmorProfile.type to RuntimeDefault or Localhost, or remove it."},
+		{RuleSELinux, "selinux-options", CatPodSecurity, policy.High, "",
+			"SELinux options forbidden by the standard",
+			"A custom SELinux user or role, or a type outside container_t, container_init_t, container_kvm_t and container_engine_t, can lift the label that confines the container.",
+			"Remove securityContext.seLinuxOptions user and role and use an allowed type."},
+		{RuleWindowsHostProcess, "windows-host-process", CatPodSecurity, policy.Critical, "",
+			"Windows host process",
+			"A Windows hostProcess container runs directly on the node, as the node.",
+			"Remove securityContext.windowsOptions.hostProcess."},
+		{RuleProbeHost, "probe-host", CatPodSecurity, policy.Medium, "",
+			"Probe or lifecycle hook aimed at another host",
+			"A probe's or hook's host field makes the kubelet send requests to any address on the pod's behalf.",
+			"Remove the host field from httpGet and tcpSocket probes and lifecycle hooks."},
 		{RuleGPURuntime, "gpu-runtime-incompatible", CatGPU, policy.High, "",
 			"GPU requested under a runtime that cannot pass it through",
 			"gVisor passes only whole NVIDIA GPUs of supported models through nvproxy, Kata only in its *-nvidia-gpu* classes, Firecracker not at all by default: the pod stays Pending or starts without its GPU.",

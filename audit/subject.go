@@ -2,6 +2,7 @@ package audit
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/tiergate/tiergate/policy"
 )
@@ -25,6 +26,19 @@ type subject struct {
 	findings []Finding
 	// netpols is egressPolicies' scratch buffer.
 	netpols []netpol
+	// pss holds the findings the Pod Security library's verdict gives,
+	// computed once (pssDone) for all the TG-PSS checks.
+	pss     []pssFinding
+	pssDone bool
+	meta    metav1.ObjectMeta // pssMeta's scratch
+	// pssPod, pssProbe and pssCaps are attribution's scratch values.
+	pssPod, pssProbe corev1.PodSpec
+	pssCaps          struct {
+		pod  corev1.PodSpec
+		ctr  [1]corev1.Container
+		sc   corev1.SecurityContext
+		caps corev1.Capabilities
+	}
 }
 
 // reset readies the subject for the next workload, keeping its buffers.
@@ -32,6 +46,7 @@ func (s *subject) reset(w *Workload) {
 	s.w, s.typ, s.node = w, "", nil
 	s.isos, s.gpus, s.fits, s.reasons = s.isos[:0], s.gpus[:0], s.fits[:0], s.reasons[:0]
 	s.findings = s.findings[:0]
+	s.pss, s.pssDone = s.pss[:0], false
 }
 
 // emit records a finding. sev ""

@@ -110,6 +110,13 @@ func parentPath(p string) string {
 	return ""
 }
 
+// Namespace is a namespace's name and labels (the Pod Security labels
+// pod-security.kubernetes.io/enforce|audit|warn among them).
+type Namespace struct {
+	Name   string
+	Labels map[string]string
+}
+
 // InferencePool is a Gateway API Inference Extension pool: the pods its
 // selector matches are model servers.
 type InferencePool struct {
@@ -133,6 +140,13 @@ type Inventory struct {
 	// RBAC is the roles and bindings read (nil when none were): pods
 	// whose ServiceAccount may create agent sandboxes are orchestrators.
 	RBAC *RBAC
+	// Namespaces are the namespaces whose labels were read: those in the
+	// input (files) or all of them (live). A namespace missing here is
+	// one whose Pod Security labels are unknown, not one without them.
+	Namespaces []Namespace
+	// NamespacesHidden says the user may not list namespaces: the
+	// namespace enforce check is skipped rather than guessed.
+	NamespacesHidden bool
 	// RuntimeClassesComplete says the RuntimeClass list is the whole
 	// cluster's, so a name missing from it really does not exist.
 	RuntimeClassesComplete bool

@@ -28,6 +28,7 @@ var (
 	resNodes           = readable{schema.GroupVersionResource{Version: "v1", Resource: "nodes"}, false, false, "kernel facts, runtime handlers and GPU capacity unavailable"}
 	resRuntimeClasses  = readable{schema.GroupVersionResource{Group: "node.k8s.io", Version: "v1", Resource: "runtimeclasses"}, false, false, "RuntimeClass handlers unavailable: handlers assumed from class names"}
 	resNetworkPolicies = readable{schema.GroupVersionResource{Group: "networking.k8s.io", Version: "v1", Resource: "networkpolicies"}, true, false, "egress checks skipped"}
+	resNamespaces      = readable{schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}, false, false, "Pod Security labels unknown: the namespace enforce check (TG-PSS-011) skipped"}
 	resServiceAccounts = readable{schema.GroupVersionResource{Version: "v1", Resource: "serviceaccounts"}, true, false, "token automount judged from pod settings only"}
 	resReplicaSets     = readable{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "replicasets"}, true, false, "Deployments named from their ReplicaSets' names"}
 	resDeployments     = readable{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, true, false, "Deployments without pods (scaled to zero, failing admission) not audited"}

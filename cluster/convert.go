@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"reflect"
+
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -59,6 +61,9 @@ func strip(obj any) (any, error) {
 	case *batchv1.CronJob:
 		o.Status = batchv1.CronJobStatus{}
 		stripTemplate(&o.Spec.JobTemplate.Spec.Template)
+	case *corev1.Namespace:
+		// Only the labels matter (Pod Security's enforce|audit|warn).
+		o.Annotations, o.Spec, o.Status = nil, corev1.NamespaceSpec{}, corev1.NamespaceStatus{}
 	case *corev1.Node:
 		o.Status.Images = nil
 		o.Status.Conditions = nil
@@ -135,9 +140,66 @@ func stripSpec(s *corev1.PodSpec) {
 	}
 	s.EphemeralContainers = nil
 	for i := range s.Volumes {
-		v := &s.Volumes[i]
-		v.VolumeSource = corev1.VolumeSource{HostPath: v.HostPath, EmptyDir: v.EmptyDir, PersistentVolumeClaim: v.PersistentVolumeClaim}
+		s.Volumes[i].VolumeSource = volumeType(s.Volumes[i].VolumeSource)
 	}
+}
+
+// volumeType keeps hostPath, emptyDir and PVC sources whole (checks read
+// them) and of every other source only its type, as an empty value: Pod
+// Security's restricted level allows some volume types and not others,
+// and what is inside (projected sources, items, driver options) is not
+// read by any check.
+func volumeType(src corev1.VolumeSource) corev1.VolumeSource {
+	out := corev1.VolumeSource{HostPath: src.HostPath, EmptyDir: src.EmptyDir, PersistentVolumeClaim: src.PersistentVolumeClaim}
+	in, o := reflect.ValueOf(src), reflect.ValueOf(&out).Elem()
+	for i := range in.NumField() {
+		f := in.Field(i)
+		if f.Kind() == reflect.Pointer && !f.IsNil() && o.Field(i).IsNil() {
+			o.Field(i).Set(reflect.New(f.Type().Elem()))
+		}
+	}
+	return out
+}
+
+// probeHost keeps of a probe only the host it is aimed at, if any: Pod
+// Security forbids probes of another host; nothing else in a probe is read.
+func probeHost(p *corev1.Probe) *corev1.Probe {
+	if p == nil {
+		return nil
+	}
+	if h := handlerHost(p.HTTPGet, p.TCPSocket); h != nil {
+		return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: h.HTTPGet, TCPSocket: h.TCPSocket}}
+	}
+	return nil
+}
+
+// lifecycleHost keeps of lifecycle hooks only the hosts they are aimed at.
+func lifecycleHost(l *corev1.Lifecycle) *corev1.Lifecycle {
+	if l == nil {
+		return nil
+	}
+	var out corev1.Lifecycle
+	if h := l.PostStart; h != nil {
+		out.PostStart = handlerHost(h.HTTPGet, h.TCPSocket)
+	}
+	if h := l.PreStop; h != nil {
+		out.PreStop = handlerHost(h.HTTPGet, h.TCPSocket)
+	}
+	if out.PostStart == nil && out.PreStop == nil {
+		return nil
+	}
+	return &out
+}
+
+// handlerHost is a handler reduced to its host, nil without one.
+func handlerHost(get *corev1.HTTPGetAction, tcp *corev1.TCPSocketAction) *corev1.LifecycleHandler {
+	switch {
+	case get != nil && get.Host != "":
+		return &corev1.LifecycleHandler{HTTPGet: &corev1.HTTPGetAction{Host: get.Host}}
+	case tcp != nil && tcp.Host != "":
+		return &corev1.LifecycleHandler{TCPSocket: &corev1.TCPSocketAction{Host: tcp.Host}}
+	}
+	return nil
 }
 
 func stripContainer(c *corev1.Container) {
@@ -161,8 +223,8 @@ func stripContainer(c *corev1.Container) {
 			e.ValueFrom = nil
 		}
 	}
-	c.LivenessProbe, c.ReadinessProbe, c.StartupProbe = nil, nil, nil
-	c.Lifecycle = nil
+	c.LivenessProbe, c.ReadinessProbe, c.StartupProbe = probeHost(c.LivenessProbe), probeHost(c.ReadinessProbe), probeHost(c.StartupProbe)
+	c.Lifecycle = lifecycleHost(c.Lifecycle)
 	c.TerminationMessagePath = ""
 }
 

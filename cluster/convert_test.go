@@ -28,10 +28,13 @@ func TestStripKeepsWhatTheAuditReads(t *testing.T) {
 					{Name: "ANTHROPIC_API_KEY", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "anthropic"}, Key: "key"}}}},
 				Resources:      corev1.ResourceRequirements{Limits: corev1.ResourceList{"nvidia.com/gpu": resource.MustParse("2"), "cpu": resource.MustParse("4")}},
 				ReadinessProbe: &corev1.Probe{},
+				LivenessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Host: "10.0.0.9", Path: "/h",
+					HTTPHeaders: []corev1.HTTPHeader{{Name: "Authorization", Value: "Bearer t0ken"}}}}},
 			}},
 			Volumes: []corev1.Volume{
 				{Name: "sock", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/var/run/docker.sock"}}},
-				{Name: "token", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{}}},
+				{Name: "token", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token"}}}}}},
+				{Name: "nfs", VolumeSource: corev1.VolumeSource{NFS: &corev1.NFSVolumeSource{Server: "nfs.internal", Path: "/models"}}},
 			},
 		},
 		Status: corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{{Type: corev1.PodReady}}},
@@ -58,8 +61,15 @@ func TestStripKeepsWhatTheAuditReads(t *testing.T) {
 		t.Errorf("resources: %v", c.Resources.Limits)
 	case c.ReadinessProbe != nil || p.Annotations != nil || p.ManagedFields != nil:
 		t.Error("probes, annotations and managed fields must go")
-	case p.Spec.Volumes[0].HostPath == nil || p.Spec.Volumes[1].Projected != nil || p.Spec.Volumes[1].Name != "token":
+	case c.LivenessProbe == nil || c.LivenessProbe.HTTPGet == nil || c.LivenessProbe.HTTPGet.Host != "10.0.0.9" || c.LivenessProbe.HTTPGet.HTTPHeaders != nil || c.LivenessProbe.HTTPGet.Path != "":
+		// Pod Security forbids probes of another host: only the host stays.
+		t.Errorf("a probe aimed at another host: %+v", c.LivenessProbe)
+	case p.Spec.Volumes[0].HostPath == nil || p.Spec.Volumes[1].Name != "token":
 		t.Errorf("volumes: %+v", p.Spec.Volumes)
+	case p.Spec.Volumes[1].Projected == nil || p.Spec.Volumes[1].Projected.Sources != nil ||
+		p.Spec.Volumes[2].NFS == nil || p.Spec.Volumes[2].NFS.Server != "":
+		// Pod Security reads volume types: the type stays, its contents go.
+		t.Errorf("volume types: %+v", p.Spec.Volumes)
 	case p.Status.Phase != string(corev1.PodRunning) || p.Labels["app"] != "x":
 		t.Errorf("phase %s labels %v", p.Status.Phase, p.Labels)
 	}

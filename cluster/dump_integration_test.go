@@ -58,6 +58,7 @@ func dumpList(ctx context.Context, kube kubernetes.Interface, dyn dynamic.Interf
 	steps := []func() error{
 		func() error { l, err := kube.CoreV1().Pods("").List(ctx, o); return add(v1, "Pod", l, err) },
 		func() error { l, err := kube.CoreV1().Nodes().List(ctx, o); return add(v1, "Node", l, err) },
+		func() error { l, err := kube.CoreV1().Namespaces().List(ctx, o); return add(v1, "Namespace", l, err) },
 		func() error {
 			l, err := kube.CoreV1().ServiceAccounts("").List(ctx, o)
 			return add(v1, "ServiceAccount", l, err)

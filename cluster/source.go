@@ -66,8 +66,8 @@ type Source struct {
 	cancel  context.CancelFunc
 
 	// Typed handles; nil when forbidden or dropped for not syncing.
-	pods, nodes, runtimeClasses, netpols, sas, kserve *watched
-	owners, pools                                     []*watched
+	pods, nodes, runtimeClasses, netpols, sas, kserve, nss *watched
+	owners, pools                                          []*watched
 	// rbac are roles and bindings: who may create agent sandboxes.
 	rbac []*watched
 
@@ -95,7 +95,7 @@ func NewSource(ctx context.Context, c *Clients, opts Options) (*Source, error) {
 	if opts.Probe == 0 {
 		opts.Probe = 3 * time.Second
 	}
-	want := []readable{resPods, resNodes, resRuntimeClasses, resNetworkPolicies, resServiceAccounts, resReplicaSets, resDeployments, resStatefulSets, resDaemonSets, resJobs, resCronJobs, resRoles, resRoleBindings, resClusterRoles, resClusterBindings}
+	want := []readable{resPods, resNodes, resRuntimeClasses, resNetworkPolicies, resServiceAccounts, resNamespaces, resReplicaSets, resDeployments, resStatefulSets, resDaemonSets, resJobs, resCronJobs, resRoles, resRoleBindings, resClusterRoles, resClusterBindings}
 	for _, r := range []readable{resInferencePools, resInferencePoolsA, resKServe} {
 		if served(c, r.gvr) {
 			want = append(want, r)
@@ -151,6 +151,7 @@ func (s *Source) setup(allowed map[schema.GroupVersionResource]bool) {
 	s.runtimeClasses = add(resRuntimeClasses, func() cache.SharedIndexInformer { return f.Node().V1().RuntimeClasses().Informer() })
 	s.netpols = add(resNetworkPolicies, func() cache.SharedIndexInformer { return f.Networking().V1().NetworkPolicies().Informer() })
 	s.sas = add(resServiceAccounts, func() cache.SharedIndexInformer { return f.Core().V1().ServiceAccounts().Informer() })
+	s.nss = add(resNamespaces, func() cache.SharedIndexInformer { return f.Core().V1().Namespaces().Informer() })
 	for _, o := range []struct {
 		r    readable
 		make func() cache.SharedIndexInformer
@@ -328,7 +329,7 @@ func rbacOf(ws []*watched) *audit.RBAC {
 
 // forget clears the typed handle of a dropped informer.
 func (s *Source) forget(w *watched) {
-	for _, h := range []**watched{&s.nodes, &s.runtimeClasses, &s.netpols, &s.sas, &s.kserve} {
+	for _, h := range []**watched{&s.nodes, &s.runtimeClasses, &s.netpols, &s.sas, &s.kserve, &s.nss} {
 		if *h == w {
 			*h = nil
 		}
@@ -475,13 +476,13 @@ func list(w *watched) []any {
 
 func (s *Source) inventory() *audit.Inventory {
 	s.mu.Lock()
-	pods, nodes, rcs, netpols, sas, kserve := s.pods, s.nodes, s.runtimeClasses, s.netpols, s.sas, s.kserve
+	pods, nodes, rcs, netpols, sas, kserve, nss := s.pods, s.nodes, s.runtimeClasses, s.netpols, s.sas, s.kserve, s.nss
 	owners, pools := append([]*watched(nil), s.owners...), append([]*watched(nil), s.pools...)
 	rbac := append([]*watched(nil), s.rbac...)
 	gaps := append([]Gap(nil), s.gaps...)
 	s.mu.Unlock()
 
-	inv := &audit.Inventory{RuntimeClassesComplete: rcs != nil, NetworkPoliciesHidden: netpols == nil, ServiceAccountsHidden: sas == nil}
+	inv := &audit.Inventory{RuntimeClassesComplete: rcs != nil, NetworkPoliciesHidden: netpols == nil, ServiceAccountsHidden: sas == nil, NamespacesHidden: nss == nil}
 	for _, g := range gaps {
 		inv.Gaps = append(inv.Gaps, g.String())
 	}
@@ -498,6 +499,10 @@ func (s *Source) inventory() *audit.Inventory {
 		inv.ServiceAccounts = append(inv.ServiceAccounts, *o.(*corev1.ServiceAccount))
 	}
 	inv.RBAC = rbacOf(rbac)
+	for _, o := range list(nss) {
+		ns := o.(*corev1.Namespace)
+		inv.Namespaces = append(inv.Namespaces, audit.Namespace{Name: ns.Name, Labels: ns.Labels})
+	}
 	// A cluster that serves both pool versions from one CRD lists each
 	// pool twice: keep the first (v1 is listed first).
 	seenPool := map[string]bool{}

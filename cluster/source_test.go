@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -102,5 +103,26 @@ func TestForbiddenResourcesBecomeGaps(t *testing.T) {
 	}
 	if _, err := NewSource(context.Background(), fakeClients("pods"), Options{Namespace: "llm"}); err == nil {
 		t.Error("no pods to read must be an error")
+	}
+}
+
+// TestNamespacesForbiddenIsAGap: without list on namespaces the audit
+// says what it loses and marks them hidden, so that TG-PSS-011 is
+// skipped rather than guessed.
+func TestNamespacesForbiddenIsAGap(t *testing.T) {
+	src, err := NewSource(context.Background(), fakeClients("namespaces"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, g := range src.Gaps() {
+		lines = append(lines, g.String())
+	}
+	want := "namespaces: forbidden (cluster-scoped) — Pod Security labels unknown: the namespace enforce check (TG-PSS-011) skipped"
+	if !slices.Contains(lines, want) {
+		t.Errorf("gaps %q lack %q", lines, want)
+	}
+	if inv := src.Snapshot().Inventory; !inv.NamespacesHidden || len(inv.Namespaces) != 0 {
+		t.Errorf("inventory: hidden=%v namespaces=%v", inv.NamespacesHidden, inv.Namespaces)
 	}
 }

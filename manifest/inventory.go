@@ -124,6 +124,9 @@ func addObject(inv *audit.Inventory, o *Object) error {
 		}
 	case group == "rbac.authorization.k8s.io" && (kind == "Role" || kind == "ClusterRole" || kind == "RoleBinding" || kind == "ClusterRoleBinding"):
 		err = addRBAC(inv, o, kind)
+	case kind == "Namespace" && group == "":
+		// Only the labels matter: Pod Security's enforce|audit|warn.
+		inv.Namespaces = append(inv.Namespaces, audit.Namespace{Name: o.GetName(), Labels: o.GetLabels()})
 	case kind == "InferencePool" && strings.HasPrefix(group, "inference.networking."):
 		inv.InferencePools = append(inv.InferencePools, crd.InferencePool(o.Unstructured))
 	}

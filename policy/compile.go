@@ -108,6 +108,7 @@ func Compile(p *Policy) (*Compiled, error) {
 		}
 		c.classifiers = append(c.classifiers, cc)
 	}
+	validatePodSecurity(p.PodSecurity, bad)
 	for _, id := range slices.Sorted(maps.Keys(p.Rules)) {
 		if o := p.Rules[id]; o.Severity != "" && !o.Severity.Valid() {
 			bad("rules.%s.severity: %q is not one of low, medium, high, critical", id, o.Severity)

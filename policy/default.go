@@ -14,6 +14,7 @@ func Default() *Policy {
 		},
 		Handlers:          defaultHandlers(),
 		GVisorGPUProducts: []string{"T4", "A100", "A10G", "L4", "H100"},
+		PodSecurity:       PodSecurity{Level: PSSRestricted, Version: "latest"},
 	}
 }
 

@@ -73,6 +73,7 @@ func Merge(base, user *Policy) *Policy {
 		out.GVisorGPUProducts = append([]string(nil), user.GVisorGPUProducts...)
 	}
 	out.Classification = append(append([]ClassificationRule(nil), user.Classification...), base.Classification...)
+	out.PodSecurity = mergePodSecurity(base.PodSecurity, user.PodSecurity)
 	out.Rules = make(map[string]RuleOverride, len(base.Rules)+len(user.Rules))
 	for k, v := range base.Rules {
 		out.Rules[k] = v

@@ -26,6 +26,8 @@ type Policy struct {
 	GVisorGPUProducts []string `json:"gvisorGPUProducts"`
 	// Classification rules win over the built-in classifier, first match wins.
 	Classification []ClassificationRule `json:"classification,omitempty"`
+	// PodSecurity chooses the Pod Security Standards level and version.
+	PodSecurity PodSecurity `json:"podSecurity"`
 	// Rules overrides the severity of a check or disables it, by rule ID.
 	Rules map[string]RuleOverride `json:"rules,omitempty"`
 	// Exemptions accept a finding for named workloads, with a reason.

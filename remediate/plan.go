@@ -255,6 +255,7 @@ func (p *planner) fixWorkload(w *audit.Workload, r *audit.Result, fs []audit.Fin
 			return err
 		}
 	}
+	p.enforceCleared(wf, fs)
 	for _, f := range fs {
 		if wf.handled[findingKey(f)] || resolvedBy(wf.fixes, f) {
 			continue
@@ -496,6 +497,32 @@ func (p *planner) fixTemplate(wf *workloadFix, ti int, fs []audit.Finding) error
 	return nil
 }
 
+// enforceCleared credits a namespace enforce finding (TG-PSS-011) to the
+// securityContext fix of its template when the re-audit with every fix
+// applied no longer reports it: the fixes make the pods admissible.
+func (p *planner) enforceCleared(wf *workloadFix, fs []audit.Finding) {
+	var after *audit.Result
+	for _, f := range fs {
+		if f.Rule != audit.RuleNamespaceRejects || wf.handled[findingKey(f)] {
+			continue
+		}
+		if after == nil {
+			r := p.reaudit(wf.w, wf.specs, wf.add)
+			after = &r
+		}
+		if slices.ContainsFunc(after.Findings, func(x audit.Finding) bool { return x.Rule == f.Rule && x.Path == f.Path }) {
+			continue
+		}
+		for i := len(wf.fixes) - 1; i >= 0; i-- {
+			fx := &wf.fixes[i]
+			if fx.Kind == KindSecurityContext && strings.HasPrefix(f.Path, fx.SpecPath) {
+				fx.Resolves = append(fx.Resolves, Resolved{Rule: f.Rule, Container: f.Container, Path: f.Path})
+				break
+			}
+		}
+	}
+}
+
 // verify re-audits the workload with every fix applied and adds a warning
 // to a fix whose finding the re-audit still reports.
 func (p *planner) verify(wf *workloadFix) {
@@ -594,8 +621,14 @@ func manualReason(f audit.Finding) string {
 		return "the policy does not know this handler: map it under handlers: in the policy, or choose a known RuntimeClass"
 	case audit.RuleEgressOpen, audit.RuleEgressMetadata:
 		return "an existing NetworkPolicy allows it and NetworkPolicies add up: narrow that policy's rule by hand"
-	case audit.RuleCapsAdded, audit.RulePrivileged, audit.RuleHostNamespaces, audit.RuleHostPath, audit.RuleRuntimeSocket:
+	case audit.RuleCapsAdded, audit.RulePrivileged, audit.RuleHostNamespaces, audit.RuleHostPath, audit.RuleRuntimeSocket,
+		audit.RuleHostPorts, audit.RuleVolumeTypes, audit.RuleSysctls, audit.RuleProcMount, audit.RuleAppArmor,
+		audit.RuleSELinux, audit.RuleWindowsHostProcess, audit.RuleProbeHost:
 		return "removing it depends on what the workload does with it: change it by hand"
+	case audit.RuleRunAsUserRoot:
+		return "it sets runAsUser: 0; choose the UID the image should run as"
+	case audit.RuleNamespaceRejects:
+		return "it clears when the pod-security findings its enforce level names are fixed (or the namespace's level is lowered)"
 	case audit.RuleHandlerNotOnNode, audit.RuleNoNodeFits:
 		return "a scheduling problem of the nodes or the RuntimeClass, not of the workload"
 	}

@@ -41,6 +41,9 @@ func hardenWhat(fs []audit.Finding) []string {
 	return out
 }
 
+// runAsNonRootWarning is what a runAsNonRoot fix asks the person to check.
+const runAsNonRootWarning = "runAsNonRoot: the image must run as a non-root user (USER in its Dockerfile), else its pods fail with CreateContainerConfigError; set runAsUser if it does not"
+
 // tmpVolume is the emptyDir a read-only root filesystem gets for /tmp.
 const tmpVolume = "tmp"
 
@@ -62,6 +65,22 @@ func harden(spec *corev1.PodSpec, fs []audit.Finding) (done []audit.Finding, lef
 		}
 	}
 	for _, f := range fs {
+		if f.Container == "" {
+			// The pod's own securityContext sets the value the standard
+			// forbids (runAsNonRoot: false, seccomp Unconfined).
+			switch f.Rule {
+			case audit.RuleRunAsRoot:
+				psc().RunAsNonRoot = ptr.To(true)
+				warn(runAsNonRootWarning)
+			case audit.RuleSeccomp:
+				psc().SeccompProfile = &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}
+			default:
+				left = append(left, leftover{f, "a pod-level setting: change it by hand"})
+				continue
+			}
+			done = append(done, f)
+			continue
+		}
 		c := container(spec, f.Container)
 		if c == nil {
 			left = append(left, leftover{f, "container " + f.Container + " is not in the pod template"})
@@ -75,15 +94,11 @@ func harden(spec *corev1.PodSpec, fs []audit.Finding) (done []audit.Finding, lef
 		}
 		switch f.Rule {
 		case audit.RuleRunAsRoot:
-			if strings.HasSuffix(f.Path, ".runAsUser") {
-				left = append(left, leftover{f, "it sets runAsUser: 0; choose the UID the image should run as"})
-				continue
-			}
 			psc().RunAsNonRoot = ptr.To(true)
 			if c.SecurityContext != nil && c.SecurityContext.RunAsNonRoot != nil {
 				c.SecurityContext.RunAsNonRoot = ptr.To(true)
 			}
-			warn("runAsNonRoot: the image must run as a non-root user (USER in its Dockerfile), else its pods fail with CreateContainerConfigError; set runAsUser if it does not")
+			warn(runAsNonRootWarning)
 		case audit.RuleSeccomp:
 			psc().SeccompProfile = &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}
 			if c.SecurityContext != nil && c.SecurityContext.SeccompProfile != nil {

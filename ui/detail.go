@@ -221,6 +221,9 @@ func (d *detailView) render(r *audit.Result) string {
 	}
 
 	section(fmt.Sprintf("FINDINGS (%d)", len(r.Findings)))
+	if l := enforceLine(r); l != "" {
+		item(l)
+	}
 	if len(r.Findings) == 0 {
 		styled("none", d.styles.OK)
 	}
@@ -238,6 +241,16 @@ func (d *detailView) render(r *audit.Result) string {
 		item(fmt.Sprintf("exempted %s: %s (reason: %s)", e.Rule, e.Message, e.Reason))
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// enforceLine says that the namespace's Pod Security enforce level makes
+// fixing the pod-security findings a requirement, not advice.
+func enforceLine(r *audit.Result) string {
+	ps := r.NamespacePodSecurity
+	if ps == nil || ps.Enforce == "" || strings.HasPrefix(ps.Enforce, "privileged") {
+		return ""
+	}
+	return "namespace " + r.Namespace + " enforces Pod Security " + ps.Enforce + ": the API server refuses pods that violate it, so fixing their pod-security findings is already required"
 }
 
 // bySeverity orders findings most severe first, then by rule and

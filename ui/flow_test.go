@@ -108,7 +108,7 @@ func TestFlowFilterDrillDownBackQuit(t *testing.T) {
 
 	tm.Send(keyMsg("enter")) // close the filter line, keep the filter
 	tm.Send(keyMsg("enter")) // open the selected workload
-	term.waitFor(t, tm, "the detail view", containsAll("StatefulSet rag/qdrant", "ISOLATION  shared → gvisor", "FINDINGS (9)"))
+	term.waitFor(t, tm, "the detail view", containsAll("StatefulSet rag/qdrant", "ISOLATION  shared → gvisor", "FINDINGS (10)", "namespace rag enforces Pod Security baseline:latest"))
 
 	tm.Send(keyMsg("esc"))
 	term.waitFor(t, tm, "the table again", containsAll("rag/sts/qdrant", "/qdrant", "1/1"))

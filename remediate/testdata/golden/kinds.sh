@@ -7,7 +7,7 @@ set -eu
 # ── Pod/agents/scratch-agent
 
 # [security-context] Harden the securityContext: seccomp RuntimeDefault.
-#   resolves: TG-PSS-002 (agent)
+#   resolves: TG-PSS-002
 
 # [service-account-token] Set automountServiceAccountToken: false on the pod template.
 #   resolves: TG-IDN-001
@@ -83,10 +83,11 @@ kubectl patch deployment/llama-vllm --namespace=llm --type strategic -p '{"spec"
 
 # ── CronJob/rag/docs-embed
 
-# [security-context] Harden the securityContext: seccomp RuntimeDefault, no privilege escalation, read-only root filesystem, drop ALL capabilities.
-#   resolves: TG-PSS-002 (embed), TG-PSS-003 (embed), TG-PSS-004 (embed), TG-PSS-005 (embed)
+# [security-context] Harden the securityContext: runAsNonRoot, seccomp RuntimeDefault, no privilege escalation, read-only root filesystem, drop ALL capabilities.
+#   resolves: TG-PSS-001 (embed), TG-PSS-002 (embed), TG-PSS-003 (embed), TG-PSS-004 (embed), TG-PSS-005 (embed)
+#   WARNING: runAsNonRoot: the image must run as a non-root user (USER in its Dockerfile), else its pods fail with CreateContainerConfigError; set runAsUser if it does not
 #   WARNING: readOnlyRootFilesystem: /tmp becomes an emptyDir; a process that writes elsewhere (caches, model downloads) needs its own emptyDir mount
-kubectl patch cronjob/docs-embed --namespace=rag --type strategic -p '{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"name":"embed","securityContext":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true},"volumeMounts":[{"mountPath":"/tmp","name":"tmp"}]}],"securityContext":{"seccompProfile":{"type":"RuntimeDefault"}},"volumes":[{"emptyDir":{},"name":"tmp"}]}}}}}}'
+kubectl patch cronjob/docs-embed --namespace=rag --type strategic -p '{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"name":"embed","securityContext":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]},"readOnlyRootFilesystem":true},"volumeMounts":[{"mountPath":"/tmp","name":"tmp"}]}],"securityContext":{"runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}},"volumes":[{"emptyDir":{},"name":"tmp"}]}}}}}}'
 
 # [network-policy] Create NetworkPolicy docs-embed-egress: egress to cluster DNS only (no destination derived from the pods' configuration); 1 to fill in.
 #   resolves: TG-NET-001
@@ -142,13 +143,13 @@ kubectl patch cronjob/docs-embed --namespace=rag --type strategic -p '{"spec":{"
 # ── Left to a human (no automatic fix):
 #   Pod/agents/scratch-agent TG-NET-001: pod uses hostNetwork: NetworkPolicies do not restrict it, so its egress is open
 #     why: the pod uses hostNetwork, which NetworkPolicies do not restrict: drop hostNetwork first
-#   Pod/agents/scratch-agent TG-PSS-008: pod shares the host's network namespace
+#   Pod/agents/scratch-agent TG-PSS-008: pod shares the host's namespaces (Pod Security restricted: hostNetwork=true)
 #     why: removing it depends on what the workload does with it: change it by hand
-#   Deployment/llm/llama-vllm TG-PSS-003: container "log-shipper" does not set allowPrivilegeEscalation: false
+#   Deployment/llm/llama-vllm TG-PSS-003: container "log-shipper" allows privilege escalation (Pod Security restricted: must set securityContext.allowPrivilegeEscalation=false)
 #     why: the container is privileged; remove privileged: true first
 #   Deployment/llm/llama-vllm TG-ISO-002: inference workload runs on shared-kernel; gvisor is recommended
 #     why: below the recommended isolation only; tiergate fixes the minimum, choose a stronger RuntimeClass by hand
-#   Deployment/llm/llama-vllm TG-PSS-007: container "log-shipper" is privileged
+#   Deployment/llm/llama-vllm TG-PSS-007: container "log-shipper" is privileged (Pod Security restricted: must not set securityContext.privileged=true)
 #     why: removing it depends on what the workload does with it: change it by hand
-#   CronJob/rag/docs-embed TG-PSS-001: container "embed" runs as UID 0
+#   CronJob/rag/docs-embed TG-PSS-012: container "embed" runs as UID 0 (Pod Security restricted: must not set runAsUser=0)
 #     why: it sets runAsUser: 0; choose the UID the image should run as

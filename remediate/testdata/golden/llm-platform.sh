@@ -1,7 +1,7 @@
 #!/bin/sh
 # tiergate fix: review every command, then run this script.
 # Audited: files llm-platform.yaml
-# 17 fixes, 1 held back (commented out, with the reason), 16 findings left to a human (listed at the end).
+# 17 fixes, 1 held back (commented out, with the reason), 17 findings left to a human (listed at the end).
 set -eu
 
 # ── Deployment/agents/browser-agent
@@ -213,9 +213,9 @@ TIERGATE_EOF
 #     why: no known microVM runtime passes GPUs through: mark a GPU-capable microVM handler in the policy (handlers[].gpu), or run the GPU part elsewhere
 #   Pod/code-sandbox/jovyan-5f0c3b2e-9d41-4a8e-b7c2-61e0f4a9d3b7 TG-SCH-002: no node can run the pod: 1 node: no runtime handler kata-fc; 5 nodes: node selector or affinity does not match; 1 node: not enough nvidia.com/gpu
 #     why: a scheduling problem of the nodes or the RuntimeClass, not of the workload
-#   Deployment/code-sandbox/openhands TG-PSS-003: container "openhands" does not set allowPrivilegeEscalation: false
+#   Deployment/code-sandbox/openhands TG-PSS-003: container "openhands" allows privilege escalation (Pod Security restricted: must set securityContext.allowPrivilegeEscalation=false)
 #     why: the container is privileged; remove privileged: true first
-#   Deployment/code-sandbox/openhands TG-PSS-007: container "openhands" is privileged
+#   Deployment/code-sandbox/openhands TG-PSS-007: container "openhands" is privileged (Pod Security restricted: must not set securityContext.privileged=true)
 #     why: removing it depends on what the workload does with it: change it by hand
 #   Deployment/code-sandbox/openhands TG-PSS-010: volume "docker-sock" mounts /var/run/docker.sock from the host: it reaches the container runtime (or the whole host)
 #     why: removing it depends on what the workload does with it: change it by hand
@@ -237,5 +237,7 @@ TIERGATE_EOF
 #     why: an existing NetworkPolicy allows it and NetworkPolicies add up: narrow that policy's rule by hand
 #   CronJob/rag/docs-embed-ingest TG-NET-003: NetworkPolicy docs-embed-ingest-egress egress rule 4 allows 169.254.169.254 (cloud metadata)
 #     why: an existing NetworkPolicy allows it and NetworkPolicies add up: narrow that policy's rule by hand
-#   StatefulSet/rag/qdrant TG-PSS-009: volume "storage" mounts host path /mnt/disks/nvme0/qdrant
+#   StatefulSet/rag/qdrant TG-PSS-009: volume "storage" mounts host path /mnt/disks/nvme0/qdrant (Pod Security restricted: uses restricted volume type "hostPath")
 #     why: removing it depends on what the workload does with it: change it by hand
+#   StatefulSet/rag/qdrant TG-PSS-011: namespace "rag" enforces Pod Security baseline:latest: its pods cannot be created (hostPath volumes)
+#     why: it clears when the pod-security findings its enforce level names are fixed (or the namespace's level is lowered)
