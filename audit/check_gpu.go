@@ -6,6 +6,24 @@ import (
 	"github.com/tiergate/tiergate/policy"
 )
 
+// GPUs under sandboxed runtimes.
+const (
+	RuleGPURuntime = "TG-GPU-001"
+)
+
+func gpuRules() []Rule {
+	return []Rule{
+		{
+			ID: RuleGPURuntime, Name: "gpu-runtime-incompatible", Category: CatGPU, Severity: policy.High,
+			Title:     "GPU requested under a runtime that cannot pass it through",
+			Rationale: "gVisor passes only whole NVIDIA GPUs of supported models through nvproxy, Kata only in its *-nvidia-gpu* classes, Firecracker not at all by default: the pod stays Pending or starts without its GPU.",
+			Fix:       "Use a GPU-capable RuntimeClass of the required isolation (e.g. kata-qemu-nvidia-gpu) or mark the handler GPU-capable in the policy.",
+			Remedy:    Remedy{Kind: RemedyRuntimeClass},
+			check:     checkGPURuntime,
+		},
+	}
+}
+
 func checkGPURuntime(s *subject) {
 	s.forTemplates(func(i int, t *PodTemplate) {
 		iso := s.isos[i]

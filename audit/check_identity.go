@@ -2,7 +2,28 @@ package audit
 
 import (
 	"cmp"
+
+	"github.com/tiergate/tiergate/policy"
 )
+
+// Identity: what the pod may do as its ServiceAccount.
+const (
+	RuleTokenAutomount = "TG-IDN-001"
+)
+
+func identityRules() []Rule {
+	return []Rule{
+		{
+			ID: RuleTokenAutomount, Name: "sa-token-automount", Category: CatIdentity, Severity: policy.Medium,
+			SeverityNote: "high for agent and code-exec",
+			Title:        "Service account token is mounted",
+			Rationale:    "A mounted token lets code in the pod call the Kubernetes API as the pod's ServiceAccount.",
+			Fix:          "Set automountServiceAccountToken: false on the pod template (or on the ServiceAccount).",
+			Remedy:       Remedy{Kind: RemedyServiceAccount},
+			check:        checkTokenAutomount,
+		},
+	}
+}
 
 func checkTokenAutomount(s *subject) {
 	s.forTemplates(func(_ int, t *PodTemplate) {

@@ -4,6 +4,53 @@ import (
 	"github.com/tiergate/tiergate/policy"
 )
 
+// Isolation: the boundary an LLM workload runs behind.
+const (
+	RuleBelowTier        = "TG-ISO-001"
+	RuleBelowRecommended = "TG-ISO-002"
+	RuleUnknownHandler   = "TG-ISO-003"
+	RuleMissingClass     = "TG-ISO-004"
+)
+
+func isolationRules() []Rule {
+	return []Rule{
+		{
+			ID: RuleBelowTier, Name: "runtime-below-tier", Category: CatIsolation, Severity: policy.High,
+			SeverityNote: "medium one class below the minimum, high two below, critical three below or code-exec on a shared kernel",
+			Title:        "Runtime isolation is below the tier's minimum",
+			Rationale:    "The tier table says how thick a boundary each kind of LLM workload needs: an agent that calls tools or a code runner turns untrusted text into actions, and on a shared kernel one kernel bug is a node escape.",
+			Fix:          "Set spec.runtimeClassName to a RuntimeClass whose handler gives the required isolation (gVisor, Kata VM, Firecracker microVM).",
+			Remedy:       Remedy{Kind: RemedyRuntimeClass},
+			check:        checkBelowTier,
+		},
+		{
+			ID: RuleBelowRecommended, Name: "runtime-below-recommended", Category: CatIsolation, Severity: policy.Low,
+			Title:     "Runtime isolation meets the minimum but not the recommendation",
+			Rationale: "The tier table recommends a stronger boundary than it requires for this type (inference: gVisor) because model servers parse untrusted prompts and files.",
+			Fix:       "Consider a gVisor RuntimeClass (runsc, with nvproxy for GPUs).",
+			Remedy:    Remedy{Kind: RemedyManual, Manual: "below the recommended isolation only; tiergate fixes the minimum, choose a stronger RuntimeClass by hand"},
+			check:     checkBelowRecommended,
+		},
+		{
+			ID: RuleUnknownHandler, Name: "runtime-handler-unknown", Category: CatIsolation, Severity: policy.High,
+			SeverityNote: "medium for inference and retrieval",
+			Title:        "Runtime handler is not a known runtime",
+			Rationale:    "tiergate cannot tell what isolation an unrecognised handler gives and will not guess.",
+			Fix:          "Add the handler to the policy's handlers list with its isolation class.",
+			Remedy:       Remedy{Kind: RemedyManual, Manual: "the policy does not know this handler: map it under handlers: in the policy, or choose a known RuntimeClass"},
+			check:        checkUnknownHandler,
+		},
+		{
+			ID: RuleMissingClass, Name: "runtimeclass-missing", Category: CatIsolation, Severity: policy.High,
+			Title:     "RuntimeClass does not exist",
+			Rationale: "A pod naming a RuntimeClass that does not exist is rejected at admission: the workload does not run at all.",
+			Fix:       "Create the RuntimeClass or fix spec.runtimeClassName.",
+			Remedy:    Remedy{Kind: RemedyRuntimeClass},
+			check:     checkMissingClass,
+		},
+	}
+}
+
 // belowTierSeverity grows with the gap between required and actual
 // isolation; code running on a shared kernel is always critical.
 func belowTierSeverity(typ policy.WorkloadType, gap int, actual policy.Isolation) policy.Severity {

@@ -11,6 +11,44 @@ import (
 	"github.com/tiergate/tiergate/policy"
 )
 
+// Network: egress allow-lists.
+const (
+	RuleNoEgressPolicy = "TG-NET-001"
+	RuleEgressOpen     = "TG-NET-002"
+	RuleEgressMetadata = "TG-NET-003"
+)
+
+func networkRules() []Rule {
+	return []Rule{
+		{
+			ID: RuleNoEgressPolicy, Name: "no-egress-policy", Category: CatNetwork, Severity: policy.High,
+			SeverityNote: "medium for inference and retrieval",
+			Title:        "No NetworkPolicy restricts the pod's egress",
+			Rationale:    "Without an egress policy a pod can reach every address, the cloud metadata service and the API server included: prompt injection becomes exfiltration.",
+			Fix:          "Add a NetworkPolicy with policyTypes [Egress] selecting the pod, allowing DNS and the model gateway only.",
+			Remedy:       Remedy{Kind: RemedyEgressPolicy},
+			check:        checkNoEgressPolicy,
+		},
+		{
+			ID: RuleEgressOpen, Name: "egress-unrestricted", Category: CatNetwork, Severity: policy.High,
+			SeverityNote: "medium when the open rule is limited to some ports",
+			Title:        "Egress is allowed to every destination",
+			Rationale:    "An egress rule with no `to` or with 0.0.0.0/0 is not an allow-list.",
+			Fix:          "Replace the open rule with the destinations the workload needs.",
+			Remedy:       Remedy{Kind: RemedyManual, Manual: egressAddsUp},
+			check:        checkEgressOpen,
+		},
+		{
+			ID: RuleEgressMetadata, Name: "egress-to-metadata", Category: CatNetwork, Severity: policy.High,
+			Title:     "Egress reaches the cloud metadata address",
+			Rationale: "169.254.169.254 hands out cloud credentials; an LLM workload has no reason to reach it.",
+			Fix:       "Add 169.254.169.254/32 to the ipBlock's except list or narrow the rule.",
+			Remedy:    Remedy{Kind: RemedyManual, Manual: egressAddsUp},
+			check:     checkEgressMetadata,
+		},
+	}
+}
+
 // metadataAddr is the cloud instance metadata service (AWS, GCP, Azure,
 // OpenStack), which hands out credentials to whoever asks.
 var metadataAddr = netip.MustParseAddr("169.254.169.254")

@@ -7,6 +7,26 @@ import (
 	"github.com/tiergate/tiergate/policy"
 )
 
+// Isolation as a kernel probe found it.
+const (
+	RuleProbeMismatch = "TG-ISO-005"
+)
+
+func probeRules() []Rule {
+	return []Rule{
+		{
+			ID: RuleProbeMismatch, Name: "isolation-probe-mismatch", Category: CatIsolation, Severity: policy.Critical,
+			SeverityNote: "runs on every probed pod, LLM workload or not",
+			Title:        "The probed kernel is weaker than the RuntimeClass declares",
+			Rationale:    "A RuntimeClass says what the operator asked for; only the kernel inside the pod says what it got. A node whose containerd maps a kata or runsc handler to runc runs the pod on the node's kernel while every manifest says it is sandboxed.",
+			Fix:          "Check the node's containerd runtime configuration for the handler (kata-deploy, runsc installation) and cordon the node until it runs the handler it reports; then recreate the pod and probe it again.",
+			Remedy:       Remedy{Kind: RemedyManual, Manual: "the node's runtime is at fault, not the workload: repair the handler on the node or cordon it"},
+			AnyPod:       true,
+			check:        checkProbeMismatch,
+		},
+	}
+}
+
 // boundary groups isolation classes by what separates the pod from the
 // node: the node's kernel, gVisor's Sentry, a hypervisor. A probe names
 // the VMM, not the policy's vm/microvm split (Cloud Hypervisor is either),

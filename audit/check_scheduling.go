@@ -9,7 +9,36 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	schedcorev1 "k8s.io/component-helpers/scheduling/corev1"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
+
+	"github.com/tiergate/tiergate/policy"
 )
+
+// Scheduling: whether any node can run the pod.
+const (
+	RuleHandlerNotOnNode = "TG-SCH-001"
+	RuleNoNodeFits       = "TG-SCH-002"
+)
+
+func schedulingRules() []Rule {
+	return []Rule{
+		{
+			ID: RuleHandlerNotOnNode, Name: "runtime-handler-not-on-nodes", Category: CatScheduling, Severity: policy.High,
+			Title:     "No node reports the runtime handler",
+			Rationale: "Nodes list the handlers their runtime offers in status.runtimeHandlers; a pod asking for one no node has stays Pending.",
+			Fix:       "Install the runtime (kata-deploy, gVisor) on a node pool or pick another RuntimeClass.",
+			Remedy:    Remedy{Kind: RemedyManual, Manual: schedulingAtFault},
+			check:     checkHandlerNotOnNodes,
+		},
+		{
+			ID: RuleNoNodeFits, Name: "no-schedulable-node", Category: CatScheduling, Severity: policy.Medium,
+			Title:     "No node can run the pod",
+			Rationale: "The pod's node selector, affinity, tolerations, RuntimeClass scheduling and GPU requests together match no node.",
+			Fix:       "Label or add nodes for the workload, or relax its constraints.",
+			Remedy:    Remedy{Kind: RemedyManual, Manual: schedulingAtFault},
+			check:     checkNoNodeFits,
+		},
+	}
+}
 
 // fit returns the nodes a template can be scheduled to and, for the
 // others, the first reason each was ruled out. It applies what admission

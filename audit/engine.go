@@ -17,60 +17,14 @@ type Engine struct {
 	pol     *policy.Compiled
 	signals []signal
 	rules   map[string]Rule
-	checks  []check
+	// checks are the enabled rules, in catalog order.
+	checks []Rule
 	// cache builds each distinct evidence, message and path string once.
 	cache strcache
 	// feat is the classifier's reusable scratch space (and image cache).
 	feat features
 	// pss evaluates pod specs with the Pod Security Admission library.
 	pss *pssLibrary
-}
-
-// check is one rule's function over a workload.
-type check struct {
-	id       string
-	run      func(*subject)
-	category Category // set by NewEngine
-	// anyPod: the check runs on every pod, LLM workload or not.
-	anyPod bool
-}
-
-// checks pairs every rule ID with its function, in catalog order.
-func checks() []check {
-	return []check{
-		{id: RuleBelowTier, run: checkBelowTier},
-		{id: RuleBelowRecommended, run: checkBelowRecommended},
-		{id: RuleUnknownHandler, run: checkUnknownHandler},
-		{id: RuleMissingClass, run: checkMissingClass},
-		{id: RuleProbeMismatch, run: checkProbeMismatch, anyPod: true},
-		{id: RuleNoEgressPolicy, run: checkNoEgressPolicy},
-		{id: RuleEgressOpen, run: checkEgressOpen},
-		{id: RuleEgressMetadata, run: checkEgressMetadata},
-		{id: RuleTokenAutomount, run: checkTokenAutomount},
-		{id: RuleRunAsRoot, run: checkRunAsRoot},
-		{id: RuleSeccomp, run: checkSeccomp},
-		{id: RuleEscalation, run: checkEscalation},
-		{id: RuleWritableRoot, run: checkWritableRoot},
-		{id: RuleCapsNotDropped, run: checkCapsNotDropped},
-		{id: RuleCapsAdded, run: checkCapsAdded},
-		{id: RulePrivileged, run: checkPrivileged},
-		{id: RuleHostNamespaces, run: checkHostNamespaces},
-		{id: RuleHostPath, run: checkHostPath},
-		{id: RuleRuntimeSocket, run: checkRuntimeSocket},
-		{id: RuleNamespaceRejects, run: checkNamespaceRejects},
-		{id: RuleRunAsUserRoot, run: checkRunAsUserRoot},
-		{id: RuleHostPorts, run: checkHostPorts},
-		{id: RuleVolumeTypes, run: checkVolumeTypes},
-		{id: RuleSysctls, run: checkSysctls},
-		{id: RuleProcMount, run: checkProcMount},
-		{id: RuleAppArmor, run: checkAppArmor},
-		{id: RuleSELinux, run: checkSELinux},
-		{id: RuleWindowsHostProcess, run: checkWindowsHostProcess},
-		{id: RuleProbeHost, run: checkProbeHost},
-		{id: RuleGPURuntime, run: checkGPURuntime},
-		{id: RuleHandlerNotOnNode, run: checkHandlerNotOnNodes},
-		{id: RuleNoNodeFits, run: checkNoNodeFits},
-	}
 }
 
 // NewEngine validates a policy (its rule IDs included) and prepares it.
@@ -82,10 +36,9 @@ func NewEngine(p *policy.Policy) (*Engine, error) {
 	e := &Engine{pol: c, signals: builtinSignals(&wordDict{}), rules: ruleIndex(), pss: newPSSLibrary()}
 	// Disabled rules are not run at all; the others know their category,
 	// which decides whether they run on pods that are not LLM workloads.
-	for _, ch := range checks() {
-		if !c.RuleOverride(ch.id).Disabled {
-			ch.category = e.rules[ch.id].Category
-			e.checks = append(e.checks, ch)
+	for _, r := range Rules() {
+		if !c.RuleOverride(r.ID).Disabled {
+			e.checks = append(e.checks, r)
 		}
 	}
 	var bad policy.ValidationError
@@ -308,8 +261,8 @@ func (e *Engine) auditOne(s *subject, opts Options, r *Result) {
 	// isolation tiers stay LLM-only. A probe's verdict counts for any pod.
 	llm := cl.typ.IsLLM()
 	for _, c := range e.checks {
-		if c.anyPod || llm || (e.pol.ApplyToAllPods && c.category != CatIsolation) {
-			c.run(s)
+		if c.AnyPod || llm || (e.pol.ApplyToAllPods && c.Category != CatIsolation) {
+			c.check(s)
 		}
 	}
 	e.keepFindings(s, opts.Now, r)

@@ -398,16 +398,6 @@ func anyOf(ms ...matcher) matcher {
 	}
 }
 
-// whenTiered guards a tiered matcher with a precondition on the features.
-func whenTiered(cond func(f *features) bool, m tiered) tiered {
-	return func(f *features) (found, bool) {
-		if !cond(f) {
-			return found{}, false
-		}
-		return m(f)
-	}
-}
-
 // when guards a matcher with a precondition on the features.
 func when(cond func(f *features) bool, m matcher) matcher {
 	return func(f *features) (ev, bool) {

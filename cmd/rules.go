@@ -67,7 +67,7 @@ func RulesMarkdown(w io.Writer) error {
 		if r.SeverityNote != "" {
 			fmt.Fprintf(&b, " (%s)", r.SeverityNote)
 		}
-		fmt.Fprintf(&b, "\n\n%s\n\n*Fix:* %s\n", r.Rationale, r.Fix)
+		fmt.Fprintf(&b, "\n\n%s\n\n*Fix:* %s\n\n*`tiergate fix`:* %s.\n", r.Rationale, r.Fix, r.Remedy.Does())
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

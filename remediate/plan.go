@@ -420,7 +420,7 @@ func (p *planner) fixTemplate(wf *workloadFix, ti int, fs []audit.Finding) error
 	}
 
 	// Pod security: harden securityContexts.
-	if ps := byRule(hardenRules()...); len(ps) > 0 {
+	if ps := byRule(hardenRules...); len(ps) > 0 {
 		mod := orig.DeepCopy()
 		done, left, warnings := harden(mod, ps)
 		harden(wf.specs[ti], ps)
@@ -612,25 +612,11 @@ func (p *planner) takeNP(ns, name string) {
 	p.npNames[ns][name] = true
 }
 
-// manualReason says why tiergate computes no fix for a finding.
+// manualReason says why tiergate computes no fix for a finding: its
+// rule's reason.
 func manualReason(f audit.Finding) string {
-	switch f.Rule {
-	case audit.RuleBelowRecommended:
-		return "below the recommended isolation only; tiergate fixes the minimum, choose a stronger RuntimeClass by hand"
-	case audit.RuleUnknownHandler:
-		return "the policy does not know this handler: map it under handlers: in the policy, or choose a known RuntimeClass"
-	case audit.RuleEgressOpen, audit.RuleEgressMetadata:
-		return "an existing NetworkPolicy allows it and NetworkPolicies add up: narrow that policy's rule by hand"
-	case audit.RuleCapsAdded, audit.RulePrivileged, audit.RuleHostNamespaces, audit.RuleHostPath, audit.RuleRuntimeSocket,
-		audit.RuleHostPorts, audit.RuleVolumeTypes, audit.RuleSysctls, audit.RuleProcMount, audit.RuleAppArmor,
-		audit.RuleSELinux, audit.RuleWindowsHostProcess, audit.RuleProbeHost:
-		return "removing it depends on what the workload does with it: change it by hand"
-	case audit.RuleRunAsUserRoot:
-		return "it sets runAsUser: 0; choose the UID the image should run as"
-	case audit.RuleNamespaceRejects:
-		return "it clears when the pod-security findings its enforce level names are fixed (or the namespace's level is lowered)"
-	case audit.RuleHandlerNotOnNode, audit.RuleNoNodeFits:
-		return "a scheduling problem of the nodes or the RuntimeClass, not of the workload"
+	if r, ok := audit.RuleByID(f.Rule); ok && r.Remedy.Manual != "" {
+		return r.Remedy.Manual
 	}
 	return "no automatic fix for this rule"
 }

@@ -16,11 +16,12 @@ import (
 	"github.com/tiergate/tiergate/policy"
 )
 
-// runtimeRules are the findings a runtimeClassName change resolves.
-var runtimeRules = []string{audit.RuleBelowTier, audit.RuleMissingClass, audit.RuleGPURuntime}
+// runtimeRules are the findings a runtimeClassName change resolves: the
+// catalog's rules whose remedy is a RuntimeClass.
+var runtimeRules = audit.RulesOf(audit.RemedyRuntimeClass)
 
 // schedulingRules are the pre-check's findings: the pod would stay Pending.
-var schedulingRules = []string{audit.RuleHandlerNotOnNode, audit.RuleNoNodeFits}
+var schedulingRules = audit.RulesIn(audit.CatScheduling)
 
 // candidate is a RuntimeClass that might meet the tier.
 type candidate struct {

@@ -125,13 +125,14 @@ func renderSARIF(w io.Writer, rep *audit.Report, opts Options) error {
 			Name:                 r.Name,
 			ShortDescription:     sarifText{Text: r.Title},
 			FullDescription:      sarifText{Text: r.Rationale},
-			Help:                 sarifText{Text: help, Markdown: "**" + r.Title + "**\n\n" + r.Rationale + "\n\n*Fix:* " + r.Fix},
+			Help:                 sarifText{Text: help, Markdown: "**" + r.Title + "**\n\n" + r.Rationale + "\n\n*Fix:* " + r.Fix + "\n\n*tiergate fix:* " + r.Remedy.Does() + "."},
 			HelpURI:              rulesDocURL + "#" + strings.ToLower(r.ID),
 			DefaultConfiguration: sarifConfig{Level: sarifLevel(r.Severity)},
 			Properties: map[string]any{
 				"category":          string(r.Category),
 				"tags":              []string{"security", "kubernetes", "llm", string(r.Category)},
 				"security-severity": securitySeverity(r.Severity),
+				"remedy":            string(r.Remedy.Kind),
 			},
 		})
 	}
