@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"hash/maphash"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
@@ -42,6 +43,10 @@ type index struct {
 	replicas map[replicaKey]classification
 	// pssReplicas remembers Pod Security findings by template revision.
 	pssReplicas map[replicaKey][]pssFinding
+	// pssByContent remembers them by template content (pssContentKey),
+	// hashed with seed.
+	pssByContent map[pssContent][]pssFinding
+	seed         maphash.Seed
 	// nsPSS is each known namespace's Pod Security policy (pss_namespace.go).
 	nsPSS map[string]namespacePSS
 }
@@ -73,6 +78,8 @@ func newIndex(inv *Inventory, pol *policy.Compiled) *index {
 	ix := &index{
 		nsPSS:           namespacePolicies(inv.Namespaces),
 		pssReplicas:     map[replicaKey][]pssFinding{},
+		pssByContent:    map[pssContent][]pssFinding{},
+		seed:            maphash.MakeSeed(),
 		pol:             pol,
 		offline:         inv.Offline,
 		netpolsHidden:   inv.NetworkPoliciesHidden,

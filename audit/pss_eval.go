@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"hash/maphash"
 	"slices"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -40,11 +41,53 @@ func (s *subject) evalPSS() {
 	}
 	lv := pssLevelVersion(level, version)
 	s.forTemplates(func(_ int, t *PodTemplate) {
+		// Pods without a controller (or from different controllers) often
+		// share one spec: a template judged before with the same content,
+		// path and level gets the same findings.
+		key := s.pssContentKey(t, level, version)
+		if fs, seen := s.ix.pssByContent[key]; seen {
+			s.pss = append(s.pss, fs...)
+			return
+		}
+		n := len(s.pss)
 		meta := s.pssMeta(t)
 		if ctrls := s.e.pss.failed(lv, meta, t.Spec); len(ctrls) > 0 {
 			s.attribute(t, meta, level, ctrls)
 		}
+		if len(s.ix.pssByContent) < maxCached {
+			s.ix.pssByContent[key] = slices.Clone(s.pss[n:])
+		}
 	})
+}
+
+// pssContentKey identifies what a template's Pod Security findings depend
+// on: the spec's content (a hash of its protobuf encoding, in the
+// subject's reused buffer), where it sits and how it is named in
+// messages, and the level and version it is judged at.
+func (s *subject) pssContentKey(t *PodTemplate, level, version string) pssContent {
+	size := t.Spec.Size()
+	if cap(s.specBuf) < size {
+		s.specBuf = make([]byte, size)
+	}
+	b := s.specBuf[:size]
+	if _, err := t.Spec.MarshalToSizedBuffer(b); err != nil {
+		b = nil // cannot encode: the size alone keys nothing reliable
+	}
+	k := pssContent{size: size, path: t.SpecPath, where: s.where(t), level: level, version: version}
+	if b == nil {
+		k.unique = s.w
+		return k
+	}
+	k.hash = maphash.Bytes(s.ix.seed, b)
+	return k
+}
+
+// pssContent is pssContentKey's key.
+type pssContent struct {
+	hash                        uint64
+	size                        int
+	path, where, level, version string
+	unique                      *Workload // set when the spec could not be encoded
 }
 
 // pssMeta is the pod metadata the library reads (labels; the templates

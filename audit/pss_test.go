@@ -211,3 +211,35 @@ func TestPSSLevelVersionAndRelax(t *testing.T) {
 		})
 	}
 }
+
+// Pods without a controller that share a spec share its Pod Security
+// verdict; one field of difference is judged on its own.
+func TestPodSecuritySharedBySpecContent(t *testing.T) {
+	plain := func(name string) audit.Workload { return pod("Pod", name, nil, ctr("vllm/vllm-openai:v0.9.2")) }
+	priv := plain("c")
+	priv.Templates[0].Spec.Containers[0].SecurityContext = &corev1.SecurityContext{Privileged: ptr.To(true)}
+	renamed := plain("d")
+	renamed.Templates[0].Spec.Containers[0].Name = "other"
+	e, err := audit.NewEngine(policy.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := e.Audit(&audit.Inventory{Workloads: []audit.Workload{plain("a"), plain("b"), priv, renamed}}, audit.Options{})
+	rules := func(r audit.Result) string {
+		var out []string
+		for _, f := range r.Findings {
+			out = append(out, f.Rule+" "+f.Container+" "+f.Path)
+		}
+		return strings.Join(out, "\n")
+	}
+	a, b, c, d := rules(rep.Workloads[0]), rules(rep.Workloads[1]), rules(rep.Workloads[2]), rules(rep.Workloads[3])
+	if a != b || a == "" {
+		t.Errorf("same spec, different findings:\n%s\n--\n%s", a, b)
+	}
+	if !strings.Contains(c, audit.RulePrivileged) || strings.Contains(a, audit.RulePrivileged) {
+		t.Errorf("privileged pod judged like the plain one:\n%s", c)
+	}
+	if !strings.Contains(d, " other ") || strings.Contains(d, " main ") {
+		t.Errorf("renamed container's findings name the other container:\n%s", d)
+	}
+}

@@ -33,7 +33,9 @@ type subject struct {
 	meta    metav1.ObjectMeta // pssMeta's scratch
 	// pssPod, pssProbe and pssCaps are attribution's scratch values.
 	pssPod, pssProbe corev1.PodSpec
-	pssCaps          struct {
+	// specBuf is pssContentKey's encoding buffer.
+	specBuf []byte
+	pssCaps struct {
 		pod  corev1.PodSpec
 		ctr  [1]corev1.Container
 		sc   corev1.SecurityContext
