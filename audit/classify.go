@@ -39,11 +39,56 @@ type classification struct {
 	evidence   []Evidence
 }
 
-// scores are the votes per tier (index 1..tiers) and type, and the
-// types that what runs has put out of the race.
+// scores are the votes per tier (index 1..tiers) and type, net and for
+// only, and the types that what runs has put out of the race.
 type scores struct {
-	by  [tiers + 1][len(typeOrder)]float64
-	out [len(typeOrder)]bool
+	by, pos [tiers + 1][len(typeOrder)]float64
+	out     [len(typeOrder)]bool
+}
+
+func (sc *scores) add(k Tier, t int, w float64) {
+	sc.by[k][t] += w
+	if w > 0 {
+		sc.pos[k][t] += w
+	}
+}
+
+// weakFollowStrong drops the votes of labels and names for types that
+// neither what runs nor wiring support when they support another: a
+// label or a name may add to what stronger evidence points at, or decide
+// alone where it points nowhere, never pull away from it.
+func (sc *scores) weakFollowStrong() {
+	var strong [len(typeOrder)]bool
+	some := false
+	for t := range typeOrder {
+		strong[t] = sc.pos[TierRuns][t] > 0 || sc.pos[TierWiring][t] > 0
+		some = some || strong[t]
+	}
+	if !some {
+		return
+	}
+	for k := TierLabels; k <= tiers; k++ {
+		for t := range typeOrder {
+			if !strong[t] {
+				sc.by[k][t] -= sc.pos[k][t]
+				sc.pos[k][t] = 0
+			}
+		}
+	}
+}
+
+// support is a type's score where the decision fell (tiers up to k) plus
+// what weaker tiers add for it.
+func (sc *scores) support(t int, k Tier) float64 {
+	sum := 0.0
+	for j := TierRuns; j <= tiers; j++ {
+		if j <= k {
+			sum += sc.by[j][t]
+		} else {
+			sum += sc.pos[j][t]
+		}
+	}
+	return math.Max(0, sum)
 }
 
 // classify decides a workload's type from its features. User rules from
@@ -78,6 +123,7 @@ func (e *Engine) classify(f *features, w *Workload) classification {
 		}
 	}
 	var sc scores
+	var vetoed [len(typeOrder)]bool
 	kept := hits[:0]
 	for _, h := range hits {
 		s := &e.signals[h.sig]
@@ -86,20 +132,25 @@ func (e *Engine) classify(f *features, w *Workload) classification {
 		}
 		kept = append(kept, h)
 		for _, t := range s.votes {
-			sc.by[h.found.tier][typeSlot(t)] += s.weight
-			if s.veto && h.found.tier == TierRuns && runs[typeSlot(t)] < threshold {
-				sc.out[typeSlot(t)] = true
-			}
+			sc.add(h.found.tier, typeSlot(t), s.weight)
+			vetoed[typeSlot(t)] = vetoed[typeSlot(t)] || s.veto && h.found.tier == TierRuns
 		}
 	}
 	f.hits = kept
+	// A veto holds unless what runs, for and against together, still
+	// reaches the threshold (an xgboost InferenceService is no LLM server,
+	// whatever its kind says).
+	for t := range typeOrder {
+		sc.out[t] = vetoed[t] && sc.by[TierRuns][t] < threshold
+	}
 	// GPUs make a weak serving signal stronger, never a type on their own:
 	// training jobs and GPU operator pods have GPUs too.
-	var extra []Evidence
+	var gpu []Evidence
 	if f.gpu && sc.total(0) > 0 {
-		sc.by[TierWiring][0]++
-		extra = append(extra, Evidence{Text: "requests GPUs", Tier: TierWiring})
+		sc.add(TierWiring, 0, 1)
+		gpu = append(gpu, Evidence{Text: "requests GPUs", Tier: TierWiring})
 	}
+	sc.weakFollowStrong()
 
 	d := sc.decide()
 	if d.tier == 0 {
@@ -117,19 +168,23 @@ func (e *Engine) classify(f *features, w *Workload) classification {
 		win = typeSlot(policy.CodeExec)
 	}
 	c.typ = typeOrder[win]
-	// All tiers add strength; the lead over the runner-up is taken over
-	// all tiers or where the decision fell, whichever is larger (a
-	// stronger tier's margin is not undone by weaker votes for another).
-	lead := sc.total(d.winner)
+	// Strength is what decided plus the support weaker tiers add (their
+	// votes against cannot lower it); the lead over the runner-up is taken
+	// over that or where the decision fell, whichever is larger.
+	strength := sc.support(d.winner, d.tier)
+	lead := strength
 	if d.second >= 0 {
-		lead = math.Max(0, math.Max(d.margin, sc.total(d.winner)-sc.total(d.second)))
+		lead = math.Max(0, math.Max(d.margin, strength-sc.support(d.second, d.tier)))
 	}
-	c.confidence = confidence(sc.total(d.winner), sc.total(d.winner)-math.Min(lead, sc.total(d.winner)))
+	c.confidence = confidence(strength, strength-math.Min(lead, strength))
 	if d.tier == TierNames && !sc.supportAbove(d.winner, TierNames) {
 		c.uncertain = true
 		c.confidence = math.Min(c.confidence, uncertainCap)
 	}
-	c.evidence = append(refined, e.evidenceFor(f, kept, typeOrder[d.winner], extra)...)
+	if typeOrder[d.winner] != policy.Inference {
+		gpu = nil // GPUs add to serving only
+	}
+	c.evidence = append(refined, e.evidenceFor(f, kept, typeOrder[d.winner], gpu)...)
 	if d.tie != "" {
 		c.evidence = append(c.evidence, Evidence{Text: d.tie})
 	}
@@ -213,8 +268,9 @@ func (sc *scores) decide() decision {
 				}
 				return sum
 			}
+			// tied ascends in risk: among equals the later wins.
 			for _, t := range tied {
-				if weaker(t) > weaker(d.winner) {
+				if weaker(t) >= weaker(d.winner) {
 					d.winner = t
 				}
 			}

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/utils/ptr"
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/policy"
@@ -223,6 +225,43 @@ func TestWordTierByPlace(t *testing.T) {
 			r := classifyOne(t, policy.Default(), &audit.Inventory{Workloads: []audit.Workload{tt.w}})
 			if r.Type != policy.Agent || r.Evidence[0].Tier != tt.tier {
 				t.Fatalf("got %s, first evidence %+v; want agent at %s", r.Type, r.Evidence[0], tt.tier)
+			}
+		})
+	}
+}
+
+// Found in review: each case once went wrong.
+func TestTierEdgeCases(t *testing.T) {
+	gpu := func(c corev1.Container) corev1.Container {
+		c.Resources.Limits = corev1.ResourceList{"nvidia.com/gpu": resource.MustParse("1")}
+		return c
+	}
+	xgb := func() audit.Workload {
+		w := withLabels(pod("InferenceService", "fraud", nil, gpu(ctr("kserve/xgbserver:v0.15.0"))), map[string]string{"serving.kserve.io/inferenceservice": "fraud"})
+		w.APIVersion = "serving.kserve.io/v1beta1"
+		w.Extra.ModelFormats = []string{"xgboost"}
+		return w
+	}()
+	initPriv := corev1.Container{Name: "sysctl", Image: "busybox:1.37", SecurityContext: &corev1.SecurityContext{Privileged: ptr.To(true)}}
+	agentWithPrivInit := pod("Deployment", "x", nil, withEnv(ctr("acme/app:1"), "OPENAI_BASE_URL", "LANGCHAIN_API_KEY"))
+	agentWithPrivInit.Templates[0].Spec.InitContainers = []corev1.Container{initPriv}
+	for _, tt := range []struct {
+		name string
+		w    audit.Workload
+		want policy.WorkloadType
+		not  string // text no evidence may hold
+	}{
+		{"names voting against never push confidence below zero", pod("Deployment", "trainer", nil, ctr("vllm/vllm-openai:v0.9.2")), policy.Inference, ""},
+		{"a classical model format rules out inference even under its serving kind", xgb, policy.None, ""},
+		{"names cannot pull away from what runs points at", pod("Deployment", "rag-api", nil, ctr("acme/app:1", "--model", "meta-llama/Llama-3.1-8B")), policy.None, ""},
+		{"GPUs are evidence for serving only", pod("Deployment", "x", nil, gpu(withEnv(ctr("acme/app:1"), "OPENAI_BASE_URL", "LANGCHAIN_API_KEY"))), policy.Agent, "requests GPUs"},
+		{"a privileged init container runs no agent's code", agentWithPrivInit, policy.Agent, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := classifyOne(t, policy.Default(), &audit.Inventory{Workloads: []audit.Workload{tt.w}})
+			ev := strings.Join(audit.Texts(r.Evidence), "; ")
+			if r.Type != tt.want || r.Confidence <= 0 || r.Confidence > 1 || (tt.not != "" && strings.Contains(ev, tt.not)) {
+				t.Fatalf("got %s (%.2f), want %s without %q; evidence: %s", r.Type, r.Confidence, tt.want, tt.not, ev)
 			}
 		})
 	}

@@ -237,7 +237,8 @@ func (f *features) addContainer(c *corev1.Container, app bool) {
 	for _, p := range c.Ports {
 		f.ports = append(f.ports, p.ContainerPort)
 	}
-	if c.SecurityContext != nil && c.SecurityContext.Privileged != nil && *c.SecurityContext.Privileged {
+	// A privileged init container (sysctls, iptables) runs no agent's code.
+	if app && c.SecurityContext != nil && c.SecurityContext.Privileged != nil && *c.SecurityContext.Privileged {
 		f.privileged = true
 	}
 	if len(containerGPUs(c)) > 0 {

@@ -35,8 +35,13 @@ func containerSC(c *corev1.Container) *corev1.SecurityContext {
 }
 
 // hardenRunAsNonRoot sets runAsNonRoot on the pod, and on the container
-// when it overrides the pod's.
+// when it overrides the pod's. Next to runAsUser: 0 the pods would not
+// start (CreateContainerConfigError): that UID is for a person to choose
+// first (TG-PSS-012).
 func hardenRunAsNonRoot(spec *corev1.PodSpec, c *corev1.Container) (string, string) {
+	if runsAsUID0(spec) {
+		return "a container runs as UID 0 (runAsUser: 0): choose a non-root UID first (TG-PSS-012), then runAsNonRoot can be set", ""
+	}
 	podSC(spec).RunAsNonRoot = ptr.To(true)
 	if c != nil && c.SecurityContext != nil && c.SecurityContext.RunAsNonRoot != nil {
 		c.SecurityContext.RunAsNonRoot = ptr.To(true)
@@ -95,6 +100,25 @@ func hardenDropAll(_ *corev1.PodSpec, c *corev1.Container) (string, string) {
 	}
 	sc.Capabilities.Drop = []corev1.Capability{"ALL"}
 	return "", ""
+}
+
+// runsAsUID0 says whether any container's effective runAsUser is 0.
+func runsAsUID0(spec *corev1.PodSpec) bool {
+	podUID0 := spec.SecurityContext != nil && spec.SecurityContext.RunAsUser != nil && *spec.SecurityContext.RunAsUser == 0
+	for _, cs := range [][]corev1.Container{spec.InitContainers, spec.Containers} {
+		for i := range cs {
+			sc := cs[i].SecurityContext
+			switch {
+			case sc != nil && sc.RunAsUser != nil:
+				if *sc.RunAsUser == 0 {
+					return true
+				}
+			case podUID0:
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // podLevel is why a container setting's fix leaves a pod-level finding.

@@ -145,7 +145,7 @@ func (s *subject) attributeCaps(ref containerRef, c *corev1.Container, one *core
 	drop := probe(func(k *corev1.Capabilities) { k.Add = nil })
 	add := probe(func(k *corev1.Capabilities) { k.Drop = []corev1.Capability{"ALL"} })
 	m := pssRules["capabilities_restricted"]
-	if !drop.Allowed || add.Allowed {
+	if !drop.Allowed {
 		s.pss = append(s.pss, pssFinding{m.rule, c.Name, s.path(ref, m.field), s.ctrReasonMsg(ref, c, m.words, level, drop)})
 	}
 	if !add.Allowed {

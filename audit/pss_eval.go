@@ -2,6 +2,7 @@ package audit
 
 import (
 	"hash/maphash"
+	"maps"
 	"slices"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -78,7 +79,20 @@ func (s *subject) pssContentKey(t *PodTemplate, level, version string) pssConten
 		k.unique = s.w
 		return k
 	}
-	k.hash = maphash.Bytes(s.ix.seed, b)
+	var h maphash.Hash
+	h.SetSeed(s.ix.seed)
+	_, _ = h.Write(b)
+	// Annotations in a fixed order: the map's is random.
+	if len(t.Annotations) > 0 {
+		keys := slices.Sorted(maps.Keys(t.Annotations))
+		for _, a := range keys {
+			_, _ = h.WriteString(a)
+			_ = h.WriteByte(0)
+			_, _ = h.WriteString(t.Annotations[a])
+			_ = h.WriteByte(0)
+		}
+	}
+	k.hash = h.Sum64()
 	return k
 }
 
@@ -90,10 +104,10 @@ type pssContent struct {
 	unique                      *Workload // set when the spec could not be encoded
 }
 
-// pssMeta is the pod metadata the library reads (labels; the templates
-// do not keep annotations, see docs/pod-security.md), in the subject's
-// reused scratch value.
+// pssMeta is the pod metadata the library reads (the annotations of
+// AppArmor and old seccomp profiles; it reads no labels), in the
+// subject's reused scratch value.
 func (s *subject) pssMeta(t *PodTemplate) *metav1.ObjectMeta {
-	s.meta = metav1.ObjectMeta{Labels: t.Labels}
+	s.meta = metav1.ObjectMeta{Annotations: t.Annotations}
 	return &s.meta
 }

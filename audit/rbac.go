@@ -2,6 +2,7 @@ package audit
 
 import (
 	"slices"
+	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 )
@@ -15,29 +16,22 @@ type RBAC struct {
 	ClusterRoleBindings []rbacv1.ClusterRoleBinding
 }
 
-// sandboxGroups and sandboxResources are what an orchestrator of agent
-// sandboxes creates (kubernetes-sigs/agent-sandbox).
-var (
-	sandboxGroups    = []string{"agents.x-k8s.io", "extensions.agents.x-k8s.io"}
-	sandboxResources = []string{"sandboxes", "sandboxclaims"}
-)
+// sandboxResources are what an orchestrator of agent sandboxes creates
+// (kubernetes-sigs/agent-sandbox), by API group.
+var sandboxResources = map[string]string{
+	"sandboxes":     "agents.x-k8s.io",
+	"sandboxclaims": "extensions.agents.x-k8s.io",
+}
 
 // createsSandboxes says whether a rule lets its holder create sandboxes
-// or sandbox claims. Only rules that name them count: a wildcard grant
-// (cluster-admin) says nothing about what the pod is for.
+// or sandbox claims. Only rules that name the resource count: a wildcard
+// grant (cluster-admin) says nothing about what the pod is for.
 func createsSandboxes(r rbacv1.PolicyRule) (string, bool) {
 	if !slices.Contains(r.Verbs, "create") && !slices.Contains(r.Verbs, "*") {
 		return "", false
 	}
-	named := false
-	for _, g := range r.APIGroups {
-		named = named || slices.Contains(sandboxGroups, g)
-	}
-	if !named {
-		return "", false
-	}
 	for _, res := range r.Resources {
-		if slices.Contains(sandboxResources, res) {
+		if group, ok := sandboxResources[res]; ok && (slices.Contains(r.APIGroups, group) || slices.Contains(r.APIGroups, "*")) {
 			return res, true
 		}
 	}
@@ -73,14 +67,22 @@ func sandboxGrants(rb *RBAC) map[string]string {
 	out := map[string]string{}
 	bind := func(ns string, subjects []rbacv1.Subject, what, res string) {
 		for _, s := range subjects {
-			if s.Kind != rbacv1.ServiceAccountKind {
+			var key string
+			switch {
+			case s.Kind == rbacv1.ServiceAccountKind:
+				sns := s.Namespace
+				if sns == "" {
+					sns = ns
+				}
+				key = sns + "/" + s.Name
+			case s.Kind == rbacv1.GroupKind && s.Name == "system:serviceaccounts":
+				key = "*/*" // every ServiceAccount
+			case s.Kind == rbacv1.GroupKind && strings.HasPrefix(s.Name, "system:serviceaccounts:"):
+				key = strings.TrimPrefix(s.Name, "system:serviceaccounts:") + "/*"
+			default:
 				continue
 			}
-			sns := s.Namespace
-			if sns == "" {
-				sns = ns
-			}
-			if key := sns + "/" + s.Name; out[key] == "" {
+			if out[key] == "" {
 				out[key] = what + " (create " + res + ")"
 			}
 		}
@@ -117,8 +119,10 @@ func (ix *index) sandboxGrantFor(w *Workload) string {
 			if sa == "" {
 				sa = "default"
 			}
-			if g := ix.sandboxGrants[w.Namespace+"/"+sa]; g != "" {
-				return "ServiceAccount " + sa + " may create agent sandboxes: " + g
+			for _, key := range []string{w.Namespace + "/" + sa, w.Namespace + "/*", "*/*"} {
+				if g := ix.sandboxGrants[key]; g != "" {
+					return "ServiceAccount " + sa + " may create agent sandboxes: " + g
+				}
 			}
 		}
 	}

@@ -43,6 +43,9 @@ func TestSandboxCreatorsByRBAC(t *testing.T) {
 		{"another group's sandboxclaims", audit.RBAC{Roles: role(rbacv1.PolicyRule{APIGroups: []string{"example.com"}, Resources: claims.Resources, Verbs: claims.Verbs}), RoleBindings: bindRole}, policy.None, ""},
 		{"bound to another ServiceAccount", audit.RBAC{Roles: role(claims), RoleBindings: []rbacv1.RoleBinding{{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "b"}, RoleRef: rbacv1.RoleRef{Kind: "Role", Name: "r"}, Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "other"}}}}}, policy.None, ""},
 		{"bound in another namespace", audit.RBAC{Roles: role(claims), RoleBindings: bindRole[:0]}, policy.None, ""},
+		{"bound to the namespace's ServiceAccounts group", audit.RBAC{Roles: role(claims), RoleBindings: []rbacv1.RoleBinding{{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "b"}, RoleRef: rbacv1.RoleRef{Kind: "Role", Name: "r"}, Subjects: []rbacv1.Subject{{Kind: rbacv1.GroupKind, Name: "system:serviceaccounts:ns"}}}}}, policy.Agent, "Role r"},
+		{"a wildcard group with the resource named", audit.RBAC{Roles: role(rbacv1.PolicyRule{APIGroups: []string{"*"}, Resources: []string{"sandboxclaims"}, Verbs: []string{"create"}}), RoleBindings: bindRole}, policy.Agent, "create sandboxclaims"},
+		{"a resource of the other agent-sandbox group", audit.RBAC{Roles: role(rbacv1.PolicyRule{APIGroups: []string{"agents.x-k8s.io"}, Resources: []string{"sandboxclaims"}, Verbs: []string{"create"}}), RoleBindings: bindRole}, policy.None, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			w := pod("Deployment", "svc", nil, ctr("registry.example.com/svc:1"))

@@ -86,3 +86,22 @@ func TestHardenRemedies(t *testing.T) {
 		t.Errorf("pod-level drop ALL: %q", left)
 	}
 }
+
+// runAsNonRoot next to runAsUser: 0 would keep the pods from starting: the
+// fix leaves it for a person.
+func TestHardenRunAsNonRootLeavesUID0(t *testing.T) {
+	zero := int64(0)
+	for _, spec := range []*corev1.PodSpec{
+		{Containers: []corev1.Container{{Name: "c", SecurityContext: &corev1.SecurityContext{RunAsUser: &zero}}}},
+		{SecurityContext: &corev1.PodSecurityContext{RunAsUser: &zero}, Containers: []corev1.Container{{Name: "c"}}},
+	} {
+		if left, _ := hardenRunAsNonRoot(spec, &spec.Containers[0]); left == "" || spec.SecurityContext != nil && spec.SecurityContext.RunAsNonRoot != nil {
+			t.Errorf("left %q, pod securityContext %+v", left, spec.SecurityContext)
+		}
+	}
+	one := int64(1000)
+	spec := &corev1.PodSpec{SecurityContext: &corev1.PodSecurityContext{RunAsUser: &zero}, Containers: []corev1.Container{{Name: "c", SecurityContext: &corev1.SecurityContext{RunAsUser: &one}}}}
+	if left, _ := hardenRunAsNonRoot(spec, &spec.Containers[0]); left != "" {
+		t.Errorf("every container overrides the pod's UID 0, yet left: %s", left)
+	}
+}

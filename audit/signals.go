@@ -38,11 +38,13 @@ var (
 
 // Facts from ../shared/reference/SIGNALS.md and the upstream projects.
 var (
-	// llmClientEnv are env names of hosted LLM API clients.
+	// llmClientEnvNames and llmClientEnvPrefixes are env names of hosted
+	// LLM API clients.
 	llmClientEnvNames    = []string{"LLM_MODEL", "LLM_API_KEY", "LLM_BASE_URL", "LLM_API_BASE", "LLM_ENDPOINT", "LLM_PROVIDER", "MISTRAL_API_KEY", "COHERE_API_KEY", "GROQ_API_KEY", "TOGETHER_API_KEY", "OPENROUTER_API_KEY", "DEEPSEEK_API_KEY", "XAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_GENAI_API_KEY"}
 	llmClientEnvPrefixes = []string{"OPENAI_", "AZURE_OPENAI_", "ANTHROPIC_", "GEMINI_", "VERTEX_AI_", "LITELLM_", "BEDROCK_", "LLM_"}
 	// engineEnvPrefixes are model servers' settings, or, with a client
-	// suffix (isClientEnv), where a client finds one.
+	// word (isEngineClientEnv: URL, ENDPOINT, API_BASE), where a client
+	// finds one.
 	engineEnvPrefixes = []string{"VLLM_", "SGLANG_", "OLLAMA_", "NIM_", "TRITON_", "LLAMA_ARG_", "TRTLLM_", "TGI_"}
 	// infraAgentImages are monitoring, mesh and CI agents: "agent" in
 	// their names means nothing about LLMs.

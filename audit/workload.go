@@ -4,6 +4,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	nodev1 "k8s.io/api/node/v1"
+	"strings"
 )
 
 // Workload is one pod-bearing object: a Pod, a controller with a pod
@@ -52,7 +53,10 @@ type PodTemplate struct {
 	// ("spec.template.spec"); findings append their field paths to it.
 	SpecPath string
 	Labels   map[string]string
-	Spec     *corev1.PodSpec
+	// Annotations are the template's Pod Security annotations only
+	// (PodSecurityAnnotations): the library reads AppArmor's.
+	Annotations map[string]string
+	Spec        *corev1.PodSpec
 	// From names the object the template was taken from when the
 	// workload only references it ("SandboxTemplate/python-runtime").
 	From string
@@ -144,8 +148,9 @@ type Inventory struct {
 	// input (files) or all of them (live). A namespace missing here is
 	// one whose Pod Security labels are unknown, not one without them.
 	Namespaces []Namespace
-	// NamespacesHidden says the user may not list namespaces: the
-	// namespace enforce check is skipped rather than guessed.
+	// NamespacesHidden says the user may not list namespaces (the gap is
+	// also in Gaps): Namespaces is then empty, and the namespace enforce
+	// check finds no level to judge by rather than guessing one.
 	NamespacesHidden bool
 	// RuntimeClassesComplete says the RuntimeClass list is the whole
 	// cluster's, so a name missing from it really does not exist.
@@ -168,4 +173,27 @@ type Inventory struct {
 	// Probes are kernel probes of live pods, by pod UID (tiergate probe,
 	// the view's p key): what the pod's kernel really is.
 	Probes map[string]Probed
+}
+
+// podSecurityAnnotationPrefixes are the annotations Pod Security reads:
+// AppArmor profiles per container, and the seccomp annotations of
+// versions before 1.19.
+var podSecurityAnnotationPrefixes = []string{"container.apparmor.security.beta.kubernetes.io/", "seccomp.security.alpha.kubernetes.io/pod", "container.seccomp.security.alpha.kubernetes.io/"}
+
+// PodSecurityAnnotations keeps of a pod's annotations those Pod Security
+// reads (nil when none): the rest is not needed and may be large.
+func PodSecurityAnnotations(m map[string]string) map[string]string {
+	var out map[string]string
+	for k, v := range m {
+		for _, p := range podSecurityAnnotationPrefixes {
+			if strings.HasPrefix(k, p) {
+				if out == nil {
+					out = map[string]string{}
+				}
+				out[k] = v
+				break
+			}
+		}
+	}
+	return out
 }

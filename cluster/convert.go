@@ -31,7 +31,7 @@ func strip(obj any) (any, error) {
 	}
 	switch o := obj.(type) {
 	case *corev1.Pod:
-		o.Annotations = nil // not read by any check
+		o.Annotations = audit.PodSecurityAnnotations(o.Annotations) // all Pod Security reads
 		stripSpec(&o.Spec)
 		// The cache keeps a smaller object than a Pod: of its status
 		// (384 bytes and up) only what kubectl's STATUS column says.
@@ -125,6 +125,7 @@ func (p *cachedPod) DeepCopyObject() runtime.Object {
 // from pods: a controller with no pods is audited from its template.
 func stripTemplate(t *corev1.PodTemplateSpec) {
 	t.ManagedFields = nil
+	t.Annotations = audit.PodSecurityAnnotations(t.Annotations)
 	stripSpec(&t.Spec)
 }
 
@@ -269,7 +270,7 @@ func podWorkload(p *cachedPod, owners audit.OwnerIndex, kserve map[string]audit.
 	w := audit.Workload{
 		APIVersion: "v1", Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: string(p.UID),
 		Labels: p.Labels, NodeName: p.Spec.NodeName, Phase: p.Status.Phase, Status: &p.Status,
-		Templates: []audit.PodTemplate{{SpecPath: "spec", Labels: p.Labels, Spec: &p.Spec}},
+		Templates: []audit.PodTemplate{{SpecPath: "spec", Labels: p.Labels, Annotations: p.Annotations, Spec: &p.Spec}},
 	}
 	if ref := metav1.GetControllerOfNoCopy(p); ref != nil {
 		w.Owner = &audit.Owner{Kind: ref.Kind, Name: ref.Name}
@@ -309,7 +310,7 @@ func controllerWorkload(o any) (audit.Workload, bool) {
 	w := audit.Workload{
 		APIVersion: group, Kind: typeKind(o), Namespace: meta.GetNamespace(), Name: meta.GetName(), UID: string(meta.GetUID()),
 		Labels:    meta.GetLabels(),
-		Templates: []audit.PodTemplate{{SpecPath: specPath, Labels: tmpl.Labels, Spec: &tmpl.Spec}},
+		Templates: []audit.PodTemplate{{SpecPath: specPath, Labels: tmpl.Labels, Annotations: tmpl.Annotations, Spec: &tmpl.Spec}},
 		Status:    controllerStatus(o),
 	}
 	if ref := metav1.GetControllerOfNoCopy(meta); ref != nil {

@@ -87,6 +87,7 @@ func toWorkload(o *Object) (*audit.Workload, crdFacts, error) {
 		}
 		if kind == "Pod" {
 			t.Labels = w.Labels
+			t.Annotations = audit.PodSecurityAnnotations(o.GetAnnotations())
 		}
 		w.Templates = append(w.Templates, t)
 	}
@@ -237,6 +238,7 @@ func toTemplate(fs foundSpec, multi bool) (audit.PodTemplate, error) {
 	}
 	if fs.meta != nil {
 		t.Labels = stringMap(fs.meta["labels"])
+		t.Annotations = audit.PodSecurityAnnotations(stringMap(fs.meta["annotations"]))
 	}
 	return t, nil
 }
