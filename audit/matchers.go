@@ -29,6 +29,26 @@ func at(t Tier, m matcher) tiered {
 	}
 }
 
+// atAny is at(t, anyOf(ms...)) in one call: the classifier asks every
+// signal of every workload, so a layer of calls counts.
+func atAny(t Tier, ms ...matcher) tiered {
+	if len(ms) == 1 {
+		m := ms[0]
+		return func(f *features) (found, bool) {
+			e, ok := m(f)
+			return found{e, t}, ok
+		}
+	}
+	return func(f *features) (found, bool) {
+		for _, m := range ms {
+			if e, ok := m(f); ok {
+				return found{e, t}, true
+			}
+		}
+		return found{}, false
+	}
+}
+
 // strongest matches the alternative found at the strongest tier (the
 // first of equals): a word in the image outranks the same word in a name.
 func strongest(ms ...tiered) tiered {

@@ -128,3 +128,15 @@ func (ix *index) sandboxGrantFor(w *Workload) string {
 	}
 	return ""
 }
+
+// SandboxRules keeps of a role's rules those that let it create agent
+// sandboxes: a live cache needs no more of the cluster's roles.
+func SandboxRules(rules []rbacv1.PolicyRule) []rbacv1.PolicyRule {
+	var out []rbacv1.PolicyRule
+	for _, r := range rules {
+		if _, ok := createsSandboxes(r); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -63,9 +63,9 @@ var (
 // runs (TierRuns), how it is wired (TierWiring), labels (TierLabels),
 // names (TierNames).
 func builtinSignals(d *wordDict) []signal {
-	runs := func(ms ...matcher) tiered { return at(TierRuns, anyOf(ms...)) }
-	wired := func(ms ...matcher) tiered { return at(TierWiring, anyOf(ms...)) }
-	labelled := func(ms ...matcher) tiered { return at(TierLabels, anyOf(ms...)) }
+	runs := func(ms ...matcher) tiered { return atAny(TierRuns, ms...) }
+	wired := func(ms ...matcher) tiered { return atAny(TierWiring, ms...) }
+	labelled := func(ms ...matcher) tiered { return atAny(TierLabels, ms...) }
 	return []signal{
 		// ---- inference ----
 		{name: "engine", votes: inference, weight: 4, match: runs(

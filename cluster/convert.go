@@ -6,6 +6,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -30,6 +31,16 @@ func strip(obj any) (any, error) {
 		}
 	}
 	switch o := obj.(type) {
+	case *rbacv1.Role:
+		o.Annotations, o.Labels = nil, nil
+		o.Rules = audit.SandboxRules(o.Rules)
+	case *rbacv1.ClusterRole:
+		o.Annotations, o.Labels = nil, nil
+		o.Rules, o.AggregationRule = audit.SandboxRules(o.Rules), nil
+	case *rbacv1.RoleBinding:
+		o.Annotations, o.Labels = nil, nil
+	case *rbacv1.ClusterRoleBinding:
+		o.Annotations, o.Labels = nil, nil
 	case *corev1.Pod:
 		o.Annotations = audit.PodSecurityAnnotations(o.Annotations) // all Pod Security reads
 		stripSpec(&o.Spec)
