@@ -1,10 +1,11 @@
 package audit
 
 import (
+	"strings"
+
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	nodev1 "k8s.io/api/node/v1"
-	"strings"
 )
 
 // Workload is one pod-bearing object: a Pod, a controller with a pod
