@@ -41,7 +41,7 @@ func podSecurityRules() []Rule {
 			Rationale: "Root in the container is one step closer to root on the node.",
 			Fix:       "Set securityContext.runAsNonRoot: true (and a non-zero runAsUser).",
 			Remedy:    Remedy{Kind: RemedySecurityContext, Sets: "runAsNonRoot", Harden: hardenRunAsNonRoot},
-			check:     checkRunAsRoot,
+			check:     pssCheck(RuleRunAsRoot),
 		},
 		{
 			ID: RuleSeccomp, Name: "seccomp-profile", Category: CatPodSecurity, Severity: policy.Medium,
@@ -49,7 +49,7 @@ func podSecurityRules() []Rule {
 			Rationale: "Seccomp RuntimeDefault removes syscalls that most kernel exploits need.",
 			Fix:       "Set securityContext.seccompProfile.type: RuntimeDefault.",
 			Remedy:    Remedy{Kind: RemedySecurityContext, Sets: "seccomp RuntimeDefault", Harden: hardenSeccomp},
-			check:     checkSeccomp,
+			check:     pssCheck(RuleSeccomp),
 		},
 		{
 			ID: RuleEscalation, Name: "allow-privilege-escalation", Category: CatPodSecurity, Severity: policy.Medium,
@@ -57,7 +57,7 @@ func podSecurityRules() []Rule {
 			Rationale: "Without allowPrivilegeEscalation: false a process can gain privileges through setuid binaries.",
 			Fix:       "Set securityContext.allowPrivilegeEscalation: false.",
 			Remedy:    Remedy{Kind: RemedySecurityContext, Sets: "no privilege escalation", Harden: hardenEscalation},
-			check:     checkEscalation,
+			check:     pssCheck(RuleEscalation),
 		},
 		{
 			ID: RuleWritableRoot, Name: "read-only-root-filesystem", Category: CatPodSecurity, Severity: policy.Low,
@@ -73,7 +73,7 @@ func podSecurityRules() []Rule {
 			Rationale: "Containers keep a default set of Linux capabilities unless they drop ALL.",
 			Fix:       "Set securityContext.capabilities.drop: [ALL].",
 			Remedy:    Remedy{Kind: RemedySecurityContext, Sets: "drop ALL capabilities", Harden: hardenDropAll},
-			check:     checkCapsNotDropped,
+			check:     pssCheck(RuleCapsNotDropped),
 		},
 		{
 			ID: RuleCapsAdded, Name: "capabilities-added", Category: CatPodSecurity, Severity: policy.High,
@@ -81,7 +81,7 @@ func podSecurityRules() []Rule {
 			Rationale: "Capabilities beyond NET_BIND_SERVICE widen the kernel attack surface (SYS_ADMIN is nearly root).",
 			Fix:       "Remove securityContext.capabilities.add.",
 			Remedy:    Remedy{Kind: RemedyManual, Manual: dependsOnUse},
-			check:     checkCapsAdded,
+			check:     pssCheck(RuleCapsAdded),
 		},
 		{
 			ID: RulePrivileged, Name: "privileged", Category: CatPodSecurity, Severity: policy.Critical,
@@ -89,7 +89,7 @@ func podSecurityRules() []Rule {
 			Rationale: "A privileged container has every capability and the host's devices: it is the node.",
 			Fix:       "Remove securityContext.privileged.",
 			Remedy:    Remedy{Kind: RemedyManual, Manual: dependsOnUse},
-			check:     checkPrivileged,
+			check:     pssCheck(RulePrivileged),
 		},
 		{
 			ID: RuleHostNamespaces, Name: "host-namespaces", Category: CatPodSecurity, Severity: policy.High,
@@ -97,7 +97,7 @@ func podSecurityRules() []Rule {
 			Rationale: "hostPID, hostIPC and hostNetwork let the pod see and reach the node's processes, memory and network.",
 			Fix:       "Remove hostPID, hostIPC and hostNetwork.",
 			Remedy:    Remedy{Kind: RemedyManual, Manual: dependsOnUse},
-			check:     checkHostNamespaces,
+			check:     pssCheck(RuleHostNamespaces),
 		},
 		{
 			ID: RuleHostPath, Name: "host-path", Category: CatPodSecurity, Severity: policy.High,
@@ -105,7 +105,7 @@ func podSecurityRules() []Rule {
 			Rationale: "A hostPath volume exposes the node's filesystem to the pod.",
 			Fix:       "Use an emptyDir, a PVC or a CSI volume instead.",
 			Remedy:    Remedy{Kind: RemedyManual, Manual: dependsOnUse},
-			check:     checkHostPath,
+			check:     pssCheck(RuleHostPath),
 		},
 		{
 			ID: RuleRuntimeSocket, Name: "container-runtime-socket", Category: CatPodSecurity, Severity: policy.Critical,
@@ -129,7 +129,7 @@ func podSecurityRules() []Rule {
 			Rationale: "runAsUser: 0 is root whatever runAsNonRoot says; the restricted Pod Security level forbids it.",
 			Fix:       "Set securityContext.runAsUser to the non-zero UID the image runs as.",
 			Remedy:    Remedy{Kind: RemedyManual, Manual: "it sets runAsUser: 0; choose the UID the image should run as"},
-			check:     checkRunAsUserRoot,
+			check:     pssCheck(RuleRunAsUserRoot),
 		},
 		{
 			ID: RuleHostPorts, Name: "host-ports", Category: CatPodSecurity, Severity: policy.Medium,
@@ -137,7 +137,7 @@ func podSecurityRules() []Rule {
 			Rationale: "A hostPort binds the node's own address: the pod is reachable from outside every NetworkPolicy's view and pinned to one pod per node.",
 			Fix:       "Remove ports[].hostPort and expose the pod through a Service.",
 			Remedy:    Remedy{Kind: RemedyManual, Manual: dependsOnUse},
-			check:     checkHostPorts,
+			check:     pssCheck(RuleHostPorts),
 		},
 		{
 			ID: RuleVolumeTypes, Name: "volume-types", Category: CatPodSecurity, Severity: policy.Medium,
@@ -145,7 +145,7 @@ func podSecurityRules() []Rule {
 			Rationale: "The restricted level allows only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected and secret volumes; the others reach node or network storage directly.",
 			Fix:       "Use a PersistentVolumeClaim or a CSI volume instead.",
 			Remedy:    Remedy{Kind: RemedyManual, Manual: dependsOnUse},
-			check:     checkVolumeTypes,
+			check:     pssCheck(RuleVolumeTypes),
 		},
 		{
 			ID: RuleSysctls, Name: "unsafe-sysctls", Category: CatPodSecurity, Severity: policy.High,
@@ -153,7 +153,7 @@ func podSecurityRules() []Rule {
 			Rationale: "Sysctls outside the safe set change the node's kernel for every pod on it.",
 			Fix:       "Remove securityContext.sysctls other than the safe set (kernel.shm_rmid_forced, net.ipv4.ip_local_port_range, net.ipv4.tcp_syncookies, net.ipv4.ping_group_range, ...).",
 			Remedy:    Remedy{Kind: RemedyManual, Manual: dependsOnUse},
-			check:     checkSysctls,
+			check:     pssCheck(RuleSysctls),
 		},
 		{
 			ID: RuleProcMount, Name: "proc-mount", Category: CatPodSecurity, Severity: policy.High,
@@ -161,7 +161,7 @@ func podSecurityRules() []Rule {
 			Rationale: "procMount: Unmasked exposes the host's kernel interfaces under /proc.",
 			Fix:       "Remove securityContext.procMount (or set it to Default).",
 			Remedy:    Remedy{Kind: RemedyManual, Manual: dependsOnUse},
-			check:     checkProcMount,
+			check:     pssCheck(RuleProcMount),
 		},
 		{
 			ID: RuleAppArmor, Name: "apparmor-profile", Category: CatPodSecurity, Severity: policy.High,
@@ -169,7 +169,7 @@ func podSecurityRules() []Rule {
 			Rationale: "An Unconfined AppArmor profile removes a mandatory access control layer between the container and the kernel.",
 			Fix:       "Set securityContext.appArmorProfile.type to RuntimeDefault or Localhost, or remove it.",
 			Remedy:    Remedy{Kind: RemedyManual, Manual: dependsOnUse},
-			check:     checkAppArmor,
+			check:     pssCheck(RuleAppArmor),
 		},
 		{
 			ID: RuleSELinux, Name: "selinux-options", Category: CatPodSecurity, Severity: policy.High,
@@ -177,7 +177,7 @@ func podSecurityRules() []Rule {
 			Rationale: "A custom SELinux user or role, or a type outside container_t, container_init_t, container_kvm_t and container_engine_t, can lift the label that confines the container.",
 			Fix:       "Remove securityContext.seLinuxOptions user and role and use an allowed type.",
 			Remedy:    Remedy{Kind: RemedyManual, Manual: dependsOnUse},
-			check:     checkSELinux,
+			check:     pssCheck(RuleSELinux),
 		},
 		{
 			ID: RuleWindowsHostProcess, Name: "windows-host-process", Category: CatPodSecurity, Severity: policy.Critical,
@@ -185,7 +185,7 @@ func podSecurityRules() []Rule {
 			Rationale: "A Windows hostProcess container runs directly on the node, as the node.",
 			Fix:       "Remove securityContext.windowsOptions.hostProcess.",
 			Remedy:    Remedy{Kind: RemedyManual, Manual: dependsOnUse},
-			check:     checkWindowsHostProcess,
+			check:     pssCheck(RuleWindowsHostProcess),
 		},
 		{
 			ID: RuleProbeHost, Name: "probe-host", Category: CatPodSecurity, Severity: policy.Medium,
@@ -193,33 +193,21 @@ func podSecurityRules() []Rule {
 			Rationale: "A probe's or hook's host field makes the kubelet send requests to any address on the pod's behalf.",
 			Fix:       "Remove the host field from httpGet and tcpSocket probes and lifecycle hooks.",
 			Remedy:    Remedy{Kind: RemedyManual, Manual: dependsOnUse},
-			check:     checkProbeHost,
+			check:     pssCheck(RuleProbeHost),
 		},
 	}
 }
 
 // The Pod Security Standards controls come from the library (pss*.go):
-// each rule's check emits the findings of its controls. Read-only root
-// filesystems and container-runtime sockets are tiergate's own: the
-// standard has no control for them.
+// each rule's check (pssCheck) emits the findings of its controls.
+// Read-only root filesystems and container-runtime sockets are tiergate's
+// own: the standard has no control for them.
 
-func checkRunAsRoot(s *subject)          { s.emitPSS(RuleRunAsRoot) }
-func checkSeccomp(s *subject)            { s.emitPSS(RuleSeccomp) }
-func checkEscalation(s *subject)         { s.emitPSS(RuleEscalation) }
-func checkCapsNotDropped(s *subject)     { s.emitPSS(RuleCapsNotDropped) }
-func checkCapsAdded(s *subject)          { s.emitPSS(RuleCapsAdded) }
-func checkPrivileged(s *subject)         { s.emitPSS(RulePrivileged) }
-func checkHostNamespaces(s *subject)     { s.emitPSS(RuleHostNamespaces) }
-func checkHostPath(s *subject)           { s.emitPSS(RuleHostPath) }
-func checkRunAsUserRoot(s *subject)      { s.emitPSS(RuleRunAsUserRoot) }
-func checkHostPorts(s *subject)          { s.emitPSS(RuleHostPorts) }
-func checkVolumeTypes(s *subject)        { s.emitPSS(RuleVolumeTypes) }
-func checkSysctls(s *subject)            { s.emitPSS(RuleSysctls) }
-func checkProcMount(s *subject)          { s.emitPSS(RuleProcMount) }
-func checkAppArmor(s *subject)           { s.emitPSS(RuleAppArmor) }
-func checkSELinux(s *subject)            { s.emitPSS(RuleSELinux) }
-func checkWindowsHostProcess(s *subject) { s.emitPSS(RuleWindowsHostProcess) }
-func checkProbeHost(s *subject)          { s.emitPSS(RuleProbeHost) }
+// pssCheck is the check of a rule the Pod Security library decides: it
+// emits that rule's share of the library's verdict.
+func pssCheck(rule string) func(*subject) {
+	return func(s *subject) { s.emitPSS(rule) }
+}
 
 func checkWritableRoot(s *subject) {
 	s.forContainers(func(ref containerRef, c *corev1.Container) {

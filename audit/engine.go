@@ -33,7 +33,7 @@ func NewEngine(p *policy.Policy) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{pol: c, signals: builtinSignals(&wordDict{}), rules: ruleIndex(), pss: newPSSLibrary()}
+	e := &Engine{pol: c, signals: builtinSignals(&wordDict{}), rules: catalog(), pss: newPSSLibrary()}
 	// Disabled rules are not run at all; the others know their category,
 	// which decides whether they run on pods that are not LLM workloads.
 	for _, r := range Rules() {

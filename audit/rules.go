@@ -108,21 +108,16 @@ func ruleIndex() map[string]Rule {
 }
 
 // RulesOf returns the IDs of the catalog's rules fixed the given way.
-func RulesOf(k RemedyKind) []string {
-	var out []string
-	for _, r := range Rules() {
-		if r.Remedy.Kind == k {
-			out = append(out, r.ID)
-		}
-	}
-	return out
-}
+func RulesOf(k RemedyKind) []string { return ruleIDs(func(r Rule) bool { return r.Remedy.Kind == k }) }
 
 // RulesIn returns the IDs of the catalog's rules of a category.
-func RulesIn(c Category) []string {
+func RulesIn(c Category) []string { return ruleIDs(func(r Rule) bool { return r.Category == c }) }
+
+// ruleIDs returns the IDs of the catalog's rules that keep accepts.
+func ruleIDs(keep func(Rule) bool) []string {
 	var out []string
 	for _, r := range Rules() {
-		if r.Category == c {
+		if keep(r) {
 			out = append(out, r.ID)
 		}
 	}
