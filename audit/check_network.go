@@ -2,6 +2,7 @@ package audit
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -52,6 +53,20 @@ func networkRules() []Rule {
 // metadataAddr is the cloud instance metadata service (AWS, GCP, Azure,
 // OpenStack), which hands out credentials to whoever asks.
 var metadataAddr = netip.MustParseAddr("169.254.169.254")
+
+// metadataHosts are the metadata service's other addresses: AWS's IPv6
+// address and the names clouds resolve to it.
+var metadataHosts = []string{"fd00:ec2::254", "metadata.google.internal", "instance-data.ec2.internal"}
+
+// IsMetadata says a host is the cloud metadata service, by address or
+// name: egress to it is never allowed.
+func IsMetadata(host string) bool {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	if a, err := netip.ParseAddr(h); err == nil && a == metadataAddr {
+		return true
+	}
+	return slices.Contains(metadataHosts, h)
+}
 
 // egressPolicies returns the egress policies that select a template's
 // pods, including one the workload's controller creates itself.

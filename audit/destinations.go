@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"k8s.io/apimachinery/pkg/util/validation"
 	"net"
 	"net/url"
 	"slices"
@@ -91,9 +92,6 @@ func isDestinationEnv(name string) bool {
 	if n == "NO_PROXY" {
 		return false // a list of exceptions, not an address
 	}
-	if n == "HTTP_PROXY" || n == "HTTPS_PROXY" || n == "ALL_PROXY" {
-		return true
-	}
 	for _, s := range destinationEnv {
 		if strings.HasSuffix(n, s) {
 			return true
@@ -165,7 +163,17 @@ func ParseAddress(v string, strict bool) (string, int32, bool) {
 		if err != nil || u.Hostname() == "" {
 			return "", 0, false
 		}
-		return strings.ToLower(u.Hostname()), urlPort(u), true
+		// An "@" the parser did not take as the end of user:password
+		// means a credential with a "/", "?" or "#" in it: what the
+		// parser calls the host may be part of that secret.
+		if u.User == nil && strings.Contains(v, "@") {
+			return "", 0, false
+		}
+		host := strings.ToLower(u.Hostname())
+		if !validHost(host) && !dnsLabel(host) {
+			return "", 0, false
+		}
+		return host, urlPort(u), true
 	}
 	host, port, err := net.SplitHostPort(v)
 	if err != nil {
@@ -217,28 +225,11 @@ func validHost(h string) bool {
 	if net.ParseIP(h) != nil {
 		return true
 	}
-	if !strings.Contains(h, ".") || len(h) > 253 {
-		return false
-	}
-	for _, l := range strings.Split(h, ".") {
-		if !dnsLabel(l) {
-			return false
-		}
-	}
-	return true
+	return strings.Contains(h, ".") && len(validation.IsDNS1123Subdomain(h)) == 0
 }
 
-func dnsLabel(l string) bool {
-	if l == "" || len(l) > 63 {
-		return false
-	}
-	for _, r := range l {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
-			return false
-		}
-	}
-	return true
-}
+// dnsLabel is a name without dots that could be a Service's.
+func dnsLabel(l string) bool { return len(validation.IsDNS1123Label(l)) == 0 }
 
 // ClusterHost says a host name is a Service's in-cluster name
 // (NAME.NAMESPACE.svc[.cluster.local]).

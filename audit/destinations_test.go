@@ -58,8 +58,14 @@ func TestKeepAddressesKeepsOnlyHostAndPort(t *testing.T) {
 		{Name: "SHELL_URL", Value: "${UPSTREAM}"},                      // the kubelet does not expand ${}
 		{Name: "EMBED_HOST", Value: "tei"},
 		{Name: "EMBED_PORT", Value: "8080"},
+		// A password with "/", "?" or "#" unescaped: the URL parser would
+		// take part of it for the host. Nothing of these is kept.
+		{Name: "REDIS_URL", Value: "redis://sk_live_abc/def@redis:6379"},
+		{Name: "GW_URL", Value: "http://s3cr3tToken/x@gw.llm.svc"},
+		{Name: "API_URL", Value: "https://hunter2?x@api.example.com"},
+		{Name: "HASH_URL", Value: "https://pa#ss@api.example.com"},
 	}
-	want := []string{"qdrant.rag:6333", "api.openai.com:443", "", "", "10.0.0.7:6379", "", "", "litellm-gateway.llm-serving.svc:8000", "", unreadable, unreadable, "tei:8080", ""}
+	want := []string{"qdrant.rag:6333", "api.openai.com:443", "", "", "10.0.0.7:6379", "", "", "litellm-gateway.llm-serving.svc:8000", "", unreadable, unreadable, "tei:8080", "", "", "", "", ""}
 	got := KeepAddresses(env)
 	if !slices.Equal(got, want) {
 		t.Fatalf("kept\n  %q\nwant\n  %q", got, want)

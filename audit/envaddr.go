@@ -45,14 +45,16 @@ func envAddresses(env []corev1.EnvVar) []envAddress {
 	for i, e := range env {
 		v := e.Value
 		refsUnread := false
-		v = envRef.ReplaceAllStringFunc(v, func(m string) string {
-			name := strings.TrimSuffix(strings.TrimPrefix(m, "$("), ")")
-			if val, ok := values[name]; ok && !strings.HasPrefix(m, "${") {
-				return val
-			}
-			refsUnread = true
-			return m
-		})
+		if strings.Contains(v, "$") { // most values refer to nothing
+			v = envRef.ReplaceAllStringFunc(v, func(m string) string {
+				name := strings.TrimSuffix(strings.TrimPrefix(m, "$("), ")")
+				if val, ok := values[name]; ok && !strings.HasPrefix(m, "${") {
+					return val
+				}
+				refsUnread = true
+				return m
+			})
+		}
 		if e.ValueFrom == nil {
 			values[e.Name] = v
 		}

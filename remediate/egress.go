@@ -2,9 +2,9 @@ package remediate
 
 import (
 	"fmt"
+	"k8s.io/apimachinery/pkg/labels"
 	"maps"
 	"net"
-	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -14,10 +14,6 @@ import (
 
 	"github.com/tiergate/tiergate/audit"
 )
-
-// metadataIP is the cloud metadata server: it hands out node credentials,
-// and no allow-list tiergate writes ever includes it.
-const metadataIP = "169.254.169.254"
 
 // allowList is what a workload's egress policy allows beyond DNS, derived
 // from the addresses its configuration points it at, and what the person
@@ -97,7 +93,7 @@ func (p *planner) egressAllowList(namespace string, spec *corev1.PodSpec) allowL
 			al.cut = append(al.cut, "the address in "+d.From)
 			continue
 		}
-		if d.Host == metadataIP {
+		if audit.IsMetadata(d.Host) {
 			al.derived = append(al.derived, "not allowed: "+d.Address()+" ("+from+"), the cloud metadata server: it hands out the node's credentials")
 			continue
 		}
@@ -143,7 +139,7 @@ func (p *planner) egressAllowList(namespace string, spec *corev1.PodSpec) allowL
 		if proto == "" {
 			proto = corev1.ProtocolTCP
 		}
-		key := ruleKey{ref.Namespace, labelsKey(svc.Spec.Selector), target.String() + "/" + string(proto)}
+		key := ruleKey{ref.Namespace, labels.Set(svc.Spec.Selector).String(), target.String() + "/" + string(proto)}
 		why := fmt.Sprintf("Service %s/%s port %d → pods' port %s (%s)", ref.Namespace, ref.Name, sp.Port, target.String(), from)
 		if i, ok := seen[key]; ok {
 			al.derived[i] += "; also " + from
@@ -188,15 +184,6 @@ func servicePort(svc *corev1.Service, port int32) (corev1.ServicePort, bool) {
 		return svc.Spec.Ports[0], true
 	}
 	return corev1.ServicePort{}, false
-}
-
-func labelsKey(l map[string]string) string {
-	keys := slices.Sorted(maps.Keys(l))
-	var b strings.Builder
-	for _, k := range keys {
-		b.WriteString(k + "=" + l[k] + ",")
-	}
-	return b.String()
 }
 
 // serviceIndex files Services by namespace and name; a later one (read

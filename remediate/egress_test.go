@@ -45,8 +45,10 @@ func TestEgressAllowListFromConfiguration(t *testing.T) {
 	if len(triage.CutsOff) != 0 || strings.Contains(string(triage.Manifest), "FILL IN") {
 		t.Errorf("triage-agent's policy is complete, yet cuts off %v", triage.CutsOff)
 	}
-	if !strings.Contains(string(triage.Manifest), "not allowed: 169.254.169.254:80") {
-		t.Error("the metadata address the pod names is not said to be left out")
+	for _, addr := range []string{"169.254.169.254:80", "metadata.google.internal:80"} {
+		if !strings.Contains(string(triage.Manifest), "not allowed: "+addr) {
+			t.Errorf("the metadata address %s the pod names is not said to be left out", addr)
+		}
 	}
 	wantCut := []string{"otel-collector.observability.svc:4317", "mcp:8080", "the address in env HTTPS_PROXY", "10.12.0.7:6379"} // ANTHROPIC_API_KEY goes through the proxy
 	if !slices.Equal(notes.CutsOff, wantCut) {

@@ -144,6 +144,7 @@ spec:
   #   Service gw/litellm port 4000 → pods' port http (env OPENAI_BASE_URL of container agent)
   #   Service rag/qdrant port 6333 → pods' port 6333 (env QDRANT_URL of container agent); also env VECTOR_DB_HOST of container agent
   #   not allowed: 169.254.169.254:80 (env METADATA_URL of container agent), the cloud metadata server: it hands out the node's credentials
+  #   not allowed: metadata.google.internal:80 (env GCE_METADATA_HOST of container agent), the cloud metadata server: it hands out the node's credentials
   #   Service rag/tei port 8080 → pods' port 80 (args of container agent)
   # To add a destination, for example
   # - to:                    # the model gateway
