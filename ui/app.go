@@ -225,6 +225,13 @@ func (a *App) ConnectError() error {
 
 // Update routes a message.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m, cmd := a.update(msg)
+	// The header's counts follow the report and :ns; View only reads them.
+	a.refreshNSCounts()
+	return m, cmd
+}
+
+func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.resize(msg.Width, msg.Height)
@@ -923,22 +930,28 @@ func (a *App) headerLine2() string {
 // report's, or the namespace's that :ns narrowed the table to, so that
 // the header always describes the rows below it.
 func (a *App) verdictCounts() (int, map[audit.Verdict]int) {
-	ns := a.table.f.namespace
-	if ns == "" {
+	if ns := a.table.f.namespace; ns == "" || a.nsCounts.report != a.report || a.nsCounts.namespace != ns {
 		return a.report.Summary.Workloads, a.report.Summary.ByVerdict
 	}
-	if a.nsCounts.report != a.report || a.nsCounts.namespace != ns {
-		c := map[audit.Verdict]int{}
-		n := 0
-		for i := range a.report.Workloads {
-			if r := &a.report.Workloads[i]; r.Namespace == ns {
-				c[r.Verdict]++
-				n++
-			}
-		}
-		a.nsCounts = nsCounts{report: a.report, namespace: ns, total: n, counts: c}
-	}
 	return a.nsCounts.total, a.nsCounts.counts
+}
+
+// refreshNSCounts counts the namespace :ns narrowed the table to, when the
+// report or the namespace changed since the last count.
+func (a *App) refreshNSCounts() {
+	ns := a.table.f.namespace
+	if a.report == nil || ns == "" || (a.nsCounts.report == a.report && a.nsCounts.namespace == ns) {
+		return
+	}
+	c := map[audit.Verdict]int{}
+	n := 0
+	for i := range a.report.Workloads {
+		if r := &a.report.Workloads[i]; r.Namespace == ns {
+			c[r.Verdict]++
+			n++
+		}
+	}
+	a.nsCounts = nsCounts{report: a.report, namespace: ns, total: n, counts: c}
 }
 
 // metricsState says whether live figures are read, and how often.

@@ -27,10 +27,11 @@ func statusApp(t *testing.T, w, h int) *App {
 }
 
 // TestLiveTableShowsStatus pins the live table with its STATUS column and
-// the pinned group at 80x24 and 160x48: a pod that is not running says so
-// on the first screen, and so does the worst workload.
+// the pinned group at 80x24, 160x48 and 200x50 (where STATUS gives the
+// reason in words): a pod that is not running says so on the first
+// screen, and so does the worst workload.
 func TestLiveTableShowsStatus(t *testing.T) {
-	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+	for _, size := range [][2]int{{80, 24}, {160, 48}, {statusWide + 20, 50}} {
 		w, h := size[0], size[1]
 		t.Run(fmt.Sprintf("%dx%d", w, h), func(t *testing.T) {
 			a := statusApp(t, w, h)
