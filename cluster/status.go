@@ -14,25 +14,40 @@ import (
 // summary fits, a container's whole termination log does not.
 const maxMessage = 512
 
-// podStatus is a pod's status as kubectl get pods shows it (the STATUS
-// word follows kubectl's printer: init containers first, then the last
-// container with a reason, Terminating over all), with the scheduler's or
+// podStatus is a pod's status as kubectl get pods shows it (a port of
+// printPod in k8s.io/kubernetes pkg/printers/internalversion, v1.37:
+// init containers first, sidecars counted as containers, then the last
+// container with a reason, Terminating over a pod that is not finished), with the scheduler's or
 // the kubelet's message when the pod is not running.
 func podStatus(p *corev1.Pod) audit.Status {
 	st := audit.Status{Phase: string(p.Status.Phase), Status: string(p.Status.Phase), Containers: len(p.Spec.Containers)}
 	if p.Status.Reason != "" {
 		st.Status, st.Message = p.Status.Reason, p.Status.Message // Evicted, NodeLost, ...
 	}
+	// Sidecars (restartable init containers), by name as kubectl finds
+	// them, count among the containers and their restarts stay counted.
+	sidecars := map[string]bool{}
+	for i := range p.Spec.InitContainers {
+		if c := &p.Spec.InitContainers[i]; c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
+			sidecars[c.Name] = true
+			st.Containers++
+		}
+	}
 	initializing := false
+	sidecarRestarts := 0
 	for i := range p.Status.InitContainerStatuses {
 		c := &p.Status.InitContainerStatuses[i]
 		st.Restarts += int(c.RestartCount)
-		sidecar := i < len(p.Spec.InitContainers) && p.Spec.InitContainers[i].RestartPolicy != nil &&
-			*p.Spec.InitContainers[i].RestartPolicy == corev1.ContainerRestartPolicyAlways
+		if sidecars[c.Name] {
+			sidecarRestarts += int(c.RestartCount)
+		}
 		switch {
 		case c.State.Terminated != nil && c.State.Terminated.ExitCode == 0:
 			continue
-		case sidecar && c.Started != nil && *c.Started:
+		case sidecars[c.Name] && c.Started != nil && *c.Started:
+			if c.Ready {
+				st.Ready++
+			}
 			continue
 		case c.State.Terminated != nil:
 			st.Status = "Init:" + terminatedWord(c.State.Terminated)
@@ -47,10 +62,7 @@ func podStatus(p *corev1.Pod) audit.Status {
 		break
 	}
 	if !initializing || conditionTrue(p, corev1.PodInitialized) {
-		st.Restarts = 0
-		for i := range p.Status.InitContainerStatuses {
-			st.Restarts += int(p.Status.InitContainerStatuses[i].RestartCount)
-		}
+		st.Restarts = sidecarRestarts
 		running := false
 		for i := len(p.Status.ContainerStatuses) - 1; i >= 0; i-- {
 			c := &p.Status.ContainerStatuses[i]
@@ -65,8 +77,12 @@ func podStatus(p *corev1.Pod) audit.Status {
 				st.Ready++
 			}
 		}
+		// A container still running after another completed.
 		if st.Status == "Completed" && running {
-			st.Status = "Running"
+			st.Status = "NotReady"
+			if conditionTrue(p, corev1.PodReady) {
+				st.Status = "Running"
+			}
 		}
 	}
 	// Pending with nothing more specific: the scheduler's condition says
@@ -78,11 +94,12 @@ func podStatus(p *corev1.Pod) audit.Status {
 			}
 		}
 	}
-	if p.DeletionTimestamp != nil {
-		st.Status = "Terminating"
-		if p.Status.Reason == "NodeLost" {
-			st.Status = "Unknown"
-		}
+	terminal := p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
+	switch {
+	case p.DeletionTimestamp != nil && p.Status.Reason == "NodeLost":
+		st.Status = "Unknown"
+	case p.DeletionTimestamp != nil && !terminal:
+		st.Status = "Terminating" // a finished pod being deleted keeps its word
 	}
 	st.Message = bounded(st.Message)
 	return st

@@ -71,11 +71,30 @@ func TestPodStatus(t *testing.T) {
 		{name: "init container crashing", text: "Init:CrashLoopBackOff", short: "Init:CrashLoopBackOff", restarts: 4,
 			pod: corev1.Pod{Spec: corev1.PodSpec{Containers: one, InitContainers: one}, Status: corev1.PodStatus{Phase: corev1.PodPending,
 				InitContainerStatuses: []corev1.ContainerStatus{waiting("CrashLoopBackOff", "", 4)}}}},
-		{name: "started sidecar is not initializing", text: "Running", short: "Running", ready: 1, healthy: true,
+		// A sidecar counts as a container, as in kubectl's READY 2/2.
+		{name: "started sidecar is not initializing", text: "Running", short: "Running", ready: 2, healthy: true,
 			pod: corev1.Pod{Spec: corev1.PodSpec{Containers: one, InitContainers: []corev1.Container{{Name: "proxy", RestartPolicy: ptr.To(corev1.ContainerRestartPolicyAlways)}}},
 				Status: corev1.PodStatus{Phase: corev1.PodRunning,
-					InitContainerStatuses: []corev1.ContainerStatus{{Name: "proxy", Started: ptr.To(true), State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}},
+					InitContainerStatuses: []corev1.ContainerStatus{{Name: "proxy", Started: ptr.To(true), Ready: true, State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}},
 					ContainerStatuses:     []corev1.ContainerStatus{running("c", true, 0)}}}},
+		// From kubectl's printer: a sidecar's restarts count once the pod
+		// is initialised, a finished init container's do not.
+		{name: "sidecar restarts count, a finished init container's do not", text: "Running", short: "Running", ready: 2, healthy: true, restarts: 3,
+			pod: corev1.Pod{Spec: corev1.PodSpec{Containers: one, InitContainers: []corev1.Container{{Name: "setup"}, {Name: "proxy", RestartPolicy: ptr.To(corev1.ContainerRestartPolicyAlways)}}},
+				Status: corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{{Type: corev1.PodInitialized, Status: corev1.ConditionTrue}},
+					InitContainerStatuses: []corev1.ContainerStatus{
+						{Name: "setup", RestartCount: 5, State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed"}}},
+						{Name: "proxy", RestartCount: 2, Started: ptr.To(true), Ready: true, State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}},
+					ContainerStatuses: []corev1.ContainerStatus{running("c", true, 1)}}}},
+		{name: "completed beside a running container, pod not ready", text: "NotReady", short: "NotReady", ready: 1,
+			pod: corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "a"}, {Name: "b"}}},
+				Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{
+					running("a", true, 0),
+					{Name: "b", State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed"}}}}}}},
+		{name: "a finished pod being deleted keeps its word", text: "Completed", short: "Completed", healthy: true,
+			pod: corev1.Pod{ObjectMeta: metav1.ObjectMeta{DeletionTimestamp: &metav1.Time{}}, Spec: corev1.PodSpec{Containers: one},
+				Status: corev1.PodStatus{Phase: corev1.PodSucceeded, ContainerStatuses: []corev1.ContainerStatus{
+					{Name: "c", State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed"}}}}}}},
 		{name: "evicted", text: "Evicted", short: "Evicted", message: "The node was low on resource: memory.",
 			pod: corev1.Pod{Spec: corev1.PodSpec{Containers: one}, Status: corev1.PodStatus{Phase: corev1.PodFailed, Reason: "Evicted", Message: "The node was low on resource: memory."}}},
 		{name: "terminating", text: "Terminating", short: "Terminating", ready: 1,
@@ -93,7 +112,13 @@ func TestPodStatus(t *testing.T) {
 			if st.Reason != tt.reason || st.Message != tt.message || st.Ready != tt.ready || st.Restarts != tt.restarts || st.Healthy() != tt.healthy {
 				t.Errorf("got %+v (healthy %v)", st, st.Healthy())
 			}
-			if st.Phase != string(tt.pod.Status.Phase) || st.Containers != len(tt.pod.Spec.Containers) {
+			sidecars := 0
+			for _, c := range tt.pod.Spec.InitContainers {
+				if c.RestartPolicy != nil {
+					sidecars++
+				}
+			}
+			if st.Phase != string(tt.pod.Status.Phase) || st.Containers != len(tt.pod.Spec.Containers)+sidecars {
 				t.Errorf("phase/containers: %+v", st)
 			}
 		})
