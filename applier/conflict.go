@@ -39,7 +39,7 @@ func (e *ConflictError) Error() string {
 		parts[i] = c.String()
 	}
 	n := len(e.Conflicts)
-	return fmt.Sprintf("%s: %d field%s another manager owns: %s", e.Target, n, plural(n), strings.Join(parts, ", "))
+	return fmt.Sprintf("%s: %d field%s another manager owns: %s", e.Target, n, textutil.S(n), strings.Join(parts, ", "))
 }
 
 // conflictsOf reads the conflicts of a server-side apply error from the
@@ -90,11 +90,4 @@ func Managers(cs []Conflict) []string {
 		}
 	}
 	return out
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

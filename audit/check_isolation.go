@@ -135,10 +135,3 @@ func (s *subject) describeRC(iso templateIso) string {
 
 // gapText says how many classes short, by gap (1..3).
 var gapText = [...]string{"", " (1 class short)", " (2 classes short)", " (3 classes short)"}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}

@@ -10,6 +10,7 @@ import (
 	schedcorev1 "k8s.io/component-helpers/scheduling/corev1"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 
+	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/policy"
 )
 
@@ -181,7 +182,7 @@ func reasonList(reasons map[string]int) string {
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
 		n := reasons[k]
-		parts = append(parts, strconv.Itoa(n)+" node"+plural(n, "", "s")+": "+k)
+		parts = append(parts, strconv.Itoa(n)+" node"+textutil.Plural(n, "", "s")+": "+k)
 	}
 	return strings.Join(parts, "; ")
 }

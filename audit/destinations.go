@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"k8s.io/apimachinery/pkg/util/validation"
 	"net"
 	"net/url"
 	"slices"
@@ -9,6 +8,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // Destination is a place a workload's configuration points it at: the

@@ -174,7 +174,7 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 	}
 	if o.failOn != "" {
 		if n := rep.Summary.AtLeast(o.failOn); n > 0 {
-			return &ExitError{Code: ExitFindings, Err: fmt.Errorf("tiergate: %d finding%s at or above %s (--fail-on %s)", n, pluralS(n), o.failOn, o.failOn)}
+			return &ExitError{Code: ExitFindings, Err: fmt.Errorf("tiergate: %d finding%s at or above %s (--fail-on %s)", n, textutil.S(n), o.failOn, o.failOn)}
 		}
 	}
 	return nil
@@ -207,11 +207,4 @@ func (o *AuditOptions) audit(ctx context.Context, inv *audit.Inventory, clients 
 		opts.Metrics = snap.Pods
 	}
 	return rep, report.Render(o.Out, rep, o.Output, opts)
-}
-
-func pluralS(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/cluster"
+	"github.com/tiergate/tiergate/internal/textutil"
 )
 
 // checkNamespace fails when -n names a namespace the cluster does not
@@ -53,11 +54,11 @@ func (o *ScopeOptions) emptyReason(inv *audit.Inventory, objects int) string {
 	var why string
 	switch {
 	case inv.FilteredOut > 0:
-		why = fmt.Sprintf("nothing in %s matches %s (%d workload%s left out)", where, o.describe(), inv.FilteredOut, pluralS(inv.FilteredOut))
+		why = fmt.Sprintf("nothing in %s matches %s (%d workload%s left out)", where, o.describe(), inv.FilteredOut, textutil.S(inv.FilteredOut))
 	case o.offline() && objects == 0:
 		why = "the files hold no Kubernetes objects"
 	case o.offline():
-		why = fmt.Sprintf("none of the %d object%s in the files is a pod or has a pod template", objects, pluralS(objects))
+		why = fmt.Sprintf("none of the %d object%s in the files is a pod or has a pod template", objects, textutil.S(objects))
 	default:
 		why = where + " has no pods and no controllers with a pod template"
 	}

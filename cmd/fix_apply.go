@@ -174,7 +174,7 @@ func (o *FixOptions) notApplied(n, of int) error {
 	if n == 0 {
 		return nil
 	}
-	return &ExitError{Code: ExitFindings, Err: fmt.Errorf("tiergate: %d of %d change%s not applied", n, of, pluralS(of))}
+	return &ExitError{Code: ExitFindings, Err: fmt.Errorf("tiergate: %d of %d change%s not applied", n, of, textutil.S(of))}
 }
 
 // answer is the person's answer to the apply question.
@@ -223,19 +223,19 @@ func (o *FixOptions) confirm(ctx context.Context, ready []applier.Outcome) (answ
 		}
 		slices.Sort(names)
 		fmt.Fprintf(o.ErrOut, "Note: %d of these %s managed by %s: a live change there lasts until its next sync (see NOTE above).\n",
-			managed, plural(managed, "is", "are"), strings.Join(names, " and "))
+			managed, textutil.Plural(managed, "is", "are"), strings.Join(names, " and "))
 	}
-	taking := fmt.Sprintf("taking ownership of %d field%s from %s", len(conflicts), pluralS(len(conflicts)), strings.Join(applier.Managers(conflicts), ", "))
+	taking := fmt.Sprintf("taking ownership of %d field%s from %s", len(conflicts), textutil.S(len(conflicts)), strings.Join(applier.Managers(conflicts), ", "))
 	var options string
 	switch {
 	case owning == 0:
-		fmt.Fprintf(o.ErrOut, "Apply %d change%s with server-side apply as %q? [y/N] ", n, pluralS(n), applier.FieldManager)
+		fmt.Fprintf(o.ErrOut, "Apply %d change%s with server-side apply as %q? [y/N] ", n, textutil.S(n), applier.FieldManager)
 	case o.ForceConflicts:
-		fmt.Fprintf(o.ErrOut, "Apply %d change%s with server-side apply as %q, %s (--force-conflicts)? [y/N] ", n, pluralS(n), applier.FieldManager, taking)
+		fmt.Fprintf(o.ErrOut, "Apply %d change%s with server-side apply as %q, %s (--force-conflicts)? [y/N] ", n, textutil.S(n), applier.FieldManager, taking)
 	default:
-		fmt.Fprintf(o.ErrOut, "%d of the %d changes set%s fields other managers own (CONFLICT above).\nApply with server-side apply as %q?\n", owning, n, plural(owning, "s", ""), applier.FieldManager)
+		fmt.Fprintf(o.ErrOut, "%d of the %d changes set%s fields other managers own (CONFLICT above).\nApply with server-side apply as %q?\n", owning, n, textutil.Plural(owning, "s", ""), applier.FieldManager)
 		if clean > 0 {
-			fmt.Fprintf(o.ErrOut, "  y  the %d change%s without conflicts\n", clean, pluralS(clean))
+			fmt.Fprintf(o.ErrOut, "  y  the %d change%s without conflicts\n", clean, textutil.S(clean))
 			options = "y/"
 		}
 		fmt.Fprintf(o.ErrOut, "  o  all %d, %s (what --force-conflicts does)\n  N  nothing\n[%so/N] ", n, taking, options)
@@ -290,13 +290,6 @@ func (o *FixOptions) writeKustomize(res *remediate.Result) error {
 		}
 	}
 	fmt.Fprintf(o.Out, "wrote %d file%s to %s (%d fix%s; %d finding%s left to a human)\n",
-		len(files), pluralS(len(files)), o.OutputDir, len(res.Fixes), plural(len(res.Fixes), "", "es"), len(res.Manual), pluralS(len(res.Manual)))
+		len(files), textutil.S(len(files)), o.OutputDir, len(res.Fixes), textutil.Plural(len(res.Fixes), "", "es"), len(res.Manual), textutil.S(len(res.Manual)))
 	return nil
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/manifest"
 	"github.com/tiergate/tiergate/remediate"
 )
@@ -79,9 +80,9 @@ func (o *FixOptions) writeManifests(files []manifest.File, res *remediate.Result
 		fmt.Fprintln(o.Out, "wrote "+out.path)
 	}
 	fmt.Fprintf(o.Out, "%d fix%s in %d file%s; %d finding%s left to a human (tiergate fix -o patch lists them)\n",
-		len(res.Fixes), plural(len(res.Fixes), "", "es"), len(outs), pluralS(len(outs)), len(res.Manual), pluralS(len(res.Manual)))
+		len(res.Fixes), textutil.Plural(len(res.Fixes), "", "es"), len(outs), textutil.S(len(outs)), len(res.Manual), textutil.S(len(res.Manual)))
 	if missing := len(res.Changes) - done; missing > 0 {
-		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("tiergate: %d changed object%s not in the files (pods of a dump name owners it does not hold); tiergate fix -o patch prints %s", missing, pluralS(missing), plural(missing, "it", "them"))}
+		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("tiergate: %d changed object%s not in the files (pods of a dump name owners it does not hold); tiergate fix -o patch prints %s", missing, textutil.S(missing), textutil.Plural(missing, "it", "them"))}
 	}
 	return nil
 }

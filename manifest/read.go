@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/tiergate/tiergate/internal/textutil"
 )
 
 // manifestExt are the extensions read from directories (as kubectl does);
@@ -136,10 +138,10 @@ func ReadFiles(paths []string, stdin io.Reader) ([]File, []string, error) {
 func skipNote(dir string, skipped, hidden []string) string {
 	var parts []string
 	if n := len(skipped); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d file%s that %s not .yaml, .yml or .json (%s)", n, plural(n), plural2(n, "is", "are"), firstFew(skipped)))
+		parts = append(parts, fmt.Sprintf("%d file%s that %s not .yaml, .yml or .json (%s)", n, textutil.S(n), textutil.Plural(n, "is", "are"), firstFew(skipped)))
 	}
 	if n := len(hidden); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d hidden file%s or director%s (%s)", n, plural(n), plural2(n, "y", "ies"), firstFew(hidden)))
+		parts = append(parts, fmt.Sprintf("%d hidden file%s or director%s (%s)", n, textutil.S(n), textutil.Plural(n, "y", "ies"), firstFew(hidden)))
 	}
 	if len(parts) == 0 {
 		return ""
@@ -153,15 +155,6 @@ func firstFew(names []string) string {
 		return strings.Join(names, ", ")
 	}
 	return strings.Join(names[:few], ", ") + fmt.Sprintf(", … %d more", len(names)-few)
-}
-
-func plural(n int) string { return plural2(n, "", "s") }
-
-func plural2(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func readFile(path string) (File, error) {

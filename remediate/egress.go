@@ -2,7 +2,6 @@ package remediate
 
 import (
 	"fmt"
-	"k8s.io/apimachinery/pkg/labels"
 	"maps"
 	"net"
 	"strings"
@@ -10,9 +9,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/internal/textutil"
 )
 
 // allowList is what a workload's egress policy allows beyond DNS, derived
@@ -223,7 +224,7 @@ func egressPlan(name string, al allowList) string {
 	s := "Create NetworkPolicy " + name + ": egress to cluster DNS"
 	switch n := len(al.rules); {
 	case n > 0:
-		s += fmt.Sprintf(" and %d destination%s derived from the pods' configuration", n, plural(n, "", "s"))
+		s += fmt.Sprintf(" and %d destination%s derived from the pods' configuration", n, textutil.Plural(n, "", "s"))
 	default:
 		s += " only (no destination derived from the pods' configuration)"
 	}

@@ -48,11 +48,11 @@ func WriteScript(w io.Writer, res *Result, o ScriptOptions) error {
 	if o.Source != "" {
 		b.WriteString("# Audited: " + comment(o.Source) + "\n")
 	}
-	fmt.Fprintf(b, "# %d fix%s", len(res.Fixes), plural(len(res.Fixes), "", "es"))
+	fmt.Fprintf(b, "# %d fix%s", len(res.Fixes), textutil.Plural(len(res.Fixes), "", "es"))
 	if n := len(plan.Held); n > 0 {
 		fmt.Fprintf(b, ", %d held back (commented out, with the reason)", n)
 	}
-	fmt.Fprintf(b, ", %d finding%s left to a human (listed at the end).\nset -eu\n", len(res.Manual), plural(len(res.Manual), "", "s"))
+	fmt.Fprintf(b, ", %d finding%s left to a human (listed at the end).\nset -eu\n", len(res.Manual), textutil.Plural(len(res.Manual), "", "s"))
 	changes := map[Target]Change{}
 	for _, c := range res.Changes {
 		changes[c.Target] = c
@@ -185,11 +185,4 @@ func comment(s string) string { return textutil.Printable(s) }
 // shellQuote quotes s for a POSIX shell.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/policy"
 )
 
@@ -66,7 +67,7 @@ func renderJUnit(w io.Writer, rep *audit.Report, opts Options) error {
 			}
 			if len(failing) > 0 {
 				c.Failure = &junitFailure{
-					Message: strconv.Itoa(len(failing)) + " finding" + plural(len(failing)) + ", worst " + string(worst),
+					Message: strconv.Itoa(len(failing)) + " finding" + textutil.S(len(failing)) + ", worst " + string(worst),
 					Type:    string(worst),
 					Body:    strings.Join(failing, "\n"),
 				}

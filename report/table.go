@@ -19,7 +19,7 @@ func renderTable(w io.Writer, rep *audit.Report, wide bool, opts Options) error 
 	if len(rep.Workloads) == 0 {
 		why := opts.Empty
 		if why == "" {
-			why = fmt.Sprintf("no pod-bearing workloads in %d object%s", opts.Objects, plural(opts.Objects))
+			why = fmt.Sprintf("no pod-bearing workloads in %d object%s", opts.Objects, textutil.S(opts.Objects))
 		}
 		_, err := fmt.Fprintf(w, "Nothing to audit: %s.\n", why)
 		return err
@@ -198,19 +198,12 @@ func summaryLine(rep *audit.Report) string {
 		verdicts = append(verdicts, strconv.Itoa(s.ByVerdict[v])+" "+v.Words())
 	}
 	line := fmt.Sprintf("%d workload%s (%s); verdicts: %s; findings: %s",
-		s.Workloads, plural(s.Workloads), strings.Join(types, ", "), strings.Join(verdicts, ", "), strings.Join(sevs, ", "))
+		s.Workloads, textutil.S(s.Workloads), strings.Join(types, ", "), strings.Join(verdicts, ", "), strings.Join(sevs, ", "))
 	if s.Exempted > 0 {
 		line += fmt.Sprintf("; %d exempted", s.Exempted)
 	}
 	if s.ExpiredExemptions > 0 {
-		line += fmt.Sprintf("; %d exemption%s expired", s.ExpiredExemptions, plural(s.ExpiredExemptions))
+		line += fmt.Sprintf("; %d exemption%s expired", s.ExpiredExemptions, textutil.S(s.ExpiredExemptions))
 	}
 	return line
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

@@ -321,12 +321,12 @@ func (f *fixView) hint() string {
 			if clean := len(f.chosen(false)); clean > 0 {
 				yes = fmt.Sprintf("y %d without conflicts · ", clean)
 			}
-			return fmt.Sprintf("apply%s?  %so all %d, taking %d field%s · n no", pending, yes, n, c, plural(c))
+			return fmt.Sprintf("apply%s?  %so all %d, taking %d field%s · n no", pending, yes, n, c, textutil.S(c))
 		}
 		if p := len(applier.Pending(ready)); p > 0 {
-			return fmt.Sprintf("apply %d change%s as %q, %d leaving pods Pending?  y yes, anyway · n no", n, plural(n), applier.FieldManager, p)
+			return fmt.Sprintf("apply %d change%s as %q, %d leaving pods Pending?  y yes, anyway · n no", n, textutil.S(n), applier.FieldManager, p)
 		}
-		return fmt.Sprintf("apply %d change%s with server-side apply as %q?  y yes · n no", n, plural(n), applier.FieldManager)
+		return fmt.Sprintf("apply %d change%s with server-side apply as %q?  y yes · n no", n, textutil.S(n), applier.FieldManager)
 	}
 	if f.canApply && len(f.items) > 0 && f.stage == fixShown {
 		return "a server dry run, then apply · esc back · ↑/↓ scroll"
@@ -342,11 +342,4 @@ func dedupe(ss []string) []string {
 		}
 	}
 	return out
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

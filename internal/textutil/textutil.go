@@ -31,3 +31,14 @@ func OrDash(s string) string {
 	}
 	return s
 }
+
+// Plural is one for a count of 1 and many otherwise ("policy", "policies").
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// S is the plural "s" of a count: "" for 1, "s" otherwise.
+func S(n int) string { return Plural(n, "", "s") }

@@ -15,3 +15,14 @@ func TestPrintable(t *testing.T) {
 		}
 	}
 }
+
+func TestPlural(t *testing.T) {
+	for n, want := range map[int]string{0: "policies", 1: "policy", 2: "policies"} {
+		if got := Plural(n, "policy", "policies"); got != want {
+			t.Errorf("Plural(%d) = %q", n, got)
+		}
+	}
+	if S(1) != "" || S(0) != "s" || S(3) != "s" {
+		t.Error("S")
+	}
+}
