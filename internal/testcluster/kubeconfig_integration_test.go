@@ -51,7 +51,7 @@ users:
 	for _, env := range []string{explicit, ""} { // KUBECONFIG set, then the default path
 		t.Run("KUBECONFIG="+env, func(t *testing.T) {
 			t.Setenv("KUBECONFIG", env)
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
 			c, err := Start(ctx, Options{NoControllers: true})
 			if err != nil {

@@ -42,6 +42,9 @@ type Cluster struct {
 	// Config is the admin rest.Config.
 	Config *rest.Config
 	bin    string
+	// portsHeld releases the port lock a stopped control plane holds
+	// until it starts again (its ports are free meanwhile).
+	portsHeld func()
 }
 
 // Options tune a cluster.
@@ -139,9 +142,16 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if opts.NoControllers {
 		args = append(args, "--disable-kube-controller-manager", "--disable-kube-scheduler")
 	}
-	if out, err := c.kwokctl(ctx, args...); err != nil {
+	unlock, err := lockPorts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.kwokctl(ctx, args...)
+	unlock()
+	if err != nil {
+		logs := c.componentLogs(5)
 		_, _ = c.kwokctl(context.Background(), "delete", "cluster", "--kubeconfig="+c.ownKubeconfig())
-		return nil, fmt.Errorf("kwokctl create cluster: %v: %s", err, lastLines(out, 15))
+		return nil, fmt.Errorf("kwokctl create cluster: %v: %s%s", err, lastLines(out, 15), logs)
 	}
 	c.Kubeconfig = filepath.Join(workdir, "clusters", name, "kubeconfig.yaml")
 	cfg, err := clientcmd.BuildConfigFromFlags("", c.Kubeconfig)
@@ -196,23 +206,56 @@ func (c *Cluster) WaitReady(ctx context.Context, timeout time.Duration) error {
 
 // StopControlPlane stops every component (the apiserver goes away);
 // StartControlPlane brings them back on the same ports and data.
+// The port lock is held in between, so that no cluster created meanwhile
+// takes the ports this one will come back on.
 func (c *Cluster) StopControlPlane(ctx context.Context) error {
+	unlock, err := lockPorts(ctx)
+	if err != nil {
+		return err
+	}
 	if out, err := c.kwokctl(ctx, "stop", "cluster"); err != nil {
+		unlock()
 		return fmt.Errorf("kwokctl stop cluster: %v: %s", err, lastLines(out, 10))
 	}
+	c.portsHeld = unlock
 	return nil
 }
 
 // StartControlPlane restarts a stopped cluster and waits for it.
 func (c *Cluster) StartControlPlane(ctx context.Context) error {
-	if out, err := c.kwokctl(ctx, "start", "cluster", "--wait", "2m"); err != nil {
-		return fmt.Errorf("kwokctl start cluster: %v: %s", err, lastLines(out, 10))
+	out, err := c.kwokctl(ctx, "start", "cluster", "--wait", "2m")
+	c.releasePorts()
+	if err != nil {
+		return fmt.Errorf("kwokctl start cluster: %v: %s%s", err, lastLines(out, 10), c.componentLogs(5))
 	}
 	return c.WaitReady(ctx, time.Minute)
 }
 
+func (c *Cluster) releasePorts() {
+	if c.portsHeld != nil {
+		c.portsHeld()
+		c.portsHeld = nil
+	}
+}
+
+// componentLogs is the end of each component's log, for an error that
+// says why a control plane did not serve (a port taken, etcd too slow).
+func (c *Cluster) componentLogs(n int) string {
+	files, _ := filepath.Glob(filepath.Join(c.Workdir, "clusters", c.Name, "logs", "*.log"))
+	var b strings.Builder
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil || len(bytes.TrimSpace(data)) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n%s: %s", filepath.Base(f), lastLines(data, n))
+	}
+	return b.String()
+}
+
 // Stop deletes the cluster and its state.
 func (c *Cluster) Stop() {
+	c.releasePorts()
 	_, _ = c.kwokctl(context.Background(), "delete", "cluster", "--kubeconfig="+c.ownKubeconfig())
 	if strings.HasPrefix(filepath.Base(c.Workdir), "tiergate-kwok-") {
 		_ = os.RemoveAll(c.Workdir)
