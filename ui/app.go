@@ -35,10 +35,9 @@ type Config struct {
 	// (Snapshots) when the app switches away from it.
 	Open     func(namespace string) (*Feed, error)
 	StopFeed func()
-	Engine   *audit.Engine
-	// FixEngine computes fixes (f in the detail view): a second engine,
-	// so that a fix never waits for, or races with, an audit.
-	FixEngine *audit.Engine
+	// Engine audits the snapshots and computes fixes (f in the detail
+	// view); it is shared by the commands that run at once.
+	Engine *audit.Engine
 	// Applier applies fixes (a in the fix view) to the live cluster, and
 	// Owners reads the objects they patch; nil on files.
 	// The server's warnings come with each object's outcome (printed to
@@ -113,10 +112,8 @@ type App struct {
 	took      time.Duration // how long the shown audit took
 	auditing  bool
 	pending   *cluster.Snapshot
-	// fixRunning: a fix is being computed on the fix engine; a newer
-	// request waits for it. quitMidApply: ctrl+c came while an apply
-	// was in flight (QuitDuringApply tells the command line).
-	fixRunning   bool
+	// quitMidApply: ctrl+c came while an apply was in flight
+	// (QuitDuringApply tells the command line).
 	quitMidApply bool
 	// metricsBusy: a collection of figures runs; metricsTicking: the
 	// next one is scheduled.
@@ -261,14 +258,9 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.metricsTicking = false
 		return a, a.readMetrics()
 	case fixComputedMsg:
-		a.fixRunning = false
+		// The answer to an older request (another workload's) is dropped.
 		if msg.seq == a.fix.seq && a.fix.stage == fixComputing {
 			a.fix.Computed(msg.res, msg.err)
-			return a, nil
-		}
-		// A newer request waited for the engine: run it now.
-		if a.fix.stage == fixComputing {
-			return a, a.runFix()
 		}
 		return a, nil
 	case dryRunMsg:
@@ -514,22 +506,13 @@ func (a *App) startFix() tea.Cmd {
 	case a.detail.gone:
 		a.notice = "the workload is gone; nothing to fix"
 		return nil
-	case a.cfg.FixEngine == nil:
+	case a.cfg.Engine == nil:
 		a.notice = "fixes are not available here"
 		return nil
 	}
 	a.fix.Start(resultKey(r), r.Kind+"/"+r.Namespace+"/"+r.Name, a.cfg.Applier != nil)
 	a.mode = modeFix
-	if a.fixRunning {
-		return nil // starts when the running one is done
-	}
-	return a.runFix()
-}
-
-// runFix computes the fix the fix view waits for, on the data on screen.
-func (a *App) runFix() tea.Cmd {
-	a.fixRunning = true
-	return fixCmd(a.cfg.FixEngine, a.cfg.Owners, a.inv, a.report, a.fix.key, a.fix.seq, a.cfg.Now())
+	return fixCmd(a.cfg.Engine, a.cfg.Owners, a.inv, a.report, a.fix.key, a.fix.seq, a.cfg.Now())
 }
 
 // onFixKey scrolls the fix view and drives its dry run and apply: a runs

@@ -59,7 +59,7 @@ func newEngine(t testing.TB) *audit.Engine {
 // loaded returns an app sized w×h with the snapshot audited and shown.
 func loaded(t testing.TB, snap *cluster.Snapshot, w, h int) *App {
 	t.Helper()
-	a := New(Config{Scope: "files examples/llm-platform.yaml", Static: snap, Engine: newEngine(t), FixEngine: newEngine(t), Now: func() time.Time { return fixedTime }})
+	a := New(Config{Scope: "files examples/llm-platform.yaml", Static: snap, Engine: newEngine(t), Now: func() time.Time { return fixedTime }})
 	a.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	drive(a, a.Init())
 	return a

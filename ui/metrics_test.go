@@ -67,7 +67,7 @@ func (f *fakeFigures) read(_ context.Context, targets, _ []metrics.Target) *metr
 
 func loadedLive(t testing.TB, f *fakeFigures, w, h int) *App {
 	t.Helper()
-	a := New(Config{Scope: "namespace all", Static: livePods(t), Engine: newEngine(t), FixEngine: newEngine(t),
+	a := New(Config{Scope: "namespace all", Static: livePods(t), Engine: newEngine(t),
 		Metrics: f.read, MetricsInterval: time.Millisecond, Now: func() time.Time { return fixedTime }})
 	a.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	drive(a, a.Init())

@@ -34,7 +34,7 @@ func (f *fakeProber) probe(_ context.Context, ns, pod, container string) (*probe
 
 func loadedProbing(t *testing.T, p *fakeProber, w, h int) *App {
 	t.Helper()
-	a := New(Config{Scope: "namespace all", Static: livePods(t), Engine: newEngine(t), FixEngine: newEngine(t),
+	a := New(Config{Scope: "namespace all", Static: livePods(t), Engine: newEngine(t),
 		Probe: p.probe, Now: func() time.Time { return fixedTime }})
 	a.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	drive(a, a.Init())
