@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -54,13 +53,6 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Feed is one live stream of snapshots, for one namespace scope.
-type Feed struct {
-	Snapshots <-chan *cluster.Snapshot
-	Scope     string // "namespace rag", "all namespaces"
-	Stop      func()
-}
-
 type viewMode int
 
 const (
@@ -99,56 +91,17 @@ type App struct {
 	nodes  *nodesView
 	fix    *fixView
 
-	// Data state. shown is the generation on screen; an audit of an older
-	// one is dropped. At most one audit runs; the newest snapshot that
-	// arrives meanwhile waits in pending.
-	synced    bool
-	err       error
-	dataTime  time.Time // of the snapshot on screen
-	freshTime time.Time // of the last one on screen that came without an error
-	report    *audit.Report
-	inv       *audit.Inventory // the audited snapshot's, for fixes
-	shown     uint64
-	took      time.Duration // how long the shown audit took
-	auditing  bool
-	pending   *cluster.Snapshot
+	// session is what is looked at: the feed, the data, probes and figures.
+	session *session
+	out     *outbox
 	// quitMidApply: ctrl+c came while an apply was in flight
 	// (QuitDuringApply tells the command line).
 	quitMidApply bool
-	// metricsBusy: a collection of figures runs; metricsTicking: the
-	// next one is scheduled.
-	metricsBusy, metricsTicking bool
-	// metrics is what is known of the figures' sources, for i.
-	metrics figuresState
-	notice  string // one-off message (unknown command, out-of-scope namespace)
-	// probes are the session's kernel probes by pod UID, fed to every
-	// audit; probing holds the UIDs being probed. probeRev counts probe
-	// results: the same generation audited again with a newer one
-	// replaces the one on screen (shownRev).
-	probes             map[string]audit.Probed
-	probing            map[string]bool
-	probeRev, shownRev uint64
-	// reaudit: a probe landed while an audit ran that did not include it.
-	reaudit bool
-	// snap is the snapshot on screen, audited again when a probe lands.
-	snap *cluster.Snapshot
-
-	// connecting: the first feed is being opened (the server may be slow
-	// or away); connectErr is why the last try failed.
-	connecting bool
-	connectErr error
+	notice       string // one-off message (unknown command, out-of-scope namespace)
 
 	// nsCounts caches the verdict counts of the namespace :ns narrowed
 	// the table to, for the header.
 	nsCounts nsCounts
-
-	// epoch counts namespace switches; messages from an older feed are
-	// dropped. openSeq numbers :ns requests: a slower, older one that
-	// completes after a newer one is stopped unseen. stopFeed stops the
-	// feed on screen.
-	epoch    uint64
-	openSeq  uint64
-	stopFeed func()
 }
 
 // nsCounts are the verdict counts of one namespace of one report.
@@ -171,61 +124,68 @@ func New(cfg Config) *App {
 	st := in.Styles()
 	st.Cursor.Blink = false
 	in.SetStyles(st)
+	out := &outbox{}
 	return &App{
-		cfg: cfg, keys: NewKeyMap(), styles: &styles, input: in, help: help.New(), stopFeed: cfg.StopFeed,
+		cfg: cfg, keys: NewKeyMap(), styles: &styles, input: in, help: help.New(), session: newSession(cfg, out), out: out,
 		table: newWorkloadTable(&styles, cfg.Metrics != nil), detail: newDetailView(&styles, cfg.Metrics != nil), nodes: newNodesView(&styles), fix: newFixView(&styles),
 	}
 }
 
-// Init starts listening for data, or connecting: a live view without a
-// feed yet opens its first one off the UI goroutine, so that the header
-// and "connecting…" are on screen at once however long the server takes.
-func (a *App) Init() tea.Cmd {
-	if a.cfg.Static != nil {
-		snap := a.cfg.Static
-		return func() tea.Msg { return snapshotMsg{snap: snap} }
-	}
-	if a.cfg.Snapshots != nil {
-		return waitSnapshot(a.cfg.Snapshots, a.epoch)
-	}
-	if a.cfg.Open != nil {
-		a.connecting = true
-		a.openSeq++
-		return openFeedCmd(a.cfg.Open, a.cfg.Namespace, a.openSeq)
-	}
-	return nil
-}
-
-// reconnectDelay is how long the view waits before trying a server it
-// could not reach again.
-const reconnectDelay = 5 * time.Second
-
-// reconnectMsg says it is time to try the first connection again.
-type reconnectMsg struct{ seq uint64 }
-
-// onFirstFeedFailed keeps the error on screen, where the table will be,
-// and tries again after a while; q quits.
-func (a *App) onFirstFeedFailed(err error) tea.Cmd {
-	a.connectErr = err
-	seq := a.openSeq
-	return tea.Tick(reconnectDelay, func(time.Time) tea.Msg { return reconnectMsg{seq: seq} })
-}
+// Init starts listening for data, or connecting.
+func (a *App) Init() tea.Cmd { return a.session.Init() }
 
 // ConnectError is why the view never reached the cluster, if it did not:
 // the command line reports it after the view closes.
-func (a *App) ConnectError() error {
-	if a.connecting {
-		return a.connectErr
-	}
-	return nil
-}
+func (a *App) ConnectError() error { return a.session.connectError() }
 
 // Update routes a message.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	m, cmd := a.update(msg)
+	_, cmd := a.update(msg)
+	cmds := []tea.Cmd{cmd}
+	// What the session and the components asked for, at once.
+	for len(a.out.msgs) > 0 {
+		for _, m := range a.out.take() {
+			cmds = append(cmds, a.handle(m))
+		}
+	}
 	// The header's counts follow the report and :ns; View only reads them.
 	a.refreshNSCounts()
-	return m, cmd
+	return a, tea.Batch(cmds...)
+}
+
+// handle takes what the session asked for.
+func (a *App) handle(msg tea.Msg) tea.Cmd {
+	switch m := msg.(type) {
+	case noticeMsg:
+		a.notice = m.text
+	case reportMsg:
+		a.table.SetResults(m.rep.Workloads, m.entries)
+		a.nodes.SetNodes(m.rep.Nodes)
+		if a.detail.res != nil {
+			if r := a.table.Find(a.detail.key); r != nil {
+				a.detail.Show(r)
+			} else {
+				a.detail.Gone()
+			}
+		}
+	case figuresMsg:
+		a.table.SetFigures(m.pods)
+		a.detail.SetFigures(m.pods)
+	case probeErrorMsg:
+		a.detail.SetProbeError(m.uid, m.text)
+	case feedSwitchedMsg:
+		a.notice = ""
+		a.table.f.namespace = ""
+		a.table.SetResults(nil, nil)
+		a.table.SetFigures(nil)
+		a.detail.SetFigures(nil)
+		a.nodes.SetNodes(nil)
+		a.detail.res = nil
+		if a.mode == modeDetail {
+			a.setMode(modeTable)
+		}
+	}
+	return nil
 }
 
 func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -233,30 +193,8 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		a.resize(msg.Width, msg.Height)
 		return a, nil
-	case snapshotMsg:
-		if msg.epoch != a.epoch {
-			return a, nil // from the feed before a namespace switch
-		}
-		return a, a.onSnapshot(msg.snap)
-	case auditedMsg:
-		return a, a.onAudited(msg)
-	case sourceClosedMsg:
-		return a, nil
-	case feedOpenedMsg:
-		return a, a.onFeedOpened(msg)
-	case reconnectMsg:
-		if !a.connecting || msg.seq != a.openSeq {
-			return a, nil
-		}
-		a.openSeq++
-		return a, openFeedCmd(a.cfg.Open, a.cfg.Namespace, a.openSeq)
-	case metricsMsg:
-		return a, a.onMetrics(msg)
-	case probedMsg:
-		return a, a.onProbed(msg)
-	case metricsTickMsg:
-		a.metricsTicking = false
-		return a, a.readMetrics()
+	case snapshotMsg, auditedMsg, sourceClosedMsg, feedOpenedMsg, reconnectMsg, metricsMsg, metricsTickMsg, probedMsg:
+		return a, a.session.Update(msg)
 	case fixComputedMsg:
 		// The answer to an older request (another workload's) is dropped.
 		if msg.seq == a.fix.seq && a.fix.stage == fixComputing {
@@ -295,93 +233,6 @@ func (a *App) resize(w, h int) {
 
 // bodyHeight leaves two header lines and one status line.
 func (a *App) bodyHeight() int { return max(1, a.height-3) }
-
-func (a *App) onSnapshot(s *cluster.Snapshot) tea.Cmd {
-	var cmds []tea.Cmd
-	if a.cfg.Snapshots != nil {
-		cmds = append(cmds, waitSnapshot(a.cfg.Snapshots, a.epoch))
-	}
-	a.synced, a.err = s.Synced, s.Err
-	if !s.Synced || s.Generation <= a.shown {
-		return tea.Batch(cmds...)
-	}
-	if a.auditing {
-		a.pending = s
-		return tea.Batch(cmds...)
-	}
-	a.auditing = true
-	cmds = append(cmds, a.auditCmd(s))
-	return tea.Batch(cmds...)
-}
-
-func (a *App) onAudited(m auditedMsg) tea.Cmd {
-	a.auditing = false
-	if m.epoch == a.epoch && (m.gen > a.shown || m.gen == a.shown && m.probeRev > a.shownRev) {
-		a.shown, a.shownRev, a.snap = m.gen, m.probeRev, m.snap
-		a.took = m.took
-		a.dataTime = m.at
-		if m.fresh {
-			a.freshTime = m.at
-		}
-		a.report, a.inv = m.rep, m.inv
-		if m.entries == nil {
-			m.entries = newEntries(m.rep.Workloads)
-		}
-		a.table.SetResults(m.rep.Workloads, m.entries)
-		a.nodes.SetNodes(m.rep.Nodes)
-		if a.detail.res != nil {
-			if r := a.table.Find(a.detail.key); r != nil {
-				a.detail.Show(r)
-			} else {
-				a.detail.Gone()
-			}
-		}
-	}
-	// The next audit includes every probe so far.
-	next := a.pending
-	if next == nil && a.reaudit && m.epoch == a.epoch {
-		next = a.snap
-	}
-	a.pending, a.reaudit = nil, false
-	if next != nil {
-		a.auditing = true
-		return tea.Batch(a.auditCmd(next), a.readMetrics())
-	}
-	return a.readMetrics()
-}
-
-// readMetrics starts a collection of the shown pods' figures unless one
-// runs or a tick will start it.
-func (a *App) readMetrics() tea.Cmd {
-	if a.cfg.Metrics == nil || a.metricsBusy || a.metricsTicking || a.report == nil {
-		return nil
-	}
-	a.metricsBusy = true
-	return metricsCmd(a.cfg.Metrics, a.inv, a.report, a.epoch)
-}
-
-// onMetrics shows a collection's figures (those of an older feed are
-// dropped) and schedules the next one; what a source lacks is said once.
-func (a *App) onMetrics(m metricsMsg) tea.Cmd {
-	a.metricsBusy = false
-	if m.epoch == a.epoch && m.snap != nil {
-		a.metrics.add(m.snap, m.took)
-		a.table.SetFigures(m.snap.Pods)
-		a.detail.SetFigures(m.snap.Pods)
-		if len(m.snap.Notes) > 0 {
-			a.notice = strings.Join(m.snap.Notes, "; ")
-		}
-	}
-	a.metricsTicking = true
-	return metricsTick(a.metricsInterval())
-}
-
-func (a *App) metricsInterval() time.Duration {
-	if a.cfg.MetricsInterval > 0 {
-		return a.cfg.MetricsInterval
-	}
-	return 5 * time.Second
-}
 
 func (a *App) wheel(m tea.MouseWheelMsg) {
 	delta := 0
@@ -450,7 +301,7 @@ func (a *App) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		case key.Matches(msg, k.Fix):
 			return a, a.startFix()
 		case key.Matches(msg, k.Probe):
-			return a, a.startProbe(a.detail.res)
+			return a, a.session.startProbe(a.detail.res)
 		}
 		return a, a.onScrollKey(msg, &a.detail.vp)
 	case modeFix:
@@ -500,8 +351,9 @@ func (a *App) QuitDuringApply() bool { return a.quitMidApply }
 // startFix computes the fix of the workload in the detail view.
 func (a *App) startFix() tea.Cmd {
 	r := a.detail.res
+	inv, rep := a.session.audited()
 	switch {
-	case r == nil || a.report == nil:
+	case r == nil || rep == nil:
 		return nil
 	case a.detail.gone:
 		a.notice = "the workload is gone; nothing to fix"
@@ -512,7 +364,7 @@ func (a *App) startFix() tea.Cmd {
 	}
 	a.fix.Start(resultKey(r), r.Kind+"/"+r.Namespace+"/"+r.Name, a.cfg.Applier != nil)
 	a.mode = modeFix
-	return fixCmd(a.cfg.Engine, a.cfg.Owners, a.inv, a.report, a.fix.key, a.fix.seq, a.cfg.Now())
+	return fixCmd(a.cfg.Engine, a.cfg.Owners, inv, rep, a.fix.key, a.fix.seq, a.cfg.Now())
 }
 
 // onFixKey scrolls the fix view and drives its dry run and apply: a runs
@@ -586,7 +438,7 @@ func (a *App) onTableKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Probe):
 		if r, ok := t.Selected(); ok && !r.header {
-			return a.startProbe(r.res)
+			return a.session.startProbe(r.res)
 		}
 	case key.Matches(msg, k.Filter):
 		return a.openInput(inputFilter, "/", t.f.text)
@@ -671,93 +523,18 @@ func (a *App) runCommand(cmd string) tea.Cmd {
 			ns = fields[1]
 		}
 		a.setMode(modeTable)
-		a.openSeq++ // whatever :ns was pending no longer counts
-		// Live, a namespace outside the source's scope means a new feed,
-		// as k9s does; inside it (or on files) it is a filter.
-		if a.cfg.Open != nil && ns != a.cfg.Namespace && a.cfg.Namespace != "" {
-			a.notice = "switching to " + scopeTitle(ns) + "…"
-			return openFeedCmd(a.cfg.Open, ns, a.openSeq)
+		if cmd := a.session.openNamespace(ns); cmd != nil {
+			return cmd
 		}
-		a.table.f.namespace = ns
-		if ns == a.cfg.Namespace {
-			a.table.f.namespace = "" // the whole scope
-		}
+		a.table.f.namespace = a.session.namespaceFilter(ns)
 		a.table.rebuild()
-		if ns != "" && a.report != nil && !hasNamespace(a.report.Workloads, ns) {
-			a.notice = "no workloads in namespace " + ns + " (scope: " + a.cfg.Scope + ")"
+		if note := a.session.namespaceNote(ns); note != "" {
+			a.notice = note
 		}
 	default:
 		a.notice = "unknown command " + fields[0] + " (try ns NAME, ns all, nodes, pods, help)"
 	}
 	return nil
-}
-
-// onFeedOpened switches to the feed of another namespace: the old feed
-// stops, and the view says "syncing" until the new one has listed.
-func (a *App) onFeedOpened(m feedOpenedMsg) tea.Cmd {
-	if m.seq != a.openSeq { // superseded by a later :ns
-		if m.feed != nil {
-			return stopFeedCmd(m.feed.Stop)
-		}
-		return nil
-	}
-	if m.err != nil && a.connecting {
-		return a.onFirstFeedFailed(m.err)
-	}
-	if m.err != nil {
-		a.notice = "cannot switch to " + scopeTitle(m.namespace) + ": " + m.err.Error()
-		return nil
-	}
-	a.connecting, a.connectErr = false, nil
-	var cmds []tea.Cmd
-	if a.stopFeed != nil {
-		cmds = append(cmds, stopFeedCmd(a.stopFeed))
-	}
-	a.epoch++
-	a.stopFeed = m.feed.Stop
-	a.cfg.Snapshots, a.cfg.Namespace, a.cfg.Scope = m.feed.Snapshots, m.namespace, textutil.Printable(m.feed.Scope)
-	// An audit of the old feed may still run; its result is dropped by
-	// epoch, and the engine stays with one audit at a time.
-	a.synced, a.err, a.report, a.inv, a.shown, a.pending, a.notice = false, nil, nil, nil, 0, nil, ""
-	a.snap, a.shownRev, a.reaudit = nil, 0, false // probes stay: they are by pod UID
-	a.dataTime, a.freshTime = time.Time{}, time.Time{}
-	a.table.f.namespace = ""
-	a.table.SetResults(nil, nil)
-	a.table.SetFigures(nil)
-	a.detail.SetFigures(nil)
-	a.metrics = figuresState{}
-	a.nodes.SetNodes(nil)
-	a.detail.res = nil
-	if a.mode == modeDetail {
-		a.setMode(modeTable)
-	}
-	cmds = append(cmds, waitSnapshot(m.feed.Snapshots, a.epoch))
-	return tea.Batch(cmds...)
-}
-
-// displayServer is the server URL for the screen: credentials in its
-// user part are redacted, control characters escaped.
-func displayServer(server string) string {
-	if u, err := url.Parse(server); err == nil && u.User != nil {
-		server = u.Redacted()
-	}
-	return textutil.Printable(server)
-}
-
-func scopeTitle(ns string) string {
-	if ns == "" {
-		return "all namespaces"
-	}
-	return "namespace " + ns
-}
-
-func hasNamespace(rs []audit.Result, ns string) bool {
-	for i := range rs {
-		if rs[i].Namespace == ns {
-			return true
-		}
-	}
-	return false
 }
 
 func nextType(t policy.WorkloadType) policy.WorkloadType {
@@ -801,7 +578,7 @@ func (a *App) render() string {
 		body = a.fix.View()
 	case modeNodes:
 		body = a.nodes.View()
-		if a.report == nil {
+		if a.session.report() == nil {
 			body = a.styles.Dim.Render(a.emptyText())
 		}
 	default:
@@ -817,13 +594,10 @@ func (a *App) render() string {
 }
 
 func (a *App) emptyText() string {
+	text, waiting := a.session.emptyReason()
 	switch {
-	case a.connecting && a.connectErr != nil:
-		return "cannot connect: " + oneLine(a.connectErr.Error()) + " — trying again every " + reconnectDelay.String() + " (q quits)"
-	case a.connecting:
-		return "connecting to " + textutil.OrDash(a.cfg.Server) + "…"
-	case !a.synced || a.report == nil:
-		return "syncing… listing pods, nodes, RuntimeClasses and policies"
+	case waiting:
+		return text
 	case len(a.table.results) > 0:
 		f := a.table.f
 		switch {
@@ -834,51 +608,38 @@ func (a *App) emptyText() string {
 		}
 		return "no workloads match the filters (esc clears them)"
 	}
-	return "no pod-bearing workloads in scope (" + a.cfg.Scope + ")"
+	return text
 }
 
 func (a *App) headerLine1() string {
-	state := "syncing…"
-	switch {
-	case a.connecting && a.connectErr != nil:
-		state = "NOT CONNECTED"
-	case a.connecting:
-		state = "connecting…"
-	case a.err != nil && !a.freshTime.IsZero():
-		state = "STALE since " + a.freshTime.Format("15:04:05")
-	case a.err != nil:
-		state = "STALE"
-	case a.synced && a.report != nil:
-		state = "synced " + a.dataTime.Format("15:04:05")
-	case a.auditing:
-		state = "auditing…"
-	}
+	src := &a.session.src
+	state, bad := a.session.headerState()
 	parts := []string{a.styles.Title.Render("tiergate")}
-	if a.cfg.Context != "" {
-		parts = append(parts, "ctx "+a.cfg.Context)
+	if src.context != "" {
+		parts = append(parts, "ctx "+src.context)
 	}
-	if a.cfg.Server != "" {
-		parts = append(parts, a.cfg.Server)
+	if src.server != "" {
+		parts = append(parts, src.server)
 	}
-	ns := a.cfg.Scope
+	ns := src.scope
 	if a.table.f.namespace != "" {
 		ns = "ns " + a.table.f.namespace
 	}
 	parts = append(parts, ns)
 	st := a.styles.Dim
-	if a.err != nil || a.connectErr != nil {
+	if bad {
 		st = a.styles.Stale
 	}
 	parts = append(parts, st.Render(state))
 	// The state must show: on a narrow screen the server goes first,
 	// then the context is cut.
-	if line := strings.Join(parts, "  "); lipgloss.Width(line) > a.width && a.cfg.Server != "" {
-		parts = slices.DeleteFunc(parts, func(p string) bool { return p == a.cfg.Server })
+	if line := strings.Join(parts, "  "); lipgloss.Width(line) > a.width && src.server != "" {
+		parts = slices.DeleteFunc(parts, func(p string) bool { return p == src.server })
 	}
-	if lipgloss.Width(strings.Join(parts, "  ")) > a.width && a.cfg.Context != "" {
+	if lipgloss.Width(strings.Join(parts, "  ")) > a.width && src.context != "" {
 		over := lipgloss.Width(strings.Join(parts, "  ")) - a.width
 		for k, p := range parts {
-			if p == "ctx "+a.cfg.Context {
+			if p == "ctx "+src.context {
 				parts[k] = ansi.Truncate(p, max(6, lipgloss.Width(p)-over), "…")
 			}
 		}
@@ -887,8 +648,9 @@ func (a *App) headerLine1() string {
 }
 
 func (a *App) headerLine2() string {
-	if a.report == nil {
-		return fitLine(a.styles.Dim.Render(strings.TrimPrefix(a.metricsState(false), " · ")), a.width)
+	rep := a.session.report()
+	if rep == nil {
+		return fitLine(a.styles.Dim.Render(strings.TrimPrefix(a.session.metricsState(false), " · ")), a.width)
 	}
 	total, counts := a.verdictCounts()
 	styles := map[audit.Verdict]lipgloss.Style{
@@ -902,10 +664,10 @@ func (a *App) headerLine2() string {
 	s := itoa(total) + " workloads: " + strings.Join(parts, " · ")
 	// What RBAC hides comes before the metrics note: it is what must not
 	// be cut off.
-	if n := len(a.report.NotVisible); n > 0 {
+	if n := len(rep.NotVisible); n > 0 {
 		s += a.styles.Stale.Render(" · " + itoa(n) + " not visible (i)")
 	}
-	s += a.styles.Dim.Render(a.metricsState(a.width < 100))
+	s += a.styles.Dim.Render(a.session.metricsState(a.width < 100))
 	return fitLine(s, a.width)
 }
 
@@ -913,8 +675,9 @@ func (a *App) headerLine2() string {
 // report's, or the namespace's that :ns narrowed the table to, so that
 // the header always describes the rows below it.
 func (a *App) verdictCounts() (int, map[audit.Verdict]int) {
-	if ns := a.table.f.namespace; ns == "" || a.nsCounts.report != a.report || a.nsCounts.namespace != ns {
-		return a.report.Summary.Workloads, a.report.Summary.ByVerdict
+	rep := a.session.report()
+	if ns := a.table.f.namespace; ns == "" || a.nsCounts.report != rep || a.nsCounts.namespace != ns {
+		return rep.Summary.Workloads, rep.Summary.ByVerdict
 	}
 	return a.nsCounts.total, a.nsCounts.counts
 }
@@ -922,40 +685,19 @@ func (a *App) verdictCounts() (int, map[audit.Verdict]int) {
 // refreshNSCounts counts the namespace :ns narrowed the table to, when the
 // report or the namespace changed since the last count.
 func (a *App) refreshNSCounts() {
-	ns := a.table.f.namespace
-	if a.report == nil || ns == "" || (a.nsCounts.report == a.report && a.nsCounts.namespace == ns) {
+	ns, rep := a.table.f.namespace, a.session.report()
+	if rep == nil || ns == "" || (a.nsCounts.report == rep && a.nsCounts.namespace == ns) {
 		return
 	}
 	c := map[audit.Verdict]int{}
 	n := 0
-	for i := range a.report.Workloads {
-		if r := &a.report.Workloads[i]; r.Namespace == ns {
+	for i := range rep.Workloads {
+		if r := &rep.Workloads[i]; r.Namespace == ns {
 			c[r.Verdict]++
 			n++
 		}
 	}
-	a.nsCounts = nsCounts{report: a.report, namespace: ns, total: n, counts: c}
-}
-
-// metricsState says whether live figures are read, and how often.
-func (a *App) metricsState(narrow bool) string {
-	switch {
-	case a.cfg.Metrics == nil && a.cfg.Static != nil && narrow:
-		return " · files"
-	case a.cfg.Metrics == nil && a.cfg.Static != nil:
-		return " · files: no live figures"
-	case a.cfg.Metrics == nil && narrow:
-		return " · figures off"
-	case a.cfg.Metrics == nil:
-		return " · figures off (--metrics=false)"
-	case a.table.figures == nil && narrow:
-		return " · metrics…"
-	case a.table.figures == nil:
-		return " · metrics: reading…"
-	case narrow:
-		return " · metrics " + a.metricsInterval().String()
-	}
-	return " · metrics every " + a.metricsInterval().String()
+	a.nsCounts = nsCounts{report: rep, namespace: ns, total: n, counts: c}
 }
 
 func (a *App) statusLine() string {
@@ -967,8 +709,8 @@ func (a *App) statusLine() string {
 	if a.mode == modeFix && a.fix.stage == fixConfirm {
 		return fitLine(a.styles.Stale.Render(a.fix.hint()), a.width)
 	}
-	if a.err != nil {
-		return a.withHelpHint(a.styles.Error.Render("error (showing the last data): " + oneLine(a.err.Error())))
+	if err := a.session.data.err; err != nil {
+		return a.withHelpHint(a.styles.Error.Render("error (showing the last data): " + oneLine(err.Error())))
 	}
 	if a.notice != "" {
 		return a.withHelpHint(a.styles.Stale.Render(oneLine(a.notice)))
@@ -1101,26 +843,21 @@ func (a *App) infoOverlay() string {
 		}
 		head = append(head, "")
 	}
-	src := a.cfg.Scope
-	if a.cfg.Context != "" {
-		src = "context " + a.cfg.Context + ", " + src
+	s := &a.session.src
+	src := s.scope
+	if s.context != "" {
+		src = "context " + s.context + ", " + src
 	}
-	if a.cfg.Server != "" {
-		src += ", server " + a.cfg.Server
+	if s.server != "" {
+		src += ", server " + s.server
 	}
 	add("source", src)
-	switch {
-	case a.connecting:
-		add("data", "not connected yet")
-	case a.report == nil:
-		add("data", "syncing: the first audit has not finished")
-	default:
-		add("data", "snapshot "+itoa(int(a.shown))+" from "+a.dataTime.Format("15:04:05")+", audited in "+a.took.Round(time.Millisecond).String())
+	add("data", a.session.dataLine())
+	if err := a.session.data.err; err != nil {
+		add("error", err.Error()+" (the table shows the last data)")
 	}
-	if a.err != nil {
-		add("error", a.err.Error()+" (the table shows the last data)")
-	}
-	figures, notes := a.metricsInfo()
+	rep := a.session.report()
+	figures, notes := a.session.figuresInfo()
 	add("live figures", figures...)
 	var noteLines []string
 	for _, n := range notes {
@@ -1128,11 +865,11 @@ func (a *App) infoOverlay() string {
 	}
 	var gapLines []string
 	switch {
-	case a.report == nil:
-	case len(a.report.NotVisible) == 0:
+	case rep == nil:
+	case len(rep.NotVisible) == 0:
 		gapLines = wrap("nothing: every list tiergate needs was allowed")
 	default:
-		for _, g := range a.report.NotVisible {
+		for _, g := range rep.NotVisible {
 			gapLines = append(gapLines, wrap("• "+g)...)
 		}
 	}
@@ -1151,7 +888,7 @@ func (a *App) infoOverlay() string {
 	if len(gapLines) > 0 {
 		lines = append(lines, a.styles.Header.Render("not visible"))
 		st := a.styles.Stale
-		if a.report != nil && len(a.report.NotVisible) == 0 {
+		if rep != nil && len(rep.NotVisible) == 0 {
 			st = lipgloss.NewStyle()
 		}
 		for _, g := range gapLines {
@@ -1175,23 +912,6 @@ func cut(ls []string, n int, more string) []string {
 		more = strings.TrimPrefix(more, "more ")
 	}
 	return append(ls[:keep:keep], "… "+itoa(len(ls)-keep)+" "+more)
-}
-
-// metricsInfo describes the live figures from the data the columns show:
-// whether and how often they are read, the last reading, each figure's
-// sources and gaps; and, apart, what the sources said.
-func (a *App) metricsInfo() (figures, notes []string) {
-	switch {
-	case a.cfg.Metrics == nil && a.cfg.Static != nil:
-		return []string{"not read: files have no live figures"}, nil
-	case a.cfg.Metrics == nil:
-		return []string{"not read (--metrics=false)"}, nil
-	case a.table.figures == nil:
-		return []string{"every " + a.metricsInterval().String() + "; the first reading is under way"}, nil
-	}
-	out := []string{"every " + a.metricsInterval().String() + "; last read " + a.metrics.at.Format("15:04:05") +
-		" (took " + a.metrics.took.Round(10*time.Millisecond).String() + ")"}
-	return append(out, figureSummary(a.table.figures)...), a.metrics.notes
 }
 
 // spaced puts a gap after every column but the last.

@@ -205,8 +205,8 @@ func TestOneAuditAtATimeAndOnlyTheNewestWaits(t *testing.T) {
 		t.Fatal("the first snapshot did not start an audit")
 	}
 	drive(a, first) // audits 1, then the pending 3
-	if a.shown != 3 {
-		t.Fatalf("shown generation %d, want 3", a.shown)
+	if a.session.data.gen != 3 {
+		t.Fatalf("shown generation %d, want 3", a.session.data.gen)
 	}
 	if _, n := a.table.Position(); n != 30 {
 		t.Fatalf("%d workloads, want 30", n)
@@ -354,7 +354,7 @@ func TestCommands(t *testing.T) {
 func TestFoldGroups(t *testing.T) {
 	a := loaded(t, examplePlatform(t), 120, 60)
 	rows := len(a.table.rows)
-	sum := a.report.Summary
+	sum := a.session.data.report.Summary
 	pinnedN := sum.ByVerdict[audit.VerdictCritical] + sum.ByVerdict[audit.VerdictBelowTier]
 	press(a, "g", "space") // fold the pinned group from its header
 	if got := len(a.table.rows); got != rows-pinnedN {
@@ -549,7 +549,7 @@ func TestNamespaceSwitchOpensANewFeed(t *testing.T) {
 		"": {Generation: 1, Synced: false, Inventory: &audit.Inventory{}, Time: fixedTime},
 	}}
 	a := liveApp(t, 120, 30)
-	a.cfg.Namespace, a.cfg.Scope, a.cfg.Open = "team-01", "namespace team-01", feeds.open
+	a.session.src.namespace, a.session.src.scope, a.session.src.open = "team-01", "namespace team-01", feeds.open
 	inv := synth.Cluster(100, false)
 	send(a, 1, inv, nil)
 
@@ -569,10 +569,10 @@ func TestNamespaceSwitchOpensANewFeed(t *testing.T) {
 	}
 	// A late snapshot of the old feed is dropped.
 	_, cmd = a.Update(snapshotMsg{snap: &cluster.Snapshot{Generation: 9, Synced: true, Inventory: inv, Time: fixedTime}, epoch: 0})
-	if cmd != nil || a.report != nil {
+	if cmd != nil || a.session.data.report != nil {
 		t.Fatal("a snapshot of the old feed was taken")
 	}
-	_, cmd = a.Update(snapshotMsg{snap: &cluster.Snapshot{Generation: 2, Synced: true, Inventory: synth.Cluster(30, false), Time: fixedTime}, epoch: a.epoch})
+	_, cmd = a.Update(snapshotMsg{snap: &cluster.Snapshot{Generation: 2, Synced: true, Inventory: synth.Cluster(30, false), Time: fixedTime}, epoch: a.session.src.epoch})
 	runCmd(a, cmd)
 	if _, n := a.table.Position(); n != 30 {
 		t.Fatalf("%d rows from the new feed, want 30", n)
@@ -591,16 +591,16 @@ func TestNamespaceSwitchOpensANewFeed(t *testing.T) {
 func TestNamespaceSwitchStopsTheFeedItLeaves(t *testing.T) {
 	feeds := &fakeFeeds{opened: map[string]chan *cluster.Snapshot{}}
 	a := liveApp(t, 120, 30)
-	a.cfg.Namespace, a.cfg.Scope, a.cfg.Open = "team-01", "namespace team-01", feeds.open
-	a.stopFeed = func() { feeds.stopped = append(feeds.stopped, "team-01") } // Config.StopFeed
+	a.session.src.namespace, a.session.src.scope, a.session.src.open = "team-01", "namespace team-01", feeds.open
+	a.session.src.stop = func() { feeds.stopped = append(feeds.stopped, "team-01") } // Config.StopFeed
 	send(a, 1, synth.Cluster(100, false), nil)
 	for _, ns := range []string{"team-02", "team-03"} {
 		press(a, ":")
 		typeText(a, "ns "+ns)
 		_, cmd := a.Update(keyMsg("enter"))
 		runCmd(a, cmd)
-		if a.cfg.Scope != "namespace "+ns {
-			t.Fatalf("scope %q after :ns %s", a.cfg.Scope, ns)
+		if a.session.src.scope != "namespace "+ns {
+			t.Fatalf("scope %q after :ns %s", a.session.src.scope, ns)
 		}
 	}
 	if len(feeds.opened) != 2 || !slices.Equal(feeds.stopped, []string{"team-01", "team-02"}) {
@@ -611,7 +611,7 @@ func TestNamespaceSwitchStopsTheFeedItLeaves(t *testing.T) {
 func TestNamespaceSwitchLatestRequestWins(t *testing.T) {
 	feeds := &fakeFeeds{opened: map[string]chan *cluster.Snapshot{}}
 	a := liveApp(t, 120, 30)
-	a.cfg.Namespace, a.cfg.Scope, a.cfg.Open = "team-01", "namespace team-01", feeds.open
+	a.session.src.namespace, a.session.src.scope, a.session.src.open = "team-01", "namespace team-01", feeds.open
 	send(a, 1, synth.Cluster(100, false), nil)
 	request := func(ns string) tea.Cmd {
 		press(a, ":")
@@ -622,8 +622,8 @@ func TestNamespaceSwitchLatestRequestWins(t *testing.T) {
 	slow, fast := request("team-02"), request("team-03")
 	runCmd(a, fast)
 	runCmd(a, slow) // opens after the newer request: stopped unseen
-	if a.cfg.Scope != "namespace team-03" {
-		t.Fatalf("scope %q: an older :ns won", a.cfg.Scope)
+	if a.session.src.scope != "namespace team-03" {
+		t.Fatalf("scope %q: an older :ns won", a.session.src.scope)
 	}
 	if !slices.Equal(feeds.stopped, []string{"team-02"}) {
 		t.Fatalf("stopped %v, want the superseded team-02 feed", feeds.stopped)
@@ -634,15 +634,15 @@ func TestNamespaceSwitchLatestRequestWins(t *testing.T) {
 	typeText(a, "ns team-03")
 	press(a, "enter")
 	runCmd(a, pending)
-	if a.cfg.Scope != "namespace team-03" {
-		t.Fatalf("scope %q: a cancelled switch went through", a.cfg.Scope)
+	if a.session.src.scope != "namespace team-03" {
+		t.Fatalf("scope %q: a cancelled switch went through", a.session.src.scope)
 	}
 }
 
 func TestNamespaceSwitchFailureKeepsTheView(t *testing.T) {
 	feeds := &fakeFeeds{opened: map[string]chan *cluster.Snapshot{}, fail: errors.New("pods: forbidden (all namespaces)")}
 	a := liveApp(t, 120, 30)
-	a.cfg.Namespace, a.cfg.Scope, a.cfg.Open = "team-01", "namespace team-01", feeds.open
+	a.session.src.namespace, a.session.src.scope, a.session.src.open = "team-01", "namespace team-01", feeds.open
 	send(a, 1, synth.Cluster(40, false), nil)
 	press(a, ":")
 	typeText(a, "ns all")
@@ -660,7 +660,7 @@ func TestNamespaceSwitchFailureKeepsTheView(t *testing.T) {
 func TestNamespaceWithinScopeFilters(t *testing.T) {
 	feeds := &fakeFeeds{opened: map[string]chan *cluster.Snapshot{}}
 	a := liveApp(t, 120, 30)
-	a.cfg.Open = feeds.open // all namespaces: every namespace is in scope
+	a.session.src.open = feeds.open // all namespaces: every namespace is in scope
 	inv := synth.Cluster(100, false)
 	send(a, 1, inv, nil)
 	press(a, ":")

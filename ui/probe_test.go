@@ -104,7 +104,7 @@ func TestProbeKeyMarksKernel(t *testing.T) {
 	snap.Generation = 2
 	_, cmd := a.Update(snapshotMsg{snap: snap})
 	drive(a, cmd)
-	if r := a.table.Find("uid-agents-support-agent"); r == nil || r.Probed == nil || a.shown != 2 {
+	if r := a.table.Find("uid-agents-support-agent"); r == nil || r.Probed == nil || a.session.data.gen != 2 {
 		t.Errorf("generation 2 lost the probe: %+v", r)
 	}
 }
@@ -122,8 +122,8 @@ func TestProbeKeyRefusals(t *testing.T) {
 	selectRow(t, a, "support-agent-0")
 	_, cmd := a.Update(keyMsg("p"))
 	_, next := a.Update(cmd())
-	if next != nil || !strings.Contains(a.notice, "has no cat") || strings.Contains(a.notice, "\n") || len(a.probes) != 0 || len(a.probing) != 0 {
-		t.Errorf("failed probe: notice %q, probes %v, probing %v", a.notice, a.probes, a.probing)
+	if next != nil || !strings.Contains(a.notice, "has no cat") || strings.Contains(a.notice, "\n") || len(a.session.probes.byUID) != 0 || len(a.session.probes.running) != 0 {
+		t.Errorf("failed probe: notice %q, probes %v, probing %v", a.notice, a.session.probes.byUID, a.session.probes.running)
 	}
 	// A second p while the first runs does not start another.
 	a.Update(keyMsg("p"))
@@ -142,7 +142,7 @@ func TestProbeLandingDuringAnAudit(t *testing.T) {
 	gen2 := livePods(t)
 	gen2.Generation = 2
 	_, auditing := a.Update(snapshotMsg{snap: gen2})
-	if !a.auditing || auditing == nil {
+	if !a.session.data.auditing || auditing == nil {
 		t.Fatal("the new snapshot's audit did not start")
 	}
 	if _, cmd := a.Update(probeCmd()); cmd != nil {
@@ -150,8 +150,8 @@ func TestProbeLandingDuringAnAudit(t *testing.T) {
 	}
 	drive(a, auditing) // generation 2 without the probe, then again with it
 	r := a.table.Find("uid-agents-support-agent")
-	if a.shown != 2 || r == nil || r.Probed == nil || a.auditing {
-		t.Fatalf("shown %d, auditing %v, result %+v", a.shown, a.auditing, r)
+	if a.session.data.gen != 2 || r == nil || r.Probed == nil || a.session.data.auditing {
+		t.Fatalf("shown %d, auditing %v, result %+v", a.session.data.gen, a.session.data.auditing, r)
 	}
 }
 
@@ -162,16 +162,16 @@ func TestProbeAcrossANamespaceSwitch(t *testing.T) {
 	a := loadedProbing(t, p, 160, 48)
 	selectRow(t, a, "support-agent-0")
 	_, probeCmd := a.Update(keyMsg("p"))
-	a.openSeq++
+	a.session.src.openSeq++
 	feed := make(chan *cluster.Snapshot)
 	close(feed) // the test hands the snapshot over itself
-	a.Update(feedOpenedMsg{seq: a.openSeq, namespace: "agents", feed: &Feed{Snapshots: feed, Scope: "namespace agents", Stop: func() {}}})
-	if _, cmd := a.Update(probeCmd()); cmd != nil || a.report != nil {
+	a.Update(feedOpenedMsg{seq: a.session.src.openSeq, namespace: "agents", feed: &Feed{Snapshots: feed, Scope: "namespace agents", Stop: func() {}}})
+	if _, cmd := a.Update(probeCmd()); cmd != nil || a.session.data.report != nil {
 		t.Fatalf("the probe audited the old feed's data after the switch")
 	}
-	_, cmd := a.Update(snapshotMsg{snap: livePods(t), epoch: a.epoch})
+	_, cmd := a.Update(snapshotMsg{snap: livePods(t), epoch: a.session.src.epoch})
 	drive(a, cmd)
-	if r := a.table.Find("uid-agents-support-agent"); r == nil || r.Probed == nil || a.shown != 1 {
+	if r := a.table.Find("uid-agents-support-agent"); r == nil || r.Probed == nil || a.session.data.gen != 1 {
 		t.Fatalf("the new feed's audit lacks the probe: %+v", r)
 	}
 }
@@ -194,7 +194,7 @@ func TestNoSecondEphemeralProbe(t *testing.T) {
 	p := &fakeProber{}
 	a := loadedProbing(t, p, 160, 48)
 	selectRow(t, a, "support-agent-0")
-	a.probes = map[string]audit.Probed{"uid-agents-support-agent": {Via: probe.ViaEphemeral}}
+	a.session.probes.byUID = map[string]audit.Probed{"uid-agents-support-agent": {Via: probe.ViaEphemeral}}
 	if _, cmd := a.Update(keyMsg("p")); cmd != nil || !strings.Contains(a.notice, "through an ephemeral container; not adding another") {
 		t.Errorf("second ephemeral probe: notice %q", a.notice)
 	}
