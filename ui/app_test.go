@@ -151,7 +151,7 @@ func TestDetailFollowsItsPod(t *testing.T) {
 	name := inv.Workloads[5].Name
 	selectName(t, a, name)
 	press(a, "enter")
-	if a.mode != modeDetail || !strings.Contains(screen(a), name) {
+	if a.focus != viewDetail || !strings.Contains(screen(a), name) {
 		t.Fatalf("enter did not open %s:\n%s", name, screen(a))
 	}
 
@@ -167,7 +167,7 @@ func TestDetailFollowsItsPod(t *testing.T) {
 		t.Fatalf("deleted pod not marked:\n%s", s)
 	}
 	press(a, "esc")
-	if a.mode != modeTable {
+	if a.focus != viewTable {
 		t.Fatal("esc did not go back to the table")
 	}
 }

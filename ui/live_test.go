@@ -119,12 +119,12 @@ func TestNamespaceSwitchUpdatesHeaderCounts(t *testing.T) {
 
 func TestStatusLineKeepsTheHelpHint(t *testing.T) {
 	a := statusApp(t, 80, 24)
-	a.notice = "memory: kubelets are not reachable through the API server's node proxy (proxy refused); " + strings.Repeat("and more ", 20)
+	a.chrome.notice = "memory: kubelets are not reachable through the API server's node proxy (proxy refused); " + strings.Repeat("and more ", 20)
 	last := strings.Split(screen(a), "\n")[23]
 	if !strings.HasSuffix(strings.TrimRight(last, " "), "? help") || !strings.HasPrefix(last, "memory: kubelets") {
 		t.Fatalf("status line %q", last)
 	}
-	a.notice = ""
+	a.chrome.notice = ""
 	a.session.data.err = errors.New(strings.Repeat("x", 200))
 	if last := strings.Split(screen(a), "\n")[23]; !strings.HasSuffix(strings.TrimRight(last, " "), "? help") {
 		t.Fatalf("status line with an error %q", last)
