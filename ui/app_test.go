@@ -2,6 +2,10 @@ package ui
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +98,54 @@ func TestHeaderHidesCredentialsAndControlCharacters(t *testing.T) {
 	}
 	if !strings.Contains(s, "https://admin:xxxxx@10.0.0.1:6443") || !strings.Contains(s, "ctx prod?[2J") {
 		t.Fatalf("header: %q", strings.Split(s, "\n")[0])
+	}
+}
+
+// TestHelpFollowsTheFocusedView: ? shows the focused view's keys and the
+// global ones, and n means one thing in each view: the nodes view from
+// the table and the detail, the answer to the apply question in the fix
+// view, where it no longer leaves for the nodes view.
+func TestHelpFollowsTheFocusedView(t *testing.T) {
+	a := openResearchAgent(t, 120, 40)
+	press(a, "?")
+	s := screen(a)
+	for _, want := range []string{`f +fix`, `esc +back`, `n +nodes view`, `: +command \(ns, nodes, pods, q\)`} {
+		if !regexp.MustCompile(want).MatchString(s) {
+			t.Errorf("the detail view's help lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "cycle type filter") || strings.Contains(s, "decline") {
+		t.Errorf("the detail view's help shows other views' keys:\n%s", s)
+	}
+	press(a, "esc")
+	run(a, pressCmd(a, "f"))
+	press(a, "n")
+	if a.focus != viewFix {
+		t.Fatalf("n in the fix view left it for view %d", a.focus)
+	}
+	press(a, "?")
+	if s := screen(a); !regexp.MustCompile(`n +decline`).MatchString(s) || strings.Contains(s, "nodes view") {
+		t.Errorf("the fix view's help:\n%s", s)
+	}
+}
+
+// TestRootStaysSmall holds the issue's limits: a root model of fewer
+// than 15 fields, and no file in ui/ over 400 lines.
+func TestRootStaysSmall(t *testing.T) {
+	if n := reflect.TypeFor[App]().NumField(); n >= 15 {
+		t.Errorf("App has %d fields", n)
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(string(b), "\n"); n > 400 {
+			t.Errorf("%s has %d lines", f, n)
+		}
 	}
 }

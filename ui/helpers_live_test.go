@@ -51,9 +51,12 @@ func selectName(t *testing.T, a *App, name string) {
 	t.Fatalf("%s is not in the table", name)
 }
 
-func names(a *App) []string {
+func names(a *App) []string { return rowNames(a.table) }
+
+// rowNames are the workloads the table lists, in order.
+func rowNames(tb *workloadTable) []string {
 	var out []string
-	for _, r := range a.table.rows {
+	for _, r := range tb.rows {
 		if !r.header {
 			out = append(out, r.res.Name)
 		}

@@ -4,9 +4,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/internal/synth"
@@ -242,5 +245,84 @@ func TestFitNameWideCharacters(t *testing.T) {
 				t.Errorf("fitName(%q, %d) = %q: %d cells", in, w, got, n)
 			}
 		}
+	}
+}
+
+// TestTableAlone drives the table without the App: it lists a report,
+// filters and sorts by its keys, and asks the root for what is beyond
+// it (details, a probe, the filter line, the nodes view).
+func TestTableAlone(t *testing.T) {
+	st, out := NewStyles(), &outbox{}
+	tb := newWorkloadTable(&st, out, false)
+	tb.SetSize(120, 30)
+	tb.SetPlaceholder("syncing…", true)
+	if v := tb.View(); !strings.Contains(v, "syncing…") {
+		t.Fatalf("before a report:\n%s", v)
+	}
+	_, rep := exampleAudit(t)
+	tb.SetPlaceholder("no pod-bearing workloads", false)
+	ask(tb, out, reportMsg{rep: rep, entries: newEntries(rep.Workloads)})
+	if v := tb.View(); !strings.Contains(v, "▾ CRITICAL OR BELOW TIER (4)") || tb.Status() != "sort:worst finding↑  1/30" {
+		t.Fatalf("status %q, view:\n%s", tb.Status(), v)
+	}
+	sel, _ := tb.Selected()
+	for _, c := range []struct {
+		key  string
+		want tea.Msg
+	}{
+		{"enter", openDetailMsg{res: sel.res}},
+		{"p", probeRequestMsg{res: sel.res}},
+		{"/", openInputMsg{mode: inputFilter}},
+		{"n", showViewMsg{view: viewNodes}},
+	} {
+		if got := askKeys(tb, out, c.key); len(got) != 1 || got[0] != c.want {
+			t.Errorf("%s asked %v, want %v", c.key, got, c.want)
+		}
+	}
+	if got := askKeys(tb, out, "t", "v", "s", "S", "j", "G", "g"); len(got) != 0 {
+		t.Errorf("the table's own keys asked the root %v", got)
+	}
+	if s := tb.Status(); !strings.Contains(s, "type:code-exec") || !strings.Contains(s, "sev≥low") || !strings.Contains(s, "sort:isolation gap↓") {
+		t.Errorf("status after t v s S: %q", s)
+	}
+	askKeys(tb, out, "esc")
+	tb.SetFilterText("qdrant")
+	if got := rowNames(tb); len(got) != 1 || got[0] != "qdrant" || !strings.HasPrefix(tb.Status(), "/qdrant") {
+		t.Fatalf("filter qdrant: %v, status %q", got, tb.Status())
+	}
+	tb.SetFilterText("no-such-thing")
+	if v := tb.View(); !strings.Contains(v, "no workloads match the filters (esc clears them)") {
+		t.Errorf("empty filter result:\n%s", v)
+	}
+	// A new feed: the rows and the namespace go, the placeholder shows.
+	tb.SetNamespace("rag")
+	ask(tb, out, feedSwitchedMsg{})
+	if tb.Namespace() != "" || !strings.Contains(tb.View(), "no pod-bearing workloads") {
+		t.Errorf("after a feed switch: namespace %q\n%s", tb.Namespace(), tb.View())
+	}
+}
+
+// TestTableAloneInAProgram runs the table as a program of its own under
+// teatest: the report arrives as a message, keys move and open.
+func TestTableAloneInAProgram(t *testing.T) {
+	const w, h = 100, 20
+	st, out := NewStyles(), &outbox{}
+	_, rep := exampleAudit(t)
+	tm := teatest.NewTestModel(t, &alone{c: newWorkloadTable(&st, out, false), out: out},
+		teatest.WithInitialTermSize(w, h), teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII)))
+	term := newTerminal(t, w, h)
+	tm.Send(reportMsg{rep: rep, entries: newEntries(rep.Workloads)})
+	term.waitFor(t, tm, "the table", containsAll("NAMESPACE/NAME", "▾ CRITICAL OR BELOW TIER (4)"))
+	tm.Send(keyMsg("/"))
+	tm.Send(keyMsg("G"))
+	tm.Send(keyMsg("enter"))
+	tm.Send(keyMsg("ctrl+c"))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	final := tm.FinalModel(t).(*alone)
+	if len(final.asked) != 2 {
+		t.Fatalf("asked %v", final.asked)
+	}
+	if m, ok := final.asked[1].(openDetailMsg); !ok || m.res == nil {
+		t.Fatalf("enter on the last row asked %v", final.asked[1])
 	}
 }
