@@ -59,17 +59,17 @@ var (
 )
 
 // builtinSignals is the classifier's knowledge, as data. d collects the
-// words the word signals look for. Each alternative says its tier: what
+// words the word signals look for and the memo slots of the tables. Each alternative says its tier: what
 // runs (TierRuns), how it is wired (TierWiring), labels (TierLabels),
 // names (TierNames).
-func builtinSignals(d *wordDict) []signal {
+func builtinSignals(d *signalBuilder) []signal {
 	runs := func(ms ...matcher) tiered { return atAny(TierRuns, ms...) }
 	wired := func(ms ...matcher) tiered { return atAny(TierWiring, ms...) }
 	labelled := func(ms ...matcher) tiered { return atAny(TierLabels, ms...) }
 	return []signal{
 		// ---- inference ----
 		{name: "engine", votes: inference, weight: 4, match: runs(
-			imagesLike(
+			d.imagesLike(
 				n("vLLM", "vllm"),
 				n("Hugging Face TGI", "text-generation-inference"),
 				n("NVIDIA Triton", "tritonserver"),
@@ -86,7 +86,7 @@ func builtinSignals(d *wordDict) []signal {
 				n("llm-d", "llm-d/"),
 				n("LiteLLM gateway", "litellm"),
 			),
-			commandsLike(
+			d.commandsLike(
 				n("vLLM", "vllm"),
 				n("SGLang", "sglang.launch_server"),
 				n("Hugging Face TGI", "text-generation-launcher"),
@@ -144,7 +144,7 @@ func builtinSignals(d *wordDict) []signal {
 		{name: "engine-port", votes: inference, weight: 1, match: wired(portIs("Ollama", 11434), portIs("SGLang", 30000))},
 
 		// ---- retrieval ----
-		{name: "retrieval-engine", votes: retrieval, weight: 4.5, match: runs(imagesLike(
+		{name: "retrieval-engine", votes: retrieval, weight: 4.5, match: runs(d.imagesLike(
 			n("Hugging Face text-embeddings-inference", "text-embeddings-inference"),
 			n("Infinity embeddings", "michaelf34/infinity", "infinity-emb"),
 			n("Qdrant", "qdrant/qdrant"),
@@ -177,8 +177,8 @@ func builtinSignals(d *wordDict) []signal {
 			d.wordIn("Model Context Protocol server", true, "mcp"),
 		)},
 		{name: "agent-server", votes: agent, weight: 4, match: runs(
-			imagesLike(n("Llama Stack", "llamastack/", "llama-stack", "ogx/distribution")),
-			commandsLike(n("Llama Stack", "llama_stack", "stack run")),
+			d.imagesLike(n("Llama Stack", "llamastack/", "llama-stack", "ogx/distribution")),
+			d.commandsLike(n("Llama Stack", "llama_stack", "stack run")),
 		)},
 		{name: "agent-framework", votes: agent, weight: 3, match: strongest(
 			wired(envNamed("agent framework", nil, []string{"LANGGRAPH_", "LANGSMITH_", "LANGCHAIN_", "MCP_"})),
