@@ -234,7 +234,7 @@ func (s *subject) forRuntimeSockets(fn func(t *PodTemplate, path string, v *core
 			if v.HostPath == nil || !isRuntimeSocket(v.HostPath.Path) {
 				continue
 			}
-			fn(t, s.e.cache.str(ev{t.SpecPath, ".volumes", indexStr(i), ".hostPath"}), v)
+			fn(t, s.sc.cache.str(ev{t.SpecPath, ".volumes", indexStr(i), ".hostPath"}), v)
 		}
 	})
 }

@@ -98,7 +98,7 @@ func (sc *scores) support(t int, k Tier) float64 {
 // only break ties and add confidence. A type that the evidence of what
 // runs speaks against (a training job, a datastore image) cannot be
 // made by weaker tiers at all.
-func (e *Engine) classify(f *features, w *Workload) classification {
+func (e *Engine) classify(f *features, strs *strcache, w *Workload) classification {
 	if e.pol.HasClassifiers() {
 		images, lbls := imagesAndLabels(w)
 		if rule, why, ok := e.pol.Classify(images, lbls); ok {
@@ -154,7 +154,7 @@ func (e *Engine) classify(f *features, w *Workload) classification {
 
 	d := sc.decide()
 	if d.tier == 0 {
-		return classification{typ: policy.None, confidence: noneConfidence(d.best), evidence: noneEvidence(e, kept, d.best)}
+		return classification{typ: policy.None, confidence: noneConfidence(d.best), evidence: noneEvidence(e, strs, kept, d.best)}
 	}
 	win := d.winner
 	c := classification{}
@@ -184,12 +184,12 @@ func (e *Engine) classify(f *features, w *Workload) classification {
 	if typeOrder[d.winner] != policy.Inference {
 		gpu = nil // GPUs add to serving only
 	}
-	c.evidence = append(refined, e.evidenceFor(f, kept, typeOrder[d.winner], gpu)...)
+	c.evidence = append(refined, e.evidenceFor(f, strs, kept, typeOrder[d.winner], gpu)...)
 	if d.tie != "" {
 		c.evidence = append(c.evidence, Evidence{Text: d.tie})
 	}
 	if d.second >= 0 && d.runnerUp > 0 {
-		c.evidence = append(c.evidence, e.runnerUp(kept, typeOrder[d.second], d.runnerUp, d.decided, d.tier))
+		c.evidence = append(c.evidence, e.runnerUp(strs, kept, typeOrder[d.second], d.runnerUp, d.decided, d.tier))
 	}
 	return c
 }
@@ -301,7 +301,7 @@ func (sc *scores) decide() decision {
 
 // evidenceFor lists the evidence for a type, strongest tier first and,
 // within a tier, heaviest first; then what speaks against it.
-func (e *Engine) evidenceFor(f *features, hits []hit, typ policy.WorkloadType, extra []Evidence) []Evidence {
+func (e *Engine) evidenceFor(f *features, strs *strcache, hits []hit, typ policy.WorkloadType, extra []Evidence) []Evidence {
 	kept := f.kept[:0]
 	defer func() { f.kept = kept }()
 	for _, h := range hits {
@@ -319,14 +319,14 @@ func (e *Engine) evidenceFor(f *features, hits []hit, typ policy.WorkloadType, e
 	out := make([]Evidence, 0, len(kept)+len(extra)+2)
 	for _, h := range kept {
 		if e.signals[h.sig].weight > 0 {
-			out = append(out, Evidence{Text: e.cache.str(h.found.e), Tier: h.found.tier})
+			out = append(out, Evidence{Text: strs.str(h.found.e), Tier: h.found.tier})
 		}
 	}
 	out = append(out, extra...)
 	slices.SortStableFunc(out, func(a, b Evidence) int { return cmp.Compare(a.Tier, b.Tier) })
 	for _, h := range kept {
 		if e.signals[h.sig].weight < 0 {
-			out = append(out, Evidence{Text: e.cache.str(h.found.e) + " (against)", Tier: h.found.tier, Against: true})
+			out = append(out, Evidence{Text: strs.str(h.found.e) + " (against)", Tier: h.found.tier, Against: true})
 		}
 	}
 	return out
@@ -334,18 +334,18 @@ func (e *Engine) evidenceFor(f *features, hits []hit, typ policy.WorkloadType, e
 
 // runnerUp says which other type the workload resembles, and why, with
 // both scores where the decision fell.
-func (e *Engine) runnerUp(hits []hit, t policy.WorkloadType, score, best float64, at Tier) Evidence {
+func (e *Engine) runnerUp(strs *strcache, hits []hit, t policy.WorkloadType, score, best float64, at Tier) Evidence {
 	parts := ev{"also looks like ", string(t), " (", fmtScore(score), " against ", fmtScore(best), " by ", at.String() + ")"}
 	var why []string
 	for _, h := range hits {
 		if s := &e.signals[h.sig]; s.weight > 0 && votesFor(s, t) && len(why) < 2 {
-			why = append(why, e.cache.str(h.found.e))
+			why = append(why, strs.str(h.found.e))
 		}
 	}
 	if len(why) > 0 {
 		parts[7] += ": " + strings.Join(why, "; ")
 	}
-	return Evidence{Text: e.cache.str(parts)}
+	return Evidence{Text: strs.str(parts)}
 }
 
 func votesFor(s *signal, t policy.WorkloadType) bool {
@@ -358,7 +358,7 @@ func votesFor(s *signal, t policy.WorkloadType) bool {
 }
 
 // noneEvidence explains a none: the signals seen, each with its vote.
-func noneEvidence(e *Engine, hits []hit, best float64) []Evidence {
+func noneEvidence(e *Engine, strs *strcache, hits []hit, best float64) []Evidence {
 	if len(hits) == 0 {
 		return []Evidence{{Text: "no LLM signals in images, commands, env names, labels or owners"}}
 	}
@@ -369,7 +369,7 @@ func noneEvidence(e *Engine, hits []hit, best float64) []Evidence {
 		if s.weight < 0 {
 			sign = ""
 		}
-		out = append(out, Evidence{Text: e.cache.str(h.found.e) + " [" + sign + fmtScore(s.weight) + " " + votesLabel(s.votes) + "]", Tier: h.found.tier, Against: s.weight < 0})
+		out = append(out, Evidence{Text: strs.str(h.found.e) + " [" + sign + fmtScore(s.weight) + " " + votesLabel(s.votes) + "]", Tier: h.found.tier, Against: s.weight < 0})
 	}
 	// What decided comes first: the evidence against, or else that the
 	// evidence for fell short.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/tiergate/tiergate/policy"
@@ -19,12 +20,12 @@ type Engine struct {
 	rules   map[string]Rule
 	// checks are the enabled rules, in catalog order.
 	checks []Rule
-	// cache builds each distinct evidence, message and path string once.
-	cache strcache
-	// feat is the classifier's reusable scratch space (and image cache).
-	feat features
-	// pss evaluates pod specs with the Pod Security Admission library.
-	pss *pssLibrary
+	// memoSlots is how many table memos the signals' matchers use.
+	memoSlots int
+	// scratch pools the per-call working memory (scratch.go): nothing
+	// above changes after NewEngine, so one engine serves concurrent
+	// audits and fixes.
+	scratch sync.Pool
 }
 
 // NewEngine validates a policy (its rule IDs included) and prepares it.
@@ -33,7 +34,8 @@ func NewEngine(p *policy.Policy) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{pol: c, signals: builtinSignals(&wordDict{}), rules: catalog(), pss: newPSSLibrary()}
+	b := &signalBuilder{}
+	e := &Engine{pol: c, signals: builtinSignals(b), rules: catalog(), memoSlots: b.memos}
 	// Disabled rules are not run at all; the others know their category,
 	// which decides whether they run on pods that are not LLM workloads.
 	for _, r := range Rules() {
@@ -75,7 +77,9 @@ func (e *Engine) Audit(inv *Inventory, opts Options) *Report {
 	rank := sortedRanks(ws)
 	// One subject and one feature set serve every workload in turn; what
 	// a Result keeps is copied out of them.
-	s := &subject{e: e, ix: ix, f: &e.feat}
+	sc := e.takeScratch()
+	defer e.scratch.Put(sc)
+	s := sc.subjectFor(e, ix)
 	rep := &Report{Workloads: make([]Result, len(ws))}
 	// Walk the workloads in input order (memory order: far fewer cache
 	// misses than sorted order) and put each result in its sorted place.
@@ -101,7 +105,9 @@ func (e *Engine) Stream(inv *Inventory, opts Options, emit func(*Result) error) 
 	for i, k := range rank {
 		order[k] = i
 	}
-	s := &subject{e: e, ix: ix, f: &e.feat}
+	sc := e.takeScratch()
+	defer e.scratch.Put(sc)
+	s := sc.subjectFor(e, ix)
 	sum := newSummary()
 	var r Result
 	for _, i := range order {
@@ -186,7 +192,7 @@ func (e *Engine) classifyOnce(s *subject) classification {
 	s.f.extract(w)
 	s.f.poolMatch = s.ix.poolFor(w)
 	s.f.sandboxGrant = s.ix.sandboxGrantFor(w)
-	cl := e.classify(s.f, w)
+	cl := e.classify(s.f, &s.sc.cache, w)
 	if key.hash != "" {
 		cl.evidence = slices.Clip(cl.evidence) // shared: appending must copy
 		s.ix.replicas[key] = cl

@@ -67,6 +67,9 @@ type features struct {
 	wordHit     [64]int
 	// imageCache maps raw image references to their facts.
 	imageCache map[string]imageFacts
+	// memos are the table matchers' memos, one per slot
+	// (signalBuilder.memoSlot).
+	memos []memo
 }
 
 type kv struct{ k, v string }
@@ -85,6 +88,7 @@ func (f *features) reset() {
 		kept:        f.kept[:0],
 		words:       f.words[:0],
 		imageCache:  f.imageCache,
+		memos:       f.memos,
 	}
 }
 

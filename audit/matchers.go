@@ -90,7 +90,9 @@ type needles struct {
 func n(note string, subs ...string) needles { return needles{note, subs} }
 
 // memo remembers a table's verdict per string, so that replicas sharing
-// an image or a command are searched once.
+// an image or a command are searched once. Memos are per audit call
+// (features.memos), not in the matcher, so that one engine serves
+// concurrent calls; a matcher knows only its slot.
 type memo struct{ m map[string]memoHit }
 
 type memoHit struct {
@@ -111,9 +113,10 @@ func (c *memo) get(key string, search func() (ev, bool)) (ev, bool) {
 }
 
 // imagesLike matches images against a table of needles, first row first.
-func imagesLike(rows ...needles) matcher {
-	var c memo
+func (b *signalBuilder) imagesLike(rows ...needles) matcher {
+	slot := b.memoSlot()
 	return func(f *features) (ev, bool) {
+		c := &f.memos[slot]
 		for _, img := range f.images {
 			if e, ok := c.get(img, func() (ev, bool) {
 				for _, r := range rows {
@@ -134,9 +137,10 @@ func imagesLike(rows ...needles) matcher {
 
 // commandsLike matches command and args elements against a table of
 // needles; evidence quotes the needle, never the argument.
-func commandsLike(rows ...needles) matcher {
-	var c memo
+func (b *signalBuilder) commandsLike(rows ...needles) matcher {
+	slot := b.memoSlot()
 	return func(f *features) (ev, bool) {
+		c := &f.memos[slot]
 		for _, cmd := range f.cmds {
 			if e, ok := c.get(cmd, func() (ev, bool) {
 				for _, r := range rows {
@@ -271,6 +275,20 @@ func groupKind(note, group string, kinds ...string) matcher {
 		}
 		return ev{}, false
 	}
+}
+
+// signalBuilder collects, while the signals are built, what their
+// matchers share: the word dictionary and the number of memo slots each
+// audit call must provide.
+type signalBuilder struct {
+	wordDict
+	memos int
+}
+
+// memoSlot hands a memoised matcher its slot in features.memos.
+func (b *signalBuilder) memoSlot() int {
+	b.memos++
+	return b.memos - 1
 }
 
 // wordDict maps every single word the word signals look for to the set

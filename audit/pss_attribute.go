@@ -187,7 +187,7 @@ func (s *subject) reasonMsg(level, who string, r psspolicy.CheckResult, parts ..
 	}
 	n := copy(e[:], parts)
 	e[n], e[n+1], e[n+2] = h, w, t
-	return s.e.cache.str(e)
+	return s.sc.cache.str(e)
 }
 
 // ctrReasonMsg is a container's message followed by the library's reason.

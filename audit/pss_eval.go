@@ -52,7 +52,7 @@ func (s *subject) evalPSS() {
 		}
 		n := len(s.pss)
 		meta := s.pssMeta(t)
-		if ctrls := s.e.pss.failed(lv, meta, t.Spec); len(ctrls) > 0 {
+		if ctrls := s.sc.pss.failed(lv, meta, t.Spec); len(ctrls) > 0 {
 			s.attribute(t, meta, level, ctrls)
 		}
 		if len(s.ix.pssByContent) < maxCached {

@@ -61,7 +61,7 @@ func checkNamespaceRejects(s *subject) {
 	}
 	s.forTemplates(func(_ int, t *PodTemplate) {
 		meta := s.pssMeta(t)
-		ctrls := s.e.pss.failed(ns.policy.Enforce, meta, t.Spec)
+		ctrls := s.sc.pss.failed(ns.policy.Enforce, meta, t.Spec)
 		if len(ctrls) == 0 {
 			return
 		}

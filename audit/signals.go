@@ -3,6 +3,7 @@ package audit
 import (
 	"strings"
 
+	"github.com/tiergate/tiergate/engines"
 	"github.com/tiergate/tiergate/policy"
 )
 
@@ -58,44 +59,39 @@ var (
 	gpuOperatorImages = []string{"nvcr.io/nvidia/k8s/", "k8s-device-plugin", "dcgm-exporter", "gpu-feature-discovery", "gpu-operator", "nvidia/driver", "container-toolkit", "k8s-driver-manager", "node-feature-discovery", "mig-manager", "intel-gpu-plugin", "neuron-device-plugin", "amd-gpu-device-plugin"}
 )
 
+// engineImages and engineCommands are the serving engines' table
+// (package engines) as needles, in its order.
+func engineImages() []needles {
+	var out []needles
+	for _, e := range engines.All() {
+		out = append(out, n(e.Name, e.Images...))
+	}
+	return out
+}
+
+func engineCommands() []needles {
+	var out []needles
+	for _, e := range engines.All() {
+		if len(e.Commands) > 0 {
+			out = append(out, n(e.Name, e.Commands...))
+		}
+	}
+	return out
+}
+
 // builtinSignals is the classifier's knowledge, as data. d collects the
-// words the word signals look for. Each alternative says its tier: what
+// words the word signals look for and the memo slots of the tables. Each alternative says its tier: what
 // runs (TierRuns), how it is wired (TierWiring), labels (TierLabels),
 // names (TierNames).
-func builtinSignals(d *wordDict) []signal {
+func builtinSignals(d *signalBuilder) []signal {
 	runs := func(ms ...matcher) tiered { return atAny(TierRuns, ms...) }
 	wired := func(ms ...matcher) tiered { return atAny(TierWiring, ms...) }
 	labelled := func(ms ...matcher) tiered { return atAny(TierLabels, ms...) }
 	return []signal{
 		// ---- inference ----
 		{name: "engine", votes: inference, weight: 4, match: runs(
-			imagesLike(
-				n("vLLM", "vllm"),
-				n("Hugging Face TGI", "text-generation-inference"),
-				n("NVIDIA Triton", "tritonserver"),
-				n("NVIDIA NIM", "nvcr.io/nim/"),
-				n("SGLang", "sglang"),
-				n("llama.cpp", "llama.cpp", "llamacpp", "llama-cpp", "llama-server"),
-				n("Ollama", "ollama"),
-				n("LMDeploy", "lmdeploy"),
-				n("TensorRT-LLM", "tensorrt-llm", "tensorrtllm", "trtllm"),
-				n("LocalAI", "localai"),
-				n("model server", "mlc-llm", "aphrodite", "xinference", "openllm", "lorax", "jetstream"),
-				n("KServe Hugging Face server", "huggingfaceserver"),
-				n("Ray LLM", "ray-llm"),
-				n("llm-d", "llm-d/"),
-				n("LiteLLM gateway", "litellm"),
-			),
-			commandsLike(
-				n("vLLM", "vllm"),
-				n("SGLang", "sglang.launch_server"),
-				n("Hugging Face TGI", "text-generation-launcher"),
-				n("NVIDIA Triton", "tritonserver"),
-				n("llama.cpp", "llama-server", "llama.cpp", "llamacpp"),
-				n("Ollama", "ollama serve"),
-				n("TensorRT-LLM", "trtllm-serve"),
-				n("LMDeploy", "lmdeploy serve"),
-			),
+			d.imagesLike(engineImages()...),
+			d.commandsLike(engineCommands()...),
 			serveConfigHas("Ray Serve LLM", "ray.serve.llm", "vllm"),
 		)},
 		{name: "engine-env", votes: inference, weight: 2, match: wired(
@@ -144,7 +140,7 @@ func builtinSignals(d *wordDict) []signal {
 		{name: "engine-port", votes: inference, weight: 1, match: wired(portIs("Ollama", 11434), portIs("SGLang", 30000))},
 
 		// ---- retrieval ----
-		{name: "retrieval-engine", votes: retrieval, weight: 4.5, match: runs(imagesLike(
+		{name: "retrieval-engine", votes: retrieval, weight: 4.5, match: runs(d.imagesLike(
 			n("Hugging Face text-embeddings-inference", "text-embeddings-inference"),
 			n("Infinity embeddings", "michaelf34/infinity", "infinity-emb"),
 			n("Qdrant", "qdrant/qdrant"),
@@ -177,8 +173,8 @@ func builtinSignals(d *wordDict) []signal {
 			d.wordIn("Model Context Protocol server", true, "mcp"),
 		)},
 		{name: "agent-server", votes: agent, weight: 4, match: runs(
-			imagesLike(n("Llama Stack", "llamastack/", "llama-stack", "ogx/distribution")),
-			commandsLike(n("Llama Stack", "llama_stack", "stack run")),
+			d.imagesLike(n("Llama Stack", "llamastack/", "llama-stack", "ogx/distribution")),
+			d.commandsLike(n("Llama Stack", "llama_stack", "stack run")),
 		)},
 		{name: "agent-framework", votes: agent, weight: 3, match: strongest(
 			wired(envNamed("agent framework", nil, []string{"LANGGRAPH_", "LANGSMITH_", "LANGCHAIN_", "MCP_"})),

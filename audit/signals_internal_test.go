@@ -6,7 +6,7 @@ import "testing"
 // must build its evidence within the parts an ev holds (mk panics).
 func TestSignalTable(t *testing.T) {
 	seen := map[string]bool{}
-	for _, s := range builtinSignals(&wordDict{}) {
+	for _, s := range builtinSignals(&signalBuilder{}) {
 		if s.name == "" || seen[s.name] {
 			t.Errorf("signal name %q empty or repeated", s.name)
 		}

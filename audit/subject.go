@@ -10,8 +10,11 @@ import (
 // subject is one workload under audit: what the checks read and where
 // they put their findings.
 type subject struct {
-	e    *Engine
-	ix   *index
+	e  *Engine
+	ix *index
+	// sc is the call's scratch (strings, Pod Security evaluator); f is
+	// its features.
+	sc   *scratch
 	f    *features
 	w    *Workload
 	typ  policy.WorkloadType
@@ -74,7 +77,7 @@ type containerRef struct {
 
 // path is the field path of suffix inside the container.
 func (s *subject) path(r containerRef, suffix string) string {
-	return s.e.cache.str(ev{r.t.SpecPath, ".", r.list, indexStr(r.i), suffix})
+	return s.sc.cache.str(ev{r.t.SpecPath, ".", r.list, indexStr(r.i), suffix})
 }
 
 // ctrMsg is a message about a container: `container "vllm" <tail>`.
@@ -87,7 +90,7 @@ func (s *subject) ctrMsg(r containerRef, c *corev1.Container, tail ...string) st
 		e[0] = `init container "`
 	}
 	copy(e[4:], tail)
-	return s.e.cache.str(e)
+	return s.sc.cache.str(e)
 }
 
 // msg builds a message from parts, once per distinct message.
@@ -97,12 +100,12 @@ func (s *subject) msg(parts ...string) string {
 		panic("audit: message has too many parts")
 	}
 	copy(e[:], parts)
-	return s.e.cache.str(e)
+	return s.sc.cache.str(e)
 }
 
 // specPath is a field path under a template's pod spec.
 func (s *subject) specPath(t *PodTemplate, suffix string) string {
-	return s.e.cache.str(ev{t.SpecPath, suffix})
+	return s.sc.cache.str(ev{t.SpecPath, suffix})
 }
 
 // forContainers visits every init and app container of every template.

@@ -3,12 +3,10 @@ package cmd
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"net"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,10 +14,9 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	goldenfile "github.com/tiergate/tiergate/internal/golden"
 	"github.com/tiergate/tiergate/policy"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 const example = "../examples/llm-platform.yaml"
 
@@ -42,37 +39,7 @@ func runAs(t *testing.T, argv0, stdin string, args ...string) (string, string, i
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from %s (go test ./cmd -update rewrites it):\n%s", name, path, firstDiff(string(want), got))
-	}
-}
-
-func firstDiff(want, got string) string {
-	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(wl) || i < len(gl); i++ {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w != g {
-			return "line " + strconv.Itoa(i+1) + ":\n  want: " + w + "\n  got:  " + g
-		}
-	}
-	return ""
+	goldenfile.Assert(t, "./cmd", filepath.Join("testdata", name+".golden"), []byte(got))
 }
 
 func TestAuditGoldenOutputs(t *testing.T) {
@@ -334,7 +301,7 @@ func TestRulesDocIsCurrent(t *testing.T) {
 		t.Fatal(code)
 	}
 	path := "../docs/rules.md"
-	if *update {
+	if goldenfile.Updating() {
 		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
 			t.Fatal(err)
 		}

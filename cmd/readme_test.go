@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	goldenfile "github.com/tiergate/tiergate/internal/golden"
 	"github.com/tiergate/tiergate/internal/readme"
 )
 
@@ -16,7 +17,7 @@ func TestReadmeDemoSample(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if err := readme.Check("demo", abridge(out, 2, 3), *update); err != nil {
+	if err := readme.Check("demo", abridge(out, 2, 3), goldenfile.Updating()); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -2,14 +2,13 @@ package fingerprint
 
 import (
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/tiergate/tiergate/internal/golden"
+)
 
 // TestGoldenFingerprints decides every recorded environment and compares
 // the verdict with its golden file; the kinds are asserted here too, so a
@@ -73,20 +72,7 @@ func TestGoldenFingerprints(t *testing.T) {
 			}
 			got, _ := json.MarshalIndent(v, "", "  ")
 			got = append(got, '\n')
-			golden := filepath.Join("testdata", "golden", name+".json")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			exp, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./fingerprint -update)", err)
-			}
-			if string(exp) != string(got) {
-				t.Errorf("verdict differs from %s:\n got: %s\nwant: %s", golden, got, exp)
-			}
+			golden.Assert(t, "./fingerprint", filepath.Join("testdata", "golden", name+".json"), got)
 		})
 	}
 }

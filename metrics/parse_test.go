@@ -38,8 +38,8 @@ func TestReadEachEngine(t *testing.T) {
 		{"vllm.prom", "vLLM", "27453", "nil", "nil", "8", "nil", "nil"},
 		{"sglang.prom", "SGLang", "7.557572e+06", "8.128902e+06", "nil", "162", "2826", "0.28"},
 		{"llamacpp.prom", "llama.cpp", "3469", "6886", "nil", "0", "0", "0.491063"},
-		{"tgi.prom", "TGI", "1200", "nil", "nil", "2", "0", "nil"},
-		{"triton.prom", "Triton", "nil", "nil", "0", "0", "nil", "nil"},
+		{"tgi.prom", "Hugging Face TGI", "1200", "nil", "nil", "2", "0", "nil"},
+		{"triton.prom", "NVIDIA Triton", "nil", "nil", "0", "0", "nil", "nil"},
 	} {
 		t.Run(tt.engine, func(t *testing.T) {
 			fams, err := Parse(readSample(t, tt.file), "text/plain; version=0.0.4")

@@ -3,9 +3,7 @@ package remediate_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,12 +18,11 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/tiergate/tiergate/audit"
+	goldenfile "github.com/tiergate/tiergate/internal/golden"
 	"github.com/tiergate/tiergate/manifest"
 	"github.com/tiergate/tiergate/policy"
 	"github.com/tiergate/tiergate/remediate"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 var now = time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
 
@@ -94,19 +91,7 @@ func load(t *testing.T, path string, sel func(*audit.Result, *audit.Finding) boo
 
 func golden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./remediate -update creates it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test ./remediate -update rewrites it); got:\n%s", path, got)
-	}
+	goldenfile.Assert(t, "./remediate", path, got)
 }
 
 // TestScriptGolden pins the patches of every fix kind, as -o patch
