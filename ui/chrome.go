@@ -151,8 +151,10 @@ func (a *App) statusLine() string {
 	}
 	// The apply question stays on screen over errors and notices: y
 	// answers it.
-	if q := a.fix.Question(); a.focus == viewFix && q != "" {
-		return fitLine(c.styles.Stale.Render(q), c.width)
+	if a.focus == viewFix {
+		if q := a.fix.Question(); q != "" {
+			return fitLine(c.styles.Stale.Render(q), c.width)
+		}
 	}
 	if err := a.session.data.err; err != nil {
 		return c.withHelpHint(c.styles.Error.Render("error (showing the last data): " + oneLine(err.Error())))
