@@ -75,13 +75,6 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 	}
 	ctxName, server := o.contextAndServer()
 	cfg := ui.Config{Context: ctxName, Server: server, Scope: o.title(), Engine: o.engine}
-	// Fixes are computed by an engine of their own (an engine audits one
-	// inventory at a time, and the view's audits run meanwhile).
-	fixEngine, err := audit.NewEngine(o.policy)
-	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
-	}
-	cfg.FixEngine = fixEngine
 	if o.offline() {
 		inv, _, err := o.loadFiles(o.In, o.ErrOut, false)
 		if err != nil {

@@ -1,165 +1,34 @@
 package ui
 
 import (
-	"net/url"
-	"slices"
-	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
-	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tiergate/tiergate/audit"
-	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/internal/textutil"
-	"github.com/tiergate/tiergate/policy"
 )
 
-// Config is what the app shows and where its data comes from.
-type Config struct {
-	// Context, Server and Scope describe the source in the header.
-	Context, Server, Scope string
-	// Namespace is the live source's namespace, "" for all namespaces.
-	Namespace string
-	// Snapshots streams live snapshots; Static is a single one (files).
-	Snapshots <-chan *cluster.Snapshot
-	Static    *cluster.Snapshot
-	// Open, when set, opens a live feed for another namespace ("" for
-	// all): ":ns NAME" outside the current scope switches to it. It is
-	// called off the UI goroutine. StopFeed stops the first feed
-	// (Snapshots) when the app switches away from it.
-	Open     func(namespace string) (*Feed, error)
-	StopFeed func()
-	Engine   *audit.Engine
-	// FixEngine computes fixes (f in the detail view): a second engine,
-	// so that a fix never waits for, or races with, an audit.
-	FixEngine *audit.Engine
-	// Applier applies fixes (a in the fix view) to the live cluster, and
-	// Owners reads the objects they patch; nil on files.
-	// The server's warnings come with each object's outcome (printed to
-	// stderr they would tear the screen).
-	Applier Applier
-	Owners  OwnerReader
-	// Metrics reads the pods' RSS, tokens/s and GPU use every
-	// MetricsInterval; nil on files or with --metrics=false.
-	Metrics         MetricsReader
-	MetricsInterval time.Duration
-	// Probe reads a pod's kernel when the user presses p; nil on files.
-	Probe ProbeFunc
-	// Now is the clock for exemption expiry.
-	Now func() time.Time
-}
-
-// Feed is one live stream of snapshots, for one namespace scope.
-type Feed struct {
-	Snapshots <-chan *cluster.Snapshot
-	Scope     string // "namespace rag", "all namespaces"
-	Stop      func()
-}
-
-type viewMode int
-
-const (
-	modeTable viewMode = iota
-	modeDetail
-	modeNodes
-	modeFix
-)
-
-type inputMode int
-
-const (
-	inputNone inputMode = iota
-	inputFilter
-	inputCommand
-)
-
-// App is the root model: it routes messages to the components and lays
-// the screen out.
+// App is the root model. It routes messages: the data's to the session,
+// the session's news to every view, keys to the focused component (the
+// input line or an overlay first, then the global keys, then the view);
+// it switches views and lays the chrome around them (chrome.go).
 type App struct {
-	cfg    Config
-	keys   KeyMap
-	styles *Styles
-
-	width, height int
-	mode          viewMode
-	showHelp      bool
-	helpOffset    int // first line of the help shown, when it is taller than the screen
-	showInfo      bool
-	input         textinput.Model
-	inputMode     inputMode
-	help          help.Model
-
-	table  *workloadTable
-	detail *detailView
-	nodes  *nodesView
-	fix    *fixView
-
-	// Data state. shown is the generation on screen; an audit of an older
-	// one is dropped. At most one audit runs; the newest snapshot that
-	// arrives meanwhile waits in pending.
-	synced    bool
-	err       error
-	dataTime  time.Time // of the snapshot on screen
-	freshTime time.Time // of the last one on screen that came without an error
-	report    *audit.Report
-	inv       *audit.Inventory // the audited snapshot's, for fixes
-	shown     uint64
-	took      time.Duration // how long the shown audit took
-	auditing  bool
-	pending   *cluster.Snapshot
-	// fixRunning: a fix is being computed on the fix engine; a newer
-	// request waits for it. quitMidApply: ctrl+c came while an apply
-	// was in flight (QuitDuringApply tells the command line).
-	fixRunning   bool
+	session *session // what is looked at: the feed, the data, probes, figures
+	out     *outbox  // what the session and the components ask of the root
+	keys    globalKeys
+	chrome  chrome
+	focus   viewID
+	table   *workloadTable
+	detail  *detailView
+	nodes   *nodesView
+	fix     *fixView
+	overlay component // the help or the info overlay, nil when neither is open
+	input   *inputLine
+	// quitMidApply: ctrl+c came while an apply was in flight
+	// (QuitDuringApply tells the command line).
 	quitMidApply bool
-	// metricsBusy: a collection of figures runs; metricsTicking: the
-	// next one is scheduled.
-	metricsBusy, metricsTicking bool
-	// metrics is what is known of the figures' sources, for i.
-	metrics figuresState
-	notice  string // one-off message (unknown command, out-of-scope namespace)
-	// probes are the session's kernel probes by pod UID, fed to every
-	// audit; probing holds the UIDs being probed. probeRev counts probe
-	// results: the same generation audited again with a newer one
-	// replaces the one on screen (shownRev).
-	probes             map[string]audit.Probed
-	probing            map[string]bool
-	probeRev, shownRev uint64
-	// reaudit: a probe landed while an audit ran that did not include it.
-	reaudit bool
-	// snap is the snapshot on screen, audited again when a probe lands.
-	snap *cluster.Snapshot
-
-	// connecting: the first feed is being opened (the server may be slow
-	// or away); connectErr is why the last try failed.
-	connecting bool
-	connectErr error
-
-	// nsCounts caches the verdict counts of the namespace :ns narrowed
-	// the table to, for the header.
-	nsCounts nsCounts
-
-	// epoch counts namespace switches; messages from an older feed are
-	// dropped. openSeq numbers :ns requests: a slower, older one that
-	// completes after a newer one is stopped unseen. stopFeed stops the
-	// feed on screen.
-	epoch    uint64
-	openSeq  uint64
-	stopFeed func()
-}
-
-// nsCounts are the verdict counts of one namespace of one report.
-type nsCounts struct {
-	report    *audit.Report
-	namespace string
-	total     int
-	counts    map[audit.Verdict]int
 }
 
 // New builds the app.
@@ -170,1082 +39,205 @@ func New(cfg Config) *App {
 	cfg.Context, cfg.Scope = textutil.Printable(cfg.Context), textutil.Printable(cfg.Scope)
 	cfg.Server = displayServer(cfg.Server)
 	styles := NewStyles()
-	in := textinput.New()
-	st := in.Styles()
-	st.Cursor.Blink = false
-	in.SetStyles(st)
+	out := &outbox{}
+	live := cfg.Metrics != nil
 	return &App{
-		cfg: cfg, keys: NewKeyMap(), styles: &styles, input: in, help: help.New(), stopFeed: cfg.StopFeed,
-		table: newWorkloadTable(&styles, cfg.Metrics != nil), detail: newDetailView(&styles, cfg.Metrics != nil), nodes: newNodesView(&styles), fix: newFixView(&styles),
+		session: newSession(cfg, out), out: out, keys: newGlobalKeys(), chrome: chrome{styles: &styles},
+		table:  newWorkloadTable(&styles, out, live),
+		detail: newDetailView(&styles, out, live),
+		nodes:  newNodesView(&styles, out),
+		fix:    newFixView(&styles, out, fixDeps{engine: cfg.Engine, owners: cfg.Owners, applier: cfg.Applier, now: cfg.Now}),
+		input:  newInputLine(out),
 	}
 }
 
-// Init starts listening for data, or connecting: a live view without a
-// feed yet opens its first one off the UI goroutine, so that the header
-// and "connecting…" are on screen at once however long the server takes.
+// Init starts listening for data, or connecting.
 func (a *App) Init() tea.Cmd {
-	if a.cfg.Static != nil {
-		snap := a.cfg.Static
-		return func() tea.Msg { return snapshotMsg{snap: snap} }
+	cmds := []tea.Cmd{a.session.Init(), a.input.Init()}
+	for _, v := range a.views() {
+		cmds = append(cmds, v.Init())
 	}
-	if a.cfg.Snapshots != nil {
-		return waitSnapshot(a.cfg.Snapshots, a.epoch)
-	}
-	if a.cfg.Open != nil {
-		a.connecting = true
-		a.openSeq++
-		return openFeedCmd(a.cfg.Open, a.cfg.Namespace, a.openSeq)
-	}
-	return nil
-}
-
-// reconnectDelay is how long the view waits before trying a server it
-// could not reach again.
-const reconnectDelay = 5 * time.Second
-
-// reconnectMsg says it is time to try the first connection again.
-type reconnectMsg struct{ seq uint64 }
-
-// onFirstFeedFailed keeps the error on screen, where the table will be,
-// and tries again after a while; q quits.
-func (a *App) onFirstFeedFailed(err error) tea.Cmd {
-	a.connectErr = err
-	seq := a.openSeq
-	return tea.Tick(reconnectDelay, func(time.Time) tea.Msg { return reconnectMsg{seq: seq} })
+	a.refresh() // "connecting…" from the first frame
+	return tea.Batch(cmds...)
 }
 
 // ConnectError is why the view never reached the cluster, if it did not:
 // the command line reports it after the view closes.
-func (a *App) ConnectError() error {
-	if a.connecting {
-		return a.connectErr
-	}
-	return nil
-}
-
-// Update routes a message.
-func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	m, cmd := a.update(msg)
-	// The header's counts follow the report and :ns; View only reads them.
-	a.refreshNSCounts()
-	return m, cmd
-}
-
-func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	switch msg := msg.(type) {
-	case tea.WindowSizeMsg:
-		a.resize(msg.Width, msg.Height)
-		return a, nil
-	case snapshotMsg:
-		if msg.epoch != a.epoch {
-			return a, nil // from the feed before a namespace switch
-		}
-		return a, a.onSnapshot(msg.snap)
-	case auditedMsg:
-		return a, a.onAudited(msg)
-	case sourceClosedMsg:
-		return a, nil
-	case feedOpenedMsg:
-		return a, a.onFeedOpened(msg)
-	case reconnectMsg:
-		if !a.connecting || msg.seq != a.openSeq {
-			return a, nil
-		}
-		a.openSeq++
-		return a, openFeedCmd(a.cfg.Open, a.cfg.Namespace, a.openSeq)
-	case metricsMsg:
-		return a, a.onMetrics(msg)
-	case probedMsg:
-		return a, a.onProbed(msg)
-	case metricsTickMsg:
-		a.metricsTicking = false
-		return a, a.readMetrics()
-	case fixComputedMsg:
-		a.fixRunning = false
-		if msg.seq == a.fix.seq && a.fix.stage == fixComputing {
-			a.fix.Computed(msg.res, msg.err)
-			return a, nil
-		}
-		// A newer request waited for the engine: run it now.
-		if a.fix.stage == fixComputing {
-			return a, a.runFix()
-		}
-		return a, nil
-	case dryRunMsg:
-		if msg.seq == a.fix.seq && a.fix.stage == fixDryRunning {
-			a.fix.DryRan(msg.outs)
-		}
-		return a, nil
-	case appliedMsg:
-		if msg.seq == a.fix.seq && a.fix.stage == fixApplying {
-			a.fix.Applied(msg.outs)
-		}
-		return a, nil
-	case tea.MouseWheelMsg:
-		a.wheel(msg)
-		return a, nil
-	case tea.KeyPressMsg:
-		return a.onKey(msg)
-	}
-	return a, nil
-}
-
-func (a *App) resize(w, h int) {
-	a.width, a.height = w, h
-	body := a.bodyHeight()
-	a.table.SetSize(w, body)
-	a.detail.SetSize(w, body)
-	a.nodes.SetSize(w, body)
-	a.fix.SetSize(w, body)
-	a.help.SetWidth(w)
-	a.input.SetWidth(max(10, w-2))
-}
-
-// bodyHeight leaves two header lines and one status line.
-func (a *App) bodyHeight() int { return max(1, a.height-3) }
-
-func (a *App) onSnapshot(s *cluster.Snapshot) tea.Cmd {
-	var cmds []tea.Cmd
-	if a.cfg.Snapshots != nil {
-		cmds = append(cmds, waitSnapshot(a.cfg.Snapshots, a.epoch))
-	}
-	a.synced, a.err = s.Synced, s.Err
-	if !s.Synced || s.Generation <= a.shown {
-		return tea.Batch(cmds...)
-	}
-	if a.auditing {
-		a.pending = s
-		return tea.Batch(cmds...)
-	}
-	a.auditing = true
-	cmds = append(cmds, a.auditCmd(s))
-	return tea.Batch(cmds...)
-}
-
-func (a *App) onAudited(m auditedMsg) tea.Cmd {
-	a.auditing = false
-	if m.epoch == a.epoch && (m.gen > a.shown || m.gen == a.shown && m.probeRev > a.shownRev) {
-		a.shown, a.shownRev, a.snap = m.gen, m.probeRev, m.snap
-		a.took = m.took
-		a.dataTime = m.at
-		if m.fresh {
-			a.freshTime = m.at
-		}
-		a.report, a.inv = m.rep, m.inv
-		if m.entries == nil {
-			m.entries = newEntries(m.rep.Workloads)
-		}
-		a.table.SetResults(m.rep.Workloads, m.entries)
-		a.nodes.SetNodes(m.rep.Nodes)
-		if a.detail.res != nil {
-			if r := a.table.Find(a.detail.key); r != nil {
-				a.detail.Show(r)
-			} else {
-				a.detail.Gone()
-			}
-		}
-	}
-	// The next audit includes every probe so far.
-	next := a.pending
-	if next == nil && a.reaudit && m.epoch == a.epoch {
-		next = a.snap
-	}
-	a.pending, a.reaudit = nil, false
-	if next != nil {
-		a.auditing = true
-		return tea.Batch(a.auditCmd(next), a.readMetrics())
-	}
-	return a.readMetrics()
-}
-
-// readMetrics starts a collection of the shown pods' figures unless one
-// runs or a tick will start it.
-func (a *App) readMetrics() tea.Cmd {
-	if a.cfg.Metrics == nil || a.metricsBusy || a.metricsTicking || a.report == nil {
-		return nil
-	}
-	a.metricsBusy = true
-	return metricsCmd(a.cfg.Metrics, a.inv, a.report, a.epoch)
-}
-
-// onMetrics shows a collection's figures (those of an older feed are
-// dropped) and schedules the next one; what a source lacks is said once.
-func (a *App) onMetrics(m metricsMsg) tea.Cmd {
-	a.metricsBusy = false
-	if m.epoch == a.epoch && m.snap != nil {
-		a.metrics.add(m.snap, m.took)
-		a.table.SetFigures(m.snap.Pods)
-		a.detail.SetFigures(m.snap.Pods)
-		if len(m.snap.Notes) > 0 {
-			a.notice = strings.Join(m.snap.Notes, "; ")
-		}
-	}
-	a.metricsTicking = true
-	return metricsTick(a.metricsInterval())
-}
-
-func (a *App) metricsInterval() time.Duration {
-	if a.cfg.MetricsInterval > 0 {
-		return a.cfg.MetricsInterval
-	}
-	return 5 * time.Second
-}
-
-func (a *App) wheel(m tea.MouseWheelMsg) {
-	delta := 0
-	switch m.Button {
-	case tea.MouseWheelUp:
-		delta = -3
-	case tea.MouseWheelDown:
-		delta = 3
-	}
-	switch a.mode {
-	case modeTable:
-		a.table.Move(delta)
-	case modeDetail:
-		a.detail.vp.SetYOffset(a.detail.vp.YOffset() + delta)
-	case modeNodes:
-		a.nodes.vp.SetYOffset(a.nodes.vp.YOffset() + delta)
-	case modeFix:
-		a.fix.vp.SetYOffset(a.fix.vp.YOffset() + delta)
-	}
-}
-
-func (a *App) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	k := a.keys
-	if key.Matches(msg, k.Interrupt) {
-		a.quitMidApply = a.mode == modeFix && a.fix.stage == fixApplying
-		return a, tea.Quit
-	}
-	if a.inputMode != inputNone {
-		return a, a.onInputKey(msg)
-	}
-	a.notice = ""
-	// While the server works on a dry run or an apply, the view stays
-	// put, so that its answer is seen; ctrl+c still quits (and says so).
-	if a.mode == modeFix && a.fix.busy() {
-		a.notice = "waiting for the server (ctrl+c quits)"
-		return a, nil
-	}
-	if a.showHelp || a.showInfo {
-		switch {
-		case key.Matches(msg, k.Quit):
-			return a, tea.Quit
-		case key.Matches(msg, k.Help), key.Matches(msg, k.Info), key.Matches(msg, k.Back):
-			a.showHelp, a.showInfo = false, false
-		case a.showHelp && key.Matches(msg, k.Down):
-			a.helpOffset = min(a.helpOffset+1, max(0, len(a.helpLines())-a.helpRoom()))
-		case a.showHelp && key.Matches(msg, k.Up):
-			a.helpOffset = max(0, a.helpOffset-1)
-		}
-		return a, nil
-	}
-	switch {
-	case key.Matches(msg, k.Quit):
-		return a, tea.Quit
-	case key.Matches(msg, k.Help):
-		a.showHelp, a.helpOffset = true, 0
-		return a, nil
-	case key.Matches(msg, k.Info):
-		a.showInfo = true
-		return a, nil
-	case key.Matches(msg, k.Command):
-		return a, a.openInput(inputCommand, ":", "")
-	}
-	switch a.mode {
-	case modeDetail:
-		switch {
-		case key.Matches(msg, k.Fix):
-			return a, a.startFix()
-		case key.Matches(msg, k.Probe):
-			return a, a.startProbe(a.detail.res)
-		}
-		return a, a.onScrollKey(msg, &a.detail.vp)
-	case modeFix:
-		return a, a.onFixKey(msg)
-	case modeNodes:
-		return a, a.onScrollKey(msg, &a.nodes.vp)
-	}
-	return a, a.onTableKey(msg)
-}
-
-func (a *App) onScrollKey(msg tea.KeyPressMsg, vp *viewport.Model) tea.Cmd {
-	k := a.keys
-	switch {
-	case key.Matches(msg, k.Back):
-		a.setMode(modeTable)
-	case key.Matches(msg, k.Up):
-		vp.ScrollUp(1)
-	case key.Matches(msg, k.Down):
-		vp.ScrollDown(1)
-	case key.Matches(msg, k.PageUp):
-		vp.PageUp()
-	case key.Matches(msg, k.PageDown):
-		vp.PageDown()
-	case key.Matches(msg, k.Top):
-		vp.GotoTop()
-	case key.Matches(msg, k.Bottom):
-		vp.GotoBottom()
-	case key.Matches(msg, k.Nodes):
-		a.setMode(modeNodes)
-	}
-	return nil
-}
-
-// setMode switches views. Leaving the detail view (other than for its
-// fix) stops it following its pod across refreshes.
-func (a *App) setMode(m viewMode) {
-	if m != modeDetail && m != modeFix {
-		a.detail.res = nil
-	}
-	a.mode = m
-}
+func (a *App) ConnectError() error { return a.session.connectError() }
 
 // QuitDuringApply reports whether the user quit while a fix was being
 // applied: some objects may have changed, and the command line says so.
 func (a *App) QuitDuringApply() bool { return a.quitMidApply }
 
-// startFix computes the fix of the workload in the detail view.
-func (a *App) startFix() tea.Cmd {
-	r := a.detail.res
-	switch {
-	case r == nil || a.report == nil:
-		return nil
-	case a.detail.gone:
-		a.notice = "the workload is gone; nothing to fix"
-		return nil
-	case a.cfg.FixEngine == nil:
-		a.notice = "fixes are not available here"
-		return nil
+// Update routes a message, then what it made the session and the
+// components ask for, before the next message.
+func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmds := []tea.Cmd{a.route(msg)}
+	for len(a.out.msgs) > 0 {
+		for _, m := range a.out.take() {
+			cmds = append(cmds, a.route(m))
+		}
 	}
-	a.fix.Start(resultKey(r), r.Kind+"/"+r.Namespace+"/"+r.Name, a.cfg.Applier != nil)
-	a.mode = modeFix
-	if a.fixRunning {
-		return nil // starts when the running one is done
-	}
-	return a.runFix()
+	a.refresh()
+	return a, tea.Batch(cmds...)
 }
 
-// runFix computes the fix the fix view waits for, on the data on screen.
-func (a *App) runFix() tea.Cmd {
-	a.fixRunning = true
-	return fixCmd(a.cfg.FixEngine, a.cfg.Owners, a.inv, a.report, a.fix.key, a.fix.seq, a.cfg.Now())
-}
+func (a *App) route(msg tea.Msg) tea.Cmd {
+	switch m := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.resize(m.Width, m.Height)
+	case tea.KeyPressMsg:
+		return a.onKey(m)
+	case tea.MouseWheelMsg:
+		return a.current().Update(m)
 
-// onFixKey scrolls the fix view and drives its dry run and apply: a runs
-// the server dry run; y applies what it showed (but the changes that
-// take fields other managers own), o applies everything taking ownership
-// of those fields, n or esc declines.
-func (a *App) onFixKey(msg tea.KeyPressMsg) tea.Cmd {
-	k, f := a.keys, a.fix
-	switch {
-	case f.stage == fixConfirm && key.Matches(msg, k.Confirm):
-		items := f.chosen(false)
-		if len(items) == 0 {
-			a.notice = "every change takes fields other managers own: o takes ownership, n declines"
-			return nil
-		}
-		f.next(fixApplying)
-		return applyCmd(a.cfg.Applier, f.seq, items)
-	case f.stage == fixConfirm && key.Matches(msg, k.TakeOwnership) && f.conflicts() > 0:
-		f.next(fixApplying)
-		return applyCmd(a.cfg.Applier, f.seq, f.chosen(true))
-	case f.stage == fixConfirm && (key.Matches(msg, k.Decline) || key.Matches(msg, k.Back)):
-		f.stage = fixShown
-		a.notice = "nothing applied"
-		return nil
-	case key.Matches(msg, k.Apply):
-		switch {
-		case a.cfg.Applier == nil:
-			a.notice = "apply needs a live cluster; on files use tiergate fix -o manifests or -o patch"
-		case f.stage != fixShown:
-		case len(f.items) == 0:
-			a.notice = "nothing to apply here"
-		default:
-			f.dry, f.applied = nil, nil
-			f.next(fixDryRunning)
-			return dryRunCmd(a.cfg.Applier, f.seq, f.items)
-		}
-		return nil
-	case key.Matches(msg, k.Back):
-		a.mode = modeDetail
-		return nil
-	}
-	return a.onScrollKey(msg, &f.vp)
-}
+	// The data's commands answer the session; the fix's the fix view.
+	case snapshotMsg, auditedMsg, sourceClosedMsg, feedOpenedMsg, reconnectMsg, metricsMsg, metricsTickMsg, probedMsg:
+		return a.session.Update(msg)
+	case fixComputedMsg, dryRunMsg, appliedMsg:
+		return a.fix.Update(msg)
 
-func (a *App) onTableKey(msg tea.KeyPressMsg) tea.Cmd {
-	k, t := a.keys, a.table
-	switch {
-	case key.Matches(msg, k.Up):
-		t.Move(-1)
-	case key.Matches(msg, k.Down):
-		t.Move(1)
-	case key.Matches(msg, k.PageUp):
-		t.Move(-t.bodyHeight())
-	case key.Matches(msg, k.PageDown):
-		t.Move(t.bodyHeight())
-	case key.Matches(msg, k.Top):
-		t.Top()
-	case key.Matches(msg, k.Bottom):
-		t.Bottom()
-	case key.Matches(msg, k.Toggle):
-		t.ToggleGroup()
-	case key.Matches(msg, k.Enter):
-		r, ok := t.Selected()
-		switch {
-		case !ok:
-		case r.header:
-			t.ToggleGroup()
-		default:
-			a.detail.Show(r.res)
-			a.setMode(modeDetail)
+	// The session's news goes to every view.
+	case feedSwitchedMsg:
+		a.chrome.notice = ""
+		if a.focus == viewDetail {
+			a.show(viewTable)
 		}
-	case key.Matches(msg, k.Probe):
-		if r, ok := t.Selected(); ok && !r.header {
-			return a.startProbe(r.res)
-		}
-	case key.Matches(msg, k.Filter):
-		return a.openInput(inputFilter, "/", t.f.text)
-	case key.Matches(msg, k.Back):
-		t.f.text, t.f.typ, t.f.minSeverity = "", "", ""
-		t.rebuild()
-	case key.Matches(msg, k.Type):
-		t.f.typ = nextType(t.f.typ)
-		t.rebuild()
-	case key.Matches(msg, k.Severity):
-		t.f.minSeverity = nextSeverity(t.f.minSeverity)
-		t.rebuild()
-	case key.Matches(msg, k.Sort):
-		t.SetSort((t.f.sort+1)%sortColumns, t.f.reverse)
-	case key.Matches(msg, k.Reverse):
-		t.SetSort(t.f.sort, !t.f.reverse)
-	case key.Matches(msg, k.Nodes):
-		a.setMode(modeNodes)
+		return a.broadcast(msg)
+	case reportMsg, figuresMsg, probeErrorMsg:
+		return a.broadcast(msg)
+
+	// What the components ask for.
+	case noticeMsg:
+		a.chrome.notice = m.text
+	case showViewMsg:
+		a.show(m.view)
+	case openDetailMsg:
+		a.detail.Show(m.res)
+		a.show(viewDetail)
+	case probeRequestMsg:
+		return a.session.startProbe(m.res)
+	case fixRequestMsg:
+		return a.startFix(m.res)
+	case openInputMsg:
+		return a.input.Open(m.mode, m.value)
+	case filterTextMsg:
+		a.table.SetFilterText(m.text)
+	case commandMsg:
+		return a.runCommand(m.line)
+	case closeOverlayMsg:
+		a.overlay = nil
 	}
 	return nil
 }
 
-func (a *App) openInput(mode inputMode, prompt, value string) tea.Cmd {
-	a.inputMode = mode
-	a.input.Prompt = prompt
-	a.input.SetValue(value)
-	a.input.CursorEnd()
-	return a.input.Focus()
+// onKey: ctrl+c quits from anywhere; an open input line takes every other
+// key; while the server works on a fix the view stays put; an overlay
+// takes the keys but q; then the global keys; then the focused view.
+func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := a.keys
+	if key.Matches(msg, k.Interrupt) {
+		a.quitMidApply = a.focus == viewFix && a.fix.Applying()
+		return tea.Quit
+	}
+	if a.input.Active() {
+		return a.input.Update(msg)
+	}
+	a.chrome.notice = ""
+	if a.focus == viewFix && a.fix.Busy() {
+		a.chrome.notice = "waiting for the server (ctrl+c quits)"
+		return nil
+	}
+	if a.overlay != nil {
+		if key.Matches(msg, k.Quit) {
+			return tea.Quit
+		}
+		return a.overlay.Update(msg)
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		return tea.Quit
+	case key.Matches(msg, k.Help):
+		a.openHelp()
+		return nil
+	case key.Matches(msg, k.Info):
+		a.openOverlay(newInfoView(a.chrome.styles, a.out))
+		return nil
+	case key.Matches(msg, k.Command):
+		return a.input.Open(inputCommand, "")
+	}
+	return a.current().Update(msg)
 }
 
-// onInputKey handles the filter and command lines: the filter applies
-// as it is typed; a command runs on enter.
-func (a *App) onInputKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch {
-	case key.Matches(msg, a.keys.Cancel):
-		if a.inputMode == inputFilter {
-			a.table.f.text = ""
-			a.table.rebuild()
-		}
-		a.closeInput()
-		return nil
-	case key.Matches(msg, a.keys.Accept):
-		var cmd tea.Cmd
-		if a.inputMode == inputCommand {
-			cmd = a.runCommand(strings.TrimSpace(a.input.Value()))
-		}
-		a.closeInput()
-		return cmd
+// views are the views the root switches between, by viewID.
+func (a *App) views() [4]view { return [4]view{a.table, a.detail, a.nodes, a.fix} }
+
+// current is the focused view.
+func (a *App) current() view { return a.views()[a.focus] }
+
+// show switches views. Leaving the detail view (other than for its fix)
+// stops it following its workload across refreshes.
+func (a *App) show(v viewID) {
+	if v != viewDetail && v != viewFix {
+		a.detail.Close()
 	}
-	var cmd tea.Cmd
-	a.input, cmd = a.input.Update(msg)
-	if a.inputMode == inputFilter {
-		a.table.f.text = a.input.Value()
-		a.table.rebuild()
+	a.focus = v
+}
+
+// broadcast gives every view the session's news.
+func (a *App) broadcast(msg tea.Msg) tea.Cmd {
+	var cmds []tea.Cmd
+	for _, v := range a.views() {
+		cmds = append(cmds, v.Update(msg))
+	}
+	return tea.Batch(cmds...)
+}
+
+// startFix computes the fix of the workload in the detail view, on the
+// data on screen.
+func (a *App) startFix(r *audit.Result) tea.Cmd {
+	inv, rep := a.session.audited()
+	if rep == nil {
+		return nil
+	}
+	cmd, ok := a.fix.Start(r, inv, rep)
+	if ok {
+		a.focus = viewFix
 	}
 	return cmd
 }
 
-func (a *App) closeInput() {
-	a.inputMode = inputNone
-	a.input.Blur()
+// openHelp shows the focused view's keys and the global ones.
+func (a *App) openHelp() {
+	a.openOverlay(newHelpView(a.chrome.styles, a.out, append(a.current().KeyMap().FullHelp(), a.keys.FullHelp()...)))
 }
 
-// runCommand runs a ":" command, k9s-style.
-func (a *App) runCommand(cmd string) tea.Cmd {
-	fields := strings.Fields(cmd)
-	if len(fields) == 0 {
-		return nil
-	}
-	switch fields[0] {
-	case "q", "quit", "q!":
-		a.notice = "press q to quit"
-	case "pods", "po", "workloads", "wl":
-		a.setMode(modeTable)
-	case "nodes", "no", "node":
-		a.setMode(modeNodes)
-	case "help":
-		a.showHelp = true
-	case "ns", "namespace":
-		ns := ""
-		if len(fields) > 1 && fields[1] != "all" && fields[1] != "-A" {
-			ns = fields[1]
-		}
-		a.setMode(modeTable)
-		a.openSeq++ // whatever :ns was pending no longer counts
-		// Live, a namespace outside the source's scope means a new feed,
-		// as k9s does; inside it (or on files) it is a filter.
-		if a.cfg.Open != nil && ns != a.cfg.Namespace && a.cfg.Namespace != "" {
-			a.notice = "switching to " + scopeTitle(ns) + "…"
-			return openFeedCmd(a.cfg.Open, ns, a.openSeq)
-		}
-		a.table.f.namespace = ns
-		if ns == a.cfg.Namespace {
-			a.table.f.namespace = "" // the whole scope
-		}
-		a.table.rebuild()
-		if ns != "" && a.report != nil && !hasNamespace(a.report.Workloads, ns) {
-			a.notice = "no workloads in namespace " + ns + " (scope: " + a.cfg.Scope + ")"
-		}
-	default:
-		a.notice = "unknown command " + fields[0] + " (try ns NAME, ns all, nodes, pods, help)"
-	}
-	return nil
+func (a *App) openOverlay(c component) {
+	c.SetSize(a.chrome.width, a.chrome.bodyHeight())
+	a.overlay = c
 }
 
-// onFeedOpened switches to the feed of another namespace: the old feed
-// stops, and the view says "syncing" until the new one has listed.
-func (a *App) onFeedOpened(m feedOpenedMsg) tea.Cmd {
-	if m.seq != a.openSeq { // superseded by a later :ns
-		if m.feed != nil {
-			return stopFeedCmd(m.feed.Stop)
-		}
-		return nil
+func (a *App) resize(w, h int) {
+	a.chrome.width, a.chrome.height = w, h
+	body := a.chrome.bodyHeight()
+	for _, v := range a.views() {
+		v.SetSize(w, body)
 	}
-	if m.err != nil && a.connecting {
-		return a.onFirstFeedFailed(m.err)
+	if a.overlay != nil {
+		a.overlay.SetSize(w, body)
 	}
-	if m.err != nil {
-		a.notice = "cannot switch to " + scopeTitle(m.namespace) + ": " + m.err.Error()
-		return nil
-	}
-	a.connecting, a.connectErr = false, nil
-	var cmds []tea.Cmd
-	if a.stopFeed != nil {
-		cmds = append(cmds, stopFeedCmd(a.stopFeed))
-	}
-	a.epoch++
-	a.stopFeed = m.feed.Stop
-	a.cfg.Snapshots, a.cfg.Namespace, a.cfg.Scope = m.feed.Snapshots, m.namespace, textutil.Printable(m.feed.Scope)
-	// An audit of the old feed may still run; its result is dropped by
-	// epoch, and the engine stays with one audit at a time.
-	a.synced, a.err, a.report, a.inv, a.shown, a.pending, a.notice = false, nil, nil, nil, 0, nil, ""
-	a.snap, a.shownRev, a.reaudit = nil, 0, false // probes stay: they are by pod UID
-	a.dataTime, a.freshTime = time.Time{}, time.Time{}
-	a.table.f.namespace = ""
-	a.table.SetResults(nil, nil)
-	a.table.SetFigures(nil)
-	a.detail.SetFigures(nil)
-	a.metrics = figuresState{}
-	a.nodes.SetNodes(nil)
-	a.detail.res = nil
-	if a.mode == modeDetail {
-		a.setMode(modeTable)
-	}
-	cmds = append(cmds, waitSnapshot(m.feed.Snapshots, a.epoch))
-	return tea.Batch(cmds...)
+	a.input.SetSize(w, 1)
 }
 
-// displayServer is the server URL for the screen: credentials in its
-// user part are redacted, control characters escaped.
-func displayServer(server string) string {
-	if u, err := url.Parse(server); err == nil && u.User != nil {
-		server = u.Redacted()
+// refresh gives the views and the chrome what follows from the session
+// after a message: the header's counts, what an empty view says, and the
+// info overlay's facts. View only reads them.
+func (a *App) refresh() {
+	a.chrome.count(a.session.report(), a.table.Namespace())
+	text, waiting := a.session.emptyReason()
+	a.table.SetPlaceholder(text, waiting)
+	a.nodes.SetPlaceholder(text)
+	if info, ok := a.overlay.(*infoView); ok {
+		info.Set(a.session.describe())
 	}
-	return textutil.Printable(server)
-}
-
-func scopeTitle(ns string) string {
-	if ns == "" {
-		return "all namespaces"
-	}
-	return "namespace " + ns
-}
-
-func hasNamespace(rs []audit.Result, ns string) bool {
-	for i := range rs {
-		if rs[i].Namespace == ns {
-			return true
-		}
-	}
-	return false
-}
-
-func nextType(t policy.WorkloadType) policy.WorkloadType {
-	order := append([]policy.WorkloadType{""}, typeOrder...)
-	for i, o := range order {
-		if o == t {
-			return order[(i+1)%len(order)]
-		}
-	}
-	return ""
-}
-
-func nextSeverity(s policy.Severity) policy.Severity {
-	order := []policy.Severity{"", policy.Low, policy.Medium, policy.High, policy.Critical}
-	for i, o := range order {
-		if o == s {
-			return order[(i+1)%len(order)]
-		}
-	}
-	return ""
-}
-
-// View lays the screen out: header, body, status line.
-func (a *App) View() tea.View {
-	v := tea.NewView(a.render())
-	v.AltScreen = true
-	v.MouseMode = tea.MouseModeCellMotion
-	v.WindowTitle = "tiergate"
-	return v
-}
-
-func (a *App) render() string {
-	if a.width == 0 {
-		return ""
-	}
-	body := ""
-	switch a.mode {
-	case modeDetail:
-		body = a.detail.View()
-	case modeFix:
-		body = a.fix.View()
-	case modeNodes:
-		body = a.nodes.View()
-		if a.report == nil {
-			body = a.styles.Dim.Render(a.emptyText())
-		}
-	default:
-		body = a.table.View(a.emptyText())
-	}
-	switch {
-	case a.showHelp:
-		body = a.helpOverlay()
-	case a.showInfo:
-		body = a.infoOverlay()
-	}
-	return strings.Join([]string{a.headerLine1(), a.headerLine2(), fit(body, a.width, a.bodyHeight()), a.statusLine()}, "\n")
-}
-
-func (a *App) emptyText() string {
-	switch {
-	case a.connecting && a.connectErr != nil:
-		return "cannot connect: " + oneLine(a.connectErr.Error()) + " — trying again every " + reconnectDelay.String() + " (q quits)"
-	case a.connecting:
-		return "connecting to " + textutil.OrDash(a.cfg.Server) + "…"
-	case !a.synced || a.report == nil:
-		return "syncing… listing pods, nodes, RuntimeClasses and policies"
-	case len(a.table.results) > 0:
-		f := a.table.f
-		switch {
-		case f.namespace != "" && f.text == "" && f.typ == "" && f.minSeverity == "":
-			return "no workloads in namespace " + f.namespace + " (:ns all shows every namespace)"
-		case f.namespace != "":
-			return "no workloads in namespace " + f.namespace + " match the filters (esc clears them; :ns all shows every namespace)"
-		}
-		return "no workloads match the filters (esc clears them)"
-	}
-	return "no pod-bearing workloads in scope (" + a.cfg.Scope + ")"
-}
-
-func (a *App) headerLine1() string {
-	state := "syncing…"
-	switch {
-	case a.connecting && a.connectErr != nil:
-		state = "NOT CONNECTED"
-	case a.connecting:
-		state = "connecting…"
-	case a.err != nil && !a.freshTime.IsZero():
-		state = "STALE since " + a.freshTime.Format("15:04:05")
-	case a.err != nil:
-		state = "STALE"
-	case a.synced && a.report != nil:
-		state = "synced " + a.dataTime.Format("15:04:05")
-	case a.auditing:
-		state = "auditing…"
-	}
-	parts := []string{a.styles.Title.Render("tiergate")}
-	if a.cfg.Context != "" {
-		parts = append(parts, "ctx "+a.cfg.Context)
-	}
-	if a.cfg.Server != "" {
-		parts = append(parts, a.cfg.Server)
-	}
-	ns := a.cfg.Scope
-	if a.table.f.namespace != "" {
-		ns = "ns " + a.table.f.namespace
-	}
-	parts = append(parts, ns)
-	st := a.styles.Dim
-	if a.err != nil || a.connectErr != nil {
-		st = a.styles.Stale
-	}
-	parts = append(parts, st.Render(state))
-	// The state must show: on a narrow screen the server goes first,
-	// then the context is cut.
-	if line := strings.Join(parts, "  "); lipgloss.Width(line) > a.width && a.cfg.Server != "" {
-		parts = slices.DeleteFunc(parts, func(p string) bool { return p == a.cfg.Server })
-	}
-	if lipgloss.Width(strings.Join(parts, "  ")) > a.width && a.cfg.Context != "" {
-		over := lipgloss.Width(strings.Join(parts, "  ")) - a.width
-		for k, p := range parts {
-			if p == "ctx "+a.cfg.Context {
-				parts[k] = ansi.Truncate(p, max(6, lipgloss.Width(p)-over), "…")
-			}
-		}
-	}
-	return fitLine(strings.Join(parts, "  "), a.width)
-}
-
-func (a *App) headerLine2() string {
-	if a.report == nil {
-		return fitLine(a.styles.Dim.Render(strings.TrimPrefix(a.metricsState(false), " · ")), a.width)
-	}
-	total, counts := a.verdictCounts()
-	styles := map[audit.Verdict]lipgloss.Style{
-		audit.VerdictCritical: a.styles.Severity[policy.Critical], audit.VerdictBelowTier: a.styles.Below,
-		audit.VerdictFindings: lipgloss.NewStyle(), audit.VerdictOK: a.styles.OK,
-	}
-	parts := make([]string, 0, 4)
-	for _, v := range audit.Verdicts() {
-		parts = append(parts, styles[v].Render(itoa(counts[v])+" "+v.Words()))
-	}
-	s := itoa(total) + " workloads: " + strings.Join(parts, " · ")
-	// What RBAC hides comes before the metrics note: it is what must not
-	// be cut off.
-	if n := len(a.report.NotVisible); n > 0 {
-		s += a.styles.Stale.Render(" · " + itoa(n) + " not visible (i)")
-	}
-	s += a.styles.Dim.Render(a.metricsState(a.width < 100))
-	return fitLine(s, a.width)
-}
-
-// verdictCounts counts the workloads in view by verdict: the whole
-// report's, or the namespace's that :ns narrowed the table to, so that
-// the header always describes the rows below it.
-func (a *App) verdictCounts() (int, map[audit.Verdict]int) {
-	if ns := a.table.f.namespace; ns == "" || a.nsCounts.report != a.report || a.nsCounts.namespace != ns {
-		return a.report.Summary.Workloads, a.report.Summary.ByVerdict
-	}
-	return a.nsCounts.total, a.nsCounts.counts
-}
-
-// refreshNSCounts counts the namespace :ns narrowed the table to, when the
-// report or the namespace changed since the last count.
-func (a *App) refreshNSCounts() {
-	ns := a.table.f.namespace
-	if a.report == nil || ns == "" || (a.nsCounts.report == a.report && a.nsCounts.namespace == ns) {
-		return
-	}
-	c := map[audit.Verdict]int{}
-	n := 0
-	for i := range a.report.Workloads {
-		if r := &a.report.Workloads[i]; r.Namespace == ns {
-			c[r.Verdict]++
-			n++
-		}
-	}
-	a.nsCounts = nsCounts{report: a.report, namespace: ns, total: n, counts: c}
-}
-
-// metricsState says whether live figures are read, and how often.
-func (a *App) metricsState(narrow bool) string {
-	switch {
-	case a.cfg.Metrics == nil && a.cfg.Static != nil && narrow:
-		return " · files"
-	case a.cfg.Metrics == nil && a.cfg.Static != nil:
-		return " · files: no live figures"
-	case a.cfg.Metrics == nil && narrow:
-		return " · figures off"
-	case a.cfg.Metrics == nil:
-		return " · figures off (--metrics=false)"
-	case a.table.figures == nil && narrow:
-		return " · metrics…"
-	case a.table.figures == nil:
-		return " · metrics: reading…"
-	case narrow:
-		return " · metrics " + a.metricsInterval().String()
-	}
-	return " · metrics every " + a.metricsInterval().String()
-}
-
-func (a *App) statusLine() string {
-	if a.inputMode != inputNone {
-		return fitLine(a.input.View(), a.width)
-	}
-	// The apply question stays on screen over errors and notices: y
-	// answers it.
-	if a.mode == modeFix && a.fix.stage == fixConfirm {
-		return fitLine(a.styles.Stale.Render(a.fix.hint()), a.width)
-	}
-	if a.err != nil {
-		return a.withHelpHint(a.styles.Error.Render("error (showing the last data): " + oneLine(a.err.Error())))
-	}
-	if a.notice != "" {
-		return a.withHelpHint(a.styles.Stale.Render(oneLine(a.notice)))
-	}
-	var parts []string
-	switch a.mode {
-	case modeDetail:
-		parts = append(parts, "f fix · esc back · ↑/↓ scroll")
-	case modeFix:
-		parts = append(parts, a.fix.hint())
-	case modeNodes:
-		parts = append(parts, "nodes · esc back")
-	default:
-		f := a.table.f
-		if f.text != "" {
-			parts = append(parts, "/"+f.text)
-		}
-		if f.typ != "" {
-			parts = append(parts, "type:"+string(f.typ))
-		}
-		if f.minSeverity != "" {
-			parts = append(parts, "sev≥"+string(f.minSeverity))
-		}
-		dir := "↑"
-		if f.reverse {
-			dir = "↓"
-		}
-		parts = append(parts, "sort:"+f.sort.String()+dir)
-		at, n := a.table.Position()
-		parts = append(parts, itoa(at)+"/"+itoa(n))
-	}
-	parts = append(parts, "? help")
-	return fitLine(a.styles.Help.Render(strings.Join(parts, "  ")), a.width)
-}
-
-// withHelpHint puts "? help" at the end of a status message, cutting the
-// message rather than the hint: a stream of notices (the metrics
-// sources', a probe's) must never hide how to get help.
-func (a *App) withHelpHint(msg string) string {
-	const hint = "  ? help"
-	room := a.width - len(hint)
-	if room < 10 {
-		return fitLine(msg, a.width)
-	}
-	return fitLine(ansi.Truncate(msg, room, "…"), room) + a.styles.Help.Render(hint)
-}
-
-// helpOverlay is generated from the key bindings, with the verdicts
-// defined below them.
-func (a *App) helpOverlay() string {
-	lines := a.helpLines()
-	// One width however it is scrolled: the box must not jump.
-	w := 0
-	for _, l := range lines {
-		w = max(w, lipgloss.Width(l))
-	}
-	for i := range lines {
-		lines[i] = fitLine(lines[i], w)
-	}
-	// Taller than the screen: a window of it, scrolled with ↑/↓, and the
-	// last line says there is more.
-	footer := "esc or ? closes"
-	if fit := a.helpRoom(); len(lines) > fit && fit > 0 {
-		off := min(a.helpOffset, len(lines)-fit)
-		if off+fit < len(lines) {
-			footer = "↓ more    " + footer
-		} else {
-			footer = "↑ back up    " + footer
-		}
-		lines = lines[off : off+fit]
-	}
-	box := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1).
-		Render(strings.Join(lines, "\n") + "\n" + a.styles.Dim.Render(footer))
-	return lipgloss.Place(a.width, a.bodyHeight(), lipgloss.Center, lipgloss.Center, box)
-}
-
-// helpRoom is how many lines of help fit in the box: the body less its
-// border and footer.
-func (a *App) helpRoom() int { return a.bodyHeight() - 3 }
-
-// helpLines are the help's lines: the key bindings in columns side by
-// side when they fit (wrapping onto another band when they do not), the
-// commands, and the verdicts.
-func (a *App) helpLines() []string {
-	var cols []string
-	for _, group := range a.keys.FullHelp() {
-		cols = append(cols, a.help.FullHelpView([][]key.Binding{group}))
-	}
-	room := a.width - 4 // border and padding
-	var bands []string
-	for len(cols) > 0 {
-		n := 1
-		for n < len(cols) && lipgloss.Width(lipgloss.JoinHorizontal(lipgloss.Top, spaced(cols[:n+1])...)) <= room {
-			n++
-		}
-		bands = append(bands, lipgloss.JoinHorizontal(lipgloss.Top, spaced(cols[:n])...))
-		cols = cols[n:]
-	}
-	return strings.Split(a.styles.Header.Render("keys")+"\n\n"+strings.Join(bands, "\n\n")+"\n\n"+
-		a.styles.Dim.Render(":ns NAME  :ns all  :nodes  :pods")+"\n\n"+a.verdictLegend(room), "\n")
-}
-
-// verdictLegend defines the words the header counts workloads by.
-func (a *App) verdictLegend(room int) string {
-	var b strings.Builder
-	b.WriteString(a.styles.Header.Render("verdicts") + "\n")
-	for _, v := range audit.Verdicts() {
-		text := lipgloss.NewStyle().Width(max(10, room-12)).Render(v.Meaning())
-		b.WriteString(indent(text, pad(v.Words(), 11)+" ", strings.Repeat(" ", 12)) + "\n")
-	}
-	b.WriteString(lipgloss.NewStyle().Width(room).Render("The group " + groupTitle(groupAttention) + " lists the first two above the type groups."))
-	return b.String()
-}
-
-// infoOverlay says where the data comes from, how fresh it is, what the
-// live figures' sources say, and what this user could not see (RBAC), so
-// that an empty or thin table is never mistaken for a clean cluster. On a
-// small screen the lists (sources' notes, then what is not visible) are
-// cut, with a count of what did not fit.
-func (a *App) infoOverlay() string {
-	room := max(20, min(a.width-6, 100))
-	wrap := func(text string) []string {
-		return strings.Split(indent(lipgloss.NewStyle().Width(room-2).Render(oneLine(text)), "", "  "), "\n")
-	}
-	var head []string
-	add := func(label string, texts ...string) {
-		head = append(head, a.styles.Header.Render(label))
-		for _, t := range texts {
-			head = append(head, wrap(t)...)
-		}
-		head = append(head, "")
-	}
-	src := a.cfg.Scope
-	if a.cfg.Context != "" {
-		src = "context " + a.cfg.Context + ", " + src
-	}
-	if a.cfg.Server != "" {
-		src += ", server " + a.cfg.Server
-	}
-	add("source", src)
-	switch {
-	case a.connecting:
-		add("data", "not connected yet")
-	case a.report == nil:
-		add("data", "syncing: the first audit has not finished")
-	default:
-		add("data", "snapshot "+itoa(int(a.shown))+" from "+a.dataTime.Format("15:04:05")+", audited in "+a.took.Round(time.Millisecond).String())
-	}
-	if a.err != nil {
-		add("error", a.err.Error()+" (the table shows the last data)")
-	}
-	figures, notes := a.metricsInfo()
-	add("live figures", figures...)
-	var noteLines []string
-	for _, n := range notes {
-		noteLines = append(noteLines, wrap("• "+n)...)
-	}
-	var gapLines []string
-	switch {
-	case a.report == nil:
-	case len(a.report.NotVisible) == 0:
-		gapLines = wrap("nothing: every list tiergate needs was allowed")
-	default:
-		for _, g := range a.report.NotVisible {
-			gapLines = append(gapLines, wrap("• "+g)...)
-		}
-	}
-	// Border (2), the hint, a blank after the notes, the gaps' title and
-	// a blank after them.
-	fit := a.bodyHeight() - 2 - 1 - len(head)
-	if len(gapLines) > 0 {
-		fit -= 3
-	}
-	// The gaps keep at least three lines; the notes get what is left.
-	noteRoom := max(1, fit-min(len(gapLines), 3))
-	noteLines = cut(noteLines, noteRoom, "more notes: tiergate audit --metrics prints them all")
-	gapLines = cut(gapLines, max(1, fit-len(noteLines)), "more lines: tiergate audit prints them all")
-	lines := append(head[:len(head)-1:len(head)-1], noteLines...)
-	lines = append(lines, "")
-	if len(gapLines) > 0 {
-		lines = append(lines, a.styles.Header.Render("not visible"))
-		st := a.styles.Stale
-		if a.report != nil && len(a.report.NotVisible) == 0 {
-			st = lipgloss.NewStyle()
-		}
-		for _, g := range gapLines {
-			lines = append(lines, st.Render(g))
-		}
-		lines = append(lines, "")
-	}
-	lines = append(lines, a.styles.Dim.Render("esc or i closes"))
-	box := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1).Render(strings.Join(lines, "\n"))
-	return lipgloss.Place(a.width, a.bodyHeight(), lipgloss.Center, lipgloss.Top, box)
-}
-
-// cut keeps n lines of ls, the last of them saying how many more there
-// are.
-func cut(ls []string, n int, more string) []string {
-	if len(ls) <= n {
-		return ls
-	}
-	keep := max(0, n-1)
-	if keep == 0 {
-		more = strings.TrimPrefix(more, "more ")
-	}
-	return append(ls[:keep:keep], "… "+itoa(len(ls)-keep)+" "+more)
-}
-
-// metricsInfo describes the live figures from the data the columns show:
-// whether and how often they are read, the last reading, each figure's
-// sources and gaps; and, apart, what the sources said.
-func (a *App) metricsInfo() (figures, notes []string) {
-	switch {
-	case a.cfg.Metrics == nil && a.cfg.Static != nil:
-		return []string{"not read: files have no live figures"}, nil
-	case a.cfg.Metrics == nil:
-		return []string{"not read (--metrics=false)"}, nil
-	case a.table.figures == nil:
-		return []string{"every " + a.metricsInterval().String() + "; the first reading is under way"}, nil
-	}
-	out := []string{"every " + a.metricsInterval().String() + "; last read " + a.metrics.at.Format("15:04:05") +
-		" (took " + a.metrics.took.Round(10*time.Millisecond).String() + ")"}
-	return append(out, figureSummary(a.table.figures)...), a.metrics.notes
-}
-
-// spaced puts a gap after every column but the last.
-func spaced(cols []string) []string {
-	out := make([]string, len(cols))
-	for i, c := range cols {
-		if i < len(cols)-1 {
-			c = lipgloss.NewStyle().PaddingRight(4).Render(c)
-		}
-		out[i] = c
-	}
-	return out
-}
-
-// oneLine folds a message (errors can span lines) onto one printable line.
-func oneLine(s string) string { return textutil.Printable(textutil.OneLine(s)) }
-
-// fit makes a block exactly w×h: lines cut or padded, missing lines added.
-func fit(s string, w, h int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > h {
-		lines = lines[:h]
-	}
-	for len(lines) < h {
-		lines = append(lines, "")
-	}
-	for i := range lines {
-		lines[i] = fitLine(lines[i], w)
-	}
-	return strings.Join(lines, "\n")
-}
-
-// fitLine cuts a (styled) line to w cells and pads it.
-func fitLine(s string, w int) string {
-	s = ansi.Truncate(s, w, "…")
-	if n := lipgloss.Width(s); n < w {
-		s += strings.Repeat(" ", w-n)
-	}
-	return s
 }

@@ -1,27 +1,26 @@
 package ui
 
 import (
-	"cmp"
-	"fmt"
-	"slices"
-	"strings"
-
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
-	"charm.land/lipgloss/v2"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/tiergate/tiergate/audit"
-	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/metrics"
 )
 
 // detailView explains one workload: why it got its type, its isolation
-// chain, its GPUs and each finding with its rationale.
+// chain, its GPUs and each finding with its rationale. It follows its
+// workload across refreshes (by resultKey) until it is closed.
 type detailView struct {
 	styles *Styles
+	keys   detailKeys
+	out    *outbox
 	rules  map[string]audit.Rule
 	vp     viewport.Model
 	key    string        // which result is shown
-	res    *audit.Result // its latest audit
+	res    *audit.Result // its latest audit; nil: none followed
 	gone   bool          // it left the cluster (or the scope) since
 	width  int
 	// live: figures are read; figures are the last collection's.
@@ -30,6 +29,82 @@ type detailView struct {
 	// probeErrs are why probes of pods failed, by pod UID, in full: the
 	// status line has room for one line of them only.
 	probeErrs map[string]string
+}
+
+func newDetailView(styles *Styles, out *outbox, live bool) *detailView {
+	rules := map[string]audit.Rule{}
+	for _, r := range audit.Rules() {
+		rules[r.ID] = r
+	}
+	return &detailView{styles: styles, keys: newDetailKeys(), out: out, rules: rules, vp: viewport.New(), live: live}
+}
+
+func (d *detailView) Init() tea.Cmd { return nil }
+
+func (d *detailView) KeyMap() help.KeyMap { return d.keys }
+
+// Status is the detail view's part of the status line.
+func (d *detailView) Status() string { return "f fix · esc back · ↑/↓ scroll" }
+
+// Update takes its keys and the wheel when it has the focus, and the
+// session's news always: a new report refreshes the workload shown (or
+// marks it gone), figures and probe errors redraw it.
+func (d *detailView) Update(msg tea.Msg) tea.Cmd {
+	switch m := msg.(type) {
+	case tea.KeyPressMsg:
+		d.onKey(m)
+	case tea.MouseWheelMsg:
+		d.vp.SetYOffset(d.vp.YOffset() + wheelDelta(m))
+	case reportMsg:
+		d.follow(m.rep)
+	case figuresMsg:
+		d.SetFigures(m.pods)
+	case feedSwitchedMsg:
+		d.SetFigures(nil)
+		d.Close()
+	case probeErrorMsg:
+		d.SetProbeError(m.uid, m.text)
+	}
+	return nil
+}
+
+func (d *detailView) onKey(msg tea.KeyPressMsg) {
+	k := d.keys
+	switch {
+	case key.Matches(msg, k.Back):
+		d.out.send(showViewMsg{view: viewTable})
+	case key.Matches(msg, k.Fix):
+		switch {
+		case d.res == nil:
+		case d.gone:
+			d.out.send(noticeMsg{text: "the workload is gone; nothing to fix"})
+		default:
+			d.out.send(fixRequestMsg{res: d.res})
+		}
+	case key.Matches(msg, k.Probe):
+		if d.res != nil {
+			d.out.send(probeRequestMsg{res: d.res})
+		}
+	case key.Matches(msg, k.Nodes):
+		d.out.send(showViewMsg{view: viewNodes})
+	default:
+		scroll(&d.vp, k.nav, msg)
+	}
+}
+
+// follow shows the followed workload's audit in a new report, or marks
+// it gone.
+func (d *detailView) follow(rep *audit.Report) {
+	if d.res == nil {
+		return
+	}
+	for i := range rep.Workloads {
+		if resultKey(&rep.Workloads[i]) == d.key {
+			d.Show(&rep.Workloads[i])
+			return
+		}
+	}
+	d.Gone()
 }
 
 // SetProbeError records why a probe of the pod uid failed ("" when a
@@ -44,39 +119,31 @@ func (d *detailView) SetProbeError(uid, msg string) {
 		d.probeErrs[uid] = msg
 	}
 	if d.res != nil && d.res.UID == uid {
-		y := d.vp.YOffset()
-		d.vp.SetContent(d.render(d.res))
-		d.vp.SetYOffset(y)
+		d.redraw()
 	}
 }
 
 // SetFigures shows a new collection of live figures.
 func (d *detailView) SetFigures(f map[metrics.PodKey]*metrics.Pod) {
 	d.figures = f
-	if d.res != nil {
-		y := d.vp.YOffset()
-		d.vp.SetContent(d.render(d.res))
-		d.vp.SetYOffset(y)
-	}
-}
-
-func newDetailView(styles *Styles, live bool) *detailView {
-	rules := map[string]audit.Rule{}
-	for _, r := range audit.Rules() {
-		rules[r.ID] = r
-	}
-	return &detailView{styles: styles, rules: rules, vp: viewport.New(), live: live}
+	d.redraw()
 }
 
 func (d *detailView) SetSize(w, h int) {
 	d.width = w
 	d.vp.SetWidth(w)
 	d.vp.SetHeight(max(1, h))
-	if d.res != nil { // rewrap at the new width
-		y := d.vp.YOffset()
-		d.vp.SetContent(d.render(d.res))
-		d.vp.SetYOffset(y)
+	d.redraw() // rewrap at the new width
+}
+
+// redraw renders the shown workload again in place.
+func (d *detailView) redraw() {
+	if d.res == nil {
+		return
 	}
+	y := d.vp.YOffset()
+	d.vp.SetContent(d.render(d.res))
+	d.vp.SetYOffset(y)
 }
 
 // Show renders a result into the viewport; refreshing the same workload
@@ -100,257 +167,13 @@ func (d *detailView) Gone() {
 		return
 	}
 	d.gone = true
-	y := d.vp.YOffset()
-	d.vp.SetContent(d.render(d.res))
-	d.vp.SetYOffset(y)
+	d.redraw()
 }
+
+// Close stops following the workload (the view was left).
+func (d *detailView) Close() { d.res = nil }
+
+// Shown is the workload on screen, nil when none is followed.
+func (d *detailView) Shown() *audit.Result { return d.res }
 
 func (d *detailView) View() string { return d.vp.View() }
-
-func (d *detailView) render(r *audit.Result) string {
-	var b strings.Builder
-	wrap := lipgloss.NewStyle().Width(max(20, d.width-4))
-	line := func(format string, args ...any) {
-		b.WriteString(textutil.Printable(fmt.Sprintf(format, args...)))
-		b.WriteByte('\n')
-	}
-	// item wraps a plain text (made printable first) and styles it.
-	styled := func(s string, st lipgloss.Style) {
-		lines := strings.Split(wrap.Render(textutil.Printable(s)), "\n")
-		for i, l := range lines {
-			lines[i] = st.Render(strings.TrimRight(l, " "))
-		}
-		b.WriteString(indent(strings.Join(lines, "\n"), "  ", "    "))
-		b.WriteByte('\n')
-	}
-	plain := lipgloss.NewStyle()
-	item := func(s string) { styled(s, plain) }
-	section := func(title string) {
-		b.WriteString("\n" + d.styles.Header.Render(title) + "\n")
-	}
-
-	line("%s %s/%s", r.Kind, r.Namespace, r.Name)
-	if d.gone {
-		b.WriteString(d.styles.Stale.Render("deleted: this is its last known state (esc goes back)") + "\n")
-	}
-	if r.Owner != nil {
-		owner := r.Owner.Kind + "/" + r.Owner.Name
-		if r.RootOwner != nil {
-			owner += " ← " + r.RootOwner.Kind + "/" + r.RootOwner.Name
-		}
-		line("owner: %s", owner)
-	}
-	if r.Source != nil {
-		line("source: %s:%d", r.Source.File, r.Source.Line)
-	}
-	if st := r.Status; st != nil {
-		section("STATUS  " + st.Text())
-		for _, l := range statusLines(r) {
-			item(l)
-		}
-	}
-
-	uncertain := ""
-	if r.Uncertain {
-		uncertain = ", uncertain: names only"
-	}
-	section(fmt.Sprintf("TYPE  %s (confidence %.2f%s)", r.Type, r.Confidence, uncertain))
-	for _, e := range r.Evidence {
-		if e.Tier == audit.TierNone {
-			item("• " + e.Text)
-		} else {
-			item("• " + e.Text + " · " + e.Tier.String())
-		}
-	}
-
-	section("ISOLATION  " + isolationCell(r))
-	if r.RequiredIsolation != "" {
-		req := "required: " + string(r.RequiredIsolation)
-		if r.RecommendedIsolation != "" {
-			req += ", recommended: " + string(r.RecommendedIsolation)
-		}
-		item(req)
-	}
-	for _, e := range r.IsolationEvidence {
-		item("• " + e)
-	}
-	if rc := r.RuntimeClass; rc != nil {
-		extra := ""
-		if len(rc.NodeSelector) > 0 {
-			var sel []string
-			for k, v := range rc.NodeSelector {
-				sel = append(sel, k+"="+v)
-			}
-			extra += ", nodeSelector " + strings.Join(slices.Sorted(slices.Values(sel)), ",")
-		}
-		if len(rc.Overhead) > 0 {
-			var parts []string
-			for k, v := range rc.Overhead {
-				parts = append(parts, k+"="+v.String())
-			}
-			extra += ", overhead " + strings.Join(slices.Sorted(slices.Values(parts)), " ")
-		}
-		item("RuntimeClass " + rc.Name + ": handler " + rc.Handler + extra)
-	}
-	for _, n := range r.Nodes {
-		item(fmt.Sprintf("node %s: kernel %s, runtime %s, handlers %s", n.Name, textutil.OrDash(n.KernelVersion), textutil.OrDash(n.ContainerRuntimeVersion), textutil.OrDash(strings.Join(n.RuntimeHandlers, ","))))
-	}
-	for _, l := range kernelLines(r) {
-		item(l)
-	}
-	if msg := d.probeErrs[r.UID]; msg != "" && r.UID != "" {
-		styled("kernel probe failed: "+msg, d.styles.Stale)
-	}
-
-	section("GPUS")
-	if len(r.GPUs) == 0 {
-		item("none requested")
-	}
-	for _, c := range r.Containers {
-		for _, g := range c.GPUs {
-			item(fmt.Sprintf("%s: %d × %s", c.Name, g.Count, g.Resource))
-		}
-	}
-	for _, rc := range r.ResourceClaims {
-		item("resource claim " + rc)
-	}
-
-	section("LIVE")
-	for _, l := range d.liveLines(r) {
-		item(l)
-	}
-
-	section(fmt.Sprintf("FINDINGS (%d)", len(r.Findings)))
-	if l := enforceLine(r); l != "" {
-		item(l)
-	}
-	if len(r.Findings) == 0 {
-		styled("none", d.styles.OK)
-	}
-	for _, f := range bySeverity(r.Findings) {
-		rule := d.rules[f.Rule]
-		b.WriteString("  " + d.styles.Severity[f.Severity].Render(strings.ToUpper(string(f.Severity))) + " " + f.Rule + " " + rule.Name + "\n")
-		item(f.Message)
-		if f.Path != "" {
-			item("at " + f.Path)
-		}
-		styled("why: "+rule.Rationale, d.styles.Dim)
-		styled("fix: "+rule.Fix, d.styles.Dim)
-	}
-	for _, e := range r.Exempted {
-		item(fmt.Sprintf("exempted %s: %s (reason: %s)", e.Rule, e.Message, e.Reason))
-	}
-	return strings.TrimRight(b.String(), "\n")
-}
-
-// enforceLine says that the namespace's Pod Security enforce level makes
-// fixing the pod-security findings a requirement, not advice.
-func enforceLine(r *audit.Result) string {
-	ps := r.NamespacePodSecurity
-	if ps == nil || ps.Enforce == "" || strings.HasPrefix(ps.Enforce, "privileged") {
-		return ""
-	}
-	return "namespace " + r.Namespace + " enforces Pod Security " + ps.Enforce + ": the API server refuses pods that violate it, so fixing their pod-security findings is already required"
-}
-
-// bySeverity orders findings most severe first, then by rule and
-// container, leaving the result's own order alone.
-func bySeverity(fs []audit.Finding) []audit.Finding {
-	out := slices.Clone(fs)
-	slices.SortStableFunc(out, func(a, b audit.Finding) int {
-		return cmp.Or(cmp.Compare(b.Severity.Rank(), a.Severity.Rank()), cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Container, b.Container))
-	})
-	return out
-}
-
-// statusLines say what the cluster says of the workload: why a pod is
-// not running (the scheduler's or the kubelet's words), its readiness
-// and restarts; why a controller has no pods.
-func statusLines(r *audit.Result) []string {
-	st := r.Status
-	var out []string
-	switch {
-	case st.Status == audit.StatusNoPods && st.Message != "":
-		out = append(out, "no pod runs from it: "+st.Message)
-	case st.Status == audit.StatusNoPods:
-		out = append(out, "no pod runs from it, and its status does not say why: kubectl describe "+strings.ToLower(r.Kind)+" "+r.Name+" -n "+r.Namespace+" shows its events")
-	case st.Reason == "Unschedulable" && st.Message != "":
-		out = append(out, "the scheduler left it unscheduled: "+st.Message)
-	case st.Message != "":
-		out = append(out, st.Status+": "+st.Message)
-	}
-	if st.Status != audit.StatusNoPods {
-		out = append(out, fmt.Sprintf("phase %s, %d/%d containers ready, %d restarts", textutil.OrDash(st.Phase), st.Ready, st.Containers, st.Restarts))
-	}
-	return out
-}
-
-// liveLines are a pod's live figures, each with its source, or why it
-// has none.
-func (d *detailView) liveLines(r *audit.Result) []string {
-	switch {
-	case !d.live:
-		return []string{"not read: RSS, tokens/s and GPU use come from a live cluster (files have none; --metrics=false turns them off)"}
-	case r.Kind != "Pod":
-		return []string{"no pods: a workload's figures are its pods'"}
-	case d.figures == nil:
-		return []string{"reading…"}
-	}
-	p := d.figures[metrics.PodKey{Namespace: r.Namespace, Name: r.Name}]
-	if p == nil {
-		return []string{"not read yet (the pod is newer than the last reading)"}
-	}
-	why := func(f string) string { return "— (" + p.Why[f] + ")" }
-	var out []string
-	if p.RSSBytes != nil {
-		out = append(out, "memory: "+metrics.Bytes(*p.RSSBytes)+" from "+p.RSSSource)
-	} else {
-		out = append(out, "memory: "+why(metrics.FigureRSS))
-	}
-	var serving []string
-	opt := func(v *float64, format string) {
-		if v != nil {
-			serving = append(serving, fmt.Sprintf(format, *v))
-		}
-	}
-	opt(p.TokensPerSecond, "%.1f tokens/s generated")
-	opt(p.PromptTokensPerSecond, "%.1f prompt tokens/s")
-	opt(p.InferencesPerSecond, "%.1f inferences/s")
-	opt(p.RequestsRunning, "%.0f requests running")
-	opt(p.RequestsWaiting, "%.0f waiting")
-	if p.KVCacheUsage != nil {
-		serving = append(serving, fmt.Sprintf("KV cache %.0f%%", *p.KVCacheUsage*100))
-	}
-	switch {
-	case p.Engine != "" && len(serving) > 0:
-		out = append(out, p.Engine+" ("+p.ServingSource+"): "+strings.Join(serving, ", "))
-		if w := p.Why[metrics.FigureTokens]; w != "" {
-			out = append(out, "tokens/s: — ("+w+")")
-		}
-	default:
-		out = append(out, "tokens/s: "+why(metrics.FigureTokens))
-	}
-	if p.GPUUtil != nil {
-		g := fmt.Sprintf("GPU: %.0f%% utilisation", *p.GPUUtil)
-		if p.GPUMemoryUsedBytes != nil {
-			g += ", " + metrics.Bytes(*p.GPUMemoryUsedBytes) + " framebuffer used"
-		}
-		out = append(out, g+" ("+p.GPUSource+")")
-	} else {
-		out = append(out, "GPU: "+why(metrics.FigureGPU))
-	}
-	return out
-}
-
-// indent prefixes the first line and the continuation lines of s.
-func indent(s, first, rest string) string {
-	lines := strings.Split(s, "\n")
-	for i := range lines {
-		if i == 0 {
-			lines[i] = first + strings.TrimRight(lines[i], " ")
-		} else {
-			lines[i] = rest + strings.TrimRight(lines[i], " ")
-		}
-	}
-	return strings.Join(lines, "\n")
-}

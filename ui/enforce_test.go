@@ -14,7 +14,7 @@ import (
 // the namespace enforces nothing (or its labels are unknown).
 func TestDetailSaysTheNamespaceEnforces(t *testing.T) {
 	st := NewStyles()
-	d := newDetailView(&st, false)
+	d := newDetailView(&st, &outbox{}, false)
 	d.SetSize(200, 60)
 	base := audit.Result{Kind: "Deployment", Namespace: "agents", Name: "a", Type: "agent"}
 	for _, tc := range []struct {

@@ -89,7 +89,7 @@ func openWorkload(t *testing.T, filter string, w, h int) *App {
 	press(a, "/")
 	typeText(a, filter)
 	press(a, "enter", "enter")
-	if a.mode != modeDetail {
+	if a.focus != viewDetail {
 		t.Fatal("not in the detail view")
 	}
 	return a
@@ -98,7 +98,7 @@ func openWorkload(t *testing.T, filter string, w, h int) *App {
 func TestFixShowsPatchesAndWhatIsLeft(t *testing.T) {
 	a := openResearchAgent(t, 120, 40)
 	cmd := pressCmd(a, "f")
-	if a.mode != modeFix || !strings.Contains(screen(a), "computing the fix") {
+	if a.focus != viewFix || !strings.Contains(screen(a), "computing the fix") {
 		t.Fatalf("f did not open the fix view:\n%s", screen(a))
 	}
 	run(a, cmd)
@@ -111,12 +111,12 @@ func TestFixShowsPatchesAndWhatIsLeft(t *testing.T) {
 	}
 	// Files: nothing to apply to.
 	press(a, "a")
-	if !strings.Contains(a.notice, "apply needs a live cluster") {
-		t.Errorf("a on files: notice %q", a.notice)
+	if !strings.Contains(a.chrome.notice, "apply needs a live cluster") {
+		t.Errorf("a on files: notice %q", a.chrome.notice)
 	}
 	press(a, "esc")
-	if a.mode != modeDetail {
-		t.Errorf("esc from the fix view: mode %v", a.mode)
+	if a.focus != viewDetail {
+		t.Errorf("esc from the fix view: mode %v", a.focus)
 	}
 }
 
@@ -125,7 +125,7 @@ func TestFixDryRunConfirmApply(t *testing.T) {
 	const psa = `would violate PodSecurity "restricted:latest": runAsNonRoot != true`
 	rec := &recordingApplier{fail: "NetworkPolicy/agents/research-agent-egress",
 		warn: map[string][]string{"Deployment/agents/research-agent": {psa}}}
-	a.cfg.Applier = rec
+	a.fix.deps.applier = rec
 	run(a, pressCmd(a, "f"))
 
 	// a: the dry run of every object, then the question.
@@ -143,8 +143,8 @@ func TestFixDryRunConfirmApply(t *testing.T) {
 	}
 	// n declines: nothing applied.
 	press(a, "n")
-	if len(rec.applied) != 0 || a.fix.stage != fixShown || a.notice != "nothing applied" {
-		t.Fatalf("n: applied %v, stage %v, notice %q", rec.applied, a.fix.stage, a.notice)
+	if len(rec.applied) != 0 || a.fix.stage != fixShown || a.chrome.notice != "nothing applied" {
+		t.Fatalf("n: applied %v, stage %v, notice %q", rec.applied, a.fix.stage, a.chrome.notice)
 	}
 	// a again, then y: applied object by object, failures said.
 	run(a, pressCmd(a, "a"))
@@ -164,9 +164,9 @@ func TestFixDryRunConfirmApply(t *testing.T) {
 }
 
 // TestFixResultForAnotherWorkloadIsDropped: a slow fix of a workload the
-// user has left does not replace the one on screen, and the request made
-// meanwhile waits for the fix engine (an engine audits one inventory at a
-// time) rather than running beside it.
+// user has left does not replace the one on screen; the request made
+// meanwhile runs at once (the engine is shared safely) and its answer is
+// shown whichever lands first.
 func TestFixResultForAnotherWorkloadIsDropped(t *testing.T) {
 	a := openResearchAgent(t, 120, 40)
 	stale := pressCmd(a, "f") // research-agent's, not run yet
@@ -175,19 +175,24 @@ func TestFixResultForAnotherWorkloadIsDropped(t *testing.T) {
 	press(a, "/")
 	typeText(a, "openhands")
 	press(a, "enter", "enter")
-	if fresh := pressCmd(a, "f"); fresh != nil {
-		t.Fatal("a second fix computation started while one runs")
+	fresh := pressCmd(a, "f")
+	if fresh == nil {
+		t.Fatal("the second fix did not start while the first one runs")
 	}
-	_, next := a.Update(stale())
-	if a.fix.stage != fixComputing {
+	old := stale() // research-agent's answer
+	if _, next := a.Update(old); next != nil || a.fix.stage != fixComputing {
 		t.Fatalf("a stale fix was shown (stage %v)", a.fix.stage)
 	}
-	if next == nil {
-		t.Fatal("the waiting request did not start when the engine was free")
-	}
-	run(a, next)
+	run(a, fresh)
 	if a.fix.stage != fixShown || !strings.Contains(a.fix.name, "openhands") {
 		t.Fatalf("the fresh fix is not shown: %v %s", a.fix.stage, a.fix.name)
+	}
+	before := ansi.Strip(a.fix.View())
+	if _, next := a.Update(old); next != nil {
+		t.Fatal("the stale fix started something")
+	}
+	if !strings.Contains(a.fix.name, "openhands") || ansi.Strip(a.fix.View()) != before {
+		t.Fatalf("a stale fix replaced the one on screen: %s", a.fix.name)
 	}
 	a.fix.vp.SetHeight(400)
 	if v := ansi.Strip(a.fix.View()); !strings.Contains(v, "LEFT TO A HUMAN") || !strings.Contains(v, "TG-PSS-007") {
@@ -200,16 +205,16 @@ func TestFixResultForAnotherWorkloadIsDropped(t *testing.T) {
 // dropped.
 func TestFixKeysWaitForTheServer(t *testing.T) {
 	a := openResearchAgent(t, 120, 40)
-	a.cfg.Applier = &recordingApplier{}
+	a.fix.deps.applier = &recordingApplier{}
 	run(a, pressCmd(a, "f"))
 	dry := pressCmd(a, "a")
 	for _, k := range []string{"esc", "n", "q", ":"} {
-		if cmd := pressCmd(a, k); cmd != nil || a.mode != modeFix {
-			t.Fatalf("%s during the dry run: mode %v", k, a.mode)
+		if cmd := pressCmd(a, k); cmd != nil || a.focus != viewFix {
+			t.Fatalf("%s during the dry run: mode %v", k, a.focus)
 		}
 	}
-	if !strings.Contains(a.notice, "waiting for the server") {
-		t.Errorf("notice %q", a.notice)
+	if !strings.Contains(a.chrome.notice, "waiting for the server") {
+		t.Errorf("notice %q", a.chrome.notice)
 	}
 	old := dry() // answers request n
 	run(a, func() tea.Msg { return old })
@@ -217,7 +222,7 @@ func TestFixKeysWaitForTheServer(t *testing.T) {
 		t.Fatalf("stage %v after the dry run", a.fix.stage)
 	}
 	// The question stays on the status line over a notice.
-	a.notice = "something else"
+	a.chrome.notice = "something else"
 	if !strings.Contains(screen(a), "y yes · n no") {
 		t.Errorf("the question is not on screen:\n%s", screen(a))
 	}
@@ -229,7 +234,7 @@ func TestFixKeysWaitForTheServer(t *testing.T) {
 	}
 	// ctrl+c during the apply quits and says so.
 	pressCmd(a, "y")
-	if !a.fix.busy() {
+	if !a.fix.Busy() {
 		t.Fatal("not applying")
 	}
 	press(a, "ctrl+c")
@@ -242,7 +247,7 @@ func TestFixKeysWaitForTheServer(t *testing.T) {
 // under the class its tier needs; the apply question says so.
 func TestFixConfirmNamesPendingPods(t *testing.T) {
 	a := openWorkload(t, "qdrant", 160, 40)
-	a.cfg.Applier = &recordingApplier{}
+	a.fix.deps.applier = &recordingApplier{}
 	run(a, pressCmd(a, "f"))
 	run(a, pressCmd(a, "a"))
 	if a.fix.stage != fixConfirm || !strings.Contains(screen(a), "1 leaving pods Pending?  y yes, anyway") {
@@ -261,7 +266,7 @@ func conflictingResearchAgent(t *testing.T, w, h int) (*App, *recordingApplier) 
 		gitops: map[string]*applier.GitOps{"Deployment/agents/research-agent": {Tool: "Argo CD", Evidence: "label argocd.argoproj.io/instance=agents",
 			Reverts: "at its next sync (at once with self-heal)"}},
 	}
-	a.cfg.Applier = rec
+	a.fix.deps.applier = rec
 	run(a, pressCmd(a, "f"))
 	run(a, pressCmd(a, "a"))
 	return a, rec
@@ -300,7 +305,7 @@ func TestFixTakeOwnership(t *testing.T) {
 	// Without conflicts, o is no answer.
 	b := openResearchAgent(t, 120, 40)
 	plain := &recordingApplier{}
-	b.cfg.Applier = plain
+	b.fix.deps.applier = plain
 	run(b, pressCmd(b, "f"))
 	run(b, pressCmd(b, "a"))
 	run(b, pressCmd(b, "o"))

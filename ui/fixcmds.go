@@ -42,13 +42,10 @@ type appliedMsg struct {
 	outs []applier.Outcome
 }
 
-// fixCmd computes the fix of one workload off the UI goroutine. The engine
-// is the fix engine, never the one the audits use (an engine audits one
-// inventory at a time); inv and rep are the shown snapshot's, which no
-// one changes.
-//
-// The App runs one at a time (the engine audits one inventory at a time);
-// a request made meanwhile starts when it is done.
+// fixCmd computes the fix of one workload off the UI goroutine, on the
+// engine the audits share (it is safe for concurrent use); inv and rep
+// are the shown snapshot's, which no one changes. A request made while
+// another runs runs at once: the older answer is dropped by seq.
 func fixCmd(e *audit.Engine, owners OwnerReader, inv *audit.Inventory, rep *audit.Report, key string, seq uint64, now time.Time) tea.Cmd {
 	return func() tea.Msg {
 		opts := remediate.Options{

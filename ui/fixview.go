@@ -1,15 +1,15 @@
 package ui
 
 import (
-	"fmt"
-	"strings"
+	"time"
 
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
-	"charm.land/lipgloss/v2"
-	"sigs.k8s.io/yaml"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/tiergate/tiergate/applier"
-	"github.com/tiergate/tiergate/internal/textutil"
+	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/remediate"
 )
 
@@ -26,11 +26,16 @@ const (
 )
 
 // fixView shows the fix of one workload, its server dry run and the
-// outcome of applying it.
+// outcome of applying it. It runs all three itself (the commands capture
+// what they need when made); every answer carries the request's number,
+// and one to an older request is dropped.
 type fixView struct {
 	styles *Styles
+	keys   fixKeys
+	out    *outbox
 	vp     viewport.Model
 	width  int
+	deps   fixDeps
 
 	key      string // the workload whose fix this is
 	seq      uint64 // the request on screen; answers to older ones are dropped
@@ -45,8 +50,112 @@ type fixView struct {
 	canApply bool // a live cluster is there to apply to
 }
 
-func newFixView(styles *Styles) *fixView {
-	return &fixView{styles: styles, vp: viewport.New()}
+// fixDeps is what computing and applying fixes need: the engine (shared
+// with the audits), the live owners' reader and the applier (nil on
+// files), and the clock for exemptions.
+type fixDeps struct {
+	engine  *audit.Engine
+	owners  OwnerReader
+	applier Applier
+	now     func() time.Time
+}
+
+func newFixView(styles *Styles, out *outbox, deps fixDeps) *fixView {
+	return &fixView{styles: styles, keys: newFixKeys(), out: out, vp: viewport.New(), deps: deps}
+}
+
+func (f *fixView) Init() tea.Cmd { return nil }
+
+func (f *fixView) KeyMap() help.KeyMap { return f.keys }
+
+// Status is the fix view's part of the status line: what runs, or what
+// its keys do now.
+func (f *fixView) Status() string { return f.hint() }
+
+// Question is the apply question while it waits for an answer, "" at
+// other times: it stays on the status line over errors and notices.
+func (f *fixView) Question() string {
+	if f.stage == fixConfirm {
+		return f.hint()
+	}
+	return ""
+}
+
+// Busy says the server is working on a dry run or an apply: the view
+// stays put until it answers, so that the answer is seen.
+func (f *fixView) Busy() bool { return f.stage == fixDryRunning || f.stage == fixApplying }
+
+// Applying says an apply is in flight.
+func (f *fixView) Applying() bool { return f.stage == fixApplying }
+
+// Update takes the answers to its requests, and its keys and the wheel
+// when it has the focus.
+func (f *fixView) Update(msg tea.Msg) tea.Cmd {
+	switch m := msg.(type) {
+	case fixComputedMsg:
+		// The answer to an older request (another workload's) is dropped.
+		if m.seq == f.seq && f.stage == fixComputing {
+			f.Computed(m.res, m.err)
+		}
+	case dryRunMsg:
+		if m.seq == f.seq && f.stage == fixDryRunning {
+			f.DryRan(m.outs)
+		}
+	case appliedMsg:
+		if m.seq == f.seq && f.stage == fixApplying {
+			f.Applied(m.outs)
+		}
+	case tea.KeyPressMsg:
+		return f.onKey(m)
+	case tea.MouseWheelMsg:
+		f.vp.SetYOffset(f.vp.YOffset() + wheelDelta(m))
+	}
+	return nil
+}
+
+// onKey scrolls and drives the dry run and the apply: a runs the server
+// dry run; y applies what it showed (but the changes that take fields
+// other managers own), o applies everything taking ownership of those
+// fields, n or esc declines. Outside the question esc goes back.
+func (f *fixView) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	k, a := f.keys, f.deps.applier
+	notice := func(text string) tea.Cmd {
+		f.out.send(noticeMsg{text: text})
+		return nil
+	}
+	switch {
+	case f.stage == fixConfirm && key.Matches(msg, k.Confirm):
+		items := f.chosen(false)
+		if len(items) == 0 {
+			return notice("every change takes fields other managers own: o takes ownership, n declines")
+		}
+		f.next(fixApplying)
+		return applyCmd(a, f.seq, items)
+	case f.stage == fixConfirm && key.Matches(msg, k.TakeOwnership) && f.conflicts() > 0:
+		f.next(fixApplying)
+		return applyCmd(a, f.seq, f.chosen(true))
+	case f.stage == fixConfirm && (key.Matches(msg, k.Decline) || key.Matches(msg, k.Back)):
+		f.stage = fixShown
+		return notice("nothing applied")
+	case key.Matches(msg, k.Apply):
+		switch {
+		case a == nil:
+			return notice("apply needs a live cluster; on files use tiergate fix -o manifests or -o patch")
+		case f.stage != fixShown:
+		case len(f.items) == 0:
+			return notice("nothing to apply here")
+		default:
+			f.dry, f.applied = nil, nil
+			f.next(fixDryRunning)
+			return dryRunCmd(a, f.seq, f.items)
+		}
+		return nil
+	case key.Matches(msg, k.Back):
+		f.out.send(showViewMsg{view: viewDetail})
+		return nil
+	}
+	scroll(&f.vp, k.nav, msg)
+	return nil
 }
 
 func (f *fixView) SetSize(w, h int) {
@@ -56,10 +165,19 @@ func (f *fixView) SetSize(w, h int) {
 	f.refresh(false)
 }
 
-// Start shows that the fix of a workload is being computed.
-func (f *fixView) Start(key, name string, canApply bool) {
-	*f = fixView{styles: f.styles, vp: f.vp, width: f.width, key: key, name: name, stage: fixComputing, canApply: canApply, seq: f.seq + 1}
+// Start computes the fix of r on the inventory and report on screen,
+// and shows that it is being computed; false when fixes cannot be
+// computed here.
+func (f *fixView) Start(r *audit.Result, inv *audit.Inventory, rep *audit.Report) (tea.Cmd, bool) {
+	d := f.deps
+	if d.engine == nil {
+		f.out.send(noticeMsg{text: "fixes are not available here"})
+		return nil, false
+	}
+	*f = fixView{styles: f.styles, keys: f.keys, out: f.out, vp: f.vp, width: f.width, deps: d,
+		key: resultKey(r), name: r.Kind + "/" + r.Namespace + "/" + r.Name, stage: fixComputing, canApply: d.applier != nil, seq: f.seq + 1}
 	f.refresh(true)
+	return fixCmd(d.engine, d.owners, inv, rep, f.key, f.seq, d.now()), true
 }
 
 // next moves to a stage that asks the server; its answer must carry the
@@ -69,9 +187,6 @@ func (f *fixView) next(stage fixStage) {
 	f.seq++
 	f.refresh(false)
 }
-
-// busy says the server is working on a dry run or an apply.
-func (f *fixView) busy() bool { return f.stage == fixDryRunning || f.stage == fixApplying }
 
 // Computed shows the fix (or why there is none).
 func (f *fixView) Computed(res *remediate.Result, err error) {
@@ -157,189 +272,4 @@ func (f *fixView) refresh(top bool) {
 	} else {
 		f.vp.SetYOffset(y)
 	}
-}
-
-func (f *fixView) render() string {
-	var b strings.Builder
-	wrap := lipgloss.NewStyle().Width(max(20, f.width-4))
-	text := func(indent string, s string, st lipgloss.Style) {
-		for _, l := range strings.Split(wrap.Render(textutil.Printable(s)), "\n") {
-			b.WriteString(indent + st.Render(strings.TrimRight(l, " ")) + "\n")
-		}
-	}
-	// block writes YAML or a diff as it is, one line each: wrapping would
-	// change its meaning.
-	block := func(s string, diff bool) {
-		for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
-			st := lipgloss.NewStyle()
-			switch {
-			case diff && strings.HasPrefix(l, "+") && !strings.HasPrefix(l, "+++"):
-				st = f.styles.OK
-			case diff && strings.HasPrefix(l, "-") && !strings.HasPrefix(l, "---"):
-				st = f.styles.Below
-			}
-			b.WriteString("    " + st.Render(textutil.Printable(l)) + "\n")
-		}
-	}
-	plain := lipgloss.NewStyle()
-	b.WriteString(f.styles.Header.Render("FIX  "+textutil.Printable(f.name)) + "\n")
-	switch {
-	case f.stage == fixComputing:
-		text("  ", "computing the fix and auditing the changed object…", f.styles.Dim)
-		return b.String()
-	case f.err != nil:
-		text("  ", "cannot compute the fix: "+f.err.Error(), f.styles.Error)
-		return b.String()
-	case len(f.res.Fixes) == 0 && len(f.res.Manual) == 0:
-		text("  ", "nothing to fix", f.styles.OK)
-	}
-	for _, fx := range f.res.Fixes {
-		b.WriteString("\n")
-		text("  ", "["+string(fx.Kind)+"] "+fx.Plan, f.styles.Header)
-		if len(fx.Resolves) > 0 {
-			var ids []string
-			for _, r := range fx.Resolves {
-				ids = append(ids, r.Rule)
-			}
-			text("    ", "resolves "+strings.Join(dedupe(ids), ", "), plain)
-		}
-		for _, w := range fx.Warnings {
-			text("    ", "warning: "+w, f.styles.Stale)
-		}
-		switch {
-		case fx.Object != nil:
-			text("    ", "create "+fx.Target.String()+":", f.styles.Dim)
-			block(string(fx.Manifest), false)
-		default:
-			y, err := yaml.JSONToYAML(fx.Patch)
-			if err != nil {
-				text("    ", err.Error(), f.styles.Error)
-				continue
-			}
-			verb := "patch "
-			if fx.Recreate {
-				verb = "recreate (a " + fx.Target.Kind + "'s pod spec cannot change in place) "
-			}
-			text("    ", verb+fx.Target.String()+":", f.styles.Dim)
-			block(string(y), false)
-		}
-	}
-	if len(f.res.Manual) > 0 {
-		b.WriteString("\n" + f.styles.Header.Render("LEFT TO A HUMAN") + "\n")
-		for _, m := range f.res.Manual {
-			text("  ", m.Rule+": "+m.Message, plain)
-			text("    ", "why: "+m.Reason, f.styles.Dim)
-		}
-	}
-	for _, s := range f.skipped {
-		text("  ", "not applied here: "+s.Target.String()+": "+s.Reason, f.styles.Stale)
-	}
-	if len(f.dry) > 0 || f.stage == fixDryRunning {
-		b.WriteString("\n" + f.styles.Header.Render("SERVER DRY RUN") + "\n")
-		if f.stage == fixDryRunning {
-			text("  ", "running…", f.styles.Dim)
-		}
-		for _, o := range f.dry {
-			t := o.Item.Target.String()
-			if o.GitOps != nil {
-				text("  ", "note: "+t+" is "+o.GitOps.Note(), f.styles.Stale)
-			}
-			if o.NeedsOwnership() {
-				text("  ", t+": fields another manager owns (o takes them; the diff shows it):", f.styles.Stale)
-				for _, c := range o.Conflicts {
-					text("    ", c.String(), f.styles.Stale)
-				}
-			}
-			for _, w := range o.Warnings {
-				text("  ", "server warning, "+t+": "+w, f.styles.Stale)
-			}
-			switch {
-			case o.Err != nil:
-				text("  ", "failed: "+o.Err.Error(), f.styles.Error)
-			case o.Skipped != "":
-				text("  ", "not sent "+t+": "+o.Skipped, f.styles.Stale)
-			case !o.Changed:
-				text("  ", "unchanged "+t, f.styles.Dim)
-			default:
-				block(o.Diff, true)
-			}
-		}
-	}
-	if f.stage == fixApplying || len(f.applied) > 0 {
-		b.WriteString("\n" + f.styles.Header.Render("APPLIED") + "\n")
-		if f.stage == fixApplying {
-			text("  ", "applying…", f.styles.Dim)
-		}
-		for _, o := range f.applied {
-			t := o.Item.Target.String()
-			switch {
-			case o.Err != nil:
-				text("  ", "failed: "+o.Err.Error(), f.styles.Error)
-			case o.Skipped != "":
-				text("  ", "not applied "+t+": "+o.Skipped, f.styles.Stale)
-			case o.Created:
-				text("  ", "created "+t, f.styles.OK)
-			case o.Item.Force:
-				text("  ", "applied "+t+", taking ownership of the fields listed above", f.styles.OK)
-			default:
-				text("  ", "applied "+t, f.styles.OK)
-			}
-			// The apply warns as its dry run did: only what is new.
-			for _, w := range applier.NewWarnings(f.dryWarnings(o.Item.Target), o) {
-				text("  ", "server warning, "+t+": "+w, f.styles.Stale)
-			}
-		}
-		if f.stage == fixDone {
-			text("  ", "new pods replace the old ones as the rollout goes; the table follows them", f.styles.Dim)
-		}
-	}
-	return strings.TrimRight(b.String(), "\n")
-}
-
-// hint is the status line for the fix view.
-func (f *fixView) hint() string {
-	switch f.stage {
-	case fixComputing:
-		return "computing the fix…"
-	case fixDryRunning:
-		return "server dry run…"
-	case fixApplying:
-		return "applying…"
-	case fixConfirm:
-		ready := f.ready()
-		n := len(ready)
-		// A change whose pods would stay Pending is named in the question
-		// itself: y is a yes to that too.
-		pending := ""
-		if p := len(applier.Pending(ready)); p > 0 {
-			pending = fmt.Sprintf(" (%d leaving pods Pending)", p)
-		}
-		if c := f.conflicts(); c > 0 {
-			// Short enough for 80 columns: the fields and their managers
-			// are listed with the dry run.
-			yes := ""
-			if clean := len(f.chosen(false)); clean > 0 {
-				yes = fmt.Sprintf("y %d without conflicts · ", clean)
-			}
-			return fmt.Sprintf("apply%s?  %so all %d, taking %d field%s · n no", pending, yes, n, c, textutil.S(c))
-		}
-		if p := len(applier.Pending(ready)); p > 0 {
-			return fmt.Sprintf("apply %d change%s as %q, %d leaving pods Pending?  y yes, anyway · n no", n, textutil.S(n), applier.FieldManager, p)
-		}
-		return fmt.Sprintf("apply %d change%s with server-side apply as %q?  y yes · n no", n, textutil.S(n), applier.FieldManager)
-	}
-	if f.canApply && len(f.items) > 0 && f.stage == fixShown {
-		return "a server dry run, then apply · esc back · ↑/↓ scroll"
-	}
-	return "esc back · ↑/↓ scroll"
-}
-
-func dedupe(ss []string) []string {
-	var out []string
-	for _, s := range ss {
-		if len(out) == 0 || out[len(out)-1] != s {
-			out = append(out, s)
-		}
-	}
-	return out
 }

@@ -119,8 +119,8 @@ func TestFlowFilterDrillDownBackQuit(t *testing.T) {
 	if !ok {
 		t.Fatalf("final model is %T", tm.FinalModel(t))
 	}
-	if final.mode != modeTable || final.table.f.text != "qdrant" {
-		t.Fatalf("final state: mode %d, filter %q", final.mode, final.table.f.text)
+	if final.focus != viewTable || final.table.f.text != "qdrant" {
+		t.Fatalf("final state: mode %d, filter %q", final.focus, final.table.f.text)
 	}
 }
 

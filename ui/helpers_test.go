@@ -1,10 +1,7 @@
 package ui
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,22 +10,10 @@ import (
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/cluster"
+	goldenfile "github.com/tiergate/tiergate/internal/golden"
 	"github.com/tiergate/tiergate/manifest"
 	"github.com/tiergate/tiergate/policy"
 )
-
-// updating says whether -update was given. teatest's golden package
-// already defines the flag; share it rather than define it twice.
-func updating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files")
-	}
-}
 
 // fixedTime keeps headers ("synced 10:00:00") stable in golden files.
 var fixedTime = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
@@ -59,7 +44,7 @@ func newEngine(t testing.TB) *audit.Engine {
 // loaded returns an app sized w×h with the snapshot audited and shown.
 func loaded(t testing.TB, snap *cluster.Snapshot, w, h int) *App {
 	t.Helper()
-	a := New(Config{Scope: "files examples/llm-platform.yaml", Static: snap, Engine: newEngine(t), FixEngine: newEngine(t), Now: func() time.Time { return fixedTime }})
+	a := New(Config{Scope: "files examples/llm-platform.yaml", Static: snap, Engine: newEngine(t), Now: func() time.Time { return fixedTime }})
 	a.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	drive(a, a.Init())
 	return a
@@ -125,26 +110,9 @@ func typeText(a *App, s string) {
 // screen is the view without colours, as a golden file holds it.
 func screen(a *App) string { return ansi.Strip(a.View().Content) }
 
+// golden compares a screen with testdata/NAME.golden (go test ./ui
+// -update rewrites it).
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if updating() {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./ui -update writes it)", err)
-	}
-	if got != string(want) {
-		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-		for i := 0; i < len(gl) && i < len(wl); i++ {
-			if gl[i] != wl[i] {
-				t.Fatalf("%s differs at line %d (go test ./ui -update rewrites it):\n want %q\n got  %q", path, i+1, wl[i], gl[i])
-			}
-		}
-		t.Fatalf("%s differs in length: %d lines, want %d", path, len(gl), len(wl))
-	}
+	goldenfile.Assert(t, "./ui", filepath.Join("testdata", name+".golden"), []byte(got))
 }

@@ -2,74 +2,181 @@ package ui
 
 import "charm.land/bubbles/v2/key"
 
-// KeyMap is every binding, k9s-like. The help overlay is generated from it.
-type KeyMap struct {
-	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
-	Enter, Back, Filter, Command, Help      key.Binding
-	Type, Severity, Sort, Reverse, Toggle   key.Binding
-	Nodes, Info, Quit                       key.Binding
-	// Fix shows the fix of the workload in the detail view; Apply runs
-	// its server dry run; Confirm, TakeOwnership and Decline answer the
-	// apply question.
-	Fix, Apply, Confirm, TakeOwnership, Decline key.Binding
-	// Probe reads the selected pod's kernel (exec or ephemeral container).
-	Probe key.Binding
-	// Interrupt quits from anywhere, the filter line included (where q
-	// is text); Accept and Cancel end the filter and command lines.
-	Interrupt, Accept, Cancel key.Binding
+// Every component has its own bindings, built by its constructor: within
+// one view a key means one thing, and the help overlay shows the focused
+// view's bindings with the global ones. They are k9s-like.
+
+func binding(help, desc string, keys ...string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 }
 
-// NewKeyMap returns the default bindings.
-func NewKeyMap() KeyMap {
-	b := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+// globalKeys work over every view; while the command or filter line is
+// open only Interrupt does (q is text there).
+type globalKeys struct {
+	Command, Info, Help, Quit, Interrupt key.Binding
+}
+
+func newGlobalKeys() globalKeys {
+	return globalKeys{
+		Command:   binding(":", "command (ns, nodes, pods, q)", ":"),
+		Info:      binding("i", "source info, what is not visible", "i"),
+		Help:      binding("?", "help", "?"),
+		Quit:      binding("q/ctrl+c", "quit", "q", "ctrl+c"),
+		Interrupt: binding("ctrl+c", "quit", "ctrl+c"),
 	}
-	return KeyMap{
-		Up:       b("↑/k", "up", "up", "k"),
-		Down:     b("↓/j", "down", "down", "j"),
-		PageUp:   b("pgup/ctrl+b", "page up", "pgup", "ctrl+b"),
-		PageDown: b("pgdn/ctrl+f", "page down", "pgdown", "ctrl+f"),
-		Top:      b("g/home", "top", "g", "home"),
-		Bottom:   b("G/end", "bottom", "G", "end"),
-		Enter:    b("enter", "details / fold group", "enter"),
-		Back:     b("esc", "back / clear filter", "esc"),
-		Filter:   b("/", "filter", "/"),
-		Command:  b(":", "command (ns, nodes, pods, q)", ":"),
-		Help:     b("?", "help", "?"),
-		Type:     b("t", "cycle type filter", "t"),
-		Severity: b("v", "cycle severity filter", "v"),
-		Sort:     b("s", "next sort column", "s"),
-		Reverse:  b("S", "reverse sort", "S"),
-		Toggle:   b("space", "fold/unfold group", "space"),
-		Nodes:    b("n", "nodes view", "n"),
-		Info:     b("i", "source info, what is not visible", "i"),
-		Quit:     b("q/ctrl+c", "quit", "q", "ctrl+c"),
-		Fix:      b("f", "fix (details)", "f"),
-		Apply:    b("a", "dry run, apply", "a"),
-		Confirm:  b("y", "confirm apply", "y"),
+}
+
+func (k globalKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Command, k.Info, k.Help, k.Quit}
+}
+
+func (k globalKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
+
+// navKeys move the table's cursor or scroll a view's page.
+type navKeys struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+}
+
+func newNavKeys() navKeys {
+	return navKeys{
+		Up:       binding("↑/k", "up", "up", "k"),
+		Down:     binding("↓/j", "down", "down", "j"),
+		PageUp:   binding("pgup/ctrl+b", "page up", "pgup", "ctrl+b"),
+		PageDown: binding("pgdn/ctrl+f", "page down", "pgdown", "ctrl+f"),
+		Top:      binding("g/home", "top", "g", "home"),
+		Bottom:   binding("G/end", "bottom", "G", "end"),
+	}
+}
+
+func (k navKeys) all() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+}
+
+// tableKeys are the workload table's.
+type tableKeys struct {
+	nav                                  navKeys
+	Enter, Toggle, Clear, Filter, Probe  key.Binding
+	Type, Severity, Sort, Reverse, Nodes key.Binding
+}
+
+func newTableKeys() tableKeys {
+	return tableKeys{
+		nav:      newNavKeys(),
+		Enter:    binding("enter", "details / fold group", "enter"),
+		Toggle:   binding("space", "fold/unfold group", "space"),
+		Clear:    binding("esc", "clear filters", "esc"),
+		Filter:   binding("/", "filter", "/"),
+		Probe:    binding("p", "probe the pod's kernel", "p"),
+		Type:     binding("t", "cycle type filter", "t"),
+		Severity: binding("v", "cycle severity filter", "v"),
+		Sort:     binding("s", "next sort column", "s"),
+		Reverse:  binding("S", "reverse sort", "S"),
+		Nodes:    binding("n", "nodes view", "n"),
+	}
+}
+
+func (k tableKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Enter, k.Filter, k.Type, k.Severity, k.Sort, k.Nodes}
+}
+
+func (k tableKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{k.nav.all(), {k.Enter, k.Toggle, k.Clear, k.Filter, k.Probe}, {k.Type, k.Severity, k.Sort, k.Reverse, k.Nodes}}
+}
+
+// detailKeys are the detail view's.
+type detailKeys struct {
+	nav                     navKeys
+	Back, Fix, Probe, Nodes key.Binding
+}
+
+func newDetailKeys() detailKeys {
+	return detailKeys{
+		nav:   newNavKeys(),
+		Back:  binding("esc", "back", "esc"),
+		Fix:   binding("f", "fix", "f"),
+		Probe: binding("p", "probe the pod's kernel", "p"),
+		Nodes: binding("n", "nodes view", "n"),
+	}
+}
+
+func (k detailKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Fix, k.Back, k.nav.Up, k.nav.Down}
+}
+
+func (k detailKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{k.nav.all(), {k.Back, k.Fix, k.Probe, k.Nodes}}
+}
+
+// nodesKeys are the nodes view's.
+type nodesKeys struct {
+	nav  navKeys
+	Back key.Binding
+}
+
+func newNodesKeys() nodesKeys {
+	return nodesKeys{nav: newNavKeys(), Back: binding("esc", "back", "esc")}
+}
+
+func (k nodesKeys) ShortHelp() []key.Binding { return []key.Binding{k.Back} }
+
+func (k nodesKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.nav.all(), {k.Back}} }
+
+// fixKeys are the fix view's: Apply runs the server dry run; Confirm,
+// TakeOwnership and Decline answer the apply question (esc declines it
+// too, as it backs out of anything).
+type fixKeys struct {
+	nav                                          navKeys
+	Back, Apply, Confirm, TakeOwnership, Decline key.Binding
+}
+
+func newFixKeys() fixKeys {
+	return fixKeys{
+		nav:     newNavKeys(),
+		Back:    binding("esc", "back", "esc"),
+		Apply:   binding("a", "dry run, apply", "a"),
+		Confirm: binding("y", "confirm apply", "y"),
 		// Answers the apply question only when it lists fields other
 		// managers own.
-		TakeOwnership: b("o", "take ownership, apply", "o"),
-		Decline:       b("n", "decline", "n"),
-		Probe:         b("p", "probe the pod's kernel", "p"),
-
-		Interrupt: b("ctrl+c", "quit", "ctrl+c"),
-		Accept:    b("enter", "apply", "enter"),
-		Cancel:    b("esc", "cancel", "esc"),
+		TakeOwnership: binding("o", "take ownership, apply", "o"),
+		Decline:       binding("n", "decline", "n"),
 	}
 }
 
-// ShortHelp is the status line's hint.
-func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Enter, k.Filter, k.Type, k.Severity, k.Sort, k.Nodes, k.Help, k.Quit}
+func (k fixKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Apply, k.Back, k.nav.Up, k.nav.Down}
 }
 
-// FullHelp is the help overlay, in columns.
-func (k KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Enter, k.Toggle, k.Back, k.Filter, k.Command},
-		{k.Type, k.Severity, k.Sort, k.Reverse, k.Nodes, k.Info, k.Help, k.Quit},
-		{k.Fix, k.Apply, k.Confirm, k.TakeOwnership, k.Decline, k.Probe},
+func (k fixKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{k.nav.all(), {k.Back, k.Apply, k.Confirm, k.TakeOwnership, k.Decline}}
+}
+
+// overlayKeys are the help and info overlays': both close on ?, i or esc;
+// the help scrolls when it is taller than the screen.
+type overlayKeys struct {
+	Up, Down, Close key.Binding
+}
+
+func newOverlayKeys() overlayKeys {
+	return overlayKeys{
+		Up:    binding("↑/k", "scroll up", "up", "k"),
+		Down:  binding("↓/j", "scroll down", "down", "j"),
+		Close: binding("esc/?/i", "close", "esc", "?", "i"),
 	}
 }
+
+func (k overlayKeys) ShortHelp() []key.Binding { return []key.Binding{k.Up, k.Down, k.Close} }
+
+func (k overlayKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
+
+// inputKeys end the filter and command lines.
+type inputKeys struct {
+	Accept, Cancel key.Binding
+}
+
+func newInputKeys() inputKeys {
+	return inputKeys{Accept: binding("enter", "apply", "enter"), Cancel: binding("esc", "cancel", "esc")}
+}
+
+func (k inputKeys) ShortHelp() []key.Binding { return []key.Binding{k.Accept, k.Cancel} }
+
+func (k inputKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }

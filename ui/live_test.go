@@ -71,7 +71,7 @@ func TestCriticalsOnTheFirstScreen(t *testing.T) {
 		}
 	}
 	send(a, 1, inv, nil)
-	r := a.report.Workload("Pod", crit.Namespace, crit.Name)
+	r := a.session.data.report.Workload("Pod", crit.Namespace, crit.Name)
 	if r == nil || r.Type != policy.Inference || r.Verdict != audit.VerdictCritical {
 		t.Fatalf("the fixture is not a critical inference pod: %+v", r)
 	}
@@ -104,7 +104,7 @@ func TestNamespaceSwitchUpdatesHeaderCounts(t *testing.T) {
 	press(a, "enter")
 	want := 0
 	counts := map[audit.Verdict]int{}
-	for _, r := range a.report.Workloads {
+	for _, r := range a.session.data.report.Workloads {
 		if r.Namespace == "team-05" {
 			want++
 			counts[r.Verdict]++
@@ -119,13 +119,13 @@ func TestNamespaceSwitchUpdatesHeaderCounts(t *testing.T) {
 
 func TestStatusLineKeepsTheHelpHint(t *testing.T) {
 	a := statusApp(t, 80, 24)
-	a.notice = "memory: kubelets are not reachable through the API server's node proxy (proxy refused); " + strings.Repeat("and more ", 20)
+	a.chrome.notice = "memory: kubelets are not reachable through the API server's node proxy (proxy refused); " + strings.Repeat("and more ", 20)
 	last := strings.Split(screen(a), "\n")[23]
 	if !strings.HasSuffix(strings.TrimRight(last, " "), "? help") || !strings.HasPrefix(last, "memory: kubelets") {
 		t.Fatalf("status line %q", last)
 	}
-	a.notice = ""
-	a.err = errors.New(strings.Repeat("x", 200))
+	a.chrome.notice = ""
+	a.session.data.err = errors.New(strings.Repeat("x", 200))
 	if last := strings.Split(screen(a), "\n")[23]; !strings.HasSuffix(strings.TrimRight(last, " "), "? help") {
 		t.Fatalf("status line with an error %q", last)
 	}
@@ -167,7 +167,7 @@ func TestConnectingThenErrorInPlace(t *testing.T) {
 		t.Fatal("no retry scheduled")
 	}
 	// The retry: the tick's message, then the feed it opens.
-	_, retry := a.Update(reconnectMsg{seq: a.openSeq})
+	_, retry := a.Update(reconnectMsg{seq: a.session.src.openSeq})
 	_, wait := a.Update(retry())
 	drive(a, wait)
 	if s := screen(a); !strings.Contains(s, "20 workloads") || a.ConnectError() != nil {

@@ -67,7 +67,7 @@ func (f *fakeFigures) read(_ context.Context, targets, _ []metrics.Target) *metr
 
 func loadedLive(t testing.TB, f *fakeFigures, w, h int) *App {
 	t.Helper()
-	a := New(Config{Scope: "namespace all", Static: livePods(t), Engine: newEngine(t), FixEngine: newEngine(t),
+	a := New(Config{Scope: "namespace all", Static: livePods(t), Engine: newEngine(t),
 		Metrics: f.read, MetricsInterval: time.Millisecond, Now: func() time.Time { return fixedTime }})
 	a.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	drive(a, a.Init())
@@ -106,7 +106,7 @@ func TestMetricsOfAnOldFeedDropped(t *testing.T) {
 	f := &fakeFigures{}
 	a := loadedLive(t, f, 160, 48)
 	a.table.SetFigures(nil)
-	a.Update(metricsMsg{epoch: a.epoch + 1, snap: f.read(context.Background(), []metrics.Target{{PodKey: metrics.PodKey{Namespace: "x", Name: "y"}, Running: true}}, nil)})
+	a.Update(metricsMsg{epoch: a.session.src.epoch + 1, snap: f.read(context.Background(), []metrics.Target{{PodKey: metrics.PodKey{Namespace: "x", Name: "y"}, Running: true}}, nil)})
 	if a.table.figures != nil {
 		t.Error("figures of another feed were shown")
 	}
@@ -116,21 +116,21 @@ func TestMetricsOfAnOldFeedDropped(t *testing.T) {
 	// The tick starts a reading; another tick meanwhile does not start a
 	// second one.
 	_, cmd := a.Update(metricsTickMsg{})
-	if cmd == nil || !a.metricsBusy {
+	if cmd == nil || !a.session.figures.busy {
 		t.Fatal("the tick started no reading")
 	}
 	if _, again := a.Update(metricsTickMsg{}); again != nil {
 		t.Error("a second reading started while one runs")
 	}
 	a.Update(cmd())
-	if a.metricsBusy || a.table.figures == nil {
-		t.Errorf("busy %v, figures %v after the reading", a.metricsBusy, a.table.figures != nil)
+	if a.session.figures.busy || a.table.figures == nil {
+		t.Errorf("busy %v, figures %v after the reading", a.session.figures.busy, a.table.figures != nil)
 	}
 }
 
 func TestNoMetricsOnFiles(t *testing.T) {
 	a := loaded(t, examplePlatform(t), 160, 48)
-	if cmd := a.readMetrics(); cmd != nil {
+	if cmd := a.session.readFigures(); cmd != nil {
 		t.Error("files started a metrics reading")
 	}
 	press(a, "/")

@@ -5,30 +5,9 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/tiergate/tiergate/metrics"
 )
-
-// figuresState is what the view knows of the live figures' sources: the
-// last collection (the one the columns show), when it ended and how long
-// it took, and every note a source gave so far (the collector says each
-// once; the info overlay says them all again).
-type figuresState struct {
-	at    time.Time
-	took  time.Duration
-	notes []string
-}
-
-// add takes a collection in.
-func (m *figuresState) add(snap *metrics.Snapshot, took time.Duration) {
-	m.at, m.took = snap.At, took
-	for _, n := range snap.Notes {
-		if !slices.Contains(m.notes, n) {
-			m.notes = append(m.notes, n)
-		}
-	}
-}
 
 // figureNames are the figures in the order the table's columns show them.
 var figureNames = []struct{ key, name string }{

@@ -17,6 +17,9 @@ type snapshotMsg struct {
 	epoch uint64
 }
 
+// reconnectMsg says it is time to try the first connection again.
+type reconnectMsg struct{ seq uint64 }
+
 // sourceClosedMsg says a feed's snapshot stream ended (it stopped).
 type sourceClosedMsg struct{ epoch uint64 }
 
@@ -80,11 +83,10 @@ func stopFeedCmd(stop func()) tea.Cmd {
 	}
 }
 
-// auditCmd audits one snapshot off the UI goroutine, with the session's
-// kernel probes (a copy, made when the command is). The App starts at
-// most one at a time, so the engine (not safe for concurrent use) is only
-// ever used by one command.
-func auditCmd(e *audit.Engine, snap *cluster.Snapshot, probes map[string]audit.Probed, probeRev, epoch uint64, now time.Time) tea.Cmd {
+// auditSnapshot audits one snapshot off the UI goroutine, with the
+// session's kernel probes (a copy, made when the command is). Nothing in
+// it reads the model: everything is captured when the command is made.
+func auditSnapshot(e *audit.Engine, snap *cluster.Snapshot, probes map[string]audit.Probed, probeRev, epoch uint64, now time.Time) tea.Cmd {
 	return func() tea.Msg {
 		start := time.Now()
 		inv := snap.Inventory

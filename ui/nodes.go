@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/internal/textutil"
@@ -14,13 +17,51 @@ import (
 // runtime handlers and kernel.
 type nodesView struct {
 	styles *Styles
+	keys   nodesKeys
+	out    *outbox
 	vp     viewport.Model
 	width  int
 	nodes  []audit.NodeReport
+	// reported: a report is on screen; until then the view says what
+	// the placeholder says (connecting, syncing).
+	reported    bool
+	placeholder string
 }
 
-func newNodesView(styles *Styles) *nodesView {
-	return &nodesView{styles: styles, vp: viewport.New()}
+func newNodesView(styles *Styles, out *outbox) *nodesView {
+	return &nodesView{styles: styles, keys: newNodesKeys(), out: out, vp: viewport.New()}
+}
+
+func (n *nodesView) Init() tea.Cmd { return nil }
+
+func (n *nodesView) KeyMap() help.KeyMap { return n.keys }
+
+// Status is the nodes view's part of the status line.
+func (n *nodesView) Status() string { return "nodes · esc back" }
+
+// SetPlaceholder is what the view says before the first report.
+func (n *nodesView) SetPlaceholder(text string) { n.placeholder = text }
+
+// Update takes its keys and the wheel when it has the focus, and the
+// session's reports always.
+func (n *nodesView) Update(msg tea.Msg) tea.Cmd {
+	switch m := msg.(type) {
+	case tea.KeyPressMsg:
+		if key.Matches(m, n.keys.Back) {
+			n.out.send(showViewMsg{view: viewTable})
+			return nil
+		}
+		scroll(&n.vp, n.keys.nav, m)
+	case tea.MouseWheelMsg:
+		n.vp.SetYOffset(n.vp.YOffset() + wheelDelta(m))
+	case reportMsg:
+		n.reported = true
+		n.SetNodes(m.rep.Nodes)
+	case feedSwitchedMsg:
+		n.reported = false
+		n.SetNodes(nil)
+	}
+	return nil
 }
 
 func (n *nodesView) SetSize(w, h int) {
@@ -82,6 +123,9 @@ func (n *nodesView) line(cells []string, widths []int) string {
 }
 
 func (n *nodesView) View() string {
+	if !n.reported {
+		return n.styles.Dim.Render(n.placeholder)
+	}
 	titles, widths := n.nodeColumns()
 	return n.styles.Header.Render(n.line(titles, widths)) + "\n" + n.vp.View()
 }

@@ -34,7 +34,7 @@ func (f *fakeProber) probe(_ context.Context, ns, pod, container string) (*probe
 
 func loadedProbing(t *testing.T, p *fakeProber, w, h int) *App {
 	t.Helper()
-	a := New(Config{Scope: "namespace all", Static: livePods(t), Engine: newEngine(t), FixEngine: newEngine(t),
+	a := New(Config{Scope: "namespace all", Static: livePods(t), Engine: newEngine(t),
 		Probe: p.probe, Now: func() time.Time { return fixedTime }})
 	a.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	drive(a, a.Init())
@@ -61,10 +61,10 @@ func runProbe(t *testing.T, a *App) {
 	t.Helper()
 	_, cmd := a.Update(keyMsg("p"))
 	if cmd == nil {
-		t.Fatalf("p started nothing: %s", a.notice)
+		t.Fatalf("p started nothing: %s", a.chrome.notice)
 	}
-	if !strings.HasPrefix(a.notice, "probing ") {
-		t.Errorf("notice %q while probing", a.notice)
+	if !strings.HasPrefix(a.chrome.notice, "probing ") {
+		t.Errorf("notice %q while probing", a.chrome.notice)
 	}
 	msg := cmd()
 	if _, ok := msg.(probedMsg); !ok {
@@ -92,8 +92,8 @@ func TestProbeKeyMarksKernel(t *testing.T) {
 	if w := r.Worst(); w == nil || w.Rule != "TG-ISO-005" {
 		t.Errorf("worst finding %+v", w)
 	}
-	if !strings.Contains(a.notice, "probed agents/support-agent-0: shared-kernel") {
-		t.Errorf("notice %q", a.notice)
+	if !strings.Contains(a.chrome.notice, "probed agents/support-agent-0: shared-kernel") {
+		t.Errorf("notice %q", a.chrome.notice)
 	}
 	golden(t, "probe-main-160x48", screen(a))
 	press(a, "enter")
@@ -104,7 +104,7 @@ func TestProbeKeyMarksKernel(t *testing.T) {
 	snap.Generation = 2
 	_, cmd := a.Update(snapshotMsg{snap: snap})
 	drive(a, cmd)
-	if r := a.table.Find("uid-agents-support-agent"); r == nil || r.Probed == nil || a.shown != 2 {
+	if r := a.table.Find("uid-agents-support-agent"); r == nil || r.Probed == nil || a.session.data.gen != 2 {
 		t.Errorf("generation 2 lost the probe: %+v", r)
 	}
 }
@@ -113,8 +113,8 @@ func TestProbeKeyRefusals(t *testing.T) {
 	// Files: no cluster to probe.
 	a := loaded(t, examplePlatform(t), 160, 48)
 	selectRow(t, a, "support-agent")
-	if _, cmd := a.Update(keyMsg("p")); cmd != nil || !strings.Contains(a.notice, "probes need a live cluster") {
-		t.Errorf("files: notice %q", a.notice)
+	if _, cmd := a.Update(keyMsg("p")); cmd != nil || !strings.Contains(a.chrome.notice, "probes need a live cluster") {
+		t.Errorf("files: notice %q", a.chrome.notice)
 	}
 	// A failing probe says why on one line and keeps nothing.
 	p := &fakeProber{err: errors.New("container \"agent\" of pod agents/support-agent-0 has no cat (a distroless or scratch image): probe it with --probe-image IMAGE\nsecond line")}
@@ -122,13 +122,13 @@ func TestProbeKeyRefusals(t *testing.T) {
 	selectRow(t, a, "support-agent-0")
 	_, cmd := a.Update(keyMsg("p"))
 	_, next := a.Update(cmd())
-	if next != nil || !strings.Contains(a.notice, "has no cat") || strings.Contains(a.notice, "\n") || len(a.probes) != 0 || len(a.probing) != 0 {
-		t.Errorf("failed probe: notice %q, probes %v, probing %v", a.notice, a.probes, a.probing)
+	if next != nil || !strings.Contains(a.chrome.notice, "has no cat") || strings.Contains(a.chrome.notice, "\n") || len(a.session.probes.byUID) != 0 || len(a.session.probes.running) != 0 {
+		t.Errorf("failed probe: notice %q, probes %v, probing %v", a.chrome.notice, a.session.probes.byUID, a.session.probes.running)
 	}
 	// A second p while the first runs does not start another.
 	a.Update(keyMsg("p"))
-	if _, cmd := a.Update(keyMsg("p")); cmd != nil || !strings.Contains(a.notice, "already probing") {
-		t.Errorf("second p: %q", a.notice)
+	if _, cmd := a.Update(keyMsg("p")); cmd != nil || !strings.Contains(a.chrome.notice, "already probing") {
+		t.Errorf("second p: %q", a.chrome.notice)
 	}
 }
 
@@ -142,7 +142,7 @@ func TestProbeLandingDuringAnAudit(t *testing.T) {
 	gen2 := livePods(t)
 	gen2.Generation = 2
 	_, auditing := a.Update(snapshotMsg{snap: gen2})
-	if !a.auditing || auditing == nil {
+	if !a.session.data.auditing || auditing == nil {
 		t.Fatal("the new snapshot's audit did not start")
 	}
 	if _, cmd := a.Update(probeCmd()); cmd != nil {
@@ -150,8 +150,8 @@ func TestProbeLandingDuringAnAudit(t *testing.T) {
 	}
 	drive(a, auditing) // generation 2 without the probe, then again with it
 	r := a.table.Find("uid-agents-support-agent")
-	if a.shown != 2 || r == nil || r.Probed == nil || a.auditing {
-		t.Fatalf("shown %d, auditing %v, result %+v", a.shown, a.auditing, r)
+	if a.session.data.gen != 2 || r == nil || r.Probed == nil || a.session.data.auditing {
+		t.Fatalf("shown %d, auditing %v, result %+v", a.session.data.gen, a.session.data.auditing, r)
 	}
 }
 
@@ -162,16 +162,16 @@ func TestProbeAcrossANamespaceSwitch(t *testing.T) {
 	a := loadedProbing(t, p, 160, 48)
 	selectRow(t, a, "support-agent-0")
 	_, probeCmd := a.Update(keyMsg("p"))
-	a.openSeq++
+	a.session.src.openSeq++
 	feed := make(chan *cluster.Snapshot)
 	close(feed) // the test hands the snapshot over itself
-	a.Update(feedOpenedMsg{seq: a.openSeq, namespace: "agents", feed: &Feed{Snapshots: feed, Scope: "namespace agents", Stop: func() {}}})
-	if _, cmd := a.Update(probeCmd()); cmd != nil || a.report != nil {
+	a.Update(feedOpenedMsg{seq: a.session.src.openSeq, namespace: "agents", feed: &Feed{Snapshots: feed, Scope: "namespace agents", Stop: func() {}}})
+	if _, cmd := a.Update(probeCmd()); cmd != nil || a.session.data.report != nil {
 		t.Fatalf("the probe audited the old feed's data after the switch")
 	}
-	_, cmd := a.Update(snapshotMsg{snap: livePods(t), epoch: a.epoch})
+	_, cmd := a.Update(snapshotMsg{snap: livePods(t), epoch: a.session.src.epoch})
 	drive(a, cmd)
-	if r := a.table.Find("uid-agents-support-agent"); r == nil || r.Probed == nil || a.shown != 1 {
+	if r := a.table.Find("uid-agents-support-agent"); r == nil || r.Probed == nil || a.session.data.gen != 1 {
 		t.Fatalf("the new feed's audit lacks the probe: %+v", r)
 	}
 }
@@ -183,8 +183,8 @@ func TestProbeErrorIsPrintable(t *testing.T) {
 	selectRow(t, a, "support-agent-0")
 	_, cmd := a.Update(keyMsg("p"))
 	a.Update(cmd())
-	if strings.ContainsRune(a.notice, '\x1b') || !strings.Contains(a.notice, "forged") {
-		t.Fatalf("notice %q", a.notice)
+	if strings.ContainsRune(a.chrome.notice, '\x1b') || !strings.Contains(a.chrome.notice, "forged") {
+		t.Fatalf("notice %q", a.chrome.notice)
 	}
 }
 
@@ -194,9 +194,9 @@ func TestNoSecondEphemeralProbe(t *testing.T) {
 	p := &fakeProber{}
 	a := loadedProbing(t, p, 160, 48)
 	selectRow(t, a, "support-agent-0")
-	a.probes = map[string]audit.Probed{"uid-agents-support-agent": {Via: probe.ViaEphemeral}}
-	if _, cmd := a.Update(keyMsg("p")); cmd != nil || !strings.Contains(a.notice, "through an ephemeral container; not adding another") {
-		t.Errorf("second ephemeral probe: notice %q", a.notice)
+	a.session.probes.byUID = map[string]audit.Probed{"uid-agents-support-agent": {Via: probe.ViaEphemeral}}
+	if _, cmd := a.Update(keyMsg("p")); cmd != nil || !strings.Contains(a.chrome.notice, "through an ephemeral container; not adding another") {
+		t.Errorf("second ephemeral probe: notice %q", a.chrome.notice)
 	}
 	if p.calls.Load() != 0 {
 		t.Errorf("%d probes ran", p.calls.Load())

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	goldenfile "github.com/tiergate/tiergate/internal/golden"
 	"github.com/tiergate/tiergate/internal/readme"
 )
 
@@ -16,7 +17,7 @@ func TestReadmeViewSample(t *testing.T) {
 	for i := range lines {
 		lines[i] = strings.TrimRight(lines[i], " ")
 	}
-	if err := readme.Check("view", strings.Join(lines, "\n"), updating()); err != nil {
+	if err := readme.Check("view", strings.Join(lines, "\n"), goldenfile.Updating()); err != nil {
 		t.Fatal(err)
 	}
 }

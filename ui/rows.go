@@ -249,3 +249,25 @@ func gpuCount(r *audit.Result) int64 {
 func shortRule(id string) string { return strings.TrimPrefix(id, "TG-") }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// nextType is the type filter after t.
+func nextType(t policy.WorkloadType) policy.WorkloadType {
+	order := append([]policy.WorkloadType{""}, typeOrder...)
+	for i, o := range order {
+		if o == t {
+			return order[(i+1)%len(order)]
+		}
+	}
+	return ""
+}
+
+// nextSeverity is the severity filter after v.
+func nextSeverity(s policy.Severity) policy.Severity {
+	order := []policy.Severity{"", policy.Low, policy.Medium, policy.High, policy.Critical}
+	for i, o := range order {
+		if o == s {
+			return order[(i+1)%len(order)]
+		}
+	}
+	return ""
+}

@@ -3,203 +3,22 @@ package ui
 import (
 	"strings"
 
-	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/tiergate/tiergate/audit"
-	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/metrics"
 	"github.com/tiergate/tiergate/policy"
 )
 
-// column is one table column; minWidth is the terminal width below which
-// it is left out (80 columns keep the four that matter most).
-type column struct {
-	title    string
-	width    int // 0: takes the room left
-	minWidth int
-	name     bool // cut like a name: see fitName
-	cell     func(t *workloadTable, r *audit.Result) (string, lipgloss.Style)
-	// shown, when set, decides instead of minWidth.
-	shown func(t *workloadTable, w int) bool
-}
-
-// statusWide is the terminal width from which STATUS says why in words
-// ("Pending: Unschedulable") rather than kubectl's word alone.
-const statusWide = 180
-
-func columns() []column {
-	plain := lipgloss.NewStyle()
-	return []column{
-		{title: "NAMESPACE/NAME", width: 0, minWidth: 0, name: true, cell: func(_ *workloadTable, r *audit.Result) (string, lipgloss.Style) {
-			return displayName(r), plain
-		}},
-		{title: "TYPE", width: 10, cell: func(_ *workloadTable, r *audit.Result) (string, lipgloss.Style) {
-			t := string(r.Type)
-			if r.Type == policy.None {
-				t = "-"
-			} else if r.Uncertain {
-				t += "?" // names alone say so
-			}
-			return t, plain
-		}, shown: func(t *workloadTable, w int) bool {
-			// The group headers name the type: below 100 columns a live
-			// table gives its room to STATUS.
-			return !t.status || w >= 100
-		}},
-		{title: "STATUS", width: 9, cell: func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
-			return statusCell(t, r)
-		}, shown: func(t *workloadTable, _ int) bool { return t.status }},
-		{title: "ISOLATION", width: 17, minWidth: 0, name: false, cell: func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
-			return isolationCell(r), t.isolationStyle(r)
-		}},
-		{title: "KERNEL", width: 10, minWidth: 110, name: false, cell: func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
-			return kernelCell(r), t.kernelStyle(r)
-		}},
-		{title: "GPU", width: 9, minWidth: 110, name: false, cell: func(_ *workloadTable, r *audit.Result) (string, lipgloss.Style) {
-			return gpuCell(r.GPUs), plain
-		}},
-		{title: "RSS", width: 9, minWidth: 140, cell: figureCell(metrics.FigureRSS)},
-		{title: "TOK/S", width: 9, minWidth: 140, cell: figureCell(metrics.FigureTokens)},
-		{title: "GPU%", width: 9, minWidth: 150, cell: figureCell(metrics.FigureGPU)},
-		{title: "WORST", width: 21, minWidth: 0, name: false, cell: func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
-			w := r.Worst()
-			if w == nil {
-				return "-", t.styles.OK
-			}
-			return string(w.Severity) + " " + shortRule(w.Rule) + " (" + itoa(len(r.Findings)) + ")", t.styles.Severity[w.Severity]
-		}},
-	}
-}
-
-// figureCell shows a pod's live figure, or why it has none (dimmed):
-// "—" when figures are not read (files, --metrics=false), "…" until the
-// first collection, "-" for a workload that is not a pod.
-func figureCell(figure string) func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
-	return func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
-		switch {
-		case !t.live:
-			return "—", t.styles.Dim
-		case r.Kind != "Pod":
-			return "-", t.styles.Dim
-		case t.figures == nil:
-			return "…", t.styles.Dim
-		}
-		p := t.figures[metrics.PodKey{Namespace: r.Namespace, Name: r.Name}]
-		if p == nil {
-			return "…", t.styles.Dim // newer than the last reading
-		}
-		s, ok := p.Cell(figure)
-		if !ok {
-			return s, t.styles.Dim
-		}
-		return s, lipgloss.NewStyle()
-	}
-}
-
-// hasStatus says the results carry what the cluster says of them (a
-// live cluster's do; files' do not).
-func hasStatus(rs []audit.Result) bool {
-	for i := range rs {
-		if rs[i].Status != nil {
-			return true
-		}
-	}
-	return false
-}
-
-// statusCell is what the cluster says of the row's pod: kubectl's word,
-// with the reason in words when there is room. Trouble is coloured:
-// waiting (Pending, no pods) amber, failing red.
-func statusCell(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
-	st := r.Status
-	if st == nil {
-		return "-", t.styles.Dim
-	}
-	text := st.Short()
-	if t.statusWords {
-		text = st.Text()
-	} else if short, ok := narrowStatus[text]; ok {
-		text = short
-	}
-	switch {
-	case st.Healthy():
-		return text, lipgloss.NewStyle()
-	case failing(st.Status):
-		return text, t.styles.Below
-	}
-	return text, t.styles.Stale
-}
-
-// narrowStatus shortens kubectl's longest words to the narrow STATUS
-// column's nine cells, where cutting them would leave "CrashLoo…".
-var narrowStatus = map[string]string{
-	"CrashLoopBackOff": "CrashLoop", "ImagePullBackOff": "ImagePull", "ErrImagePull": "ErrImage",
-	"ContainerCreating": "Creating", "PodInitializing": "Init", "Terminating": "Stopping",
-	"CreateContainerConfigError": "ConfigErr",
-}
-
-// failing says a status word means the pod fails (as opposed to waits):
-// crash loops, image pulls, errors, evictions, exit codes.
-func failing(word string) bool {
-	for _, s := range []string{"Err", "BackOff", "OOM", "Evicted", "ExitCode", "Signal", "Failed", "Unknown", "Error"} {
-		if strings.Contains(word, s) {
-			return true
-		}
-	}
-	return false
-}
-
-// shortKinds are kubectl's short names, so "deploy/x" reads as kubectl.
-var shortKinds = map[string]string{
-	"Deployment": "deploy", "StatefulSet": "sts", "DaemonSet": "ds", "ReplicaSet": "rs", "CronJob": "cj",
-	"Job": "job", "LeaderWorkerSet": "lws", "InferenceService": "isvc",
-}
-
-// displayName is "namespace/pod" for pods and "namespace/kind/name" for
-// the workloads found in files.
-func displayName(r *audit.Result) string {
-	if r.Kind == "Pod" {
-		return r.Namespace + "/" + r.Name
-	}
-	k, ok := shortKinds[r.Kind]
-	if !ok {
-		k = strings.ToLower(r.Kind)
-	}
-	return r.Namespace + "/" + k + "/" + r.Name
-}
-
-// isolationCell is "actual → required" for LLM workloads.
-func isolationCell(r *audit.Result) string {
-	short := func(i policy.Isolation) string {
-		if i == policy.SharedKernel {
-			return "shared"
-		}
-		return string(i)
-	}
-	if r.RequiredIsolation == "" {
-		return short(r.Isolation)
-	}
-	return short(r.Isolation) + " → " + short(r.RequiredIsolation)
-}
-
-// gpuCell is "2×gpu": the largest per-pod count, short resource name.
-func gpuCell(gs []audit.GPU) string {
-	if len(gs) == 0 {
-		return "-"
-	}
-	best := gs[0]
-	for _, g := range gs[1:] {
-		if g.Count > best.Count {
-			best = g
-		}
-	}
-	return itoa(int(best.Count)) + "×" + shortResource(best.Resource)
-}
-
-// workloadTable is the main view: workloads grouped by type.
+// workloadTable is the main view: workloads grouped by type, filtered,
+// sorted and folded as its keys say. It owns the filters; the root sets
+// the two it does not type itself (the filter line's text and :ns).
 type workloadTable struct {
 	styles        *Styles
+	keys          tableKeys
+	out           *outbox
 	width, height int
 	cols          []column
 	widths        []int
@@ -220,12 +39,136 @@ type workloadTable struct {
 	status bool
 	// statusWords: STATUS has room for the reason in words.
 	statusWords bool
+	// placeholder is what the table says when it has no results: the
+	// session's connecting, syncing or empty scope; waiting: it says so
+	// even over results (they are not the feed's yet).
+	placeholder string
+	waiting     bool
 }
 
-func newWorkloadTable(styles *Styles, live bool) *workloadTable {
+func newWorkloadTable(styles *Styles, out *outbox, live bool) *workloadTable {
 	// Worst first by default: with the pinned group, what needs a look
 	// leads the first screen.
-	return &workloadTable{styles: styles, live: live, f: filters{sort: sortWorst, collapsed: map[policy.WorkloadType]bool{}}}
+	return &workloadTable{styles: styles, keys: newTableKeys(), out: out, live: live,
+		f: filters{sort: sortWorst, collapsed: map[policy.WorkloadType]bool{}}}
+}
+
+func (t *workloadTable) Init() tea.Cmd { return nil }
+
+func (t *workloadTable) KeyMap() help.KeyMap { return t.keys }
+
+// Update takes its keys and the wheel when it has the focus, and the
+// session's news always.
+func (t *workloadTable) Update(msg tea.Msg) tea.Cmd {
+	switch m := msg.(type) {
+	case tea.KeyPressMsg:
+		t.onKey(m)
+	case tea.MouseWheelMsg:
+		t.Move(wheelDelta(m))
+	case reportMsg:
+		t.SetResults(m.rep.Workloads, m.entries)
+	case figuresMsg:
+		t.SetFigures(m.pods)
+	case feedSwitchedMsg:
+		t.f.namespace = ""
+		t.SetResults(nil, nil)
+		t.SetFigures(nil)
+	}
+	return nil
+}
+
+func (t *workloadTable) onKey(msg tea.KeyPressMsg) {
+	k := t.keys
+	switch {
+	case key.Matches(msg, k.nav.Up):
+		t.Move(-1)
+	case key.Matches(msg, k.nav.Down):
+		t.Move(1)
+	case key.Matches(msg, k.nav.PageUp):
+		t.Move(-t.bodyHeight())
+	case key.Matches(msg, k.nav.PageDown):
+		t.Move(t.bodyHeight())
+	case key.Matches(msg, k.nav.Top):
+		t.Top()
+	case key.Matches(msg, k.nav.Bottom):
+		t.Bottom()
+	case key.Matches(msg, k.Toggle):
+		t.ToggleGroup()
+	case key.Matches(msg, k.Enter):
+		r, ok := t.Selected()
+		switch {
+		case !ok:
+		case r.header:
+			t.ToggleGroup()
+		default:
+			t.out.send(openDetailMsg{res: r.res})
+		}
+	case key.Matches(msg, k.Probe):
+		if r, ok := t.Selected(); ok && !r.header {
+			t.out.send(probeRequestMsg{res: r.res})
+		}
+	case key.Matches(msg, k.Filter):
+		t.out.send(openInputMsg{mode: inputFilter, value: t.f.text})
+	case key.Matches(msg, k.Clear):
+		t.f.text, t.f.typ, t.f.minSeverity = "", "", ""
+		t.rebuild()
+	case key.Matches(msg, k.Type):
+		t.f.typ = nextType(t.f.typ)
+		t.rebuild()
+	case key.Matches(msg, k.Severity):
+		t.f.minSeverity = nextSeverity(t.f.minSeverity)
+		t.rebuild()
+	case key.Matches(msg, k.Sort):
+		t.SetSort((t.f.sort+1)%sortColumns, t.f.reverse)
+	case key.Matches(msg, k.Reverse):
+		t.SetSort(t.f.sort, !t.f.reverse)
+	case key.Matches(msg, k.Nodes):
+		t.out.send(showViewMsg{view: viewNodes})
+	}
+}
+
+// SetFilterText filters by the filter line's text, as it is typed.
+func (t *workloadTable) SetFilterText(text string) {
+	t.f.text = text
+	t.rebuild()
+}
+
+// SetNamespace narrows the table to a namespace ("" for all: :ns).
+func (t *workloadTable) SetNamespace(ns string) {
+	t.f.namespace = ns
+	t.rebuild()
+}
+
+// Namespace is the namespace :ns narrowed the table to, "" for none.
+func (t *workloadTable) Namespace() string { return t.f.namespace }
+
+// SetPlaceholder is what to say when there is nothing to list; waiting
+// says the data is not there yet.
+func (t *workloadTable) SetPlaceholder(text string, waiting bool) {
+	t.placeholder, t.waiting = text, waiting
+}
+
+// Status is the filters, the sort and where the cursor is.
+func (t *workloadTable) Status() string {
+	var parts []string
+	f := t.f
+	if f.text != "" {
+		parts = append(parts, "/"+f.text)
+	}
+	if f.typ != "" {
+		parts = append(parts, "type:"+string(f.typ))
+	}
+	if f.minSeverity != "" {
+		parts = append(parts, "sev≥"+string(f.minSeverity))
+	}
+	dir := "↑"
+	if f.reverse {
+		dir = "↓"
+	}
+	parts = append(parts, "sort:"+f.sort.String()+dir)
+	at, n := t.Position()
+	parts = append(parts, itoa(at)+"/"+itoa(n))
+	return strings.Join(parts, "  ")
 }
 
 // SetFigures shows a collection of live figures (nil: none yet).
@@ -395,177 +338,4 @@ func (t *workloadTable) Position() (int, int) {
 		return 0, 0
 	}
 	return int(t.rows[t.cursor].ord), t.matching
-}
-
-// View renders the column header and only the rows on screen.
-func (t *workloadTable) View(empty string) string {
-	var b strings.Builder
-	b.WriteString(t.styles.Header.Render(t.line(func(i int, c column) string { return c.title })))
-	h := t.bodyHeight()
-	if len(t.rows) == 0 {
-		// Wrapped, not cut: it may be an error the user must read whole.
-		lines := strings.Split(lipgloss.NewStyle().Width(max(10, t.width)).Render(empty), "\n")
-		for i := range min(h, len(lines)) {
-			b.WriteString("\n" + t.styles.Dim.Render(ansi.Truncate(strings.TrimRight(lines[i], " "), t.width, "…")))
-		}
-		for i := len(lines); i < h; i++ {
-			b.WriteString("\n")
-		}
-		return b.String()
-	}
-	end := min(len(t.rows), t.offset+h)
-	for i := t.offset; i < end; i++ {
-		b.WriteString("\n")
-		b.WriteString(t.renderRow(t.rows[i], i == t.cursor))
-	}
-	for i := end - t.offset; i < h; i++ {
-		b.WriteString("\n")
-	}
-	return b.String()
-}
-
-func (t *workloadTable) renderRow(r row, selected bool) string {
-	if r.header {
-		fold := "▾"
-		if t.f.collapsed[r.group] {
-			fold = "▸"
-		}
-		text := pad(fold+" "+groupTitle(r.group)+" ("+itoa(int(r.count))+")", t.width)
-		if selected {
-			return t.styles.Selected.Render(text)
-		}
-		return t.styles.Group.Render(text)
-	}
-	if selected {
-		return t.styles.Selected.Render(t.line(func(i int, c column) string {
-			s, _ := c.cell(t, r.res)
-			return s
-		}))
-	}
-	var b strings.Builder
-	for i, c := range t.cols {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		s, st := c.cell(t, r.res)
-		b.WriteString(st.Render(c.pad(s, t.widths[i])))
-	}
-	return b.String()
-}
-
-// line lays plain cells out at the column widths.
-func (t *workloadTable) line(cell func(i int, c column) string) string {
-	var b strings.Builder
-	for i, c := range t.cols {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(c.pad(cell(i, c), t.widths[i]))
-	}
-	return pad(b.String(), t.width)
-}
-
-func (t *workloadTable) isolationStyle(r *audit.Result) lipgloss.Style {
-	switch {
-	case r.Isolation == policy.Unknown:
-		return t.styles.Unknown
-	case r.RequiredIsolation != "" && r.Isolation.Rank() < r.RequiredIsolation.Rank():
-		return t.styles.Below
-	case r.RequiredIsolation != "":
-		return t.styles.OK
-	}
-	return lipgloss.NewStyle()
-}
-
-func (c column) pad(s string, w int) string {
-	if c.name {
-		return fitName(s, w)
-	}
-	return pad(s, w)
-}
-
-// fitName fits "namespace/[kind/]name" into w cells. The namespace
-// gives way first (the group and :ns say it too); a name still too long is
-// cut in the middle, since replicas differ only in their tail
-// ("team-49/app-99-7d9…-00099").
-func fitName(s string, w int) string {
-	s = textutil.Printable(s)
-	n := lipgloss.Width(s)
-	if w <= 0 || n <= w {
-		return pad(s, w)
-	}
-	ns, rest, ok := strings.Cut(s, "/")
-	if !ok {
-		return cutMiddle(s, w)
-	}
-	const minNS = 4 // three cells and the ellipsis
-	if room := w - lipgloss.Width(rest) - 1; room >= min(minNS, lipgloss.Width(ns)) {
-		return pad(ansi.Truncate(ns, room, "…")+"/"+rest, w)
-	}
-	ns = ansi.Truncate(ns, minNS, "…")
-	// pad again: a wide character that does not fit leaves a cell over.
-	return pad(ns+"/"+cutMiddle(rest, w-lipgloss.Width(ns)-1), w)
-}
-
-// cutMiddle shortens s to exactly w cells, keeping its start and end.
-func cutMiddle(s string, w int) string {
-	n := lipgloss.Width(s)
-	if n <= w {
-		return pad(s, w)
-	}
-	if w < 3 {
-		return pad(s, w)
-	}
-	tail := (w - 1) / 2
-	head := w - 1 - tail
-	// Rune by rune, so that a wide character is never split: one that
-	// does not fit leaves a cell of padding instead.
-	runes := []rune(s)
-	i, hw := 0, 0
-	for i < len(runes) {
-		rw := ansi.StringWidth(string(runes[i]))
-		if hw+rw > head {
-			break
-		}
-		hw += rw
-		i++
-	}
-	j, tw := len(runes), 0
-	for j > i {
-		rw := ansi.StringWidth(string(runes[j-1]))
-		if tw+rw > tail {
-			break
-		}
-		tw += rw
-		j--
-	}
-	return pad(string(runes[:i])+"…"+string(runes[j:]), w)
-}
-
-// pad truncates or pads s to exactly w cells, without control characters.
-func pad(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	if plainASCII(s) { // the common case, without grapheme segmentation
-		if len(s) > w {
-			return s[:w-1] + "…"
-		}
-		return s + strings.Repeat(" ", w-len(s))
-	}
-	s = ansi.Truncate(textutil.Printable(s), w, "…")
-	if n := lipgloss.Width(s); n < w {
-		s += strings.Repeat(" ", w-n)
-	}
-	return s
-}
-
-// plainASCII says s is printable ASCII: one byte, one cell.
-func plainASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] >= 0x7f {
-			return false
-		}
-	}
-	return true
 }

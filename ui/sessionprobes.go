@@ -2,13 +2,11 @@ package ui
 
 import (
 	"context"
-	"maps"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tiergate/tiergate/audit"
-	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/probe"
 )
@@ -44,67 +42,74 @@ func probed(rep *probe.Report) audit.Probed {
 	return audit.Probed{Verdict: rep.Verdict, Via: rep.Via, Container: rep.Container}
 }
 
-// auditCmd audits a snapshot with the probes known so far.
-func (a *App) auditCmd(s *cluster.Snapshot) tea.Cmd {
-	return auditCmd(a.cfg.Engine, s, maps.Clone(a.probes), a.probeRev, a.epoch, a.cfg.Now())
+// probeState is the session's kernel probes: their verdicts by pod UID,
+// fed to every audit; the UIDs being probed; and rev, which counts probe
+// results: the same generation audited again with a newer one replaces
+// the one on screen.
+type probeState struct {
+	probe   ProbeFunc
+	byUID   map[string]audit.Probed
+	running map[string]bool
+	rev     uint64
 }
 
 // startProbe probes the pod r (p in the table or the detail view).
-func (a *App) startProbe(r *audit.Result) tea.Cmd {
+func (s *session) startProbe(r *audit.Result) tea.Cmd {
+	p := &s.probes
+	notice := func(text string) tea.Cmd {
+		s.out.send(noticeMsg{text: text})
+		return nil
+	}
 	switch {
 	case r == nil:
 		return nil
-	case a.cfg.Probe == nil:
-		a.notice = "probes need a live cluster (tiergate probe POD)"
-		return nil
+	case p.probe == nil:
+		return notice("probes need a live cluster (tiergate probe POD)")
 	case r.Kind != "Pod" || r.UID == "":
-		a.notice = "p probes a pod; " + r.Kind + " " + r.Name + " is not one (open a pod of it)"
-		return nil
-	case a.probing[r.UID]:
-		a.notice = "already probing " + r.Namespace + "/" + r.Name
-		return nil
-	case a.probes[r.UID].Via == probe.ViaEphemeral:
+		return notice("p probes a pod; " + r.Kind + " " + r.Name + " is not one (open a pod of it)")
+	case p.running[r.UID]:
+		return notice("already probing " + r.Namespace + "/" + r.Name)
+	case p.byUID[r.UID].Via == probe.ViaEphemeral:
 		// Each ephemeral probe leaves a container in the pod's spec.
-		a.notice = r.Namespace + "/" + r.Name + " was probed this session through an ephemeral container; not adding another"
-		return nil
+		return notice(r.Namespace + "/" + r.Name + " was probed this session through an ephemeral container; not adding another")
 	}
-	if a.probing == nil {
-		a.probing = map[string]bool{}
+	if p.running == nil {
+		p.running = map[string]bool{}
 	}
-	a.probing[r.UID] = true
-	a.notice = "probing " + r.Namespace + "/" + r.Name + "…"
-	return probeCmd(a.cfg.Probe, r.Namespace, r.Name, r.UID)
+	p.running[r.UID] = true
+	s.out.send(noticeMsg{text: "probing " + r.Namespace + "/" + r.Name + "…"})
+	return probeCmd(p.probe, r.Namespace, r.Name, r.UID)
 }
 
 // onProbed keeps a probe's verdict for the session and audits the data on
 // screen again with it, so that the kernel column and TG-ISO-005 show it.
-func (a *App) onProbed(m probedMsg) tea.Cmd {
-	delete(a.probing, m.uid)
+func (s *session) onProbed(m probedMsg) tea.Cmd {
+	p := &s.probes
+	delete(p.running, m.uid)
 	if m.err != nil {
 		msg := textutil.Printable(textutil.OneLine(m.err.Error()))
-		a.notice = "probe " + m.name + " failed (details: enter): " + msg
-		a.detail.SetProbeError(m.uid, msg)
+		s.out.send(noticeMsg{text: "probe " + m.name + " failed (details: enter): " + msg})
+		s.out.send(probeErrorMsg{uid: m.uid, text: msg})
 		return nil
 	}
-	a.detail.SetProbeError(m.uid, "")
-	if a.probes == nil {
-		a.probes = map[string]audit.Probed{}
+	s.out.send(probeErrorMsg{uid: m.uid})
+	if p.byUID == nil {
+		p.byUID = map[string]audit.Probed{}
 	}
 	// The pod read may be a newer one of the same name: its UID counts.
 	uid := m.uid
 	if m.rep.UID != "" {
 		uid = m.rep.UID
 	}
-	a.probes[uid] = probed(m.rep)
-	a.probeRev++
-	a.notice = "probed " + m.name + ": " + m.rep.Verdict.String()
+	p.byUID[uid] = probed(m.rep)
+	p.rev++
+	s.out.send(noticeMsg{text: "probed " + m.name + ": " + m.rep.Verdict.String()})
 	switch {
-	case a.auditing:
-		a.reaudit = true // the running audit's probes are older
+	case s.data.auditing:
+		s.data.reaudit = true // the running audit's probes are older
 		return nil
-	case a.snap == nil:
+	case s.data.snap == nil:
 		return nil // the next snapshot's audit includes it
 	}
-	a.auditing = true
-	return a.auditCmd(a.snap)
+	return s.startAudit(s.data.snap)
 }

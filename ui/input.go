@@ -1,0 +1,95 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+)
+
+// inputMode is what the bottom line is typing, if anything.
+type inputMode int
+
+const (
+	inputNone inputMode = iota
+	inputFilter
+	inputCommand
+)
+
+// inputLine is the filter line (/) and the command line (:). The filter
+// is sent as it is typed (filterTextMsg); a command when enter is
+// pressed (commandMsg). While it is open it takes every key but ctrl+c.
+type inputLine struct {
+	keys  inputKeys
+	out   *outbox
+	model textinput.Model
+	mode  inputMode
+}
+
+func newInputLine(out *outbox) *inputLine {
+	in := textinput.New()
+	st := in.Styles()
+	st.Cursor.Blink = false
+	in.SetStyles(st)
+	return &inputLine{keys: newInputKeys(), out: out, model: in}
+}
+
+func (l *inputLine) Init() tea.Cmd { return nil }
+
+func (l *inputLine) KeyMap() help.KeyMap { return l.keys }
+
+func (l *inputLine) SetSize(w, _ int) { l.model.SetWidth(max(10, w-2)) }
+
+// Open starts typing a filter or a command, from value.
+func (l *inputLine) Open(mode inputMode, value string) tea.Cmd {
+	l.mode = mode
+	l.model.Prompt = ":"
+	if mode == inputFilter {
+		l.model.Prompt = "/"
+	}
+	l.model.SetValue(value)
+	l.model.CursorEnd()
+	return l.model.Focus()
+}
+
+// Active says the line is open.
+func (l *inputLine) Active() bool { return l.mode != inputNone }
+
+func (l *inputLine) close() {
+	l.mode = inputNone
+	l.model.Blur()
+}
+
+// Update takes keys: esc cancels (a filter is cleared), enter ends (a
+// command runs), the rest is text.
+func (l *inputLine) Update(msg tea.Msg) tea.Cmd {
+	m, ok := msg.(tea.KeyPressMsg)
+	if !ok || !l.Active() {
+		return nil
+	}
+	mode := l.mode
+	switch {
+	case key.Matches(m, l.keys.Cancel):
+		if mode == inputFilter {
+			l.out.send(filterTextMsg{})
+		}
+		l.close()
+		return nil
+	case key.Matches(m, l.keys.Accept):
+		l.close()
+		if mode == inputCommand {
+			l.out.send(commandMsg{line: strings.TrimSpace(l.model.Value())})
+		}
+		return nil
+	}
+	var cmd tea.Cmd
+	l.model, cmd = l.model.Update(m)
+	if mode == inputFilter {
+		l.out.send(filterTextMsg{text: l.model.Value()})
+	}
+	return cmd
+}
+
+func (l *inputLine) View() string { return l.model.View() }
