@@ -26,7 +26,10 @@ var (
 
 	// agent-sandbox (agents.x-k8s.io, extensions.agents.x-k8s.io): a
 	// Sandbox runs one pod from its template; a SandboxTemplate is the
-	// template SandboxClaims and SandboxWarmPools point at.
+	// template SandboxClaims and SandboxWarmPools point at, a claim may
+	// point at a warm pool instead (and run the pool's template). Its
+	// controller also creates the NetworkPolicy a SandboxTemplate's
+	// spec.networkPolicy describes.
 	Sandbox = register(&Kind{
 		Group: "agents.x-k8s.io", Kind: "Sandbox", Resource: "sandboxes", Namespaced: true,
 		Templates: []Template{{Path: "spec.podTemplate.spec"}},
@@ -37,6 +40,7 @@ var (
 		Group: "extensions.agents.x-k8s.io", Kind: "SandboxTemplate", Resource: "sandboxtemplates", Namespaced: true,
 		Templates: []Template{{Path: "spec.podTemplate.spec"}},
 		Patch:     JSONPatch,
+		RefField:  "sandboxTemplateRef",
 	})
 	SandboxClaim = register(&Kind{
 		Group: "extensions.agents.x-k8s.io", Kind: "SandboxClaim", Resource: "sandboxclaims", Namespaced: true,
@@ -45,6 +49,7 @@ var (
 	SandboxWarmPool = register(&Kind{
 		Group: "extensions.agents.x-k8s.io", Kind: "SandboxWarmPool", Resource: "sandboxwarmpools", Namespaced: true,
 		Templateless: true,
+		RefField:     "warmPoolRef",
 	})
 
 	// KServe (serving.kserve.io): an InferenceService's predictor,

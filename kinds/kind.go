@@ -30,6 +30,10 @@ type Kind struct {
 	// pod template (its operator renders one from a few fields): it is a
 	// workload even when no pod spec is found in it.
 	Templateless bool
+	// RefField: other objects point at one of it by spec.<RefField>.name
+	// and run the pods it describes (a SandboxClaim's sandboxTemplateRef
+	// names a SandboxTemplate): they are audited with its pod template.
+	RefField string
 
 	// Patch is how a fix changes it.
 	Patch PatchStyle
@@ -75,6 +79,10 @@ type Kind struct {
 
 	// Typed are the hooks of a kind that has a Go type (the built-ins).
 	Typed *Typed
+
+	// apiVersion is APIVersion, computed once: workloads are built with
+	// it by the thousand.
+	apiVersion string
 }
 
 // Template is where one pod spec sits in an object.
@@ -152,12 +160,7 @@ func (k *Kind) GVR() schema.GroupVersionResource {
 
 // APIVersion is "group/version" ("v1" for the core group), "" when no
 // version is pinned.
-func (k *Kind) APIVersion() string {
-	if k.Version == "" {
-		return ""
-	}
-	return schema.GroupVersion{Group: k.Group, Version: k.Version}.String()
-}
+func (k *Kind) APIVersion() string { return k.apiVersion }
 
 // TypeMeta is the apiVersion and kind of an object of the kind.
 func (k *Kind) TypeMeta() metav1.TypeMeta {

@@ -2,6 +2,8 @@ package kinds
 
 import (
 	"reflect"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 var (
@@ -21,6 +23,9 @@ var (
 func register(k *Kind) *Kind {
 	if _, dup := byName[k.Kind]; dup {
 		panic("kinds: " + k.Kind + " declared twice")
+	}
+	if k.Version != "" {
+		k.apiVersion = schema.GroupVersion{Group: k.Group, Version: k.Version}.String()
 	}
 	registry = append(registry, k)
 	byName[k.Kind] = k
