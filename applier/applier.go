@@ -21,6 +21,7 @@ import (
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/internal/textutil"
+	"github.com/tiergate/tiergate/kinds"
 	"github.com/tiergate/tiergate/manifest"
 	"github.com/tiergate/tiergate/remediate"
 )
@@ -116,7 +117,7 @@ func Items(res *remediate.Result, hold remediate.HoldOptions) ([]Item, []Skipped
 			return nil, nil, err
 		}
 		it := Item{Target: f.Target, Object: obj, Plans: plans[f.Target], Warnings: warnings[f.Target]}
-		if f.Target.Kind == "RuntimeClass" {
+		if f.Target.Kind == kinds.RuntimeClass.Kind {
 			classes = append(classes, it)
 		} else {
 			policies = append(policies, it)
@@ -372,11 +373,11 @@ func Resource(t remediate.Target) (schema.GroupVersionResource, error) {
 	if err != nil {
 		return schema.GroupVersionResource{}, err
 	}
-	plural, ok := remediate.Plural(t.Kind)
+	k, ok := kinds.Lookup(t.Kind)
 	if !ok {
 		return schema.GroupVersionResource{}, fmt.Errorf("%s: tiergate does not read or write %s objects", t, t.Kind)
 	}
-	return gv.WithResource(plural), nil
+	return gv.WithResource(k.Resource), nil
 }
 
 // ownerReads bounds the GETs ReadOwners has in flight: enough to hide

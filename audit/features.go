@@ -152,12 +152,7 @@ func (f *features) extract(w *Workload) {
 	}
 	f.extra = &w.Extra
 	f.addLabels(w.Labels)
-	switch w.Kind {
-	case "Job", "CronJob":
-		f.runsToCompletion = true
-	}
-	switch f.ownerKind {
-	case "Job", "CronJob":
+	if runsToCompletion(w.Kind) || runsToCompletion(f.ownerKind) {
 		f.runsToCompletion = true
 	}
 	allFinite := len(w.Templates) > 0

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/tiergate/tiergate/kinds"
 )
 
 // OwnerKey names a controller object.
@@ -34,19 +36,25 @@ func (ix OwnerIndex) Chain(namespace string, direct *Owner) []Owner {
 	return chain
 }
 
-// WithDeployment completes a pod's chain that ends at a ReplicaSet whose
-// own owner is unknown (ReplicaSets not readable, or not in the input):
-// a Deployment names its ReplicaSets "<deployment>-<pod-template-hash>".
+// WithDeployment completes a pod's chain that ends at an object whose own
+// owner is unknown (ReplicaSets not readable, or not in the input) when
+// the registry knows the kind that names such objects after itself and a
+// hash its pods carry: a Deployment names its ReplicaSets
+// "<deployment>-<pod-template-hash>".
 func WithDeployment(chain []Owner, podLabels map[string]string) []Owner {
-	if len(chain) == 0 || chain[len(chain)-1].Kind != "ReplicaSet" {
+	if len(chain) == 0 {
 		return chain
 	}
-	hash := podLabels["pod-template-hash"]
-	rs := chain[len(chain)-1].Name
-	if hash == "" || !strings.HasSuffix(rs, "-"+hash) {
+	last := chain[len(chain)-1]
+	namer, ok := kinds.HashNamer(last.Kind)
+	if !ok {
 		return chain
 	}
-	return append(chain, Owner{Kind: "Deployment", Name: strings.TrimSuffix(rs, "-"+hash)})
+	hash := podLabels[namer.ChildHashLabel]
+	if hash == "" || !strings.HasSuffix(last.Name, "-"+hash) {
+		return chain
+	}
+	return append(chain, Owner{Kind: namer.Kind, Name: strings.TrimSuffix(last.Name, "-"+hash)})
 }
 
 // SelectWorkloads keeps every pod and, of the other workloads, those that

@@ -10,6 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/tiergate/tiergate/kinds"
 )
 
 // readable is something the live audit reads, and what is lost without it.
@@ -20,30 +22,46 @@ type readable struct {
 	// a gap in it.
 	required bool
 	loss     string
+	// kind is the registry's entry of a workload kind's resource.
+	kind *kinds.Kind
 }
 
-// Resources the live audit lists and watches.
+// Resources the live audit lists and watches: the registry's kinds it
+// watches (kinds.Kind.Watch) and the objects that decide their audit.
 var (
-	resPods            = readable{schema.GroupVersionResource{Version: "v1", Resource: "pods"}, true, true, "nothing to audit"}
-	resNodes           = readable{schema.GroupVersionResource{Version: "v1", Resource: "nodes"}, false, false, "kernel facts, runtime handlers and GPU capacity unavailable"}
-	resRuntimeClasses  = readable{schema.GroupVersionResource{Group: "node.k8s.io", Version: "v1", Resource: "runtimeclasses"}, false, false, "RuntimeClass handlers unavailable: handlers assumed from class names"}
-	resNetworkPolicies = readable{schema.GroupVersionResource{Group: "networking.k8s.io", Version: "v1", Resource: "networkpolicies"}, true, false, "egress checks skipped"}
-	resNamespaces      = readable{schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}, false, false, "Pod Security labels unknown: the namespace enforce check (TG-PSS-011) skipped"}
-	resServiceAccounts = readable{schema.GroupVersionResource{Version: "v1", Resource: "serviceaccounts"}, true, false, "token automount judged from pod settings only"}
-	resReplicaSets     = readable{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "replicasets"}, true, false, "Deployments named from their ReplicaSets' names"}
-	resDeployments     = readable{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, true, false, "Deployments without pods (scaled to zero, failing admission) not audited"}
-	resStatefulSets    = readable{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "statefulsets"}, true, false, "owners of StatefulSets (LeaderWorkerSet) not resolved"}
-	resJobs            = readable{schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}, true, false, "CronJobs not resolved as pod owners (a running CronJob is also audited from its template)"}
-	resDaemonSets      = readable{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "daemonsets"}, true, false, "DaemonSets without pods not audited"}
-	resCronJobs        = readable{schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "cronjobs"}, true, false, "CronJobs between runs not audited"}
-	resRoles           = readable{schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "roles"}, true, false, rbacLoss}
-	resRoleBindings    = readable{schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "rolebindings"}, true, false, rbacLoss}
-	resClusterRoles    = readable{schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles"}, false, false, rbacLoss}
-	resClusterBindings = readable{schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterrolebindings"}, false, false, rbacLoss}
-	resInferencePools  = readable{schema.GroupVersionResource{Group: "inference.networking.k8s.io", Version: "v1", Resource: "inferencepools"}, true, false, "InferencePool selectors unavailable"}
-	resInferencePoolsA = readable{schema.GroupVersionResource{Group: "inference.networking.x-k8s.io", Version: "v1alpha2", Resource: "inferencepools"}, true, false, "InferencePool selectors unavailable"}
-	resKServe          = readable{schema.GroupVersionResource{Group: "serving.kserve.io", Version: "v1beta1", Resource: "inferenceservices"}, true, false, "KServe model formats unavailable"}
+	resPods            = watchOf(kinds.Pod)
+	resNodes           = readable{gvr: schema.GroupVersionResource{Version: "v1", Resource: "nodes"}, namespaced: false, loss: "kernel facts, runtime handlers and GPU capacity unavailable"}
+	resRuntimeClasses  = watchOf(kinds.RuntimeClass)
+	resNetworkPolicies = watchOf(kinds.NetworkPolicy)
+	resNamespaces      = readable{gvr: schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}, namespaced: false, loss: "Pod Security labels unknown: the namespace enforce check (TG-PSS-011) skipped"}
+	resServiceAccounts = watchOf(kinds.ServiceAccount)
+	resRoles           = readable{gvr: schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "roles"}, namespaced: true, loss: rbacLoss}
+	resRoleBindings    = readable{gvr: schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "rolebindings"}, namespaced: true, loss: rbacLoss}
+	resClusterRoles    = readable{gvr: schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles"}, namespaced: false, loss: rbacLoss}
+	resClusterBindings = readable{gvr: schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterrolebindings"}, namespaced: false, loss: rbacLoss}
+	resInferencePools  = readable{gvr: schema.GroupVersionResource{Group: "inference.networking.k8s.io", Version: "v1", Resource: "inferencepools"}, namespaced: true, loss: "InferencePool selectors unavailable"}
+	resInferencePoolsA = readable{gvr: schema.GroupVersionResource{Group: "inference.networking.x-k8s.io", Version: "v1alpha2", Resource: "inferencepools"}, namespaced: true, loss: "InferencePool selectors unavailable"}
+	resKServe          = watchOf(kinds.InferenceService)
 )
+
+// watchOf is what the live audit reads of a kind the registry says it
+// watches.
+func watchOf(k *kinds.Kind) readable {
+	return readable{gvr: k.GVR(), namespaced: k.Namespaced, required: k.Watch.Required, loss: k.Watch.Loss, kind: k}
+}
+
+// controllers are the kinds whose objects the live audit reads for their
+// pod templates and owners (ReplicaSets, Deployments, ...), in the
+// registry's order.
+func controllers() []readable {
+	var out []readable
+	for _, k := range kinds.All() {
+		if k.Watch != nil && k.Typed != nil && k.Typed.PodTemplate != nil {
+			out = append(out, watchOf(k))
+		}
+	}
+	return out
+}
 
 // rbacLoss is what the audit loses without roles and bindings.
 const rbacLoss = "pods that create agent sandboxes recognised by their env only, not by their RBAC"

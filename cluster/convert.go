@@ -13,6 +13,7 @@ import (
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/crd"
+	"github.com/tiergate/tiergate/kinds"
 )
 
 // lastApplied is kubectl's copy of the whole object in an annotation:
@@ -47,31 +48,26 @@ func strip(obj any) (any, error) {
 		// The cache keeps a smaller object than a Pod: of its status
 		// (384 bytes and up) only what kubectl's STATUS column says.
 		return &cachedPod{ObjectMeta: o.ObjectMeta, Spec: o.Spec, Status: podStatus(o)}, nil
+	// Of a controller's status, only what its STATUS says (controllerStatus).
 	case *appsv1.ReplicaSet:
 		o.Status = appsv1.ReplicaSetStatus{Conditions: keepConditions(o.Status.Conditions, func(c appsv1.ReplicaSetCondition) bool {
 			return c.Type == appsv1.ReplicaSetReplicaFailure && c.Status == corev1.ConditionTrue
 		})}
-		stripTemplate(&o.Spec.Template)
 	case *appsv1.Deployment:
 		o.Status = appsv1.DeploymentStatus{Conditions: keepConditions(o.Status.Conditions, func(c appsv1.DeploymentCondition) bool {
 			return c.Type == appsv1.DeploymentReplicaFailure && c.Status == corev1.ConditionTrue
 		})}
-		stripTemplate(&o.Spec.Template)
 	case *appsv1.StatefulSet:
 		o.Status = appsv1.StatefulSetStatus{}
-		stripTemplate(&o.Spec.Template)
 		o.Spec.VolumeClaimTemplates = nil
 	case *appsv1.DaemonSet:
 		o.Status = appsv1.DaemonSetStatus{}
-		stripTemplate(&o.Spec.Template)
 	case *batchv1.Job:
 		o.Status = batchv1.JobStatus{Conditions: keepConditions(o.Status.Conditions, func(c batchv1.JobCondition) bool {
 			return c.Status == corev1.ConditionTrue && (c.Type == batchv1.JobComplete || c.Type == batchv1.JobFailed || c.Type == batchv1.JobSuspended)
 		})}
-		stripTemplate(&o.Spec.Template)
 	case *batchv1.CronJob:
 		o.Status = batchv1.CronJobStatus{}
-		stripTemplate(&o.Spec.JobTemplate.Spec.Template)
 	case *corev1.Namespace:
 		// Only the labels matter (Pod Security's enforce|audit|warn).
 		o.Annotations, o.Spec, o.Status = nil, corev1.NamespaceSpec{}, corev1.NamespaceStatus{}
@@ -80,7 +76,21 @@ func strip(obj any) (any, error) {
 		o.Status.Conditions = nil
 		o.Status.VolumesAttached, o.Status.VolumesInUse = nil, nil
 	}
+	// A controller's pod template, found through the registry.
+	if t := podTemplateOf(obj); t != nil {
+		stripTemplate(t)
+	}
 	return obj, nil
+}
+
+// podTemplateOf is the pod template of a typed object of a kind the
+// registry knows, nil for any other object.
+func podTemplateOf(obj any) *corev1.PodTemplateSpec {
+	k, ok := kinds.ForObject(obj)
+	if !ok || k.Typed.PodTemplate == nil {
+		return nil
+	}
+	return k.Typed.PodTemplate(obj.(runtime.Object))
 }
 
 // stripCustom is the dynamic informers' transform: of an InferencePool
@@ -279,7 +289,7 @@ func kserveFacts(objs []any) map[string]audit.Extra {
 // podWorkload turns a cached pod into the audit's workload.
 func podWorkload(p *cachedPod, owners audit.OwnerIndex, kserve map[string]audit.Extra) audit.Workload {
 	w := audit.Workload{
-		APIVersion: "v1", Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: string(p.UID),
+		APIVersion: kinds.Pod.APIVersion(), Kind: kinds.Pod.Kind, Namespace: p.Namespace, Name: p.Name, UID: string(p.UID),
 		Labels: p.Labels, NodeName: p.Spec.NodeName, Phase: p.Status.Phase, Status: &p.Status,
 		Templates: []audit.PodTemplate{{SpecPath: "spec", Labels: p.Labels, Annotations: p.Annotations, Spec: &p.Spec}},
 	}
@@ -287,41 +297,25 @@ func podWorkload(p *cachedPod, owners audit.OwnerIndex, kserve map[string]audit.
 		w.Owner = &audit.Owner{Kind: ref.Kind, Name: ref.Name}
 		w.Owners = audit.WithDeployment(owners.Chain(p.Namespace, w.Owner), p.Labels)
 	}
-	if isvc := p.Labels["serving.kserve.io/inferenceservice"]; isvc != "" {
+	if isvc := p.Labels[kinds.InferenceService.NameLabel]; isvc != "" {
 		w.Extra = kserve[p.Namespace+"/"+isvc]
 	}
 	return w
 }
 
-// controllerWorkload turns a controller into a workload audited from its
-// pod template, for when no pod runs from it.
-func controllerWorkload(o any) (audit.Workload, bool) {
-	var (
-		meta     metav1.Object
-		group    = "apps/v1"
-		tmpl     *corev1.PodTemplateSpec
-		specPath = "spec.template.spec"
-	)
-	switch c := o.(type) {
-	case *appsv1.ReplicaSet:
-		meta, tmpl = c, &c.Spec.Template
-	case *appsv1.Deployment:
-		meta, tmpl = c, &c.Spec.Template
-	case *appsv1.StatefulSet:
-		meta, tmpl = c, &c.Spec.Template
-	case *appsv1.DaemonSet:
-		meta, tmpl = c, &c.Spec.Template
-	case *batchv1.Job:
-		meta, tmpl, group = c, &c.Spec.Template, "batch/v1"
-	case *batchv1.CronJob:
-		meta, tmpl, group, specPath = c, &c.Spec.JobTemplate.Spec.Template, "batch/v1", "spec.jobTemplate.spec.template.spec"
-	default:
+// controllerWorkload turns a controller of a kind the registry knows into
+// a workload audited from its pod template, for when no pod runs from it.
+func controllerWorkload(k *kinds.Kind, o any) (audit.Workload, bool) {
+	obj, ok := o.(runtime.Object)
+	meta, isMeta := o.(metav1.Object)
+	if !ok || !isMeta || k == nil || k.Typed == nil || k.Typed.PodTemplate == nil {
 		return audit.Workload{}, false
 	}
+	tmpl := k.Typed.PodTemplate(obj)
 	w := audit.Workload{
-		APIVersion: group, Kind: typeKind(o), Namespace: meta.GetNamespace(), Name: meta.GetName(), UID: string(meta.GetUID()),
+		APIVersion: k.APIVersion(), Kind: k.Kind, Namespace: meta.GetNamespace(), Name: meta.GetName(), UID: string(meta.GetUID()),
 		Labels:    meta.GetLabels(),
-		Templates: []audit.PodTemplate{{SpecPath: specPath, Labels: tmpl.Labels, Annotations: tmpl.Annotations, Spec: &tmpl.Spec}},
+		Templates: []audit.PodTemplate{{SpecPath: k.Templates[0].Path, Labels: tmpl.Labels, Annotations: tmpl.Annotations, Spec: &tmpl.Spec}},
 		Status:    controllerStatus(o),
 	}
 	if ref := metav1.GetControllerOfNoCopy(meta); ref != nil {

@@ -6,8 +6,6 @@ import (
 	"sync"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	nodev1 "k8s.io/api/node/v1"
@@ -95,7 +93,9 @@ func NewSource(ctx context.Context, c *Clients, opts Options) (*Source, error) {
 	if opts.Probe == 0 {
 		opts.Probe = 3 * time.Second
 	}
-	want := []readable{resPods, resNodes, resRuntimeClasses, resNetworkPolicies, resServiceAccounts, resNamespaces, resReplicaSets, resDeployments, resStatefulSets, resDaemonSets, resJobs, resCronJobs, resRoles, resRoleBindings, resClusterRoles, resClusterBindings}
+	want := []readable{resPods, resNodes, resRuntimeClasses, resNetworkPolicies, resServiceAccounts, resNamespaces}
+	want = append(want, controllers()...)
+	want = append(want, resRoles, resRoleBindings, resClusterRoles, resClusterBindings)
 	for _, r := range []readable{resInferencePools, resInferencePoolsA, resKServe} {
 		if served(c, r.gvr) {
 			want = append(want, r)
@@ -131,11 +131,16 @@ func served(c *Clients, gvr schema.GroupVersionResource) bool {
 // factory for an informer registers it, and a forbidden one would retry
 // and log forever.
 func (s *Source) setup(allowed map[schema.GroupVersionResource]bool) {
-	add := func(r readable, make func() cache.SharedIndexInformer) *watched {
+	add := func(r readable, make func() (cache.SharedIndexInformer, error)) *watched {
 		if !allowed[r.gvr] {
 			return nil
 		}
-		w := &watched{r: r, inf: make()}
+		inf, err := make()
+		if err != nil {
+			s.gaps = append(s.gaps, Gap{Resource: r.name(), Scope: textutil.OneLine(err.Error()), Loss: r.loss, reason: "unsynced"})
+			return nil
+		}
+		w := &watched{r: r, inf: inf}
 		_ = w.inf.SetWatchErrorHandler(func(_ *cache.Reflector, err error) { s.watchFailed(w, err) })
 		_, _ = w.inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 			AddFunc:    func(any) { s.event(w) },
@@ -146,45 +151,38 @@ func (s *Source) setup(allowed map[schema.GroupVersionResource]bool) {
 		return w
 	}
 	f := s.factory
-	s.pods = add(resPods, func() cache.SharedIndexInformer { return f.Core().V1().Pods().Informer() })
-	s.nodes = add(resNodes, func() cache.SharedIndexInformer { return f.Core().V1().Nodes().Informer() })
-	s.runtimeClasses = add(resRuntimeClasses, func() cache.SharedIndexInformer { return f.Node().V1().RuntimeClasses().Informer() })
-	s.netpols = add(resNetworkPolicies, func() cache.SharedIndexInformer { return f.Networking().V1().NetworkPolicies().Informer() })
-	s.sas = add(resServiceAccounts, func() cache.SharedIndexInformer { return f.Core().V1().ServiceAccounts().Informer() })
-	s.nss = add(resNamespaces, func() cache.SharedIndexInformer { return f.Core().V1().Namespaces().Informer() })
-	for _, o := range []struct {
-		r    readable
-		make func() cache.SharedIndexInformer
-	}{
-		{resRoles, func() cache.SharedIndexInformer { return f.Rbac().V1().Roles().Informer() }},
-		{resRoleBindings, func() cache.SharedIndexInformer { return f.Rbac().V1().RoleBindings().Informer() }},
-		{resClusterRoles, func() cache.SharedIndexInformer { return f.Rbac().V1().ClusterRoles().Informer() }},
-		{resClusterBindings, func() cache.SharedIndexInformer { return f.Rbac().V1().ClusterRoleBindings().Informer() }},
-	} {
-		if w := add(o.r, o.make); w != nil {
+	// Built-in resources: the factory's typed informer for the resource,
+	// which keeps protobuf and the transform.
+	typed := func(r readable) func() (cache.SharedIndexInformer, error) {
+		return func() (cache.SharedIndexInformer, error) {
+			gi, err := f.ForResource(r.gvr)
+			if err != nil {
+				return nil, err
+			}
+			return gi.Informer(), nil
+		}
+	}
+	s.pods = add(resPods, typed(resPods))
+	s.nodes = add(resNodes, typed(resNodes))
+	s.runtimeClasses = add(resRuntimeClasses, typed(resRuntimeClasses))
+	s.netpols = add(resNetworkPolicies, typed(resNetworkPolicies))
+	s.sas = add(resServiceAccounts, typed(resServiceAccounts))
+	s.nss = add(resNamespaces, typed(resNamespaces))
+	for _, r := range []readable{resRoles, resRoleBindings, resClusterRoles, resClusterBindings} {
+		if w := add(r, typed(r)); w != nil {
 			s.rbac = append(s.rbac, w)
 		}
 	}
-	for _, o := range []struct {
-		r    readable
-		make func() cache.SharedIndexInformer
-	}{
-		{resReplicaSets, func() cache.SharedIndexInformer { return f.Apps().V1().ReplicaSets().Informer() }},
-		{resDeployments, func() cache.SharedIndexInformer { return f.Apps().V1().Deployments().Informer() }},
-		{resStatefulSets, func() cache.SharedIndexInformer { return f.Apps().V1().StatefulSets().Informer() }},
-		{resDaemonSets, func() cache.SharedIndexInformer { return f.Apps().V1().DaemonSets().Informer() }},
-		{resJobs, func() cache.SharedIndexInformer { return f.Batch().V1().Jobs().Informer() }},
-		{resCronJobs, func() cache.SharedIndexInformer { return f.Batch().V1().CronJobs().Informer() }},
-	} {
-		if w := add(o.r, o.make); w != nil {
+	for _, r := range controllers() {
+		if w := add(r, typed(r)); w != nil {
 			s.owners = append(s.owners, w)
 		}
 	}
-	dyn := func(r readable) func() cache.SharedIndexInformer {
-		return func() cache.SharedIndexInformer {
+	dyn := func(r readable) func() (cache.SharedIndexInformer, error) {
+		return func() (cache.SharedIndexInformer, error) {
 			inf := s.dynamic.ForResource(r.gvr).Informer()
 			_ = inf.SetTransform(stripCustom)
-			return inf
+			return inf, nil
 		}
 	}
 	for _, r := range []readable{resInferencePools, resInferencePoolsA} {
@@ -519,8 +517,8 @@ func (s *Source) inventory() *audit.Inventory {
 	var ws []audit.Workload
 	for _, w := range owners {
 		for _, o := range list(w) {
-			addOwner(ownerIx, o.(metav1.Object), typeKind(o))
-			if cw, ok := controllerWorkload(o); ok {
+			addOwner(ownerIx, o.(metav1.Object), w.r.kind.Kind)
+			if cw, ok := controllerWorkload(w.r.kind, o); ok {
 				ws = append(ws, cw)
 			}
 		}
@@ -547,24 +545,4 @@ func (s *Source) inventory() *audit.Inventory {
 		}
 	}
 	return inv
-}
-
-// typeKind names the kind of a typed controller object from the owner
-// informers (informer objects carry no TypeMeta).
-func typeKind(o any) string {
-	switch o.(type) {
-	case *appsv1.ReplicaSet:
-		return "ReplicaSet"
-	case *appsv1.Deployment:
-		return "Deployment"
-	case *appsv1.StatefulSet:
-		return "StatefulSet"
-	case *appsv1.DaemonSet:
-		return "DaemonSet"
-	case *batchv1.Job:
-		return "Job"
-	case *batchv1.CronJob:
-		return "CronJob"
-	}
-	return ""
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/crd"
+	"github.com/tiergate/tiergate/kinds"
 )
 
 // notWorkloads are kinds that carry container specs without running them
@@ -22,14 +23,6 @@ import (
 var notWorkloads = map[string]bool{
 	"PodTemplate": true, "ServingRuntime": true, "ClusterServingRuntime": true,
 	"Secret": true, "ConfigMap": true,
-}
-
-// templateless are custom resources that run pods without carrying a
-// pod template of their own.
-var templateless = map[string]bool{
-	"SandboxClaim": true, "SandboxWarmPool": true, "InferenceService": true,
-	"NIMService": true, "MCPServer": true, "EmbeddingServer": true, "Model": true,
-	"LLMInferenceService": true,
 }
 
 // foundSpec is a pod spec found inside an object.
@@ -58,7 +51,7 @@ func toWorkload(o *Object) (*audit.Workload, crdFacts, error) {
 		findSpecs(obj, "", nil, &specs)
 	}
 	extra := customFacts(o)
-	if len(specs) == 0 && extra.image == "" && !(templateless[kind] && isCustom(o)) {
+	if len(specs) == 0 && extra.image == "" && !(templateless(kind) && isCustom(o)) {
 		return nil, extra, nil
 	}
 	w := &audit.Workload{
@@ -106,6 +99,13 @@ func toWorkload(o *Object) (*audit.Workload, crdFacts, error) {
 		}
 	}
 	return w, extra, nil
+}
+
+// templateless says the registry knows kind as a custom resource that
+// runs pods without carrying a pod template of its own.
+func templateless(kind string) bool {
+	k, ok := kinds.Lookup(kind)
+	return ok && k.Templateless
 }
 
 func isCustom(o *Object) bool {
@@ -297,7 +297,8 @@ type crdFacts struct {
 	// NIMService) that the operator puts into the pod it renders.
 	image    string
 	imageCtr map[string]any
-	// templateRef and warmPoolRef point at agent-sandbox objects.
+	// templateRef and warmPoolRef point at agent-sandbox objects (the
+	// registry's RefFields).
 	templateRef, warmPoolRef string
 }
 
@@ -331,13 +332,13 @@ func customFacts(o *Object) crdFacts {
 			}
 		}
 	}
-	if ref, ok := spec["sandboxTemplateRef"].(map[string]any); ok {
+	if ref, ok := spec[kinds.SandboxTemplate.RefField].(map[string]any); ok {
 		cf.templateRef, _ = ref["name"].(string)
 	}
-	if ref, ok := spec["warmPoolRef"].(map[string]any); ok {
+	if ref, ok := spec[kinds.SandboxWarmPool.RefField].(map[string]any); ok {
 		cf.warmPoolRef, _ = ref["name"].(string)
 	}
-	if np, ok := spec["networkPolicy"].(map[string]any); ok && strings.HasPrefix(o.GetAPIVersion(), "extensions.agents.x-k8s.io/") {
+	if np, ok := spec["networkPolicy"].(map[string]any); ok && strings.HasPrefix(o.GetAPIVersion(), kinds.SandboxTemplate.Group+"/") {
 		var nps networkingv1.NetworkPolicySpec
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(np, &nps); err == nil {
 			nps.PolicyTypes = []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress}
@@ -404,27 +405,13 @@ func (cf crdFacts) fill(c *corev1.Container) {
 }
 
 // controllerLabels are labels an operator puts on the pods it renders
-// from a template, so that NetworkPolicies and InferencePools written
-// against them select the workload offline as they would live.
+// from a template (the registry's PodLabels), so that NetworkPolicies and
+// InferencePools written against them select the workload offline as
+// they would live.
 func controllerLabels(kind, name string, t *audit.PodTemplate) map[string]string {
-	switch kind {
-	case "InferenceService":
-		component, _, _ := strings.Cut(strings.TrimPrefix(t.SpecPath, "spec."), ".")
-		return map[string]string{"serving.kserve.io/inferenceservice": name, "component": component}
-	case "LeaderWorkerSet":
-		return map[string]string{"leaderworkerset.sigs.k8s.io/name": name}
-	case "RayCluster", "RayService":
-		nodeType := "worker"
-		if strings.Contains(t.SpecPath, "headGroupSpec") {
-			nodeType = "head"
-		}
-		l := map[string]string{"ray.io/node-type": nodeType}
-		if kind == "RayCluster" {
-			l["ray.io/cluster"] = name
-		} else {
-			l["ray.io/originated-from-crd"] = "RayService"
-		}
-		return l
+	k, ok := kinds.Lookup(kind)
+	if !ok {
+		return nil
 	}
-	return nil
+	return k.PodLabels(name, t.SpecPath)
 }

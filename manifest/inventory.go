@@ -13,6 +13,7 @@ import (
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/crd"
+	"github.com/tiergate/tiergate/kinds"
 )
 
 // BuildOptions choose and default what goes into the inventory.
@@ -193,19 +194,19 @@ func resolveSandboxRefs(all []*audit.Workload, refs map[*audit.Workload]crdFacts
 		}
 		tmplName := cf.templateRef
 		if tmplName == "" && cf.warmPoolRef != "" {
-			pool := find("SandboxWarmPool", w.Namespace, cf.warmPoolRef)
+			pool := find(kinds.SandboxWarmPool.Kind, w.Namespace, cf.warmPoolRef)
 			if pool == nil {
-				w.Extra.TemplateRef = "SandboxWarmPool/" + cf.warmPoolRef
+				w.Extra.TemplateRef = kinds.SandboxWarmPool.Kind + "/" + cf.warmPoolRef
 				continue
 			}
 			tmplName = refs[pool].templateRef
 		}
-		tmpl := find("SandboxTemplate", w.Namespace, tmplName)
+		tmpl := find(kinds.SandboxTemplate.Kind, w.Namespace, tmplName)
 		if tmpl == nil {
-			w.Extra.TemplateRef = "SandboxTemplate/" + tmplName
+			w.Extra.TemplateRef = kinds.SandboxTemplate.Kind + "/" + tmplName
 			continue
 		}
-		from := "SandboxTemplate/" + tmpl.Name
+		from := kinds.SandboxTemplate.Kind + "/" + tmpl.Name
 		for _, t := range tmpl.Templates {
 			t.From = from
 			w.Templates = append(w.Templates, t)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/internal/textutil"
+	"github.com/tiergate/tiergate/kinds"
 )
 
 // allowList is what a workload's egress policy allows beyond DNS, derived
@@ -247,21 +248,21 @@ func egressWarnings(al allowList) []string {
 	return out
 }
 
-// peers lets the pods of a StatefulSet or a LeaderWorkerSet reach one
-// another, on every port: their members replicate, elect and shard over
-// ports no env value names (Qdrant's cluster port, NCCL), and a policy
-// that cut them apart would break the workload it fixes.
+// peers lets the pods of a kind whose pods are peers (a StatefulSet, a
+// LeaderWorkerSet) reach one another, on every port: their members
+// replicate, elect and shard over ports no env value names (Qdrant's
+// cluster port, NCCL), and a policy that cut them apart would break the
+// workload it fixes.
 func peers(al *allowList, kind string, sel map[string]string) {
-	own := sel
-	switch kind {
-	case "StatefulSet":
-	case "LeaderWorkerSet":
-		// Leader and worker templates differ; the set's name label is on both.
-		if n, ok := sel["leaderworkerset.sigs.k8s.io/name"]; ok {
-			own = map[string]string{"leaderworkerset.sigs.k8s.io/name": n}
-		}
-	default:
+	k, ok := kinds.Lookup(kind)
+	if !ok || !k.Peers {
 		return
+	}
+	own := sel
+	// Templates that differ (a leader and workers) share the label that
+	// names the object.
+	if n, ok := sel[k.NameLabel]; ok && k.NameLabel != "" {
+		own = map[string]string{k.NameLabel: n}
 	}
 	al.rules = append(al.rules, networkingv1.NetworkPolicyEgressRule{
 		To: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: maps.Clone(own)}}},

@@ -8,6 +8,8 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/tiergate/tiergate/kinds"
 )
 
 // volatileLabels differ between pods of one workload (or between runs of a
@@ -37,7 +39,7 @@ func egressPolicy(namespace, name string, selector map[string]string, allow []ne
 	udp, tcp := corev1.ProtocolUDP, corev1.ProtocolTCP
 	dns := intstr.FromInt32(53)
 	np := &networkingv1.NetworkPolicy{
-		TypeMeta: metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
+		TypeMeta: kinds.NetworkPolicy.TypeMeta(),
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace,
 			Labels: map[string]string{"app.kubernetes.io/managed-by": "tiergate"}},
 		Spec: networkingv1.NetworkPolicySpec{

@@ -15,6 +15,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/kinds"
 	"github.com/tiergate/tiergate/policy"
 )
 
@@ -306,7 +307,10 @@ func (p *planner) fixWorkload(w *audit.Workload, r *audit.Result, fs []audit.Fin
 
 // recreate says the target's pod spec cannot change in place: a pod, or a
 // Job (its template is immutable).
-func recreate(pt patchTarget) bool { return kinds[pt.Kind].recreate }
+func recreate(pt patchTarget) bool {
+	k, ok := kinds.Lookup(pt.Kind)
+	return ok && k.Recreate
+}
 
 // inTemplate keeps the findings about one pod template: their path is in
 // it. A workload with one template owns every finding.
@@ -387,7 +391,7 @@ func (p *planner) fixTemplate(wf *workloadFix, ti int, fs []audit.Finding) error
 					return err
 				}
 				nf := object(newFix(KindNewRuntimeClass, "Create RuntimeClass "+c.create.Name+" (handler "+c.create.Handler+", "+string(c.rule.Isolation)+") for "+string(r.Type)+" workloads that need "+string(r.RequiredIsolation)+".", nil),
-					targetOf("RuntimeClass", "", c.create.Name), c.create, manifest)
+					targetOf(kinds.RuntimeClass, "", c.create.Name), c.create, manifest)
 				nf.Warnings, nf.RuntimeClass = c.warnings, c.create.Name
 				wf.fixes = append(wf.fixes, nf)
 				p.planned[c.create.Name] = c.create
@@ -488,7 +492,7 @@ func (p *planner) fixTemplate(wf *workloadFix, ti int, fs []audit.Finding) error
 				return err
 			}
 			f := object(newFix(KindNetworkPolicy, egressPlan(np.Name, al), nw),
-				targetOf("NetworkPolicy", pt.Namespace, np.Name), np, manifest)
+				targetOf(kinds.NetworkPolicy, pt.Namespace, np.Name), np, manifest)
 			f.Warnings, f.CutsOff = egressWarnings(al), al.cut
 			wf.fixes = append(wf.fixes, f)
 			wf.add.networkPolicies = append(wf.add.networkPolicies, *np)

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/kinds"
 	"github.com/tiergate/tiergate/policy"
 )
 
@@ -180,7 +181,7 @@ func (p *planner) newRuntimeClass(w *audit.Workload, r *audit.Result, ti int) ru
 		name = "tiergate-" + f.handler
 	}
 	rc := &nodev1.RuntimeClass{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "node.k8s.io/v1", Kind: "RuntimeClass"},
+		TypeMeta:   kinds.RuntimeClass.TypeMeta(),
 		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"app.kubernetes.io/managed-by": "tiergate"}},
 		Handler:    f.handler,
 		Scheduling: &nodev1.Scheduling{NodeSelector: map[string]string{f.label: f.value}},

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/kinds"
 )
 
 // saFix is a ServiceAccount whose token every user mounts only because the
@@ -99,7 +100,7 @@ func (p *planner) accountFixes() {
 	slices.Sort(keys)
 	for _, k := range keys {
 		a := p.accounts[k]
-		t := targetOf("ServiceAccount", a.sa.Namespace, a.sa.Name)
+		t := targetOf(kinds.ServiceAccount, a.sa.Namespace, a.sa.Name)
 		patch := []byte(`{"automountServiceAccountToken":false}`)
 		f := Fix{Kind: KindToken, Target: t, Workload: "ServiceAccount/" + k, Patch: patch, PatchType: types.StrategicMergePatchType,
 			Plan:     "Set automountServiceAccountToken: false on ServiceAccount " + a.sa.Name + ", which every pod that mounts its token takes it from (" + strings.Join(a.users, ", ") + ").",

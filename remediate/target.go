@@ -4,53 +4,12 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/kinds"
 )
 
-// kindInfo is what tiergate knows of a kind it reads or writes: its API
-// resource, and for the pod-bearing kinds where the pod spec sits.
-type kindInfo struct {
-	apiVersion, plural string
-	// specPath is where a built-in kind's pod spec sits; "" for a kind
-	// that holds none (or whose templates the object itself names).
-	specPath string
-	// custom: a custom resource whose schema embeds core PodTemplateSpecs
-	// (LeaderWorkerSet's leader and worker, agent-sandbox's podTemplate).
-	// The API server takes no strategic merge patch for it, so it gets
-	// JSON patches, guarded by tests of what they index. With an
-	// apiVersion, its live pods are fixed through it (read from the
-	// cluster); without one, only the resource itself, from files.
-	custom bool
-	// recreate: its pod spec cannot change in place (a pod, a Job).
-	recreate bool
-}
-
-// kinds is every kind fixes patch or create; applier maps targets to API
-// resources through Plural.
-var kinds = map[string]kindInfo{
-	"Pod":             {apiVersion: "v1", plural: "pods", specPath: "spec", recreate: true},
-	"Deployment":      {apiVersion: "apps/v1", plural: "deployments", specPath: "spec.template.spec"},
-	"StatefulSet":     {apiVersion: "apps/v1", plural: "statefulsets", specPath: "spec.template.spec"},
-	"DaemonSet":       {apiVersion: "apps/v1", plural: "daemonsets", specPath: "spec.template.spec"},
-	"ReplicaSet":      {apiVersion: "apps/v1", plural: "replicasets", specPath: "spec.template.spec"},
-	"Job":             {apiVersion: "batch/v1", plural: "jobs", specPath: "spec.template.spec", recreate: true},
-	"CronJob":         {apiVersion: "batch/v1", plural: "cronjobs", specPath: "spec.jobTemplate.spec.template.spec"},
-	"LeaderWorkerSet": {apiVersion: "leaderworkerset.x-k8s.io/v1", plural: "leaderworkersets", custom: true},
-	"SandboxTemplate": {plural: "sandboxtemplates", custom: true},
-	"Sandbox":         {plural: "sandboxes", custom: true},
-	"ServiceAccount":  {apiVersion: "v1", plural: "serviceaccounts"},
-	"NetworkPolicy":   {apiVersion: "networking.k8s.io/v1", plural: "networkpolicies"},
-	"RuntimeClass":    {apiVersion: "node.k8s.io/v1", plural: "runtimeclasses"},
-}
-
-// Plural is the API resource name of a kind fixes patch or create.
-func Plural(kind string) (string, bool) {
-	k, ok := kinds[kind]
-	return k.plural, ok
-}
-
 // targetOf names an object of a built-in kind fixes create or patch.
-func targetOf(kind, namespace, name string) Target {
-	return Target{APIVersion: kinds[kind].apiVersion, Kind: kind, Namespace: namespace, Name: name}
+func targetOf(k *kinds.Kind, namespace, name string) Target {
+	return Target{APIVersion: k.APIVersion(), Kind: k.Kind, Namespace: namespace, Name: name}
 }
 
 // patchTarget is where a workload's fixes go.
@@ -63,18 +22,29 @@ type patchTarget struct {
 	json bool
 }
 
-// target resolves the object to patch for a workload: its top owner when
-// the workload has one (a pod's Deployment, a Job's CronJob), never a pod
-// that a controller would replace. ok is false, with the reason, when the
-// owner is not a kind tiergate knows how to patch.
-func target(w *audit.Workload) (pt patchTarget, why string, ok bool) {
+// target resolves the object to patch for a workload: the owner whose
+// controller would undo a change to it (a pod's Deployment, a Job's
+// CronJob), never a pod that a controller would replace. ok is false,
+// with the reason, when that object is not of a kind tiergate knows how
+// to patch.
+func target(w *audit.Workload) (patchTarget, string, bool) {
+	return targetBy(w, kinds.Lookup)
+}
+
+// targetBy is target with the registry it asks.
+func targetBy(w *audit.Workload, lookup func(string) (*kinds.Kind, bool)) (pt patchTarget, why string, ok bool) {
 	kind, name := w.Kind, w.Name
-	switch {
-	case len(w.Owners) > 0:
-		top := w.Owners[len(w.Owners)-1]
-		kind, name = top.Kind, top.Name
-	case w.Owner != nil:
-		kind, name = w.Owner.Kind, w.Owner.Name
+	chain := w.Owners
+	if len(chain) == 0 && w.Owner != nil {
+		chain = []audit.Owner{*w.Owner}
+	}
+	for _, o := range chain {
+		// An owner that says it leaves what it creates alone is where
+		// the climb stops; one that does not say is assumed to revert.
+		if k, known := lookup(o.Kind); known && k.Creates != "" && !k.Reverts {
+			break
+		}
+		kind, name = o.Kind, o.Name
 	}
 	// Names go into kubectl commands and API paths: a name no API server
 	// would accept ("--all-namespaces", "a;b") is never used.
@@ -92,22 +62,27 @@ func target(w *audit.Workload) (pt patchTarget, why string, ok bool) {
 			return pt, "its pod template comes from " + t.From + ": fix that object", false
 		}
 	}
-	if kind == w.Kind && kinds[kind].custom && w.APIVersion != "" {
+	k, known := lookup(kind)
+	custom := known && k.Patch == kinds.JSONPatch
+	if kind == w.Kind && custom && w.APIVersion != "" {
+		// A custom resource read as it is (from files, or from the
+		// cluster for its pods): its templates give the spec paths.
 		pt = patchTarget{Target: Target{APIVersion: w.APIVersion, Kind: kind, Namespace: w.Namespace, Name: name}, json: true}
 		for _, t := range w.Templates {
 			pt.specPaths = append(pt.specPaths, t.SpecPath)
 		}
 		return pt, "", true
 	}
-	if c := kinds[kind]; kind != w.Kind && c.custom && c.apiVersion != "" {
+	if kind != w.Kind && custom && k.Version != "" {
 		// A live pod of a custom resource (a LeaderWorkerSet's StatefulSet
 		// pod): fixed through the resource read from the cluster, whose
 		// templates give the spec paths (Compute), never from the pod's
-		// spec, which holds what the API server and webhooks added.
-		return patchTarget{Target: Target{APIVersion: c.apiVersion, Kind: kind, Namespace: w.Namespace, Name: name}, json: true}, "", true
+		// spec, which holds what the API server and webhooks added. A
+		// custom kind with no version is read from files only.
+		return patchTarget{Target: Target{APIVersion: k.APIVersion(), Kind: kind, Namespace: w.Namespace, Name: name}, json: true}, "", true
 	}
-	b, known := kinds[kind]
-	known = known && b.specPath != ""
+	// A built-in kind with one pod template is patched at its path.
+	known = known && k.Patch == kinds.StrategicMerge && len(k.Templates) == 1
 	switch {
 	case !known && kind == w.Kind:
 		return pt, kind + " is a custom resource tiergate does not patch yet: change its pod template by hand", false
@@ -118,7 +93,7 @@ func target(w *audit.Workload) (pt patchTarget, why string, ok bool) {
 	}
 	// A workload read from files knows its own spec path; a live pod's
 	// owner is patched at the owner kind's path.
-	specPath, apiVersion := b.specPath, b.apiVersion
+	specPath, apiVersion := k.Templates[0].Path, k.APIVersion()
 	if kind == w.Kind {
 		if w.Templates[0].SpecPath != "" {
 			specPath = w.Templates[0].SpecPath

@@ -1,0 +1,15 @@
+// Package kinds is tiergate's registry of the kinds it knows. Each kind is
+// declared once, as one entry: its group, version and resource, where its
+// pod templates sit, how a fix patches it, what its controller creates
+// and whether it undoes changes to them, what it stamps on its pods, the
+// RBAC tiergate needs on it, how the view names it, and whether the live
+// audit watches it (and what is lost when it cannot). manifest, cluster,
+// audit, remediate and applier ask the registry instead of naming kinds.
+//
+// Adding a kind is one entry (builtin.go for Kubernetes' own kinds,
+// custom.go for custom resources) plus a fixture, testdata/<Kind>.yaml:
+// the registry's tests load, audit and fix every fixture and check the
+// results against the entry.
+//
+// It is pure: data and Kubernetes types, no I/O.
+package kinds

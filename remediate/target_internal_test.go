@@ -1,0 +1,44 @@
+package remediate
+
+import (
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/kinds"
+)
+
+// TestTargetClimbsThroughOwnersThatRevert: a pod's fix goes up its owner
+// chain as far as each owner's controller would undo a change below it
+// (the registry's Reverts), and stops under an owner that says it would
+// not.
+func TestTargetClimbsThroughOwnersThatRevert(t *testing.T) {
+	pod := &audit.Workload{
+		APIVersion: "v1", Kind: "Pod", Namespace: "llm", Name: "vllm-7d9f8c6b5-x2x9z",
+		Owner:     &audit.Owner{Kind: kinds.ReplicaSet.Kind, Name: "vllm-7d9f8c6b5"},
+		Owners:    []audit.Owner{{Kind: kinds.ReplicaSet.Kind, Name: "vllm-7d9f8c6b5"}, {Kind: kinds.Deployment.Kind, Name: "vllm"}},
+		Templates: []audit.PodTemplate{{SpecPath: "spec", Spec: &corev1.PodSpec{}}},
+	}
+	pt, why, ok := targetBy(pod, kinds.Lookup)
+	if !ok || pt.Target != (Target{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "llm", Name: "vllm"}) || pt.specPaths[0] != "spec.template.spec" || pt.json {
+		t.Errorf("with the registry: %+v %q", pt, why)
+	}
+	keeps := *kinds.Deployment
+	keeps.Reverts = false
+	lookup := func(kind string) (*kinds.Kind, bool) {
+		if kind == keeps.Kind {
+			return &keeps, true
+		}
+		return kinds.Lookup(kind)
+	}
+	if pt, why, ok := targetBy(pod, lookup); !ok || pt.Kind != "ReplicaSet" || pt.Name != "vllm-7d9f8c6b5" {
+		t.Errorf("a Deployment that keeps its ReplicaSets' changes: %+v %q", pt, why)
+	}
+	unknown := *pod
+	unknown.Owner = &audit.Owner{Kind: "Rollout", Name: "vllm"}
+	unknown.Owners = nil
+	if _, why, ok := targetBy(&unknown, kinds.Lookup); ok || why != "owned by Rollout/vllm, which tiergate does not patch yet: change its pod template by hand" {
+		t.Errorf("an owner the registry lacks is assumed to revert: %q", why)
+	}
+}
