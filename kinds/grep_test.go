@@ -22,8 +22,7 @@ var namedElsewhere = map[string]string{
 }
 
 // TestWorkloadKindsAreNamedOnlyInTheRegistry parses every Go file of the
-// module but tests, the registry and the view (ui/, whose short names
-// move here once it is split) and fails on a string literal that is the
+// module but tests and the registry, and fails on a string literal that is the
 // name of a workload kind: the code asks the registry instead. Pod is
 // left out: it is the unit of the audit, not one kind among others.
 func TestWorkloadKindsAreNamedOnlyInTheRegistry(t *testing.T) {
@@ -44,7 +43,7 @@ func TestWorkloadKindsAreNamedOnlyInTheRegistry(t *testing.T) {
 		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
 			switch {
-			case rel == "kinds", rel == "ui", rel != "." && strings.HasPrefix(d.Name(), "."), d.Name() == "testdata", d.Name() == "bin":
+			case rel == "kinds", rel != "." && strings.HasPrefix(d.Name(), "."), d.Name() == "testdata", d.Name() == "bin":
 				return filepath.SkipDir
 			}
 			return nil

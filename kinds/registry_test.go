@@ -123,9 +123,9 @@ func TestEntriesAreConsistent(t *testing.T) {
 	}
 }
 
-// TestShortNamesAreTheViewsNames pins the names the view shows today
-// ("ns/sts/name"): ui's own table (ui/table.go shortKinds, lower-case kind
-// otherwise) is to be replaced by ShortNames without changing a row.
+// TestShortNamesAreTheViewsNames pins the names the view shows
+// ("ns/sts/name", from ShortNames): kubectl's short names, lower-case kind
+// otherwise, as they were before the view asked the registry.
 func TestShortNamesAreTheViewsNames(t *testing.T) {
 	view := map[string]string{
 		"Deployment": "deploy", "StatefulSet": "sts", "DaemonSet": "ds", "ReplicaSet": "rs", "CronJob": "cj",

@@ -6,6 +6,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/kinds"
 	"github.com/tiergate/tiergate/metrics"
 	"github.com/tiergate/tiergate/policy"
 )
@@ -148,21 +149,17 @@ func failing(word string) bool {
 	return false
 }
 
-// shortKinds are kubectl's short names, so "deploy/x" reads as kubectl.
-var shortKinds = map[string]string{
-	"Deployment": "deploy", "StatefulSet": "sts", "DaemonSet": "ds", "ReplicaSet": "rs", "CronJob": "cj",
-	"Job": "job", "LeaderWorkerSet": "lws", "InferenceService": "isvc",
-}
-
 // displayName is "namespace/pod" for pods and "namespace/kind/name" for
 // the workloads found in files.
 func displayName(r *audit.Result) string {
 	if r.Kind == "Pod" {
 		return r.Namespace + "/" + r.Name
 	}
-	k, ok := shortKinds[r.Kind]
-	if !ok {
-		k = strings.ToLower(r.Kind)
+	// kubectl's short names from the registry, so "deploy/x" reads as
+	// kubectl; a kind it lacks in lower case.
+	k := strings.ToLower(r.Kind)
+	if kind, ok := kinds.Lookup(r.Kind); ok {
+		k = kind.ShortName()
 	}
 	return r.Namespace + "/" + k + "/" + r.Name
 }
