@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -50,17 +51,39 @@ type Options struct {
 	Timeout time.Duration
 	// Window is the PromQL rate window (default 2m).
 	Window string
-	Now    func() time.Time
+	// Kubelets bounds the nodes whose kubelet (Summary API, else
+	// cAdvisor) one collection reads through the API server's node proxy
+	// (default DefaultKubelets). The nodes read longest ago go first; the
+	// pods of the others keep their node's last figure, marked with when
+	// it was read (Pod.RSSAt). Measure, a one-shot reading, reads them all.
+	Kubelets int
+	Now      func() time.Time
 }
+
+// DefaultKubelets is the kubelets one collection reads at most: every 5s
+// that is 8 requests a second through the API server, however many
+// nodes the scope spans (1,000 nodes would otherwise be 200 a second).
+const DefaultKubelets = 40
 
 // Snapshot is the figures of one collection.
 type Snapshot struct {
 	At   time.Time
 	Pods map[PodKey]*Pod
+	// Kubelets says how the RSS of this collection was read.
+	Kubelets KubeletReads
 	// Notes are what the user should know about the sources (one is
 	// forbidden, or absent), each returned by the first collection that
 	// finds it only.
 	Notes []string
+}
+
+// KubeletReads is how many nodes' kubelets a collection read of those
+// its pods run on, and when the oldest figure it carries over was read.
+type KubeletReads struct {
+	Read, Nodes int
+	// Oldest is the read time of the oldest node figure carried over from
+	// an earlier collection; zero when none is.
+	Oldest time.Time
 }
 
 // Collector reads the figures of a set of pods from its sources. It keeps
@@ -75,7 +98,18 @@ type Collector struct {
 	state sync.Mutex
 	prev  map[PodKey]Reading
 	ports map[PodKey]Port // the port that answered, per pod
+	// nodes is each node's last kubelet reading, for the collections
+	// that leave it to its turn.
+	nodes map[string]nodeMemory
 	said  map[string]bool
+}
+
+// nodeMemory is one node's kubelet reading.
+type nodeMemory struct {
+	at     time.Time
+	rss    map[PodKey]float64
+	source string
+	err    error
 }
 
 // NewCollector returns a collector over src.
@@ -92,17 +126,24 @@ func NewCollector(src Sources, opts Options) *Collector {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Collector{src: src, opts: opts, prev: map[PodKey]Reading{}, ports: map[PodKey]Port{}, said: map[string]bool{}}
+	if opts.Kubelets <= 0 {
+		opts.Kubelets = DefaultKubelets
+	}
+	return &Collector{src: src, opts: opts, prev: map[PodKey]Reading{}, ports: map[PodKey]Port{}, nodes: map[string]nodeMemory{}, said: map[string]bool{}}
 }
 
 // run is one collection: the pods' figures, filled by the stages
 // concurrently under one bound on requests in flight.
 type run struct {
-	c    *Collector
-	sem  chan struct{}
-	mu   sync.Mutex
-	pods map[PodKey]*Pod
-	tgt  map[PodKey]Target
+	c *Collector
+	// kubelets is how many nodes' kubelets this run may read.
+	kubelets int
+	// reads is how the run read RSS, for its snapshot.
+	reads KubeletReads
+	sem   chan struct{}
+	mu    sync.Mutex
+	pods  map[PodKey]*Pod
+	tgt   map[PodKey]Target
 	// notes found in this run.
 	notes []string
 }
@@ -110,9 +151,13 @@ type run struct {
 // Collect reads the figures of targets; exporters are DCGM exporter pods
 // to scrape when Prometheus gives no GPU figure.
 func (c *Collector) Collect(ctx context.Context, targets, exporters []Target) *Snapshot {
+	return c.collect(ctx, targets, exporters, c.opts.Kubelets)
+}
+
+func (c *Collector) collect(ctx context.Context, targets, exporters []Target, kubelets int) *Snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	r := &run{c: c, sem: make(chan struct{}, c.opts.Concurrency), pods: map[PodKey]*Pod{}, tgt: map[PodKey]Target{}}
+	r := &run{c: c, kubelets: kubelets, sem: make(chan struct{}, c.opts.Concurrency), pods: map[PodKey]*Pod{}, tgt: map[PodKey]Target{}}
 	for _, t := range targets {
 		p := &Pod{}
 		switch {
@@ -146,7 +191,7 @@ func (c *Collector) Collect(ctx context.Context, targets, exporters []Target) *S
 	for _, p := range r.pods {
 		p.settle()
 	}
-	snap := &Snapshot{At: c.opts.Now(), Pods: r.pods}
+	snap := &Snapshot{At: c.opts.Now(), Pods: r.pods, Kubelets: r.reads}
 	for _, n := range r.notes {
 		if !c.said[n] {
 			c.said[n] = true
@@ -267,19 +312,7 @@ func (r *run) memory(ctx context.Context) {
 		}
 	}
 	if r.c.src.Nodes != nil {
-		nodes := slices.Sorted(maps.Keys(byNode))
-		each(ctx, r, nodes, func(ctx context.Context, node string) {
-			rss, source, err := r.nodeRSS(ctx, node)
-			for _, k := range byNode[node] {
-				r.update(k, func(p *Pod) {
-					if v, ok := rss[k]; ok {
-						p.RSSBytes, p.RSSSource = &v, source
-					} else if err != nil {
-						p.why(FigureRSS, reason(err))
-					}
-				})
-			}
-		})
+		r.kubeletMemory(ctx, byNode)
 	}
 	if r.c.src.WorkingSet == nil {
 		return
@@ -317,6 +350,65 @@ func (r *run) memory(ctx context.Context) {
 			})
 		}
 	})
+}
+
+// kubeletMemory reads the RSS of the pods on each node from its kubelet:
+// the nodes read longest ago (never first) up to the run's budget; the
+// pods of the others keep their node's last figure, with its time, or
+// wait their turn.
+func (r *run) kubeletMemory(ctx context.Context, byNode map[string][]PodKey) {
+	c := r.c
+	c.state.Lock()
+	for n := range c.nodes {
+		if _, ok := byNode[n]; !ok {
+			delete(c.nodes, n) // no pod in scope runs there any more
+		}
+	}
+	last := maps.Clone(c.nodes)
+	c.state.Unlock()
+	nodes := slices.SortedFunc(maps.Keys(byNode), func(a, b string) int {
+		return cmp.Or(last[a].at.Compare(last[b].at), strings.Compare(a, b))
+	})
+	turn := nodes[:min(r.kubelets, len(nodes))]
+	r.reads = KubeletReads{Read: len(turn), Nodes: len(nodes)}
+	each(ctx, r, turn, func(ctx context.Context, node string) {
+		rss, source, err := r.nodeRSS(ctx, node)
+		c.state.Lock()
+		c.nodes[node] = nodeMemory{at: c.opts.Now(), rss: rss, source: source, err: err}
+		c.state.Unlock()
+		r.setRSS(byNode[node], nodeMemory{rss: rss, source: source, err: err})
+	})
+	for _, node := range nodes[len(turn):] {
+		m, ok := last[node]
+		if !ok {
+			for _, k := range byNode[node] {
+				r.update(k, func(p *Pod) { p.why(FigureRSS, WhyQueued) })
+			}
+			continue
+		}
+		if r.reads.Oldest.IsZero() || m.at.Before(r.reads.Oldest) {
+			r.reads.Oldest = m.at
+		}
+		r.setRSS(byNode[node], m)
+	}
+}
+
+// setRSS gives pods their node's reading; one carried over from an
+// earlier collection (its at is set) says when it was read.
+func (r *run) setRSS(pods []PodKey, m nodeMemory) {
+	for _, k := range pods {
+		r.update(k, func(p *Pod) {
+			if v, ok := m.rss[k]; ok {
+				p.RSSBytes, p.RSSSource = &v, m.source
+				if !m.at.IsZero() {
+					at := m.at
+					p.RSSAt = &at
+				}
+			} else if m.err != nil {
+				p.why(FigureRSS, reason(m.err))
+			}
+		})
+	}
 }
 
 // nodeRSS reads a node's pods' RSS: the Summary API, else cAdvisor.
@@ -358,7 +450,8 @@ func cmpErr(a, b error) error {
 // Prometheus gave it), waits gap and collects again: a one-shot reading
 // for the command line.
 func (c *Collector) Measure(ctx context.Context, targets, exporters []Target, gap time.Duration) *Snapshot {
-	first := c.Collect(ctx, targets, exporters)
+	all := len(targets) // a one-shot reading reads every kubelet once
+	first := c.collect(ctx, targets, exporters, all)
 	again := false
 	for _, p := range first.Pods {
 		again = again || p.Why[FigureTokens] == WhyMeasuring
@@ -371,7 +464,7 @@ func (c *Collector) Measure(ctx context.Context, targets, exporters []Target, ga
 	case <-ctx.Done():
 		return first
 	}
-	second := c.Collect(ctx, targets, exporters)
+	second := c.collect(ctx, targets, exporters, all)
 	second.Notes = append(first.Notes, second.Notes...)
 	slices.Sort(second.Notes)
 	return second

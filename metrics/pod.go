@@ -1,5 +1,7 @@
 package metrics
 
+import "time"
+
 // PodKey names a pod.
 type PodKey struct{ Namespace, Name string }
 
@@ -24,6 +26,9 @@ const (
 	// WhyRefused: the API server's proxy would not connect to the address
 	// (it refuses loopback and link-local ones, as a kwok node's).
 	WhyRefused = "proxy refused"
+	// WhyQueued: the pod's node has not had its turn among the kubelets
+	// a collection reads (Options.Kubelets) yet.
+	WhyQueued = "queued"
 )
 
 // Pod is the live figures of one pod. A figure without a value has the
@@ -33,6 +38,10 @@ type Pod struct {
 	// says where it came from ("metrics.k8s.io working set" is not RSS).
 	RSSBytes  *float64 `json:"rssBytes,omitempty"`
 	RSSSource string   `json:"rssSource,omitempty"`
+	// RSSAt is when the node's kubelet was read, for a figure carried
+	// over from an earlier collection (its node waits its turn within the
+	// collector's budget); nil when read by this one.
+	RSSAt *time.Time `json:"rssAt,omitempty"`
 
 	// Engine is the serving engine whose metrics were read.
 	Engine                string   `json:"engine,omitempty"`

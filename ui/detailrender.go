@@ -209,7 +209,12 @@ func (d *detailView) liveLines(r *audit.Result) []string {
 	why := func(f string) string { return "— (" + p.Why[f] + ")" }
 	var out []string
 	if p.RSSBytes != nil {
-		out = append(out, "memory: "+metrics.Bytes(*p.RSSBytes)+" from "+p.RSSSource)
+		line := "memory: " + metrics.Bytes(*p.RSSBytes) + " from " + p.RSSSource
+		if p.RSSAt != nil {
+			// Carried over: its node's kubelet waits its turn.
+			line += ", read at " + p.RSSAt.Format("15:04:05") + " (kubelets are read in turns)"
+		}
+		out = append(out, line)
 	} else {
 		out = append(out, "memory: "+why(metrics.FigureRSS))
 	}

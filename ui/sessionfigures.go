@@ -65,15 +65,16 @@ type figureState struct {
 // source gave so far (the collector says each once; the info overlay says
 // them all again).
 type figureReading struct {
-	pods  map[metrics.PodKey]*metrics.Pod
-	at    time.Time
-	took  time.Duration
-	notes []string
+	pods     map[metrics.PodKey]*metrics.Pod
+	at       time.Time
+	took     time.Duration
+	kubelets metrics.KubeletReads
+	notes    []string
 }
 
 // add takes a collection in.
 func (r *figureReading) add(snap *metrics.Snapshot, took time.Duration) {
-	r.pods, r.at, r.took = snap.Pods, snap.At, took
+	r.pods, r.at, r.took, r.kubelets = snap.Pods, snap.At, took, snap.Kubelets
 	for _, n := range snap.Notes {
 		if !slices.Contains(r.notes, n) {
 			r.notes = append(r.notes, n)
@@ -153,5 +154,19 @@ func (s *session) figuresInfo() (figures, notes []string) {
 	}
 	out := []string{"every " + f.every().String() + "; last read " + f.reading.at.Format("15:04:05") +
 		" (took " + f.reading.took.Round(10*time.Millisecond).String() + ")"}
+	if k := f.reading.kubelets; k.Read < k.Nodes {
+		out = append(out, kubeletTurns(k, f.reading.at))
+	}
 	return append(out, figureSummary(f.reading.pods)...), f.reading.notes
+}
+
+// kubeletTurns says that RSS comes from a few kubelets per reading (the
+// collector's budget on the API server's node proxy) and how old the
+// oldest figure on screen is.
+func kubeletTurns(k metrics.KubeletReads, at time.Time) string {
+	line := "RSS: kubelets read in turns, " + itoa(k.Read) + " of " + itoa(k.Nodes) + " nodes per reading"
+	if !k.Oldest.IsZero() {
+		line += "; the oldest figure was read " + at.Sub(k.Oldest).Round(time.Second).String() + " before"
+	}
+	return line
 }

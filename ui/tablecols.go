@@ -89,7 +89,9 @@ func figureCell(figure string) func(t *workloadTable, r *audit.Result) (string, 
 			return "…", t.styles.Dim // newer than the last reading
 		}
 		s, ok := p.Cell(figure)
-		if !ok {
+		if !ok || figure == metrics.FigureRSS && p.RSSAt != nil {
+			// No value, or one older than this reading (its node's
+			// kubelet waits its turn): dimmed.
 			return s, t.styles.Dim
 		}
 		return s, lipgloss.NewStyle()
