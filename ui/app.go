@@ -104,7 +104,10 @@ func (a *App) route(msg tea.Msg) tea.Cmd {
 			a.show(viewTable)
 		}
 		return a.broadcast(msg)
-	case reportMsg, figuresMsg, probeErrorMsg:
+	case reportMsg:
+		a.input.SetNamespaces(m.namespaces)
+		return a.broadcast(msg)
+	case figuresMsg, probeErrorMsg:
 		return a.broadcast(msg)
 
 	// What the components ask for.

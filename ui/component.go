@@ -89,6 +89,9 @@ type (
 	reportMsg struct {
 		rep     *audit.Report
 		entries []entry
+		// namespaces are those of the data on screen (listed live, or
+		// holding workloads), sorted: the command line completes them.
+		namespaces []string
 	}
 	// figuresMsg is a new reading of the live figures.
 	figuresMsg struct {

@@ -26,6 +26,10 @@ type inputLine struct {
 	out   *outbox
 	model textinput.Model
 	mode  inputMode
+	// commands are the command line's completions (tab takes one): the
+	// fixed commands and ":ns NAME" for each namespace of the data on
+	// screen, refreshed with every audit.
+	commands []string
 }
 
 func newInputLine(out *outbox) *inputLine {
@@ -33,7 +37,9 @@ func newInputLine(out *outbox) *inputLine {
 	st := in.Styles()
 	st.Cursor.Blink = false
 	in.SetStyles(st)
-	return &inputLine{keys: newInputKeys(), out: out, model: in}
+	l := &inputLine{keys: newInputKeys(), out: out, model: in}
+	l.SetNamespaces(nil)
+	return l
 }
 
 func (l *inputLine) Init() tea.Cmd { return nil }
@@ -51,7 +57,21 @@ func (l *inputLine) Open(mode inputMode, value string) tea.Cmd {
 	}
 	l.model.SetValue(value)
 	l.model.CursorEnd()
+	// Completions for commands only: a filter is free text.
+	l.model.ShowSuggestions = mode == inputCommand
+	l.model.SetSuggestions(l.commands)
 	return l.model.Focus()
+}
+
+// SetNamespaces refreshes the ":ns NAME" completions.
+func (l *inputLine) SetNamespaces(names []string) {
+	l.commands = append(l.commands[:0], "ns all", "nodes", "pods", "help", "q")
+	for _, n := range names {
+		l.commands = append(l.commands, "ns "+n)
+	}
+	if l.mode == inputCommand {
+		l.model.SetSuggestions(l.commands)
+	}
 }
 
 // Active says the line is open.

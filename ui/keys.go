@@ -170,13 +170,14 @@ func (k overlayKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.Short
 
 // inputKeys end the filter and command lines.
 type inputKeys struct {
-	Accept, Cancel key.Binding
+	Accept, Cancel, Complete key.Binding
 }
 
 func newInputKeys() inputKeys {
-	return inputKeys{Accept: binding("enter", "apply", "enter"), Cancel: binding("esc", "cancel", "esc")}
+	// Complete is textinput's own AcceptSuggestion key, named for help.
+	return inputKeys{Accept: binding("enter", "apply", "enter"), Cancel: binding("esc", "cancel", "esc"), Complete: binding("tab", "complete a command or namespace", "tab")}
 }
 
-func (k inputKeys) ShortHelp() []key.Binding { return []key.Binding{k.Accept, k.Cancel} }
+func (k inputKeys) ShortHelp() []key.Binding { return []key.Binding{k.Accept, k.Cancel, k.Complete} }
 
 func (k inputKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"maps"
+	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -143,7 +144,7 @@ func (s *session) onAudited(m auditedMsg) tea.Cmd {
 		if m.entries == nil {
 			m.entries = newEntries(m.rep.Workloads)
 		}
-		s.out.send(reportMsg{rep: m.rep, entries: m.entries})
+		s.out.send(reportMsg{rep: m.rep, entries: m.entries, namespaces: namespaceNames(m.inv, m.rep)})
 	}
 	// The next audit includes every probe so far.
 	next := d.pending
@@ -208,4 +209,20 @@ func (s *session) dataLine() string {
 		return "syncing: the first audit has not finished"
 	}
 	return "snapshot " + itoa(int(s.data.gen)) + " from " + s.data.at.Format("15:04:05") + ", audited in " + s.data.took.Round(time.Millisecond).String()
+}
+
+// namespaceNames are the namespaces of an audited snapshot: those listed
+// (live, when the user may list them) and those its workloads are in.
+func namespaceNames(inv *audit.Inventory, rep *audit.Report) []string {
+	set := map[string]bool{}
+	if inv != nil {
+		for _, ns := range inv.Namespaces {
+			set[ns.Name] = true
+		}
+	}
+	for i := range rep.Workloads {
+		set[rep.Workloads[i].Namespace] = true
+	}
+	delete(set, "")
+	return slices.Sorted(maps.Keys(set))
 }
