@@ -88,6 +88,10 @@ type Probed struct {
 	Via string `json:"via"`
 	// Container is the container the facts were read in.
 	Container string `json:"container,omitempty"`
+	// Error says why a pod chosen for a probe could not be probed (not
+	// running, pods/exec forbidden, no cat in the image); the verdict is
+	// then empty.
+	Error string `json:"error,omitempty"`
 }
 
 // Isolation is the class the probed kernel gives; "" when unknown.

@@ -30,6 +30,7 @@ type AuditOptions struct {
 	FailOn     string
 	AllowEmpty bool
 	Metrics    MetricsOptions
+	Probe      ProbeSweepOptions
 
 	// Derived by Complete.
 	failOn policy.Severity
@@ -44,7 +45,10 @@ func NewAuditOptions(streams genericiooptions.IOStreams, kube *genericclioptions
 
 // NewCmdAudit builds "tiergate audit".
 func NewCmdAudit(streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) *cobra.Command {
-	o := NewAuditOptions(streams, kube)
+	return newCmdAudit(NewAuditOptions(streams, kube))
+}
+
+func newCmdAudit(o *AuditOptions) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "audit [-f FILE|DIR|-]",
 		Short: "Classify LLM workloads, resolve their isolation and report what falls short",
@@ -82,7 +86,11 @@ to audit in the scope (an empty namespace, a -l that matches nothing;
   kubectl tiergate audit -f deploy/ -o junit --fail-on high > tiergate.xml
 
   # Only the vLLM pods in one namespace, with a custom policy
-  kubectl tiergate audit -f deploy/ -n llm -l app=vllm --policy tiergate-policy.yaml`,
+  kubectl tiergate audit -f deploy/ -n llm -l app=vllm --policy tiergate-policy.yaml
+
+  # Verify, not only declare: probe the kernel of every pod whose
+  # RuntimeClass claims gVisor, a VM or a microVM (VERIFIED column)
+  kubectl tiergate audit -A --probe -o wide`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := o.Complete(c); err != nil {
@@ -100,6 +108,7 @@ to audit in the scope (an empty namespace, a -l that matches nothing;
 	f.StringVar(&o.FailOn, "fail-on", "", "Exit 1 when a finding at or above this severity exists: low, medium, high, critical")
 	f.BoolVar(&o.AllowEmpty, "allow-empty", false, "Exit 0 when the scope holds nothing to audit (by default exit 3: an empty namespace or a -l that matches nothing must not pass a CI gate)")
 	o.Metrics.AddFlags(f, false)
+	o.Probe.AddFlags(f)
 	return c
 }
 
@@ -122,6 +131,9 @@ func (o *AuditOptions) Validate() error {
 		return fmt.Errorf("--fail-on %q is not one of low, medium, high, critical", o.FailOn)
 	}
 	if err := o.Metrics.Validate(o.offline(), o.flags); err != nil {
+		return err
+	}
+	if err := o.Probe.Validate(o.offline()); err != nil {
 		return err
 	}
 	if o.Metrics.Enabled && (o.Output == "sarif" || o.Output == "junit") {
@@ -185,7 +197,7 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 // memory; the other formats group or count across workloads first, and
 // --metrics needs the audit's types before it reads the pods' figures.
 func (o *AuditOptions) audit(ctx context.Context, inv *audit.Inventory, clients *cluster.Clients, opts report.Options) (*audit.Report, error) {
-	if o.Output == "json" && !o.Metrics.Enabled {
+	if o.Output == "json" && !o.Metrics.Enabled && o.Probe.Mode == "" {
 		js := report.NewJSONStream(o.Out, opts)
 		rep, err := o.engine.Stream(inv, audit.Options{Now: o.now()}, js.Workload)
 		if err != nil {
@@ -194,6 +206,10 @@ func (o *AuditOptions) audit(ctx context.Context, inv *audit.Inventory, clients 
 		return rep, js.Close(rep)
 	}
 	rep := o.engine.Audit(inv, audit.Options{Now: o.now()})
+	if o.Probe.Mode != "" && clients != nil {
+		rep = o.probeAndAudit(ctx, clients, inv, rep)
+		opts.Probed = true
+	}
 	if o.Metrics.Enabled && clients != nil {
 		c, err := o.Metrics.collector(clients.Config)
 		if err != nil {

@@ -37,6 +37,9 @@ type Options struct {
 	// asked for. JSON and YAML gain a "metrics" object per pod, tables
 	// the RSS, TOK/S and GPU% columns.
 	Metrics map[metrics.PodKey]*metrics.Pod
+	// Probed says the pods' kernels were probed (audit --probe): tables
+	// gain the VERIFIED column (JSON and YAML carry "probed" anyway).
+	Probed bool
 }
 
 // metricsOf is a result's figures: those of a pod, when asked for.

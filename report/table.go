@@ -45,12 +45,18 @@ func renderTable(w io.Writer, rep *audit.Report, wide bool, opts Options) error 
 		if wide {
 			header += "\tSTATUS\tRUNTIMECLASS\tHANDLER\tOWNER\tVERDICT\tEVIDENCE"
 		}
+		if opts.Probed {
+			header += "\tVERIFIED"
+		}
 		if opts.Metrics != nil {
 			header += "\tRSS\tTOK/S\tGPU%"
 		}
 		fmt.Fprintln(tw, header)
 		for _, r := range rows {
 			line := row(r, wide, names)
+			if opts.Probed {
+				line += "\t" + textutil.Printable(verifiedCell(r))
+			}
 			if opts.Metrics != nil {
 				line += "\t" + metricCells(opts, r)
 			}
@@ -206,4 +212,22 @@ func summaryLine(rep *audit.Report) string {
 		line += fmt.Sprintf("; %d exemption%s expired", s.ExpiredExemptions, textutil.S(s.ExpiredExemptions))
 	}
 	return line
+}
+
+// verifiedCell is what a kernel probe found against what the pod
+// declares: "gvisor ✓" as declared or stronger, "shared ✗" weaker,
+// "unknown ?" undecided, "not probed: why", or "-" for a pod not chosen.
+func verifiedCell(r *audit.Result) string {
+	p := r.Probed
+	switch {
+	case p == nil:
+		return "-"
+	case p.Error != "":
+		return "not probed: " + p.Error
+	case p.Isolation() == "":
+		return "unknown ?"
+	case audit.ProbedWeaker(r.Isolation, p.Isolation()):
+		return string(p.Isolation()) + " ✗"
+	}
+	return string(p.Isolation()) + " ✓"
 }
