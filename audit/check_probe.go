@@ -43,6 +43,17 @@ func boundary(i policy.Isolation) int {
 	return 0
 }
 
+// ClaimsMoreThanNode says a pod's RuntimeClass claims a thicker boundary
+// than the node's kernel (gVisor, a VM, a microVM) or names one that
+// could not be resolved: the claims a probe verifies (audit --probe, P in
+// the view).
+func ClaimsMoreThanNode(r *Result) bool {
+	if r.Kind != "Pod" || r.UID == "" {
+		return false
+	}
+	return r.Isolation.Rank() > policy.SharedKernel.Rank() || r.RuntimeClassName != "" && r.Isolation == policy.Unknown
+}
+
 // ProbedWeaker reports whether a probed isolation is a thinner boundary
 // than the declared one; unknown on either side is not.
 func ProbedWeaker(declared, probed policy.Isolation) bool {

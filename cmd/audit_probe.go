@@ -14,7 +14,6 @@ import (
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/internal/textutil"
-	"github.com/tiergate/tiergate/policy"
 	"github.com/tiergate/tiergate/probe"
 )
 
@@ -73,10 +72,7 @@ func (p *ProbeSweepOptions) chosen(r *audit.Result) bool {
 	if r.Kind != "Pod" || r.UID == "" {
 		return false
 	}
-	// A RuntimeClass that could not be resolved (not readable, or an
-	// unknown handler) may claim more too: the probe says.
-	claims := r.Isolation.Rank() > policy.SharedKernel.Rank() || r.RuntimeClassName != "" && r.Isolation == policy.Unknown
-	return claims || p.Mode == probeAll && r.Type.IsLLM()
+	return audit.ClaimsMoreThanNode(r) || p.Mode == probeAll && r.Type.IsLLM()
 }
 
 // sweep probes the pods rep chooses, at most Concurrency at a time, each

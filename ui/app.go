@@ -120,6 +120,8 @@ func (a *App) route(msg tea.Msg) tea.Cmd {
 		a.show(viewDetail)
 	case probeRequestMsg:
 		return a.session.startProbe(m.res)
+	case probeManyMsg:
+		return a.session.startProbes(m.res)
 	case fixRequestMsg:
 		return a.startFix(m.res)
 	case openInputMsg:

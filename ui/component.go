@@ -65,6 +65,9 @@ type (
 	openDetailMsg struct{ res *audit.Result }
 	// probeRequestMsg asks for a probe of a pod's kernel.
 	probeRequestMsg struct{ res *audit.Result }
+	// probeManyMsg asks for probes of the pods among res that claim more
+	// than their node's kernel (P: the rows on screen).
+	probeManyMsg struct{ res []*audit.Result }
 	// fixRequestMsg asks for the fix of a workload.
 	fixRequestMsg struct{ res *audit.Result }
 	// openInputMsg opens the filter or command line, holding value.

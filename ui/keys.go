@@ -56,22 +56,26 @@ func (k navKeys) all() []key.Binding {
 type tableKeys struct {
 	nav                                  navKeys
 	Enter, Toggle, Clear, Filter, Probe  key.Binding
+	ProbeScreen                          key.Binding
 	Type, Severity, Sort, Reverse, Nodes key.Binding
 }
 
 func newTableKeys() tableKeys {
 	return tableKeys{
-		nav:      newNavKeys(),
-		Enter:    binding("enter", "details / fold group", "enter"),
-		Toggle:   binding("space", "fold/unfold group", "space"),
-		Clear:    binding("esc", "clear filters", "esc"),
-		Filter:   binding("/", "filter", "/"),
-		Probe:    binding("p", "probe the pod's kernel", "p"),
-		Type:     binding("t", "cycle type filter", "t"),
-		Severity: binding("v", "cycle severity filter", "v"),
-		Sort:     binding("s", "next sort column", "s"),
-		Reverse:  binding("S", "reverse sort", "S"),
-		Nodes:    binding("n", "nodes view", "n"),
+		nav:    newNavKeys(),
+		Enter:  binding("enter", "details / fold group", "enter"),
+		Toggle: binding("space", "fold/unfold group", "space"),
+		Clear:  binding("esc", "clear filters", "esc"),
+		Filter: binding("/", "filter", "/"),
+		Probe:  binding("p", "probe the pod's kernel", "p"),
+		// The pods on screen whose RuntimeClass claims more than the
+		// node's kernel, a few at a time.
+		ProbeScreen: binding("P", "probe the pods on screen", "P"),
+		Type:        binding("t", "cycle type filter", "t"),
+		Severity:    binding("v", "cycle severity filter", "v"),
+		Sort:        binding("s", "next sort column", "s"),
+		Reverse:     binding("S", "reverse sort", "S"),
+		Nodes:       binding("n", "nodes view", "n"),
 	}
 }
 
@@ -80,7 +84,7 @@ func (k tableKeys) ShortHelp() []key.Binding {
 }
 
 func (k tableKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{k.nav.all(), {k.Enter, k.Toggle, k.Clear, k.Filter, k.Probe}, {k.Type, k.Severity, k.Sort, k.Reverse, k.Nodes}}
+	return [][]key.Binding{k.nav.all(), {k.Enter, k.Toggle, k.Clear, k.Filter, k.Probe, k.ProbeScreen}, {k.Type, k.Severity, k.Sort, k.Reverse, k.Nodes}}
 }
 
 // detailKeys are the detail view's.

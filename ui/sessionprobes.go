@@ -51,7 +51,14 @@ type probeState struct {
 	byUID   map[string]audit.Probed
 	running map[string]bool
 	rev     uint64
+	// queue are the pods P chose that wait for a free slot: at most
+	// probesAtOnce of its probes run at once.
+	queue []*audit.Result
 }
+
+// probesAtOnce bounds the probes P runs together (each is an exec, or an
+// ephemeral container, through the API server).
+const probesAtOnce = 4
 
 // startProbe probes the pod r (p in the table or the detail view).
 func (s *session) startProbe(r *audit.Result) tea.Cmd {
@@ -81,11 +88,62 @@ func (s *session) startProbe(r *audit.Result) tea.Cmd {
 	return probeCmd(p.probe, r.Namespace, r.Name, r.UID)
 }
 
+// startProbes probes, a few at a time, the pods among rs whose
+// RuntimeClass claims more than their node's kernel (P: the rows on
+// screen), leaving out those being probed or waiting, and those probed
+// through an ephemeral container already.
+func (s *session) startProbes(rs []*audit.Result) tea.Cmd {
+	p := &s.probes
+	if p.probe == nil {
+		s.out.send(noticeMsg{text: "probes need a live cluster (tiergate audit --probe, tiergate probe POD)"})
+		return nil
+	}
+	waiting := map[string]bool{}
+	for _, r := range p.queue {
+		waiting[r.UID] = true
+	}
+	n := 0
+	for _, r := range rs {
+		if audit.ClaimsMoreThanNode(r) && !p.running[r.UID] && !waiting[r.UID] && p.byUID[r.UID].Via != probe.ViaEphemeral {
+			p.queue = append(p.queue, r)
+			waiting[r.UID] = true
+			n++
+		}
+	}
+	if n == 0 {
+		s.out.send(noticeMsg{text: "no pod on screen claims more than its node's kernel (a RuntimeClass of gVisor, a VM or a microVM) and waits for a probe; p probes the selected pod"})
+		return nil
+	}
+	s.out.send(noticeMsg{text: "probing " + itoa(n) + " pod" + textutil.S(n) + " on screen, " + itoa(probesAtOnce) + " at a time…"})
+	return s.nextProbes()
+}
+
+// nextProbes starts queued probes while slots are free.
+func (s *session) nextProbes() tea.Cmd {
+	p := &s.probes
+	if p.running == nil {
+		p.running = map[string]bool{}
+	}
+	var cmds []tea.Cmd
+	for len(p.queue) > 0 && len(p.running) < probesAtOnce {
+		r := p.queue[0]
+		p.queue = p.queue[1:]
+		p.running[r.UID] = true
+		cmds = append(cmds, probeCmd(p.probe, r.Namespace, r.Name, r.UID))
+	}
+	return tea.Batch(cmds...)
+}
+
 // onProbed keeps a probe's verdict for the session and audits the data on
 // screen again with it, so that the kernel column and TG-ISO-005 show it.
 func (s *session) onProbed(m probedMsg) tea.Cmd {
 	p := &s.probes
 	delete(p.running, m.uid)
+	return tea.Batch(s.probeLanded(m), s.nextProbes())
+}
+
+func (s *session) probeLanded(m probedMsg) tea.Cmd {
+	p := &s.probes
 	if m.err != nil {
 		msg := textutil.Printable(textutil.OneLine(m.err.Error()))
 		s.out.send(noticeMsg{text: "probe " + m.name + " failed (details: enter): " + msg})

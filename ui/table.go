@@ -107,6 +107,8 @@ func (t *workloadTable) onKey(msg tea.KeyPressMsg) {
 		if r, ok := t.Selected(); ok && !r.header {
 			t.out.send(probeRequestMsg{res: r.res})
 		}
+	case key.Matches(msg, k.ProbeScreen):
+		t.out.send(probeManyMsg{res: t.onScreen()})
 	case key.Matches(msg, k.Filter):
 		t.out.send(openInputMsg{mode: inputFilter, value: t.f.text})
 	case key.Matches(msg, k.Clear):
@@ -338,4 +340,15 @@ func (t *workloadTable) Position() (int, int) {
 		return 0, 0
 	}
 	return int(t.rows[t.cursor].ord), t.matching
+}
+
+// onScreen are the workloads of the rows on screen (not group headers).
+func (t *workloadTable) onScreen() []*audit.Result {
+	var out []*audit.Result
+	for _, r := range t.rows[t.offset:min(len(t.rows), t.offset+t.bodyHeight())] {
+		if !r.header {
+			out = append(out, r.res)
+		}
+	}
+	return out
 }
