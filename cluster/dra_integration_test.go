@@ -4,6 +4,7 @@ package cluster_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,8 @@ import (
 	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/internal/seed"
 	"github.com/tiergate/tiergate/internal/testcluster"
+	"github.com/tiergate/tiergate/manifest"
+	"github.com/tiergate/tiergate/policy"
 )
 
 // TestLiveDRAGPUs: the real scheduler allocates devices of a
@@ -96,6 +99,31 @@ func TestLiveDRAGPUs(t *testing.T) {
 	}
 	if node.GPUProduct != "NVIDIA H100 80GB HBM3" {
 		t.Errorf("node GPU product %q", node.GPUProduct)
+	}
+
+	// The same objects dumped as kubectl get -o yaml would: the offline
+	// audit resolves the claims to the same GPUs.
+	dump := filepath.Join(t.TempDir(), "dump.yaml")
+	if err := dumpList(ctx, c.Kube, c.Dynamic, dump); err != nil {
+		t.Fatal(err)
+	}
+	objs, err := manifest.Read([]string{dump}, nil, manifest.ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, _, err := manifest.Build(objs, manifest.BuildOptions{Namespace: ns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := audit.NewEngine(policy.Default())
+	offline := e.Audit(inv, audit.Options{Now: time.Now()})
+	for _, pod := range []string{"vllm-dra", "mig-dra"} {
+		if a, b := gpuKeys(rep.Workload("Pod", ns, pod).GPUs), gpuKeys(offline.Workload("Pod", ns, pod).GPUs); a != b {
+			t.Errorf("%s: live GPUs %s, offline %s", pod, a, b)
+		}
+	}
+	if a, b := nodeGPUKeys(rep.Nodes), nodeGPUKeys(offline.Nodes); a != b {
+		t.Errorf("nodes' GPUs: live %s\noffline %s", a, b)
 	}
 
 	// A user who may read pods only sees them, and is told which GPUs
