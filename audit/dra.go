@@ -96,8 +96,8 @@ type draIndex struct {
 	templates map[string]*resourcev1.ResourceClaimTemplate
 	classes   map[string]*resourcev1.DeviceClass
 	devices   map[string]draDevice // "driver/pool/device"
-	// deviceOrder lists devices' keys in the slices' order.
-	deviceOrder []string
+	// byNode lists each node's devices' keys in the slices' order.
+	byNode map[string][]string
 }
 
 func newDRAIndex(d *DRA) *draIndex {
@@ -107,7 +107,7 @@ func newDRAIndex(d *DRA) *draIndex {
 	ix := &draIndex{
 		claims: map[string]*resourcev1.ResourceClaim{}, generated: map[string]*resourcev1.ResourceClaim{},
 		templates: map[string]*resourcev1.ResourceClaimTemplate{}, classes: map[string]*resourcev1.DeviceClass{},
-		devices: map[string]draDevice{},
+		devices: map[string]draDevice{}, byNode: map[string][]string{},
 	}
 	for i := range d.Claims {
 		c := &d.Claims[i]
@@ -148,8 +148,8 @@ func newDRAIndex(d *DRA) *draIndex {
 				node = *dev.NodeName
 			}
 			k := s.Driver + "/" + s.Pool.Name + "/" + dev.Name
-			if _, seen := ix.devices[k]; !seen {
-				ix.deviceOrder = append(ix.deviceOrder, k)
+			if _, seen := ix.devices[k]; !seen && node != "" {
+				ix.byNode[node] = append(ix.byNode[node], k)
 			}
 			ix.devices[k] = draDevice{node: node, attrs: dev.Attributes}
 		}
@@ -377,10 +377,10 @@ func (ix *draIndex) nodeGPUs(node string, held map[string]bool) ([]NodeGPU, stri
 	}
 	byRes := map[string]*NodeGPU{}
 	var products string
-	for _, k := range ix.deviceOrder {
+	for _, k := range ix.byNode[node] {
 		dev := ix.devices[k]
 		driver, _, _ := strings.Cut(k, "/")
-		if dev.node != node || !IsGPUDriver(driver) {
+		if !IsGPUDriver(driver) {
 			continue
 		}
 		res := driver
