@@ -490,3 +490,17 @@ func (g GPU) DRAText() string {
 	}
 	return s
 }
+
+// anyGPU says whether any of a workload's templates gets a GPU through a
+// claim (allocated or requested).
+func (ix *draIndex) anyGPU(w *Workload) bool {
+	if ix == nil {
+		return false
+	}
+	for i := range w.Templates {
+		if len(ix.podGPUs(w, &w.Templates[i])) > 0 {
+			return true
+		}
+	}
+	return false
+}

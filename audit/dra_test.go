@@ -94,6 +94,26 @@ func TestDRAPodGPUs(t *testing.T) {
 	}
 }
 
+// TestDRAGPUIsEvidence: a GPU through a claim strengthens a serving
+// signal as an extended resource does; a claim for a NIC does not.
+func TestDRAGPUIsEvidence(t *testing.T) {
+	rep := draReport(t, "testdata/dra/requested.yaml")
+	for name, want := range map[string]bool{"Pod/mig-pod": true, "Deployment/vllm-dra": true, "Pod/nic-only": false} {
+		got := false
+		for _, r := range rep.Workloads {
+			if r.Kind+"/"+r.Name != name {
+				continue
+			}
+			for _, ev := range r.Evidence {
+				got = got || ev.Text == "requests GPUs"
+			}
+		}
+		if got != want {
+			t.Errorf("%s: GPU evidence %v, want %v", name, got, want)
+		}
+	}
+}
+
 func TestDRANodeGPUs(t *testing.T) {
 	rep := draReport(t, "testdata/dra/allocated.yaml")
 	got := map[string]string{}

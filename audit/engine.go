@@ -190,6 +190,9 @@ func (e *Engine) classifyOnce(s *subject) classification {
 		}
 	}
 	s.f.extract(w)
+	if !s.f.gpu && s.ix.dra.anyGPU(w) {
+		s.f.gpu = true // a GPU through a claim is a GPU too
+	}
 	s.f.poolMatch = s.ix.poolFor(w)
 	s.f.sandboxGrant = s.ix.sandboxGrantFor(w)
 	cl := e.classify(s.f, &s.sc.cache, w)
