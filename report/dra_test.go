@@ -46,9 +46,9 @@ func TestDRAGPUsInTableWideAndJSON(t *testing.T) {
 		{"table", "vllm-0", " 1×dra:gpu.nvidia.com "},
 		{"table", "ext-0", " 1×nvidia.com/gpu "},
 		{"table", "vllm-1", " 1×dra:gpu.nvidia.com "},
-		{"wide", "vllm-0", " 1×dra:gpu.nvidia.com(allocated NVIDIA A100-SXM4-40GB) "},
-		{"wide", "mig-0", " 2×dra:mig.nvidia.com(allocated NVIDIA A100-SXM4-40GB mig 1g.10gb) "},
-		{"wide", "vllm-1", " 1×dra:gpu.nvidia.com(requested) "},
+		{"wide", "vllm-0", " 1×dra:gpu.nvidia.com (allocated NVIDIA A100-SXM4-40GB) "},
+		{"wide", "mig-0", " 2×dra:mig.nvidia.com (allocated NVIDIA A100-SXM4-40GB mig 1g.10gb) "},
+		{"wide", "vllm-1", " 1×dra:gpu.nvidia.com (requested) "},
 	} {
 		if got := row(tc.format, tc.pod); !strings.Contains(got, tc.want) {
 			t.Errorf("%s %s: row lacks %q:\n%s", tc.format, tc.pod, tc.want, got)

@@ -182,7 +182,7 @@ func gpuCell(gs []audit.GPU, wide bool) string {
 }
 
 // draCell is a GPU through a claim: "1×dra:gpu.nvidia.com"; wide adds
-// whether it is allocated and what the device is ("(allocated NVIDIA
+// whether it is allocated and what the device is (" (allocated NVIDIA
 // A100-SXM4-40GB mig 1g.10gb)").
 func draCell(g audit.GPU, wide bool) string {
 	s := g.CountText() + "×dra:" + g.Resource
@@ -196,7 +196,7 @@ func draCell(g audit.GPU, wide bool) string {
 	if g.Claim.MIGProfile != "" {
 		facts = append(facts, "mig "+g.Claim.MIGProfile)
 	}
-	return s + "(" + strings.Join(facts, " ") + ")"
+	return s + " (" + strings.Join(facts, " ") + ")"
 }
 
 func summaryLine(rep *audit.Report) string {
