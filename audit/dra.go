@@ -226,7 +226,10 @@ func (ix *draIndex) podGPUs(w *Workload, t *PodTemplate) []GPU {
 func (ix *draIndex) requested(base GPUClaim, spec *resourcev1.ResourceClaimSpec) []GPU {
 	var out []GPU
 	for _, req := range spec.Devices.Requests {
-		class, mode, count, selectors := "", resourcev1.DeviceAllocationModeExactCount, int64(0), []resourcev1.DeviceSelector(nil)
+		var class string
+		var mode resourcev1.DeviceAllocationMode
+		var count int64
+		var selectors []resourcev1.DeviceSelector
 		switch {
 		case req.Exactly != nil:
 			class, mode, count, selectors = req.Exactly.DeviceClassName, req.Exactly.AllocationMode, req.Exactly.Count, req.Exactly.Selectors
