@@ -290,16 +290,19 @@ func (ix *draIndex) classGPU(name string) (driver, typ string, gpu bool) {
 			return "", typ, true
 		}
 	}
-	switch {
-	case name == "mig.nvidia.com":
-		return "gpu.nvidia.com", "mig", true
-	case strings.HasSuffix(name, ".nvidia.com") && (strings.HasPrefix(name, "gpu.") || strings.Contains(name, ".gpu.")):
-		return "gpu.nvidia.com", "", true
-	case IsGPUDriver(name):
+	if typ, ok := nvidiaClasses[name]; ok {
+		return "gpu.nvidia.com", typ, true
+	}
+	if IsGPUDriver(name) {
 		return name, "", true
 	}
 	return "", "", false
 }
+
+// nvidiaClasses are the device classes NVIDIA's DRA driver installs and
+// the device type each selects (deployments/helm/dra-driver-nvidia-gpu/
+// templates/deviceclass-*.yaml).
+var nvidiaClasses = map[string]string{"gpu.nvidia.com": "gpu", "mig.nvidia.com": "mig", "vfio.gpu.nvidia.com": "vfio"}
 
 // allocated lists, per request, the GPU devices allocated to a claim,
 // with what each device's attributes say.

@@ -152,3 +152,34 @@ spec: {spec: {devices: {requests: [{name: gpu, deviceClassName: gpu.nvidia.com}]
 		t.Fatalf("want a one-line error naming the file and version, got %v", err)
 	}
 }
+
+// TestDRAv1beta2Read: v1beta2 has v1's shape and is read as v1.
+func TestDRAv1beta2Read(t *testing.T) {
+	objs, err := manifest.Parse("beta2.yaml", []byte(`apiVersion: resource.k8s.io/v1beta2
+kind: ResourceClaimTemplate
+metadata: {name: one-gpu, namespace: x}
+spec: {spec: {devices: {requests: [{name: gpu, exactly: {deviceClassName: gpu.nvidia.com, count: 2}}]}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: x}
+spec:
+  containers: [{name: c, image: vllm/vllm-openai:v0.11.0}]
+  resourceClaims: [{name: gpu, resourceClaimTemplateName: one-gpu}]
+`), manifest.ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, _, err := manifest.Build(objs, manifest.BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := audit.NewEngine(policy.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := e.Audit(inv, audit.Options{})
+	if got := gpuLine(rep.Workloads[0].GPUs); got != "gpu.nvidia.com×2 requested claim=gpu/ tmpl=one-gpu req=gpu driver=gpu.nvidia.com type=gpu" {
+		t.Errorf("GPUs: %s", got)
+	}
+}
