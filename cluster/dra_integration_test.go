@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/tiergate/tiergate/audit"
@@ -30,11 +32,26 @@ func TestLiveDRAGPUs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	const ns = "dra-live"
+	// Pods are admitted once the namespace's default ServiceAccount is
+	// there: the namespace first, then the fixture.
+	if _, err := c.Kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := c.Kube.CoreV1().ServiceAccounts(ns).Get(ctx, "default", metav1.GetOptions{}); err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal("no default ServiceAccount in the namespace")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	if _, err := seed.Files(ctx, cl.Config, "testdata/dra-live.yaml"); err != nil {
 		t.Fatal(err)
 	}
-	const ns = "dra-live"
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		claims, err := c.Kube.ResourceV1().ResourceClaims(ns).List(ctx, metav1.ListOptions{})
