@@ -190,6 +190,9 @@ func (e *Engine) classifyOnce(s *subject) classification {
 		}
 	}
 	s.f.extract(w)
+	if !s.f.gpu && s.ix.dra.anyGPU(w) {
+		s.f.gpu = true // a GPU through a claim is a GPU too
+	}
 	s.f.poolMatch = s.ix.poolFor(w)
 	s.f.sandboxGrant = s.ix.sandboxGrantFor(w)
 	cl := e.classify(s.f, &s.sc.cache, w)
@@ -230,6 +233,7 @@ func (e *Engine) auditOne(s *subject, opts Options, r *Result) {
 		if t.Spec == nil {
 			s.isos = append(s.isos, templateIso{class: policy.Unknown})
 			s.gpus = append(s.gpus, nil)
+			s.draGPUs = append(s.draGPUs, nil)
 			continue
 		}
 		rcName := ""
@@ -248,6 +252,14 @@ func (e *Engine) auditOne(s *subject, opts Options, r *Result) {
 		}
 		for _, c := range t.Spec.ResourceClaims {
 			r.ResourceClaims = append(r.ResourceClaims, c.Name)
+		}
+		dra := ix.dra.podGPUs(w, t)
+		s.draGPUs = append(s.draGPUs, dra)
+		for _, g := range dra {
+			if multi {
+				g.Role = t.Role
+			}
+			r.GPUs = append(r.GPUs, g)
 		}
 	}
 	if s.node == nil && len(ix.nodes) > 0 {
@@ -444,9 +456,15 @@ func nodeReports(ix *index, inv *Inventory) []NodeReport {
 		return nil
 	}
 	out := make([]NodeReport, len(ix.nodes))
+	held := ix.dra.heldDevices()
 	for i := range ix.nodes {
 		n := ix.nodes[i].node
 		out[i] = NodeReport{NodeRef: ix.nodes[i].refs[0], GPUProduct: ix.nodes[i].product, GPUs: nodeGPUs(n)}
+		dra, products := ix.dra.nodeGPUs(n.Name, held)
+		out[i].GPUs = append(out[i].GPUs, dra...)
+		if out[i].GPUProduct == "" {
+			out[i].GPUProduct = products // the devices say it where no label does
+		}
 		for _, t := range n.Spec.Taints {
 			s := t.Key
 			if t.Value != "" {
@@ -471,7 +489,7 @@ func nodeReports(ix *index, inv *Inventory) []NodeReport {
 			}
 			for _, g := range podGPUs(w.Templates[ti].Spec) {
 				for k := range out[ni].GPUs {
-					if out[ni].GPUs[k].Resource == g.Resource {
+					if out[ni].GPUs[k].Resource == g.Resource && !out[ni].GPUs[k].DRA {
 						out[ni].GPUs[k].Allocated += g.Count
 					}
 				}

@@ -49,6 +49,8 @@ type index struct {
 	seed         maphash.Seed
 	// nsPSS is each known namespace's Pod Security policy (pss_namespace.go).
 	nsPSS map[string]namespacePSS
+	// dra resolves pods' resource claims to GPUs (nil without DRA objects).
+	dra *draIndex
 }
 
 // netpol is a NetworkPolicy prepared for matching.
@@ -77,6 +79,7 @@ type nodeFacts struct {
 func newIndex(inv *Inventory, pol *policy.Compiled) *index {
 	ix := &index{
 		nsPSS:           namespacePolicies(inv.Namespaces),
+		dra:             newDRAIndex(inv.DRA),
 		pssReplicas:     map[replicaKey][]pssFinding{},
 		pssByContent:    map[pssContent][]pssFinding{},
 		seed:            maphash.MakeSeed(),

@@ -154,6 +154,10 @@ type GPU struct {
 	Count    int64  `json:"count"`
 	// Role is the pod template the count belongs to, for objects with several.
 	Role string `json:"role,omitempty"`
+	// Claim is set for GPUs through Dynamic Resource Allocation: Resource
+	// is then the device class, and Count the devices allocated (or
+	// requested).
+	Claim *GPUClaim `json:"claim,omitempty"`
 }
 
 // ContainerInfo lists a container with its image and GPUs.
@@ -189,8 +193,13 @@ type NodeGPU struct {
 	Resource    string `json:"resource"`
 	Capacity    int64  `json:"capacity"`
 	Allocatable int64  `json:"allocatable"`
-	// Allocated sums the requests of pods bound to the node (live mode).
+	// Allocated sums the requests of pods bound to the node (live mode);
+	// for DRA devices, those some claim holds.
 	Allocated int64 `json:"allocated"`
+	// DRA says the devices are published in ResourceSlices (Resource is
+	// then "driver/type", e.g. gpu.nvidia.com/mig), not an extended
+	// resource of the node.
+	DRA bool `json:"dra,omitempty"`
 }
 
 // Summary counts workloads and findings.

@@ -20,6 +20,9 @@ type subject struct {
 	typ  policy.WorkloadType
 	isos []templateIso
 	gpus [][]GPU // per template
+	// draGPUs are, per template, the GPUs its resource claims give it
+	// (GPU.Claim says the device class, driver, state and MIG profile).
+	draGPUs [][]GPU
 	// node is the node a bound pod runs on; fits and reasons say, per
 	// template of an unbound workload, which nodes could run it and why
 	// the others cannot (only when the inventory has nodes).
@@ -50,6 +53,7 @@ type subject struct {
 func (s *subject) reset(w *Workload) {
 	s.w, s.typ, s.node = w, "", nil
 	s.isos, s.gpus, s.fits, s.reasons = s.isos[:0], s.gpus[:0], s.fits[:0], s.reasons[:0]
+	s.draGPUs = s.draGPUs[:0]
 	s.findings = s.findings[:0]
 	s.pss, s.pssDone = s.pss[:0], false
 }

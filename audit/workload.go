@@ -171,6 +171,9 @@ type Inventory struct {
 	// FilteredOut counts workloads left out by -n and -l, so that an
 	// empty report can say that nothing matched rather than nothing exists.
 	FilteredOut int
+	// DRA holds the Dynamic Resource Allocation objects read (nil when
+	// none were): pods' GPUs through claims, nodes' published devices.
+	DRA *DRA
 	// Probes are kernel probes of live pods, by pod UID (tiergate probe,
 	// the view's p key): what the pod's kernel really is.
 	Probes map[string]Probed

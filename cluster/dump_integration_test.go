@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 
+	resourcev1 "k8s.io/api/resource/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -16,7 +17,8 @@ import (
 )
 
 // dumpList lists pods, nodes, RuntimeClasses, NetworkPolicies,
-// ServiceAccounts and the pods' controllers in every namespace and writes
+// ServiceAccounts, the pods' controllers and the DRA objects (claims,
+// templates, device classes, slices) in every namespace and writes
 // them as one List, with apiVersion and kind set on each item.
 func dumpList(ctx context.Context, kube kubernetes.Interface, dyn dynamic.Interface, path string) error {
 	var items []any
@@ -94,6 +96,23 @@ func dumpList(ctx context.Context, kube kubernetes.Interface, dyn dynamic.Interf
 		func() error {
 			l, err := kube.BatchV1().CronJobs("").List(ctx, o)
 			return add(schema.GroupVersion{Group: "batch", Version: "v1"}, "CronJob", l, err)
+		},
+		// Dynamic Resource Allocation: pods' GPUs through claims.
+		func() error {
+			l, err := kube.ResourceV1().ResourceClaims("").List(ctx, o)
+			return add(resourcev1.SchemeGroupVersion, "ResourceClaim", l, err)
+		},
+		func() error {
+			l, err := kube.ResourceV1().ResourceClaimTemplates("").List(ctx, o)
+			return add(resourcev1.SchemeGroupVersion, "ResourceClaimTemplate", l, err)
+		},
+		func() error {
+			l, err := kube.ResourceV1().DeviceClasses().List(ctx, o)
+			return add(resourcev1.SchemeGroupVersion, "DeviceClass", l, err)
+		},
+		func() error {
+			l, err := kube.ResourceV1().ResourceSlices().List(ctx, o)
+			return add(resourcev1.SchemeGroupVersion, "ResourceSlice", l, err)
 		},
 	}
 	for _, s := range steps {

@@ -4,6 +4,7 @@ package cluster_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -173,7 +174,29 @@ func TestLiveEqualsOfflineDump(t *testing.T) {
 		if a, b := findingKeys(lw), findingKeys(ow); a != b {
 			t.Errorf("%s/%s findings differ:\n live:    %s\n offline: %s", lw.Namespace, lw.Name, a, b)
 		}
+		if a, b := gpuKeys(lw.GPUs), gpuKeys(ow.GPUs); a != b {
+			t.Errorf("%s/%s GPUs differ:\n live:    %s\n offline: %s", lw.Namespace, lw.Name, a, b)
+		}
 	}
+	if a, b := nodeGPUKeys(live.Nodes), nodeGPUKeys(offline.Nodes); a != b {
+		t.Errorf("nodes' GPUs differ:\n live:    %s\n offline: %s", a, b)
+	}
+}
+
+// gpuKeys is a pod's GPUs, claims and all, as comparable text.
+func gpuKeys(gs []audit.GPU) string {
+	b, _ := json.Marshal(gs)
+	return string(b)
+}
+
+// nodeGPUKeys is each node's GPUs (capacity, allocation, DRA devices).
+func nodeGPUKeys(ns []audit.NodeReport) string {
+	var ks []string
+	for _, n := range ns {
+		ks = append(ks, n.Name+":"+n.GPUProduct+":"+func() string { b, _ := json.Marshal(n.GPUs); return string(b) }())
+	}
+	sort.Strings(ks)
+	return strings.Join(ks, " ")
 }
 
 func findingKeys(r audit.Result) string {

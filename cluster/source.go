@@ -68,6 +68,9 @@ type Source struct {
 	owners, pools                                          []*watched
 	// rbac are roles and bindings: who may create agent sandboxes.
 	rbac []*watched
+	// dra are Dynamic Resource Allocation's claims, templates, classes
+	// and slices (cluster/dra.go).
+	dra []*watched
 
 	dirty chan struct{}
 	mu    sync.Mutex
@@ -101,6 +104,7 @@ func NewSource(ctx context.Context, c *Clients, opts Options) (*Source, error) {
 			want = append(want, r)
 		}
 	}
+	want = append(want, draReadables(c)...)
 	ok, gaps, err := checkAccess(ctx, c.Kube, want, opts.Namespace)
 	if err != nil {
 		return nil, err
@@ -191,6 +195,7 @@ func (s *Source) setup(allowed map[schema.GroupVersionResource]bool) {
 		}
 	}
 	s.kserve = add(resKServe, dyn(resKServe))
+	s.setupDRA(add)
 }
 
 // Gaps lists what the user may not read (or what did not sync), one line
@@ -335,6 +340,7 @@ func (s *Source) forget(w *watched) {
 	s.owners = without(s.owners, w)
 	s.pools = without(s.pools, w)
 	s.rbac = without(s.rbac, w)
+	s.dra = without(s.dra, w)
 }
 
 func without(ws []*watched, w *watched) []*watched {
@@ -477,6 +483,7 @@ func (s *Source) inventory() *audit.Inventory {
 	pods, nodes, rcs, netpols, sas, kserve, nss := s.pods, s.nodes, s.runtimeClasses, s.netpols, s.sas, s.kserve, s.nss
 	owners, pools := append([]*watched(nil), s.owners...), append([]*watched(nil), s.pools...)
 	rbac := append([]*watched(nil), s.rbac...)
+	dra := append([]*watched(nil), s.dra...)
 	gaps := append([]Gap(nil), s.gaps...)
 	s.mu.Unlock()
 
@@ -497,6 +504,7 @@ func (s *Source) inventory() *audit.Inventory {
 		inv.ServiceAccounts = append(inv.ServiceAccounts, *o.(*corev1.ServiceAccount))
 	}
 	inv.RBAC = rbacOf(rbac)
+	inv.DRA = draOf(dra)
 	for _, o := range list(nss) {
 		ns := o.(*corev1.Namespace)
 		inv.Namespaces = append(inv.Namespaces, audit.Namespace{Name: ns.Name, Labels: ns.Labels})

@@ -41,7 +41,7 @@ type Stats struct {
 }
 
 // clusterScoped lists the kinds tiergate reads that have no namespace.
-var clusterScoped = map[string]bool{"Node": true, "RuntimeClass": true, "Namespace": true, "ClusterRole": true, "ClusterRoleBinding": true}
+var clusterScoped = map[string]bool{"Node": true, "RuntimeClass": true, "Namespace": true, "ClusterRole": true, "ClusterRoleBinding": true, "DeviceClass": true, "ResourceSlice": true}
 
 // Build turns objects into an inventory for the audit engine.
 func Build(objs []Object, opts BuildOptions) (*audit.Inventory, Stats, error) {
@@ -128,6 +128,8 @@ func addObject(inv *audit.Inventory, o *Object) error {
 	case kind == "Namespace" && group == "":
 		// Only the labels matter: Pod Security's enforce|audit|warn.
 		inv.Namespaces = append(inv.Namespaces, audit.Namespace{Name: o.GetName(), Labels: o.GetLabels()})
+	case group == draGroup:
+		err = addDRA(inv, o, kind)
 	case kind == "InferencePool" && strings.HasPrefix(group, "inference.networking."):
 		inv.InferencePools = append(inv.InferencePools, crd.InferencePool(o.Unstructured))
 	}

@@ -95,7 +95,7 @@ func row(r *audit.Result, wide bool, names map[string]string) string {
 		confCell(r),
 		isolationCell(r),
 		textutil.OrDash(string(r.RequiredIsolation)),
-		gpuCell(r.GPUs),
+		gpuCell(r.GPUs, wide),
 		strconv.Itoa(len(r.Findings)),
 		worstCell(r, names),
 	}
@@ -162,13 +162,17 @@ func worstCell(r *audit.Result, names map[string]string) string {
 
 // gpuCell prints "4×nvidia.com/gpu"; objects with several pod templates
 // show the largest per-pod count of each resource.
-func gpuCell(gs []audit.GPU) string {
+func gpuCell(gs []audit.GPU, wide bool) string {
 	if len(gs) == 0 {
 		return "-"
 	}
 	max := map[string]int64{}
-	var order []string
+	var order, dra []string
 	for _, g := range gs {
+		if g.Claim != nil {
+			dra = append(dra, draCell(g, wide))
+			continue
+		}
 		if _, ok := max[g.Resource]; !ok {
 			order = append(order, g.Resource)
 		}
@@ -180,7 +184,25 @@ func gpuCell(gs []audit.GPU) string {
 	for i, r := range order {
 		parts[i] = strconv.FormatInt(max[r], 10) + "×" + r
 	}
-	return strings.Join(parts, ",")
+	return strings.Join(append(parts, dra...), ",")
+}
+
+// draCell is a GPU through a claim: "1×dra:gpu.nvidia.com"; wide adds
+// whether it is allocated and what the device is (" (allocated NVIDIA
+// A100-SXM4-40GB mig 1g.10gb)").
+func draCell(g audit.GPU, wide bool) string {
+	s := g.CountText() + "×dra:" + g.Resource
+	if !wide {
+		return s
+	}
+	facts := []string{g.Claim.State}
+	if g.Claim.Product != "" {
+		facts = append(facts, g.Claim.Product)
+	}
+	if g.Claim.MIGProfile != "" {
+		facts = append(facts, "mig "+g.Claim.MIGProfile)
+	}
+	return s + " (" + strings.Join(facts, " ") + ")"
 }
 
 func summaryLine(rep *audit.Report) string {

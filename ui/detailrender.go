@@ -117,8 +117,8 @@ func (d *detailView) render(r *audit.Result) string {
 			item(fmt.Sprintf("%s: %d × %s", c.Name, g.Count, g.Resource))
 		}
 	}
-	for _, rc := range r.ResourceClaims {
-		item("resource claim " + rc)
+	for _, l := range draLines(r) {
+		item(l)
 	}
 
 	section("LIVE")

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
@@ -83,7 +84,16 @@ func (n *nodesView) nodeColumns() (titles []string, widths []int) {
 	if n.width >= 100 {
 		titles, widths = append(titles, "KERNEL", "RUNTIME"), append(widths, 18, 9)
 	}
-	titles, widths = append(titles, "GPU alloc/allocatable/cap"), append(widths, 26)
+	// A node with DRA devices says more (each driver's device types
+	// besides its extended resources): the column grows to its longest
+	// cell, up to a third of the screen.
+	gpuWidth := 26
+	for _, nd := range n.nodes {
+		if slices.ContainsFunc(nd.GPUs, func(g audit.NodeGPU) bool { return g.DRA }) {
+			gpuWidth = max(gpuWidth, min(len(nodeGPUCell(nd)), n.width/3))
+		}
+	}
+	titles, widths = append(titles, "GPU alloc/allocatable/cap"), append(widths, gpuWidth)
 	used := 0
 	for _, w := range widths {
 		used += w + 1
@@ -98,15 +108,11 @@ func (n *nodesView) render() {
 	_, widths := n.nodeColumns()
 	var lines []string
 	for _, nd := range n.nodes {
-		var gpus []string
-		for _, g := range nd.GPUs {
-			gpus = append(gpus, fmt.Sprintf("%s %d/%d/%d", shortResource(g.Resource), g.Allocated, g.Allocatable, g.Capacity))
-		}
 		cells := []string{nd.Name}
 		if n.width >= 100 {
 			cells = append(cells, textutil.OrDash(nd.KernelVersion), textutil.OrDash(strings.TrimPrefix(nd.ContainerRuntimeVersion, "containerd://")))
 		}
-		cells = append(cells, textutil.OrDash(strings.Join(gpus, " ")), textutil.OrDash(strings.Join(nd.RuntimeHandlers, ",")))
+		cells = append(cells, textutil.OrDash(nodeGPUCell(nd)), textutil.OrDash(strings.Join(nd.RuntimeHandlers, ",")))
 		lines = append(lines, n.line(cells, widths))
 	}
 	if len(lines) == 0 {
@@ -135,4 +141,19 @@ func shortResource(r string) string {
 		return r[i+1:]
 	}
 	return r
+}
+
+// nodeGPUCell is a node's GPUs, "gpu 1/8/8 dra:mig 2/7/7": allocated,
+// allocatable, capacity of each extended resource and of each driver's
+// device type in ResourceSlices.
+func nodeGPUCell(nd audit.NodeReport) string {
+	var gpus []string
+	for _, g := range nd.GPUs {
+		name := shortResource(g.Resource)
+		if g.DRA {
+			name = "dra:" + name // gpu.nvidia.com/mig → dra:mig
+		}
+		gpus = append(gpus, fmt.Sprintf("%s %d/%d/%d", name, g.Allocated, g.Allocatable, g.Capacity))
+	}
+	return strings.Join(gpus, " ")
 }

@@ -191,7 +191,16 @@ func gpuCell(gs []audit.GPU) string {
 			best = g
 		}
 	}
-	return itoa(int(best.Count)) + "×" + shortResource(best.Resource)
+	return best.CountText() + "×" + gpuName(best)
+}
+
+// gpuName is a GPU's short name: the extended resource's last part, or
+// "dra:" and what the claim's devices are ("dra:gpu", "dra:mig-1g.10gb").
+func gpuName(g audit.GPU) string {
+	if n := g.DRAName(); n != "" {
+		return "dra:" + n
+	}
+	return shortResource(g.Resource)
 }
 
 func (t *workloadTable) isolationStyle(r *audit.Result) lipgloss.Style {
