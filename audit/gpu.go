@@ -26,6 +26,13 @@ func IsGPUResource(name corev1.ResourceName) bool {
 // IsMIG reports whether a resource is an NVIDIA MIG slice.
 func IsMIG(name string) bool { return strings.HasPrefix(name, "nvidia.com/mig-") }
 
+// MIGSlice reports whether a GPU of a pod is a MIG slice: an extended
+// resource named for one, or a DRA device of type mig (or with a MIG
+// profile).
+func (g GPU) MIGSlice() bool {
+	return IsMIG(g.Resource) || g.Claim != nil && (g.Claim.DeviceType == "mig" || g.Claim.MIGProfile != "")
+}
+
 // IsNVIDIAWhole reports whether a resource is a whole NVIDIA GPU (not a
 // MIG slice and not a time-sliced share).
 func IsNVIDIAWhole(name string) bool {

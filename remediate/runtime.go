@@ -147,7 +147,7 @@ func (p *planner) newRuntimeClass(w *audit.Workload, r *audit.Result, ti int) ru
 	tgpus := templateGPUs(r, w, ti)
 	mig, gpus := false, len(tgpus) > 0
 	for _, g := range tgpus {
-		mig = mig || audit.IsMIG(g.Resource)
+		mig = mig || g.MIGSlice()
 	}
 	if mig {
 		why := "MIG slices pass through no sandbox runtime (gVisor has no /dev/nvidia-caps, Kata passes whole GPUs): request whole GPUs, then fix again"
