@@ -447,6 +447,7 @@ func nodeReports(ix *index, inv *Inventory) []NodeReport {
 	for i := range ix.nodes {
 		n := ix.nodes[i].node
 		out[i] = NodeReport{NodeRef: ix.nodes[i].refs[0], GPUProduct: ix.nodes[i].product, GPUs: nodeGPUs(n)}
+		ix.describeNodeGPU(&ix.nodes[i], &out[i])
 		for _, t := range n.Spec.Taints {
 			s := t.Key
 			if t.Value != "" {
