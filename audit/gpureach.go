@@ -133,10 +133,18 @@ func (ix *index) gpuIsolation(nf *nodeFacts) []string {
 	if !nf.gpu.has || len(nf.handlers) == 0 {
 		return nil
 	}
-	vfio := false
+	// The node's GPUs as its device plugins hand them out: VFIO-bound
+	// ones only a VM can use, the others only the host's containers.
+	var vfio, host, whole bool
 	for name, q := range nf.node.Status.Allocatable {
-		if ix.pol.PassesVFIO(string(name)) && !q.IsZero() {
+		r := string(name)
+		switch {
+		case q.IsZero() || !IsGPUResource(name):
+		case ix.pol.PassesVFIO(r):
 			vfio = true
+		default:
+			host = true
+			whole = whole || IsNVIDIAWhole(r)
 		}
 	}
 	best := map[policy.Isolation]string{} // class → "" (yes) or "?"
@@ -148,12 +156,12 @@ func (ix *index) gpuIsolation(nf *nodeFacts) []string {
 		mark, can := "", false
 		switch rule.GPU {
 		case policy.GPUAll:
-			can = true
+			can = host
 		case policy.GPUNVIDIA:
 			can = vfio
 		case policy.GPUNVProxy:
 			ok, unknown, _ := ix.gvisorOpens(&nf.gpu)
-			can = ok || unknown
+			can = whole && (ok || unknown)
 			if unknown {
 				mark = "?"
 			}
