@@ -183,7 +183,7 @@ type NodeReport struct {
 	GPUDriver    string   `json:"gpuDriver,omitempty"`
 	MIGMode      string   `json:"migMode,omitempty"`
 	GPUIsolation []string `json:"gpuIsolation,omitempty"`
-	Taints     []string  `json:"taints,omitempty"`
+	Taints       []string `json:"taints,omitempty"`
 	// Pods counts the audited pods bound to the node (live mode).
 	Pods int `json:"pods,omitempty"`
 }
