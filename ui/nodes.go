@@ -89,16 +89,17 @@ type nodeColumn struct {
 
 // nodeColumns are the nodes view's columns, HANDLERS last taking the
 // rest. Below 142 columns the GPU product, MIG mode and runtime version
-// give way (and the kernel below 100), so that the GPUs, the driver, the
-// classes that can run a GPU pod and the handlers stay readable.
+// give way (and the kernel below 120, where the GPU column narrows), so
+// that the GPUs, the driver, the classes that can run a GPU pod and the
+// handlers stay readable.
 var nodeColumns = []nodeColumn{
 	{title: "NODE", width: 20, cell: func(nd *audit.NodeReport) string { return nd.Name }},
-	{title: "KERNEL", width: 18, from: 100, cell: func(nd *audit.NodeReport) string { return textutil.OrDash(nd.KernelVersion) }},
+	{title: "KERNEL", width: 18, from: 120, cell: func(nd *audit.NodeReport) string { return textutil.OrDash(nd.KernelVersion) }},
 	{title: "RUNTIME", width: 9, from: 142, cell: func(nd *audit.NodeReport) string {
 		return textutil.OrDash(strings.TrimPrefix(nd.ContainerRuntimeVersion, "containerd://"))
 	}},
-	{title: "GPU alloc/avail/cap", width: 20, upTo: 142, cell: nodeGPUCell},
-	{title: "GPU alloc/allocatable/cap", width: 26, from: 142, cell: nodeGPUCell},
+	{title: "GPU alloc/avail/cap", width: 20, upTo: 120, cell: nodeGPUCell},
+	{title: "GPU alloc/allocatable/cap", width: 26, from: 120, cell: nodeGPUCell},
 	{title: "PRODUCT", width: 14, from: 142, cell: func(nd *audit.NodeReport) string {
 		return textutil.OrDash(strings.TrimPrefix(nd.GPUProduct, "NVIDIA-"))
 	}},
