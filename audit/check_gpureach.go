@@ -104,19 +104,21 @@ func checkGPUNotInVM(s *subject) {
 					why = "VFIO cannot pass a MIG slice (" + g.Resource + ") into a VM"
 				}
 				s.emit(RuleGPUNotInVM, "", "", s.specPath(t, ".containers"), s.msg("requests "+strconv.FormatInt(g.Count, 10)+" "+g.Resource+s.where(t),
-					" under handler "+handler+": its VFIO passthrough hands the VM whole GPUs asked as "+strings.Join(s.e.pol.VFIOGPUResources, ", "), "; "+why+": the GPU will not be in the VM"))
+					" under handler "+handler+": its VFIO passthrough hands the VM only the devices asked as "+strings.Join(s.e.pol.VFIOGPUResources, ", ")+" (the policy's vfioGPUResources)", "; "+why+": the GPU will not be in the VM"))
 			}
 		}
 		if (iso.class != policy.VM && iso.class != policy.MicroVM) || s.e.pol.VMColdPlugsDRA {
 			return
 		}
-		sev, what := policy.Medium, "a GPU it allocates"
+		sev, what := policy.Medium, "a GPU it allocates will not be in the VM"
 		if iso.gpu == policy.GPUNVIDIA {
-			sev, what = policy.High, "the GPU"
+			// kata-containers#13322: the VFIO device is missing when the
+			// VM boots, and creating the container fails.
+			sev, what = policy.High, "the GPU will not be in the VM, and the container fails to start"
 		}
 		for ci, c := range t.Spec.ResourceClaims {
 			s.emit(RuleGPUNotInVM, sev, "", s.specPath(t, ".resourceClaims"+indexStr(ci)), s.msg("resource claim \""+c.Name+"\""+s.where(t)+" under handler "+handler,
-				": devices allocated through DRA are not cold-plugged into the VM today (kata-containers#13322): ", what, " will not be in the VM"))
+				": devices allocated through DRA are not cold-plugged into the VM today (kata-containers#13322): ", what))
 		}
 	})
 }

@@ -16,7 +16,7 @@ func Default() *Policy {
 		GVisorGPUProducts:    []string{"T4", "A100", "A10G", "L4", "H100"},
 		GVisorDriverVersions: gvisorDriverVersions(),
 		GVisorRelease:        GVisorDriverRelease,
-		VFIOGPUResources:     []string{"nvidia.com/pgpu"},
+		VFIOGPUResources:     vfioGPUResources(),
 		PodSecurity:          PodSecurity{Level: PSSRestricted, Version: "latest"},
 	}
 }

@@ -28,6 +28,16 @@ func gvisorDriverVersions() []string {
 	}
 }
 
+// vfioGPUResources are the resources NVIDIA's Kata sandbox device plugin
+// advertises for VFIO passthrough: whole GPUs as nvidia.com/pgpu (its
+// default alias), NVSwitches as nvidia.com/nvswitch, and, with the alias
+// turned off (P_GPU_ALIAS=""), model names such as
+// nvidia.com/GH100_H100L_94GB, which no host device plugin resource
+// (nvidia.com/gpu, nvidia.com/mig-1g.10gb, nvidia.com/gpu.shared) looks like.
+func vfioGPUResources() []string {
+	return []string{"nvidia.com/pgpu", "nvidia.com/nvswitch", "nvidia.com/*_*"}
+}
+
 // DriverVersion is an NVIDIA driver version, compared the way nvproxy
 // compares them: by number, so that 580.65.06 is older than 580.105.08
 // and 620.06 equals 620.6.0.

@@ -64,7 +64,10 @@ func TestPassesVFIO(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for r, want := range map[string]bool{"nvidia.com/pgpu": true, "nvidia.com/gpu": false, "nvidia.com/mig-1g.10gb": false, "nvidia.com/gpu.shared": false} {
+	for r, want := range map[string]bool{
+		"nvidia.com/pgpu": true, "nvidia.com/nvswitch": true, "nvidia.com/GH100_H100L_94GB": true,
+		"nvidia.com/gpu": false, "nvidia.com/mig-1g.10gb": false, "nvidia.com/gpu.shared": false, "amd.com/gpu": false,
+	} {
 		if got := c.PassesVFIO(r); got != want {
 			t.Errorf("%s: got %v, want %v", r, got, want)
 		}

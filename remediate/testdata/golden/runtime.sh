@@ -172,4 +172,4 @@ TIERGATE_EOF
 
 # ── Left to a human (no automatic fix):
 #   Deployment/agents/vision-agent TG-ISO-001: agent workload runs on shared-kernel (no runtimeClassName); the tier table requires vm (2 classes short)
-#     why: a new kata-qemu-nvidia-gpu RuntimeClass would not resolve it: requests 1 nvidia.com/gpu under handler kata-qemu-nvidia-gpu: its VFIO passthrough hands the VM whole GPUs asked as nvidia.com/pgpu; nvidia.com/gpu is allocated on the host and never reaches the VM: the GPU will not be in the VM
+#     why: a new kata-qemu-nvidia-gpu RuntimeClass would not resolve it: requests 1 nvidia.com/gpu under handler kata-qemu-nvidia-gpu: its VFIO passthrough hands the VM only the devices asked as nvidia.com/pgpu, nvidia.com/nvswitch, nvidia.com/*_* (the policy's vfioGPUResources); nvidia.com/gpu is allocated on the host and never reaches the VM: the GPU will not be in the VM
