@@ -23,7 +23,7 @@ func gpuReachRules() []Rule {
 	return []Rule{
 		{
 			ID: RuleGVisorNodeGPU, Name: "gvisor-gpu-driver-unsupported", Category: CatGPU, Severity: policy.High,
-			SeverityNote: "high when the pod's node (or every node it can run on) fails it, medium when some do, low when a node's driver version is unknown",
+			SeverityNote: "high when the pod's node, or every node it can run on, fails it; medium when only some do; low when a node's driver version is unknown",
 			Title:        "gVisor cannot open the node's GPUs",
 			Rationale:    "gVisor's nvproxy supports an explicit list of NVIDIA driver versions per gVisor release and no MIG slices: on any other driver, or where the single MIG strategy hands out slices as nvidia.com/gpu, the sandbox dies at start.",
 			Fix:          "Run the pod on nodes whose driver the gVisor release supports, or upgrade the driver or gVisor so that they match (the finding names the nearest supported versions); list your release's versions in the policy's gvisorDriverVersions.",
@@ -32,7 +32,7 @@ func gpuReachRules() []Rule {
 		},
 		{
 			ID: RuleGPUNotInVM, Name: "gpu-not-in-vm", Category: CatGPU, Severity: policy.High,
-			SeverityNote: "medium for a resource claim under a VM handler that is not a GPU class (the claim may not be a GPU)",
+			SeverityNote: "medium for a resource claim under a VM handler other than a GPU class, since the claim may not be a GPU",
 			Title:        "The GPU will not be in the VM",
 			Rationale:    "Kata's GPU classes pass whole GPUs into the VM by VFIO, asked as nvidia.com/pgpu: a GPU asked as nvidia.com/gpu or a MIG slice is allocated on the host and never reaches the VM, and devices allocated through DRA resource claims are not cold-plugged into the VM today (kata-containers#13322).",
 			Fix:          "Ask whole GPUs as the VFIO resource (nvidia.com/pgpu, or add yours to the policy's vfioGPUResources) instead of a claim or nvidia.com/gpu, or use a RuntimeClass that passes the GPU.",
