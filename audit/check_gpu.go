@@ -12,16 +12,16 @@ const (
 )
 
 func gpuRules() []Rule {
-	return []Rule{
+	return append([]Rule{
 		{
 			ID: RuleGPURuntime, Name: "gpu-runtime-incompatible", Category: CatGPU, Severity: policy.High,
 			Title:     "GPU requested under a runtime that cannot pass it through",
-			Rationale: "gVisor passes only whole NVIDIA GPUs of supported models through nvproxy, Kata only in its *-nvidia-gpu* classes, Firecracker not at all by default: the pod stays Pending or starts without its GPU.",
+			Rationale: "gVisor passes only whole NVIDIA GPUs of supported models through nvproxy, Kata only in its *-nvidia-gpu* classes, Firecracker and the other microVMs not at all unless the policy marks the handler GPU-capable: the pod stays Pending or starts without its GPU.",
 			Fix:       "Use a GPU-capable RuntimeClass of the required isolation (e.g. kata-qemu-nvidia-gpu) or mark the handler GPU-capable in the policy.",
 			Remedy:    Remedy{Kind: RemedyRuntimeClass},
 			check:     checkGPURuntime,
 		},
-	}
+	}, gpuReachRules()...)
 }
 
 func checkGPURuntime(s *subject) {
@@ -45,9 +45,7 @@ func (s *subject) gpuBlocked(ti int, iso templateIso, g GPU) string {
 	case policy.GPUNone:
 		return string(iso.class) + withParen(iso.note) + " cannot pass GPUs through unless the policy marks the handler GPU-capable"
 	case policy.GPUNVIDIA:
-		if !IsNVIDIAWhole(g.Resource) {
-			return "VFIO passthrough hands whole NVIDIA GPUs to the VM, not " + g.Resource
-		}
+		return "" // which resources reach the VM is TG-GPU-003's
 	case policy.GPUNVProxy:
 		switch {
 		case IsMIG(g.Resource):

@@ -465,6 +465,7 @@ func nodeReports(ix *index, inv *Inventory) []NodeReport {
 		if out[i].GPUProduct == "" {
 			out[i].GPUProduct = products // the devices say it where no label does
 		}
+		ix.describeNodeGPU(&ix.nodes[i], &out[i])
 		for _, t := range n.Spec.Taints {
 			s := t.Key
 			if t.Value != "" {

@@ -71,6 +71,8 @@ type nodeFacts struct {
 	node     *corev1.Node
 	handlers map[string]bool
 	product  string
+	// gpu is what decides whether a GPU reaches a sandbox (gpureach.go).
+	gpu nodeGPUFacts
 	// refs is the node's facts as results show them, built once and
 	// shared (read-only) by every pod on the node.
 	refs []NodeRef
@@ -115,6 +117,7 @@ func newIndex(inv *Inventory, pol *policy.Compiled) *index {
 	for i := range inv.Nodes {
 		n := &inv.Nodes[i]
 		nf := nodeFacts{node: n, product: gpuProduct(n), refs: []NodeRef{nodeRef(n)}}
+		nf.gpu = readNodeGPU(n, nf.product)
 		if len(n.Status.RuntimeHandlers) > 0 {
 			nf.handlers = make(map[string]bool, len(n.Status.RuntimeHandlers))
 			for _, h := range n.Status.RuntimeHandlers {

@@ -183,7 +183,15 @@ type NodeReport struct {
 	NodeRef
 	GPUProduct string    `json:"gpuProduct,omitempty"`
 	GPUs       []NodeGPU `json:"gpus"`
-	Taints     []string  `json:"taints,omitempty"`
+	// GPUDriver is the NVIDIA driver version GPU Feature Discovery
+	// labels, MIGMode how its GPUs are sliced (mixed, single, off), and
+	// GPUIsolation the isolation classes that can run a GPU pod there, by
+	// its handlers and the policy's GPU reach table ("gvisor?": the
+	// driver is unknown).
+	GPUDriver    string   `json:"gpuDriver,omitempty"`
+	MIGMode      string   `json:"migMode,omitempty"`
+	GPUIsolation []string `json:"gpuIsolation,omitempty"`
+	Taints       []string `json:"taints,omitempty"`
 	// Pods counts the audited pods bound to the node (live mode).
 	Pods int `json:"pods,omitempty"`
 }

@@ -17,6 +17,8 @@ type Compiled struct {
 	*Policy
 	classifiers []compiledClassifier
 	exemptions  []compiledExemption
+	// gvisorDrivers is GVisorDriverVersions parsed and sorted.
+	gvisorDrivers []DriverVersion
 }
 
 type compiledClassifier struct {
@@ -81,6 +83,7 @@ func Compile(p *Policy) (*Compiled, error) {
 		}
 	}
 	c := &Compiled{Policy: p}
+	c.gvisorDrivers = compileGPUReach(p, bad)
 	for i, r := range p.Classification {
 		cc := compiledClassifier{rule: r}
 		if r.Name == "" {

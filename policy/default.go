@@ -12,9 +12,12 @@ func Default() *Policy {
 			Agent:     {Minimum: VM},
 			CodeExec:  {Minimum: MicroVM},
 		},
-		Handlers:          defaultHandlers(),
-		GVisorGPUProducts: []string{"T4", "A100", "A10G", "L4", "H100"},
-		PodSecurity:       PodSecurity{Level: PSSRestricted, Version: "latest"},
+		Handlers:             defaultHandlers(),
+		GVisorGPUProducts:    []string{"T4", "A100", "A10G", "L4", "H100"},
+		GVisorDriverVersions: gvisorDriverVersions(),
+		GVisorRelease:        GVisorDriverRelease,
+		VFIOGPUResources:     vfioGPUResources(),
+		PodSecurity:          PodSecurity{Level: PSSRestricted, Version: "latest"},
 	}
 }
 

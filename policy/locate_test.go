@@ -17,7 +17,7 @@ func TestPolicyErrorsNameTheFieldAndLine(t *testing.T) {
 		want      []string
 	}{
 		{"unknown top-level field", head + "tierz: {}\n",
-			[]string{"p.yaml:3: tierz: unknown field (the fields here are apiVersion, kind, tiers, applyToAllPods, handlers, gvisorGPUProducts, classification, podSecurity, rules, exemptions)"}},
+			[]string{"p.yaml:3: tierz: unknown field (the fields here are apiVersion, kind, tiers, applyToAllPods, handlers, gvisorGPUProducts, gvisorDriverVersions, gvisorRelease, vfioGPUResources, vmColdPlugsDRA, classification, podSecurity, rules, exemptions)"}},
 		{"a typo in a tier", head + "tiers:\n  agent:\n    minimun: vm\n",
 			[]string{"p.yaml:5: tiers.agent.minimun: unknown field (the fields here are minimum, recommended)"}},
 		{"a tier that is a string", head + "tiers:\n  agent: vm\n",
@@ -71,12 +71,12 @@ func TestPolicyErrorsNameTheFieldAndLine(t *testing.T) {
 			[]string{
 				`p.yaml:1: apiVersion: want tiergate.dev/v1alpha1, got "v1"`,
 				`p.yaml:2: kind: want Policy, got "ConfigMap"`,
-				"p.yaml:3: metadata: unknown field (the fields here are apiVersion, kind, tiers, applyToAllPods, handlers, gvisorGPUProducts, classification, podSecurity, rules, exemptions)",
+				"p.yaml:3: metadata: unknown field (the fields here are apiVersion, kind, tiers, applyToAllPods, handlers, gvisorGPUProducts, gvisorDriverVersions, gvisorRelease, vfioGPUResources, vmColdPlugsDRA, classification, podSecurity, rules, exemptions)",
 			}},
 		{"empty", "", []string{"p.yaml: apiVersion: want tiergate.dev/v1alpha1, got nothing", "p.yaml: kind: want Policy, got nothing"}},
 		{"a list, not a mapping", "- a\n", []string{
 			"p.yaml: apiVersion: want tiergate.dev/v1alpha1, got nothing", "p.yaml: kind: want Policy, got nothing",
-			"p.yaml: the document: want a mapping (apiVersion, kind, tiers, applyToAllPods, handlers, gvisorGPUProducts, classification, podSecurity, rules, exemptions), got a list"}},
+			"p.yaml: the document: want a mapping (apiVersion, kind, tiers, applyToAllPods, handlers, gvisorGPUProducts, gvisorDriverVersions, gvisorRelease, vfioGPUResources, vmColdPlugsDRA, classification, podSecurity, rules, exemptions), got a list"}},
 		{"YAML that does not parse", head + "tiers: [\n", []string{"p.yaml:3: did not find expected node content"}},
 		{"JSON", `{"apiVersion": "tiergate.dev/v1alpha1", "kind": "Policy",` + "\n" + `"tiers": {"agent": {"minimum": "box"}}}`,
 			[]string{`p.yaml:2: tiers.agent.minimum: "box" is not one of shared-kernel, gvisor, vm, microvm`}},

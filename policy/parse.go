@@ -72,6 +72,17 @@ func Merge(base, user *Policy) *Policy {
 	if user.GVisorGPUProducts != nil {
 		out.GVisorGPUProducts = append([]string(nil), user.GVisorGPUProducts...)
 	}
+	if user.GVisorDriverVersions != nil {
+		// A user's list is of the release the user runs: its name goes with it.
+		out.GVisorDriverVersions = append([]string(nil), user.GVisorDriverVersions...)
+		out.GVisorRelease = user.GVisorRelease
+	} else if user.GVisorRelease != "" {
+		out.GVisorRelease = user.GVisorRelease
+	}
+	if user.VFIOGPUResources != nil {
+		out.VFIOGPUResources = append([]string(nil), user.VFIOGPUResources...)
+	}
+	out.VMColdPlugsDRA = base.VMColdPlugsDRA || user.VMColdPlugsDRA
 	out.Classification = append(append([]ClassificationRule(nil), user.Classification...), base.Classification...)
 	out.PodSecurity = mergePodSecurity(base.PodSecurity, user.PodSecurity)
 	out.Rules = make(map[string]RuleOverride, len(base.Rules)+len(user.Rules))

@@ -24,6 +24,21 @@ type Policy struct {
 	// GVisorGPUProducts lists GPU models that gVisor's nvproxy supports,
 	// matched against the words of the node label nvidia.com/gpu.product.
 	GVisorGPUProducts []string `json:"gvisorGPUProducts"`
+	// GVisorDriverVersions lists the NVIDIA driver versions nvproxy
+	// accepts, as GVisorRelease's driver ABI table has them: runsc
+	// refuses to start a GPU sandbox on any other driver. Empty: not
+	// checked. docs/gpu-reach.md names the sources.
+	GVisorDriverVersions []string `json:"gvisorDriverVersions"`
+	// GVisorRelease is the gVisor release the driver list is taken from.
+	GVisorRelease string `json:"gvisorRelease"`
+	// VFIOGPUResources are the extended resources (globs) that the VFIO
+	// passthrough of handlers with gpu: nvidia (Kata's GPU classes) hands
+	// to the VM whole; a GPU asked any other way stays outside the VM.
+	VFIOGPUResources []string `json:"vfioGPUResources"`
+	// VMColdPlugsDRA says the cluster's VM runtimes cold-plug devices
+	// allocated through DRA resource claims into the VM; none does today
+	// (kata-containers#13322), so a claimed GPU is outside the VM.
+	VMColdPlugsDRA bool `json:"vmColdPlugsDRA"`
 	// Classification rules win over the built-in classifier, first match wins.
 	Classification []ClassificationRule `json:"classification,omitempty"`
 	// PodSecurity chooses the Pod Security Standards level and version.

@@ -15,7 +15,8 @@ import (
 )
 
 // nodesView lists nodes with GPU capacity, allocatable and allocated,
-// runtime handlers and kernel.
+// whether a GPU reaches a sandbox there (driver, product, MIG mode, the
+// isolation classes that can run a GPU pod), runtime handlers and kernel.
 type nodesView struct {
 	styles *Styles
 	keys   nodesKeys
@@ -77,42 +78,103 @@ func (n *nodesView) SetNodes(nodes []audit.NodeReport) {
 	n.render()
 }
 
-// nodeColumns are the nodes view's columns; kernel and runtime give way
-// below 100 columns so the GPUs and handlers stay readable.
-func (n *nodesView) nodeColumns() (titles []string, widths []int) {
-	titles, widths = []string{"NODE"}, []int{20}
-	if n.width >= 100 {
-		titles, widths = append(titles, "KERNEL", "RUNTIME"), append(widths, 18, 9)
-	}
-	// A node with DRA devices says more (each driver's device types
-	// besides its extended resources): the column grows to its longest
-	// cell, up to a third of the screen.
-	gpuWidth := 26
-	for _, nd := range n.nodes {
-		if slices.ContainsFunc(nd.GPUs, func(g audit.NodeGPU) bool { return g.DRA }) {
-			gpuWidth = max(gpuWidth, min(len(nodeGPUCell(nd)), n.width/3))
+// nodeColumn is one column of the nodes view: shown from width from
+// (and below upTo, when set), its cell read from the node's report.
+type nodeColumn struct {
+	title string
+	width int
+	from  int
+	upTo  int
+	cell  func(nd *audit.NodeReport) string
+}
+
+// nodeColumns are the nodes view's columns, HANDLERS last taking the
+// rest. Below 142 columns the GPU product, MIG mode and runtime version
+// give way (and the kernel below 120, where the GPU column narrows), so
+// that the GPUs, the driver, the classes that can run a GPU pod and the
+// handlers stay readable.
+var nodeColumns = []nodeColumn{
+	{title: "NODE", width: 20, cell: func(nd *audit.NodeReport) string { return nd.Name }},
+	{title: "KERNEL", width: 18, from: 120, cell: func(nd *audit.NodeReport) string { return textutil.OrDash(nd.KernelVersion) }},
+	{title: "RUNTIME", width: 9, from: 142, cell: func(nd *audit.NodeReport) string {
+		return textutil.OrDash(strings.TrimPrefix(nd.ContainerRuntimeVersion, "containerd://"))
+	}},
+	{title: "GPU alloc/avail/cap", width: 20, upTo: 120, cell: nodeGPUCell},
+	{title: "GPU alloc/allocatable/cap", width: 26, from: 120, cell: nodeGPUCell},
+	{title: "PRODUCT", width: 14, from: 142, cell: func(nd *audit.NodeReport) string {
+		return textutil.OrDash(strings.TrimPrefix(nd.GPUProduct, "NVIDIA-"))
+	}},
+	{title: "DRIVER", width: 10, cell: func(nd *audit.NodeReport) string { return textutil.OrDash(nd.GPUDriver) }},
+	{title: "MIG", width: 6, from: 142, cell: func(nd *audit.NodeReport) string { return textutil.OrDash(nd.MIGMode) }},
+	{title: "GPU PODS UNDER", width: 14, upTo: 142, cell: gpuIsolationCell},
+	{title: "GPU PODS UNDER", width: 16, from: 142, cell: gpuIsolationCell},
+}
+
+// columns returns the columns shown at the view's width, HANDLERS last.
+func (n *nodesView) columns() (cols []nodeColumn, widths []int) {
+	used := 0
+	for _, c := range nodeColumns {
+		if n.width >= c.from && (c.upTo == 0 || n.width < c.upTo) {
+			w := c.width
+			if strings.HasPrefix(c.title, "GPU alloc") {
+				w = n.gpuWidth(w)
+			}
+			cols, widths = append(cols, c), append(widths, w)
+			used += w + 1
 		}
 	}
-	titles, widths = append(titles, "GPU alloc/allocatable/cap"), append(widths, gpuWidth)
-	used := 0
-	for _, w := range widths {
-		used += w + 1
+	handlers := nodeColumn{title: "HANDLERS", cell: func(nd *audit.NodeReport) string { return textutil.OrDash(strings.Join(nd.RuntimeHandlers, ",")) }}
+	return append(cols, handlers), append(widths, max(10, n.width-used))
+}
+
+// gpuWidth widens the GPU column for nodes with DRA devices (each
+// driver's device types besides the extended resources) to its longest
+// cell, up to a third of the screen.
+func (n *nodesView) gpuWidth(w int) int {
+	for i := range n.nodes {
+		if slices.ContainsFunc(n.nodes[i].GPUs, func(g audit.NodeGPU) bool { return g.DRA }) {
+			w = max(w, min(len(nodeGPUCell(&n.nodes[i])), n.width/3))
+		}
 	}
-	return append(titles, "HANDLERS"), append(widths, max(10, n.width-used))
+	return w
+}
+
+// nodeGPUCell is a node's GPUs, "gpu 1/8/8 dra:mig 2/7/7": allocated,
+// allocatable, capacity of each extended resource and of each driver's
+// device type in ResourceSlices.
+func nodeGPUCell(nd *audit.NodeReport) string {
+	var gpus []string
+	for _, g := range nd.GPUs {
+		name := shortResource(g.Resource)
+		if g.DRA {
+			name = "dra:" + name // gpu.nvidia.com/mig → dra:mig
+		}
+		gpus = append(gpus, fmt.Sprintf("%s %d/%d/%d", name, g.Allocated, g.Allocatable, g.Capacity))
+	}
+	return textutil.OrDash(strings.Join(gpus, " "))
+}
+
+// gpuIsolationCell names the isolation classes that can run a GPU pod on
+// the node, shared-kernel shortened so that three fit.
+func gpuIsolationCell(nd *audit.NodeReport) string {
+	out := make([]string, len(nd.GPUIsolation))
+	for i, c := range nd.GPUIsolation {
+		out[i] = strings.Replace(c, "shared-kernel", "shared", 1)
+	}
+	return textutil.OrDash(strings.Join(out, ","))
 }
 
 func (n *nodesView) render() {
 	if n.width == 0 {
 		return
 	}
-	_, widths := n.nodeColumns()
+	cols, widths := n.columns()
 	var lines []string
-	for _, nd := range n.nodes {
-		cells := []string{nd.Name}
-		if n.width >= 100 {
-			cells = append(cells, textutil.OrDash(nd.KernelVersion), textutil.OrDash(strings.TrimPrefix(nd.ContainerRuntimeVersion, "containerd://")))
+	for i := range n.nodes {
+		cells := make([]string, len(cols))
+		for c := range cols {
+			cells[c] = cols[c].cell(&n.nodes[i])
 		}
-		cells = append(cells, textutil.OrDash(nodeGPUCell(nd)), textutil.OrDash(strings.Join(nd.RuntimeHandlers, ",")))
 		lines = append(lines, n.line(cells, widths))
 	}
 	if len(lines) == 0 {
@@ -132,7 +194,11 @@ func (n *nodesView) View() string {
 	if !n.reported {
 		return n.styles.Dim.Render(n.placeholder)
 	}
-	titles, widths := n.nodeColumns()
+	cols, widths := n.columns()
+	titles := make([]string, len(cols))
+	for i, c := range cols {
+		titles[i] = c.title
+	}
 	return n.styles.Header.Render(n.line(titles, widths)) + "\n" + n.vp.View()
 }
 
@@ -143,17 +209,3 @@ func shortResource(r string) string {
 	return r
 }
 
-// nodeGPUCell is a node's GPUs, "gpu 1/8/8 dra:mig 2/7/7": allocated,
-// allocatable, capacity of each extended resource and of each driver's
-// device type in ResourceSlices.
-func nodeGPUCell(nd audit.NodeReport) string {
-	var gpus []string
-	for _, g := range nd.GPUs {
-		name := shortResource(g.Resource)
-		if g.DRA {
-			name = "dra:" + name // gpu.nvidia.com/mig → dra:mig
-		}
-		gpus = append(gpus, fmt.Sprintf("%s %d/%d/%d", name, g.Allocated, g.Allocatable, g.Capacity))
-	}
-	return strings.Join(gpus, " ")
-}

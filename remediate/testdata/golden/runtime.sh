@@ -1,7 +1,7 @@
 #!/bin/sh
 # tiergate fix: review every command, then run this script.
 # Audited: files runtime.yaml
-# 6 fixes, 3 held back (commented out, with the reason), 0 findings left to a human (listed at the end).
+# 5 fixes, 3 held back (commented out, with the reason), 1 finding left to a human (listed at the end).
 set -eu
 
 # ── Deployment/agents/research-agent
@@ -62,10 +62,6 @@ kubectl patch deployment/research-agent --namespace=agents --type strategic -p '
 # TIERGATE_EOF
 
 # ── Deployment/agents/vision-agent
-
-# [runtime-class] Set runtimeClassName to kata-qemu-nvidia-gpu (vm) to meet the agent tier (vm).
-#   resolves: TG-ISO-001
-kubectl patch deployment/vision-agent --namespace=agents --type strategic -p '{"spec":{"template":{"spec":{"runtimeClassName":"kata-qemu-nvidia-gpu"}}}}'
 
 # [network-policy] Create NetworkPolicy vision-agent-egress: egress to cluster DNS only (no destination derived from the pods' configuration); 1 to fill in.
 #   resolves: TG-NET-001
@@ -173,3 +169,7 @@ spec:
   policyTypes:
   - Egress
 TIERGATE_EOF
+
+# ── Left to a human (no automatic fix):
+#   Deployment/agents/vision-agent TG-ISO-001: agent workload runs on shared-kernel (no runtimeClassName); the tier table requires vm (2 classes short)
+#     why: a new kata-qemu-nvidia-gpu RuntimeClass would not resolve it: requests 1 nvidia.com/gpu under handler kata-qemu-nvidia-gpu: its VFIO passthrough hands the VM only the devices asked as nvidia.com/pgpu, nvidia.com/nvswitch, nvidia.com/*_* (the policy's vfioGPUResources); nvidia.com/gpu is allocated on the host and never reaches the VM: the GPU will not be in the VM
