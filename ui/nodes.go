@@ -208,4 +208,3 @@ func shortResource(r string) string {
 	}
 	return r
 }
-
