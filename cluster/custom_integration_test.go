@@ -6,10 +6,12 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
@@ -17,6 +19,7 @@ import (
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/internal/seed"
+	"github.com/tiergate/tiergate/internal/testcluster"
 	"github.com/tiergate/tiergate/kinds"
 	"github.com/tiergate/tiergate/manifest"
 	"github.com/tiergate/tiergate/policy"
@@ -201,4 +204,63 @@ func unseenCustom(inv *audit.Inventory, ks []*kinds.Kind, names map[*kinds.Kind]
 		}
 	}
 	return out
+}
+
+// TestForbiddenCustomKindsAreNamedOnce: a user who may read pods and
+// agent-sandbox's groups, but none of the other custom kinds the cluster
+// serves, still sees the sandbox objects; each custom resource it may not
+// list is named once in the gaps, with what is lost.
+func TestForbiddenCustomKindsAreNamedOnce(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	const ns = "customs-limited"
+	tmpl := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": kinds.SandboxTemplate.APIVersion(), "kind": kinds.SandboxTemplate.Kind,
+		"metadata": map[string]any{"name": "py", "namespace": ns},
+		"spec":     map[string]any{"podTemplate": map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"name": "python", "image": "registry.example.com/python:3.12"}}}}},
+	}}
+	// Every custom kind served: its released CRD installed.
+	if err := seed.CRDs(ctx, cl.Config); err != nil {
+		t.Fatal(err)
+	}
+	if err := seed.Apply(ctx, cl.Config, []*unstructured.Unstructured{tmpl}); err != nil {
+		t.Fatal(err)
+	}
+	read := []string{"get", "list", "watch"}
+	u, err := cl.NewUser(ctx, "sandbox-reader", testcluster.UserOptions{Namespace: ns, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: read},
+		{APIGroups: []string{kinds.Sandbox.Group}, Resources: []string{kinds.Sandbox.Resource}, Verbs: read},
+		{APIGroups: []string{kinds.SandboxTemplate.Group}, Resources: []string{"*"}, Verbs: read},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uc, err := cluster.NewClients(u.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, _ := liveReport(t, uc, cluster.Options{Namespace: ns})
+	if !slices.ContainsFunc(rep.Workloads, func(r audit.Result) bool { return r.Kind == kinds.SandboxTemplate.Kind && r.Name == "py" }) {
+		t.Errorf("the SandboxTemplate it may read is not audited: %d workloads", len(rep.Workloads))
+	}
+	gaps := strings.Join(rep.NotVisible, "\n")
+	for _, k := range kinds.All() {
+		if k.Watch == nil || !k.Watch.IfServed {
+			continue
+		}
+		name := k.Resource + "." + k.Group
+		n := 0
+		for _, g := range rep.NotVisible {
+			if strings.HasPrefix(g, name+":") {
+				n++
+			}
+		}
+		allowed := k.Group == kinds.Sandbox.Group || k.Group == kinds.SandboxTemplate.Group
+		switch {
+		case allowed && n != 0:
+			t.Errorf("%s: readable, but named in the gaps:\n%s", name, gaps)
+		case !allowed && (n != 1 || !strings.Contains("\n"+gaps, "\n"+name+": forbidden in namespace "+ns+" — "+k.Watch.Loss)):
+			t.Errorf("%s: named %d times in the gaps, want once with %q:\n%s", name, n, k.Watch.Loss, gaps)
+		}
+	}
 }

@@ -2,10 +2,13 @@ package cluster
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/kubernetes/fake"
 	"sigs.k8s.io/yaml"
 
 	"github.com/tiergate/tiergate/audit"
@@ -152,5 +155,30 @@ spec:
 	}
 	if o := owners[audit.OwnerKey{Kind: "RayCluster", Namespace: "agents", Name: "rc"}]; o.Kind != "RayService" || o.Name != "svc" {
 		t.Errorf("the RayCluster's owner: %+v", o)
+	}
+}
+
+// TestServedCustomsAsksDiscovery: only the custom kinds the cluster
+// serves are watched, each in the first of its versions served (an older
+// agent-sandbox serving only v1alpha1 is watched in it); a kind whose CRD
+// is not installed is left out without a gap.
+func TestServedCustomsAsksDiscovery(t *testing.T) {
+	kube := fake.NewSimpleClientset()
+	kube.Fake.Resources = []*metav1.APIResourceList{
+		{GroupVersion: "agents.x-k8s.io/v1alpha1", APIResources: []metav1.APIResource{{Name: "sandboxes", Kind: "Sandbox", Namespaced: true}}},
+		{GroupVersion: "leaderworkerset.x-k8s.io/v1", APIResources: []metav1.APIResource{{Name: "leaderworkersets", Kind: "LeaderWorkerSet", Namespaced: true}}},
+		{GroupVersion: "serving.kserve.io/v1alpha1", APIResources: []metav1.APIResource{{Name: "llminferenceservices", Kind: "LLMInferenceService", Namespaced: true}}},
+		{GroupVersion: "serving.kserve.io/v1alpha2", APIResources: []metav1.APIResource{{Name: "llminferenceservices", Kind: "LLMInferenceService", Namespaced: true}}},
+	}
+	got := map[string]string{}
+	for _, r := range servedCustoms(&Clients{Discovery: kube.Discovery()}) {
+		got[r.kind.Kind] = r.gvr.Version
+		if r.loss == "" || !r.namespaced {
+			t.Errorf("%s: %+v", r.kind.Kind, r)
+		}
+	}
+	want := map[string]string{"Sandbox": "v1alpha1", "LeaderWorkerSet": "v1", "LLMInferenceService": "v1alpha2"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("watched %v, want %v", got, want)
 	}
 }
