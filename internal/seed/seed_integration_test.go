@@ -4,6 +4,7 @@ package seed_test
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,6 +23,7 @@ import (
 	"github.com/tiergate/tiergate/internal/seed"
 	"github.com/tiergate/tiergate/internal/testcluster"
 	"github.com/tiergate/tiergate/kinds"
+	"github.com/tiergate/tiergate/manifest"
 )
 
 var cl *testcluster.Cluster
@@ -127,4 +129,54 @@ func TestSeedInstallsTheReleasedCRDs(t *testing.T) {
 	if _, err := dyn.Resource(crdGVR).Get(ctx, "widgets.widgets.example.com", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("a definition of Widget was made: %v", err)
 	}
+}
+
+// TestFixturesPassTheReleasedSchemas applies every custom resource of the
+// audit's corpus and rule fixtures and of remediate's fixtures (read
+// offline by their tests) to the real API server with its released CRD:
+// each passes its operator's schema, so the offline tests read objects
+// the field's clusters would hold.
+func TestFixturesPassTheReleasedSchemas(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	root, err := testcluster.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var objs []*unstructured.Unstructured
+	files := 0
+	for _, dir := range []string{"audit/testdata", "remediate/testdata"} {
+		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yaml") {
+				return err
+			}
+			read, err := manifest.Read([]string{path}, nil, manifest.ParseOptions{})
+			if err != nil {
+				return nil // not manifests (policies, golden output): not this test's
+			}
+			found := false
+			for _, o := range read {
+				if _, ok := crds.For(o.GroupVersionKind().GroupKind()); ok {
+					objs = append(objs, o.Unstructured)
+					found = true
+				}
+			}
+			if found {
+				files++
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if files < 5 {
+		t.Fatalf("custom resources in only %d fixture files", files)
+	}
+	for _, o := range objs {
+		if err := seed.Apply(ctx, cl.Config, []*unstructured.Unstructured{o}); err != nil {
+			t.Errorf("%v", err)
+		}
+	}
+	t.Logf("%d custom resources from %d files", len(objs), files)
 }
