@@ -5,6 +5,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/yaml"
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/kinds"
@@ -79,9 +80,64 @@ func stripWorkload(obj any) (any, error) {
 	out := map[string]any{"apiVersion": u.GetAPIVersion(), "kind": u.GetKind(), "metadata": meta}
 	if spec, ok, _ := unstructured.NestedFieldCopy(u.Object, "spec"); ok {
 		stripEnvValues(spec)
+		if m, ok := spec.(map[string]any); ok {
+			stripServeConfig(m)
+		}
 		out["spec"] = spec
 	}
 	return &unstructured.Unstructured{Object: out}, nil
+}
+
+// serveConfigKey is where a RayService holds its Ray Serve config: YAML
+// in a string, whose applications' runtime_env may set env_vars.
+const serveConfigKey = "serveConfigV2"
+
+// stripServeConfig drops the values of the env_vars a Ray Serve config
+// sets (their names stay: the audit reads the config's words); a config
+// that does not parse is dropped whole rather than kept with its values.
+func stripServeConfig(spec map[string]any) {
+	sc, ok := spec[serveConfigKey].(string)
+	if !ok {
+		return
+	}
+	var cfg any
+	if err := yaml.Unmarshal([]byte(sc), &cfg); err != nil {
+		delete(spec, serveConfigKey)
+		return
+	}
+	if !blankEnvVars(cfg) {
+		return // nothing to drop: kept as written
+	}
+	b, err := yaml.Marshal(cfg)
+	if err != nil {
+		delete(spec, serveConfigKey)
+		return
+	}
+	spec[serveConfigKey] = string(b)
+}
+
+// blankEnvVars empties every value under an env_vars map; it says whether
+// there was one.
+func blankEnvVars(v any) bool {
+	found := false
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if vars, ok := x.(map[string]any); ok && k == "env_vars" {
+				for name := range vars {
+					vars[name] = ""
+				}
+				found = true
+				continue
+			}
+			found = blankEnvVars(x) || found
+		}
+	case []any:
+		for _, x := range v {
+			found = blankEnvVars(x) || found
+		}
+	}
+	return found
 }
 
 // stripEnvValues walks a copied spec and, in every env list (pod

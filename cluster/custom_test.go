@@ -27,7 +27,8 @@ func parse(t *testing.T, doc string) *unstructured.Unstructured {
 // TestStripWorkloadKeepsNoSecret: the custom kinds' transform drops
 // status, managedFields and annotations (kubectl's last-applied copy
 // holds every value), keeps of env values only the addresses they name
-// (in pod templates and beside an operator's image), reduces references
+// (in pod templates and beside an operator's image) and of a Ray Serve
+// config's env_vars only their names, reduces references
 // to their kind, and keeps the name, labels, owners and the rest of the
 // spec.
 func TestStripWorkloadKeepsNoSecret(t *testing.T) {
@@ -63,6 +64,12 @@ spec:
   image: ghcr.io/stacklok/fetch
   env:
   - {name: TOKEN, value: tok_SECRETBESIDE}
+  serveConfigV2: |
+    applications:
+    - name: llm
+      import_path: ray.serve.llm:build_openai_app
+      runtime_env:
+        env_vars: {HF_TOKEN: hf_SECRETINSERVECONFIG}
 status:
   conditions: [{type: Available, message: "hf_STATUS"}]
 `)
@@ -76,7 +83,7 @@ status:
 			t.Errorf("kept %q: %s", secret, b)
 		}
 	}
-	for _, kept := range []string{`"name":"big"`, `"app":"big"`, `"kind":"Thing"`, `"gateway.llm.svc:8000"`, `"secretKeyRef":{}`, `"configMapKeyRef":{}`, `"size":2`, `"image":"ghcr.io/stacklok/fetch"`} {
+	for _, kept := range []string{`"name":"big"`, `"app":"big"`, `"kind":"Thing"`, `"gateway.llm.svc:8000"`, `"secretKeyRef":{}`, `"configMapKeyRef":{}`, `"size":2`, `"image":"ghcr.io/stacklok/fetch"`, `import_path: ray.serve.llm:build_openai_app`, `HF_TOKEN: \"\"`} {
 		if !strings.Contains(string(b), kept) {
 			t.Errorf("lost %s: %s", kept, b)
 		}
@@ -180,5 +187,21 @@ func TestServedCustomsAsksDiscovery(t *testing.T) {
 	want := map[string]string{"Sandbox": "v1alpha1", "LeaderWorkerSet": "v1", "LLMInferenceService": "v1alpha2"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("watched %v, want %v", got, want)
+	}
+}
+
+// TestStripServeConfig: a Ray Serve config without env_vars is kept as
+// written (the offline audit reads the same words); one that does not
+// parse is dropped rather than kept with whatever values it holds.
+func TestStripServeConfig(t *testing.T) {
+	plain := map[string]any{"serveConfigV2": "import_path: ray.serve.llm:build_openai_app"}
+	stripServeConfig(plain)
+	if plain["serveConfigV2"] != "import_path: ray.serve.llm:build_openai_app" {
+		t.Errorf("a config without env_vars changed: %q", plain["serveConfigV2"])
+	}
+	broken := map[string]any{"serveConfigV2": "env_vars: {HF_TOKEN: hf_x"}
+	stripServeConfig(broken)
+	if _, kept := broken["serveConfigV2"]; kept {
+		t.Errorf("an unparseable config kept: %q", broken["serveConfigV2"])
 	}
 }
