@@ -41,7 +41,6 @@ var (
 	resClusterBindings = readable{gvr: schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterrolebindings"}, namespaced: false, loss: rbacLoss}
 	resInferencePools  = readable{gvr: schema.GroupVersionResource{Group: "inference.networking.k8s.io", Version: "v1", Resource: "inferencepools"}, namespaced: true, loss: "InferencePool selectors unavailable"}
 	resInferencePoolsA = readable{gvr: schema.GroupVersionResource{Group: "inference.networking.x-k8s.io", Version: "v1alpha2", Resource: "inferencepools"}, namespaced: true, loss: "InferencePool selectors unavailable"}
-	resKServe          = watchOf(kinds.InferenceService)
 )
 
 // watchOf is what the live audit reads of a kind the registry says it

@@ -93,11 +93,10 @@ func podTemplateOf(obj any) *corev1.PodTemplateSpec {
 	return k.Typed.PodTemplate(obj.(runtime.Object))
 }
 
-// stripCustom is the dynamic informers' transform: of an InferencePool
-// or an InferenceService it keeps the name and what tiergate reads (the
-// selector; the model formats and storage URIs), never the containers'
-// env or kubectl's last-applied copy.
-func stripCustom(obj any) (any, error) {
+// stripPool is the InferencePool informers' transform: of a pool it
+// keeps the name and the selector (what tiergate reads), never kubectl's
+// last-applied copy or anything else.
+func stripPool(obj any) (any, error) {
 	u, ok := obj.(*unstructured.Unstructured)
 	if !ok {
 		return obj, nil
@@ -105,21 +104,6 @@ func stripCustom(obj any) (any, error) {
 	spec := map[string]any{}
 	if sel, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", "selector"); ok {
 		spec["selector"] = sel
-	}
-	for _, comp := range []string{"predictor", "transformer", "explainer"} {
-		c := map[string]any{}
-		if f, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", comp, "model", "modelFormat"); ok {
-			_ = unstructured.SetNestedField(c, f, "model", "modelFormat")
-		}
-		if uri, ok, _ := unstructured.NestedString(u.Object, "spec", comp, "model", "storageUri"); ok {
-			_ = unstructured.SetNestedField(c, uri, "model", "storageUri")
-		}
-		if uri, ok, _ := unstructured.NestedString(u.Object, "spec", comp, "storageUri"); ok {
-			c["storageUri"] = uri
-		}
-		if len(c) > 0 {
-			spec[comp] = c
-		}
 	}
 	meta := map[string]any{"name": u.GetName(), "namespace": u.GetNamespace(), "uid": string(u.GetUID()), "resourceVersion": u.GetResourceVersion()}
 	return &unstructured.Unstructured{Object: map[string]any{"apiVersion": u.GetAPIVersion(), "kind": u.GetKind(), "metadata": meta, "spec": spec}}, nil

@@ -14,20 +14,26 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/yaml"
+
+	"github.com/tiergate/tiergate/kinds"
 )
 
 // dumpList lists pods, nodes, RuntimeClasses, NetworkPolicies,
-// ServiceAccounts, the pods' controllers and the DRA objects (claims,
-// templates, device classes, slices) in every namespace and writes
+// ServiceAccounts, the pods' controllers, the DRA objects (claims,
+// templates, device classes, slices) and the custom resources the
+// cluster serves (as kubectl get -o yaml would) in every namespace and writes
 // them as one List, with apiVersion and kind set on each item.
 func dumpList(ctx context.Context, kube kubernetes.Interface, dyn dynamic.Interface, path string) error {
 	var items []any
-	// InferencePools select model servers in both modes. (Live mode reads
-	// KServe InferenceServices only for their pods' model formats; it does
-	// not audit custom resources that have no pods, so they stay out.)
-	for _, gvr := range []schema.GroupVersionResource{
-		{Group: "inference.networking.k8s.io", Version: "v1", Resource: "inferencepools"},
-	} {
+	// InferencePools select model servers in both modes; the registry's
+	// custom workload kinds are audited in both, with pods or without.
+	gvrs := []schema.GroupVersionResource{{Group: "inference.networking.k8s.io", Version: "v1", Resource: "inferencepools"}}
+	for _, k := range kinds.All() {
+		if k.Watch != nil && k.Watch.IfServed {
+			gvrs = append(gvrs, k.GVR())
+		}
+	}
+	for _, gvr := range gvrs {
 		l, err := dyn.Resource(gvr).List(ctx, metav1.ListOptions{})
 		if err != nil {
 			continue

@@ -21,6 +21,7 @@ import (
 	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/internal/seed"
 	"github.com/tiergate/tiergate/internal/testcluster"
+	"github.com/tiergate/tiergate/kinds"
 	"github.com/tiergate/tiergate/manifest"
 	"github.com/tiergate/tiergate/policy"
 )
@@ -78,15 +79,26 @@ func TestLiveAuditOfTheExamplePlatform(t *testing.T) {
 	rep, _ := liveReport(t, c, cluster.Options{})
 	byType := map[policy.WorkloadType]int{}
 	controllers := map[string]bool{}
+	custom := map[string]bool{}
 	for _, w := range rep.Workloads {
-		switch w.Kind {
-		case "Pod":
-		case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob":
+		k, known := kinds.Lookup(w.Kind)
+		switch {
+		case w.Kind == kinds.Pod.Kind:
+		case known && k.Typed != nil:
 			controllers[w.Namespace+"/"+w.Name] = true // no pod runs from it
+		case known && k.Watch != nil && k.Watch.IfServed:
+			custom[w.Kind] = true // no operator runs it in the lab
 		default:
-			t.Errorf("live mode audits pods and pod-less controllers, got %s", w.Kind)
+			t.Errorf("live mode audits pods, pod-less controllers and pod-less custom resources, got %s", w.Kind)
 		}
 		byType[w.Type]++
+	}
+	// The example's custom resources without pods, audited from their
+	// templates (or the fields their operators render a pod from).
+	for _, kind := range []string{"LeaderWorkerSet", "InferenceService", "MCPServer", "SandboxTemplate", "SandboxWarmPool"} {
+		if !custom[kind] {
+			t.Errorf("the example's %s is not audited live: %v", kind, custom)
+		}
 	}
 	// A Deployment whose RuntimeClass does not exist has no pods: it is
 	// audited from its template, and that is its finding.

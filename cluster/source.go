@@ -21,6 +21,7 @@ import (
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/crd"
 	"github.com/tiergate/tiergate/internal/textutil"
+	"github.com/tiergate/tiergate/kinds"
 )
 
 // Options choose what a Source watches.
@@ -71,6 +72,9 @@ type Source struct {
 	// dra are Dynamic Resource Allocation's claims, templates, classes
 	// and slices (cluster/dra.go).
 	dra []*watched
+	// customs are the registry's custom workload kinds the cluster
+	// serves (servedCustoms); kserve is the InferenceServices' among them.
+	customs []*watched
 
 	dirty chan struct{}
 	mu    sync.Mutex
@@ -99,11 +103,13 @@ func NewSource(ctx context.Context, c *Clients, opts Options) (*Source, error) {
 	want := []readable{resPods, resNodes, resRuntimeClasses, resNetworkPolicies, resServiceAccounts, resNamespaces}
 	want = append(want, controllers()...)
 	want = append(want, resRoles, resRoleBindings, resClusterRoles, resClusterBindings)
-	for _, r := range []readable{resInferencePools, resInferencePoolsA, resKServe} {
+	for _, r := range []readable{resInferencePools, resInferencePoolsA} {
 		if served(c, r.gvr) {
 			want = append(want, r)
 		}
 	}
+	customs := servedCustoms(c)
+	want = append(want, customs...)
 	want = append(want, draReadables(c)...)
 	ok, gaps, err := checkAccess(ctx, c.Kube, want, opts.Namespace)
 	if err != nil {
@@ -113,7 +119,7 @@ func NewSource(ctx context.Context, c *Clients, opts Options) (*Source, error) {
 	s.factory = informers.NewSharedInformerFactoryWithOptions(c.Kube, 0,
 		informers.WithNamespace(opts.Namespace), informers.WithTransform(strip))
 	s.dynamic = dynamicinformer.NewFilteredDynamicSharedInformerFactory(c.Dynamic, 0, opts.Namespace, nil)
-	s.setup(ok)
+	s.setup(ok, customs)
 	return s, nil
 }
 
@@ -134,7 +140,7 @@ func served(c *Clients, gvr schema.GroupVersionResource) bool {
 // setup creates informers only for what the user may read: asking a
 // factory for an informer registers it, and a forbidden one would retry
 // and log forever.
-func (s *Source) setup(allowed map[schema.GroupVersionResource]bool) {
+func (s *Source) setup(allowed map[schema.GroupVersionResource]bool, customs []readable) {
 	add := func(r readable, make func() (cache.SharedIndexInformer, error)) *watched {
 		if !allowed[r.gvr] {
 			return nil
@@ -185,7 +191,7 @@ func (s *Source) setup(allowed map[schema.GroupVersionResource]bool) {
 	dyn := func(r readable) func() (cache.SharedIndexInformer, error) {
 		return func() (cache.SharedIndexInformer, error) {
 			inf := s.dynamic.ForResource(r.gvr).Informer()
-			_ = inf.SetTransform(stripCustom)
+			_ = inf.SetTransform(stripPool)
 			return inf, nil
 		}
 	}
@@ -194,7 +200,20 @@ func (s *Source) setup(allowed map[schema.GroupVersionResource]bool) {
 			s.pools = append(s.pools, w)
 		}
 	}
-	s.kserve = add(resKServe, dyn(resKServe))
+	for _, r := range customs {
+		w := add(r, func() (cache.SharedIndexInformer, error) {
+			inf := s.dynamic.ForResource(r.gvr).Informer()
+			_ = inf.SetTransform(stripWorkload)
+			return inf, nil
+		})
+		if w == nil {
+			continue
+		}
+		s.customs = append(s.customs, w)
+		if r.kind == kinds.InferenceService {
+			s.kserve = w
+		}
+	}
 	s.setupDRA(add)
 }
 
@@ -341,6 +360,7 @@ func (s *Source) forget(w *watched) {
 	s.pools = without(s.pools, w)
 	s.rbac = without(s.rbac, w)
 	s.dra = without(s.dra, w)
+	s.customs = without(s.customs, w)
 }
 
 func without(ws []*watched, w *watched) []*watched {
@@ -482,7 +502,7 @@ func (s *Source) inventory() *audit.Inventory {
 	s.mu.Lock()
 	pods, nodes, rcs, netpols, sas, kserve, nss := s.pods, s.nodes, s.runtimeClasses, s.netpols, s.sas, s.kserve, s.nss
 	owners, pools := append([]*watched(nil), s.owners...), append([]*watched(nil), s.pools...)
-	rbac := append([]*watched(nil), s.rbac...)
+	rbac, customs := append([]*watched(nil), s.rbac...), append([]*watched(nil), s.customs...)
 	dra := append([]*watched(nil), s.dra...)
 	gaps := append([]Gap(nil), s.gaps...)
 	s.mu.Unlock()
@@ -531,6 +551,21 @@ func (s *Source) inventory() *audit.Inventory {
 			}
 		}
 	}
+	// Custom resources, as the offline audit reads them: their own
+	// templates even with no pods; their owners for the pods' chains.
+	var custom []*unstructured.Unstructured
+	for _, w := range customs {
+		for _, o := range list(w) {
+			custom = append(custom, o.(*unstructured.Unstructured))
+		}
+	}
+	cws, err := customWorkloads(custom, ownerIx)
+	if err != nil {
+		// A custom resource the loader cannot read (a template that is
+		// not a pod spec): said, and the rest audited.
+		inv.Gaps = append(inv.Gaps, "custom resources: "+textutil.OneLine(err.Error()))
+	}
+	ws = append(ws, cws...)
 	sortInventory(inv)
 	models := kserveFacts(list(kserve))
 	podObjs := list(pods)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tiergate/tiergate/internal/seed"
 	"github.com/tiergate/tiergate/internal/testcluster"
+	"github.com/tiergate/tiergate/kinds"
 )
 
 var cl *testcluster.Cluster
@@ -58,10 +59,11 @@ func TestLiveAuditCommand(t *testing.T) {
 	}
 	pods := 0
 	for _, w := range doc.Workloads {
-		switch w.Kind {
-		case "Pod":
+		k, known := kinds.Lookup(w.Kind)
+		switch {
+		case w.Kind == kinds.Pod.Kind:
 			pods++
-		case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob": // no pods run from it
+		case known && (k.Typed != nil || k.Watch != nil && k.Watch.IfServed): // no pods run from it
 		default:
 			t.Errorf("live workload %s/%s is a %s", w.Namespace, w.Name, w.Kind)
 		}

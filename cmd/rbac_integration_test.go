@@ -44,12 +44,17 @@ func clusterRole(t *testing.T, name string) []rbacv1.PolicyRule {
 }
 
 // TestDeployRBACRoles binds the ClusterRoles of deploy/rbac to limited
-// users on the real API server: read-only sees everything an audit reads
-// (nothing "not visible") and cannot probe or apply; the probe role
+// users on the real API server: read-only sees everything an audit reads,
+// every custom kind's released CRD installed (nothing "not visible") and cannot probe or apply; the probe role
 // probes; the apply role gets through fix --apply's server dry run.
 func TestDeployRBACRoles(t *testing.T) {
 	seedExample(t)
 	ctx := context.Background()
+	// Every custom kind the registry watches served (its released CRD):
+	// read-only must list and watch each of them.
+	if err := seed.CRDs(ctx, cl.Config); err != nil {
+		t.Fatal(err)
+	}
 	readonly, probeRules, apply, metrics := clusterRole(t, "tiergate-readonly"), clusterRole(t, "tiergate-probe"), clusterRole(t, "tiergate-apply"), clusterRole(t, "tiergate-metrics")
 	user := func(name string, rules ...[]rbacv1.PolicyRule) string {
 		t.Helper()

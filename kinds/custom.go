@@ -3,7 +3,12 @@ package kinds
 import "strings"
 
 // Custom resources. Their API servers take JSON patches, not strategic
-// merge patches. A kind with no Version is read from files only.
+// merge patches. Each is declared as its project's released CRD
+// (internal/crds) defines it: group, kind, plural, scope, the versions it
+// serves (the stored one first) and where its pod templates sit, checked
+// by a test against the CRD's schema. The live audit watches each one the
+// cluster serves (discovery decides): custom resources with no pods are
+// audited from their templates, and pods resolve to them as owners.
 var (
 	// LeaderWorkerSet (leaderworkerset.x-k8s.io): multi-host serving, a
 	// leader and workers per group, each group a StatefulSet. Fixed
@@ -11,7 +16,7 @@ var (
 	// StatefulSets' pods, whose specs hold what the API server and
 	// webhooks added.
 	LeaderWorkerSet = register(&Kind{
-		Group: "leaderworkerset.x-k8s.io", Version: "v1", Kind: "LeaderWorkerSet", Resource: "leaderworkersets", Namespaced: true, Short: "lws",
+		Group: "leaderworkerset.x-k8s.io", Version: "v1", Versions: []string{"v1"}, Kind: "LeaderWorkerSet", Resource: "leaderworkersets", Namespaced: true, Short: "lws",
 		Templates: []Template{
 			{Path: "spec.leaderWorkerTemplate.leaderTemplate.spec", Role: "leaderTemplate"},
 			{Path: "spec.leaderWorkerTemplate.workerTemplate.spec", Role: "workerTemplate"},
@@ -21,42 +26,51 @@ var (
 		// The leader's and the workers' templates differ; the set's name
 		// label is on both.
 		NameLabel: "leaderworkerset.sigs.k8s.io/name",
-		RBAC:      RBAC{Read: []string{"get"}, Apply: applied},
+		RBAC:      RBAC{Read: readAndWatched, Apply: applied},
+		Watch:     &Watch{Loss: "LeaderWorkerSets without pods not audited", IfServed: true},
 	})
 
 	// agent-sandbox (agents.x-k8s.io, extensions.agents.x-k8s.io): a
 	// Sandbox runs one pod from its template; a SandboxTemplate is the
-	// template SandboxClaims and SandboxWarmPools point at, a claim may
-	// point at a warm pool instead (and run the pool's template). Its
-	// controller also creates the NetworkPolicy a SandboxTemplate's
+	// template SandboxWarmPools (and v1alpha1 SandboxClaims) point at, a
+	// v1beta1 claim points at a warm pool (and runs the pool's template).
+	// Its controller also creates the NetworkPolicy a SandboxTemplate's
 	// spec.networkPolicy describes.
 	Sandbox = register(&Kind{
-		Group: "agents.x-k8s.io", Kind: "Sandbox", Resource: "sandboxes", Namespaced: true,
+		Group: "agents.x-k8s.io", Version: "v1beta1", Versions: []string{"v1beta1", "v1alpha1"}, Kind: "Sandbox", Resource: "sandboxes", Namespaced: true,
 		Templates: []Template{{Path: "spec.podTemplate.spec"}},
 		Patch:     JSONPatch,
 		Creates:   "Pod", Reverts: true,
+		RBAC:  RBAC{Read: watched},
+		Watch: &Watch{Loss: "agent sandboxes without pods not audited", IfServed: true},
 	})
 	SandboxTemplate = register(&Kind{
-		Group: "extensions.agents.x-k8s.io", Kind: "SandboxTemplate", Resource: "sandboxtemplates", Namespaced: true,
+		Group: "extensions.agents.x-k8s.io", Version: "v1beta1", Versions: []string{"v1beta1", "v1alpha1"}, Kind: "SandboxTemplate", Resource: "sandboxtemplates", Namespaced: true,
 		Templates: []Template{{Path: "spec.podTemplate.spec"}},
 		Patch:     JSONPatch,
 		RefField:  "sandboxTemplateRef",
+		RBAC:      RBAC{Read: watched},
+		Watch:     &Watch{Loss: "sandbox templates, and the claims and warm pools that run them, not audited", IfServed: true},
 	})
 	SandboxClaim = register(&Kind{
-		Group: "extensions.agents.x-k8s.io", Kind: "SandboxClaim", Resource: "sandboxclaims", Namespaced: true,
+		Group: "extensions.agents.x-k8s.io", Version: "v1beta1", Versions: []string{"v1beta1", "v1alpha1"}, Kind: "SandboxClaim", Resource: "sandboxclaims", Namespaced: true,
 		Templateless: true,
+		RBAC:         RBAC{Read: watched},
+		Watch:        &Watch{Loss: "sandbox claims without pods not audited", IfServed: true},
 	})
 	SandboxWarmPool = register(&Kind{
-		Group: "extensions.agents.x-k8s.io", Kind: "SandboxWarmPool", Resource: "sandboxwarmpools", Namespaced: true,
+		Group: "extensions.agents.x-k8s.io", Version: "v1beta1", Versions: []string{"v1beta1", "v1alpha1"}, Kind: "SandboxWarmPool", Resource: "sandboxwarmpools", Namespaced: true,
 		Templateless: true,
 		RefField:     "warmPoolRef",
+		RBAC:         RBAC{Read: watched},
+		Watch:        &Watch{Loss: "sandbox warm pools without pods not audited", IfServed: true},
 	})
 
 	// KServe (serving.kserve.io): an InferenceService's predictor,
-	// transformer and explainer each run as pods of their own. Watched
-	// live for the model formats and storage its pods do not carry.
+	// transformer and explainer each run as pods of their own; its model
+	// formats and storage are what its pods do not carry.
 	InferenceService = register(&Kind{
-		Group: "serving.kserve.io", Version: "v1beta1", Kind: "InferenceService", Resource: "inferenceservices", Namespaced: true, Short: "isvc",
+		Group: "serving.kserve.io", Version: "v1beta1", Versions: []string{"v1beta1"}, Kind: "InferenceService", Resource: "inferenceservices", Namespaced: true, Short: "isvc",
 		Templateless: true,
 		NameLabel:    "serving.kserve.io/inferenceservice",
 		Labels: func(specPath string) map[string]string {
@@ -64,41 +78,53 @@ var (
 			return map[string]string{"component": component}
 		},
 		RBAC:  RBAC{Read: watched},
-		Watch: &Watch{Loss: "KServe model formats unavailable", IfServed: true},
+		Watch: &Watch{Loss: "KServe model formats unavailable; InferenceServices without pods not audited", IfServed: true},
 	})
 	LLMInferenceService = register(&Kind{
-		Group: "serving.kserve.io", Kind: "LLMInferenceService", Resource: "llminferenceservices", Namespaced: true,
+		Group: "serving.kserve.io", Version: "v1alpha2", Versions: []string{"v1alpha2", "v1alpha1"}, Kind: "LLMInferenceService", Resource: "llminferenceservices", Namespaced: true,
 		Templateless: true,
+		RBAC:         RBAC{Read: watched},
+		Watch:        &Watch{Loss: "LLMInferenceServices without pods not audited", IfServed: true},
 	})
 
 	// Operators that render a pod from an image and a few fields.
 	NIMService = register(&Kind{
-		Group: "apps.nvidia.com", Kind: "NIMService", Resource: "nimservices", Namespaced: true,
+		Group: "apps.nvidia.com", Version: "v1alpha1", Versions: []string{"v1alpha1"}, Kind: "NIMService", Resource: "nimservices", Namespaced: true,
 		Templateless: true,
+		RBAC:         RBAC{Read: watched},
+		Watch:        &Watch{Loss: "NIMServices without pods not audited", IfServed: true},
 	})
 	MCPServer = register(&Kind{
-		Group: "toolhive.stacklok.dev", Kind: "MCPServer", Resource: "mcpservers", Namespaced: true,
+		Group: "toolhive.stacklok.dev", Version: "v1beta1", Versions: []string{"v1beta1", "v1alpha1"}, Kind: "MCPServer", Resource: "mcpservers", Namespaced: true,
 		Templateless: true,
+		RBAC:         RBAC{Read: watched},
+		Watch:        &Watch{Loss: "MCPServers without pods not audited", IfServed: true},
 	})
 	EmbeddingServer = register(&Kind{
-		Group: "toolhive.stacklok.dev", Kind: "EmbeddingServer", Resource: "embeddingservers", Namespaced: true,
+		Group: "toolhive.stacklok.dev", Version: "v1beta1", Versions: []string{"v1beta1", "v1alpha1"}, Kind: "EmbeddingServer", Resource: "embeddingservers", Namespaced: true,
 		Templateless: true,
+		RBAC:         RBAC{Read: watched},
+		Watch:        &Watch{Loss: "EmbeddingServers without pods not audited", IfServed: true},
 	})
 	Model = register(&Kind{
-		Group: "kubeai.org", Kind: "Model", Resource: "models", Namespaced: true,
+		Group: "kubeai.org", Version: "v1", Versions: []string{"v1"}, Kind: "Model", Resource: "models", Namespaced: true,
 		Templateless: true,
+		RBAC:         RBAC{Read: watched},
+		Watch:        &Watch{Loss: "KubeAI Models without pods not audited", IfServed: true},
 	})
 
 	// KubeRay (ray.io): a head and groups of workers.
 	RayCluster = register(&Kind{
-		Group: "ray.io", Kind: "RayCluster", Resource: "rayclusters", Namespaced: true,
+		Group: "ray.io", Version: "v1", Versions: []string{"v1", "v1alpha1"}, Kind: "RayCluster", Resource: "rayclusters", Namespaced: true,
 		Templates: rayTemplates(""),
 		Creates:   "Pod", Reverts: true,
 		NameLabel: "ray.io/cluster",
 		Labels:    rayNodeType,
+		RBAC:      RBAC{Read: watched},
+		Watch:     &Watch{Loss: "RayClusters without pods not audited", IfServed: true},
 	})
 	RayService = register(&Kind{
-		Group: "ray.io", Kind: "RayService", Resource: "rayservices", Namespaced: true,
+		Group: "ray.io", Version: "v1", Versions: []string{"v1", "v1alpha1"}, Kind: "RayService", Resource: "rayservices", Namespaced: true,
 		Templates: rayTemplates("rayClusterConfig."),
 		Creates:   "RayCluster", Reverts: true,
 		Labels: func(specPath string) map[string]string {
@@ -106,6 +132,8 @@ var (
 			l["ray.io/originated-from-crd"] = "RayService"
 			return l
 		},
+		RBAC:  RBAC{Read: watched},
+		Watch: &Watch{Loss: "RayServices without pods not audited", IfServed: true},
 	})
 )
 

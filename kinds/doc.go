@@ -9,7 +9,10 @@
 // Adding a kind is one entry (builtin.go for Kubernetes' own kinds,
 // custom.go for custom resources) plus a fixture, testdata/<Kind>.yaml:
 // the registry's tests load, audit and fix every fixture and check the
-// results against the entry.
+// results against the entry. A custom kind is declared as its project's
+// released CRD (internal/crds) defines it, and a test checks the entry
+// against that CRD: group, kind, plural, scope, versions, short name and
+// that each template path leads to a pod spec in its schema.
 //
 // It is pure: data and Kubernetes types, no I/O.
 package kinds

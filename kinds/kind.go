@@ -14,7 +14,14 @@ type Kind struct {
 	// Group, Version and Kind name it. Version is "" for a custom
 	// resource tiergate reads from files only, in whatever version they
 	// hold: no version is pinned until tiergate reads it from a cluster.
+	// For a custom resource it is the version its released CRD stores.
 	Group, Version, Kind string
+	// Versions are the versions of a custom resource tiergate reads, as
+	// its released CRD (internal/crds) serves them, Version first: the
+	// live audit watches the first one discovery says the cluster serves
+	// (an older operator may serve only an older one). nil for a
+	// built-in.
+	Versions []string
 	// Resource is its plural, the API path's resource name.
 	Resource   string
 	Namespaced bool
@@ -156,6 +163,19 @@ func (k *Kind) GVK() schema.GroupVersionKind {
 // GVR is the kind's group, version and resource.
 func (k *Kind) GVR() schema.GroupVersionResource {
 	return schema.GroupVersionResource{Group: k.Group, Version: k.Version, Resource: k.Resource}
+}
+
+// GVRs are the group, version and resource of each version it is read
+// in, Version first.
+func (k *Kind) GVRs() []schema.GroupVersionResource {
+	if len(k.Versions) == 0 {
+		return []schema.GroupVersionResource{k.GVR()}
+	}
+	out := make([]schema.GroupVersionResource, len(k.Versions))
+	for i, v := range k.Versions {
+		out[i] = schema.GroupVersionResource{Group: k.Group, Version: v, Resource: k.Resource}
+	}
+	return out
 }
 
 // APIVersion is "group/version" ("v1" for the core group), "" when no

@@ -1,6 +1,7 @@
 // Command lab runs tiergate's local lab: a real control plane (etcd,
 // kube-apiserver, kube-controller-manager, kube-scheduler, with kwok
-// playing the kubelets) loaded with examples/llm-platform.yaml.
+// playing the kubelets) with the field's released CRDs (internal/crds)
+// installed, loaded with examples/llm-platform.yaml.
 //
 //	go run ./hack/lab up     # start (or reuse) and load; prints how to use it
 //	go run ./hack/lab down   # stop and remove its state
@@ -59,6 +60,12 @@ func main() {
 		if cl, err = testcluster.Start(ctx, testcluster.Options{Name: name, Workdir: workdir}); err != nil {
 			fail(err)
 		}
+	}
+	// Every released CRD (internal/crds), not only the example's: any of
+	// the field's custom resources can be created in the lab and is
+	// validated by its operator's own schema.
+	if err := seed.CRDs(ctx, cl.Config); err != nil {
+		fail(fmt.Errorf("installing the released CRDs: %w", err))
 	}
 	example := filepath.Join(root, "examples", "llm-platform.yaml")
 	n, err := seed.Files(ctx, cl.Config, example)

@@ -1,18 +1,16 @@
 // Package seed loads manifests into a real cluster for the lab and the
-// integration tests: it creates namespaces first, defines a minimal CRD
-// for every custom kind the server does not serve yet, marks Nodes for
-// kwok to play their kubelets, and applies everything with server-side
-// apply, so seeding twice is harmless.
+// integration tests: it creates namespaces first, installs the released
+// CRD (internal/crds) of every custom kind the server does not serve yet,
+// marks Nodes for kwok to play their kubelets, and applies everything
+// with server-side apply, so seeding twice is harmless.
 package seed
 
 import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -48,7 +46,7 @@ func Apply(ctx context.Context, cfg *rest.Config, objs []*unstructured.Unstructu
 	}
 	cached := memory.NewMemCacheClient(disc)
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(cached)
-	if err := defineMissingKinds(ctx, dyn, mapper, objs); err != nil {
+	if err := installMissingKinds(ctx, dyn, mapper, objs); err != nil {
 		return err
 	}
 	cached.Invalidate()
@@ -138,61 +136,6 @@ func namespaces(objs []*unstructured.Unstructured) []string {
 	return out
 }
 
-// defineMissingKinds creates a schemaless, namespaced CRD for every custom
-// kind in objs that the server does not serve, so that operators' custom
-// resources (LeaderWorkerSet, InferenceService, Sandbox, ...) can be
-// loaded without installing the operators.
-func defineMissingKinds(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, objs []*unstructured.Unstructured) error {
-	seen := map[schema.GroupVersionKind]bool{}
-	var created []string
-	for _, o := range objs {
-		gvk := o.GroupVersionKind()
-		if seen[gvk] || gvk.Group == "" || !strings.Contains(gvk.Group, ".") {
-			continue
-		}
-		seen[gvk] = true
-		if _, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version); err == nil {
-			continue
-		}
-		plural := Plural(gvk.Kind)
-		name := plural + "." + gvk.Group
-		metadata := map[string]any{"name": name}
-		if strings.HasSuffix(gvk.Group, ".k8s.io") || strings.HasSuffix(gvk.Group, ".kubernetes.io") {
-			// Protected groups need an approval annotation; this is a
-			// stand-in definition for tests and the lab.
-			metadata["annotations"] = map[string]any{"api-approved.kubernetes.io": "unapproved, stand-in defined by tiergate's lab"}
-		}
-		crd := &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": "apiextensions.k8s.io/v1",
-			"kind":       "CustomResourceDefinition",
-			"metadata":   metadata,
-			"spec": map[string]any{
-				"group": gvk.Group,
-				"scope": "Namespaced",
-				"names": map[string]any{"kind": gvk.Kind, "plural": plural, "singular": strings.ToLower(gvk.Kind), "listKind": gvk.Kind + "List"},
-				"versions": []any{map[string]any{
-					"name": gvk.Version, "served": true, "storage": true,
-					"subresources": map[string]any{"status": map[string]any{}},
-					"schema": map[string]any{"openAPIV3Schema": map[string]any{
-						"type": "object", "x-kubernetes-preserve-unknown-fields": true,
-					}},
-				}},
-			},
-		}}
-		_, err := dyn.Resource(crdGVR).Create(ctx, crd, metav1.CreateOptions{FieldManager: FieldManager})
-		if err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("defining %s: %w", name, err)
-		}
-		created = append(created, name)
-	}
-	for _, name := range created {
-		if err := waitEstablished(ctx, dyn, name); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func waitEstablished(ctx context.Context, dyn dynamic.Interface, name string) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
@@ -212,19 +155,4 @@ func waitEstablished(ctx context.Context, dyn dynamic.Interface, name string) er
 		}
 	}
 	return fmt.Errorf("CRD %s not established in 30s", name)
-}
-
-// Plural guesses a kind's resource name the way most CRDs spell it.
-func Plural(kind string) string {
-	k := strings.ToLower(kind)
-	if len(k) < 2 {
-		return k + "s"
-	}
-	switch {
-	case strings.HasSuffix(k, "s"), strings.HasSuffix(k, "x"), strings.HasSuffix(k, "ch"), strings.HasSuffix(k, "sh"):
-		return k + "es"
-	case strings.HasSuffix(k, "y") && !strings.ContainsAny(k[len(k)-2:len(k)-1], "aeiou"):
-		return k[:len(k)-1] + "ies"
-	}
-	return k + "s"
 }

@@ -1,0 +1,225 @@
+package cluster
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/yaml"
+
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/kinds"
+	"github.com/tiergate/tiergate/manifest"
+)
+
+// customKinds are the registry's custom workload kinds the live audit
+// watches when the cluster serves them, in the registry's order.
+func customKinds() []*kinds.Kind {
+	var out []*kinds.Kind
+	for _, k := range kinds.All() {
+		if k.Watch != nil && k.Watch.IfServed && k.Workload() {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// servedCustoms are the readables of the custom kinds the cluster
+// serves, each in the first of its versions discovery lists. A kind
+// whose CRD is not installed is left out without a word: most clusters
+// run few of the field's operators.
+func servedCustoms(c *Clients) []readable {
+	resources := map[string][]metav1.APIResource{} // by group/version
+	servedIn := func(gvr schema.GroupVersionResource) bool {
+		gv := gvr.GroupVersion().String()
+		list, seen := resources[gv]
+		if !seen {
+			if l, err := c.Discovery.ServerResourcesForGroupVersion(gv); err == nil {
+				list = l.APIResources
+			}
+			resources[gv] = list
+		}
+		for _, r := range list {
+			if r.Name == gvr.Resource {
+				return true
+			}
+		}
+		return false
+	}
+	var out []readable
+	for _, k := range customKinds() {
+		for _, gvr := range k.GVRs() {
+			if servedIn(gvr) {
+				out = append(out, readable{gvr: gvr, namespaced: k.Namespaced, loss: k.Watch.Loss, kind: k})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// stripWorkload is the transform of the custom workload kinds' dynamic
+// informers: of the object it keeps its name, labels and owners and its
+// spec, where the offline audit finds its pod templates and the fields
+// its operator renders a pod from; never its status, managedFields,
+// annotations (kubectl's last-applied copy) or the value of an env
+// variable (audit.KeepAddress keeps only the address one names, as for
+// pods).
+func stripWorkload(obj any) (any, error) {
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok {
+		return obj, nil
+	}
+	meta := map[string]any{"name": u.GetName(), "namespace": u.GetNamespace(), "uid": string(u.GetUID()), "resourceVersion": u.GetResourceVersion()}
+	if l, ok, _ := unstructured.NestedFieldCopy(u.Object, "metadata", "labels"); ok {
+		meta["labels"] = l
+	}
+	if refs, ok, _ := unstructured.NestedFieldCopy(u.Object, "metadata", "ownerReferences"); ok {
+		meta["ownerReferences"] = refs
+	}
+	out := map[string]any{"apiVersion": u.GetAPIVersion(), "kind": u.GetKind(), "metadata": meta}
+	if spec, ok, _ := unstructured.NestedFieldCopy(u.Object, "spec"); ok {
+		stripEnvValues(spec)
+		if m, ok := spec.(map[string]any); ok {
+			stripServeConfig(m)
+		}
+		out["spec"] = spec
+	}
+	return &unstructured.Unstructured{Object: out}, nil
+}
+
+// serveConfigKey is where a RayService holds its Ray Serve config: YAML
+// in a string, whose applications' runtime_env may set env_vars.
+const serveConfigKey = "serveConfigV2"
+
+// stripServeConfig drops the values of the env_vars a Ray Serve config
+// sets (their names stay: the audit reads the config's words); a config
+// that does not parse is dropped whole rather than kept with its values.
+func stripServeConfig(spec map[string]any) {
+	sc, ok := spec[serveConfigKey].(string)
+	if !ok {
+		return
+	}
+	var cfg any
+	if err := yaml.Unmarshal([]byte(sc), &cfg); err != nil {
+		delete(spec, serveConfigKey)
+		return
+	}
+	if !blankEnvVars(cfg) {
+		return // nothing to drop: kept as written
+	}
+	b, err := yaml.Marshal(cfg)
+	if err != nil {
+		delete(spec, serveConfigKey)
+		return
+	}
+	spec[serveConfigKey] = string(b)
+}
+
+// blankEnvVars empties every value under an env_vars map; it says whether
+// there was one.
+func blankEnvVars(v any) bool {
+	found := false
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if vars, ok := x.(map[string]any); ok && k == "env_vars" {
+				for name := range vars {
+					vars[name] = ""
+				}
+				found = true
+				continue
+			}
+			found = blankEnvVars(x) || found
+		}
+	case []any:
+		for _, x := range v {
+			found = blankEnvVars(x) || found
+		}
+	}
+	return found
+}
+
+// stripEnvValues walks a copied spec and, in every env list (pod
+// templates' containers, and the env operators put beside an image),
+// keeps of a value only the address it names and of a reference only
+// whether it points into a Secret or a ConfigMap, as stripContainer does
+// for pods.
+func stripEnvValues(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if list, ok := x.([]any); ok && k == "env" {
+				stripEnvList(list)
+				continue
+			}
+			stripEnvValues(x)
+		}
+	case []any:
+		for _, x := range v {
+			stripEnvValues(x)
+		}
+	}
+}
+
+func stripEnvList(list []any) {
+	env := make([]corev1.EnvVar, len(list))
+	for i, x := range list {
+		if m, ok := x.(map[string]any); ok {
+			env[i].Name, _ = m["name"].(string)
+			env[i].Value, _ = m["value"].(string)
+			if _, ok := m["valueFrom"]; ok {
+				env[i].ValueFrom = &corev1.EnvVarSource{}
+			}
+		}
+	}
+	kept := audit.KeepAddresses(env)
+	for i, x := range list {
+		m, ok := x.(map[string]any)
+		if !ok {
+			list[i] = map[string]any{}
+			continue
+		}
+		if kept[i] != "" {
+			m["value"] = kept[i]
+		} else {
+			delete(m, "value")
+		}
+		if from, ok := m["valueFrom"].(map[string]any); ok {
+			switch {
+			case from["secretKeyRef"] != nil:
+				m["valueFrom"] = map[string]any{"secretKeyRef": map[string]any{}}
+			case from["configMapKeyRef"] != nil:
+				m["valueFrom"] = map[string]any{"configMapKeyRef": map[string]any{}}
+			default:
+				delete(m, "valueFrom")
+			}
+		} else {
+			delete(m, "valueFrom")
+		}
+	}
+}
+
+// customWorkloads turns the custom resources read into workloads exactly
+// as the offline audit does (manifest.Build: their pod templates, the
+// pods operators render from a few fields, a claim's or warm pool's
+// template), and records their controlling owners for the pods' owner
+// chains.
+func customWorkloads(objs []*unstructured.Unstructured, owners audit.OwnerIndex) ([]audit.Workload, error) {
+	if len(objs) == 0 {
+		return nil, nil
+	}
+	in := make([]manifest.Object, len(objs))
+	for i, u := range objs {
+		addOwner(owners, u, u.GetKind())
+		in[i] = manifest.Object{Unstructured: u}
+	}
+	inv, _, err := manifest.Build(in, manifest.BuildOptions{})
+	if err != nil {
+		return nil, err
+	}
+	for i := range inv.Workloads {
+		inv.Workloads[i].Source = nil // no file: read from the cluster
+	}
+	return inv.Workloads, nil
+}
