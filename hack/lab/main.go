@@ -72,6 +72,15 @@ func main() {
 	if err != nil {
 		fail(fmt.Errorf("loading %s: %w", example, err))
 	}
+	// GPUs through Dynamic Resource Allocation: a node with the
+	// ResourceSlice NVIDIA's DRA driver would publish, its device classes
+	// and two pods whose claims the real scheduler allocates (the
+	// integration test's fixture; its node is tainted, so the example's
+	// pods stay off it).
+	dra := filepath.Join(root, "cluster", "testdata", "dra-live.yaml")
+	if _, err := seed.Files(ctx, cl.Config, dra); err != nil {
+		fail(fmt.Errorf("loading %s: %w", dra, err))
+	}
 	// The probe's exec fixture: kwok runs exec'd commands of namespace
 	// probe-exec on this machine (the lab is for this machine's user
 	// only), and kata-runner's node reports its kernel.
