@@ -220,6 +220,9 @@ func customWorkloads(objs []*unstructured.Unstructured, owners audit.OwnerIndex)
 	}
 	for i := range inv.Workloads {
 		inv.Workloads[i].Source = nil // no file: read from the cluster
+		// Only those no pod runs from stay in the audit
+		// (SelectWorkloads): their STATUS says so, as a controller's.
+		inv.Workloads[i].Status = &audit.Status{Status: audit.StatusNoPods}
 	}
 	return inv.Workloads, nil
 }

@@ -147,6 +147,9 @@ spec:
 		if w.Source != nil {
 			t.Errorf("%s/%s: a file source on a live workload", w.Kind, w.Name)
 		}
+		if w.Status.Text() != "no pods" {
+			t.Errorf("%s/%s: STATUS %q, want \"no pods\" (only pod-less custom resources stay in the audit)", w.Kind, w.Name, w.Status.Text())
+		}
 	}
 	for _, key := range []string{"SandboxTemplate/py", "SandboxWarmPool/pool", "SandboxClaim/claim"} {
 		w, ok := got[key]
