@@ -27,10 +27,11 @@ func gpuRules() []Rule {
 func checkGPURuntime(s *subject) {
 	s.forTemplates(func(i int, t *PodTemplate) {
 		iso := s.isos[i]
-		if len(s.gpus[i]) == 0 || iso.class == policy.Unknown || iso.gpu == policy.GPUAll {
+		gs := s.allGPUs(i)
+		if len(gs) == 0 || iso.class == policy.Unknown || iso.gpu == policy.GPUAll {
 			return
 		}
-		for _, g := range s.gpus[i] {
+		for _, g := range gs {
 			if why := s.gpuBlocked(i, iso, g); why != "" {
 				s.emit(RuleGPURuntime, "", "", s.specPath(t, ".runtimeClassName"),
 					s.msg("requests ", strconv.FormatInt(g.Count, 10), " ", g.Resource, s.where(t), " under handler ", orDefault(iso.handler, "(default)"), ": "+why))
@@ -48,9 +49,9 @@ func (s *subject) gpuBlocked(ti int, iso templateIso, g GPU) string {
 		return "" // which resources reach the VM is TG-GPU-003's
 	case policy.GPUNVProxy:
 		switch {
-		case IsMIG(g.Resource):
+		case g.MIGSlice():
 			return "gVisor's nvproxy cannot use MIG slices (no /dev/nvidia-caps)"
-		case !IsNVIDIAWhole(g.Resource):
+		case !g.nvidiaWhole():
 			return "gVisor passes only whole NVIDIA GPUs, through nvproxy"
 		}
 		products := s.gpuProducts(ti)
@@ -85,4 +86,22 @@ func (s *subject) gpuProducts(ti int) []string {
 		}
 	}
 	return out
+}
+
+// allGPUs are a template's GPUs, by extended resources and through its
+// resource claims (DRA).
+func (s *subject) allGPUs(i int) []GPU {
+	if i >= len(s.draGPUs) || len(s.draGPUs[i]) == 0 {
+		return s.gpus[i]
+	}
+	return append(append([]GPU(nil), s.gpus[i]...), s.draGPUs[i]...)
+}
+
+// nvidiaWhole says a GPU is a whole NVIDIA GPU: the extended resource, or
+// a device of NVIDIA's DRA driver that is no MIG slice or VFIO device.
+func (g GPU) nvidiaWhole() bool {
+	if g.Claim != nil {
+		return g.Claim.Driver == "gpu.nvidia.com" && !g.MIGSlice() && (g.Claim.DeviceType == "" || g.Claim.DeviceType == "gpu")
+	}
+	return IsNVIDIAWhole(g.Resource) && !IsMIG(g.Resource)
 }

@@ -47,7 +47,8 @@ func gpuReachRules() []Rule {
 func checkGVisorNodeGPU(s *subject) {
 	s.forTemplates(func(i int, t *PodTemplate) {
 		iso := s.isos[i]
-		if iso.gpu != policy.GPUNVProxy || !wholeNVIDIA(s.gpus[i]) {
+		gs := s.allGPUs(i)
+		if iso.gpu != policy.GPUNVProxy || !wholeNVIDIA(gs) {
 			return // no GPU, or one TG-GPU-001 already rules out
 		}
 		var nodes []int
@@ -70,7 +71,7 @@ func checkGVisorNodeGPU(s *subject) {
 				bad = append(bad, "node "+nf.node.Name+" "+why)
 			}
 		}
-		head := "requests " + gpuList(s.gpus[i]) + s.where(t) + " under " + orDefault(iso.handler, "(default)") + ": "
+		head := "requests " + gpuList(gs) + s.where(t) + " under " + orDefault(iso.handler, "(default)") + ": "
 		path := s.specPath(t, ".runtimeClassName")
 		switch {
 		case len(bad) > 0:
@@ -127,7 +128,7 @@ func checkGPUNotInVM(s *subject) {
 // that only the node can stop gVisor from opening it.
 func wholeNVIDIA(gs []GPU) bool {
 	for _, g := range gs {
-		if !IsNVIDIAWhole(g.Resource) || IsMIG(g.Resource) {
+		if !g.nvidiaWhole() {
 			return false
 		}
 	}

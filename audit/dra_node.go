@@ -61,3 +61,31 @@ func (ix *draIndex) heldDevices() map[string]bool {
 	}
 	return held
 }
+
+// gpuFacts fills a node's GPU facts from its DRA GPU devices where its
+// labels say nothing: that it has GPUs, their driver version (NVIDIA's
+// driverVersion attribute), and whether they are whole GPUs for
+// containers or VFIO-bound ones for VMs.
+func (ix *draIndex) gpuFacts(node string, f *nodeGPUFacts) {
+	if ix == nil {
+		return
+	}
+	for _, k := range ix.byNode[node] {
+		dev := ix.devices[k]
+		driver, _, _ := strings.Cut(k, "/")
+		if !IsGPUDriver(driver) {
+			continue
+		}
+		f.has = true
+		switch dev.attr(driver, attrType) {
+		case "", "gpu":
+			f.draWhole = true
+		case "vfio":
+			f.draVFIO = true
+		}
+		if v := dev.attr(driver, attrDriverVersion); f.driver == "" && v != "" {
+			f.driver = v
+			f.version, f.parsed = parseDriver(v)
+		}
+	}
+}

@@ -183,3 +183,17 @@ spec:
 		t.Errorf("GPUs: %s", got)
 	}
 }
+
+// TestDRANodeGPUFacts: a node whose GPUs only its DRA driver publishes
+// reports the driver version its devices carry (no GPU Feature Discovery
+// label says it), and the node without GPUs reports none.
+func TestDRANodeGPUFacts(t *testing.T) {
+	rep := draReport(t, "testdata/dra/allocated.yaml")
+	got := map[string]string{}
+	for _, n := range rep.Nodes {
+		got[n.Name] = n.GPUDriver
+	}
+	if got["gpu-a"] != "570.124.6" || got["cpu-b"] != "" {
+		t.Errorf("drivers %v, want gpu-a 570.124.6 from its devices and none on cpu-b", got)
+	}
+}

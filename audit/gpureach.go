@@ -20,9 +20,12 @@ type nodeGPUFacts struct {
 	// mig is the MIG mode: MIGMixed, MIGSingle, MIGOff or "" (not known
 	// to be MIG-capable).
 	mig string
-	// has: the node has GPUs (a product label, a driver label or a GPU
-	// resource).
+	// has: the node has GPUs (a product label, a driver label, a GPU
+	// resource or a DRA GPU device).
 	has bool
+	// draWhole and draVFIO: its DRA driver publishes whole GPUs for
+	// containers, or VFIO-bound ones for VMs.
+	draWhole, draVFIO bool
 }
 
 // MIG modes as the nodes view and NodeReport show them.
@@ -147,6 +150,7 @@ func (ix *index) gpuIsolation(nf *nodeFacts) []string {
 			whole = whole || IsNVIDIAWhole(r)
 		}
 	}
+	host, whole, vfio = host || nf.gpu.draWhole, whole || nf.gpu.draWhole, vfio || nf.gpu.draVFIO
 	best := map[policy.Isolation]string{} // class → "" (yes) or "?"
 	for h := range nf.handlers {
 		rule, ok := ix.pol.Handler(h)

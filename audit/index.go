@@ -118,6 +118,7 @@ func newIndex(inv *Inventory, pol *policy.Compiled) *index {
 		n := &inv.Nodes[i]
 		nf := nodeFacts{node: n, product: gpuProduct(n), refs: []NodeRef{nodeRef(n)}}
 		nf.gpu = readNodeGPU(n, nf.product)
+		ix.dra.gpuFacts(n.Name, &nf.gpu)
 		if len(n.Status.RuntimeHandlers) > 0 {
 			nf.handlers = make(map[string]bool, len(n.Status.RuntimeHandlers))
 			for _, h := range n.Status.RuntimeHandlers {

@@ -57,6 +57,18 @@ func WithDeployment(chain []Owner, podLabels map[string]string) []Owner {
 	return append(chain, Owner{Kind: namer.Kind, Name: strings.TrimSuffix(last.Name, "-"+hash)})
 }
 
+// nameLabelled are the kinds whose controller puts its name on every pod
+// it runs (kinds.Kind.NameLabel).
+var nameLabelled = func() []*kinds.Kind {
+	var out []*kinds.Kind
+	for _, k := range kinds.All() {
+		if k.NameLabel != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}()
+
 // SelectWorkloads keeps every pod and, of the other workloads, those that
 // no pod runs from and whose own controller is not among them: a cluster
 // (or a dump of one) is audited pod by pod, plus the controllers that
@@ -77,6 +89,14 @@ func SelectWorkloads(ws []Workload) ([]Workload, int) {
 		}
 		if w.Owner != nil && len(w.Owners) == 0 {
 			covered[OwnerKey{w.Owner.Kind, w.Namespace, w.Owner.Name}] = true
+		}
+		// A controller that names its pods by a label runs them even
+		// where the owner chain breaks (KServe's serverless mode: the
+		// chain ends at a Knative Revision, which is not read).
+		for _, k := range nameLabelled {
+			if name := w.Labels[k.NameLabel]; name != "" {
+				covered[OwnerKey{k.Kind, w.Namespace, name}] = true
+			}
 		}
 	}
 	out := ws[:0:0]

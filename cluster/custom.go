@@ -1,13 +1,22 @@
 package cluster
 
 import (
+	"errors"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/kinds"
 	"github.com/tiergate/tiergate/manifest"
 )
@@ -141,17 +150,38 @@ func blankEnvVars(v any) bool {
 }
 
 // stripEnvValues walks a copied spec and, in every env list (pod
-// templates' containers, and the env operators put beside an image),
-// keeps of a value only the address it names and of a reference only
-// whether it points into a Secret or a ConfigMap, as stripContainer does
-// for pods.
+// templates' containers, and the env operators put beside an image) and
+// every env map (KubeAI's name → value), keeps of a value only the
+// address it names and of a reference only whether it points into a
+// Secret or a ConfigMap, as stripContainer does for pods. Probes and
+// lifecycle hooks keep only the hosts they aim at (an httpGet header may
+// hold a token, an exec hook a command line), and templates' annotations
+// only those Pod Security reads.
 func stripEnvValues(v any) {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, x := range v {
-			if list, ok := x.([]any); ok && k == "env" {
-				stripEnvList(list)
-				continue
+			switch x := x.(type) {
+			case []any:
+				if k == "env" {
+					stripEnvList(x)
+					continue
+				}
+			case map[string]any:
+				switch k {
+				case "env":
+					stripEnvMap(x)
+					continue
+				case "annotations":
+					keepPodSecurityAnnotations(v, x)
+					continue
+				case "livenessProbe", "readinessProbe", "startupProbe":
+					stripTyped(v, k, x, func(p *corev1.Probe) any { return probeHost(p) })
+					continue
+				case "lifecycle":
+					stripTyped(v, k, x, func(l *corev1.Lifecycle) any { return lifecycleHost(l) })
+					continue
+				}
 			}
 			stripEnvValues(x)
 		}
@@ -215,8 +245,22 @@ func customWorkloads(objs []*unstructured.Unstructured, owners audit.OwnerIndex)
 		in[i] = manifest.Object{Unstructured: u}
 	}
 	inv, _, err := manifest.Build(in, manifest.BuildOptions{})
+	var unreadable []error
 	if err != nil {
-		return nil, err
+		// One object the loader cannot read must not hide the others:
+		// each is tried alone, the unreadable are named, and the rest
+		// built together (a claim still finds its warm pool's template).
+		var ok []manifest.Object
+		for _, o := range in {
+			if _, _, err := manifest.Build([]manifest.Object{o}, manifest.BuildOptions{}); err != nil {
+				unreadable = append(unreadable, fmt.Errorf("%s %s/%s: %s", o.GetKind(), o.GetNamespace(), o.GetName(), strings.TrimPrefix(textutil.OneLine(err.Error()), ":0: ")))
+				continue
+			}
+			ok = append(ok, o)
+		}
+		if inv, _, err = manifest.Build(ok, manifest.BuildOptions{}); err != nil {
+			return nil, err
+		}
 	}
 	for i := range inv.Workloads {
 		inv.Workloads[i].Source = nil // no file: read from the cluster
@@ -224,5 +268,62 @@ func customWorkloads(objs []*unstructured.Unstructured, owners audit.OwnerIndex)
 		// (SelectWorkloads): their STATUS says so, as a controller's.
 		inv.Workloads[i].Status = &audit.Status{Status: audit.StatusNoPods}
 	}
-	return inv.Workloads, nil
+	return inv.Workloads, errors.Join(unreadable...)
+}
+
+// stripEnvMap is stripEnvList for an env map (name → value).
+func stripEnvMap(m map[string]any) {
+	names := slices.Sorted(maps.Keys(m))
+	env := make([]corev1.EnvVar, len(names))
+	for i, n := range names {
+		env[i].Name = n
+		env[i].Value, _ = m[n].(string)
+	}
+	kept := audit.KeepAddresses(env)
+	for i, n := range names {
+		m[n] = kept[i]
+	}
+}
+
+// keepPodSecurityAnnotations keeps of an annotations map only what Pod
+// Security reads (AppArmor, the old seccomp annotations).
+func keepPodSecurityAnnotations(parent, ann map[string]any) {
+	strs := map[string]string{}
+	for k, v := range ann {
+		if s, ok := v.(string); ok {
+			strs[k] = s
+		}
+	}
+	kept := audit.PodSecurityAnnotations(strs)
+	if len(kept) == 0 {
+		delete(parent, "annotations")
+		return
+	}
+	out := make(map[string]any, len(kept))
+	for k, v := range kept {
+		out[k] = v
+	}
+	parent["annotations"] = out
+}
+
+// stripTyped reads parent[key] as a T, keeps what keep returns of it, and
+// writes that back (nothing when keep keeps nothing, or the field is not
+// a T).
+func stripTyped[T any, R any](parent map[string]any, key string, v map[string]any, keep func(*T) R) {
+	var t T
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(v, &t); err != nil {
+		delete(parent, key)
+		return
+	}
+	r := keep(&t)
+	if rv := reflect.ValueOf(r); !rv.IsValid() || rv.Kind() == reflect.Pointer && rv.IsNil() {
+		delete(parent, key)
+		return
+	}
+	out, err := runtime.DefaultUnstructuredConverter.ToUnstructured(r)
+	if err != nil {
+		delete(parent, key)
+		return
+	}
+	parent[key] = out
 }

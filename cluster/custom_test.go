@@ -48,10 +48,20 @@ spec:
   leaderWorkerTemplate:
     size: 2
     leaderTemplate:
+      metadata:
+        annotations:
+          vault.example.com/token: SECRETINANNOTATION
+          container.apparmor.security.beta.kubernetes.io/vllm: runtime/default
       spec:
         containers:
         - name: vllm
           image: vllm/vllm-openai:v0.9.2
+          livenessProbe:
+            httpGet: {path: /health, port: 8000, httpHeaders: [{name: Authorization, value: "Bearer SECRETHEADER"}]}
+          readinessProbe:
+            httpGet: {host: gateway.llm.svc, path: /ready, port: 8000}
+          lifecycle:
+            preStop: {exec: {command: [sh, -c, "curl -H 'X-Token: SECRETHOOK' http://x"]}}
           env:
           - {name: HF_TOKEN, value: hf_SECRETVALUE}
           - {name: OPENAI_BASE_URL, value: "http://user:PASSWORD@gateway.llm.svc:8000/v1"}
@@ -64,6 +74,8 @@ spec:
   image: ghcr.io/stacklok/fetch
   env:
   - {name: TOKEN, value: tok_SECRETBESIDE}
+  model:
+    env: {HF_TOKEN: hf_SECRETINENVMAP, VLLM_ENDPOINT: "http://vllm.llm.svc:8000"}
   serveConfigV2: |
     applications:
     - name: llm
@@ -78,12 +90,12 @@ status:
 		t.Fatal(err)
 	}
 	b, _ := json.Marshal(out.(*unstructured.Unstructured).Object)
-	for _, secret := range []string{"SECRET", "PASSWORD", "LASTAPPLIED", "STATUS", "managedFields", "annotations", "fieldRef", "keys"} {
+	for _, secret := range []string{"SECRET", "PASSWORD", "LASTAPPLIED", "STATUS", "managedFields", "kubectl.kubernetes.io", "fieldRef", "keys"} {
 		if strings.Contains(string(b), secret) {
 			t.Errorf("kept %q: %s", secret, b)
 		}
 	}
-	for _, kept := range []string{`"name":"big"`, `"app":"big"`, `"kind":"Thing"`, `"gateway.llm.svc:8000"`, `"secretKeyRef":{}`, `"configMapKeyRef":{}`, `"size":2`, `"image":"ghcr.io/stacklok/fetch"`, `import_path: ray.serve.llm:build_openai_app`, `HF_TOKEN: \"\"`} {
+	for _, kept := range []string{`"name":"big"`, `"app":"big"`, `"kind":"Thing"`, `"gateway.llm.svc:8000"`, `"secretKeyRef":{}`, `"configMapKeyRef":{}`, `"size":2`, `"image":"ghcr.io/stacklok/fetch"`, `import_path: ray.serve.llm:build_openai_app`, `HF_TOKEN: \"\"`, `"host":"gateway.llm.svc"`, `"container.apparmor.security.beta.kubernetes.io/vllm":"runtime/default"`, `"VLLM_ENDPOINT":"vllm.llm.svc:8000"`} {
 		if !strings.Contains(string(b), kept) {
 			t.Errorf("lost %s: %s", kept, b)
 		}
@@ -206,5 +218,38 @@ func TestStripServeConfig(t *testing.T) {
 	stripServeConfig(broken)
 	if _, kept := broken["serveConfigV2"]; kept {
 		t.Errorf("an unparseable config kept: %q", broken["serveConfigV2"])
+	}
+}
+
+// TestOneUnreadableCustomResourceHidesNoOther: a custom resource whose
+// template the loader cannot read is named on its own, and the others
+// are still audited.
+func TestOneUnreadableCustomResourceHidesNoOther(t *testing.T) {
+	var objs []*unstructured.Unstructured
+	for _, doc := range []string{`
+apiVersion: extensions.agents.x-k8s.io/v1beta1
+kind: SandboxTemplate
+metadata: {name: good, namespace: agents}
+spec:
+  podTemplate:
+    spec:
+      containers: [{name: python, image: registry.example.com/python:3.12}]
+`, `
+apiVersion: extensions.agents.x-k8s.io/v1beta1
+kind: SandboxTemplate
+metadata: {name: bad, namespace: agents}
+spec:
+  podTemplate:
+    spec:
+      containers: [{name: python, image: registry.example.com/python:3.12, ports: "eighty"}]
+`} {
+		objs = append(objs, parse(t, doc))
+	}
+	ws, err := customWorkloads(objs, audit.OwnerIndex{})
+	if len(ws) != 1 || ws[0].Name != "good" {
+		t.Errorf("workloads %v, want the readable one", ws)
+	}
+	if err == nil || !strings.Contains(err.Error(), "SandboxTemplate agents/bad") || strings.Contains(err.Error(), ":0:") {
+		t.Errorf("error %v, want one naming SandboxTemplate agents/bad (and no empty file position)", err)
 	}
 }

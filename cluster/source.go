@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -561,9 +562,11 @@ func (s *Source) inventory() *audit.Inventory {
 	}
 	cws, err := customWorkloads(custom, ownerIx)
 	if err != nil {
-		// A custom resource the loader cannot read (a template that is
-		// not a pod spec): said, and the rest audited.
-		inv.Gaps = append(inv.Gaps, "custom resources: "+textutil.OneLine(err.Error()))
+		// Custom resources the loader cannot read (a template that is
+		// not a pod spec): each said, and the rest audited.
+		for _, line := range strings.Split(err.Error(), "\n") {
+			inv.Gaps = append(inv.Gaps, "custom resource "+textutil.OneLine(line))
+		}
 	}
 	ws = append(ws, cws...)
 	sortInventory(inv)

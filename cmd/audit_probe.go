@@ -42,7 +42,7 @@ type ProbeSweepOptions struct {
 func (p *ProbeSweepOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&p.Mode, "probe", "", "Probe the kernel of running pods before reporting: "+probeClaimed+" (the default when given alone: pods whose RuntimeClass claims gVisor, a VM or a microVM, or cannot be resolved) or "+probeAll+" (those and every other LLM pod); through exec (cat), or --probe-image")
 	f.Lookup("probe").NoOptDefVal = probeClaimed
-	f.StringVar(&p.Image, "probe-image", "", "With --probe, run tiergate from this image in an ephemeral container of each pod instead of cat over exec")
+	f.StringVar(&p.Image, "probe-image", "", "With --probe, run tiergate from this image in an ephemeral container of each pod instead of cat over exec (each run adds one to every pod it probes: ephemeral containers stay in the pod's spec)")
 	f.IntVar(&p.Concurrency, "probe-concurrency", 8, "With --probe, how many pods are probed at once")
 	f.DurationVar(&p.Timeout, "probe-timeout", 20*time.Second, "With --probe, how long one pod's probe may take")
 }
@@ -98,18 +98,22 @@ func (p *ProbeSweepOptions) sweep(ctx context.Context, clients *cluster.Clients,
 			if ph != "" {
 				why += " (" + ph + ")"
 			}
+			mu.Lock() // the probes started before write out too
 			out[r.UID] = audit.Probed{Error: why}
+			mu.Unlock()
 			continue
 		}
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			ctx, cancel := context.WithTimeout(ctx, p.Timeout)
+			pctx, cancel := context.WithTimeout(ctx, p.Timeout)
 			defer cancel()
-			got, err := prober.Probe(ctx, r.Namespace, r.Name, "")
+			got, err := prober.Probe(pctx, r.Namespace, r.Name, "")
 			res := audit.Probed{}
 			switch {
 			case err != nil && ctx.Err() != nil:
+				res.Error = "cancelled"
+			case err != nil && pctx.Err() != nil:
 				res.Error = "timed out after " + p.Timeout.String() + " (--probe-timeout)"
 			case err != nil:
 				res.Error = textutil.OneLine(err.Error())

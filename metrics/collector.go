@@ -406,6 +406,10 @@ func (r *run) setRSS(pods []PodKey, m nodeMemory) {
 				}
 			} else if m.err != nil {
 				p.why(FigureRSS, reason(m.err))
+			} else if !m.at.IsZero() {
+				// Newer than its node's last reading: it waits for the
+				// node's next turn.
+				p.why(FigureRSS, WhyQueued)
 			}
 		})
 	}

@@ -88,6 +88,13 @@ func TestKubeletsTakeTurns(t *testing.T) {
 		t.Errorf("n1 after its second read: %v MiB, want 2", v)
 	}
 
+	// A pod new on a node whose reading is carried over waits its turn.
+	newcomer := Target{PodKey: PodKey{"ns", "late-on-n5"}, Node: "n5", Running: true}
+	s5 := c.Collect(context.Background(), append(targets, newcomer), nil)
+	if p := s5.Pods[newcomer.PodKey]; p.RSSBytes != nil || p.Why[FigureRSS] != WhyQueued {
+		t.Errorf("a pod newer than its node's carried reading: %v, why %q; want queued", p.RSSBytes, p.Why[FigureRSS])
+	}
+
 	// A node whose pods left the scope is forgotten; a one-shot Measure
 	// reads every node.
 	m := c.Measure(context.Background(), targets[:3], nil, time.Millisecond)

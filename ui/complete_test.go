@@ -32,4 +32,17 @@ func TestCommandLineCompletesNamespaces(t *testing.T) {
 	if got := a.input.model.Value(); got != "ns co" {
 		t.Errorf("the filter line completed %q to %q: a filter is free text", "ns co", got)
 	}
+	// A command's matches do not survive into the filter line (textinput
+	// keeps them while suggestions are off; tab then cut a longer value).
+	press(a, "esc", ":")
+	typeText(a, "po")
+	press(a, "enter", "/")
+	typeText(a, "popopopo")
+	press(a, "tab")
+	if got := a.input.model.Value(); got != "popopopo" {
+		t.Errorf("after :po, the filter line's tab gave %q", got)
+	}
+	if strings.Contains(screen(a), "pods") && strings.Contains(a.input.View(), "pods") {
+		t.Errorf("the filter line shows a command's completion: %q", a.input.View())
+	}
 }

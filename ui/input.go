@@ -57,9 +57,16 @@ func (l *inputLine) Open(mode inputMode, value string) tea.Cmd {
 	}
 	l.model.SetValue(value)
 	l.model.CursorEnd()
-	// Completions for commands only: a filter is free text.
+	// Completions for commands only: a filter is free text. textinput
+	// keeps its matches while ShowSuggestions is off, so they are reset
+	// with it on (a command's matches must not reach the filter line).
+	l.model.ShowSuggestions = true
+	if mode == inputCommand {
+		l.model.SetSuggestions(l.commands)
+	} else {
+		l.model.SetSuggestions(nil)
+	}
 	l.model.ShowSuggestions = mode == inputCommand
-	l.model.SetSuggestions(l.commands)
 	return l.model.Focus()
 }
 

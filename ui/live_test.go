@@ -238,3 +238,26 @@ func TestHelpDefinesVerdicts(t *testing.T) {
 		t.Error("esc did not close the help")
 	}
 }
+
+// TestNamespaceWhileConnecting: a :ns typed while the first connection is
+// under way (a namespace within the scope, which only narrows the table)
+// does not drop that connection's answer: the view still connects.
+func TestNamespaceWhileConnecting(t *testing.T) {
+	open := func(string) (*Feed, error) {
+		ch := make(chan *cluster.Snapshot, 1)
+		ch <- &cluster.Snapshot{Generation: 1, Synced: true, Inventory: synth.Cluster(20, false), Time: fixedTime}
+		close(ch)
+		return &Feed{Snapshots: ch, Scope: "all namespaces", Stop: func() {}}, nil
+	}
+	a := New(Config{Context: "prod", Server: "https://10.0.0.1:6443", Scope: "all namespaces", Open: open, Engine: newEngine(t), Now: func() time.Time { return fixedTime }})
+	a.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	cmd := a.Init()
+	press(a, ":")
+	typeText(a, "ns team-01")
+	press(a, "enter")
+	_, wait := a.Update(cmd())
+	drive(a, wait)
+	if s := screen(a); strings.Contains(s, "connecting") || a.ConnectError() != nil || !a.session.data.synced {
+		t.Fatalf("a :ns while connecting kept the view from connecting:\n%s", s)
+	}
+}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,10 +33,17 @@ func TestProbeScreenKey(t *testing.T) {
 		t.Fatalf("%d probes running and %d waiting, want %d and %d", got, len(a.session.probes.queue), probesAtOnce, want-probesAtOnce)
 	}
 	// P again while they run adds none of the same pods.
-	if _, again := a.Update(keyMsg("P")); again != nil || !strings.HasPrefix(a.chrome.notice, "no pod on screen") {
+	if _, again := a.Update(keyMsg("P")); again != nil || !strings.HasPrefix(a.chrome.notice, "no running pod on screen") {
 		t.Errorf("P again queued more: %q", a.chrome.notice)
 	}
-	for pending := []tea.Cmd{cmd}; len(pending) > 0; {
+	// p on a pod P queued probes it now and takes it out of the queue:
+	// never two probes of one pod.
+	queued := a.session.probes.queue[0]
+	single := a.session.startProbe(queued)
+	if slices.ContainsFunc(a.session.probes.queue, func(r *audit.Result) bool { return r.UID == queued.UID }) {
+		t.Error("a pod p probes stays in P's queue")
+	}
+	for pending := []tea.Cmd{cmd, single}; len(pending) > 0; {
 		c := pending[0]
 		pending = pending[1:]
 		if c == nil {
@@ -45,7 +53,7 @@ func TestProbeScreenKey(t *testing.T) {
 		case tea.BatchMsg:
 			pending = append(pending, m...)
 		case probedMsg, auditedMsg:
-			if n := len(a.session.probes.running); n > probesAtOnce {
+			if n := len(a.session.probes.running); n > probesAtOnce+1 { // P's four and p's one
 				t.Fatalf("%d probes ran at once", n)
 			}
 			_, next := a.Update(m)

@@ -73,10 +73,15 @@ func (s *session) onFirstFeedFailed(err error) tea.Cmd {
 // scope means a new feed, as k9s does; within it (or on files) nil is
 // returned, and the table filters.
 func (s *session) openNamespace(ns string) tea.Cmd {
-	s.src.openSeq++
 	if s.src.open != nil && ns != s.src.namespace && s.src.namespace != "" {
+		s.src.openSeq++
 		s.out.send(noticeMsg{text: "switching to " + scopeTitle(ns) + "…"})
 		return openFeedCmd(s.src.open, ns, s.src.openSeq)
+	}
+	// A :ns within the scope cancels a pending switch, but never the
+	// first connection: its answer (or its retry) must still land.
+	if !s.src.connecting {
+		s.src.openSeq++
 	}
 	return nil
 }

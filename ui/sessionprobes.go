@@ -2,9 +2,11 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/internal/textutil"
@@ -84,6 +86,8 @@ func (s *session) startProbe(r *audit.Result) tea.Cmd {
 		p.running = map[string]bool{}
 	}
 	p.running[r.UID] = true
+	// Probed now, it leaves P's queue: never two probes of one pod.
+	p.queue = slices.DeleteFunc(p.queue, func(q *audit.Result) bool { return q.UID == r.UID })
 	s.out.send(noticeMsg{text: "probing " + r.Namespace + "/" + r.Name + "…"})
 	return probeCmd(p.probe, r.Namespace, r.Name, r.UID)
 }
@@ -104,14 +108,15 @@ func (s *session) startProbes(rs []*audit.Result) tea.Cmd {
 	}
 	n := 0
 	for _, r := range rs {
-		if audit.ClaimsMoreThanNode(r) && !p.running[r.UID] && !waiting[r.UID] && p.byUID[r.UID].Via != probe.ViaEphemeral {
+		running := r.Status == nil || r.Status.Status == string(corev1.PodRunning) // a probe needs a running container
+		if running && audit.ClaimsMoreThanNode(r) && !p.running[r.UID] && !waiting[r.UID] && p.byUID[r.UID].Via != probe.ViaEphemeral {
 			p.queue = append(p.queue, r)
 			waiting[r.UID] = true
 			n++
 		}
 	}
 	if n == 0 {
-		s.out.send(noticeMsg{text: "no pod on screen claims more than its node's kernel (a RuntimeClass of gVisor, a VM or a microVM) and waits for a probe; p probes the selected pod"})
+		s.out.send(noticeMsg{text: "no running pod on screen claims more than its node's kernel (a RuntimeClass of gVisor, a VM or a microVM) and waits for a probe; p probes the selected pod"})
 		return nil
 	}
 	s.out.send(noticeMsg{text: "probing " + itoa(n) + " pod" + textutil.S(n) + " on screen, " + itoa(probesAtOnce) + " at a time…"})
@@ -128,6 +133,9 @@ func (s *session) nextProbes() tea.Cmd {
 	for len(p.queue) > 0 && len(p.running) < probesAtOnce {
 		r := p.queue[0]
 		p.queue = p.queue[1:]
+		if p.running[r.UID] || p.byUID[r.UID].Via == probe.ViaEphemeral {
+			continue // p probed it meanwhile
+		}
 		p.running[r.UID] = true
 		cmds = append(cmds, probeCmd(p.probe, r.Namespace, r.Name, r.UID))
 	}
