@@ -30,6 +30,10 @@ type Status struct {
 // StatusNoPods is the status word of a controller no pod runs from.
 const StatusNoPods = "NoPods"
 
+// StatusTemplate is the status word of an object others launch pods from
+// and that runs none itself (a SandboxTemplate).
+const StatusTemplate = "Template"
+
 // Text is the status in a few words: "Running", "Pending: Unschedulable",
 // "Running, 1/2 ready", "no pods: FailedCreate".
 func (s *Status) Text() string {

@@ -265,8 +265,13 @@ func customWorkloads(objs []*unstructured.Unstructured, owners audit.OwnerIndex)
 	for i := range inv.Workloads {
 		inv.Workloads[i].Source = nil // no file: read from the cluster
 		// Only those no pod runs from stay in the audit
-		// (SelectWorkloads): their STATUS says so, as a controller's.
-		inv.Workloads[i].Status = &audit.Status{Status: audit.StatusNoPods}
+		// (SelectWorkloads): their STATUS says so, as a controller's;
+		// a template runs none of its own.
+		st := audit.StatusNoPods
+		if k, ok := kinds.Lookup(inv.Workloads[i].Kind); ok && k.TemplateOnly {
+			st = audit.StatusTemplate
+		}
+		inv.Workloads[i].Status = &audit.Status{Status: st}
 	}
 	return inv.Workloads, errors.Join(unreadable...)
 }

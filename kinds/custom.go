@@ -49,8 +49,10 @@ var (
 		Templates: []Template{{Path: "spec.podTemplate.spec"}},
 		Patch:     JSONPatch,
 		RefField:  "sandboxTemplateRef",
-		RBAC:      RBAC{Read: watched},
-		Watch:     &Watch{Loss: "sandbox templates, and the claims and warm pools that run them, not audited", IfServed: true},
+		// Sandboxes run from it through claims and warm pools.
+		TemplateOnly: true,
+		RBAC:         RBAC{Read: watched},
+		Watch:        &Watch{Loss: "sandbox templates, and the claims and warm pools that run them, not audited", IfServed: true},
 	})
 	SandboxClaim = register(&Kind{
 		Group: "extensions.agents.x-k8s.io", Version: "v1beta1", Versions: []string{"v1beta1", "v1alpha1"}, Kind: "SandboxClaim", Resource: "sandboxclaims", Namespaced: true,

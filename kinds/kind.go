@@ -41,6 +41,10 @@ type Kind struct {
 	// and run the pods it describes (a SandboxClaim's sandboxTemplateRef
 	// names a SandboxTemplate): they are audited with its pod template.
 	RefField string
+	// TemplateOnly: others launch pods from it (a SandboxTemplate, by
+	// its claims and warm pools); it runs none itself, so the live view
+	// calls it a template rather than a resource with no pods.
+	TemplateOnly bool
 
 	// Patch is how a fix changes it.
 	Patch PatchStyle

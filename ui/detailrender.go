@@ -176,6 +176,8 @@ func statusLines(r *audit.Result) []string {
 	st := r.Status
 	var out []string
 	switch {
+	case st.Status == audit.StatusTemplate:
+		out = append(out, "a template: the sandboxes its claims and warm pools launch run this pod template; it runs no pod of its own")
 	case st.Status == audit.StatusNoPods && st.Message != "":
 		out = append(out, "no pod runs from it: "+st.Message)
 	case st.Status == audit.StatusNoPods:
@@ -185,7 +187,7 @@ func statusLines(r *audit.Result) []string {
 	case st.Message != "":
 		out = append(out, st.Status+": "+st.Message)
 	}
-	if st.Status != audit.StatusNoPods {
+	if st.Status != audit.StatusNoPods && st.Status != audit.StatusTemplate {
 		out = append(out, fmt.Sprintf("phase %s, %d/%d containers ready, %d restarts", textutil.OrDash(st.Phase), st.Ready, st.Containers, st.Restarts))
 	}
 	return out
