@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/internal/testaudit"
 	"github.com/tiergate/tiergate/manifest"
 	"github.com/tiergate/tiergate/policy"
 )
@@ -14,19 +15,8 @@ import (
 // does.
 func draReport(t *testing.T, path string) *audit.Report {
 	t.Helper()
-	objs, err := manifest.Read([]string{path}, nil, manifest.ParseOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, _, err := manifest.Build(objs, manifest.BuildOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := audit.NewEngine(policy.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e.Audit(inv, audit.Options{})
+	_, rep := testaudit.Files(t, path)
+	return rep
 }
 
 // gpuLine says a pod's GPUs in one comparable line.

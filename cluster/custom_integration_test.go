@@ -42,21 +42,7 @@ func TestCustomResourcesLiveEqualOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := clients.Kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: customNamespace}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = clients.Kube.CoreV1().Namespaces().Delete(context.Background(), customNamespace, metav1.DeleteOptions{})
-	})
-	for {
-		if _, err := clients.Kube.CoreV1().ServiceAccounts(customNamespace).Get(ctx, "default", metav1.GetOptions{}); err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatal("no default ServiceAccount in the namespace")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	readyNamespace(ctx, t, clients.Kube, customNamespace, true)
 
 	// The registry's fixtures, moved into the namespace.
 	var custom []*kinds.Kind

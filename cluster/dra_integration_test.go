@@ -9,9 +9,7 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/tiergate/tiergate/audit"
@@ -37,18 +35,7 @@ func TestLiveDRAGPUs(t *testing.T) {
 	const ns = "dra-live"
 	// Pods are admitted once the namespace's default ServiceAccount is
 	// there: the namespace first, then the fixture.
-	if _, err := c.Kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := c.Kube.CoreV1().ServiceAccounts(ns).Get(ctx, "default", metav1.GetOptions{}); err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatal("no default ServiceAccount in the namespace")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	readyNamespace(ctx, t, c.Kube, ns, false)
 	if _, err := seed.Files(ctx, cl.Config, "testdata/dra-live.yaml"); err != nil {
 		t.Fatal(err)
 	}

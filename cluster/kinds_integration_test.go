@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -66,21 +65,7 @@ func TestEveryWatchedKindLive(t *testing.T) {
 	}
 	// Pods are admitted once the namespace's default ServiceAccount is
 	// there: the namespace first, then the fixtures.
-	if _, err := clients.Kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: kindsNamespace}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = clients.Kube.CoreV1().Namespaces().Delete(context.Background(), kindsNamespace, metav1.DeleteOptions{})
-	})
-	for {
-		if _, err := clients.Kube.CoreV1().ServiceAccounts(kindsNamespace).Get(ctx, "default", metav1.GetOptions{}); err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatal("no default ServiceAccount in the namespace")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	readyNamespace(ctx, t, clients.Kube, kindsNamespace, true)
 	if _, err := seed.Files(ctx, cl.Config, files...); err != nil {
 		t.Fatal(err)
 	}

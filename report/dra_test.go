@@ -6,28 +6,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tiergate/tiergate/audit"
-	"github.com/tiergate/tiergate/manifest"
-	"github.com/tiergate/tiergate/policy"
+	"github.com/tiergate/tiergate/internal/testaudit"
 )
 
 // TestDRAGPUsInTableWideAndJSON: a pod's GPUs through claims show in the
 // GPU column next to extended resources, -o wide adds whether they are
 // allocated and what the device is, and JSON carries the claim.
 func TestDRAGPUsInTableWideAndJSON(t *testing.T) {
-	objs, err := manifest.Read([]string{"../audit/testdata/dra/allocated.yaml"}, nil, manifest.ParseOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, _, err := manifest.Build(objs, manifest.BuildOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := audit.NewEngine(policy.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := e.Audit(inv, audit.Options{})
+	_, rep := testaudit.Files(t, "../audit/testdata/dra/allocated.yaml")
 	row := func(format, pod string) string {
 		t.Helper()
 		var b bytes.Buffer
