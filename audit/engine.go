@@ -209,7 +209,7 @@ func (e *Engine) auditOne(s *subject, opts Options, r *Result) {
 	s.typ = cl.typ
 	*r = Result{
 		Kind: w.Kind, APIVersion: w.APIVersion, Namespace: w.Namespace, Name: w.Name, UID: w.UID,
-		Owner: w.Owner, RootOwner: rootOwner(w), Type: cl.typ, Confidence: cl.confidence, Uncertain: cl.uncertain, Evidence: cl.evidence,
+		Owner: w.Owner, RootOwner: rootOwner(w), RunsFrom: w.RunsFrom, Type: cl.typ, Confidence: cl.confidence, Uncertain: cl.uncertain, Evidence: cl.evidence,
 		GPUs: []GPU{}, Findings: []Finding{}, Status: w.Status,
 	}
 	if w.Source != nil {

@@ -73,7 +73,11 @@ var nameLabelled = func() []*kinds.Kind {
 // no pod runs from and whose own controller is not among them: a cluster
 // (or a dump of one) is audited pod by pod, plus the controllers that
 // have no pods — scaled to zero, failing admission, CronJobs between runs
-// — once each, at the top of their chain. It returns how many workloads
+// — once each, at the top of their chain. A custom resource (a
+// LeaderWorkerSet, a Sandbox, an InferenceService) stays a row of its own
+// even with pods, its template audited as the offline audit does: its
+// Status counts its pods, and each of them names it in RunsFrom, so the
+// report and the view list them under it. It returns how many workloads
 // it left out because pods or their owners represent them.
 func SelectWorkloads(ws []Workload) ([]Workload, int) {
 	present := map[OwnerKey]bool{}
@@ -101,21 +105,72 @@ func SelectWorkloads(ws []Workload) ([]Workload, int) {
 	}
 	out := ws[:0:0]
 	left := 0
+	kept := map[OwnerKey]int{} // custom resources kept with pods → index in out
 	for i := range ws {
 		w := &ws[i]
 		if w.Kind != "Pod" {
-			if covered[OwnerKey{w.Kind, w.Namespace, w.Name}] {
-				left++
-				continue
-			}
+			key := OwnerKey{w.Kind, w.Namespace, w.Name}
 			if w.Owner != nil && present[OwnerKey{w.Owner.Kind, w.Namespace, w.Owner.Name}] {
 				left++
 				continue
 			}
+			if covered[key] {
+				if !custom(w.Kind) {
+					left++
+					continue
+				}
+				kept[key] = len(out)
+			}
 		}
 		out = append(out, *w)
 	}
+	if len(kept) == 0 {
+		return out, left
+	}
+	pods := make([]int, len(out))
+	for i := range out {
+		if w := &out[i]; w.Kind == "Pod" {
+			if j, ok := runsFrom(w, kept); ok {
+				w.RunsFrom = &Owner{Kind: out[j].Kind, Name: out[j].Name}
+				pods[j]++
+			}
+		}
+	}
+	for _, j := range kept {
+		// A fresh Status: the workload's may be shared with the cache.
+		out[j].Status = &Status{Status: StatusPods, Pods: pods[j]}
+	}
 	return out, left
+}
+
+// runsFrom finds the custom resource kept among the workloads that a pod
+// runs from: the nearest one up its owner chain (a RayCluster whose
+// RayService is in the input was left out for it), else the one whose
+// name label it carries.
+func runsFrom(w *Workload, kept map[OwnerKey]int) (int, bool) {
+	chain := w.Owners
+	if len(chain) == 0 && w.Owner != nil {
+		chain = []Owner{*w.Owner}
+	}
+	for _, o := range chain {
+		if j, ok := kept[OwnerKey{o.Kind, w.Namespace, o.Name}]; ok {
+			return j, true
+		}
+	}
+	for _, k := range nameLabelled {
+		if name := w.Labels[k.NameLabel]; name != "" {
+			if j, ok := kept[OwnerKey{k.Kind, w.Namespace, name}]; ok {
+				return j, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// custom says a kind is a custom resource the registry knows.
+func custom(kind string) bool {
+	k, ok := kinds.Lookup(kind)
+	return ok && k.Custom()
 }
 
 // Selected reports whether a workload is in the user's scope: its

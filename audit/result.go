@@ -37,6 +37,10 @@ type Result struct {
 	// RootOwner is the top of the owner chain (the Deployment of a pod's
 	// ReplicaSet), when it differs from Owner.
 	RootOwner *Owner `json:"rootOwner,omitempty"`
+	// RunsFrom is, for a pod, the custom resource it runs from when that
+	// resource is a row of the report too (a LeaderWorkerSet, a Sandbox,
+	// an InferenceService): the pod is listed under it.
+	RunsFrom *Owner `json:"runsFrom,omitempty"`
 	// Status is what the cluster says of a live pod (Running, Pending and
 	// why, CrashLoopBackOff, ...) or controller without pods; nil for files.
 	Status     *Status             `json:"status,omitempty"`

@@ -25,10 +25,17 @@ type Status struct {
 	Ready      int `json:"ready"`
 	Containers int `json:"containers"`
 	Restarts   int `json:"restarts"`
+	// Pods counts the pods a custom resource runs (StatusPods): they are
+	// listed under it.
+	Pods int `json:"pods,omitempty"`
 }
 
 // StatusNoPods is the status word of a controller no pod runs from.
 const StatusNoPods = "NoPods"
+
+// StatusPods is the status word of a custom resource whose pods are
+// listed under it: its row counts them ("3 pods").
+const StatusPods = "Pods"
 
 // StatusTemplate is the status word of an object others launch pods from
 // and that runs none itself (a SandboxTemplate).
@@ -45,6 +52,8 @@ func (s *Status) Text() string {
 		return "no pods: " + s.Reason
 	case s.Status == StatusNoPods:
 		return "no pods"
+	case s.Status == StatusPods:
+		return s.podCount()
 	case s.Reason != "":
 		return s.Status + ": " + s.Reason
 	case s.Status == "Running" && s.Ready < s.Containers:
@@ -62,10 +71,20 @@ func (s *Status) Short() string {
 		return ""
 	case s.Status == StatusNoPods:
 		return "no pods"
+	case s.Status == StatusPods:
+		return s.podCount()
 	case s.Status == "Running" && s.Ready < s.Containers:
 		return "NotReady"
 	}
 	return s.Status
+}
+
+// podCount is "1 pod", "3 pods".
+func (s *Status) podCount() string {
+	if s.Pods == 1 {
+		return "1 pod"
+	}
+	return strconv.Itoa(s.Pods) + " pods"
 }
 
 // Healthy says the workload is as it should be: running and ready, or a
@@ -74,5 +93,7 @@ func (s *Status) Healthy() bool {
 	if s == nil {
 		return true // files: nothing to say
 	}
-	return s.Status == "Running" && s.Ready >= s.Containers || s.Status == "Completed"
+	// A custom resource with pods: they speak for themselves, each on
+	// its own row.
+	return s.Status == "Running" && s.Ready >= s.Containers || s.Status == "Completed" || s.Status == StatusPods
 }

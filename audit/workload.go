@@ -23,6 +23,9 @@ type Workload struct {
 	// Owners is the chain of controllers above the object, nearest first
 	// (ReplicaSet, then Deployment), as far as it could be resolved.
 	Owners []Owner
+	// RunsFrom is, for a pod, the custom resource in the audit it runs
+	// from (SelectWorkloads): the report lists the pod under it.
+	RunsFrom *Owner
 	// Templates are the pod templates the object carries; a custom
 	// resource may have several (leader and worker, head and workers).
 	Templates []PodTemplate

@@ -264,9 +264,9 @@ func customWorkloads(objs []*unstructured.Unstructured, owners audit.OwnerIndex)
 	}
 	for i := range inv.Workloads {
 		inv.Workloads[i].Source = nil // no file: read from the cluster
-		// Only those no pod runs from stay in the audit
-		// (SelectWorkloads): their STATUS says so, as a controller's;
-		// a template runs none of its own.
+		// No pods, as a controller's STATUS says, until
+		// SelectWorkloads finds those that run from it (then "N
+		// pods"); a template runs none of its own.
 		st := audit.StatusNoPods
 		if k, ok := kinds.Lookup(inv.Workloads[i].Kind); ok && k.TemplateOnly {
 			st = audit.StatusTemplate

@@ -32,7 +32,7 @@ const customNamespace = "customs"
 // workload kind of the registry (kinds/testdata/<Kind>.yaml) on the real
 // API server with the released CRDs loaded, none with pods but a Sandbox
 // whose pod its controller would have made; the live audit sees each of
-// them (its own row, or its pod's owner), and its report equals the
+// them as a row of its own (the Sandbox's pod under it), and its report equals the
 // offline audit of the same objects as kubectl get -o yaml prints them:
 // the same workloads, types, isolation and findings.
 func TestCustomResourcesLiveEqualOffline(t *testing.T) {
@@ -153,9 +153,18 @@ func TestCustomResourcesLiveEqualOffline(t *testing.T) {
 		rows[r.Kind] = true
 	}
 	for _, k := range custom {
-		// Its own row without pods; the Sandbox's pod stands for it.
-		if rows[k.Kind] == (k == kinds.Sandbox) {
-			t.Errorf("%s: a row of its own %v", k.Kind, rows[k.Kind])
+		// Each a row of its own, with pods or not.
+		if !rows[k.Kind] {
+			t.Errorf("%s: not a row of its own", k.Kind)
+		}
+	}
+	// The Sandbox counts its pod, which runs from it: live as offline.
+	for _, rep := range []*audit.Report{live, offline} {
+		if r := rep.Workload(kinds.Sandbox.Kind, customNamespace, names[kinds.Sandbox]); r == nil || r.Status.Text() != "1 pod" {
+			t.Errorf("the Sandbox's row: %+v", r)
+		}
+		if r := rep.Workload(kinds.Pod.Kind, customNamespace, names[kinds.Sandbox]); r == nil || r.RunsFrom == nil || *r.RunsFrom != (audit.Owner{Kind: kinds.Sandbox.Kind, Name: names[kinds.Sandbox]}) {
+			t.Errorf("the Sandbox's pod: %+v", r)
 		}
 	}
 	for _, lw := range live.Workloads {

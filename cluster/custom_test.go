@@ -159,7 +159,7 @@ spec:
 		if w.Source != nil {
 			t.Errorf("%s/%s: a file source on a live workload", w.Kind, w.Name)
 		}
-		want := "no pods" // only pod-less custom resources stay in the audit
+		want := "no pods" // until SelectWorkloads finds their pods
 		if w.Kind == kinds.SandboxTemplate.Kind {
 			want = "Template" // sandboxes run from it, never pods of its own
 		}

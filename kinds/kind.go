@@ -195,6 +195,10 @@ func (k *Kind) TypeMeta() metav1.TypeMeta {
 // operator renders one.
 func (k *Kind) Workload() bool { return len(k.Templates) > 0 || k.Templateless }
 
+// Custom says the kind is a custom resource (its versions come from its
+// released CRD), not a built-in.
+func (k *Kind) Custom() bool { return k.Versions != nil }
+
 // ShortName is how the view names the kind.
 func (k *Kind) ShortName() string {
 	if k.Short != "" {

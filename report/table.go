@@ -52,8 +52,13 @@ func renderTable(w io.Writer, rep *audit.Report, wide bool, opts Options) error 
 			header += "\tRSS\tTOK/S\tGPU%"
 		}
 		fmt.Fprintln(tw, header)
-		for _, r := range rows {
+		for _, n := range nest(rows) {
+			r := n.Result
 			line := row(r, wide, names)
+			if n.child {
+				// Under the custom resource it runs from.
+				line = strings.Replace(line, "\t", "\t└ ", 1)
+			}
 			if opts.Probed {
 				line += "\t" + textutil.Printable(verifiedCell(r))
 			}

@@ -46,6 +46,10 @@ func (d *detailView) render(r *audit.Result) string {
 		}
 		line("owner: %s", owner)
 	}
+	// The owner line names it already when it is the top of the chain.
+	if rf := r.RunsFrom; rf != nil && (r.Owner == nil || *rf != *r.Owner) && (r.RootOwner == nil || *rf != *r.RootOwner) {
+		line("runs from: %s/%s", r.RunsFrom.Kind, r.RunsFrom.Name)
+	}
 	if r.Source != nil {
 		line("source: %s:%d", r.Source.File, r.Source.Line)
 	}
@@ -178,6 +182,8 @@ func statusLines(r *audit.Result) []string {
 	switch {
 	case st.Status == audit.StatusTemplate:
 		out = append(out, "a template: the sandboxes its claims and warm pools launch run this pod template; it runs no pod of its own")
+	case st.Status == audit.StatusPods:
+		out = append(out, "this is its pod template's audit; the pods that run from it are listed under it in the table (space folds them), each with what it really runs")
 	case st.Status == audit.StatusNoPods && st.Message != "":
 		out = append(out, "no pod runs from it: "+st.Message)
 	case st.Status == audit.StatusNoPods:
@@ -187,7 +193,7 @@ func statusLines(r *audit.Result) []string {
 	case st.Message != "":
 		out = append(out, st.Status+": "+st.Message)
 	}
-	if st.Status != audit.StatusNoPods && st.Status != audit.StatusTemplate {
+	if st.Status != audit.StatusNoPods && st.Status != audit.StatusTemplate && st.Status != audit.StatusPods {
 		out = append(out, fmt.Sprintf("phase %s, %d/%d containers ready, %d restarts", textutil.OrDash(st.Phase), st.Ready, st.Containers, st.Restarts))
 	}
 	return out

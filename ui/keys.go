@@ -64,7 +64,7 @@ func newTableKeys() tableKeys {
 	return tableKeys{
 		nav:    newNavKeys(),
 		Enter:  binding("enter", "details / fold group", "enter"),
-		Toggle: binding("space", "fold/unfold group", "space"),
+		Toggle: binding("space", "fold/unfold group or pods", "space"),
 		Clear:  binding("esc", "clear filters", "esc"),
 		Filter: binding("/", "filter", "/"),
 		Probe:  binding("p", "probe the pod's kernel", "p"),

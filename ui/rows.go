@@ -45,6 +45,24 @@ type row struct {
 	count  int32         // header: workloads shown in the group
 	ord    int32         // 1-based position among the matching workloads (a header: its first one's)
 	res    *audit.Result // workload row
+	// tree is the row's place under a custom resource: a resource with
+	// its pods listed under it, one with them folded, or one of them.
+	tree treeMark
+}
+
+// treeMark is a row's place in a custom resource's tree.
+type treeMark uint8
+
+const (
+	treeNone   treeMark = iota
+	treeOpen            // a custom resource, its pods listed under it
+	treeFolded          // a custom resource, its pods folded
+	treeChild           // a pod listed under the resource it runs from
+)
+
+// prefix marks the row's NAME cell.
+func (m treeMark) prefix() string {
+	return [...]string{"", "▾ ", "▸ ", "└ "}[m]
 }
 
 // resultKey identifies a workload across refreshes (a pod by its UID),
@@ -82,6 +100,9 @@ type filters struct {
 	sort        sortColumn
 	reverse     bool
 	collapsed   map[policy.WorkloadType]bool
+	// folded are the custom resources whose pods are folded, by
+	// resultKey.
+	folded map[string]bool
 }
 
 // entry is a result with what sorting and filtering need, computed once
@@ -95,6 +116,15 @@ type entry struct {
 	findings int
 	gpus     int64
 	hay      string // lowercase search text; fields split by NUL
+	// up is the index in the name order of the custom resource the pod
+	// runs from, when that resource is in the same group (a pod that
+	// needs a look more than its resource stands alone); -1 for none.
+	// self is the entry's own index there.
+	up, self int32
+	// kid and sib link a resource to its pods in the current sort order
+	// (sortEntries): its first pod's index, and a pod's next sibling's;
+	// -1 for none.
+	kid, sib int32
 }
 
 func newEntries(results []audit.Result) []entry {
@@ -112,7 +142,7 @@ func newEntries(results []audit.Result) []entry {
 		case !ok:
 			g = len(groupOrder) - 1
 		}
-		out[i] = entry{res: r, group: g, worst: worstRank(r), gap: gap(r), findings: len(r.Findings), gpus: gpuCount(r), hay: haystack(r)}
+		out[i] = entry{res: r, group: g, worst: worstRank(r), gap: gap(r), findings: len(r.Findings), gpus: gpuCount(r), hay: haystack(r), up: -1}
 	}
 	// The base order is by name; every other sort is stable over it, so
 	// names break ties without string compares.
@@ -126,7 +156,36 @@ func newEntries(results []audit.Result) []entry {
 		}
 		return cmp.Compare(x.Kind, y.Kind)
 	})
+	linkParents(out)
 	return out
+}
+
+// linkParents sets each entry's self, and up for the pods listed under
+// the custom resource they run from.
+func linkParents(es []entry) {
+	type key struct{ kind, ns, name string }
+	var parents map[key]int32
+	for i := range es {
+		es[i].self = int32(i)
+		if r := es[i].res; r.Status != nil && r.Status.Status == audit.StatusPods {
+			if parents == nil {
+				parents = map[key]int32{}
+			}
+			parents[key{r.Kind, r.Namespace, r.Name}] = int32(i)
+		}
+	}
+	if parents == nil {
+		return
+	}
+	for i := range es {
+		r := es[i].res
+		if r.RunsFrom == nil {
+			continue
+		}
+		if p, ok := parents[key{r.RunsFrom.Kind, r.Namespace, r.RunsFrom.Name}]; ok && es[p].group == es[i].group {
+			es[i].up = p
+		}
+	}
 }
 
 // haystack is what the / filter searches: namespace/name, type,
@@ -154,12 +213,31 @@ func sortEntries(byName []entry, by sortColumn, reverse bool, buf []entry) []ent
 	if reverse {
 		slices.Reverse(out)
 	}
+	linkKids(out)
 	return out
 }
 
+// linkKids links each resource to its pods in sorted order: kid is its
+// first, sib each one's next.
+func linkKids(sorted []entry) {
+	at := make([]int32, len(sorted)) // name-order index → sorted index
+	for i := range sorted {
+		at[sorted[i].self] = int32(i)
+		sorted[i].kid, sorted[i].sib = -1, -1
+	}
+	for i := len(sorted) - 1; i >= 0; i-- {
+		if up := sorted[i].up; up >= 0 {
+			p := &sorted[at[up]]
+			sorted[i].sib, p.kid = p.kid, int32(i)
+		}
+	}
+}
+
 // buildRows filters sorted entries and groups them into table rows,
-// reusing buf: in two passes (count, then place) and without maps. It
-// returns how many workloads match, folded groups included.
+// reusing buf: in two passes (count, then place) and without maps. A
+// custom resource's pods follow it, unless folded; it is listed when one
+// of them matches though it does not. It returns how many workloads
+// match, folded ones included.
 func buildRows(sorted []entry, f filters, keep []bool, buf []row) ([]row, []bool, int) {
 	keep = slices.Grow(keep[:0], len(sorted))[:len(sorted)]
 	var counts [8]int
@@ -170,12 +248,20 @@ func buildRows(sorted []entry, f filters, keep []bool, buf []row) ([]row, []bool
 	}
 	for i := range sorted {
 		e := &sorted[i]
-		k := (f.typ == "" || e.res.Type == f.typ) &&
+		keep[i] = (f.typ == "" || e.res.Type == f.typ) &&
 			(f.namespace == "" || e.res.Namespace == f.namespace) &&
 			e.worst >= minSev &&
 			(needle == "" || strings.Contains(e.hay, needle))
-		keep[i] = k
-		if k {
+	}
+	for i := range sorted {
+		e := &sorted[i]
+		if e.up >= 0 {
+			if keep[i] {
+				counts[e.group]++
+			}
+			continue
+		}
+		if keep[i] || anyKept(sorted, keep, e.kid) {
 			counts[e.group]++
 		}
 	}
@@ -192,13 +278,41 @@ func buildRows(sorted []entry, f filters, keep []bool, buf []row) ([]row, []bool
 			continue
 		}
 		for i := range sorted {
-			if keep[i] && sorted[i].group == g {
+			e := &sorted[i]
+			if e.group != g || e.up >= 0 || !keep[i] && !anyKept(sorted, keep, e.kid) {
+				continue
+			}
+			ord++
+			mark := treeNone
+			if e.kid >= 0 {
+				mark = treeOpen
+				if f.folded[resultKey(e.res)] {
+					mark = treeFolded
+				}
+			}
+			rows = append(rows, row{group: t, ord: ord, res: e.res, tree: mark})
+			for k := e.kid; k >= 0; k = sorted[k].sib {
+				if !keep[k] {
+					continue
+				}
 				ord++
-				rows = append(rows, row{group: t, ord: ord, res: sorted[i].res})
+				if mark == treeOpen {
+					rows = append(rows, row{group: t, ord: ord, res: sorted[k].res, tree: treeChild})
+				}
 			}
 		}
 	}
 	return rows, keep, int(ord)
+}
+
+// anyKept says one of the pods linked from kid passes the filters.
+func anyKept(sorted []entry, keep []bool, kid int32) bool {
+	for k := kid; k >= 0; k = sorted[k].sib {
+		if keep[k] {
+			return true
+		}
+	}
+	return false
 }
 
 // compareBy compares on one column, most notable first; ties keep the

@@ -50,7 +50,7 @@ func newWorkloadTable(styles *Styles, out *outbox, live bool) *workloadTable {
 	// Worst first by default: with the pinned group, what needs a look
 	// leads the first screen.
 	return &workloadTable{styles: styles, keys: newTableKeys(), out: out, live: live,
-		f: filters{sort: sortWorst, collapsed: map[policy.WorkloadType]bool{}}}
+		f: filters{sort: sortWorst, collapsed: map[policy.WorkloadType]bool{}, folded: map[string]bool{}}}
 }
 
 func (t *workloadTable) Init() tea.Cmd { return nil }
@@ -314,10 +314,15 @@ func (t *workloadTable) Selected() (row, bool) {
 	return t.rows[t.cursor], true
 }
 
-// ToggleGroup folds or unfolds the group of the selected row.
+// ToggleGroup folds or unfolds the group of the selected row: a custom
+// resource's pods on its row or one of theirs, else the type group.
 func (t *workloadTable) ToggleGroup() {
 	r, ok := t.Selected()
 	if !ok {
+		return
+	}
+	if r.tree != treeNone {
+		t.toggleTree(r)
 		return
 	}
 	t.f.collapsed[r.group] = !t.f.collapsed[r.group]
@@ -329,6 +334,27 @@ func (t *workloadTable) ToggleGroup() {
 				break
 			}
 		}
+	}
+	t.rebuild()
+}
+
+// toggleTree folds or unfolds the pods of the custom resource on the
+// selected row, or of the one the selected pod runs from (the cursor
+// then goes up to it).
+func (t *workloadTable) toggleTree(r row) {
+	if r.tree == treeChild {
+		for i := t.cursor; i >= 0; i-- {
+			if t.rows[i].tree == treeOpen {
+				t.cursor, r = i, t.rows[i]
+				break
+			}
+		}
+	}
+	k := resultKey(r.res)
+	if t.f.folded[k] {
+		delete(t.f.folded, k)
+	} else {
+		t.f.folded[k] = true
 	}
 	t.rebuild()
 }

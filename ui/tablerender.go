@@ -60,9 +60,16 @@ func (t *workloadTable) renderRow(r row, selected bool) string {
 		}
 		return t.styles.Group.Render(text)
 	}
+	cell := func(c column) (string, lipgloss.Style) {
+		s, st := c.cell(t, r.res)
+		if c.name {
+			s = r.tree.prefix() + s
+		}
+		return s, st
+	}
 	if selected {
 		return t.styles.Selected.Render(t.line(func(i int, c column) string {
-			s, _ := c.cell(t, r.res)
+			s, _ := cell(c)
 			return s
 		}))
 	}
@@ -71,7 +78,7 @@ func (t *workloadTable) renderRow(r row, selected bool) string {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		s, st := c.cell(t, r.res)
+		s, st := cell(c)
 		b.WriteString(st.Render(c.pad(s, t.widths[i])))
 	}
 	return b.String()
