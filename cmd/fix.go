@@ -80,11 +80,12 @@ changed object again to be sure:
                          policy is held back until then (--allow-egress-gaps)
 
 A pod's owner is patched (its Deployment, StatefulSet, DaemonSet or CronJob),
-never the pod. LeaderWorkerSets, SandboxTemplates and Sandboxes get JSON
-patches of their pod templates: from files, the objects themselves; live, the
-pods of a LeaderWorkerSet's StatefulSets are fixed through the LeaderWorkerSet
-read from the cluster (both templates, never the StatefulSets its controller
-would revert), and left to a human with the reason when it cannot be read.
+never the pod. LeaderWorkerSets, SandboxTemplates, Sandboxes, RayClusters and
+RayServices get JSON patches of their pod templates: from files, the objects
+themselves; live, the pods of such a resource (a LeaderWorkerSet's StatefulSets,
+a Sandbox, a RayCluster) are fixed through the resource read from the cluster
+(every template, never the pods or StatefulSets its controller would revert),
+and left to a human with the reason when it cannot be read.
 Findings that need a human decision are listed with the reason.
 
 Some changes are held back, by the script and --apply alike (one plan, two

@@ -265,8 +265,8 @@ func TestFixManifestsTwiceInPlaceAndThroughSymlinks(t *testing.T) {
 	}
 }
 
-// TestFixHelpTellsTheTruth: the help says what fix does today: a
-// LeaderWorkerSet's live pods are fixed through it, conflicts can be
+// TestFixHelpTellsTheTruth: the help says what fix does today: a custom
+// resource's live pods are fixed through it, conflicts can be
 // taken, GitOps tools are named, and Pending changes are held back by
 // the script too.
 func TestFixHelpTellsTheTruth(t *testing.T) {
@@ -276,7 +276,7 @@ func TestFixHelpTellsTheTruth(t *testing.T) {
 	}
 	help := strings.Join(strings.Fields(out), " ")
 	for _, want := range []string{
-		"the pods of a LeaderWorkerSet's StatefulSets are fixed through the LeaderWorkerSet read from the cluster",
+		"the pods of such a resource (a LeaderWorkerSet's StatefulSets, a Sandbox, a RayCluster) are fixed through the resource read from the cluster",
 		`shown as "field → manager"`, "o (all of them, taking ownership of those fields)", "--force-conflicts takes them",
 		"Argo CD, Flux or Helm", "held back, by the script and --apply alike",
 		"With --apply or -o patch, include runtime changes whose pods would stay Pending",

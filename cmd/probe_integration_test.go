@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
+	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/fingerprint"
 	"github.com/tiergate/tiergate/internal/seed"
 	"github.com/tiergate/tiergate/internal/testcluster"
@@ -204,6 +205,34 @@ func TestProbeLiveExecEndToEnd(t *testing.T) {
 	}
 	if again := fingerprint.Decide(r.Facts); again.String() != r.Verdict.String() || r.Verdict.Kind == fingerprint.SharedKernel {
 		t.Errorf("plain-runner: printed %s, its facts give %s (a kernel that differs from the node's is not the node's)", r.Verdict, again)
+	}
+
+	// The same through audit --probe, the sweep over the real exec path:
+	// only the pod whose RuntimeClass claims more than the node's kernel
+	// is probed, and its report says what it declared and what was found.
+	out, errOut, code = run(t, "", "audit", "--kubeconfig", cl.Kubeconfig, "-n", "probe-exec", "--probe", "-o", "json")
+	if code == 2 {
+		t.Fatalf("audit --probe: exit %d: %s", code, errOut)
+	}
+	var rep audit.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	kata, plain := rep.Workload("Pod", "probe-exec", "kata-runner"), rep.Workload("Pod", "probe-exec", "plain-runner")
+	if kata == nil || plain == nil {
+		t.Fatalf("audit --probe lists %d workloads:\n%s", len(rep.Workloads), out)
+	}
+	if kata.Probed == nil || kata.Probed.Error != "" || kata.Probed.Isolation() != "shared-kernel" || kata.Isolation != "vm" {
+		t.Errorf("kata-runner: declared %s, probed %+v", kata.Isolation, kata.Probed)
+	}
+	if w := kata.Worst(); w == nil || w.Rule != "TG-ISO-005" {
+		t.Errorf("kata-runner's worst finding %+v, want TG-ISO-005", w)
+	}
+	if plain.Probed != nil {
+		t.Errorf("plain-runner claims nothing more than its node and was probed: %+v", plain.Probed)
+	}
+	if !strings.Contains(errOut, "probed 1 of the 1 pod --probe=claimed chose") {
+		t.Errorf("stderr does not count the probes: %q", errOut)
 	}
 }
 

@@ -119,7 +119,10 @@ var (
 	RayCluster = register(&Kind{
 		Group: "ray.io", Version: "v1", Versions: []string{"v1", "v1alpha1"}, Kind: "RayCluster", Resource: "rayclusters", Namespaced: true,
 		Templates: rayTemplates(""),
-		Creates:   "Pod", Reverts: true,
+		Patch:     JSONPatch,
+		// The head and the workers talk on Ray's own ports (GCS,
+		// raylets, object transfer), named in no configuration.
+		Creates: "Pod", Reverts: true, Peers: true,
 		NameLabel: "ray.io/cluster",
 		Labels:    rayNodeType,
 		RBAC:      RBAC{Read: watched},
@@ -128,6 +131,7 @@ var (
 	RayService = register(&Kind{
 		Group: "ray.io", Version: "v1", Versions: []string{"v1", "v1alpha1"}, Kind: "RayService", Resource: "rayservices", Namespaced: true,
 		Templates: rayTemplates("rayClusterConfig."),
+		Patch:     JSONPatch,
 		Creates:   "RayCluster", Reverts: true,
 		Labels: func(specPath string) map[string]string {
 			l := rayNodeType(specPath)

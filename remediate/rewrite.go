@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -88,12 +89,18 @@ func rewriteDoc(doc string, changes []Change, defaultNamespace string) (string, 
 			// kyaml knows the built-in kinds' list keys; for a custom
 			// resource it infers them (containers by name, mounts by
 			// mountPath), as the JSON patch addresses them.
-			merged, err := walk.Walker{
-				Sources:               []*yaml.RNode{node, patch},
-				Visitor:               commentKeeper{},
-				InferAssociativeLists: c.PatchType == types.JSONPatchType,
-				MergeOptions:          yaml.MergeOptions{ListIncreaseDirection: yaml.MergeOptionsListAppend},
-			}.Walk()
+			merge := func(dst, src *yaml.RNode) (*yaml.RNode, error) {
+				return walk.Walker{
+					Sources:               []*yaml.RNode{dst, src},
+					Visitor:               commentKeeper{},
+					InferAssociativeLists: c.PatchType == types.JSONPatchType,
+					MergeOptions:          yaml.MergeOptions{ListIncreaseDirection: yaml.MergeOptionsListAppend},
+				}.Walk()
+			}
+			if err := mergeIndexed(node, patch, merge); err != nil {
+				return nil, fmt.Errorf("%s: %w", t, err)
+			}
+			merged, err := merge(node, patch)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", t, err)
 			}
@@ -167,4 +174,51 @@ func NewObjects(res *Result) []byte {
 		b.Write(f.Manifest)
 	}
 	return []byte(b.String())
+}
+
+// mergeIndexed merges, and takes out of patch, the parts of it at an
+// indexed key ("workerGroupSpecs[0]": a custom resource's pod template in
+// a list without a name key, such as a Ray worker group): they go into
+// that element of node's list, which a merge by keys could not find.
+func mergeIndexed(node, patch *yaml.RNode, merge func(dst, src *yaml.RNode) (*yaml.RNode, error)) error {
+	if node == nil || patch.YNode().Kind != yaml.MappingNode {
+		return nil
+	}
+	keys, err := patch.Fields()
+	if err != nil {
+		return err
+	}
+	for _, key := range keys {
+		sub := patch.Field(key).Value
+		name, idx, indexed := strings.Cut(key, "[")
+		if !indexed {
+			if f := node.Field(key); f != nil {
+				if err := mergeIndexed(f.Value, sub, merge); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		i, err := strconv.Atoi(strings.TrimSuffix(idx, "]"))
+		if err != nil {
+			return fmt.Errorf("field %s: not an index", key)
+		}
+		list := node.Field(name)
+		if list == nil || list.Value.YNode().Kind != yaml.SequenceNode || i < 0 || i >= len(list.Value.YNode().Content) {
+			return fmt.Errorf("field %s: no such element", key)
+		}
+		elem := yaml.NewRNode(list.Value.YNode().Content[i])
+		if err := mergeIndexed(elem, sub, merge); err != nil {
+			return err
+		}
+		merged, err := merge(elem, sub)
+		if err != nil {
+			return err
+		}
+		list.Value.YNode().Content[i] = merged.YNode()
+		if _, err := patch.Pipe(yaml.Clear(key)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

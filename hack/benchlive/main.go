@@ -1,6 +1,10 @@
 // Command benchlive measures a live audit against a real control plane:
 // it starts one (no controllers: the pods are created bound to kwok
-// nodes), seeds N realistic LLM pods over 100 namespaces, then runs, side
+// nodes), seeds N realistic LLM pods over 100 namespaces, every released
+// CRD tiergate watches with an object of each workload kind in each of
+// the first 20 namespaces, and a Sandbox for one pod in ten (its owner,
+// as agent-sandbox's controller makes them), so that every watch is on;
+// then runs, side
 // by side, the raw protobuf LIST of all pods (curl), kubectl get pods -A
 // -o json, and tiergate audit -A -o json, printing wall time and peak RSS
 // of each and their ratios to the raw LIST.
@@ -63,7 +67,13 @@ func run(pods, namespaces int, keep bool) error {
 	if err := seedPods(ctx, kube, pods, namespaces); err != nil {
 		return err
 	}
-	fmt.Printf("benchlive: seeded %d pods in %d namespaces in %.1fs\n\n", pods, namespaces, time.Since(start).Seconds())
+	fmt.Printf("benchlive: seeded %d pods in %d namespaces in %.1fs\n", pods, namespaces, time.Since(start).Seconds())
+	start = time.Now()
+	customs, err := seedCustom(ctx, &cfg, kube, root, pods, namespaces)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("benchlive: seeded every released CRD and %d custom resources in %.1fs\n\n", customs, time.Since(start).Seconds())
 
 	tiergate := filepath.Join(root, "bin", "tiergate")
 	build := exec.Command("go", "build", "-o", tiergate, "./cmd/tiergate")
