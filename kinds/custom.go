@@ -132,7 +132,12 @@ var (
 		Group: "ray.io", Version: "v1", Versions: []string{"v1", "v1alpha1"}, Kind: "RayService", Resource: "rayservices", Namespaced: true,
 		Templates: rayTemplates("rayClusterConfig."),
 		Patch:     JSONPatch,
-		Creates:   "RayCluster", Reverts: true,
+		Creates:   "RayCluster", Reverts: true, Peers: true,
+		// Its RayCluster's name, on the pods as ray.io/cluster, is
+		// generated: every Ray pod carries ray.io/is-ray-node=yes
+		// (KubeRay's labelPod), so its pods may reach the namespace's
+		// Ray pods rather than be cut from their head.
+		PeerLabels: map[string]string{"ray.io/is-ray-node": "yes"},
 		Labels: func(specPath string) map[string]string {
 			l := rayNodeType(specPath)
 			l["ray.io/originated-from-crd"] = "RayService"

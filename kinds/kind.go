@@ -82,6 +82,10 @@ type Kind struct {
 	// Labels are other labels its controller stamps on the pods of the
 	// template at specPath; nil when none.
 	Labels func(specPath string) map[string]string
+	// PeerLabels select all its pods where no label names the object
+	// (Peers without a NameLabel): what its egress policy lets its pods
+	// reach among themselves.
+	PeerLabels map[string]string
 
 	// RBAC is what tiergate's roles grant on it (deploy/rbac).
 	RBAC RBAC

@@ -260,9 +260,11 @@ func peers(al *allowList, kind string, sel map[string]string) {
 	}
 	own := sel
 	// Templates that differ (a leader and workers) share the label that
-	// names the object.
+	// names the object, or those the controller puts on all its pods.
 	if n, ok := sel[k.NameLabel]; ok && k.NameLabel != "" {
 		own = map[string]string{k.NameLabel: n}
+	} else if k.PeerLabels != nil {
+		own = k.PeerLabels
 	}
 	al.rules = append(al.rules, networkingv1.NetworkPolicyEgressRule{
 		To: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: maps.Clone(own)}}},

@@ -83,3 +83,23 @@ func labels(m map[string]string) string {
 	slices.Sort(parts)
 	return strings.Join(parts, ",")
 }
+
+// TestRayPodsKeepReachingEachOther: the egress policies of a RayCluster's
+// head and workers let them reach the cluster's pods (ray.io/cluster),
+// and a RayService's, whose cluster name is generated, the namespace's Ray
+// pods: Ray's own ports are in no configuration.
+func TestRayPodsKeepReachingEachOther(t *testing.T) {
+	fx := load(t, "testdata/ray.yaml", nil)
+	objs := string(remediate.NewObjects(fx.res))
+	for _, want := range []string{
+		"name: ray-llm-head-egress", "name: ray-llm-worker-group-gpu-group-egress", "ray.io/cluster: ray-llm",
+		"name: ray-serve-head-egress", `ray.io/is-ray-node: "yes"`,
+	} {
+		if !strings.Contains(objs, want) {
+			t.Errorf("the new objects lack %q:\n%s", want, objs)
+		}
+	}
+	if n := strings.Count(objs, "every port (Ray"); n != 4 {
+		t.Errorf("%d policies let the Ray pods reach one another, want 4:\n%s", n, objs)
+	}
+}

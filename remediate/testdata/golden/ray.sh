@@ -149,9 +149,8 @@ kubectl patch rayservice/ray-serve --namespace=kinds --type json -p '[{"op":"tes
 #   WARNING: if the workload calls the Kubernetes API, give it a projected token volume with the audience and lifetime it needs instead
 kubectl patch rayservice/ray-serve --namespace=kinds --type json -p '[{"op":"add","path":"/spec/rayClusterConfig/headGroupSpec/template/spec/automountServiceAccountToken","value":false}]'
 
-# [network-policy] Create NetworkPolicy ray-serve-head-egress: egress to cluster DNS only (no destination derived from the pods' configuration).
+# [network-policy] Create NetworkPolicy ray-serve-head-egress: egress to cluster DNS and 1 destination derived from the pods' configuration.
 #   resolves: TG-NET-001
-#   WARNING: the pods' configuration names no destination: they reach nothing but DNS; add the model gateway, telemetry and the APIs they call if they use any
 kubectl apply -f - <<'TIERGATE_EOF'
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -174,6 +173,12 @@ spec:
       podSelector:
         matchLabels:
           k8s-app: kube-dns
+  - to:
+    - podSelector:
+        matchLabels:
+          ray.io/is-ray-node: "yes"
+  # Derived by tiergate from the pods' configuration:
+  #   its own pods, every port (RayService peers: replication, membership, sharding)
   # To add a destination, for example
   # - to:                    # the model gateway
   #   - namespaceSelector:
@@ -209,9 +214,8 @@ kubectl patch rayservice/ray-serve --namespace=kinds --type json -p '[{"op":"tes
 #   WARNING: if the workload calls the Kubernetes API, give it a projected token volume with the audience and lifetime it needs instead
 kubectl patch rayservice/ray-serve --namespace=kinds --type json -p '[{"op":"add","path":"/spec/rayClusterConfig/workerGroupSpecs/0/template/spec/automountServiceAccountToken","value":false}]'
 
-# [network-policy] Create NetworkPolicy ray-serve-worker-group-gpu-group-egress: egress to cluster DNS only (no destination derived from the pods' configuration).
+# [network-policy] Create NetworkPolicy ray-serve-worker-group-gpu-group-egress: egress to cluster DNS and 1 destination derived from the pods' configuration.
 #   resolves: TG-NET-001
-#   WARNING: the pods' configuration names no destination: they reach nothing but DNS; add the model gateway, telemetry and the APIs they call if they use any
 kubectl apply -f - <<'TIERGATE_EOF'
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -234,6 +238,12 @@ spec:
       podSelector:
         matchLabels:
           k8s-app: kube-dns
+  - to:
+    - podSelector:
+        matchLabels:
+          ray.io/is-ray-node: "yes"
+  # Derived by tiergate from the pods' configuration:
+  #   its own pods, every port (RayService peers: replication, membership, sharding)
   # To add a destination, for example
   # - to:                    # the model gateway
   #   - namespaceSelector:
