@@ -103,7 +103,7 @@ func SelectWorkloads(ws []Workload) ([]Workload, int) {
 			}
 		}
 	}
-	out := ws[:0:0]
+	out := make([]Workload, 0, len(ws)) // one allocation, not a doubling
 	left := 0
 	kept := map[OwnerKey]int{} // custom resources kept with pods → index in out
 	for i := range ws {
