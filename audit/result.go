@@ -12,8 +12,32 @@ type Report struct {
 	Workloads []Result     `json:"workloads"`
 	Nodes     []NodeReport `json:"nodes,omitempty"`
 	Summary   Summary      `json:"summary"`
+	// Baseline is the comparison with a previous report, when one was
+	// given (audit --baseline).
+	Baseline *BaselineDiff `json:"baseline,omitempty"`
 	// NotVisible lists what the user could not read, one line each.
 	NotVisible []string `json:"notVisible,omitempty"`
+}
+
+// BaselineDiff counts the findings new since a baseline and those it
+// already had, and lists those that are gone.
+type BaselineDiff struct {
+	New       int `json:"new"`
+	Unchanged int `json:"unchanged"`
+	// NewBySeverity counts the new findings by severity.
+	NewBySeverity map[policy.Severity]int `json:"newBySeverity"`
+	Resolved      []ResolvedFinding       `json:"resolved"`
+}
+
+// ResolvedFinding is a baseline's finding the audit no longer has, named
+// by what identifies it across runs.
+type ResolvedFinding struct {
+	Namespace string          `json:"namespace"`
+	Owner     Owner           `json:"owner"`
+	Container string          `json:"container,omitempty"`
+	Rule      string          `json:"rule"`
+	Severity  policy.Severity `json:"severity"`
+	Message   string          `json:"message"`
 }
 
 // Verdict sums up a workload in one word.
@@ -128,7 +152,16 @@ type Finding struct {
 	// ExemptionExpired is the expiry date of a policy exemption that
 	// would have accepted this finding.
 	ExemptionExpired string `json:"exemptionExpired,omitempty"`
+	// Baseline says, when the audit was compared with a baseline, whether
+	// the finding is new or was there already (BaselineNew, BaselineUnchanged).
+	Baseline string `json:"baseline,omitempty"`
 }
+
+// A finding's state against a baseline (audit --baseline).
+const (
+	BaselineNew       = "new"
+	BaselineUnchanged = "unchanged"
+)
 
 // ExemptedFinding is a finding the policy accepts, kept for the record.
 type ExemptedFinding struct {

@@ -31,6 +31,7 @@ type AuditOptions struct {
 	AllowEmpty bool
 	Metrics    MetricsOptions
 	Probe      ProbeSweepOptions
+	Baseline   BaselineOptions
 
 	// Derived by Complete.
 	failOn policy.Severity
@@ -65,10 +66,17 @@ rest goes on. With -f it reads manifests (multi-document YAML, JSON, or
 kubectl get -o yaml lists; directories recursively; - for stdin) and
 contacts no cluster.
 
-Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, input or
-connection errors (a namespace that does not exist among them), 3 nothing
-to audit in the scope (an empty namespace, a -l that matches nothing;
---allow-empty makes it 0).`,
+With --baseline FILE (a previous -o json report) each finding is marked new
+or unchanged and the baseline's findings that are gone are listed as
+resolved; --fail-on-new gates on new findings only. Findings match by
+namespace, owner (the Deployment, the custom resource, the pod when bare),
+container and rule, never by pod names, which change with every rollout.
+'tiergate diff OLD.json NEW.json' compares two reports the same way.
+
+Exit codes: 0 clean, 1 findings at or above --fail-on (or new ones at or
+above --fail-on-new), 2 usage, input or connection errors (a namespace that
+does not exist among them), 3 nothing to audit in the scope (an empty
+namespace, a -l that matches nothing; --allow-empty makes it 0).`,
 		Example: `  # Audit every namespace and fail CI on high findings
   kubectl tiergate audit -A --fail-on high
 
@@ -87,6 +95,10 @@ to audit in the scope (an empty namespace, a -l that matches nothing;
 
   # Only the vLLM pods in one namespace, with a custom policy
   kubectl tiergate audit -f deploy/ -n llm -l app=vllm --policy tiergate-policy.yaml
+
+  # Fail CI only on findings that are new since the last accepted run
+  kubectl tiergate audit -A -o json > baseline.json          # once, then:
+  kubectl tiergate audit -A --baseline baseline.json --fail-on-new high
 
   # Verify, not only declare: probe the kernel of every pod whose
   # RuntimeClass claims gVisor, a VM or a microVM (VERIFIED column)
@@ -109,6 +121,7 @@ to audit in the scope (an empty namespace, a -l that matches nothing;
 	f.BoolVar(&o.AllowEmpty, "allow-empty", false, "Exit 0 when the scope holds nothing to audit (by default exit 3: an empty namespace or a -l that matches nothing must not pass a CI gate)")
 	o.Metrics.AddFlags(f, false)
 	o.Probe.AddFlags(f)
+	o.Baseline.AddFlags(f)
 	return c
 }
 
@@ -116,7 +129,13 @@ to audit in the scope (an empty namespace, a -l that matches nothing;
 func (o *AuditOptions) Complete(c *cobra.Command) error {
 	o.failOn = policy.Severity(strings.ToLower(o.FailOn))
 	o.flags = c.Flags()
-	return o.ScopeOptions.Complete(c)
+	if err := o.ScopeOptions.Complete(c); err != nil {
+		return err
+	}
+	if err := o.Baseline.Complete(); err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	return nil
 }
 
 // Validate checks the flags against each other.
@@ -134,6 +153,9 @@ func (o *AuditOptions) Validate() error {
 		return err
 	}
 	if err := o.Probe.Validate(o.offline()); err != nil {
+		return err
+	}
+	if err := o.Baseline.Validate(); err != nil {
 		return err
 	}
 	if o.Metrics.Enabled && (o.Output == "sarif" || o.Output == "junit") {
@@ -189,7 +211,7 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 			return &ExitError{Code: ExitFindings, Err: fmt.Errorf("tiergate: %d finding%s at or above %s (--fail-on %s)", n, textutil.S(n), o.failOn, o.failOn)}
 		}
 	}
-	return nil
+	return o.Baseline.gate(rep.Baseline)
 }
 
 // audit runs the engine and renders its report. JSON is written as the
@@ -197,11 +219,19 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 // memory; the other formats group or count across workloads first, and
 // --metrics needs the audit's types before it reads the pods' figures.
 func (o *AuditOptions) audit(ctx context.Context, inv *audit.Inventory, clients *cluster.Clients, opts report.Options) (*audit.Report, error) {
+	cmp := o.Baseline.comparison()
 	if o.Output == "json" && !o.Metrics.Enabled && o.Probe.Mode == "" {
 		js := report.NewJSONStream(o.Out, opts)
-		rep, err := o.engine.Stream(inv, audit.Options{Now: o.now()}, js.Workload)
+		write := js.Workload
+		if cmp != nil {
+			write = func(r *audit.Result) error { cmp.Mark(r); return js.Workload(r) }
+		}
+		rep, err := o.engine.Stream(inv, audit.Options{Now: o.now()}, write)
 		if err != nil {
 			return nil, err
+		}
+		if cmp != nil {
+			rep.Baseline = cmp.Diff()
 		}
 		return rep, js.Close(rep)
 	}
@@ -209,6 +239,12 @@ func (o *AuditOptions) audit(ctx context.Context, inv *audit.Inventory, clients 
 	if o.Probe.Mode != "" && clients != nil {
 		rep = o.probeAndAudit(ctx, clients, inv, rep)
 		opts.Probed = true
+	}
+	if cmp != nil {
+		for i := range rep.Workloads {
+			cmp.Mark(&rep.Workloads[i])
+		}
+		rep.Baseline = cmp.Diff()
 	}
 	if o.Metrics.Enabled && clients != nil {
 		c, err := o.Metrics.collector(clients.Config)

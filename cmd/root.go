@@ -70,6 +70,7 @@ Tier table (minimum isolation):
 	})
 	root.AddCommand(
 		NewCmdAudit(streams, kube),
+		NewCmdDiff(streams),
 		NewCmdFix(streams, kube),
 		NewCmdProbe(streams, kube),
 		NewCmdPolicy(streams),

@@ -54,12 +54,15 @@ type sarifConfig struct {
 }
 
 type sarifResult struct {
-	RuleID     string          `json:"ruleId"`
-	RuleIndex  int             `json:"ruleIndex"`
-	Level      string          `json:"level"`
-	Message    sarifText       `json:"message"`
-	Locations  []sarifLocation `json:"locations"`
-	Properties map[string]any  `json:"properties"`
+	RuleID    string          `json:"ruleId"`
+	RuleIndex int             `json:"ruleIndex"`
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations"`
+	// BaselineState is SARIF's own "new" or "unchanged" against a
+	// baseline (audit --baseline); absent without one.
+	BaselineState string         `json:"baselineState,omitempty"`
+	Properties    map[string]any `json:"properties"`
 }
 
 type sarifLocation struct {
@@ -152,11 +155,12 @@ func renderSARIF(w io.Writer, rep *audit.Report, opts Options) error {
 				}
 			}
 			run.Results = append(run.Results, sarifResult{
-				RuleID:    f.Rule,
-				RuleIndex: index[f.Rule],
-				Level:     sarifLevel(f.Severity),
-				Message:   sarifText{Text: objectName(r) + ": " + f.Message},
-				Locations: []sarifLocation{loc},
+				RuleID:        f.Rule,
+				RuleIndex:     index[f.Rule],
+				Level:         sarifLevel(f.Severity),
+				Message:       sarifText{Text: objectName(r) + ": " + f.Message},
+				Locations:     []sarifLocation{loc},
+				BaselineState: f.Baseline,
 				Properties: map[string]any{
 					"severity":          string(f.Severity),
 					"security-severity": securitySeverity(f.Severity),

@@ -71,6 +71,11 @@ func renderTable(w io.Writer, rep *audit.Report, wide bool, opts Options) error 
 			return err
 		}
 	}
+	if rep.Baseline != nil {
+		if err := renderBaseline(w, rep, names); err != nil {
+			return err
+		}
+	}
 	_, err := fmt.Fprintf(w, "\n%s\n", summaryLine(rep))
 	return err
 }
@@ -237,6 +242,9 @@ func summaryLine(rep *audit.Report) string {
 	}
 	if s.ExpiredExemptions > 0 {
 		line += fmt.Sprintf("; %d exemption%s expired", s.ExpiredExemptions, textutil.S(s.ExpiredExemptions))
+	}
+	if b := rep.Baseline; b != nil {
+		line += fmt.Sprintf("; since the baseline: %d new, %d unchanged, %d resolved", b.New, b.Unchanged, len(b.Resolved))
 	}
 	return line
 }

@@ -1,0 +1,109 @@
+package baseline_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/baseline"
+	"github.com/tiergate/tiergate/internal/testaudit"
+	"github.com/tiergate/tiergate/policy"
+)
+
+// TestOwnerOf: findings belong to the custom resource a pod runs from,
+// else the top of its chain, else its owner, else the object itself.
+func TestOwnerOf(t *testing.T) {
+	o := func(k, n string) *audit.Owner { return &audit.Owner{Kind: k, Name: n} }
+	for _, tc := range []struct {
+		name string
+		r    audit.Result
+		want string
+	}{
+		{"custom resource", audit.Result{Kind: "Pod", Name: "llama-0", Owner: o("StatefulSet", "llama"), RootOwner: o("LeaderWorkerSet", "llama"), RunsFrom: o("LeaderWorkerSet", "llama")}, "LeaderWorkerSet/llama"},
+		{"deployment", audit.Result{Kind: "Pod", Name: "web-5d-x", Owner: o("ReplicaSet", "web-5d"), RootOwner: o("Deployment", "web")}, "Deployment/web"},
+		{"statefulset", audit.Result{Kind: "Pod", Name: "db-0", Owner: o("StatefulSet", "db")}, "StatefulSet/db"},
+		{"bare pod", audit.Result{Kind: "Pod", Name: "scratch"}, "Pod/scratch"},
+		{"controller", audit.Result{Kind: "Deployment", Name: "idle"}, "Deployment/idle"},
+	} {
+		if got := baseline.OwnerOf(&tc.r); got.Kind+"/"+got.Name != tc.want {
+			t.Errorf("%s: %s/%s, want %s", tc.name, got.Kind, got.Name, tc.want)
+		}
+	}
+}
+
+// TestCompareARollout: a Deployment rolled out (new ReplicaSet, new pod
+// name) keeps its findings unchanged; the token it now mounts is new; the
+// bare pod that is gone has its findings resolved, most severe first; a
+// gate counts only the new.
+func TestCompareARollout(t *testing.T) {
+	_, before := testaudit.Files(t, "testdata/before.yaml")
+	_, after := testaudit.Files(t, "testdata/after.yaml")
+	var js bytes.Buffer
+	if err := json.NewEncoder(&js).Encode(before); err != nil {
+		t.Fatal(err)
+	}
+	old, err := baseline.ReadReport(&js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmp := baseline.FromReport(old).Compare()
+	for i := range after.Workloads {
+		cmp.Mark(&after.Workloads[i])
+	}
+	d := cmp.Diff()
+	var fresh []string
+	for _, f := range after.Workloads[0].Findings {
+		switch f.Baseline {
+		case audit.BaselineNew:
+			fresh = append(fresh, f.Rule)
+		case audit.BaselineUnchanged:
+		default:
+			t.Errorf("%s: baseline state %q", f.Rule, f.Baseline)
+		}
+	}
+	if strings.Join(fresh, ",") != "TG-IDN-001" || d.New != 1 || d.Unchanged != len(after.Workloads[0].Findings)-1 {
+		t.Errorf("new %v (%d), unchanged %d", fresh, d.New, d.Unchanged)
+	}
+	if len(d.Resolved) == 0 || d.Resolved[0].Rule != "TG-PSS-007" || d.Resolved[0].Owner.Name != "scratch" {
+		t.Fatalf("resolved %+v, want the bare pod's findings, privileged first", d.Resolved)
+	}
+	for _, r := range d.Resolved {
+		if r.Owner.Kind+"/"+r.Owner.Name != "Pod/scratch" {
+			t.Errorf("resolved a finding of %s/%s", r.Owner.Kind, r.Owner.Name)
+		}
+	}
+	if baseline.NewAtLeast(d, policy.High) != 0 || baseline.NewAtLeast(d, policy.Medium) != 1 {
+		t.Errorf("new at or above high %d, medium %d", baseline.NewAtLeast(d, policy.High), baseline.NewAtLeast(d, policy.Medium))
+	}
+}
+
+// TestSharedFindingsCountOnce: a custom resource's template and its pods
+// carry the same finding: it counts once.
+func TestSharedFindingsCountOnce(t *testing.T) {
+	_, rep := testaudit.Files(t, "../report/testdata/runsfrom.yaml")
+	cmp := baseline.FromReport(&audit.Report{}).Compare()
+	total := 0
+	for i := range rep.Workloads {
+		cmp.Mark(&rep.Workloads[i])
+		total += len(rep.Workloads[i].Findings)
+	}
+	if d := cmp.Diff(); d.New == 0 || d.New >= total || d.Unchanged != 0 || len(d.Resolved) != 0 {
+		t.Errorf("%d new of %d findings (the set's and its pods' count once), %d unchanged, %d resolved", d.New, total, d.Unchanged, len(d.Resolved))
+	}
+}
+
+// TestReadReportRejects: what is not a tiergate JSON report is said so.
+func TestReadReportRejects(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                   "not a tiergate JSON report: EOF",
+		"kind: Pod":          "not a tiergate JSON report: invalid character",
+		`{"items": []}`:      `it has no "workloads"`,
+		`{"workloads": "x"}`: "cannot unmarshal string",
+	} {
+		if _, err := baseline.ReadReport(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", in, err, want)
+		}
+	}
+}
