@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"strconv"
+
 	"github.com/tiergate/tiergate/kinds"
 )
 
@@ -151,4 +153,21 @@ func (wx *warmIndex) launchedFrom(w *Workload) *Launched {
 		l = *got
 	}
 	return &l
+}
+
+// Clause says what a template launched, for the end of a sentence about
+// it: "; 5 sandboxes run from it now: 3 warm in its pools (1 stale), 2
+// claimed"; "" for a nil count.
+func (l *Launched) Clause() string {
+	if l == nil {
+		return ""
+	}
+	if l.Sandboxes == 0 {
+		return "; no sandbox runs from it now"
+	}
+	out := "; " + strconv.Itoa(l.Sandboxes) + " " + plural(l.Sandboxes, "sandbox runs", "sandboxes run") + " from it now: " + strconv.Itoa(l.Warm) + " warm in its pools"
+	if l.Stale > 0 {
+		out += " (" + strconv.Itoa(l.Stale) + " stale)"
+	}
+	return out + ", " + strconv.Itoa(l.Claimed) + " claimed"
 }

@@ -60,3 +60,20 @@ func TestIsolationDiffs(t *testing.T) {
 		})
 	}
 }
+
+// A template's count in words, for its detail.
+func TestLaunchedClause(t *testing.T) {
+	for _, tc := range []struct {
+		l    *Launched
+		want string
+	}{
+		{nil, ""},
+		{&Launched{}, "; no sandbox runs from it now"},
+		{&Launched{Sandboxes: 1, Claimed: 1}, "; 1 sandbox runs from it now: 0 warm in its pools, 1 claimed"},
+		{&Launched{Sandboxes: 5, Warm: 3, Claimed: 2, Stale: 1}, "; 5 sandboxes run from it now: 3 warm in its pools (1 stale), 2 claimed"},
+	} {
+		if got := tc.l.Clause(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.l, got, tc.want)
+		}
+	}
+}

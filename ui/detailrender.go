@@ -177,7 +177,7 @@ func statusLines(r *audit.Result) []string {
 	var out []string
 	switch {
 	case st.Status == audit.StatusTemplate:
-		out = append(out, "a template: the sandboxes its claims and warm pools launch run this pod template; it runs no pod of its own")
+		out = append(out, "a template: the sandboxes its claims and warm pools launch run this pod template; it runs no pod of its own"+r.Launched.Clause())
 	case st.Status == audit.StatusNoPods && st.Message != "":
 		out = append(out, "no pod runs from it: "+st.Message)
 	case st.Status == audit.StatusNoPods:
