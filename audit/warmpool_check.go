@@ -61,8 +61,12 @@ func checkWarmPoolStale(s *subject) {
 	if w.Owner != nil && w.Owner.Kind == kinds.Sandbox.Kind {
 		roll = "kubectl delete sandbox " + w.Owner.Name + " -n " + w.Namespace
 	}
+	from := "an older version of SandboxTemplate " + p.Template
+	if h := w.Labels[templateRefLabel]; h != "" && h != NameHash(p.Template) {
+		from = "another SandboxTemplate than the " + p.Template + " it names now" // its sandboxTemplateRef changed
+	}
 	s.emit(RuleWarmPoolStale, sev, "", path,
-		"warm pool "+p.Name+" made this pod from an older version of SandboxTemplate "+p.Template+": "+strings.Join(diffs, "; ")+
+		"warm pool "+p.Name+" made this pod from "+from+": "+strings.Join(diffs, "; ")+
 			". Its "+p.strategy()+" strategy keeps it until a claim adopts it as it is; its replacement runs the template's current isolation, "+
 			string(now.class)+s.describeRC(now)+". Roll it: "+roll+", or set the pool's spec.updateStrategy.type: Recreate")
 }

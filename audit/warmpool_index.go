@@ -25,12 +25,16 @@ type Launched struct {
 type warmIndex struct {
 	byName map[string]*WarmPool // "namespace/name"
 	byHash map[string]*WarmPool // "namespace/NameHash(name)"
+	// ws are the audit's workloads, counted at the first template's
+	// result (counted): an audit without templates never walks them.
+	ws      []Workload
+	counted bool
 	// launched is by "namespace/NameHash(template)".
 	launched map[string]*Launched
 }
 
 func newWarmIndex(inv *Inventory) *warmIndex {
-	wx := &warmIndex{}
+	wx := &warmIndex{ws: inv.Workloads}
 	if len(inv.WarmPools) > 0 {
 		wx.byName = make(map[string]*WarmPool, len(inv.WarmPools))
 		wx.byHash = make(map[string]*WarmPool, len(inv.WarmPools))
@@ -40,7 +44,6 @@ func newWarmIndex(inv *Inventory) *warmIndex {
 			wx.byHash[p.Namespace+"/"+NameHash(p.Name)] = p
 		}
 	}
-	wx.count(inv.Workloads)
 	return wx
 }
 
@@ -53,7 +56,7 @@ func sandboxLike(w *Workload) bool {
 // poolOf is the warm pool that holds a sandbox, nil when none does (a
 // claim took it, or it is no pool's).
 func (wx *warmIndex) poolOf(w *Workload) *WarmPool {
-	if !sandboxLike(w) {
+	if wx.byName == nil || !sandboxLike(w) {
 		return nil
 	}
 	owners := w.Owners
@@ -147,6 +150,10 @@ func (wx *warmIndex) launchedFrom(w *Workload) *Launched {
 	}
 	if k, ok := kinds.Lookup(w.Kind); !ok || !k.TemplateOnly {
 		return nil
+	}
+	if !wx.counted {
+		wx.count(wx.ws)
+		wx.counted = true
 	}
 	l := Launched{}
 	if got := wx.launched[w.Namespace+"/"+NameHash(w.Name)]; got != nil {

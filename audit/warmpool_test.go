@@ -91,3 +91,35 @@ func TestNameHash(t *testing.T) {
 		}
 	}
 }
+
+// TestWarmPoolStaleMessage: the finding names the pool, the template (or
+// that the pool now names another), every difference with the old and
+// the new value, what replaces the pod, and the command that rolls it.
+func TestWarmPoolStaleMessage(t *testing.T) {
+	for file, parts := range map[string][]string{
+		"fail-onreplenish-shared-kernel-pod.yaml": {"warm pool python-pool made this pod from an older version of SandboxTemplate python-template: ", `runtimeClassName (none) → "gvisor"`,
+			"Its OnReplenish strategy keeps it until a claim adopts it", "its replacement runs the template's current isolation, gvisor (RuntimeClass gvisor, handler runsc)",
+			"kubectl delete sandbox python-pool-x7k2p -n agents", "spec.updateStrategy.type: Recreate"},
+		"fail-label-only-privileged.yaml":  {`the securityContext of container "python-runtime"`, "shared-kernel (no runtimeClassName)"},
+		"fail-pool-switched-template.yaml": {"made this pod from another SandboxTemplate than the python-gvisor it names now: "},
+	} {
+		_, rep := testaudit.Files(t, "testdata/rules/TG-ISO-006/"+file)
+		var msgs []string
+		for _, r := range rep.Workloads {
+			for _, f := range r.Findings {
+				if f.Rule == audit.RuleWarmPoolStale {
+					msgs = append(msgs, f.Message)
+				}
+			}
+		}
+		if len(msgs) != 1 {
+			t.Errorf("%s: %d TG-ISO-006 findings: %q", file, len(msgs), msgs)
+			continue
+		}
+		for _, p := range parts {
+			if !strings.Contains(msgs[0], p) {
+				t.Errorf("%s: message lacks %q:\n%s", file, p, msgs[0])
+			}
+		}
+	}
+}
