@@ -30,7 +30,7 @@ func warmPoolRules() []Rule {
 func checkWarmPoolStale(s *subject) {
 	w := s.w
 	if w.Kind != kinds.Pod.Kind {
-		return // a warm Sandbox with no pod yet is left to its pool's row
+		return // a Sandbox without its pod yet: the pod, once made, is judged
 	}
 	p, diffs := s.ix.warm.stale(w)
 	if p == nil {
@@ -67,6 +67,6 @@ func checkWarmPoolStale(s *subject) {
 	}
 	s.emit(RuleWarmPoolStale, sev, "", path,
 		"warm pool "+p.Name+" made this pod from "+from+": "+strings.Join(diffs, "; ")+
-			". Its "+p.strategy()+" strategy keeps it until a claim adopts it as it is; its replacement runs the template's current isolation, "+
+			". The pool's "+p.strategy()+" strategy keeps it until a claim adopts it as it is; its replacement runs the template's current isolation, "+
 			string(now.class)+s.describeRC(now)+". Roll it: "+roll+", or set the pool's spec.updateStrategy.type: Recreate")
 }

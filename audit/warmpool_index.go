@@ -9,7 +9,7 @@ import (
 // Launched counts the sandboxes running from a SandboxTemplate: those its
 // warm pools hold and those claims took (from a pool, or made from the
 // template themselves). A sandbox is its pod, or the Sandbox object when
-// it has none.
+// it has none and its pool or claim is not read.
 type Launched struct {
 	Sandboxes int `json:"sandboxes"`
 	// Warm are in a warm pool, not yet claimed.

@@ -98,7 +98,7 @@ func TestNameHash(t *testing.T) {
 func TestWarmPoolStaleMessage(t *testing.T) {
 	for file, parts := range map[string][]string{
 		"fail-onreplenish-shared-kernel-pod.yaml": {"warm pool python-pool made this pod from an older version of SandboxTemplate python-template: ", `runtimeClassName (none) → "gvisor"`,
-			"Its OnReplenish strategy keeps it until a claim adopts it", "its replacement runs the template's current isolation, gvisor (RuntimeClass gvisor, handler runsc)",
+			"The pool's OnReplenish strategy keeps it until a claim adopts it", "its replacement runs the template's current isolation, gvisor (RuntimeClass gvisor, handler runsc)",
 			"kubectl delete sandbox python-pool-x7k2p -n agents", "spec.updateStrategy.type: Recreate"},
 		"fail-label-only-privileged.yaml":  {`the securityContext of container "python-runtime"`, "shared-kernel (no runtimeClassName)"},
 		"fail-pool-switched-template.yaml": {"made this pod from another SandboxTemplate than the python-gvisor it names now: "},
