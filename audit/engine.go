@@ -210,7 +210,7 @@ func (e *Engine) auditOne(s *subject, opts Options, r *Result) {
 	*r = Result{
 		Kind: w.Kind, APIVersion: w.APIVersion, Namespace: w.Namespace, Name: w.Name, UID: w.UID,
 		Owner: w.Owner, RootOwner: rootOwner(w), RunsFrom: w.RunsFrom, Type: cl.typ, Confidence: cl.confidence, Uncertain: cl.uncertain, Evidence: cl.evidence,
-		GPUs: []GPU{}, Findings: []Finding{}, Status: w.Status,
+		GPUs: []GPU{}, Findings: []Finding{}, Status: w.Status, Launched: ix.warm.launchedFrom(w),
 	}
 	if w.Source != nil {
 		r.Source = &Location{File: w.Source.File, Line: w.Source.Line}

@@ -51,6 +51,9 @@ type index struct {
 	nsPSS map[string]namespacePSS
 	// dra resolves pods' resource claims to GPUs (nil without DRA objects).
 	dra *draIndex
+	// warm finds warm pool sandboxes' pools and counts what templates
+	// launched (warmpool_index.go).
+	warm *warmIndex
 }
 
 // netpol is a NetworkPolicy prepared for matching.
@@ -82,6 +85,7 @@ func newIndex(inv *Inventory, pol *policy.Compiled) *index {
 	ix := &index{
 		nsPSS:           namespacePolicies(inv.Namespaces),
 		dra:             newDRAIndex(inv.DRA),
+		warm:            newWarmIndex(inv),
 		pssReplicas:     map[replicaKey][]pssFinding{},
 		pssByContent:    map[pssContent][]pssFinding{},
 		seed:            maphash.MakeSeed(),

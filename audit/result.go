@@ -67,7 +67,11 @@ type Result struct {
 	RunsFrom *Owner `json:"runsFrom,omitempty"`
 	// Status is what the cluster says of a live pod (Running, Pending and
 	// why, CrashLoopBackOff, ...) or controller without pods; nil for files.
-	Status     *Status             `json:"status,omitempty"`
+	Status *Status `json:"status,omitempty"`
+	// Launched counts the sandboxes running from a template (a
+	// SandboxTemplate, through its warm pools and claims); nil for
+	// other kinds.
+	Launched   *Launched           `json:"launched,omitempty"`
 	Type       policy.WorkloadType `json:"type"`
 	Confidence float64             `json:"confidence"`
 	// Uncertain says that only words in names speak for the type: the

@@ -86,7 +86,7 @@ const (
 // Rules returns the catalog of checks in a stable order: by category,
 // then by ID.
 func Rules() []Rule {
-	return slices.Concat(isolationRules(), probeRules(), networkRules(), identityRules(), podSecurityRules(), gpuRules(), schedulingRules())
+	return slices.Concat(isolationRules(), probeRules(), warmPoolRules(), networkRules(), identityRules(), podSecurityRules(), gpuRules(), schedulingRules())
 }
 
 // RuleByID returns one rule of the catalog.

@@ -81,6 +81,9 @@ type Extra struct {
 	// NetworkPolicy is a policy the object's controller creates for its
 	// pods (agent-sandbox SandboxTemplate spec.networkPolicy).
 	NetworkPolicy *networkingv1.NetworkPolicySpec
+	// UpdateStrategy is a SandboxWarmPool's spec.updateStrategy.type
+	// ("" when unset: OnReplenish).
+	UpdateStrategy string
 }
 
 // Source locates an object in an input file.
@@ -180,6 +183,10 @@ type Inventory struct {
 	// Probes are kernel probes of live pods, by pod UID (tiergate probe,
 	// the view's p key): what the pod's kernel really is.
 	Probes map[string]Probed
+	// WarmPools are the SandboxWarmPools read (WarmPoolsOf), kept even
+	// when their pods stand for them among the workloads: a pod made from
+	// an older template than its pool's is told by them.
+	WarmPools []WarmPool
 }
 
 // podSecurityAnnotationPrefixes are the annotations Pod Security reads:

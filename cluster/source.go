@@ -570,6 +570,7 @@ func (s *Source) inventory() *audit.Inventory {
 		}
 	}
 	ws = append(ws, cws...)
+	inv.WarmPools = audit.WarmPoolsOf(cws) // before their pods stand for them
 	sortInventory(inv)
 	models := kserveFacts(list(kserve))
 	podObjs := list(pods)

@@ -338,6 +338,9 @@ func customFacts(o *Object) crdFacts {
 	if ref, ok := spec[kinds.SandboxWarmPool.RefField].(map[string]any); ok {
 		cf.warmPoolRef, _ = ref["name"].(string)
 	}
+	if us, ok := spec["updateStrategy"].(map[string]any); ok && o.GetKind() == kinds.SandboxWarmPool.Kind {
+		cf.UpdateStrategy, _ = us["type"].(string) // a stale warm sandbox stays under OnReplenish
+	}
 	if np, ok := spec["networkPolicy"].(map[string]any); ok && strings.HasPrefix(o.GetAPIVersion(), kinds.SandboxTemplate.Group+"/") {
 		var nps networkingv1.NetworkPolicySpec
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(np, &nps); err == nil {

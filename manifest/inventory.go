@@ -81,6 +81,7 @@ func Build(objs []Object, opts BuildOptions) (*audit.Inventory, Stats, error) {
 	for i, w := range all {
 		ws[i] = *w
 	}
+	inv.WarmPools = audit.WarmPoolsOf(ws) // before their pods stand for them
 	ws, st.Covered = audit.SelectWorkloads(ws)
 	for i := range ws {
 		if audit.Selected(&ws[i], opts.Namespace, opts.Selector) {

@@ -181,7 +181,7 @@ func statusLines(r *audit.Result) []string {
 	var out []string
 	switch {
 	case st.Status == audit.StatusTemplate:
-		out = append(out, "a template: the sandboxes its claims and warm pools launch run this pod template; it runs no pod of its own")
+		out = append(out, "a template: the sandboxes its claims and warm pools launch run this pod template; it runs no pod of its own"+r.Launched.Clause())
 	case st.Status == audit.StatusPods:
 		out = append(out, "this is its pod template's audit; the pods that run from it are listed under it in the table (space folds them), each with what it really runs")
 	case st.Status == audit.StatusNoPods && st.Message != "":
