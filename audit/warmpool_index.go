@@ -165,6 +165,15 @@ func (wx *warmIndex) launchedFrom(w *Workload) *Launched {
 // Clause says what a template launched, for the end of a sentence about
 // it: "; 5 sandboxes run from it now: 3 warm in its pools (1 stale), 2
 // claimed"; "" for a nil count.
+// StatusText is a template's status with what runs from it ("Template:
+// 5 sandboxes"), for a STATUS cell with room for words.
+func (l *Launched) StatusText() string {
+	if l == nil || l.Sandboxes == 0 {
+		return StatusTemplate
+	}
+	return StatusTemplate + ": " + strconv.Itoa(l.Sandboxes) + " " + plural(l.Sandboxes, "sandbox", "sandboxes")
+}
+
 func (l *Launched) Clause() string {
 	if l == nil {
 		return ""

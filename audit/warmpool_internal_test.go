@@ -76,4 +76,9 @@ func TestLaunchedClause(t *testing.T) {
 			t.Errorf("%+v: %q, want %q", tc.l, got, tc.want)
 		}
 	}
+	for l, want := range map[*Launched]string{nil: "Template", {}: "Template", {Sandboxes: 1, Warm: 1}: "Template: 1 sandbox", {Sandboxes: 5}: "Template: 5 sandboxes"} {
+		if got := l.StatusText(); got != want {
+			t.Errorf("%+v: status %q, want %q", l, got, want)
+		}
+	}
 }

@@ -118,7 +118,11 @@ func row(r *audit.Result, wide bool, names map[string]string) string {
 		if len(r.Evidence) > 0 {
 			ev = r.Evidence[0].Text // the decisive one: strongest tier first
 		}
-		cols = append(cols, textutil.OrDash(r.Status.Text()), textutil.OrDash(r.RuntimeClassName), textutil.OrDash(r.Handler), owner, string(r.Verdict), ev)
+		status := r.Status.Text()
+		if r.Status != nil && r.Status.Status == audit.StatusTemplate {
+			status = r.Launched.StatusText()
+		}
+		cols = append(cols, textutil.OrDash(status), textutil.OrDash(r.RuntimeClassName), textutil.OrDash(r.Handler), owner, string(r.Verdict), ev)
 	}
 	for i := range cols {
 		cols[i] = textutil.Printable(cols[i])

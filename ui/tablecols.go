@@ -120,6 +120,9 @@ func statusCell(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
 	text := st.Short()
 	if t.statusWords {
 		text = st.Text()
+		if st.Status == audit.StatusTemplate {
+			text = r.Launched.StatusText()
+		}
 	} else if short, ok := narrowStatus[text]; ok {
 		text = short
 	}
