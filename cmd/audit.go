@@ -158,7 +158,7 @@ func (o *AuditOptions) Validate() error {
 	if err := o.Baseline.Validate(); err != nil {
 		return err
 	}
-	if o.Metrics.Enabled && (o.Output == "sarif" || o.Output == "junit") {
+	if o.Metrics.Enabled && !slices.Contains([]string{"table", "wide", "json", "yaml"}, o.Output) {
 		return fmt.Errorf("--metrics shows in -o table, wide, json and yaml, not %s", o.Output)
 	}
 	return nil
@@ -190,7 +190,7 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 	for _, gap := range inv.Gaps {
 		fmt.Fprintln(o.ErrOut, "tiergate: not visible: "+gap)
 	}
-	opts := report.Options{ToolVersion: version.Version, FailOn: o.failOn, Objects: objects, FilteredOut: inv.FilteredOut, Scope: o.describe()}
+	opts := report.Options{ToolVersion: version.Version, FailOn: o.failOn, Objects: objects, FilteredOut: inv.FilteredOut, Scope: o.describe(), Now: o.now()}
 	if len(inv.Workloads) == 0 {
 		opts.Empty = o.emptyReason(inv, objects)
 	}

@@ -16,6 +16,7 @@ import (
 
 	goldenfile "github.com/tiergate/tiergate/internal/golden"
 	"github.com/tiergate/tiergate/policy"
+	"github.com/tiergate/tiergate/report"
 )
 
 const example = "../examples/llm-platform.yaml"
@@ -259,7 +260,7 @@ func TestStdinAndKubectlList(t *testing.T) {
 // TestNeverShowsSecretValues: env values and Secret data must not reach
 // any output format.
 func TestNeverShowsSecretValues(t *testing.T) {
-	for _, format := range []string{"table", "wide", "json", "yaml", "sarif", "junit"} {
+	for _, format := range report.Formats() {
 		out, errOut, _ := run(t, "", "audit", "-f", "testdata/secrets.yaml", "-o", format)
 		for _, secret := range []string{"sk-live-0123456789", "hunter2", "c2VjcmV0"} {
 			if strings.Contains(out+errOut, secret) {

@@ -1,11 +1,13 @@
 // Package report renders an audit report as a table, JSON, YAML, SARIF
-// 2.1.0 or JUnit XML. It writes only to the writer it is given.
+// 2.1.0, JUnit XML, Open Reports or wgpolicyk8s.io PolicyReports. It
+// writes only to the writer it is given.
 package report
 
 import (
 	"bytes"
 	"fmt"
 	"io"
+	"time"
 
 	"sigs.k8s.io/yaml"
 
@@ -15,7 +17,9 @@ import (
 )
 
 // Formats lists the output formats, the default first.
-func Formats() []string { return []string{"table", "wide", "json", "yaml", "sarif", "junit"} }
+func Formats() []string {
+	return []string{"table", "wide", "json", "yaml", "sarif", "junit", "openreports", "policyreport"}
+}
 
 // Options carry what a renderer needs beyond the report.
 type Options struct {
@@ -40,6 +44,9 @@ type Options struct {
 	// Probed says the pods' kernels were probed (audit --probe): tables
 	// gain the VERIFIED column (JSON and YAML carry "probed" anyway).
 	Probed bool
+	// Now stamps the results of Open Reports and PolicyReports (zero:
+	// the time of rendering).
+	Now time.Time
 }
 
 // metricsOf is a result's figures: those of a pod, when asked for.
@@ -76,6 +83,10 @@ func Render(w io.Writer, rep *audit.Report, format string, opts Options) error {
 		return renderSARIF(w, rep, opts)
 	case "junit":
 		return renderJUnit(w, rep, opts)
+	case "openreports":
+		return renderOpenReports(w, rep, opts, openReportsKind)
+	case "policyreport":
+		return renderOpenReports(w, rep, opts, policyReportKind)
 	}
 	return fmt.Errorf("unknown output format %q", format)
 }
