@@ -407,6 +407,10 @@ func verdict(r *Result) Verdict {
 	return v
 }
 
+// Summarize counts results as a report's summary does (a fleet's
+// reports merged into one).
+func Summarize(ws []Result) Summary { return summarize(ws) }
+
 func summarize(ws []Result) Summary {
 	s := newSummary()
 	for i := range ws {

@@ -15,7 +15,23 @@ type Report struct {
 	// Baseline is the comparison with a previous report, when one was
 	// given (audit --baseline).
 	Baseline *BaselineDiff `json:"baseline,omitempty"`
+	// Clusters are the kubeconfig contexts a fleet audit read (audit
+	// --contexts, --all-contexts), each with its own counts or why it
+	// could not be read; nil for one cluster.
+	Clusters []ClusterReport `json:"clusters,omitempty"`
 	// NotVisible lists what the user could not read, one line each.
+	NotVisible []string `json:"notVisible,omitempty"`
+}
+
+// ClusterReport is one cluster of a fleet audit.
+type ClusterReport struct {
+	// Context is the kubeconfig context; each workload's Cluster names it.
+	Context string `json:"context"`
+	Server  string `json:"server,omitempty"`
+	// Error says why the cluster could not be audited (unreachable,
+	// forbidden, timed out); its workloads are then missing.
+	Error      string   `json:"error,omitempty"`
+	Summary    *Summary `json:"summary,omitempty"`
 	NotVisible []string `json:"notVisible,omitempty"`
 }
 
@@ -32,6 +48,7 @@ type BaselineDiff struct {
 // ResolvedFinding is a baseline's finding the audit no longer has, named
 // by what identifies it across runs.
 type ResolvedFinding struct {
+	Cluster   string          `json:"cluster,omitempty"`
 	Namespace string          `json:"namespace"`
 	Owner     Owner           `json:"owner"`
 	Container string          `json:"container,omitempty"`
@@ -52,6 +69,9 @@ const (
 
 // Result is the audit of one workload.
 type Result struct {
+	// Cluster is the kubeconfig context of a fleet audit's workload; ""
+	// for one cluster.
+	Cluster    string `json:"cluster,omitempty"`
 	Kind       string `json:"kind"`
 	APIVersion string `json:"apiVersion,omitempty"`
 	Namespace  string `json:"namespace"`

@@ -13,13 +13,13 @@ import (
 
 // Key identifies a finding across runs.
 type Key struct {
-	Namespace, OwnerKind, OwnerName, Container, Rule string
+	Cluster, Namespace, OwnerKind, OwnerName, Container, Rule string
 }
 
 // KeyOf is the key of finding f of result r.
 func KeyOf(r *audit.Result, f *audit.Finding) Key {
 	o := OwnerOf(r)
-	return Key{Namespace: r.Namespace, OwnerKind: o.Kind, OwnerName: o.Name, Container: f.Container, Rule: f.Rule}
+	return Key{Cluster: r.Cluster, Namespace: r.Namespace, OwnerKind: o.Kind, OwnerName: o.Name, Container: f.Container, Rule: f.Rule}
 }
 
 // OwnerOf is what a workload's findings belong to across runs: the
@@ -71,7 +71,7 @@ func FromReport(rep *audit.Report) *Baseline {
 			if _, ok := b.findings[k]; !ok {
 				b.order = append(b.order, k)
 			}
-			b.findings[k] = audit.ResolvedFinding{Namespace: r.Namespace, Owner: OwnerOf(r), Container: f.Container, Rule: f.Rule, Severity: f.Severity, Message: f.Message}
+			b.findings[k] = audit.ResolvedFinding{Cluster: r.Cluster, Namespace: r.Namespace, Owner: OwnerOf(r), Container: f.Container, Rule: f.Rule, Severity: f.Severity, Message: f.Message}
 		}
 	}
 	return b

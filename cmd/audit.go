@@ -13,6 +13,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/baseline"
 	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/internal/version"
@@ -32,6 +33,7 @@ type AuditOptions struct {
 	Metrics    MetricsOptions
 	Probe      ProbeSweepOptions
 	Baseline   BaselineOptions
+	Fleet      FleetOptions
 
 	// Derived by Complete.
 	failOn policy.Severity
@@ -122,6 +124,7 @@ namespace, a -l that matches nothing; --allow-empty makes it 0).`,
 	o.Metrics.AddFlags(f, false)
 	o.Probe.AddFlags(f)
 	o.Baseline.AddFlags(f)
+	o.Fleet.AddFlags(f)
 	return c
 }
 
@@ -158,6 +161,9 @@ func (o *AuditOptions) Validate() error {
 	if err := o.Baseline.Validate(); err != nil {
 		return err
 	}
+	if err := o.Fleet.validate(o.offline(), o.Probe.Mode != "", o.Metrics.Enabled, o.kube.Context != nil && *o.kube.Context != ""); err != nil {
+		return err
+	}
 	if o.Metrics.Enabled && !slices.Contains([]string{"table", "wide", "json", "yaml"}, o.Output) {
 		return fmt.Errorf("--metrics shows in -o table, wide, json and yaml, not %s", o.Output)
 	}
@@ -167,6 +173,9 @@ func (o *AuditOptions) Validate() error {
 // Run loads the objects (files with -f, else the live cluster), audits
 // them and renders the report.
 func (o *AuditOptions) Run(ctx context.Context) error {
+	if o.Fleet.fleet() {
+		return o.runFleet(ctx)
+	}
 	if err := o.Resolve(); err != nil {
 		return err
 	}
@@ -206,6 +215,23 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 		// field, and the person running it reads it here.
 		fmt.Fprintln(o.ErrOut, "tiergate: nothing to audit: "+opts.Empty)
 	}
+	return o.gates(rep)
+}
+
+// markBaseline marks every finding of rep against the baseline, when
+// there is one.
+func (o *AuditOptions) markBaseline(rep *audit.Report, cmp *baseline.Comparison) {
+	if cmp == nil {
+		return
+	}
+	for i := range rep.Workloads {
+		cmp.Mark(&rep.Workloads[i])
+	}
+	rep.Baseline = cmp.Diff()
+}
+
+// gates are the exit errors of --fail-on and --fail-on-new.
+func (o *AuditOptions) gates(rep *audit.Report) error {
 	if o.failOn != "" {
 		if n := rep.Summary.AtLeast(o.failOn); n > 0 {
 			return &ExitError{Code: ExitFindings, Err: fmt.Errorf("tiergate: %d finding%s at or above %s (--fail-on %s)", n, textutil.S(n), o.failOn, o.failOn)}
@@ -240,12 +266,7 @@ func (o *AuditOptions) audit(ctx context.Context, inv *audit.Inventory, clients 
 		rep = o.probeAndAudit(ctx, clients, inv, rep)
 		opts.Probed = true
 	}
-	if cmp != nil {
-		for i := range rep.Workloads {
-			cmp.Mark(&rep.Workloads[i])
-		}
-		rep.Baseline = cmp.Diff()
-	}
+	o.markBaseline(rep, cmp)
 	if o.Metrics.Enabled && clients != nil {
 		c, err := o.Metrics.collector(clients.Config)
 		if err != nil {

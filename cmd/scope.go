@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/tiergate/tiergate/audit"
@@ -41,6 +42,9 @@ type ScopeOptions struct {
 	selector    labels.Selector
 	engine      *audit.Engine
 	policy      *policy.Policy // what the engine was built from
+	// restConfig, when set, is the cluster to read instead of the
+	// kubeconfig flags' own (one context of a fleet audit).
+	restConfig *rest.Config
 }
 
 // AddFlags registers the kubeconfig flags (cli-runtime) and tiergate's.
@@ -204,12 +208,15 @@ func (o *ScopeOptions) loadFileSet(stdin io.Reader, errOut io.Writer, positions 
 // within the request timeout (or DefaultConnectTimeout). It returns the
 // request timeout the user set (0 for none).
 func (o *ScopeOptions) connect(ctx context.Context) (*cluster.Clients, time.Duration, error) {
-	if err := o.haveCluster(); err != nil {
-		return nil, 0, err
-	}
-	cfg, err := o.kube.ToRESTConfig()
-	if err != nil {
-		return nil, 0, fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))
+	cfg := o.restConfig
+	if cfg == nil {
+		if err := o.haveCluster(); err != nil {
+			return nil, 0, err
+		}
+		var err error
+		if cfg, err = o.kube.ToRESTConfig(); err != nil {
+			return nil, 0, fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))
+		}
 	}
 	clients, err := cluster.NewClients(cfg)
 	if err != nil {

@@ -25,7 +25,7 @@ func NewFindings(rep *audit.Report) []audit.ResolvedFinding {
 			f := &r.Findings[j]
 			if k := baseline.KeyOf(r, f); f.Baseline == audit.BaselineNew && !seen[k] {
 				seen[k] = true
-				fresh = append(fresh, audit.ResolvedFinding{Namespace: r.Namespace, Owner: baseline.OwnerOf(r), Container: f.Container, Rule: f.Rule, Severity: f.Severity, Message: f.Message})
+				fresh = append(fresh, audit.ResolvedFinding{Cluster: r.Cluster, Namespace: r.Namespace, Owner: baseline.OwnerOf(r), Container: f.Container, Rule: f.Rule, Severity: f.Severity, Message: f.Message})
 			}
 		}
 	}
@@ -48,7 +48,11 @@ func renderBaseline(w io.Writer, rep *audit.Report, names map[string]string) err
 		tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 		fmt.Fprintln(tw, "SEVERITY\tRULE\tNAMESPACE\tOWNER\tCONTAINER\tMESSAGE")
 		for _, f := range part.fs {
-			cols := []string{string(f.Severity), f.Rule + " " + names[f.Rule], textutil.OrDash(f.Namespace), f.Owner.Kind + "/" + f.Owner.Name, textutil.OrDash(f.Container), textutil.OneLine(f.Message)}
+			ns := textutil.OrDash(f.Namespace)
+			if f.Cluster != "" {
+				ns = f.Cluster + "/" + ns
+			}
+			cols := []string{string(f.Severity), f.Rule + " " + names[f.Rule], ns, f.Owner.Kind + "/" + f.Owner.Name, textutil.OrDash(f.Container), textutil.OneLine(f.Message)}
 			for i := range cols {
 				cols[i] = textutil.Printable(cols[i])
 			}

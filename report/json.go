@@ -77,6 +77,7 @@ func (j *JSONStream) Close(rep *audit.Report) error {
 		{"nodes", rep.Nodes, len(rep.Nodes) == 0},
 		{"summary", rep.Summary, false},
 		{"baseline", rep.Baseline, rep.Baseline == nil},
+		{"clusters", rep.Clusters, len(rep.Clusters) == 0},
 		{"notVisible", rep.NotVisible, len(rep.NotVisible) == 0},
 		{"empty", j.opts.Empty, j.opts.Empty == ""},
 	} {

@@ -52,6 +52,9 @@ func renderJUnit(w io.Writer, rep *audit.Report, opts Options) error {
 		suite := junitSuite{Name: string(t)}
 		for _, r := range rows {
 			c := junitCase{ClassName: "tiergate." + string(t), Name: objectName(r)}
+			if r.Cluster != "" {
+				c.ClassName = "tiergate." + r.Cluster + "." + string(t)
+			}
 			var failing, other []string
 			var worst policy.Severity
 			for _, f := range r.Findings {

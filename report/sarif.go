@@ -177,8 +177,12 @@ func renderSARIF(w io.Writer, rep *audit.Report, opts Options) error {
 
 // objectName is "namespace/Kind/name", or "Kind/name" when cluster-scoped.
 func objectName(r *audit.Result) string {
-	if r.Namespace == "" {
-		return r.Kind + "/" + r.Name
+	name := r.Kind + "/" + r.Name
+	if r.Namespace != "" {
+		name = r.Namespace + "/" + name
 	}
-	return r.Namespace + "/" + r.Kind + "/" + r.Name
+	if r.Cluster != "" {
+		name = r.Cluster + "/" + name // a fleet audit's context
+	}
+	return name
 }

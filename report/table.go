@@ -16,7 +16,7 @@ import (
 // renderTable prints workloads grouped by type, kubectl style: the
 // riskiest groups first, one row per workload with its worst finding.
 func renderTable(w io.Writer, rep *audit.Report, wide bool, opts Options) error {
-	if len(rep.Workloads) == 0 {
+	if len(rep.Workloads) == 0 && len(rep.Clusters) == 0 {
 		why := opts.Empty
 		if why == "" {
 			why = fmt.Sprintf("no pod-bearing workloads in %d object%s", opts.Objects, textutil.S(opts.Objects))
@@ -24,52 +24,16 @@ func renderTable(w io.Writer, rep *audit.Report, wide bool, opts Options) error 
 		_, err := fmt.Fprintf(w, "Nothing to audit: %s.\n", why)
 		return err
 	}
-	groups := groupByType(rep.Workloads)
 	names := map[string]string{}
 	for _, r := range audit.Rules() {
 		names[r.ID] = r.Name
 	}
-	first := true
-	for _, t := range tableOrder {
-		rows := groups[t]
-		if len(rows) == 0 {
-			continue
-		}
-		if !first {
-			fmt.Fprintln(w)
-		}
-		first = false
-		fmt.Fprintf(w, "%s (%d)\n", groupTitle(t), len(rows))
-		tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-		header := "NAMESPACE\tNAME\tCONF\tISOLATION\tREQUIRED\tGPUS\tFINDINGS\tWORST"
-		if wide {
-			header += "\tSTATUS\tRUNTIMECLASS\tHANDLER\tOWNER\tVERDICT\tEVIDENCE"
-		}
-		if opts.Probed {
-			header += "\tVERIFIED"
-		}
-		if opts.Metrics != nil {
-			header += "\tRSS\tTOK/S\tGPU%"
-		}
-		fmt.Fprintln(tw, header)
-		for _, n := range nest(rows) {
-			r := n.Result
-			line := row(r, wide, names)
-			if n.child {
-				// Under the custom resource it runs from.
-				line = strings.Replace(line, "\t", "\t└ ", 1)
-			}
-			if opts.Probed {
-				line += "\t" + textutil.Printable(verifiedCell(r))
-			}
-			if opts.Metrics != nil {
-				line += "\t" + metricCells(opts, r)
-			}
-			fmt.Fprintln(tw, line)
-		}
-		if err := tw.Flush(); err != nil {
+	if len(rep.Clusters) == 0 {
+		if err := renderGroups(w, rep.Workloads, wide, opts, names); err != nil {
 			return err
 		}
+	} else if err := renderFleet(w, rep, wide, opts, names); err != nil {
+		return err
 	}
 	if rep.Baseline != nil {
 		if err := renderBaseline(w, rep, names); err != nil {
@@ -269,4 +233,82 @@ func verifiedCell(r *audit.Result) string {
 		return string(p.Isolation()) + " ✗"
 	}
 	return string(p.Isolation()) + " ✓"
+}
+
+// renderGroups prints workloads grouped by type, riskiest first.
+func renderGroups(w io.Writer, ws []audit.Result, wide bool, opts Options, names map[string]string) error {
+	groups := groupByType(ws)
+	first := true
+	for _, t := range tableOrder {
+		rows := groups[t]
+		if len(rows) == 0 {
+			continue
+		}
+		if !first {
+			fmt.Fprintln(w)
+		}
+		first = false
+		fmt.Fprintf(w, "%s (%d)\n", groupTitle(t), len(rows))
+		tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+		header := "NAMESPACE\tNAME\tCONF\tISOLATION\tREQUIRED\tGPUS\tFINDINGS\tWORST"
+		if wide {
+			header += "\tSTATUS\tRUNTIMECLASS\tHANDLER\tOWNER\tVERDICT\tEVIDENCE"
+		}
+		if opts.Probed {
+			header += "\tVERIFIED"
+		}
+		if opts.Metrics != nil {
+			header += "\tRSS\tTOK/S\tGPU%"
+		}
+		fmt.Fprintln(tw, header)
+		for _, n := range nest(rows) {
+			r := n.Result
+			line := row(r, wide, names)
+			if n.child {
+				// Under the custom resource it runs from.
+				line = strings.Replace(line, "\t", "\t└ ", 1)
+			}
+			if opts.Probed {
+				line += "\t" + textutil.Printable(verifiedCell(r))
+			}
+			if opts.Metrics != nil {
+				line += "\t" + metricCells(opts, r)
+			}
+			fmt.Fprintln(tw, line)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// renderFleet prints a fleet audit cluster by cluster: a heading with the
+// cluster's counts (or why it could not be read), then its groups.
+func renderFleet(w io.Writer, rep *audit.Report, wide bool, opts Options, names map[string]string) error {
+	for i, c := range rep.Clusters {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		var ws []audit.Result
+		for _, r := range rep.Workloads {
+			if r.Cluster == c.Context {
+				ws = append(ws, r)
+			}
+		}
+		switch {
+		case c.Error != "":
+			fmt.Fprintf(w, "CLUSTER %s: not audited: %s\n", textutil.Printable(c.Context), textutil.Printable(c.Error))
+			continue
+		case len(ws) == 0:
+			fmt.Fprintf(w, "CLUSTER %s: nothing to audit in the scope\n", textutil.Printable(c.Context))
+			continue
+		}
+		sub := &audit.Report{Workloads: ws, Summary: *c.Summary}
+		fmt.Fprintf(w, "CLUSTER %s: %s\n\n", textutil.Printable(c.Context), summaryLine(sub))
+		if err := renderGroups(w, ws, wide, opts, names); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,0 +1,222 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/pflag"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/internal/textutil"
+	"github.com/tiergate/tiergate/internal/version"
+	"github.com/tiergate/tiergate/report"
+)
+
+// FleetOptions audit several kubeconfig contexts in one run.
+type FleetOptions struct {
+	Contexts          []string
+	AllContexts       bool
+	FailOnUnreachable bool
+	ClusterTimeout    time.Duration
+	Concurrency       int
+}
+
+// AddFlags adds the fleet flags.
+func (o *FleetOptions) AddFlags(f *pflag.FlagSet) {
+	f.StringSliceVar(&o.Contexts, "contexts", nil, "Audit these kubeconfig contexts (comma-separated) into one report, each workload with its cluster")
+	f.BoolVar(&o.AllContexts, "all-contexts", false, "Audit every context of the kubeconfig into one report")
+	f.BoolVar(&o.FailOnUnreachable, "fail-on-unreachable", false, "With --contexts or --all-contexts: exit 2 when a cluster could not be audited (by default it is a line in the report and the others are audited)")
+	f.DurationVar(&o.ClusterTimeout, "cluster-timeout", 2*time.Minute, "With --contexts or --all-contexts: how long one cluster may take, connection to snapshot")
+	f.IntVar(&o.Concurrency, "cluster-concurrency", 4, "With --contexts or --all-contexts: clusters read at once")
+}
+
+// fleet says several contexts are asked for.
+func (o *FleetOptions) fleet() bool { return len(o.Contexts) > 0 || o.AllContexts }
+
+// validate checks the fleet flags against the rest.
+func (o *FleetOptions) validate(offline bool, probe, metrics, contextFlag bool) error {
+	if !o.fleet() {
+		if o.FailOnUnreachable {
+			return fmt.Errorf("--fail-on-unreachable needs --contexts or --all-contexts")
+		}
+		return nil
+	}
+	switch {
+	case len(o.Contexts) > 0 && o.AllContexts:
+		return fmt.Errorf("--contexts and --all-contexts: use one")
+	case offline:
+		return fmt.Errorf("--contexts and --all-contexts audit clusters; -f audits files: use one")
+	case contextFlag:
+		return fmt.Errorf("--context names one cluster; --contexts and --all-contexts several: use one")
+	case probe || metrics:
+		return fmt.Errorf("--probe and --metrics read one cluster: use --context NAME")
+	case o.ClusterTimeout <= 0 || o.Concurrency < 1:
+		return fmt.Errorf("--cluster-timeout must be positive and --cluster-concurrency at least 1")
+	}
+	return nil
+}
+
+// fleetCluster is one context's audit.
+type fleetCluster struct {
+	name, server string
+	rep          *audit.Report
+	err          error
+}
+
+// loadFleet reads and audits each context at once, at most Concurrency
+// together, each within ClusterTimeout; one that fails is said, not the
+// end of the run.
+func (o *AuditOptions) loadFleet(ctx context.Context) ([]fleetCluster, error) {
+	loader := o.kube.ToRawKubeConfigLoader()
+	raw, err := loader.RawConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))
+	}
+	names := o.Fleet.Contexts
+	if o.Fleet.AllContexts {
+		for n := range raw.Contexts {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("--all-contexts: the kubeconfig has no context")
+	}
+	var unknown []string
+	for _, n := range names {
+		if _, ok := raw.Contexts[n]; !ok {
+			unknown = append(unknown, n)
+		}
+	}
+	if len(unknown) > 0 {
+		have := make([]string, 0, len(raw.Contexts))
+		for n := range raw.Contexts {
+			have = append(have, n)
+		}
+		slices.Sort(have)
+		return nil, fmt.Errorf("--contexts: %s not in the kubeconfig (it has %s)", strings.Join(unknown, ", "), strings.Join(have, ", "))
+	}
+	out := make([]fleetCluster, len(names))
+	sem := make(chan struct{}, o.Fleet.Concurrency)
+	var wg sync.WaitGroup
+	for i, name := range names {
+		out[i].name = name
+		if c, ok := raw.Clusters[raw.Contexts[name].Cluster]; ok {
+			out[i].server = c.Server
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			cctx, cancel := context.WithTimeout(ctx, o.Fleet.ClusterTimeout)
+			defer cancel()
+			out[i].rep, out[i].err = o.auditContext(cctx, raw, name)
+			if cctx.Err() == context.DeadlineExceeded && out[i].err != nil {
+				out[i].err = fmt.Errorf("not done in %v (--cluster-timeout)", o.Fleet.ClusterTimeout)
+			}
+		}()
+	}
+	wg.Wait()
+	return out, nil
+}
+
+// auditContext reads one context as a one-cluster audit would and audits
+// it, each workload named with the context.
+func (o *AuditOptions) auditContext(ctx context.Context, raw clientcmdapi.Config, name string) (*audit.Report, error) {
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: name}
+	if o.kube.Impersonate != nil {
+		overrides.AuthInfo.Impersonate = *o.kube.Impersonate
+	}
+	if o.kube.ImpersonateGroup != nil {
+		overrides.AuthInfo.ImpersonateGroups = *o.kube.ImpersonateGroup
+	}
+	if o.kube.Timeout != nil {
+		overrides.Timeout = *o.kube.Timeout
+	}
+	cc := clientcmd.NewNonInteractiveClientConfig(raw, name, overrides, nil)
+	cfg, err := cc.ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))
+	}
+	scope := o.ScopeOptions // a copy: its namespace and cluster are this context's
+	scope.restConfig = cfg
+	if scope.namespace == "" && !scope.AllNamespaces {
+		if scope.namespace, _, err = cc.Namespace(); err != nil {
+			return nil, err
+		}
+	}
+	inv, _, err := scope.loadLive(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep := o.engine.Audit(inv, audit.Options{Now: o.now()})
+	for i := range rep.Workloads {
+		rep.Workloads[i].Cluster = name
+	}
+	return rep, nil
+}
+
+// mergeFleet makes one report of the clusters' reports: their workloads
+// in the clusters' order, one summary over all, and each cluster's own.
+func mergeFleet(cs []fleetCluster) *audit.Report {
+	out := &audit.Report{Workloads: []audit.Result{}, Clusters: make([]audit.ClusterReport, len(cs))}
+	for i, c := range cs {
+		cr := audit.ClusterReport{Context: c.name, Server: c.server}
+		if c.err != nil {
+			cr.Error = textutil.OneLine(c.err.Error())
+		} else {
+			sum := c.rep.Summary
+			cr.Summary, cr.NotVisible = &sum, c.rep.NotVisible
+			out.Workloads = append(out.Workloads, c.rep.Workloads...)
+			for _, g := range c.rep.NotVisible {
+				out.NotVisible = append(out.NotVisible, c.name+": "+g)
+			}
+		}
+		out.Clusters[i] = cr
+	}
+	out.Summary = audit.Summarize(out.Workloads)
+	return out
+}
+
+// runFleet audits every context asked for into one report: a cluster
+// that cannot be read is a line on stderr and in the report, and exit 2
+// only with --fail-on-unreachable.
+func (o *AuditOptions) runFleet(ctx context.Context) error {
+	if err := o.missingKubeconfig(); err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	cs, err := o.loadFleet(ctx)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	rep := mergeFleet(cs)
+	var failed []string
+	for _, c := range rep.Clusters {
+		if c.Error != "" {
+			failed = append(failed, c.Context)
+			fmt.Fprintf(o.ErrOut, "tiergate: cluster %s: not audited: %s\n", c.Context, c.Error)
+		}
+	}
+	for _, gap := range rep.NotVisible {
+		fmt.Fprintln(o.ErrOut, "tiergate: not visible: "+gap)
+	}
+	o.markBaseline(rep, o.Baseline.comparison())
+	opts := report.Options{ToolVersion: version.Version, FailOn: o.failOn, Objects: len(rep.Workloads), Scope: o.describe(), Now: o.now()}
+	if err := report.Render(o.Out, rep, o.Output, opts); err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if len(failed) > 0 && o.Fleet.FailOnUnreachable {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%d of %d clusters not audited: %s (--fail-on-unreachable)", len(failed), len(rep.Clusters), strings.Join(failed, ", "))}
+	}
+	if len(failed) == len(rep.Clusters) {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("no cluster could be audited: %s", strings.Join(failed, ", "))}
+	}
+	return o.gates(rep)
+}

@@ -1,0 +1,65 @@
+package cmd
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// deadKubeconfig has two contexts whose servers refuse connections.
+func deadKubeconfig(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	cfg := `apiVersion: v1
+kind: Config
+clusters:
+- {name: a, cluster: {server: "https://127.0.0.1:1"}}
+- {name: b, cluster: {server: "https://127.0.0.1:2"}}
+users:
+- {name: u, user: {token: not-a-real-token}}
+contexts:
+- {name: east, context: {cluster: a, user: u, namespace: llm}}
+- {name: west, context: {cluster: b, user: u}}
+current-context: east
+`
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestFleetFlags: the fleet flags are checked before any cluster is read.
+func TestFleetFlags(t *testing.T) {
+	kc := deadKubeconfig(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--contexts", "east", "--all-contexts"}, "--contexts and --all-contexts: use one"},
+		{[]string{"--contexts", "east", "-f", "../examples/llm-platform.yaml"}, "-f audits files: use one"},
+		{[]string{"--contexts", "east", "--context", "west"}, "--context names one cluster"},
+		{[]string{"--all-contexts", "--probe"}, "--probe and --metrics read one cluster"},
+		{[]string{"--fail-on-unreachable"}, "--fail-on-unreachable needs --contexts or --all-contexts"},
+		{[]string{"--contexts", "east,north"}, "--contexts: north not in the kubeconfig (it has east, west)"},
+	} {
+		_, errOut, code := run(t, "", append([]string{"audit", "--kubeconfig", kc}, tc.args...)...)
+		if code != ExitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, %q; want %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+// TestFleetOfUnreachableClusters: each cluster that cannot be read is a
+// line on stderr and in the report; none read at all is exit 2.
+func TestFleetOfUnreachableClusters(t *testing.T) {
+	kc := deadKubeconfig(t)
+	out, errOut, code := run(t, "", "audit", "--kubeconfig", kc, "--all-contexts", "--request-timeout", "3s")
+	if code != ExitUsage || !strings.Contains(errOut, "tiergate: cluster east: not audited:") || !strings.Contains(errOut, "tiergate: cluster west: not audited:") ||
+		!strings.Contains(errOut, "no cluster could be audited: east, west") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "CLUSTER east: not audited:") || !strings.Contains(out, "CLUSTER west: not audited:") {
+		t.Errorf("the table does not say which clusters were not audited:\n%s", out)
+	}
+}
