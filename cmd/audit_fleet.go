@@ -31,7 +31,7 @@ type FleetOptions struct {
 func (o *FleetOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringSliceVar(&o.Contexts, "contexts", nil, "Audit these kubeconfig contexts (comma-separated) into one report, each workload with its cluster")
 	f.BoolVar(&o.AllContexts, "all-contexts", false, "Audit every context of the kubeconfig into one report")
-	f.BoolVar(&o.FailOnUnreachable, "fail-on-unreachable", false, "With --contexts or --all-contexts: exit 2 when a cluster could not be audited (by default it is a line in the report and the others are audited)")
+	f.BoolVar(&o.FailOnUnreachable, "fail-on-unreachable", false, "With --contexts or --all-contexts: exit 2 when any cluster could not be audited (without it, such a cluster is a line in the report and the others are audited)")
 	f.DurationVar(&o.ClusterTimeout, "cluster-timeout", 2*time.Minute, "With --contexts or --all-contexts: how long one cluster may take, connection to snapshot")
 	f.IntVar(&o.Concurrency, "cluster-concurrency", 4, "With --contexts or --all-contexts: clusters read at once")
 }
