@@ -267,7 +267,7 @@ func (e *Engine) auditOne(s *subject, opts Options, r *Result) {
 			var fits []int
 			var reasons map[string]int
 			if w.Templates[i].Spec != nil {
-				fits, reasons = ix.fit(&w.Templates[i], s.isos[i], s.gpus[i], perNode(w.Kind))
+				fits, reasons = ix.fit(&w.Templates[i], s.isos[i], s.gpus[i], perNode(w.APIVersion, w.Kind))
 			}
 			s.fits = append(s.fits, fits)
 			s.reasons = append(s.reasons, reasons)

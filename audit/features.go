@@ -152,7 +152,7 @@ func (f *features) extract(w *Workload) {
 	}
 	f.extra = &w.Extra
 	f.addLabels(w.Labels)
-	if runsToCompletion(w.Kind) || runsToCompletion(f.ownerKind) {
+	if runsToCompletion(w.APIVersion, w.Kind) || (w.Owner != nil && runsToCompletion(w.Owner.APIVersion, w.Owner.Kind)) {
 		f.runsToCompletion = true
 	}
 	allFinite := len(w.Templates) > 0

@@ -2,16 +2,16 @@ package audit
 
 import "github.com/tiergate/tiergate/kinds"
 
-// runsToCompletion says the registry knows kind as one whose pods finish
-// (a Job, a CronJob's Jobs).
-func runsToCompletion(kind string) bool {
-	k, ok := kinds.Lookup(kind)
+// runsToCompletion says the registry knows the kind of apiVersion and
+// kind as one whose pods finish (a Job, a CronJob's Jobs, a TrainJob).
+func runsToCompletion(apiVersion, kind string) bool {
+	k, ok := kinds.ForAPIVersion(apiVersion, kind)
 	return ok && k.RunsToCompletion
 }
 
-// perNode says the registry knows kind as one that runs a pod on every
-// node that may run it (a DaemonSet).
-func perNode(kind string) bool {
-	k, ok := kinds.Lookup(kind)
+// perNode says the registry knows the kind as one that runs a pod on
+// every node that may run it (a DaemonSet).
+func perNode(apiVersion, kind string) bool {
+	k, ok := kinds.ForAPIVersion(apiVersion, kind)
 	return ok && k.PerNode
 }

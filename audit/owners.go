@@ -8,8 +8,19 @@ import (
 	"github.com/tiergate/tiergate/kinds"
 )
 
-// OwnerKey names a controller object.
-type OwnerKey struct{ Kind, Namespace, Name string }
+// OwnerKey names a controller object: its group and kind (two groups
+// may name a kind alike), namespace and name.
+type OwnerKey struct{ Group, Kind, Namespace, Name string }
+
+// KeyOf is the OwnerKey of an object of apiVersion and kind.
+func KeyOf(apiVersion, kind, namespace, name string) OwnerKey {
+	return OwnerKey{groupOf(apiVersion, kind), kind, namespace, name}
+}
+
+// key is the OwnerKey of the owner in namespace.
+func (o Owner) key(namespace string) OwnerKey {
+	return KeyOf(o.APIVersion, o.Kind, namespace, o.Name)
+}
 
 // OwnerIndex maps controllers to their own controlling owner (a
 // ReplicaSet to its Deployment, a StatefulSet to its LeaderWorkerSet).
@@ -26,7 +37,7 @@ func (ix OwnerIndex) Chain(namespace string, direct *Owner) []Owner {
 	}
 	chain := []Owner{*direct}
 	for cur := *direct; len(chain) < maxOwnerDepth; {
-		next, ok := ix[OwnerKey{cur.Kind, namespace, cur.Name}]
+		next, ok := ix[cur.key(namespace)]
 		if !ok {
 			break
 		}
@@ -54,7 +65,7 @@ func WithDeployment(chain []Owner, podLabels map[string]string) []Owner {
 	if hash == "" || !strings.HasSuffix(last.Name, "-"+hash) {
 		return chain
 	}
-	return append(chain, Owner{Kind: namer.Kind, Name: strings.TrimSuffix(last.Name, "-"+hash)})
+	return append(chain, Owner{APIVersion: namer.APIVersion(), Kind: namer.Kind, Name: strings.TrimSuffix(last.Name, "-"+hash)})
 }
 
 // nameLabelled are the kinds whose controller puts its name on every pod
@@ -81,21 +92,21 @@ func SelectWorkloads(ws []Workload) ([]Workload, int) {
 	for i := range ws {
 		w := &ws[i]
 		if w.Kind != "Pod" {
-			present[OwnerKey{w.Kind, w.Namespace, w.Name}] = true
+			present[KeyOf(w.APIVersion, w.Kind, w.Namespace, w.Name)] = true
 			continue
 		}
 		for _, o := range w.Owners {
-			covered[OwnerKey{o.Kind, w.Namespace, o.Name}] = true
+			covered[o.key(w.Namespace)] = true
 		}
 		if w.Owner != nil && len(w.Owners) == 0 {
-			covered[OwnerKey{w.Owner.Kind, w.Namespace, w.Owner.Name}] = true
+			covered[w.Owner.key(w.Namespace)] = true
 		}
 		// A controller that names its pods by a label runs them even
 		// where the owner chain breaks (KServe's serverless mode: the
 		// chain ends at a Knative Revision, which is not read).
 		for _, k := range nameLabelled {
 			if name := w.Labels[k.NameLabel]; name != "" {
-				covered[OwnerKey{k.Kind, w.Namespace, name}] = true
+				covered[OwnerKey{k.Group, k.Kind, w.Namespace, name}] = true
 			}
 		}
 	}
@@ -104,11 +115,11 @@ func SelectWorkloads(ws []Workload) ([]Workload, int) {
 	for i := range ws {
 		w := &ws[i]
 		if w.Kind != "Pod" {
-			if covered[OwnerKey{w.Kind, w.Namespace, w.Name}] {
+			if covered[KeyOf(w.APIVersion, w.Kind, w.Namespace, w.Name)] {
 				left++
 				continue
 			}
-			if w.Owner != nil && present[OwnerKey{w.Owner.Kind, w.Namespace, w.Owner.Name}] {
+			if w.Owner != nil && present[w.Owner.key(w.Namespace)] {
 				left++
 				continue
 			}

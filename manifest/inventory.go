@@ -228,7 +228,7 @@ func resolveOwners(objs []Object, all []*audit.Workload) {
 		o := &objs[i]
 		for _, ref := range o.GetOwnerReferences() {
 			if ref.Controller != nil && *ref.Controller {
-				ix[audit.OwnerKey{Kind: o.GetKind(), Namespace: o.GetNamespace(), Name: o.GetName()}] = audit.Owner{Kind: ref.Kind, Name: ref.Name}
+				ix[audit.KeyOf(o.GetAPIVersion(), o.GetKind(), o.GetNamespace(), o.GetName())] = audit.Owner{APIVersion: ref.APIVersion, Kind: ref.Kind, Name: ref.Name}
 			}
 		}
 	}

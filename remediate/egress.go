@@ -253,8 +253,8 @@ func egressWarnings(al allowList) []string {
 // replicate, elect and shard over ports no env value names (Qdrant's
 // cluster port, NCCL), and a policy that cut them apart would break the
 // workload it fixes.
-func peers(al *allowList, kind string, sel map[string]string) {
-	k, ok := kinds.Lookup(kind)
+func peers(al *allowList, apiVersion, kind string, sel map[string]string) {
+	k, ok := kinds.ForAPIVersion(apiVersion, kind)
 	if !ok || !k.Peers {
 		return
 	}

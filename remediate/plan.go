@@ -308,7 +308,7 @@ func (p *planner) fixWorkload(w *audit.Workload, r *audit.Result, fs []audit.Fin
 // recreate says the target's pod spec cannot change in place: a pod, or a
 // Job (its template is immutable).
 func recreate(pt patchTarget) bool {
-	k, ok := kinds.Lookup(pt.Kind)
+	k, ok := kinds.ForAPIVersion(pt.APIVersion, pt.Kind)
 	return ok && k.Recreate
 }
 
@@ -485,7 +485,7 @@ func (p *planner) fixTemplate(wf *workloadFix, ti int, fs []audit.Finding) error
 			p.leave(wf, nw[0], "its pod labels also select "+other+", whose egress a policy for this workload would cut: give the pods a label of their own first")
 		default:
 			al := p.egressAllowList(pt.Namespace, orig)
-			peers(&al, pt.Target.Kind, sel)
+			peers(&al, pt.Target.APIVersion, pt.Target.Kind, sel)
 			np := egressPolicy(pt.Namespace, p.npName(pt.Namespace, base), sel, al.rules)
 			manifest, err := networkPolicyManifest(np, al)
 			if err != nil {
