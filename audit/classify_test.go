@@ -250,7 +250,7 @@ func TestExemptionNamesTheDeployment(t *testing.T) {
 func TestWithDeployment(t *testing.T) {
 	chain := []audit.Owner{{Kind: "ReplicaSet", Name: "vllm-7d9f8c6b5"}}
 	got := audit.WithDeployment(chain, map[string]string{"pod-template-hash": "7d9f8c6b5"})
-	if len(got) != 2 || got[1] != (audit.Owner{Kind: "Deployment", Name: "vllm"}) {
+	if len(got) != 2 || got[1] != (audit.Owner{APIVersion: "apps/v1", Kind: "Deployment", Name: "vllm"}) {
 		t.Errorf("got %+v", got)
 	}
 	if got := audit.WithDeployment(chain, map[string]string{"pod-template-hash": "other"}); len(got) != 1 {
