@@ -47,11 +47,13 @@ func toWorkload(o *Object) (*audit.Workload, crdFacts, error) {
 		if s, ok := obj["spec"].(map[string]any); ok {
 			specs = append(specs, foundSpec{path: "spec", spec: s, meta: nil})
 		}
+	} else if fs, ok := renderedSpec(o); ok {
+		specs = append(specs, fs)
 	} else {
 		findSpecs(obj, "", nil, &specs)
 	}
 	extra := customFacts(o)
-	if len(specs) == 0 && extra.image == "" && !(templateless(o) && isCustom(o)) {
+	if len(specs) == 0 && extra.image == "" && extra.ref == nil && !(templateless(o) && isCustom(o)) {
 		return nil, extra, nil
 	}
 	w := &audit.Workload{
@@ -297,9 +299,9 @@ type crdFacts struct {
 	// NIMService) that the operator puts into the pod it renders.
 	image    string
 	imageCtr map[string]any
-	// templateRef and warmPoolRef point at agent-sandbox objects (the
-	// registry's RefFields).
-	templateRef, warmPoolRef string
+	// ref is the object whose pod template the object runs (a claim's
+	// warm pool, a pool's SandboxTemplate), when it carries none itself.
+	ref *templateRef
 }
 
 // customFacts reads the CR fields that matter: KServe model formats and
@@ -332,12 +334,7 @@ func customFacts(o *Object) crdFacts {
 			}
 		}
 	}
-	if ref, ok := spec[kinds.SandboxTemplate.RefField].(map[string]any); ok {
-		cf.templateRef, _ = ref["name"].(string)
-	}
-	if ref, ok := spec[kinds.SandboxWarmPool.RefField].(map[string]any); ok {
-		cf.warmPoolRef, _ = ref["name"].(string)
-	}
+	cf.ref = refOf(o, spec)
 	if np, ok := spec["networkPolicy"].(map[string]any); ok && strings.HasPrefix(o.GetAPIVersion(), kinds.SandboxTemplate.Group+"/") {
 		var nps networkingv1.NetworkPolicySpec
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(np, &nps); err == nil {

@@ -1,0 +1,198 @@
+package manifest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/kinds"
+	"github.com/tiergate/tiergate/policy"
+)
+
+// twoSandboxes holds agent-sandbox's and OpenKruise's Sandbox, both
+// named box, and a pod of each project's: the kind name alone cannot say
+// which is which.
+const twoSandboxes = `apiVersion: agents.x-k8s.io/v1beta1
+kind: Sandbox
+metadata: {name: box, namespace: agents, uid: a1}
+spec:
+  podTemplate:
+    spec:
+      containers: [{name: python, image: registry.example.com/python:3.12}]
+---
+apiVersion: agents.kruise.io/v1alpha1
+kind: Sandbox
+metadata: {name: box, namespace: agents, uid: k1}
+spec:
+  template:
+    spec:
+      containers: [{name: sandbox, image: e2bdev/code-interpreter:latest}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: box-kruise
+  namespace: agents
+  ownerReferences: [{apiVersion: agents.kruise.io/v1alpha1, kind: Sandbox, name: box, uid: k1, controller: true}]
+spec:
+  containers: [{name: sandbox, image: e2bdev/code-interpreter:latest}]
+`
+
+// TestKindsOfTwoGroupsResolveApart: each Sandbox resolves to its own
+// group's kind, and so does each pod's owner reference; the pod of
+// OpenKruise's Sandbox stands for it alone, so agent-sandbox's Sandbox of
+// the same name, which no pod runs from, is still audited.
+func TestKindsOfTwoGroupsResolveApart(t *testing.T) {
+	objs, err := Parse("t.yaml", []byte(twoSandboxes), ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Both, before SelectWorkloads: each object its own kind.
+	for _, o := range objs[:2] {
+		w, _, err := toWorkload(&o)
+		if err != nil || w == nil {
+			t.Fatalf("%s %s: %v", o.GetAPIVersion(), o.GetKind(), err)
+		}
+		want := map[string]*kinds.Kind{"a1": kinds.Sandbox, "k1": kinds.KruiseSandbox}[w.UID]
+		if k, ok := kinds.ForAPIVersion(w.APIVersion, w.Kind); !ok || k != want || len(w.Templates) != 1 || w.Templates[0].SpecPath != want.Templates[0].Path {
+			t.Errorf("%s: resolves to %v, templates %+v", w.UID, k, w.Templates)
+		}
+	}
+	inv, st, err := Build(objs, BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Covered != 1 || len(inv.Workloads) != 2 {
+		t.Fatalf("%d workloads, %d covered: want the pod and agent-sandbox's Sandbox, OpenKruise's covered by its pod", len(inv.Workloads), st.Covered)
+	}
+	for _, w := range inv.Workloads {
+		switch w.Kind {
+		case kinds.Pod.Kind:
+			if k, ok := kinds.ForAPIVersion(w.Owner.APIVersion, w.Owner.Kind); !ok || k != kinds.KruiseSandbox {
+				t.Errorf("the pod's owner resolves to %v", k)
+			}
+		default:
+			if k, _ := kinds.ForAPIVersion(w.APIVersion, w.Kind); k != kinds.Sandbox {
+				t.Errorf("the Sandbox left is %s's, want agent-sandbox's", w.APIVersion)
+			}
+		}
+	}
+	if _, ok := kinds.Lookup(kinds.Sandbox.Kind); ok {
+		t.Error("Lookup by the name alone found one of two Sandboxes")
+	}
+}
+
+// TestTemplateRefsResolveInTheirGroup: an OpenKruise SandboxClaim runs
+// the template of the SandboxSet its templateName names, a Sandbox the
+// one of the SandboxTemplate its templateRef names, never agent-sandbox's
+// SandboxTemplate of the same name; an OpenSandbox BatchSandbox the one
+// of the Pool its poolRef names; one whose object is not in the input
+// names it.
+func TestTemplateRefsResolveInTheirGroup(t *testing.T) {
+	inv := build(t, `apiVersion: extensions.agents.x-k8s.io/v1beta1
+kind: SandboxTemplate
+metadata: {name: py, namespace: agents}
+spec:
+  podTemplate:
+    spec:
+      containers: [{name: wrong, image: registry.example.com/agent-sandbox:1}]
+---
+apiVersion: agents.kruise.io/v1alpha1
+kind: SandboxTemplate
+metadata: {name: py, namespace: agents}
+spec:
+  template:
+    spec:
+      containers: [{name: sandbox, image: registry.example.com/kruise:1}]
+---
+apiVersion: agents.kruise.io/v1alpha1
+kind: SandboxSet
+metadata: {name: pool, namespace: agents}
+spec:
+  replicas: 1
+  templateRef: {name: py}
+---
+apiVersion: agents.kruise.io/v1alpha1
+kind: SandboxClaim
+metadata: {name: claim, namespace: agents}
+spec: {templateName: pool}
+---
+apiVersion: agents.kruise.io/v1alpha1
+kind: Sandbox
+metadata: {name: by-ref, namespace: agents}
+spec:
+  templateRef: {name: py}
+---
+apiVersion: sandbox.opensandbox.io/v1alpha1
+kind: Pool
+metadata: {name: warm, namespace: agents}
+spec:
+  capacitySpec: {bufferMin: 1, bufferMax: 1, poolMin: 1, poolMax: 1}
+  template:
+    spec:
+      containers: [{name: sandbox, image: registry.example.com/opensandbox:1}]
+---
+apiVersion: sandbox.opensandbox.io/v1alpha1
+kind: BatchSandbox
+metadata: {name: batch, namespace: agents}
+spec: {replicas: 1, poolRef: warm}
+---
+apiVersion: sandbox.opensandbox.io/v1alpha1
+kind: BatchSandbox
+metadata: {name: lost, namespace: agents}
+spec: {replicas: 1, poolRef: gone}
+`)
+	for _, c := range []struct{ kind, name, image, from string }{
+		{kinds.KruiseSandboxClaim.Kind, "claim", "registry.example.com/kruise:1", "SandboxTemplate/py"},
+		{kinds.KruiseSandboxSet.Kind, "pool", "registry.example.com/kruise:1", "SandboxTemplate/py"},
+		{kinds.KruiseSandbox.Kind, "by-ref", "registry.example.com/kruise:1", "SandboxTemplate/py"},
+		{kinds.BatchSandbox.Kind, "batch", "registry.example.com/opensandbox:1", "Pool/warm"},
+	} {
+		var w *audit.Workload
+		for i := range inv.Workloads {
+			if x := &inv.Workloads[i]; x.Kind == c.kind && x.Name == c.name {
+				w = x
+			}
+		}
+		if w == nil || len(w.Templates) != 1 || w.Templates[0].Spec.Containers[0].Image != c.image || w.Templates[0].From != c.from {
+			t.Errorf("%s/%s: %+v", c.kind, c.name, w)
+		}
+	}
+	if w := workload(t, inv, kinds.BatchSandbox.Kind, "lost"); len(w.Templates) != 0 || w.Extra.TemplateRef != "Pool/gone" {
+		t.Errorf("a BatchSandbox whose Pool is not in the input: %+v", w)
+	}
+}
+
+// TestCodeInterpreterRendersItsSandboxPod: an AgentCube CodeInterpreter
+// carries one container's fields, not a pod template; its sandbox pod is
+// rendered from them (environment as env, runtimeClassName) and, running
+// the code it is sent, is code execution.
+func TestCodeInterpreterRendersItsSandboxPod(t *testing.T) {
+	inv := build(t, `apiVersion: runtime.agentcube.volcano.sh/v1alpha1
+kind: CodeInterpreter
+metadata: {name: ci, namespace: agents}
+spec:
+  template:
+    image: ghcr.io/volcano-sh/picod:latest
+    runtimeClassName: kata
+    labels: {app: ci}
+    environment: [{name: WORKSPACE, value: /workspace}]
+`)
+	w := workload(t, inv, kinds.CodeInterpreter.Kind, "ci")
+	if len(w.Templates) != 1 {
+		t.Fatalf("templates %+v", w.Templates)
+	}
+	tm := w.Templates[0]
+	if tm.SpecPath != "spec.template" || tm.Labels["app"] != "ci" || tm.Spec.RuntimeClassName == nil || *tm.Spec.RuntimeClassName != "kata" ||
+		len(tm.Spec.Containers) != 1 || tm.Spec.Containers[0].Image != "ghcr.io/volcano-sh/picod:latest" || tm.Spec.Containers[0].Env[0].Name != "WORKSPACE" {
+		t.Errorf("rendered %+v %+v", tm, tm.Spec)
+	}
+	e, err := audit.NewEngine(policy.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.Audit(inv, audit.Options{Now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}).Workload(w.Kind, w.Namespace, w.Name)
+	if r == nil || r.Type != policy.CodeExec {
+		t.Errorf("classified %+v", r)
+	}
+}
