@@ -196,3 +196,26 @@ spec:
 		t.Errorf("classified %+v", r)
 	}
 }
+
+// TestOpenKruiseSandboxesAreEvidenceOfTheirOwn: an OpenKruise SandboxSet
+// running an image that says nothing is a sandbox by its kind, in its
+// group, and not taken for agent-sandbox's.
+func TestOpenKruiseSandboxesAreEvidenceOfTheirOwn(t *testing.T) {
+	inv := build(t, `apiVersion: agents.kruise.io/v1alpha1
+kind: SandboxSet
+metadata: {name: warm, namespace: agents}
+spec:
+  replicas: 1
+  template:
+    spec:
+      containers: [{name: main, image: registry.example.com/base:1}]
+`)
+	e, err := audit.NewEngine(policy.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.Audit(inv, audit.Options{Now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}).Workload(kinds.KruiseSandboxSet.Kind, "agents", "warm")
+	if r == nil || r.Type != policy.CodeExec || len(r.Evidence) == 0 || r.Evidence[0].Text != "kind SandboxSet (agents.kruise.io) (OpenKruise agents)" {
+		t.Errorf("%+v", r)
+	}
+}
