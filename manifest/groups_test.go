@@ -219,3 +219,49 @@ spec:
 		t.Errorf("%+v", r)
 	}
 }
+
+// TestTrainJobPodsStandForIt: a TrainJob's pods come from the JobSet its
+// controller names after it (pod → Job → JobSet, which tiergate does not
+// read); JobSet's name label on them says whose they are, so the TrainJob
+// is not also audited as one without pods. Without pods it is audited
+// alone: training, no pod spec of its own.
+func TestTrainJobPodsStandForIt(t *testing.T) {
+	const trainJob = `apiVersion: trainer.kubeflow.org/v1alpha1
+kind: TrainJob
+metadata: {name: finetune, namespace: ml}
+spec:
+  runtimeRef: {name: torch-distributed}
+  trainer: {image: docker.io/pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime, command: [torchrun, train.py]}
+`
+	inv := build(t, trainJob)
+	w := workload(t, inv, kinds.TrainJob.Kind, "finetune")
+	e, err := audit.NewEngine(policy.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.Audit(inv, audit.Options{Now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}).Workload(w.Kind, w.Namespace, w.Name)
+	if len(w.Templates) != 0 || r == nil || r.Type != policy.None || len(r.Findings) != 0 {
+		t.Errorf("a TrainJob alone: templates %d, %+v", len(w.Templates), r)
+	}
+	objs, err := Parse("t.yaml", []byte(trainJob+`---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: finetune-node-0-0-x7k2p
+  namespace: ml
+  labels: {jobset.sigs.k8s.io/jobset-name: finetune}
+  ownerReferences: [{apiVersion: batch/v1, kind: Job, name: finetune-node-0, uid: j1, controller: true}]
+spec:
+  containers: [{name: node, image: docker.io/pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime, command: [torchrun, train.py]}]
+`), ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, st, err := Build(objs, BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Workloads) != 1 || inv.Workloads[0].Kind != kinds.Pod.Kind || st.Covered != 1 {
+		t.Errorf("with its pod: %d workloads (%s first), %d covered", len(inv.Workloads), inv.Workloads[0].Kind, st.Covered)
+	}
+}
