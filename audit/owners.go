@@ -58,7 +58,9 @@ func WithDeployment(chain []Owner, podLabels map[string]string) []Owner {
 	}
 	last := chain[len(chain)-1]
 	namer, ok := kinds.HashNamer(last.Kind)
-	if !ok {
+	// The child is of its namer's group (a Deployment's ReplicaSets are
+	// apps'), not a kind of the same name elsewhere.
+	if !ok || groupOf(last.APIVersion, last.Kind) != namer.Group {
 		return chain
 	}
 	hash := podLabels[namer.ChildHashLabel]
