@@ -265,3 +265,31 @@ spec:
 		t.Errorf("with its pod: %d workloads (%s first), %d covered", len(inv.Workloads), inv.Workloads[0].Kind, st.Covered)
 	}
 }
+
+// TestPodsOfEachSandboxAreEvidencedByTheirGroup: a pod of an OpenKruise
+// Sandbox is a sandbox by its owner's group, and so is agent-sandbox's;
+// neither is taken for the other project's.
+func TestPodsOfEachSandboxAreEvidencedByTheirGroup(t *testing.T) {
+	e, err := audit.NewEngine(policy.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ apiVersion, want string }{
+		{kinds.KruiseSandbox.APIVersion(), "owner Sandbox/box (agents.kruise.io) (OpenKruise agents)"},
+		{kinds.Sandbox.APIVersion(), "owner Sandbox/box (agents.x-k8s.io) (agent-sandbox)"},
+	} {
+		inv := build(t, `apiVersion: v1
+kind: Pod
+metadata:
+  name: box
+  namespace: agents
+  ownerReferences: [{apiVersion: `+c.apiVersion+`, kind: Sandbox, name: box, uid: u1, controller: true}]
+spec:
+  containers: [{name: main, image: registry.example.com/base:1}]
+`)
+		r := e.Audit(inv, audit.Options{Now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}).Workload(kinds.Pod.Kind, "agents", "box")
+		if r == nil || r.Type != policy.CodeExec || len(r.Evidence) == 0 || r.Evidence[0].Text != c.want {
+			t.Errorf("%s: %+v", c.apiVersion, r)
+		}
+	}
+}
