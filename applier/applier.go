@@ -373,7 +373,7 @@ func Resource(t remediate.Target) (schema.GroupVersionResource, error) {
 	if err != nil {
 		return schema.GroupVersionResource{}, err
 	}
-	k, ok := kinds.Lookup(t.Kind)
+	k, ok := kinds.ForGroupKind(gv.WithKind(t.Kind).GroupKind())
 	if !ok {
 		return schema.GroupVersionResource{}, fmt.Errorf("%s: tiergate does not read or write %s objects", t, t.Kind)
 	}

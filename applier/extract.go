@@ -18,7 +18,7 @@ import (
 // type of the kind gives both the fields owned (client-go's Extract
 // function) and the strategic merge's patch strategy.
 func withOwned(live *unstructured.Unstructured, manager string, patch []byte) ([]byte, error) {
-	k, ok := kinds.Lookup(live.GetKind())
+	k, ok := kinds.ForAPIVersion(live.GetAPIVersion(), live.GetKind())
 	if !ok || k.Typed == nil || k.Typed.Owned == nil {
 		return nil, fmt.Errorf("tiergate does not apply to %s objects", live.GetKind())
 	}

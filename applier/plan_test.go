@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/kinds"
 	"github.com/tiergate/tiergate/manifest"
 	"github.com/tiergate/tiergate/policy"
 	"github.com/tiergate/tiergate/remediate"
@@ -94,7 +95,7 @@ func scriptTargets(t *testing.T, script string) ([]string, map[string]map[string
 			f := strings.Fields(l)
 			kindName := strings.SplitN(f[2], "/", 2)
 			ns := strings.TrimPrefix(f[3], "--namespace=")
-			key := kindName[0] + "/" + ns + "/" + kindName[1]
+			key := scriptKind(t, kindName[0]) + "/" + ns + "/" + kindName[1]
 			out = append(out, key)
 			if f[5] == "strategic" {
 				var p map[string]any
@@ -190,4 +191,23 @@ func pendingClassResult() *remediate.Result {
 		Changes: []remediate.Change{{Target: dep, PatchType: "application/strategic-merge-patch+json",
 			Patch: json.RawMessage(`{"spec":{"template":{"spec":{"runtimeClassName":"kata-fc","securityContext":{"runAsNonRoot":true}}}}}`)}},
 	}
+}
+
+// scriptKind is the kind, in lower case, a script's command names: as
+// such ("deployment"), or, for a kind two groups share, by resource,
+// version and group ("sandboxes.v1alpha1.agents.kruise.io").
+func scriptKind(t *testing.T, typ string) string {
+	t.Helper()
+	resource, rest, qualified := strings.Cut(typ, ".")
+	if !qualified {
+		return typ
+	}
+	_, group, _ := strings.Cut(rest, ".")
+	for _, k := range kinds.All() {
+		if k.Resource == resource && k.Group == group {
+			return strings.ToLower(k.Kind)
+		}
+	}
+	t.Fatalf("the script names %s, a type the registry lacks", typ)
+	return ""
 }

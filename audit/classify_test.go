@@ -250,11 +250,15 @@ func TestExemptionNamesTheDeployment(t *testing.T) {
 func TestWithDeployment(t *testing.T) {
 	chain := []audit.Owner{{Kind: "ReplicaSet", Name: "vllm-7d9f8c6b5"}}
 	got := audit.WithDeployment(chain, map[string]string{"pod-template-hash": "7d9f8c6b5"})
-	if len(got) != 2 || got[1] != (audit.Owner{Kind: "Deployment", Name: "vllm"}) {
+	if len(got) != 2 || got[1] != (audit.Owner{APIVersion: "apps/v1", Kind: "Deployment", Name: "vllm"}) {
 		t.Errorf("got %+v", got)
 	}
 	if got := audit.WithDeployment(chain, map[string]string{"pod-template-hash": "other"}); len(got) != 1 {
 		t.Errorf("a ReplicaSet not named after the hash has no inferred Deployment: %+v", got)
+	}
+	other := []audit.Owner{{APIVersion: "example.com/v1", Kind: "ReplicaSet", Name: "vllm-7d9f8c6b5"}}
+	if got := audit.WithDeployment(other, map[string]string{"pod-template-hash": "7d9f8c6b5"}); len(got) != 1 {
+		t.Errorf("a ReplicaSet of another group is no Deployment's: %+v", got)
 	}
 	full := []audit.Owner{{Kind: "ReplicaSet", Name: "vllm-7d9f8c6b5"}, {Kind: "Deployment", Name: "vllm"}}
 	if got := audit.WithDeployment(full, map[string]string{"pod-template-hash": "7d9f8c6b5"}); len(got) != 2 {

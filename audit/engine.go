@@ -160,7 +160,7 @@ func sortedRanks(ws []Workload) []int {
 
 // replicaKey identifies pods stamped from one template revision: same
 // namespace, owner and pod-template-hash (or controller-revision-hash).
-type replicaKey struct{ namespace, ownerKind, ownerName, hash string }
+type replicaKey struct{ namespace, ownerGroup, ownerKind, ownerName, hash string }
 
 // replicaOf returns the template revision a controller's pod is stamped
 // from, when it says (pod-template-hash, controller-revision-hash).
@@ -175,7 +175,7 @@ func replicaOf(w *Workload) (replicaKey, bool) {
 	if hash == "" {
 		return replicaKey{}, false
 	}
-	return replicaKey{w.Namespace, w.Owner.Kind, w.Owner.Name, hash}, true
+	return replicaKey{w.Namespace, groupOf(w.Owner.APIVersion, w.Owner.Kind), w.Owner.Kind, w.Owner.Name, hash}, true
 }
 
 // classifyOnce classifies a workload, reusing the classification of an
@@ -267,7 +267,7 @@ func (e *Engine) auditOne(s *subject, opts Options, r *Result) {
 			var fits []int
 			var reasons map[string]int
 			if w.Templates[i].Spec != nil {
-				fits, reasons = ix.fit(&w.Templates[i], s.isos[i], s.gpus[i], perNode(w.Kind))
+				fits, reasons = ix.fit(&w.Templates[i], s.isos[i], s.gpus[i], perNode(w.APIVersion, w.Kind))
 			}
 			s.fits = append(s.fits, fits)
 			s.reasons = append(s.reasons, reasons)

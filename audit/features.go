@@ -31,6 +31,7 @@ type imageFacts struct {
 type features struct {
 	kind, apiVersion     string
 	ownerKind, ownerName string
+	ownerAPIVersion      string
 	// owners is the rest of the owner chain (a pod's ReplicaSet's
 	// Deployment, a StatefulSet's LeaderWorkerSet).
 	owners           []Owner
@@ -136,7 +137,7 @@ func (f *features) extract(w *Workload) {
 	f.reset()
 	f.kind, f.apiVersion = w.Kind, w.APIVersion
 	if w.Owner != nil {
-		f.ownerKind, f.ownerName = w.Owner.Kind, w.Owner.Name
+		f.ownerKind, f.ownerName, f.ownerAPIVersion = w.Owner.Kind, w.Owner.Name, w.Owner.APIVersion
 		f.addName("owner", strings.ToLower(w.Owner.Name))
 	}
 	if len(w.Owners) > 1 {
@@ -152,7 +153,7 @@ func (f *features) extract(w *Workload) {
 	}
 	f.extra = &w.Extra
 	f.addLabels(w.Labels)
-	if runsToCompletion(w.Kind) || runsToCompletion(f.ownerKind) {
+	if runsToCompletion(w.APIVersion, w.Kind) || (w.Owner != nil && runsToCompletion(w.Owner.APIVersion, w.Owner.Kind)) {
 		f.runsToCompletion = true
 	}
 	allFinite := len(w.Templates) > 0

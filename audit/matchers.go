@@ -4,6 +4,8 @@ import (
 	mathbits "math/bits"
 	"strconv"
 	"strings"
+
+	"github.com/tiergate/tiergate/kinds"
 )
 
 // matcher looks for one kind of fact in a workload's features and, when
@@ -248,11 +250,13 @@ func kindIs(note string, kinds ...string) matcher {
 			if f.kind == k {
 				return mk(note, "kind ", k), true
 			}
-			if f.ownerKind == k {
+			// An owner of a kind name two groups share is matched by
+			// group (groupKind), where its reference says the group.
+			if f.ownerKind == k && !sharedName(f.ownerAPIVersion, k) {
 				return mk(note, "owner ", k, "/", f.ownerName), true
 			}
 			for _, o := range f.owners {
-				if o.Kind == k {
+				if o.Kind == k && !sharedName(o.APIVersion, k) {
 					return mk(note, "owner ", k, "/", o.Name), true
 				}
 			}
@@ -264,17 +268,36 @@ func kindIs(note string, kinds ...string) matcher {
 // groupKind matches a kind only within an API group, for generic kind
 // names such as Model or Agent.
 func groupKind(note, group string, kinds ...string) matcher {
+	inGroup := " (" + group + ")"
 	return func(f *features) (ev, bool) {
-		if !strings.HasPrefix(f.apiVersion, group+"/") {
-			return ev{}, false
+		if strings.HasPrefix(f.apiVersion, group+"/") {
+			for _, k := range kinds {
+				if f.kind == k {
+					return mk(note, "kind ", k, " (", group, ")"), true
+				}
+			}
 		}
+		// A pod's owner of a kind name two groups share (a Sandbox), by
+		// the group its reference names.
 		for _, k := range kinds {
-			if f.kind == k {
-				return mk(note, "kind ", k, " (", group, ")"), true
+			if f.ownerKind == k && sharedName(f.ownerAPIVersion, k) && strings.HasPrefix(f.ownerAPIVersion, group+"/") {
+				return mk(note, "owner ", k, "/", f.ownerName, inGroup), true
+			}
+			for _, o := range f.owners {
+				if o.Kind == k && sharedName(o.APIVersion, k) && strings.HasPrefix(o.APIVersion, group+"/") {
+					return mk(note, "owner ", k, "/", o.Name, inGroup), true
+				}
 			}
 		}
 		return ev{}, false
 	}
+}
+
+// sharedName says an owner reference of apiVersion names a kind whose
+// name two groups of the registry declare (agent-sandbox's and
+// OpenKruise's Sandbox): its group, not its name, says which.
+func sharedName(apiVersion, kind string) bool {
+	return apiVersion != "" && kinds.Ambiguous(kind)
 }
 
 // signalBuilder collects, while the signals are built, what their

@@ -78,6 +78,25 @@ func TestSelectWorkloads(t *testing.T) {
 		},
 		want: []string{"RayCluster/serve-raycluster-abc (1 pods)", "Pod/serve-head < RayCluster/serve-raycluster-abc"},
 	}, {
+		// A warm pool runs its SandboxTemplate's pods: the template's row
+		// has its findings, the pool gives way to its pods as before.
+		name: "a resource whose template is another object's",
+		in: []audit.Workload{
+			{Kind: "SandboxWarmPool", Namespace: "llm", Name: "pool", Templates: []audit.PodTemplate{{From: "SandboxTemplate/py"}}},
+			pod("pool-abc", nil, audit.Owner{Kind: "SandboxWarmPool", Name: "pool"}),
+		},
+		want: []string{"Pod/pool-abc"},
+		left: 1,
+	}, {
+		// Same names in another namespace and of another kind are others.
+		name: "namespaces and kinds apart",
+		in: []audit.Workload{
+			ctl("LeaderWorkerSet", "x", nil), ctl("RayCluster", "x", nil),
+			{Kind: "LeaderWorkerSet", Namespace: "other", Name: "x"},
+			pod("x-0", nil, audit.Owner{Kind: "RayCluster", Name: "x"}),
+		},
+		want: []string{"LeaderWorkerSet/x", "RayCluster/x (1 pods)", "LeaderWorkerSet/x", "Pod/x-0 < RayCluster/x"},
+	}, {
 		name: "a pod of a resource not in the input stands alone",
 		in: []audit.Workload{
 			pod("sbx", nil, audit.Owner{Kind: "Sandbox", Name: "sbx"}),
@@ -87,6 +106,7 @@ func TestSelectWorkloads(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got, left := audit.SelectWorkloads(tc.in)
+			audit.LinkRunsFrom(got)
 			var names []string
 			for _, w := range got {
 				s := w.Kind + "/" + w.Name
@@ -117,5 +137,33 @@ func TestStatusPods(t *testing.T) {
 		if s.Text() != want || s.Short() != want || !s.Healthy() {
 			t.Errorf("%d pods: text %q, short %q, healthy %v; want %q", n, s.Text(), s.Short(), s.Healthy(), want)
 		}
+	}
+}
+
+// TestLinkRunsFromCountsTheScope: after -l leaves some pods out, a
+// resource counts those in scope, and a pod whose resource is out of
+// scope names none.
+func TestLinkRunsFromCountsTheScope(t *testing.T) {
+	lws := audit.Owner{Kind: "LeaderWorkerSet", Name: "vllm"}
+	in := []audit.Workload{
+		{Kind: "LeaderWorkerSet", Namespace: "llm", Name: "vllm"},
+		{Kind: "Pod", Namespace: "llm", Name: "vllm-0", Owner: &lws, Owners: []audit.Owner{lws}, Labels: map[string]string{"role": "leader"}},
+		{Kind: "Pod", Namespace: "llm", Name: "vllm-0-1", Owner: &lws, Owners: []audit.Owner{lws}, Labels: map[string]string{"role": "worker"}},
+	}
+	kept, _ := audit.SelectWorkloads(in)
+	worker := []audit.Workload{kept[0], kept[2]} // -l role=worker
+	audit.LinkRunsFrom(worker)
+	if worker[0].Status.Text() != "1 pod" || worker[1].RunsFrom == nil {
+		t.Errorf("in scope: %s, runs from %v", worker[0].Status.Text(), worker[1].RunsFrom)
+	}
+	pods := []audit.Workload{kept[1], kept[2]} // the resource itself left out
+	audit.LinkRunsFrom(pods)
+	if pods[0].RunsFrom != nil || pods[1].RunsFrom != nil {
+		t.Errorf("pods name a resource that is not a row: %v %v", pods[0].RunsFrom, pods[1].RunsFrom)
+	}
+	none := []audit.Workload{kept[0]}
+	audit.LinkRunsFrom(none)
+	if none[0].Status.Text() != "pods not in scope" {
+		t.Errorf("no pod in scope: %q", none[0].Status.Text())
 	}
 }

@@ -209,6 +209,7 @@ func builtinSignals(d *signalBuilder) []signal {
 			runs(
 				groupKind("agent-sandbox", "agents.x-k8s.io", "Sandbox"),
 				groupKind("agent-sandbox", "extensions.agents.x-k8s.io", "SandboxTemplate", "SandboxClaim", "SandboxWarmPool"),
+				groupKind("OpenKruise agents", "agents.kruise.io", "Sandbox", "SandboxSet", "SandboxTemplate", "SandboxClaim"),
 				kindIs("agent-sandbox", "Sandbox", "SandboxTemplate", "SandboxClaim", "SandboxWarmPool"),
 				groupKind("OpenSandbox", "sandbox.opensandbox.io", "BatchSandbox", "Pool", "Sandbox"),
 			),

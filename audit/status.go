@@ -79,9 +79,13 @@ func (s *Status) Short() string {
 	return s.Status
 }
 
-// podCount is "1 pod", "3 pods".
+// podCount is "1 pod", "3 pods"; "pods not in scope" when -l or -n
+// left out all of them.
 func (s *Status) podCount() string {
-	if s.Pods == 1 {
+	switch s.Pods {
+	case 0:
+		return "pods not in scope"
+	case 1:
 		return "1 pod"
 	}
 	return strconv.Itoa(s.Pods) + " pods"

@@ -88,7 +88,7 @@ func WarmPoolsOf(ws []Workload) []WarmPool {
 	var out []WarmPool
 	for i := range ws {
 		w := &ws[i]
-		if w.Kind != kinds.SandboxWarmPool.Kind {
+		if !isKind(w.APIVersion, w.Kind, kinds.SandboxWarmPool) {
 			continue
 		}
 		p := WarmPool{Namespace: w.Namespace, Name: w.Name, Strategy: w.Extra.UpdateStrategy}

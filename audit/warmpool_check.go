@@ -58,7 +58,7 @@ func checkWarmPoolStale(s *subject) {
 	// The pool counts Sandboxes: deleting one makes it create a fresh
 	// one (a pod alone would be remade from the same stale Sandbox).
 	roll := "kubectl delete pod " + w.Name + " -n " + w.Namespace
-	if w.Owner != nil && w.Owner.Kind == kinds.Sandbox.Kind {
+	if w.Owner != nil && isKind(w.Owner.APIVersion, w.Owner.Kind, kinds.Sandbox) {
 		roll = "kubectl delete sandbox " + w.Owner.Name + " -n " + w.Namespace
 	}
 	from := "an older version of SandboxTemplate " + p.Template

@@ -50,7 +50,7 @@ func newWarmIndex(inv *Inventory) *warmIndex {
 // sandboxLike says the workload is a sandbox: its pod, or a Sandbox
 // object no pod runs from.
 func sandboxLike(w *Workload) bool {
-	return w.Kind == kinds.Pod.Kind || w.Kind == kinds.Sandbox.Kind
+	return w.Kind == kinds.Pod.Kind || isKind(w.APIVersion, w.Kind, kinds.Sandbox)
 }
 
 // poolOf is the warm pool that holds a sandbox, nil when none does (a
@@ -64,10 +64,10 @@ func (wx *warmIndex) poolOf(w *Workload) *WarmPool {
 		owners = []Owner{*w.Owner}
 	}
 	for _, o := range owners {
-		switch o.Kind {
-		case kinds.SandboxClaim.Kind:
+		switch {
+		case isKind(o.APIVersion, o.Kind, kinds.SandboxClaim):
 			return nil
-		case kinds.SandboxWarmPool.Kind:
+		case isKind(o.APIVersion, o.Kind, kinds.SandboxWarmPool):
 			return wx.byName[w.Namespace+"/"+o.Name]
 		}
 	}
@@ -114,7 +114,7 @@ func (wx *warmIndex) count(ws []Workload) {
 			continue
 		}
 		name := w.Name
-		if w.Kind == kinds.Pod.Kind && w.Owner != nil && w.Owner.Kind == kinds.Sandbox.Kind {
+		if w.Kind == kinds.Pod.Kind && w.Owner != nil && isKind(w.Owner.APIVersion, w.Owner.Kind, kinds.Sandbox) {
 			name = w.Owner.Name
 		}
 		id := w.Namespace + "/" + name
@@ -148,7 +148,7 @@ func (wx *warmIndex) launchedFrom(w *Workload) *Launched {
 	if w.Kind == kinds.Pod.Kind {
 		return nil
 	}
-	if k, ok := kinds.Lookup(w.Kind); !ok || !k.TemplateOnly {
+	if k, ok := kinds.ForAPIVersion(w.APIVersion, w.Kind); !ok || !k.TemplateOnly {
 		return nil
 	}
 	if !wx.counted {

@@ -6,6 +6,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	nodev1 "k8s.io/api/node/v1"
+
+	"github.com/tiergate/tiergate/kinds"
 )
 
 // Workload is one pod-bearing object: a Pod, a controller with a pod
@@ -42,10 +44,32 @@ type Workload struct {
 	Source *Source
 }
 
-// Owner names an object's controlling owner.
+// Owner names an object's controlling owner. APIVersion is the owner
+// reference's: it tells apart kinds two groups name alike (agent-sandbox's
+// and OpenKruise's Sandbox); "" where it is not known (an owner derived
+// from names).
 type Owner struct {
-	Kind string `json:"kind"`
-	Name string `json:"name"`
+	APIVersion string `json:"apiVersion,omitempty"`
+	Kind       string `json:"kind"`
+	Name       string `json:"name"`
+}
+
+// groupOf is the group of an object's kind: its apiVersion's ("apps/v1"
+// → "apps"; "v1" → the core group), or, without one (an owner derived
+// from names, a workload built in a test), the registry's group of a
+// kind name one group declares.
+func groupOf(apiVersion, kind string) string {
+	if apiVersion == "" {
+		if k, ok := kinds.Lookup(kind); ok {
+			return k.Group
+		}
+		return ""
+	}
+	g, _, found := strings.Cut(apiVersion, "/")
+	if !found {
+		return ""
+	}
+	return g
 }
 
 // PodTemplate is one pod template (or a pod's own spec).

@@ -247,11 +247,17 @@ func gpuOnly(rl corev1.ResourceList) corev1.ResourceList {
 	return out
 }
 
-// addOwner records a controller's own controlling owner.
-func addOwner(ix audit.OwnerIndex, o metav1.Object, kind string) {
+// addOwner records a controller's own controlling owner, both by group
+// and kind (a Sandbox of agent-sandbox's group is not OpenKruise's).
+func addOwner(ix audit.OwnerIndex, o metav1.Object, apiVersion, kind string) {
 	if ref := metav1.GetControllerOfNoCopy(o); ref != nil && kind != "" {
-		ix[audit.OwnerKey{Kind: kind, Namespace: o.GetNamespace(), Name: o.GetName()}] = audit.Owner{Kind: ref.Kind, Name: ref.Name}
+		ix[audit.KeyOf(apiVersion, kind, o.GetNamespace(), o.GetName())] = ownerOf(ref)
 	}
+}
+
+// ownerOf is the Owner an owner reference names, with its apiVersion.
+func ownerOf(ref *metav1.OwnerReference) audit.Owner {
+	return audit.Owner{APIVersion: ref.APIVersion, Kind: ref.Kind, Name: ref.Name}
 }
 
 // kserveFacts maps "namespace/name" of InferenceServices to their model
@@ -278,7 +284,8 @@ func podWorkload(p *cachedPod, owners audit.OwnerIndex, kserve map[string]audit.
 		Templates: []audit.PodTemplate{{SpecPath: "spec", Labels: p.Labels, Annotations: p.Annotations, Spec: &p.Spec}},
 	}
 	if ref := metav1.GetControllerOfNoCopy(p); ref != nil {
-		w.Owner = &audit.Owner{Kind: ref.Kind, Name: ref.Name}
+		o := ownerOf(ref)
+		w.Owner = &o
 		w.Owners = audit.WithDeployment(owners.Chain(p.Namespace, w.Owner), p.Labels)
 	}
 	if isvc := p.Labels[kinds.InferenceService.NameLabel]; isvc != "" {
@@ -303,7 +310,8 @@ func controllerWorkload(k *kinds.Kind, o any) (audit.Workload, bool) {
 		Status:    controllerStatus(o),
 	}
 	if ref := metav1.GetControllerOfNoCopy(meta); ref != nil {
-		w.Owner = &audit.Owner{Kind: ref.Kind, Name: ref.Name}
+		o := ownerOf(ref)
+		w.Owner = &o
 	}
 	return w, true
 }

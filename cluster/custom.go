@@ -241,7 +241,7 @@ func customWorkloads(objs []*unstructured.Unstructured, owners audit.OwnerIndex)
 	}
 	in := make([]manifest.Object, len(objs))
 	for i, u := range objs {
-		addOwner(owners, u, u.GetKind())
+		addOwner(owners, u, u.GetAPIVersion(), u.GetKind())
 		in[i] = manifest.Object{Unstructured: u}
 	}
 	inv, _, err := manifest.Build(in, manifest.BuildOptions{})
@@ -268,7 +268,7 @@ func customWorkloads(objs []*unstructured.Unstructured, owners audit.OwnerIndex)
 		// SelectWorkloads finds those that run from it (then "N
 		// pods"); a template runs none of its own.
 		st := audit.StatusNoPods
-		if k, ok := kinds.Lookup(inv.Workloads[i].Kind); ok && k.TemplateOnly {
+		if k, ok := kinds.ForAPIVersion(inv.Workloads[i].APIVersion, inv.Workloads[i].Kind); ok && k.TemplateOnly {
 			st = audit.StatusTemplate
 		}
 		inv.Workloads[i].Status = &audit.Status{Status: st}

@@ -30,9 +30,11 @@ const customNamespace = "customs"
 
 // TestCustomResourcesLiveEqualOffline creates an object of every custom
 // workload kind of the registry (kinds/testdata/<Kind>.yaml) on the real
-// API server with the released CRDs loaded, none with pods but a Sandbox
-// whose pod its controller would have made; the live audit sees each of
-// them as a row of its own (the Sandbox's pod under it), and its report equals the
+// API server with the released CRDs loaded, none with pods but the two
+// Sandboxes whose pods their controllers would have made; the live audit
+// sees each of them as a row of its own (each Sandbox's pod under it,
+// agent-sandbox's and OpenKruise's Sandbox each through its own group),
+// and its report equals the
 // offline audit of the same objects as kubectl get -o yaml prints them:
 // the same workloads, types, isolation and findings.
 func TestCustomResourcesLiveEqualOffline(t *testing.T) {
@@ -53,14 +55,14 @@ func TestCustomResourcesLiveEqualOffline(t *testing.T) {
 			continue
 		}
 		custom = append(custom, k)
-		read, err := manifest.Read([]string{filepath.Join("..", "kinds", "testdata", k.Kind+".yaml")}, nil, manifest.ParseOptions{})
+		read, err := manifest.Read([]string{filepath.Join("..", "kinds", "testdata", k.Fixture())}, nil, manifest.ParseOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, o := range read {
 			o.SetNamespace(customNamespace)
 			objs = append(objs, o.Unstructured)
-			if o.GetKind() == k.Kind && names[k] == "" {
+			if isKind(o.GetAPIVersion(), o.GetKind(), k) && names[k] == "" {
 				names[k] = o.GetName()
 			}
 		}
@@ -71,19 +73,24 @@ func TestCustomResourcesLiveEqualOffline(t *testing.T) {
 	if err := seed.Apply(ctx, cl.Config, objs); err != nil {
 		t.Fatal(err)
 	}
-	// The pod agent-sandbox's controller would make of the Sandbox.
-	sb, err := clients.Dynamic.Resource(kinds.Sandbox.GVR()).Namespace(customNamespace).Get(ctx, names[kinds.Sandbox], metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pod := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: sb.GetName(), Namespace: customNamespace, Labels: map[string]string{"app": sb.GetName()},
-			OwnerReferences: []metav1.OwnerReference{{APIVersion: kinds.Sandbox.APIVersion(), Kind: kinds.Sandbox.Kind, Name: sb.GetName(), UID: sb.GetUID(), Controller: ptr.To(true)}}},
-		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "python-runtime", Image: "registry.example.com/sandbox/python-runtime:3.12",
-			Env: []corev1.EnvVar{{Name: "HF_TOKEN", Value: "hf_notkept"}}}}},
-	}
-	if _, err := clients.Kube.CoreV1().Pods(customNamespace).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
+	// The pods agent-sandbox's and OpenKruise's controllers would make
+	// of their Sandboxes: one kind name, two groups, each pod's owner
+	// reference resolved to its own.
+	withPods := []*kinds.Kind{kinds.Sandbox, kinds.KruiseSandbox}
+	for _, k := range withPods {
+		sb, err := clients.Dynamic.Resource(k.GVR()).Namespace(customNamespace).Get(ctx, names[k], metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pod := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: sb.GetName(), Namespace: customNamespace, Labels: map[string]string{"app": sb.GetName()},
+				OwnerReferences: []metav1.OwnerReference{{APIVersion: k.APIVersion(), Kind: k.Kind, Name: sb.GetName(), UID: sb.GetUID(), Controller: ptr.To(true)}}},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "python-runtime", Image: "registry.example.com/sandbox/python-runtime:3.12",
+				Env: []corev1.EnvVar{{Name: "HF_TOKEN", Value: "hf_notkept"}}}}},
+		}
+		if _, err := clients.Kube.CoreV1().Pods(customNamespace).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// Live.
@@ -133,7 +140,15 @@ func TestCustomResourcesLiveEqualOffline(t *testing.T) {
 	}
 	offline := e.Audit(offInv, audit.Options{Now: now})
 
-	key := func(r audit.Result) string { return r.Kind + "/" + r.Namespace + "/" + r.Name }
+	// Keyed by group too: agent-sandbox's and OpenKruise's Sandbox share
+	// a kind name.
+	key := func(r audit.Result) string {
+		group, _, _ := strings.Cut(r.APIVersion, "/")
+		if !strings.Contains(r.APIVersion, "/") {
+			group = ""
+		}
+		return group + ":" + r.Kind + "/" + r.Namespace + "/" + r.Name
+	}
 	off := map[string]audit.Result{}
 	for _, r := range offline.Workloads {
 		off[key(r)] = r
@@ -148,23 +163,37 @@ func TestCustomResourcesLiveEqualOffline(t *testing.T) {
 		}
 		t.Fatalf("live %d workloads %v, offline %d %v", len(l), l, len(o), o)
 	}
-	rows := map[string]bool{}
+	rows := map[*kinds.Kind]bool{}
 	for _, r := range live.Workloads {
-		rows[r.Kind] = true
+		if k, ok := kinds.ForAPIVersion(r.APIVersion, r.Kind); ok {
+			rows[k] = true
+		}
 	}
 	for _, k := range custom {
 		// Each a row of its own, with pods or not.
-		if !rows[k.Kind] {
-			t.Errorf("%s: not a row of its own", k.Kind)
+		if !rows[k] {
+			t.Errorf("%s: not a row of its own", k.GVK().GroupKind())
 		}
 	}
-	// The Sandbox counts its pod, which runs from it: live as offline.
+	// Each Sandbox counts its pod, which runs from it: live as offline.
 	for _, rep := range []*audit.Report{live, offline} {
-		if r := rep.Workload(kinds.Sandbox.Kind, customNamespace, names[kinds.Sandbox]); r == nil || r.Status.Text() != "1 pod" {
-			t.Errorf("the Sandbox's row: %+v", r)
-		}
-		if r := rep.Workload(kinds.Pod.Kind, customNamespace, names[kinds.Sandbox]); r == nil || r.RunsFrom == nil || *r.RunsFrom != (audit.Owner{Kind: kinds.Sandbox.Kind, Name: names[kinds.Sandbox]}) {
-			t.Errorf("the Sandbox's pod: %+v", r)
+		for _, k := range withPods {
+			var row, pod *audit.Result
+			for i := range rep.Workloads {
+				r := &rep.Workloads[i]
+				switch {
+				case r.Kind == k.Kind && r.APIVersion == k.APIVersion() && r.Name == names[k]:
+					row = r
+				case r.Kind == kinds.Pod.Kind && r.Owner != nil && r.Owner.APIVersion == k.APIVersion() && r.Owner.Name == names[k]:
+					pod = r
+				}
+			}
+			if row == nil || row.Status.Text() != "1 pod" {
+				t.Errorf("%s's row: %+v", k.GVK().GroupKind(), row)
+			}
+			if pod == nil || pod.RunsFrom == nil || pod.RunsFrom.Kind != k.Kind || pod.RunsFrom.APIVersion != k.APIVersion() || pod.RunsFrom.Name != names[k] {
+				t.Errorf("%s's pod: %+v", k.GVK().GroupKind(), pod)
+			}
 		}
 	}
 	for _, lw := range live.Workloads {
@@ -188,14 +217,14 @@ func TestCustomResourcesLiveEqualOffline(t *testing.T) {
 func unseenCustom(inv *audit.Inventory, ks []*kinds.Kind, names map[*kinds.Kind]string) []string {
 	var out []string
 	for _, k := range ks {
-		want := audit.Owner{Kind: k.Kind, Name: names[k]}
+		name := names[k]
 		if !slices.ContainsFunc(inv.Workloads, func(w audit.Workload) bool {
-			if w.Kind == k.Kind && w.Name == want.Name {
+			if isKind(w.APIVersion, w.Kind, k) && w.Name == name {
 				return k.Templateless || len(w.Templates) >= len(k.Templates)
 			}
-			return w.Kind == kinds.Pod.Kind && w.Owner != nil && *w.Owner == want
+			return w.Kind == kinds.Pod.Kind && w.Owner != nil && ownerIs(k, name)(*w.Owner)
 		}) {
-			out = append(out, k.Kind+"/"+want.Name)
+			out = append(out, k.GVK().GroupKind().String()+"/"+name)
 		}
 	}
 	return out

@@ -179,7 +179,7 @@ spec:
 	if _, ok := got["RayCluster/rc"]; !ok {
 		t.Errorf("no RayCluster workload: %v", got)
 	}
-	if o := owners[audit.OwnerKey{Kind: "RayCluster", Namespace: "agents", Name: "rc"}]; o.Kind != "RayService" || o.Name != "svc" {
+	if o := owners[audit.KeyOf(kinds.RayCluster.APIVersion(), "RayCluster", "agents", "rc")]; o.Kind != "RayService" || o.APIVersion != kinds.RayService.APIVersion() || o.Name != "svc" {
 		t.Errorf("the RayCluster's owner: %+v", o)
 	}
 }

@@ -81,7 +81,7 @@ func TestLiveAuditOfTheExamplePlatform(t *testing.T) {
 	controllers := map[string]bool{}
 	custom := map[string]bool{}
 	for _, w := range rep.Workloads {
-		k, known := kinds.Lookup(w.Kind)
+		k, known := kinds.ForAPIVersion(w.APIVersion, w.Kind)
 		switch {
 		case w.Kind == kinds.Pod.Kind:
 		case known && k.Typed != nil:
@@ -119,7 +119,7 @@ func TestLiveAuditOfTheExamplePlatform(t *testing.T) {
 	found := false
 	for _, w := range rep.Workloads {
 		if w.Owner != nil && w.Owner.Kind == "ReplicaSet" && strings.HasPrefix(w.Name, "support-agent-") {
-			found = w.RootOwner != nil && *w.RootOwner == (audit.Owner{Kind: "Deployment", Name: "support-agent"})
+			found = w.RootOwner != nil && *w.RootOwner == (audit.Owner{APIVersion: "apps/v1", Kind: "Deployment", Name: "support-agent"})
 			if w.Type != policy.Agent || w.Isolation != policy.VM || len(w.Findings) != 0 {
 				t.Errorf("support-agent pod: %s on %s with %d findings", w.Type, w.Isolation, len(w.Findings))
 			}

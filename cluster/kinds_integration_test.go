@@ -36,8 +36,9 @@ const kindsNamespace = "kinds"
 // verbs tiergate's roles grant); every workload kind the live audit
 // watches has its fixture (kinds/testdata/<Kind>.yaml) created, seen by
 // cluster.Source in a snapshot as a workload (the object itself, or its
-// pods when the controllers run them), and the fix of a built-in kind
-// accepted by the server in a dry run through applier; where the
+// pods when the controllers run them), and the fix of every kind the
+// registry patches accepted by the server in a dry run through applier
+// (a custom resource's JSON patch validated by its released CRD); where the
 // registry says a kind's pods cannot change in place, the plan holds the
 // fix back and the server refuses the patch.
 func TestEveryWatchedKindLive(t *testing.T) {
@@ -57,10 +58,10 @@ func TestEveryWatchedKindLive(t *testing.T) {
 			t.Logf("%s: skipped live: the live audit does not watch it", k.Kind)
 		default:
 			live = append(live, k)
-			files = append(files, filepath.Join("..", "kinds", "testdata", k.Kind+".yaml"))
+			files = append(files, filepath.Join("..", "kinds", "testdata", k.Fixture()))
 		}
 	}
-	if len(live) < 19 {
+	if len(live) < 28 {
 		t.Fatalf("only %d kinds watched live", len(live))
 	}
 	// Pods are admitted once the namespace's default ServiceAccount is
@@ -77,7 +78,7 @@ func TestEveryWatchedKindLive(t *testing.T) {
 			t.Fatalf("%s: %v", files[i], err)
 		}
 		for _, o := range objs {
-			if o.GetKind() == k.Kind && names[k] == "" {
+			if isKind(o.GetAPIVersion(), o.GetKind(), k) && names[k] == "" {
 				names[k] = o.GetName()
 			}
 		}
@@ -137,12 +138,12 @@ func TestEveryWatchedKindLive(t *testing.T) {
 	}
 	for _, k := range live {
 		name := names[k]
-		if k.Typed == nil {
-			// Fixing custom resources live through the registry is the
-			// rest of issue 18; here they are served and seen.
+		if k.Typed == nil && (k.Patch != kinds.JSONPatch || k.Templateless) {
+			// Not patched (its operator renders the pod, or its findings
+			// are left to a human): served and seen.
 			continue
 		}
-		t.Run(k.Kind, func(t *testing.T) {
+		t.Run(strings.TrimSuffix(k.Fixture(), ".yaml"), func(t *testing.T) {
 			target := remediate.Target{APIVersion: k.APIVersion(), Kind: k.Kind, Namespace: kindsNamespace, Name: name}
 			if k.Recreate {
 				checkRecreate(ctx, t, quiet, k, target, res, held)
@@ -152,7 +153,9 @@ func TestEveryWatchedKindLive(t *testing.T) {
 			if i < 0 {
 				t.Fatalf("no change of %s in the plan (held: %+v)", target, held)
 			}
-			if out := outs[i]; out.Err != nil || out.Skipped != "" || !out.Changed || out.Item.JSONPatch != nil {
+			// A custom resource takes a JSON patch, which its released
+			// CRD's schema validates; a built-in a server-side apply.
+			if out := outs[i]; out.Err != nil || out.Skipped != "" || !out.Changed || (out.Item.JSONPatch != nil) != (k.Patch == kinds.JSONPatch) {
 				t.Errorf("dry run of %s: err %v, skipped %q, changed %v", target, out.Err, out.Skipped, out.Changed)
 			}
 		})
@@ -164,14 +167,14 @@ func TestEveryWatchedKindLive(t *testing.T) {
 func unseen(inv *audit.Inventory, ks []*kinds.Kind, names map[*kinds.Kind]string) []string {
 	var out []string
 	for _, k := range ks {
-		want := audit.Owner{Kind: k.Kind, Name: names[k]}
+		name := names[k]
 		if !slices.ContainsFunc(inv.Workloads, func(w audit.Workload) bool {
-			if w.Kind == k.Kind && w.Name == want.Name {
+			if isKind(w.APIVersion, w.Kind, k) && w.Name == name {
 				return k.Templateless || (len(w.Templates) == len(k.Templates) && w.Templates[0].SpecPath == k.Templates[0].Path)
 			}
-			return w.Kind == kinds.Pod.Kind && (slices.Contains(w.Owners, want) || (w.Owner != nil && *w.Owner == want))
+			return w.Kind == kinds.Pod.Kind && (slices.ContainsFunc(w.Owners, ownerIs(k, name)) || (w.Owner != nil && ownerIs(k, name)(*w.Owner)))
 		}) {
-			out = append(out, k.Kind+"/"+want.Name)
+			out = append(out, k.GVK().GroupKind().String()+"/"+name)
 		}
 	}
 	return out
@@ -238,4 +241,16 @@ func checkServed(t *testing.T, c *cluster.Clients, served map[schema.GroupVersio
 			t.Errorf("%s: the registry's verb %s is not one the server serves (%v)", k.Kind, v, r.Verbs)
 		}
 	}
+}
+
+// isKind says an object of apiVersion and kind is of the registry's kind
+// k: its name and its group (two groups name a Sandbox).
+func isKind(apiVersion, kind string, k *kinds.Kind) bool {
+	got, ok := kinds.ForAPIVersion(apiVersion, kind)
+	return ok && got == k
+}
+
+// ownerIs matches an owner that is the object of kind k named name.
+func ownerIs(k *kinds.Kind, name string) func(audit.Owner) bool {
+	return func(o audit.Owner) bool { return o.Name == name && isKind(o.APIVersion, o.Kind, k) }
 }

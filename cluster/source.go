@@ -547,7 +547,7 @@ func (s *Source) inventory() *audit.Inventory {
 	var ws []audit.Workload
 	for _, w := range owners {
 		for _, o := range list(w) {
-			addOwner(ownerIx, o.(metav1.Object), w.r.kind.Kind)
+			addOwner(ownerIx, o.(metav1.Object), w.r.kind.APIVersion(), w.r.kind.Kind)
 			if cw, ok := controllerWorkload(w.r.kind, o); ok {
 				ws = append(ws, cw)
 			}
@@ -592,5 +592,6 @@ func (s *Source) inventory() *audit.Inventory {
 			inv.FilteredOut++
 		}
 	}
+	audit.LinkRunsFrom(inv.Workloads) // among those in scope
 	return inv
 }

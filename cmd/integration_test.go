@@ -49,7 +49,7 @@ func TestLiveAuditCommand(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	var doc struct {
-		Workloads []struct{ Kind, Namespace, Name, Type string } `json:"workloads"`
+		Workloads []struct{ APIVersion, Kind, Namespace, Name, Type string } `json:"workloads"`
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
@@ -59,7 +59,7 @@ func TestLiveAuditCommand(t *testing.T) {
 	}
 	pods := 0
 	for _, w := range doc.Workloads {
-		k, known := kinds.Lookup(w.Kind)
+		k, known := kinds.ForAPIVersion(w.APIVersion, w.Kind)
 		switch {
 		case w.Kind == kinds.Pod.Kind:
 			pods++

@@ -64,9 +64,17 @@ func TestCustomKindsAreTheirReleasedCRDs(t *testing.T) {
 }
 
 // podSpecAt follows a template path ("[*]" for a list's items) through
-// an OpenAPI schema and says it ends at an object with containers.
+// an OpenAPI schema and says it ends at an object with containers, or
+// reaches a field whose schema the CRD leaves open
+// (x-kubernetes-preserve-unknown-fields without properties: OpenKruise's
+// and OpenSandbox's templates) under the name "template" or
+// "podTemplate": the API server then keeps whatever pod template is
+// written there, and the fixtures say where it sits.
 func podSpecAt(s map[string]any, path string) bool {
 	for _, seg := range strings.Split(path, ".") {
+		if open, _ := s["x-kubernetes-preserve-unknown-fields"].(bool); open && s["properties"] == nil {
+			return strings.Contains(path, ".template.") || strings.Contains(path, ".podTemplate.")
+		}
 		name, list := strings.CutSuffix(seg, "[*]")
 		props, _ := s["properties"].(map[string]any)
 		next, ok := props[name].(map[string]any)

@@ -68,6 +68,100 @@ var (
 		Watch:        &Watch{Loss: "sandbox warm pools without pods not audited", IfServed: true},
 	})
 
+	// OpenKruise agents (agents.kruise.io): its kinds are named as
+	// agent-sandbox's (Sandbox, SandboxTemplate, SandboxClaim), in a
+	// group of their own: the registry keys kinds by group. A Sandbox runs
+	// one pod from its template (or a SandboxTemplate's, by templateRef);
+	// a SandboxSet keeps a pool of Sandboxes ready; a SandboxClaim takes
+	// Sandboxes from the SandboxSet its templateName names.
+	KruiseSandbox = register(&Kind{
+		Group: "agents.kruise.io", Version: "v1alpha1", Versions: []string{"v1alpha1"}, Kind: "Sandbox", Resource: "sandboxes", Namespaced: true, Short: "sbx",
+		Templates: []Template{{Path: "spec.template.spec"}},
+		Patch:     JSONPatch,
+		Creates:   "Pod", Reverts: true,
+		RBAC:  RBAC{Read: watched},
+		Watch: &Watch{Loss: "OpenKruise sandboxes without pods not audited", IfServed: true},
+	})
+	KruiseSandboxSet = register(&Kind{
+		Group: "agents.kruise.io", Version: "v1alpha1", Versions: []string{"v1alpha1"}, Kind: "SandboxSet", Resource: "sandboxsets", Namespaced: true, Short: "sbs",
+		Templates: []Template{{Path: "spec.template.spec"}},
+		Patch:     JSONPatch,
+		Creates:   "Sandbox", Reverts: true,
+		RBAC:  RBAC{Read: watched},
+		Watch: &Watch{Loss: "OpenKruise sandbox sets without pods not audited", IfServed: true},
+	})
+	KruiseSandboxTemplate = register(&Kind{
+		Group: "agents.kruise.io", Version: "v1alpha1", Versions: []string{"v1alpha1"}, Kind: "SandboxTemplate", Resource: "sandboxtemplates", Namespaced: true, Short: "sbt",
+		Templates:    []Template{{Path: "spec.template.spec"}},
+		Patch:        JSONPatch,
+		TemplateOnly: true,
+		RBAC:         RBAC{Read: watched},
+		Watch:        &Watch{Loss: "OpenKruise sandbox templates not audited", IfServed: true},
+	})
+	KruiseSandboxClaim = register(&Kind{
+		Group: "agents.kruise.io", Version: "v1alpha1", Versions: []string{"v1alpha1"}, Kind: "SandboxClaim", Resource: "sandboxclaims", Namespaced: true, Short: "sbc",
+		Templateless: true,
+		RBAC:         RBAC{Read: watched},
+		Watch:        &Watch{Loss: "OpenKruise sandbox claims without pods not audited", IfServed: true},
+	})
+
+	// Alibaba OpenSandbox (sandbox.opensandbox.io): a BatchSandbox runs
+	// replicas of its pod template (or takes them from the Pool its
+	// poolRef names); a Pool keeps warm pods of its template. Both
+	// templates are schemaless in the CRD (preserved unknown fields).
+	BatchSandbox = register(&Kind{
+		Group: "sandbox.opensandbox.io", Version: "v1alpha1", Versions: []string{"v1alpha1"}, Kind: "BatchSandbox", Resource: "batchsandboxes", Namespaced: true, Short: "bsbx",
+		Templates: []Template{{Path: "spec.template.spec"}},
+		Patch:     JSONPatch,
+		Creates:   "Pod", Reverts: true,
+		RBAC:  RBAC{Read: watched},
+		Watch: &Watch{Loss: "OpenSandbox batch sandboxes without pods not audited", IfServed: true},
+	})
+	OpenSandboxPool = register(&Kind{
+		Group: "sandbox.opensandbox.io", Version: "v1alpha1", Versions: []string{"v1alpha1"}, Kind: "Pool", Resource: "pools", Namespaced: true,
+		Templates: []Template{{Path: "spec.template.spec"}},
+		Patch:     JSONPatch,
+		Creates:   "Pod", Reverts: true,
+		RBAC:  RBAC{Read: watched},
+		Watch: &Watch{Loss: "OpenSandbox pools without pods not audited", IfServed: true},
+	})
+
+	// AgentCube (runtime.agentcube.volcano.sh): an AgentRuntime carries
+	// the pod template its agents' sandboxes run; a CodeInterpreter
+	// renders its sandboxes' pod from one container's fields
+	// (spec.template: image, command, env, resources, runtimeClassName)
+	// and runs the code it is sent.
+	AgentRuntime = register(&Kind{
+		Group: "runtime.agentcube.volcano.sh", Version: "v1alpha1", Versions: []string{"v1alpha1"}, Kind: "AgentRuntime", Resource: "agentruntimes", Namespaced: true,
+		Templates: []Template{{Path: "spec.podTemplate.spec"}},
+		Patch:     JSONPatch,
+		RBAC:      RBAC{Read: watched},
+		Watch:     &Watch{Loss: "AgentCube agent runtimes without pods not audited", IfServed: true},
+	})
+	CodeInterpreter = register(&Kind{
+		Group: "runtime.agentcube.volcano.sh", Version: "v1alpha1", Versions: []string{"v1alpha1"}, Kind: "CodeInterpreter", Resource: "codeinterpreters", Namespaced: true,
+		Templateless: true,
+		RBAC:         RBAC{Read: watched},
+		Watch:        &Watch{Loss: "AgentCube code interpreters without pods not audited", IfServed: true},
+	})
+
+	// Kubeflow Trainer (trainer.kubeflow.org): a TrainJob names a
+	// (Cluster)TrainingRuntime and overrides its trainer's image,
+	// command, env and resources; its pods come from the runtime's JobSet
+	// template, which holds their isolation (runtimeClassName, security
+	// contexts). From the TrainJob alone there is no pod spec to audit:
+	// it is training (its kind says so), run to completion, and its
+	// isolation is read from its pods when they run. The JobSet it creates
+	// has its name, and JobSet labels every pod with it.
+	TrainJob = register(&Kind{
+		Group: "trainer.kubeflow.org", Version: "v1alpha1", Versions: []string{"v1alpha1"}, Kind: "TrainJob", Resource: "trainjobs", Namespaced: true,
+		Templateless:     true,
+		RunsToCompletion: true,
+		NameLabel:        "jobset.sigs.k8s.io/jobset-name",
+		RBAC:             RBAC{Read: watched},
+		Watch:            &Watch{Loss: "TrainJobs without pods not audited", IfServed: true},
+	})
+
 	// KServe (serving.kserve.io): an InferenceService's predictor,
 	// transformer and explainer each run as pods of their own; its model
 	// formats and storage are what its pods do not carry.

@@ -14,5 +14,13 @@
 // against that CRD: group, kind, plural, scope, versions, short name and
 // that each template path leads to a pod spec in its schema.
 //
+// Kinds are keyed by group and kind: two projects name kinds alike
+// (agent-sandbox's and OpenKruise's Sandbox, SandboxTemplate,
+// SandboxClaim). Whatever resolves the kind of an object or of an owner
+// reference asks ForAPIVersion with the apiVersion it carries; Lookup by
+// name alone finds only a name one group declares (the built-ins callers
+// name). A kind whose name another group shares has its fixture at
+// testdata/<Kind>.<group>.yaml (Kind.Fixture).
+//
 // It is pure: data and Kubernetes types, no I/O.
 package kinds

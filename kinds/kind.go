@@ -228,3 +228,12 @@ func (k *Kind) PodLabels(name, specPath string) map[string]string {
 	}
 	return out
 }
+
+// Fixture is the name of the kind's fixture under kinds/testdata:
+// "<Kind>.yaml", or "<Kind>.<group>.yaml" for a name two groups declare.
+func (k *Kind) Fixture() string {
+	if Ambiguous(k.Kind) {
+		return k.Kind + "." + k.Group + ".yaml"
+	}
+	return k.Kind + ".yaml"
+}

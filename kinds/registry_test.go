@@ -77,8 +77,16 @@ func TestEntriesAreConsistent(t *testing.T) {
 		if k.Kind == "" || k.Resource == "" || (k.Group == "" && k.Version == "") {
 			t.Errorf("%+v: kind, resource and group or version are required", k)
 		}
-		if got, ok := Lookup(k.Kind); !ok || got != k {
-			t.Errorf("Lookup(%s) = %v, %v", k.Kind, got, ok)
+		if got, ok := ForGroupKind(k.GVK().GroupKind()); !ok || got != k {
+			t.Errorf("ForGroupKind(%s) = %v, %v", k.GVK().GroupKind(), got, ok)
+		}
+		if got, ok := Lookup(k.Kind); Ambiguous(k.Kind) == (ok && got == k) {
+			t.Errorf("Lookup(%s) = %v, %v: a name one group declares is found by it alone, one two groups declare is not", k.Kind, got, ok)
+		}
+		if k.Version != "" {
+			if got, ok := ForAPIVersion(k.APIVersion(), k.Kind); !ok || got != k {
+				t.Errorf("ForAPIVersion(%s, %s) = %v, %v", k.APIVersion(), k.Kind, got, ok)
+			}
 		}
 		if k.Watch != nil && (!slices.Contains(k.RBAC.Read, "list") || !slices.Contains(k.RBAC.Read, "watch")) {
 			t.Errorf("%s: watched without list and watch in its read verbs %v", k.Kind, k.RBAC.Read)
@@ -131,17 +139,21 @@ func TestShortNamesAreTheViewsNames(t *testing.T) {
 		"Deployment": "deploy", "StatefulSet": "sts", "DaemonSet": "ds", "ReplicaSet": "rs", "CronJob": "cj",
 		"Job": "job", "LeaderWorkerSet": "lws", "InferenceService": "isvc",
 	}
-	short := ShortNames()
 	for _, k := range All() {
 		if !k.Workload() || k == Pod {
 			continue
 		}
-		want, ok := view[k.Kind]
-		if !ok {
+		want, pinned := view[k.Kind]
+		switch {
+		case pinned && Ambiguous(k.Kind):
+			t.Errorf("the view names %s, which two groups declare", k.Kind)
+		case !pinned && k.Short != "":
+			want = k.Short // new to the view: kubectl's short name
+		case !pinned:
 			want = strings.ToLower(k.Kind)
 		}
-		if short[k.Kind] != want {
-			t.Errorf("%s shows as %q, the view shows %q", k.Kind, short[k.Kind], want)
+		if k.ShortName() != want {
+			t.Errorf("%s shows as %q, the view shows %q", k.Kind, k.ShortName(), want)
 		}
 	}
 	for kind := range view {

@@ -40,16 +40,16 @@ func TestEveryKindIsLoadedAuditedAndFixed(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range fixtures {
-		if k, ok := kinds.Lookup(strings.TrimSuffix(filepath.Base(f), ".yaml")); !ok || !k.Workload() {
-			t.Errorf("%s: not a workload kind of the registry", f)
+		if !slices.ContainsFunc(kinds.All(), func(k *kinds.Kind) bool { return k.Workload() && k.Fixture() == filepath.Base(f) }) {
+			t.Errorf("%s: the fixture of no workload kind of the registry", f)
 		}
 	}
 	for _, k := range kinds.All() {
 		if !k.Workload() {
 			continue
 		}
-		t.Run(k.Kind, func(t *testing.T) {
-			file := filepath.Join("testdata", k.Kind+".yaml")
+		t.Run(strings.TrimSuffix(k.Fixture(), ".yaml"), func(t *testing.T) {
+			file := filepath.Join("testdata", k.Fixture())
 			objs, err := manifest.Read([]string{file}, nil, manifest.ParseOptions{})
 			if err != nil {
 				t.Fatalf("every workload kind has a fixture: %v", err)
@@ -58,7 +58,7 @@ func TestEveryKindIsLoadedAuditedAndFixed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			w := only(t, inv, k.Kind)
+			w := only(t, inv, k)
 			checkTemplates(t, k, w)
 
 			rep := e.Audit(inv, opts)
@@ -89,20 +89,24 @@ func TestEveryKindIsLoadedAuditedAndFixed(t *testing.T) {
 	}
 }
 
-// only is the fixture's one workload of kind.
-func only(t *testing.T, inv *audit.Inventory, kind string) *audit.Workload {
+// only is the fixture's one workload of the kind (its group's: a name
+// two groups declare resolves to each by apiVersion).
+func only(t *testing.T, inv *audit.Inventory, k *kinds.Kind) *audit.Workload {
 	t.Helper()
 	var found *audit.Workload
 	for i := range inv.Workloads {
-		if w := &inv.Workloads[i]; w.Kind == kind {
+		if w := &inv.Workloads[i]; w.Kind == k.Kind {
+			if got, ok := kinds.ForAPIVersion(w.APIVersion, w.Kind); !ok || got != k {
+				t.Fatalf("%s %s resolves to %v", w.APIVersion, w.Kind, got)
+			}
 			if found != nil {
-				t.Fatalf("two %s in the fixture", kind)
+				t.Fatalf("two %s in the fixture", k.Kind)
 			}
 			found = w
 		}
 	}
 	if found == nil {
-		t.Fatalf("the fixture loads no %s workload", kind)
+		t.Fatalf("the fixture loads no %s workload", k.Kind)
 	}
 	return found
 }

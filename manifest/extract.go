@@ -47,11 +47,13 @@ func toWorkload(o *Object) (*audit.Workload, crdFacts, error) {
 		if s, ok := obj["spec"].(map[string]any); ok {
 			specs = append(specs, foundSpec{path: "spec", spec: s, meta: nil})
 		}
+	} else if fs, ok := renderedSpec(o); ok {
+		specs = append(specs, fs)
 	} else {
 		findSpecs(obj, "", nil, &specs)
 	}
 	extra := customFacts(o)
-	if len(specs) == 0 && extra.image == "" && !(templateless(kind) && isCustom(o)) {
+	if len(specs) == 0 && extra.image == "" && extra.ref == nil && !(templateless(o) && isCustom(o)) {
 		return nil, extra, nil
 	}
 	w := &audit.Workload{
@@ -70,7 +72,7 @@ func toWorkload(o *Object) (*audit.Workload, crdFacts, error) {
 	}
 	for _, ref := range o.GetOwnerReferences() {
 		if ref.Controller != nil && *ref.Controller {
-			w.Owner = &audit.Owner{Kind: ref.Kind, Name: ref.Name}
+			w.Owner = &audit.Owner{APIVersion: ref.APIVersion, Kind: ref.Kind, Name: ref.Name}
 		}
 	}
 	for _, fs := range specs {
@@ -87,7 +89,7 @@ func toWorkload(o *Object) (*audit.Workload, crdFacts, error) {
 	extra.apply(w)
 	for i := range w.Templates {
 		t := &w.Templates[i]
-		if extraLabels := controllerLabels(kind, w.Name, t); extraLabels != nil {
+		if extraLabels := controllerLabels(w.APIVersion, kind, w.Name, t); extraLabels != nil {
 			merged := make(map[string]string, len(t.Labels)+len(extraLabels))
 			for k, v := range t.Labels {
 				merged[k] = v
@@ -101,10 +103,10 @@ func toWorkload(o *Object) (*audit.Workload, crdFacts, error) {
 	return w, extra, nil
 }
 
-// templateless says the registry knows kind as a custom resource that
-// runs pods without carrying a pod template of its own.
-func templateless(kind string) bool {
-	k, ok := kinds.Lookup(kind)
+// templateless says the registry knows the object's kind as a custom
+// resource that runs pods without carrying a pod template of its own.
+func templateless(o *Object) bool {
+	k, ok := kinds.ForAPIVersion(o.GetAPIVersion(), o.GetKind())
 	return ok && k.Templateless
 }
 
@@ -297,9 +299,9 @@ type crdFacts struct {
 	// NIMService) that the operator puts into the pod it renders.
 	image    string
 	imageCtr map[string]any
-	// templateRef and warmPoolRef point at agent-sandbox objects (the
-	// registry's RefFields).
-	templateRef, warmPoolRef string
+	// ref is the object whose pod template the object runs (a claim's
+	// warm pool, a pool's SandboxTemplate), when it carries none itself.
+	ref *templateRef
 }
 
 // customFacts reads the CR fields that matter: KServe model formats and
@@ -332,12 +334,7 @@ func customFacts(o *Object) crdFacts {
 			}
 		}
 	}
-	if ref, ok := spec[kinds.SandboxTemplate.RefField].(map[string]any); ok {
-		cf.templateRef, _ = ref["name"].(string)
-	}
-	if ref, ok := spec[kinds.SandboxWarmPool.RefField].(map[string]any); ok {
-		cf.warmPoolRef, _ = ref["name"].(string)
-	}
+	cf.ref = refOf(o, spec)
 	if us, ok := spec["updateStrategy"].(map[string]any); ok && o.GetKind() == kinds.SandboxWarmPool.Kind {
 		cf.UpdateStrategy, _ = us["type"].(string) // a stale warm sandbox stays under OnReplenish
 	}
@@ -411,8 +408,8 @@ func (cf crdFacts) fill(c *corev1.Container) {
 // from a template (the registry's PodLabels), so that NetworkPolicies and
 // InferencePools written against them select the workload offline as
 // they would live.
-func controllerLabels(kind, name string, t *audit.PodTemplate) map[string]string {
-	k, ok := kinds.Lookup(kind)
+func controllerLabels(apiVersion, kind, name string, t *audit.PodTemplate) map[string]string {
+	k, ok := kinds.ForAPIVersion(apiVersion, kind)
 	if !ok {
 		return nil
 	}

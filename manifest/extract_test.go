@@ -312,7 +312,7 @@ spec:
 		t.Fatalf("got %d workloads (%d covered), want the pod and the scaled-to-zero Deployment", len(inv.Workloads), st.Covered)
 	}
 	p := workload(t, inv, "Pod", "vllm-7d9f-x2k4p")
-	if len(p.Owners) != 2 || p.Owners[0].Kind != "ReplicaSet" || p.Owners[1] != (audit.Owner{Kind: "Deployment", Name: "vllm"}) {
+	if len(p.Owners) != 2 || p.Owners[0].Kind != "ReplicaSet" || p.Owners[1] != (audit.Owner{APIVersion: "apps/v1", Kind: "Deployment", Name: "vllm"}) {
 		t.Errorf("owner chain: %+v", p.Owners)
 	}
 }

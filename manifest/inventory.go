@@ -13,7 +13,6 @@ import (
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/crd"
-	"github.com/tiergate/tiergate/kinds"
 )
 
 // BuildOptions choose and default what goes into the inventory.
@@ -69,11 +68,11 @@ func Build(objs []Object, opts BuildOptions) (*audit.Inventory, Stats, error) {
 			continue
 		}
 		all = append(all, w)
-		if cf.templateRef != "" || cf.warmPoolRef != "" {
+		if cf.ref != nil {
 			refs[w] = cf
 		}
 	}
-	resolveSandboxRefs(all, refs)
+	resolveTemplateRefs(all, refs)
 	resolveOwners(objs, all)
 	st.Workloads = len(all)
 	inv.RuntimeClassesComplete = len(inv.RuntimeClasses) > 0
@@ -90,6 +89,7 @@ func Build(objs []Object, opts BuildOptions) (*audit.Inventory, Stats, error) {
 			inv.FilteredOut++
 		}
 	}
+	audit.LinkRunsFrom(inv.Workloads) // among those in scope
 	st.Selected = len(inv.Workloads)
 	return inv, st, nil
 }
@@ -180,46 +180,6 @@ func convert(o *Object, into any) error {
 	return runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, into)
 }
 
-// resolveSandboxRefs gives SandboxWarmPools and SandboxClaims the pod
-// template of the SandboxTemplate they point at, when it is in the input.
-func resolveSandboxRefs(all []*audit.Workload, refs map[*audit.Workload]crdFacts) {
-	find := func(kind, ns, name string) *audit.Workload {
-		for _, w := range all {
-			if w.Kind == kind && w.Namespace == ns && w.Name == name {
-				return w
-			}
-		}
-		return nil
-	}
-	for w, cf := range refs {
-		if len(w.Templates) > 0 {
-			continue
-		}
-		tmplName := cf.templateRef
-		if tmplName == "" && cf.warmPoolRef != "" {
-			pool := find(kinds.SandboxWarmPool.Kind, w.Namespace, cf.warmPoolRef)
-			if pool == nil {
-				w.Extra.TemplateRef = kinds.SandboxWarmPool.Kind + "/" + cf.warmPoolRef
-				continue
-			}
-			tmplName = refs[pool].templateRef
-		}
-		tmpl := find(kinds.SandboxTemplate.Kind, w.Namespace, tmplName)
-		if tmpl == nil {
-			w.Extra.TemplateRef = kinds.SandboxTemplate.Kind + "/" + tmplName
-			continue
-		}
-		from := kinds.SandboxTemplate.Kind + "/" + tmpl.Name
-		for _, t := range tmpl.Templates {
-			t.From = from
-			w.Templates = append(w.Templates, t)
-		}
-		if w.Extra.NetworkPolicy == nil {
-			w.Extra.NetworkPolicy = tmpl.Extra.NetworkPolicy
-		}
-	}
-}
-
 // resolveOwners gives pods their owner chains from the controllers in the
 // input (ReplicaSet → Deployment, Job → CronJob, StatefulSet →
 // LeaderWorkerSet).
@@ -229,7 +189,7 @@ func resolveOwners(objs []Object, all []*audit.Workload) {
 		o := &objs[i]
 		for _, ref := range o.GetOwnerReferences() {
 			if ref.Controller != nil && *ref.Controller {
-				ix[audit.OwnerKey{Kind: o.GetKind(), Namespace: o.GetNamespace(), Name: o.GetName()}] = audit.Owner{Kind: ref.Kind, Name: ref.Name}
+				ix[audit.KeyOf(o.GetAPIVersion(), o.GetKind(), o.GetNamespace(), o.GetName())] = audit.Owner{APIVersion: ref.APIVersion, Kind: ref.Kind, Name: ref.Name}
 			}
 		}
 	}

@@ -36,12 +36,12 @@ type ServiceRef struct{ Namespace, Name string }
 // workloads would need (for the caller to read live, Options.Services):
 // those their env values and arguments name, in order, each once.
 func ServiceRefs(inv *audit.Inventory, rep *audit.Report, sel func(*audit.Result, *audit.Finding) bool) []ServiceRef {
-	wants := map[string]bool{}
+	wants := map[audit.OwnerKey]bool{}
 	for i := range rep.Workloads {
 		r := &rep.Workloads[i]
 		for j := range r.Findings {
 			if r.Findings[j].Rule == audit.RuleNoEgressPolicy && (sel == nil || sel(r, &r.Findings[j])) {
-				wants[workloadKey(r.Kind, r.Namespace, r.Name)] = true
+				wants[keyOf(r.APIVersion, r.Kind, r.Namespace, r.Name)] = true
 			}
 		}
 	}
@@ -49,7 +49,7 @@ func ServiceRefs(inv *audit.Inventory, rep *audit.Report, sel func(*audit.Result
 	var out []ServiceRef
 	for i := range inv.Workloads {
 		w := &inv.Workloads[i]
-		if !wants[workloadKey(w.Kind, w.Namespace, w.Name)] {
+		if !wants[keyOf(w.APIVersion, w.Kind, w.Namespace, w.Name)] {
 			continue
 		}
 		for _, t := range w.Templates {
@@ -253,8 +253,8 @@ func egressWarnings(al allowList) []string {
 // replicate, elect and shard over ports no env value names (Qdrant's
 // cluster port, NCCL), and a policy that cut them apart would break the
 // workload it fixes.
-func peers(al *allowList, kind string, sel map[string]string) {
-	k, ok := kinds.Lookup(kind)
+func peers(al *allowList, apiVersion, kind string, sel map[string]string) {
+	k, ok := kinds.ForAPIVersion(apiVersion, kind)
 	if !ok || !k.Peers {
 		return
 	}

@@ -116,7 +116,7 @@ type patchTarget6902 struct {
 // fileName is kind-namespace-name.yaml, lower case, with characters a
 // hostile name could use to leave the directory replaced.
 func fileName(t Target, prefix string) string {
-	parts := []string{strings.ToLower(t.Kind)}
+	parts := []string{kubectlType(t)}
 	if t.Namespace != "" {
 		parts = append(parts, t.Namespace)
 	}

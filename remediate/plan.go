@@ -43,12 +43,12 @@ type Options struct {
 // patch (pods with a finding sel keeps), for the caller to read
 // (Options.Owners).
 func OwnerTargets(inv *audit.Inventory, rep *audit.Report, sel func(*audit.Result, *audit.Finding) bool) []Target {
-	wanted := map[string]bool{}
+	wanted := map[audit.OwnerKey]bool{}
 	for i := range rep.Workloads {
 		r := &rep.Workloads[i]
 		for j := range r.Findings {
 			if sel == nil || sel(r, &r.Findings[j]) {
-				wanted[workloadKey(r.Kind, r.Namespace, r.Name)] = true
+				wanted[keyOf(r.APIVersion, r.Kind, r.Namespace, r.Name)] = true
 				break
 			}
 		}
@@ -57,7 +57,7 @@ func OwnerTargets(inv *audit.Inventory, rep *audit.Report, sel func(*audit.Resul
 	var out []Target
 	for i := range inv.Workloads {
 		w := &inv.Workloads[i]
-		if w.Owner == nil || !wanted[workloadKey(w.Kind, w.Namespace, w.Name)] {
+		if w.Owner == nil || !wanted[keyOf(w.APIVersion, w.Kind, w.Namespace, w.Name)] {
 			continue
 		}
 		if pt, _, ok := target(w); ok && !seen[pt.Target] {
@@ -168,10 +168,10 @@ func Compute(e *audit.Engine, inv *audit.Inventory, rep *audit.Report, opts Opti
 	for _, np := range inv.NetworkPolicies {
 		p.takeNP(np.Namespace, np.Name)
 	}
-	byKey := make(map[string]*audit.Workload, len(inv.Workloads))
+	byKey := make(map[audit.OwnerKey]*audit.Workload, len(inv.Workloads))
 	for i := range inv.Workloads {
 		w := &inv.Workloads[i]
-		byKey[workloadKey(w.Kind, w.Namespace, w.Name)] = w
+		byKey[keyOf(w.APIVersion, w.Kind, w.Namespace, w.Name)] = w
 	}
 	done := map[Target]bool{}
 	for i := range rep.Workloads {
@@ -182,7 +182,7 @@ func Compute(e *audit.Engine, inv *audit.Inventory, rep *audit.Report, opts Opti
 				fs = append(fs, r.Findings[j])
 			}
 		}
-		w := byKey[workloadKey(r.Kind, r.Namespace, r.Name)]
+		w := byKey[keyOf(r.APIVersion, r.Kind, r.Namespace, r.Name)]
 		if len(fs) == 0 || w == nil {
 			continue
 		}
@@ -222,6 +222,13 @@ func Compute(e *audit.Engine, inv *audit.Inventory, rep *audit.Report, opts Opti
 }
 
 func workloadKey(kind, ns, name string) string { return kind + "/" + ns + "/" + name }
+
+// keyOf matches a report's result to its workload, and workloads to one
+// another: by group too, where workloadKey names it for people (two
+// groups' Sandboxes may share a namespace and a name).
+func keyOf(apiVersion, kind, ns, name string) audit.OwnerKey {
+	return audit.KeyOf(apiVersion, kind, ns, name)
+}
 
 func (p *planner) manual(r *audit.Result, fs []audit.Finding, why string) {
 	for _, f := range fs {
@@ -308,7 +315,7 @@ func (p *planner) fixWorkload(w *audit.Workload, r *audit.Result, fs []audit.Fin
 // recreate says the target's pod spec cannot change in place: a pod, or a
 // Job (its template is immutable).
 func recreate(pt patchTarget) bool {
-	k, ok := kinds.Lookup(pt.Kind)
+	k, ok := kinds.ForAPIVersion(pt.APIVersion, pt.Kind)
 	return ok && k.Recreate
 }
 
@@ -485,7 +492,7 @@ func (p *planner) fixTemplate(wf *workloadFix, ti int, fs []audit.Finding) error
 			p.leave(wf, nw[0], "its pod labels also select "+other+", whose egress a policy for this workload would cut: give the pods a label of their own first")
 		default:
 			al := p.egressAllowList(pt.Namespace, orig)
-			peers(&al, pt.Target.Kind, sel)
+			peers(&al, pt.Target.APIVersion, pt.Target.Kind, sel)
 			np := egressPolicy(pt.Namespace, p.npName(pt.Namespace, base), sel, al.rules)
 			manifest, err := networkPolicyManifest(np, al)
 			if err != nil {

@@ -133,7 +133,7 @@ func command(kubectl string, f Fix) string {
 		typ = "json"
 	}
 	return fmt.Sprintf("%s patch %s%s --type %s -p %s\n",
-		kubectl, ShellWord(strings.ToLower(f.Target.Kind)+"/"+f.Target.Name), nsFlag(f.Target.Namespace), typ, shellQuote(string(f.Patch)))
+		kubectl, ShellWord(kubectlType(f.Target)+"/"+f.Target.Name), nsFlag(f.Target.Namespace), typ, shellQuote(string(f.Patch)))
 }
 
 // resolvedList is "TG-PSS-001 (init, app), TG-IDN-001": one entry per

@@ -32,13 +32,13 @@ func (p *planner) tokenAccounts(rep *audit.Report, sel func(*audit.Result, *audi
 	if inv.Offline || inv.FilteredOut > 0 || inv.ServiceAccountsHidden {
 		return nil
 	}
-	chosen := map[string]bool{} // workload key + "\x00" + finding path
+	chosen := map[pathOf]bool{}
 	for i := range rep.Workloads {
 		r := &rep.Workloads[i]
 		for j := range r.Findings {
 			f := &r.Findings[j]
 			if f.Rule == audit.RuleTokenAutomount && (sel == nil || sel(r, f)) {
-				chosen[workloadKey(r.Kind, r.Namespace, r.Name)+"\x00"+f.Path] = true
+				chosen[pathOf{keyOf(r.APIVersion, r.Kind, r.Namespace, r.Name), f.Path}] = true
 			}
 		}
 	}
@@ -60,7 +60,7 @@ func (p *planner) tokenAccounts(rep *audit.Report, sel func(*audit.Result, *audi
 			if sa == nil || sa.Name == "default" || blocked[key] {
 				continue
 			}
-			if !chosen[workloadKey(w.Kind, w.Namespace, w.Name)+"\x00"+t.SpecPath+".automountServiceAccountToken"] {
+			if !chosen[pathOf{keyOf(w.APIVersion, w.Kind, w.Namespace, w.Name), t.SpecPath + ".automountServiceAccountToken"}] {
 				blocked[key] = true // a user that keeps its token, or is not being fixed
 				delete(out, key)
 				continue
@@ -124,4 +124,10 @@ func (p *planner) withoutToken() []corev1.ServiceAccount {
 		}
 	}
 	return out
+}
+
+// pathOf is a field of one workload: its key and a finding's path.
+type pathOf struct {
+	workload audit.OwnerKey
+	path     string
 }

@@ -28,12 +28,13 @@ type patchTarget struct {
 // with the reason, when that object is not of a kind tiergate knows how
 // to patch.
 func target(w *audit.Workload) (patchTarget, string, bool) {
-	return targetBy(w, kinds.Lookup)
+	return targetBy(w, kinds.ForAPIVersion)
 }
 
-// targetBy is target with the registry it asks.
-func targetBy(w *audit.Workload, lookup func(string) (*kinds.Kind, bool)) (pt patchTarget, why string, ok bool) {
-	kind, name := w.Kind, w.Name
+// targetBy is target with the registry it asks, by apiVersion and kind
+// (two groups may name a kind alike).
+func targetBy(w *audit.Workload, lookup func(apiVersion, kind string) (*kinds.Kind, bool)) (pt patchTarget, why string, ok bool) {
+	apiVersion, kind, name := w.APIVersion, w.Kind, w.Name
 	chain := w.Owners
 	if len(chain) == 0 && w.Owner != nil {
 		chain = []audit.Owner{*w.Owner}
@@ -41,10 +42,10 @@ func targetBy(w *audit.Workload, lookup func(string) (*kinds.Kind, bool)) (pt pa
 	for _, o := range chain {
 		// An owner that says it leaves what it creates alone is where
 		// the climb stops; one that does not say is assumed to revert.
-		if k, known := lookup(o.Kind); known && k.Creates != "" && !k.Reverts {
+		if k, known := lookup(o.APIVersion, o.Kind); known && k.Creates != "" && !k.Reverts {
 			break
 		}
-		kind, name = o.Kind, o.Name
+		apiVersion, kind, name = o.APIVersion, o.Kind, o.Name
 	}
 	// Names go into kubectl commands and API paths: a name no API server
 	// would accept ("--all-namespaces", "a;b") is never used.
@@ -62,7 +63,7 @@ func targetBy(w *audit.Workload, lookup func(string) (*kinds.Kind, bool)) (pt pa
 			return pt, "its pod template comes from " + t.From + ": fix that object", false
 		}
 	}
-	k, known := lookup(kind)
+	k, known := lookup(apiVersion, kind)
 	custom := known && k.Patch == kinds.JSONPatch
 	if kind == w.Kind && custom && w.APIVersion != "" {
 		// A custom resource read as it is (from files, or from the
@@ -93,7 +94,8 @@ func targetBy(w *audit.Workload, lookup func(string) (*kinds.Kind, bool)) (pt pa
 	}
 	// A workload read from files knows its own spec path; a live pod's
 	// owner is patched at the owner kind's path.
-	specPath, apiVersion := k.Templates[0].Path, k.APIVersion()
+	specPath := k.Templates[0].Path
+	apiVersion = k.APIVersion()
 	if kind == w.Kind {
 		if w.Templates[0].SpecPath != "" {
 			specPath = w.Templates[0].SpecPath

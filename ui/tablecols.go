@@ -163,7 +163,7 @@ func displayName(r *audit.Result) string {
 	// kubectl's short names from the registry, so "deploy/x" reads as
 	// kubectl; a kind it lacks in lower case.
 	k := strings.ToLower(r.Kind)
-	if kind, ok := kinds.Lookup(r.Kind); ok {
+	if kind, ok := kinds.ForAPIVersion(r.APIVersion, r.Kind); ok {
 		k = kind.ShortName()
 	}
 	return r.Namespace + "/" + k + "/" + r.Name

@@ -50,7 +50,7 @@ func TestSeedInstallsTheReleasedCRDs(t *testing.T) {
 	files := []string{filepath.Join(root, "examples", "llm-platform.yaml"), filepath.Join(root, "cmd", "testdata", "fix-live.yaml")}
 	for _, k := range kinds.All() {
 		if k.Workload() && k.Typed == nil {
-			files = append(files, filepath.Join(root, "kinds", "testdata", k.Kind+".yaml"))
+			files = append(files, filepath.Join(root, "kinds", "testdata", k.Fixture()))
 		}
 	}
 	if _, err := seed.Files(ctx, cl.Config, files...); err != nil {
