@@ -440,6 +440,10 @@ func newSummary() Summary {
 
 // add counts one result.
 func (s *Summary) add(r *Result) {
+	if r.StandsForPods() {
+		s.ResourcesWithPods++ // its pods carry the counts
+		return
+	}
 	s.Workloads++
 	s.ByType[r.Type]++
 	s.ByVerdict[r.Verdict]++

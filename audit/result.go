@@ -281,6 +281,17 @@ type Summary struct {
 	Exempted   int                         `json:"exempted"`
 	// ExpiredExemptions counts findings whose exemption has expired.
 	ExpiredExemptions int `json:"expiredExemptions"`
+	// ResourcesWithPods counts the custom resources listed with their
+	// pods in scope (StandsForPods): their pods are counted, not they.
+	ResourcesWithPods int `json:"resourcesWithPods,omitempty"`
+}
+
+// StandsForPods says the result is a custom resource whose pods in scope
+// are listed under it: they carry the verdicts, the counts and the gates
+// (--fail-on, SARIF, JUnit, reports), so its template's findings are not
+// counted twice; it is a row of its own for what its template says.
+func (r *Result) StandsForPods() bool {
+	return r.Status != nil && r.Status.Status == StatusPods && r.Status.Pods > 0
 }
 
 // Worst returns the most severe finding, or nil.

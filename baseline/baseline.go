@@ -105,8 +105,8 @@ func (c *Comparison) Mark(r *audit.Result) {
 		} else {
 			f.Baseline = audit.BaselineNew
 		}
-		if c.seen[k] {
-			continue
+		if c.seen[k] || r.StandsForPods() {
+			continue // counted once, and through the pods (as --fail-on)
 		}
 		c.seen[k] = true
 		if f.Baseline == audit.BaselineNew {

@@ -47,6 +47,15 @@ func targetBy(w *audit.Workload, lookup func(apiVersion, kind string) (*kinds.Ki
 		}
 		apiVersion, kind, name = o.APIVersion, o.Kind, o.Name
 	}
+	// The chain may stop short of the custom resource the pod runs from
+	// (a LeaderWorkerSet's worker StatefulSet is the leader pod's, which
+	// is not indexed; a serverless InferenceService's ends at a Knative
+	// Revision): that resource's controller reverts what is below it.
+	if rf := w.RunsFrom; rf != nil && (kind != rf.Kind || name != rf.Name) {
+		if k, known := lookup(apiVersion, kind); !known || !k.Custom() {
+			apiVersion, kind, name = rf.APIVersion, rf.Kind, rf.Name
+		}
+	}
 	// Names go into kubectl commands and API paths: a name no API server
 	// would accept ("--all-namespaces", "a;b") is never used.
 	if len(validation.IsDNS1123Subdomain(name)) > 0 || (w.Namespace != "" && len(validation.IsDNS1123Label(w.Namespace)) > 0) {

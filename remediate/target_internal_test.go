@@ -62,3 +62,24 @@ func TestTargetOfAPodResolvesItsOwnersGroup(t *testing.T) {
 		t.Fatal("the two Sandboxes are to share a name, not a group")
 	}
 }
+
+// TestTargetOfAPodWhoseChainStopsShort: a LeaderWorkerSet's worker pod,
+// whose StatefulSet's owner (the leader pod) is not indexed, is fixed
+// through the LeaderWorkerSet it runs from, never its StatefulSet.
+func TestTargetOfAPodWhoseChainStopsShort(t *testing.T) {
+	sts := audit.Owner{APIVersion: "apps/v1", Kind: kinds.StatefulSet.Kind, Name: "llama-0"}
+	pod := &audit.Workload{
+		APIVersion: "v1", Kind: "Pod", Namespace: "llm", Name: "llama-0-1",
+		Owner: &sts, Owners: []audit.Owner{sts},
+		RunsFrom:  &audit.Owner{APIVersion: kinds.LeaderWorkerSet.APIVersion(), Kind: kinds.LeaderWorkerSet.Kind, Name: "llama"},
+		Templates: []audit.PodTemplate{{SpecPath: "spec", Spec: &corev1.PodSpec{}}},
+	}
+	pt, why, ok := targetBy(pod, kinds.ForAPIVersion)
+	if !ok || pt.Kind != kinds.LeaderWorkerSet.Kind || pt.Name != "llama" || !pt.json {
+		t.Errorf("%+v %q, want the LeaderWorkerSet, JSON patched", pt, why)
+	}
+	pod.RunsFrom = nil
+	if pt, _, _ := targetBy(pod, kinds.ForAPIVersion); pt.Kind != kinds.StatefulSet.Kind {
+		t.Errorf("without runsFrom: %+v", pt)
+	}
+}

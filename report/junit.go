@@ -51,6 +51,9 @@ func renderJUnit(w io.Writer, rep *audit.Report, opts Options) error {
 		}
 		suite := junitSuite{Name: string(t)}
 		for _, r := range rows {
+			if r.StandsForPods() {
+				continue // its pods are the test cases
+			}
 			c := junitCase{ClassName: "tiergate." + string(t), Name: objectName(r)}
 			if r.Cluster != "" {
 				c.ClassName = "tiergate." + r.Cluster + "." + string(t)

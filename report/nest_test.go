@@ -37,6 +37,18 @@ func TestPodsUnderTheirCustomResource(t *testing.T) {
 	if !strings.Contains(b.String(), " 2 pods ") {
 		t.Errorf("the set's row does not count its pods:\n%s", b.String())
 	}
+	// Counted once, through its pods: the summary, --fail-on and SARIF
+	// leave the set's own row out.
+	if rep.Summary.Workloads != 4 || rep.Summary.ResourcesWithPods != 1 {
+		t.Errorf("summary: %d workloads, %d resources with pods; want 4 and 1", rep.Summary.Workloads, rep.Summary.ResourcesWithPods)
+	}
+	b.Reset()
+	if err := Render(&b, rep, "sarif", Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "serving/LeaderWorkerSet/llama") || !strings.Contains(b.String(), "serving/Pod/llama-0") {
+		t.Errorf("SARIF lists the set's template beside its pods")
+	}
 	b.Reset()
 	if err := Render(&b, rep, "json", Options{}); err != nil {
 		t.Fatal(err)

@@ -59,6 +59,9 @@ func renderOpenReports(w io.Writer, rep *audit.Report, opts Options, rk reportKi
 	byNS := map[string][]openreports.ReportResult{}
 	for i := range rep.Workloads {
 		r := &rep.Workloads[i]
+		if r.StandsForPods() {
+			continue // its pods carry its results
+		}
 		subject := []corev1.ObjectReference{{APIVersion: r.APIVersion, Kind: r.Kind, Namespace: r.Namespace, Name: r.Name, UID: types.UID(r.UID)}}
 		props := workloadProperties(r)
 		add := func(res openreports.ReportResult) {

@@ -142,6 +142,9 @@ func renderSARIF(w io.Writer, rep *audit.Report, opts Options) error {
 	run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}}
 	for i := range rep.Workloads {
 		r := &rep.Workloads[i]
+		if r.StandsForPods() {
+			continue // its pods carry its findings
+		}
 		for _, f := range r.Findings {
 			loc := sarifLocation{LogicalLocations: []sarifLogical{{FullyQualifiedName: objectName(r), Kind: "object"}}}
 			if r.Source != nil {

@@ -208,6 +208,9 @@ func summaryLine(rep *audit.Report) string {
 	if s.Exempted > 0 {
 		line += fmt.Sprintf("; %d exempted", s.Exempted)
 	}
+	if s.ResourcesWithPods > 0 {
+		line += fmt.Sprintf("; %d custom resource%s listed with %s pods (counted through them)", s.ResourcesWithPods, textutil.S(s.ResourcesWithPods), map[bool]string{true: "its", false: "their"}[s.ResourcesWithPods == 1])
+	}
 	if s.ExpiredExemptions > 0 {
 		line += fmt.Sprintf("; %d exemption%s expired", s.ExpiredExemptions, textutil.S(s.ExpiredExemptions))
 	}

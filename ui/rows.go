@@ -284,7 +284,7 @@ func buildRows(sorted []entry, f filters, keep []bool, buf []row) ([]row, []bool
 			}
 			ord++
 			mark := treeNone
-			if e.kid >= 0 {
+			if anyKept(sorted, keep, e.kid) { // a fold mark only over pods that show
 				mark = treeOpen
 				if f.folded[resultKey(e.res)] {
 					mark = treeFolded

@@ -80,6 +80,11 @@ func TestCustomResourceTree(t *testing.T) {
 	if got := strings.Join(treeRows(tb), "|"); got != "# INFERENCE|▾ llama|└ llama-0-1" {
 		t.Errorf("filter on one pod: %s", got)
 	}
+	// The resource alone matches: no fold mark over nothing.
+	tb.SetFilterText("leaderworkerset")
+	if got := strings.Join(treeRows(tb), "|"); got != "# INFERENCE|llama" {
+		t.Errorf("filter on the resource: %s", got)
+	}
 	tb.SetFilterText("")
 	tb.SetSort(sortName, true)
 	if got := strings.Join(treeRows(tb), "|"); got != "# CRITICAL OR BELOW TIER|llama-1|idle|# INFERENCE|▾ llama|└ llama-0-1|└ llama-0|# OTHER|web-5d-x" {
