@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -265,6 +266,17 @@ func peers(al *allowList, apiVersion, kind string, sel map[string]string) {
 		own = map[string]string{k.NameLabel: n}
 	} else if k.PeerLabels != nil {
 		own = k.PeerLabels
+		var sel []string
+		for l, v := range own {
+			sel = append(sel, l+"="+v)
+		}
+		slices.Sort(sel)
+		al.rules = append(al.rules, networkingv1.NetworkPolicyEgressRule{
+			To: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: maps.Clone(own)}}},
+		})
+		// Wider than its own pods: say so, and how to narrow it.
+		al.derived = append(al.derived, "the namespace's pods labelled "+strings.Join(sel, ",")+", every port ("+kind+" peers; the name its pods carry is generated: narrow this to them once known)")
+		return
 	}
 	al.rules = append(al.rules, networkingv1.NetworkPolicyEgressRule{
 		To: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: maps.Clone(own)}}},

@@ -99,7 +99,7 @@ func TestRayPodsKeepReachingEachOther(t *testing.T) {
 			t.Errorf("the new objects lack %q:\n%s", want, objs)
 		}
 	}
-	if n := strings.Count(objs, "every port (Ray"); n != 4 {
+	if n := strings.Count(objs, "every port (Ray"); n != 4 || !strings.Contains(objs, "narrow this to them once known") {
 		t.Errorf("%d policies let the Ray pods reach one another, want 4:\n%s", n, objs)
 	}
 }

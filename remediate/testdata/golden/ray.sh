@@ -178,7 +178,7 @@ spec:
         matchLabels:
           ray.io/is-ray-node: "yes"
   # Derived by tiergate from the pods' configuration:
-  #   its own pods, every port (RayService peers: replication, membership, sharding)
+  #   the namespace's pods labelled ray.io/is-ray-node=yes, every port (RayService peers; the name its pods carry is generated: narrow this to them once known)
   # To add a destination, for example
   # - to:                    # the model gateway
   #   - namespaceSelector:
@@ -243,7 +243,7 @@ spec:
         matchLabels:
           ray.io/is-ray-node: "yes"
   # Derived by tiergate from the pods' configuration:
-  #   its own pods, every port (RayService peers: replication, membership, sharding)
+  #   the namespace's pods labelled ray.io/is-ray-node=yes, every port (RayService peers; the name its pods carry is generated: narrow this to them once known)
   # To add a destination, for example
   # - to:                    # the model gateway
   #   - namespaceSelector:
