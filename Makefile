@@ -105,7 +105,7 @@ bench-ui: ## TUI benchmarks: keypress at 50k pods, live refresh at 50k, first fr
 	$(GO) test ./ui -run '^$$' -bench . -benchtime 300x -count 3
 
 .PHONY: k8s-bins
-k8s-bins: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok into bin/k8s (skips what exists)
+k8s-bins: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and kwok into bin/k8s (skips what exists)
 	./hack/k8s/build.sh
 
 .PHONY: test-integration
@@ -122,7 +122,7 @@ e2e: k8s-bins ## Only the end-to-end TUI test: the real binary in tmux against a
 
 .PHONY: bench-live
 bench-live: k8s-bins ## Live audit vs raw LIST vs kubectl at PODS pods (default 10000) on a real control plane
-	WITH_KUBECTL=1 ./hack/k8s/build.sh
+	./hack/k8s/build.sh
 	$(GO) run ./hack/benchlive -pods $(or $(PODS),10000)
 
 .PHONY: lab

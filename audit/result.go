@@ -42,7 +42,9 @@ type BaselineDiff struct {
 	Unchanged int `json:"unchanged"`
 	// NewBySeverity counts the new findings by severity.
 	NewBySeverity map[policy.Severity]int `json:"newBySeverity"`
-	Resolved      []ResolvedFinding       `json:"resolved"`
+	// NewFindings are the new ones, each once, as the counts count them.
+	NewFindings []ResolvedFinding `json:"newFindings"`
+	Resolved    []ResolvedFinding `json:"resolved"`
 }
 
 // ResolvedFinding is a baseline's finding the audit no longer has, named

@@ -13,13 +13,15 @@ import (
 
 // Key identifies a finding across runs.
 type Key struct {
-	Cluster, Namespace, OwnerKind, OwnerName, Container, Rule string
+	// OwnerGroup tells apart kinds two projects name alike
+	// (agent-sandbox's and OpenKruise's Sandbox).
+	Cluster, Namespace, OwnerGroup, OwnerKind, OwnerName, Container, Rule string
 }
 
 // KeyOf is the key of finding f of result r.
 func KeyOf(r *audit.Result, f *audit.Finding) Key {
 	o := OwnerOf(r)
-	return Key{Cluster: r.Cluster, Namespace: r.Namespace, OwnerKind: o.Kind, OwnerName: o.Name, Container: f.Container, Rule: f.Rule}
+	return Key{Cluster: r.Cluster, Namespace: r.Namespace, OwnerGroup: group(o.APIVersion), OwnerKind: o.Kind, OwnerName: o.Name, Container: f.Container, Rule: f.Rule}
 }
 
 // OwnerOf is what a workload's findings belong to across runs: the
@@ -34,7 +36,16 @@ func OwnerOf(r *audit.Result) audit.Owner {
 	case r.Owner != nil:
 		return *r.Owner
 	}
-	return audit.Owner{Kind: r.Kind, Name: r.Name}
+	return audit.Owner{APIVersion: r.APIVersion, Kind: r.Kind, Name: r.Name}
+}
+
+// group is an apiVersion's group ("" for the core group or none).
+func group(apiVersion string) string {
+	g, _, found := strings.Cut(apiVersion, "/")
+	if !found {
+		return ""
+	}
+	return g
 }
 
 // Baseline is the findings of a previous report, by key.
@@ -84,18 +95,22 @@ func (b *Baseline) Len() int { return len(b.findings) }
 // arrive (a streamed audit hands them over one workload at a time).
 type Comparison struct {
 	base *Baseline
-	seen map[Key]bool
-	diff audit.BaselineDiff
+	// present: keys the audit has, on any row; counted: those of rows
+	// that carry verdicts (a custom resource listed with its pods counts
+	// through them, as --fail-on does), at their highest severity.
+	present map[Key]bool
+	counted map[Key]audit.ResolvedFinding
+	order   []Key
 }
 
 // Compare starts a comparison with b.
 func (b *Baseline) Compare() *Comparison {
-	return &Comparison{base: b, seen: map[Key]bool{}, diff: audit.BaselineDiff{NewBySeverity: map[policy.Severity]int{}}}
+	return &Comparison{base: b, present: map[Key]bool{}, counted: map[Key]audit.ResolvedFinding{}}
 }
 
-// Mark sets each finding's Baseline state in r and counts it. A finding
-// the report holds twice (a custom resource's template and its pods)
-// counts once.
+// Mark sets each finding's Baseline state in r and records it. A finding
+// the report holds several times (a Deployment's replicas, a custom
+// resource's template and its pods) counts once, at its highest severity.
 func (c *Comparison) Mark(r *audit.Result) {
 	for j := range r.Findings {
 		f := &r.Findings[j]
@@ -105,31 +120,53 @@ func (c *Comparison) Mark(r *audit.Result) {
 		} else {
 			f.Baseline = audit.BaselineNew
 		}
-		if c.seen[k] || r.StandsForPods() {
-			continue // counted once, and through the pods (as --fail-on)
+		c.present[k] = true
+		if r.StandsForPods() {
+			continue
 		}
-		c.seen[k] = true
-		if f.Baseline == audit.BaselineNew {
-			c.diff.New++
-			c.diff.NewBySeverity[f.Severity]++
-		} else {
-			c.diff.Unchanged++
+		old, ok := c.counted[k]
+		if !ok {
+			c.order = append(c.order, k)
+		}
+		if !ok || f.Severity.Rank() > old.Severity.Rank() {
+			c.counted[k] = audit.ResolvedFinding{Cluster: r.Cluster, Namespace: r.Namespace, Owner: OwnerOf(r), Container: f.Container, Rule: f.Rule, Severity: f.Severity, Message: f.Message}
 		}
 	}
 }
 
-// Diff is the comparison so far, with the baseline's findings not seen
-// as resolved, most severe first.
+// New are the findings new since the baseline, each once, most severe
+// first.
+func (c *Comparison) New() []audit.ResolvedFinding {
+	out := []audit.ResolvedFinding{}
+	for _, k := range c.order {
+		if _, old := c.base.findings[k]; !old {
+			out = append(out, c.counted[k])
+		}
+	}
+	slices.SortStableFunc(out, func(a, b audit.ResolvedFinding) int { return b.Severity.Rank() - a.Severity.Rank() })
+	return out
+}
+
+// Diff is the comparison so far: the new and unchanged counted, and the
+// baseline's findings the audit no longer has, most severe first.
 func (c *Comparison) Diff() *audit.BaselineDiff {
-	d := c.diff
-	d.Resolved = []audit.ResolvedFinding{}
+	d := &audit.BaselineDiff{NewBySeverity: map[policy.Severity]int{}, Resolved: []audit.ResolvedFinding{}}
+	for _, k := range c.order {
+		if _, old := c.base.findings[k]; old {
+			d.Unchanged++
+		} else {
+			d.New++
+			d.NewBySeverity[c.counted[k].Severity]++
+		}
+	}
 	for _, k := range c.base.order {
-		if !c.seen[k] {
+		if !c.present[k] {
 			d.Resolved = append(d.Resolved, c.base.findings[k])
 		}
 	}
 	slices.SortStableFunc(d.Resolved, func(a, b audit.ResolvedFinding) int { return b.Severity.Rank() - a.Severity.Rank() })
-	return &d
+	d.NewFindings = c.New()
+	return d
 }
 
 // NewAtLeast counts the new findings at or above sev.

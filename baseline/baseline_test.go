@@ -3,6 +3,7 @@ package baseline_test
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -105,5 +106,56 @@ func TestReadReportRejects(t *testing.T) {
 		if _, err := baseline.ReadReport(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: %v, want %q", in, err, want)
 		}
+	}
+}
+
+// TestComparisonEdges: a custom resource row's own finding is neither
+// counted nor resolved when its pods lack it; replicas count at their
+// highest severity; kinds two groups name alike are told apart.
+func TestComparisonEdges(t *testing.T) {
+	lws := &audit.Owner{APIVersion: "leaderworkerset.x-k8s.io/v1", Kind: "LeaderWorkerSet", Name: "llama"}
+	row := audit.Result{APIVersion: lws.APIVersion, Kind: lws.Kind, Namespace: "n", Name: "llama", Status: &audit.Status{Status: audit.StatusPods, Pods: 1},
+		Findings: []audit.Finding{{Rule: "TG-ISO-001", Severity: policy.High}}}
+	pod := audit.Result{Kind: "Pod", Namespace: "n", Name: "llama-0", RunsFrom: lws, Findings: []audit.Finding{{Rule: "TG-NET-001", Severity: policy.Medium}}}
+	rep := func() *audit.Report {
+		r, p := row, pod
+		r.Findings, p.Findings = slices.Clone(row.Findings), slices.Clone(pod.Findings)
+		return &audit.Report{Workloads: []audit.Result{r, p}}
+	}
+	same := rep()
+	cmp := baseline.FromReport(rep()).Compare()
+	for i := range same.Workloads {
+		cmp.Mark(&same.Workloads[i])
+	}
+	if d := cmp.Diff(); d.New != 0 || d.Unchanged != 1 || len(d.Resolved) != 0 || len(d.NewFindings) != 0 {
+		t.Errorf("the same report: %+v", d)
+	}
+	fresh := rep()
+	cmp = baseline.FromReport(&audit.Report{}).Compare()
+	for i := range fresh.Workloads {
+		cmp.Mark(&fresh.Workloads[i])
+	}
+	if d := cmp.Diff(); d.New != 1 || len(d.NewFindings) != 1 || d.NewFindings[0].Rule != "TG-NET-001" || fresh.Workloads[0].Findings[0].Baseline != audit.BaselineNew {
+		t.Errorf("against nothing: %+v, the row's finding %q", d, fresh.Workloads[0].Findings[0].Baseline)
+	}
+
+	dep := &audit.Owner{APIVersion: "apps/v1", Kind: "Deployment", Name: "web"}
+	replicas := []audit.Result{
+		{Kind: "Pod", Namespace: "n", Name: "web-a", RootOwner: dep, Findings: []audit.Finding{{Rule: "TG-GPU-002", Severity: policy.Low}}},
+		{Kind: "Pod", Namespace: "n", Name: "web-b", RootOwner: dep, Findings: []audit.Finding{{Rule: "TG-GPU-002", Severity: policy.High}}},
+	}
+	cmp = baseline.FromReport(&audit.Report{}).Compare()
+	for i := range replicas {
+		cmp.Mark(&replicas[i])
+	}
+	if d := cmp.Diff(); d.New != 1 || baseline.NewAtLeast(d, policy.High) != 1 {
+		t.Errorf("replicas low and high: %d new, %d at or above high", d.New, baseline.NewAtLeast(d, policy.High))
+	}
+
+	f := &audit.Finding{Rule: "TG-ISO-001"}
+	a := baseline.KeyOf(&audit.Result{APIVersion: "agents.x-k8s.io/v1beta1", Kind: "Sandbox", Namespace: "n", Name: "s"}, f)
+	k := baseline.KeyOf(&audit.Result{APIVersion: "agents.kruise.io/v1alpha1", Kind: "Sandbox", Namespace: "n", Name: "s"}, f)
+	if a == k {
+		t.Errorf("two groups' Sandboxes share a key: %+v", a)
 	}
 }

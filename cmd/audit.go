@@ -71,7 +71,7 @@ contacts no cluster.
 With --baseline FILE (a previous -o json report) each finding is marked new
 or unchanged and the baseline's findings that are gone are listed as
 resolved; --fail-on-new gates on new findings only. Findings match by
-namespace, owner (the Deployment, the custom resource, the pod when bare),
+cluster (fleet audits), namespace, owner (the Deployment, the custom resource, the pod when bare),
 container and rule, never by pod names, which change with every rollout.
 'tiergate diff OLD.json NEW.json' compares two reports the same way.
 
@@ -161,7 +161,7 @@ func (o *AuditOptions) Validate() error {
 	if err := o.Baseline.Validate(); err != nil {
 		return err
 	}
-	if err := o.Fleet.validate(o.offline(), o.Probe.Mode != "", o.Metrics.Enabled, o.kube.Context != nil && *o.kube.Context != ""); err != nil {
+	if err := o.Fleet.validate(o.offline(), o.Probe.Mode != "", o.Metrics.Enabled, o.flags != nil && o.flags.Changed("contexts"), o.Output, o.singleClusterFlags()); err != nil {
 		return err
 	}
 	if o.Metrics.Enabled && !slices.Contains([]string{"table", "wide", "json", "yaml"}, o.Output) {
@@ -216,6 +216,24 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 		fmt.Fprintln(o.ErrOut, "tiergate: nothing to audit: "+opts.Empty)
 	}
 	return o.gates(rep)
+}
+
+// singleClusterFlags are the client flags set that name one cluster or
+// user, as --flag names.
+func (o *AuditOptions) singleClusterFlags() []string {
+	var out []string
+	for name, v := range map[string]*string{"--context": o.kube.Context, "--cluster": o.kube.ClusterName, "--user": o.kube.AuthInfoName,
+		"--server": o.kube.APIServer, "--token": o.kube.BearerToken, "--certificate-authority": o.kube.CAFile,
+		"--client-certificate": o.kube.CertFile, "--client-key": o.kube.KeyFile, "--tls-server-name": o.kube.TLSServerName} {
+		if v != nil && *v != "" {
+			out = append(out, name)
+		}
+	}
+	if o.kube.Insecure != nil && *o.kube.Insecure {
+		out = append(out, "--insecure-skip-tls-verify")
+	}
+	slices.Sort(out)
+	return out
 }
 
 // markBaseline marks every finding of rep against the baseline, when

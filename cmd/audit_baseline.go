@@ -27,7 +27,7 @@ type BaselineOptions struct {
 
 // AddFlags adds --baseline and --fail-on-new.
 func (o *BaselineOptions) AddFlags(f *pflag.FlagSet) {
-	f.StringVar(&o.Path, "baseline", "", "A previous report (tiergate audit -o json): mark each finding new or unchanged and list the resolved ones; findings match by namespace, owner (the Deployment, the custom resource, not the pod), container and rule")
+	f.StringVar(&o.Path, "baseline", "", "A previous report (tiergate audit -o json): mark each finding new or unchanged and list the resolved ones; findings match by cluster (a fleet audit's context), namespace, owner (the Deployment, the custom resource, not the pod), container and rule")
 	f.StringVar(&o.FailOnNew, "fail-on-new", "", "With --baseline: exit 1 when a new finding at or above this severity exists (low, medium, high, critical); the findings the baseline had do not fail")
 }
 

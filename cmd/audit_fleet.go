@@ -39,8 +39,22 @@ func (o *FleetOptions) AddFlags(f *pflag.FlagSet) {
 // fleet says several contexts are asked for.
 func (o *FleetOptions) fleet() bool { return len(o.Contexts) > 0 || o.AllContexts }
 
-// validate checks the fleet flags against the rest.
-func (o *FleetOptions) validate(offline bool, probe, metrics, contextFlag bool) error {
+// validate checks the fleet flags against the rest: output is the
+// format, single names the client flags set that name one cluster or
+// user (they cannot apply to each context).
+func (o *FleetOptions) validate(offline, probe, metrics, contextsSet bool, output string, single []string) error {
+	var seen []string // in the order given, each once
+	for _, c := range nonEmpty(o.Contexts) {
+		if !slices.Contains(seen, c) {
+			seen = append(seen, c)
+		}
+	}
+	o.Contexts = seen
+	if contextsSet && len(o.Contexts) == 0 {
+		// An unset shell variable must not fall back to the current
+		// context alone.
+		return fmt.Errorf("--contexts needs context names (got an empty value)")
+	}
 	if !o.fleet() {
 		if o.FailOnUnreachable {
 			return fmt.Errorf("--fail-on-unreachable needs --contexts or --all-contexts")
@@ -52,8 +66,10 @@ func (o *FleetOptions) validate(offline bool, probe, metrics, contextFlag bool) 
 		return fmt.Errorf("--contexts and --all-contexts: use one")
 	case offline:
 		return fmt.Errorf("--contexts and --all-contexts audit clusters; -f audits files: use one")
-	case contextFlag:
-		return fmt.Errorf("--context names one cluster; --contexts and --all-contexts several: use one")
+	case len(single) > 0:
+		return fmt.Errorf("%s name%s one cluster or user; with --contexts and --all-contexts each context's own is used", strings.Join(single, ", "), map[bool]string{true: "s", false: ""}[len(single) == 1])
+	case output == "openreports" || output == "policyreport":
+		return fmt.Errorf("-o %s writes reports to apply to one cluster: audit each with --context NAME", output)
 	case probe || metrics:
 		return fmt.Errorf("--probe and --metrics read one cluster: use --context NAME")
 	case o.ClusterTimeout <= 0 || o.Concurrency < 1:
@@ -137,6 +153,9 @@ func (o *AuditOptions) auditContext(ctx context.Context, raw clientcmdapi.Config
 	if o.kube.ImpersonateGroup != nil {
 		overrides.AuthInfo.ImpersonateGroups = *o.kube.ImpersonateGroup
 	}
+	if o.kube.ImpersonateUID != nil {
+		overrides.AuthInfo.ImpersonateUID = *o.kube.ImpersonateUID
+	}
 	if o.kube.Timeout != nil {
 		overrides.Timeout = *o.kube.Timeout
 	}
@@ -209,6 +228,12 @@ func (o *AuditOptions) runFleet(ctx context.Context) error {
 	}
 	o.markBaseline(rep, o.Baseline.comparison())
 	opts := report.Options{ToolVersion: version.Version, FailOn: o.failOn, Objects: len(rep.Workloads), Scope: o.describe(), Now: o.now()}
+	if len(rep.Workloads) == 0 && len(failed) < len(rep.Clusters) {
+		opts.Empty = "no cluster holds a pod-bearing workload in the scope"
+		if d := o.describe(); d != "" {
+			opts.Empty += " (" + d + ")"
+		}
+	}
 	if err := report.Render(o.Out, rep, o.Output, opts); err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -217,6 +242,9 @@ func (o *AuditOptions) runFleet(ctx context.Context) error {
 	}
 	if len(failed) == len(rep.Clusters) {
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("no cluster could be audited: %s", strings.Join(failed, ", "))}
+	}
+	if opts.Empty != "" && !o.AllowEmpty {
+		return &ExitError{Code: ExitEmpty, Err: fmt.Errorf("nothing to audit: %s (exit %d; --allow-empty exits 0)", opts.Empty, ExitEmpty)}
 	}
 	return o.gates(rep)
 }

@@ -31,7 +31,7 @@ func NewCmdDiff(streams genericiooptions.IOStreams) *cobra.Command {
 		Long: `Diff compares two reports written by 'tiergate audit -o json', as
 'audit --baseline OLD.json' does: a finding of NEW.json is new or unchanged,
 and OLD.json's findings that NEW.json no longer has are resolved. Findings
-match by namespace, owner (the Deployment, the custom resource, the pod when
+match by cluster (fleet reports), namespace, owner (the Deployment, the custom resource, the pod when
 bare), container and rule, never by pod names, which change with every
 rollout; a finding a custom resource's template and its pods share counts once.
 

@@ -33,7 +33,10 @@ func TestFleetAudit(t *testing.T) {
 	if code == ExitUsage {
 		t.Fatalf("one cluster: exit %d", code)
 	}
-	var one struct{ Workloads []struct{ Name string } }
+	var one struct {
+		Workloads []struct{ Name string }
+		Summary   struct{ Workloads int }
+	}
 	if err := json.Unmarshal([]byte(single), &one); err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +58,7 @@ func TestFleetAudit(t *testing.T) {
 	if len(rep.Clusters) != 2 || rep.Clusters[0].Context != lab || rep.Clusters[0].Error != "" || rep.Clusters[1].Context != "gone" || rep.Clusters[1].Error == "" {
 		t.Fatalf("clusters %+v", rep.Clusters)
 	}
-	if len(rep.Workloads) != len(one.Workloads) || rep.Clusters[0].Summary == nil || rep.Clusters[0].Summary.Workloads != len(one.Workloads) {
+	if len(rep.Workloads) != len(one.Workloads) || rep.Clusters[0].Summary == nil || rep.Clusters[0].Summary.Workloads != one.Summary.Workloads {
 		t.Errorf("the lab's %d workloads alone, %d in the fleet report", len(one.Workloads), len(rep.Workloads))
 	}
 	for _, w := range rep.Workloads {
@@ -67,6 +70,10 @@ func TestFleetAudit(t *testing.T) {
 	out, _, _ = run(t, "", "audit", "--kubeconfig", kc, "--contexts", lab+",gone", "-A", "--request-timeout", "5s")
 	if !strings.Contains(out, "CLUSTER "+lab+": ") || !strings.Contains(out, "CLUSTER gone: not audited:") {
 		t.Errorf("table:\n%s", out)
+	}
+	_, errOut, code = run(t, "", "audit", "--kubeconfig", kc, "--contexts", lab, "-A", "-l", "app=no-such-label")
+	if code != ExitEmpty || !strings.Contains(errOut, "no cluster holds a pod-bearing workload in the scope (-l app=no-such-label)") {
+		t.Errorf("an empty fleet scope: exit %d: %s", code, errOut)
 	}
 	_, errOut, code = run(t, "", "audit", "--kubeconfig", kc, "--contexts", lab+",gone", "-A", "--fail-on-unreachable", "--request-timeout", "5s")
 	if code != ExitUsage || !strings.Contains(errOut, "1 of 2 clusters not audited: gone (--fail-on-unreachable)") {

@@ -38,7 +38,10 @@ func TestFleetFlags(t *testing.T) {
 	}{
 		{[]string{"--contexts", "east", "--all-contexts"}, "--contexts and --all-contexts: use one"},
 		{[]string{"--contexts", "east", "-f", "../examples/llm-platform.yaml"}, "-f audits files: use one"},
-		{[]string{"--contexts", "east", "--context", "west"}, "--context names one cluster"},
+		{[]string{"--contexts", "east", "--context", "west"}, "--context names one cluster or user"},
+		{[]string{"--all-contexts", "--server", "https://127.0.0.1:9", "--user", "nobody"}, "--server, --user name one cluster or user"},
+		{[]string{"--contexts", ""}, "--contexts needs context names (got an empty value)"},
+		{[]string{"--all-contexts", "-o", "openreports"}, "-o openreports writes reports to apply to one cluster"},
 		{[]string{"--all-contexts", "--probe"}, "--probe and --metrics read one cluster"},
 		{[]string{"--fail-on-unreachable"}, "--fail-on-unreachable needs --contexts or --all-contexts"},
 		{[]string{"--contexts", "east,north"}, "--contexts: north not in the kubeconfig (it has east, west)"},
@@ -54,12 +57,12 @@ func TestFleetFlags(t *testing.T) {
 // line on stderr and in the report; none read at all is exit 2.
 func TestFleetOfUnreachableClusters(t *testing.T) {
 	kc := deadKubeconfig(t)
-	out, errOut, code := run(t, "", "audit", "--kubeconfig", kc, "--all-contexts", "--request-timeout", "3s")
+	out, errOut, code := run(t, "", "audit", "--kubeconfig", kc, "--contexts", "west,east,west", "--request-timeout", "3s")
 	if code != ExitUsage || !strings.Contains(errOut, "tiergate: cluster east: not audited:") || !strings.Contains(errOut, "tiergate: cluster west: not audited:") ||
-		!strings.Contains(errOut, "no cluster could be audited: east, west") {
+		!strings.Contains(errOut, "no cluster could be audited: west, east") {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if !strings.Contains(out, "CLUSTER east: not audited:") || !strings.Contains(out, "CLUSTER west: not audited:") {
-		t.Errorf("the table does not say which clusters were not audited:\n%s", out)
+	if !strings.Contains(out, "CLUSTER west: not audited:") || strings.Count(out, "CLUSTER west") != 1 || strings.Index(out, "CLUSTER west") > strings.Index(out, "CLUSTER east") {
+		t.Errorf("the table does not say once each, in the order given, which clusters were not audited:\n%s", out)
 	}
 }

@@ -4,39 +4,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/tiergate/tiergate/audit"
-	"github.com/tiergate/tiergate/baseline"
 	"github.com/tiergate/tiergate/internal/textutil"
 )
-
-// NewFindings are the findings marked new against a baseline, each once
-// (a custom resource's template and its pods share theirs) and named by
-// what identifies it across runs, most severe first.
-func NewFindings(rep *audit.Report) []audit.ResolvedFinding {
-	fresh := []audit.ResolvedFinding{}
-	seen := map[baseline.Key]bool{}
-	for i := range rep.Workloads {
-		r := &rep.Workloads[i]
-		for j := range r.Findings {
-			f := &r.Findings[j]
-			if k := baseline.KeyOf(r, f); f.Baseline == audit.BaselineNew && !seen[k] {
-				seen[k] = true
-				fresh = append(fresh, audit.ResolvedFinding{Cluster: r.Cluster, Namespace: r.Namespace, Owner: baseline.OwnerOf(r), Container: f.Container, Rule: f.Rule, Severity: f.Severity, Message: f.Message})
-			}
-		}
-	}
-	slices.SortStableFunc(fresh, func(a, b audit.ResolvedFinding) int { return b.Severity.Rank() - a.Severity.Rank() })
-	return fresh
-}
 
 // renderBaseline lists, after the workloads, the findings new since the
 // baseline and those it had that are gone.
 func renderBaseline(w io.Writer, rep *audit.Report, names map[string]string) error {
-	fresh := NewFindings(rep)
+	fresh := rep.Baseline.NewFindings
 	for _, part := range []struct {
 		title string
 		fs    []audit.ResolvedFinding
@@ -79,7 +57,7 @@ func RenderDiff(w io.Writer, rep *audit.Report, format string) error {
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(Diff{New: NewFindings(rep), Resolved: rep.Baseline.Resolved, Unchanged: rep.Baseline.Unchanged})
+		return enc.Encode(Diff{New: rep.Baseline.NewFindings, Resolved: rep.Baseline.Resolved, Unchanged: rep.Baseline.Unchanged})
 	}
 	names := map[string]string{}
 	for _, r := range audit.Rules() {

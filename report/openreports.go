@@ -95,8 +95,10 @@ func renderOpenReports(w io.Writer, rep *audit.Report, opts Options, rk reportKi
 		results := byNS[ns]
 		for part := 0; part*maxReportResults < len(results); part++ {
 			chunk := results[part*maxReportResults : min(len(results), (part+1)*maxReportResults)]
+			// The first keeps its name as a namespace grows past one
+			// report, so that an apply updates it.
 			name := "tiergate"
-			if len(results) > maxReportResults {
+			if part > 0 {
 				name += "-" + strconv.Itoa(part+1)
 			}
 			b, err := reportYAML(rk, ns, name, chunk)

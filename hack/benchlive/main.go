@@ -93,7 +93,7 @@ func run(pods, namespaces int, keep bool) error {
 	for i, r := range rows {
 		if strings.HasPrefix(r.name, "kubectl") {
 			if _, err := os.Stat(filepath.Join(root, "bin", "k8s", "kubectl")); err != nil {
-				fmt.Printf("%-30s %10s %12s %10s\n", r.name, "-", "-", "(WITH_KUBECTL=1 make k8s-bins)")
+				fmt.Printf("%-30s %10s %12s %10s\n", r.name, "-", "-", "(make k8s-bins)")
 				continue
 			}
 		}

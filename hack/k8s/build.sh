@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the control plane for integration tests and the lab into bin/k8s/,
 # skipping what is already there: etcd, kube-apiserver,
-# kube-controller-manager, kube-scheduler (this module, from the Go module
-# proxy) and kwok/kwokctl (go install at a pinned version). A first build
+# kube-controller-manager, kube-scheduler, kubectl (this module, from the
+# Go module proxy) and kwok/kwokctl (go install at a pinned version). A first build
 # takes about 25 minutes on 2 cores; Go's build cache makes later ones fast.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -32,7 +32,8 @@ build etcd go.etcd.io/etcd/server/v3
 build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
 build kube-scheduler k8s.io/kubernetes/cmd/kube-scheduler
 build kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager
-# kubectl only for make bench-live's side-by-side comparison.
-if [ "${WITH_KUBECTL:-0}" = 1 ]; then build kubectl k8s.io/kubernetes/cmd/kubectl; fi
+# kubectl: the fix scripts' commands are run with it against the control
+# plane (cmd's integration tests), and make bench-live compares with it.
+build kubectl k8s.io/kubernetes/cmd/kubectl
 install_kwok kwok
 install_kwok kwokctl
