@@ -45,7 +45,9 @@ func (c *chrome) count(rep *audit.Report, ns string) {
 	}
 	n, byVerdict := 0, map[audit.Verdict]int{}
 	for i := range rep.Workloads {
-		if r := &rep.Workloads[i]; r.Namespace == ns {
+		// As the summary: a custom resource listed with its pods counts
+		// through them.
+		if r := &rep.Workloads[i]; r.Namespace == ns && !r.StandsForPods() {
 			byVerdict[r.Verdict]++
 			n++
 		}

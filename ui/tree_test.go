@@ -59,6 +59,16 @@ func TestCustomResourceTree(t *testing.T) {
 	if s := screen(a); !strings.Contains(s, "▾ serving/lws/llama") || !strings.Contains(s, "└ serving/llama-0 ") || !strings.Contains(s, "3 pods") {
 		t.Fatalf("tree not drawn:\n%s", s)
 	}
+	// The header counts as the summary does: the set through its pods,
+	// in all namespaces and in :ns alike.
+	for _, ns := range []string{"", "serving"} {
+		tb.SetNamespace(ns)
+		a.chrome.count(a.session.report(), ns)
+		if s := screen(a); !strings.Contains(s, "5 workloads:") {
+			t.Errorf(":ns %q: header %q", ns, strings.Split(s, "\n")[1])
+		}
+	}
+	tb.SetNamespace("")
 	// From a pod: its resource folds and the cursor goes up to it.
 	tb.cursor = 5 // └ llama-0
 	press(a, "space")
