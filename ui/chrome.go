@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/policy"
 )
 
@@ -136,7 +137,7 @@ func (a *App) headerLine2() string {
 	for _, v := range audit.Verdicts() {
 		parts = append(parts, styles[v].Render(itoa(counts[v])+" "+v.Words()))
 	}
-	s := itoa(total) + " workloads: " + strings.Join(parts, " · ")
+	s := itoa(total) + " workload" + textutil.S(total) + ": " + strings.Join(parts, " · ")
 	// What RBAC hides comes before the metrics note: it is what must not
 	// be cut off.
 	if n := len(rep.NotVisible); n > 0 {
