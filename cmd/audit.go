@@ -91,6 +91,9 @@ namespace, a -l that matches nothing; --allow-empty makes it 0).`,
   # Audit what the cluster runs, from a dump
   kubectl get deploy,sts,ds,runtimeclass,networkpolicy,sa,nodes -A -o yaml | kubectl tiergate audit -f -
 
+  # One self-contained HTML file to hand to someone
+  kubectl tiergate audit -A -o html > tiergate.html
+
   # SARIF for code scanning, JUnit for CI test reports
   kubectl tiergate audit -f deploy/ -o sarif > tiergate.sarif
   kubectl tiergate audit -f deploy/ -o junit --fail-on high > tiergate.xml

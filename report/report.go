@@ -18,7 +18,7 @@ import (
 
 // Formats lists the output formats, the default first.
 func Formats() []string {
-	return []string{"table", "wide", "json", "yaml", "sarif", "junit", "openreports", "policyreport"}
+	return []string{"table", "wide", "json", "yaml", "sarif", "junit", "html", "openreports", "policyreport"}
 }
 
 // Options carry what a renderer needs beyond the report.
@@ -83,6 +83,8 @@ func Render(w io.Writer, rep *audit.Report, format string, opts Options) error {
 		return renderSARIF(w, rep, opts)
 	case "junit":
 		return renderJUnit(w, rep, opts)
+	case "html":
+		return renderHTML(w, rep, opts)
 	case "openreports":
 		return renderOpenReports(w, rep, opts, openReportsKind)
 	case "policyreport":
