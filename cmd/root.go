@@ -71,6 +71,7 @@ Tier table (minimum isolation):
 	root.AddCommand(
 		NewCmdAudit(streams, kube),
 		NewCmdDiff(streams),
+		NewCmdServe(streams, kube),
 		NewCmdFix(streams, kube),
 		NewCmdProbe(streams, kube),
 		NewCmdPolicy(streams),
