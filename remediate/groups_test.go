@@ -7,7 +7,6 @@ import (
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/kinds"
-	"github.com/tiergate/tiergate/manifest"
 	"github.com/tiergate/tiergate/policy"
 	"github.com/tiergate/tiergate/remediate"
 )
@@ -17,18 +16,7 @@ import (
 // own group and template path: a result is matched to its workload by
 // group, not by kind name alone.
 func TestFixesOfKindsSharingANameStayApart(t *testing.T) {
-	objs, err := manifest.Read([]string{"../cmd/testdata/two-sandboxes.yaml"}, nil, manifest.ParseOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, _, err := manifest.Build(objs, manifest.BuildOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := audit.NewEngine(policy.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, inv, e := read(t, "../cmd/testdata/two-sandboxes.yaml")
 	opts := audit.Options{Now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
 	res, err := remediate.Compute(e, inv, e.Audit(inv, opts), remediate.Options{Audit: opts})
 	if err != nil {

@@ -21,7 +21,13 @@ var fixedTime = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 // examplePlatform loads examples/llm-platform.yaml as a snapshot.
 func examplePlatform(t testing.TB) *cluster.Snapshot {
 	t.Helper()
-	objs, err := manifest.Read([]string{"../examples/llm-platform.yaml"}, nil, manifest.ParseOptions{})
+	return fileSnapshot(t, "../examples/llm-platform.yaml")
+}
+
+// fileSnapshot loads a manifest file as a synced snapshot.
+func fileSnapshot(t testing.TB, path string) *cluster.Snapshot {
+	t.Helper()
+	objs, err := manifest.Read([]string{path}, nil, manifest.ParseOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

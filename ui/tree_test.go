@@ -8,24 +8,13 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tiergate/tiergate/audit"
-	"github.com/tiergate/tiergate/cluster"
-	"github.com/tiergate/tiergate/manifest"
 )
 
 // treeApp is the app over ui/testdata/tree.yaml: a LeaderWorkerSet with
 // pods (one of them privileged), an idle Sandbox, a Deployment's pod.
 func treeApp(t *testing.T, w, h int) *App {
 	t.Helper()
-	objs, err := manifest.Read([]string{"testdata/tree.yaml"}, nil, manifest.ParseOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, _, err := manifest.Build(objs, manifest.BuildOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := New(Config{Scope: "files testdata/tree.yaml", Static: &cluster.Snapshot{Generation: 1, Synced: true, Inventory: inv, Time: fixedTime},
-		Engine: newEngine(t), Now: func() time.Time { return fixedTime }})
+	a := New(Config{Scope: "files testdata/tree.yaml", Static: fileSnapshot(t, "testdata/tree.yaml"), Engine: newEngine(t), Now: func() time.Time { return fixedTime }})
 	a.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	drive(a, a.Init())
 	return a
