@@ -7,7 +7,6 @@ import (
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/kinds"
-	"github.com/tiergate/tiergate/policy"
 	"github.com/tiergate/tiergate/remediate"
 )
 
