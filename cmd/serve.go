@@ -128,10 +128,22 @@ func (o *ServeOptions) Run(ctx context.Context) error {
 	snaps := src.Subscribe()
 	src.Start(ctx)
 	defer src.Stop()
-	for _, g := range src.Gaps() {
-		log.Warn("not visible", "gap", g.String())
-	}
-	err = o.auditLoop(ctx, snaps, col, log)
+	// A snapshot is published on events; when the last list to finish is
+	// empty none follows it, so the first synced snapshot is taken here,
+	// once every watch has listed (or given up: its gap is then said).
+	first := make(chan *cluster.Snapshot, 1)
+	go func() {
+		syncCtx, stop := context.WithTimeout(ctx, syncTimeout(0))
+		defer stop()
+		if err := src.WaitForSync(syncCtx); err != nil {
+			log.Error("sync", "err", err.Error())
+		}
+		for _, g := range src.Gaps() {
+			log.Warn("not visible", "gap", g.String())
+		}
+		first <- src.Snapshot()
+	}()
+	err = o.auditLoop(ctx, snaps, first, col, log)
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if serr := srv.Shutdown(shutdown); serr != nil {
@@ -146,27 +158,35 @@ func (o *ServeOptions) Run(ctx context.Context) error {
 
 // auditLoop audits each snapshot the source publishes (one per burst of
 // changes: a slow audit only ever skips to the newest) until ctx is done.
-func (o *ServeOptions) auditLoop(ctx context.Context, snaps <-chan *cluster.Snapshot, col *exporter.Collector, log *slog.Logger) error {
+func (o *ServeOptions) auditLoop(ctx context.Context, snaps, first <-chan *cluster.Snapshot, col *exporter.Collector, log *slog.Logger) error {
+	var last uint64
 	for {
+		var snap *cluster.Snapshot
 		select {
 		case <-ctx.Done():
 			return nil
-		case snap, ok := <-snaps:
+		case snap = <-first:
+		case s, ok := <-snaps:
 			if !ok {
 				return nil
 			}
-			col.SetState(snap.Synced, snap.Err != nil)
-			if snap.Err != nil {
-				log.Warn("watches failing; metrics are the last good audit's", "err", snap.Err.Error())
-			}
-			if !snap.Synced || snap.Inventory == nil {
-				continue
-			}
-			start := time.Now()
-			rep := o.engine.Audit(snap.Inventory, audit.Options{Now: start})
-			took := time.Since(start)
-			col.SetReport(rep, took, time.Now())
-			log.Info("audited", "generation", snap.Generation, "workloads", rep.Summary.Workloads, "findings", rep.Summary.Findings, "took", took.String())
+			snap = s
 		}
+		if snap == nil || snap.Generation != 0 && snap.Generation < last {
+			continue // older than one audited already
+		}
+		last = snap.Generation
+		col.SetState(snap.Synced, snap.Err != nil)
+		if snap.Err != nil {
+			log.Warn("watches failing; metrics are the last good audit's", "err", snap.Err.Error())
+		}
+		if !snap.Synced || snap.Inventory == nil {
+			continue
+		}
+		start := time.Now()
+		rep := o.engine.Audit(snap.Inventory, audit.Options{Now: start})
+		took := time.Since(start)
+		col.SetReport(rep, took, time.Now())
+		log.Info("audited", "generation", snap.Generation, "workloads", rep.Summary.Workloads, "findings", rep.Summary.Findings, "took", took.String())
 	}
 }

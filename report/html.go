@@ -5,7 +5,6 @@ import (
 	"html/template"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tiergate/tiergate/audit"
@@ -102,7 +101,9 @@ func renderHTML(w io.Writer, rep *audit.Report, opts Options) error {
 				for j, iso := range d.Isolations {
 					if r.Isolation == iso {
 						row.Cells[j].Count++
-						row.Cells[j].Below = r.RequiredIsolation != "" && (iso == policy.Unknown || iso.Rank() < r.RequiredIsolation.Rank())
+						// As the audit's below-tier verdict: unknown isolation is
+						// TG-ISO-003's, not below the tier.
+						row.Cells[j].Below = r.RequiredIsolation != "" && iso.Rank() >= 0 && iso.Rank() < r.RequiredIsolation.Rank()
 					}
 				}
 			}
@@ -118,7 +119,7 @@ func renderHTML(w io.Writer, rep *audit.Report, opts Options) error {
 				continue
 			}
 			d.Findings = append(d.Findings, htmlFinding{Severity: string(f.Severity), Rank: strconv.Itoa(f.Severity.Rank()), Rule: f.Rule, Name: rules[f.Rule].Name,
-				Cluster: r.Cluster, Namespace: r.Namespace, Workload: strings.TrimPrefix(title, r.Namespace+"/"), Container: f.Container,
+				Cluster: r.Cluster, Namespace: r.Namespace, Workload: r.Kind + "/" + r.Name, Container: f.Container,
 				Message: f.Message, Baseline: f.Baseline, Anchor: anchor})
 		}
 		d.Workloads = append(d.Workloads, wl)
