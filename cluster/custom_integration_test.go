@@ -126,19 +126,7 @@ func TestCustomResourcesLiveEqualOffline(t *testing.T) {
 	live := e.Audit(inv, audit.Options{Now: now})
 
 	// Offline, from the same objects as kubectl get -o yaml prints them.
-	dump := filepath.Join(t.TempDir(), "dump.yaml")
-	if err := dumpList(ctx, clients.Kube, clients.Dynamic, dump); err != nil {
-		t.Fatal(err)
-	}
-	read, err := manifest.Read([]string{dump}, nil, manifest.ParseOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	offInv, _, err := manifest.Build(read, manifest.BuildOptions{Namespace: customNamespace})
-	if err != nil {
-		t.Fatal(err)
-	}
-	offline := e.Audit(offInv, audit.Options{Now: now})
+	offline := offlineAudit(ctx, t, clients, e, customNamespace, now)
 
 	// Keyed by group too: agent-sandbox's and OpenKruise's Sandbox share
 	// a kind name.

@@ -5,6 +5,9 @@ package cluster_test
 import (
 	"context"
 	"os"
+	"path/filepath"
+	"testing"
+	"time"
 
 	resourcev1 "k8s.io/api/resource/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
@@ -15,7 +18,10 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/yaml"
 
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/kinds"
+	"github.com/tiergate/tiergate/manifest"
 )
 
 // dumpList lists pods, nodes, RuntimeClasses, NetworkPolicies,
@@ -135,4 +141,24 @@ func dumpList(ctx context.Context, kube kubernetes.Interface, dyn dynamic.Interf
 
 func metaItems(list runtime.Object) ([]runtime.Object, error) {
 	return apimeta.ExtractList(list)
+}
+
+// offlineAudit dumps the cluster as kubectl get -o yaml would, reads the
+// dump back as files and audits the namespace from it: the offline audit
+// a live one must equal.
+func offlineAudit(ctx context.Context, t *testing.T, clients *cluster.Clients, e *audit.Engine, namespace string, now time.Time) *audit.Report {
+	t.Helper()
+	dump := filepath.Join(t.TempDir(), "dump.yaml")
+	if err := dumpList(ctx, clients.Kube, clients.Dynamic, dump); err != nil {
+		t.Fatal(err)
+	}
+	read, err := manifest.Read([]string{dump}, nil, manifest.ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, _, err := manifest.Build(read, manifest.BuildOptions{Namespace: namespace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.Audit(inv, audit.Options{Now: now})
 }

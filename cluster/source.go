@@ -305,6 +305,9 @@ func (s *Source) WaitForSync(ctx context.Context) error {
 		}
 	}
 	s.dropUnsynced()
+	// Snapshots are published on events: when the last list to finish
+	// was empty none followed it, so subscribers hear of the sync here.
+	s.markDirty()
 	return nil
 }
 

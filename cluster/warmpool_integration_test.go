@@ -5,7 +5,6 @@ package cluster_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -22,7 +21,6 @@ import (
 	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/internal/seed"
 	"github.com/tiergate/tiergate/kinds"
-	"github.com/tiergate/tiergate/manifest"
 	"github.com/tiergate/tiergate/policy"
 )
 
@@ -145,19 +143,7 @@ func TestWarmPoolStaleLive(t *testing.T) {
 	}
 
 	// Offline, from the same objects as kubectl get -o yaml prints them.
-	dump := filepath.Join(t.TempDir(), "dump.yaml")
-	if err := dumpList(ctx, clients.Kube, clients.Dynamic, dump); err != nil {
-		t.Fatal(err)
-	}
-	read, err := manifest.Read([]string{dump}, nil, manifest.ParseOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	offInv, _, err := manifest.Build(read, manifest.BuildOptions{Namespace: warmNamespace})
-	if err != nil {
-		t.Fatal(err)
-	}
-	offline := e.Audit(offInv, audit.Options{Now: time.Now()})
+	offline := offlineAudit(ctx, t, clients, e, warmNamespace, time.Now())
 	if a, b := staleSummary(offline), staleSummary(rep); a != b || launchedOf(offline) != stale {
 		t.Errorf("offline %s %+v, live %s %+v", a, launchedOf(offline), b, stale)
 	}

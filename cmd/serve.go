@@ -128,10 +128,8 @@ func (o *ServeOptions) Run(ctx context.Context) error {
 	snaps := src.Subscribe()
 	src.Start(ctx)
 	defer src.Stop()
-	// A snapshot is published on events; when the last list to finish is
-	// empty none follows it, so the first synced snapshot is taken here,
-	// once every watch has listed (or given up: its gap is then said).
-	first := make(chan *cluster.Snapshot, 1)
+	// Once every watch has listed (or given up: its gap is said), the
+	// source publishes a synced snapshot, which the loop audits.
 	go func() {
 		syncCtx, stop := context.WithTimeout(ctx, syncTimeout(0))
 		defer stop()
@@ -141,9 +139,8 @@ func (o *ServeOptions) Run(ctx context.Context) error {
 		for _, g := range src.Gaps() {
 			log.Warn("not visible", "gap", g.String())
 		}
-		first <- src.Snapshot()
 	}()
-	err = o.auditLoop(ctx, snaps, first, col, log)
+	err = o.auditLoop(ctx, snaps, col, log)
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if serr := srv.Shutdown(shutdown); serr != nil {
@@ -158,24 +155,18 @@ func (o *ServeOptions) Run(ctx context.Context) error {
 
 // auditLoop audits each snapshot the source publishes (one per burst of
 // changes: a slow audit only ever skips to the newest) until ctx is done.
-func (o *ServeOptions) auditLoop(ctx context.Context, snaps, first <-chan *cluster.Snapshot, col *exporter.Collector, log *slog.Logger) error {
-	var last uint64
+func (o *ServeOptions) auditLoop(ctx context.Context, snaps <-chan *cluster.Snapshot, col *exporter.Collector, log *slog.Logger) error {
 	for {
 		var snap *cluster.Snapshot
 		select {
 		case <-ctx.Done():
 			return nil
-		case snap = <-first:
 		case s, ok := <-snaps:
 			if !ok {
 				return nil
 			}
 			snap = s
 		}
-		if snap == nil || snap.Generation != 0 && snap.Generation < last {
-			continue // older than one audited already
-		}
-		last = snap.Generation
 		col.SetState(snap.Synced, snap.Err != nil)
 		if snap.Err != nil {
 			log.Warn("watches failing; metrics are the last good audit's", "err", snap.Err.Error())
