@@ -246,7 +246,9 @@ func (o *BenchOptions) describePlan(targets []bench.Target, measured int) {
 	}
 }
 
-func trimFloat(f float64) string { return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".") }
+func trimFloat(f float64) string {
+	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".")
+}
 
 // ask reads y/N on stdin (a terminal, or a test's reader).
 func (o *BenchOptions) ask(ctx context.Context) (bool, error) {
