@@ -103,7 +103,11 @@ func failureLines(name, mode string, s *bench.Summary) []string {
 	})
 	out := make([]string, 0, len(reasons))
 	for _, r := range reasons {
-		out = append(out, fmt.Sprintf("%s%s: %d× %s", name, mode, s.Failures[r], r))
+		line := fmt.Sprintf("%d× %s", s.Failures[r], r)
+		if name != "" {
+			line = name + mode + ": " + line
+		}
+		out = append(out, line)
 	}
 	return out
 }
@@ -115,15 +119,16 @@ func iso(t bench.Target) string {
 	return string(t.Isolation)
 }
 
-// dur writes a duration in milliseconds below ten seconds, else seconds.
+// dur writes a duration in milliseconds below a second, else in seconds
+// to the hundredth (a cold start is read in seconds).
 func dur(d time.Duration) string {
 	switch {
 	case d <= 0:
 		return "-"
-	case d < 10*time.Second:
+	case d < time.Second:
 		return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
 	}
-	return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
+	return strconv.FormatFloat(d.Seconds(), 'f', 2, 64) + "s"
 }
 
 // bar draws the cold start against the baseline's: one block per half
@@ -147,6 +152,9 @@ func benchCSV(w io.Writer, res *bench.Result) error {
 		return err
 	}
 	row := func(t bench.Target, mode string, s *bench.Summary) []string {
+		if s == nil {
+			mode = "skipped"
+		}
 		r := []string{t.Name, t.Class, t.Handler, string(t.Isolation), mode}
 		if s == nil {
 			r = append(r, "", "", "", t.Skip)
@@ -155,11 +163,7 @@ func benchCSV(w io.Writer, res *bench.Result) error {
 			}
 			return r
 		}
-		var fs []string
-		for _, l := range failureLines("", "", s) {
-			fs = append(fs, strings.TrimPrefix(l, ": "))
-		}
-		r = append(r, strconv.Itoa(s.Runs), strconv.Itoa(s.Failed), strings.Join(fs, "; "), t.Skip)
+		r = append(r, strconv.Itoa(s.Runs), strconv.Itoa(s.Failed), strings.Join(failureLines("", "", s), "; "), t.Skip)
 		for _, d := range []bench.Dist{s.Schedule, s.Sandbox, s.Containers, s.Ready, s.FirstLog} {
 			r = append(r, ms(d.P50), ms(d.P95), ms(d.Max))
 		}
