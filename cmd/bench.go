@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -193,6 +194,9 @@ func (o *BenchOptions) Run(ctx context.Context) error {
 	r := &bench.Runner{Client: clients.Kube, Namespace: o.benchNamespace, Pod: podOpts, Runs: o.Runs, Burst: o.Burst, Timeout: o.Timeout,
 		Progress: o.progress}
 	if err := r.EnsureNamespace(ctx); err != nil {
+		if apierrors.IsForbidden(errors.Unwrap(err)) {
+			err = fmt.Errorf("%v (the bench's role: deploy/rbac/tiergate-bench.yaml)", err)
+		}
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	res, runErr := r.Run(ctx, targets)

@@ -12,6 +12,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	nodev1 "k8s.io/api/node/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -223,4 +224,33 @@ func TestBenchSafety(t *testing.T) {
 		t.Fatalf("exit %d: %s%s", code, stdout.String(), stderr.String())
 	}
 	noBenchLeft(t, kc)
+}
+
+// The bench role (deploy/rbac/tiergate-bench.yaml) is all a bench needs;
+// read-only is told what it lacks, in one line, before anything is made.
+func TestBenchRole(t *testing.T) {
+	seedExample(t)
+	ctx := context.Background()
+	kc := kubernetes.NewForConfigOrDie(cl.Config)
+	newUser := func(name string, rules []rbacv1.PolicyRule) string {
+		u, err := cl.NewUser(ctx, name, testcluster.UserOptions{Namespace: "rbac-users", ClusterRules: rules})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.Kubeconfig
+	}
+	bencher := newUser("bencher", clusterRole(t, "tiergate-bench"))
+	out, errOut, code := run(t, "", "bench", "--kubeconfig", bencher, "--runtime-classes", "runc,gvisor", "--runs", "1", "--timeout", "30s", "--yes")
+	if code != 0 || !strings.Contains(out, "gvisor") || strings.Contains(out, "Not measured") {
+		t.Fatalf("bench role: exit %d: %s%s", code, out, errOut)
+	}
+	noBenchLeft(t, kc)
+	if out, errOut, code := run(t, "", "bench", "--kubeconfig", bencher, "--cleanup"); code != 0 || !strings.Contains(out, "Nothing to clean up") {
+		t.Errorf("bench role cleanup: exit %d: %s%s", code, out, errOut)
+	}
+	ro := newUser("bench-readonly", clusterRole(t, "tiergate-readonly"))
+	_, errOut, code = run(t, "", "bench", "--kubeconfig", ro, "--runtime-classes", "runc", "--runs", "1", "--yes")
+	if code != 2 || !strings.Contains(errOut, "namespaces is forbidden") || !strings.Contains(errOut, "deploy/rbac/tiergate-bench.yaml") || strings.Count(strings.TrimSpace(errOut), "\n") > 3 {
+		t.Errorf("read-only bench: exit %d: %s", code, errOut)
+	}
 }
