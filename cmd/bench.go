@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -23,6 +24,7 @@ import (
 	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/report"
+	"github.com/tiergate/tiergate/ui"
 )
 
 // defaultBenchNamespace is where the bench works unless -n says otherwise
@@ -191,23 +193,32 @@ func (o *BenchOptions) Run(ctx context.Context) error {
 			return nil
 		}
 	}
-	r := &bench.Runner{Client: clients.Kube, Namespace: o.benchNamespace, Pod: podOpts, Runs: o.Runs, Burst: o.Burst, Timeout: o.Timeout,
-		Progress: o.progress}
+	r := &bench.Runner{Client: clients.Kube, Namespace: o.benchNamespace, Pod: podOpts, Runs: o.Runs, Burst: o.Burst, Timeout: o.Timeout}
 	if err := r.EnsureNamespace(ctx); err != nil {
 		if apierrors.IsForbidden(errors.Unwrap(err)) {
 			err = fmt.Errorf("%v (the bench's role: deploy/rbac/tiergate-bench.yaml)", err)
 		}
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	res, runErr := r.Run(ctx, targets)
-	cleanErr := o.deleteNamespace(clients)
+	var res *bench.Result
+	var runErr, cleanErr error
+	measure := func(ctx context.Context) {
+		res, runErr = r.Run(ctx, targets)
+		cleanErr = o.deleteNamespace(clients)
+	}
+	if isTerminal(o.ErrOut) && isTerminal(o.In) {
+		o.measureInView(ctx, r, targets, measure)
+	} else {
+		r.Progress = o.progress
+		measure(ctx)
+	}
 	ctxName, server := o.contextAndServer()
 	res.Environment = &bench.Environment{Context: ctxName, Server: server, Image: o.Image, GPUs: o.GPUs, Nodes: bench.NodesUsed(res, nodes.Items)}
 	if err := report.RenderBench(o.Out, res, o.Output); err != nil {
 		return err
 	}
 	switch {
-	case runErr != nil && ctx.Err() != nil:
+	case runErr != nil && (ctx.Err() != nil || errors.Is(runErr, context.Canceled)):
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("interrupted: the figures above are what was measured before; %s", cleanedUp(o.benchNamespace, cleanErr))}
 	case runErr != nil:
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%v; %s", runErr, cleanedUp(o.benchNamespace, cleanErr))}
@@ -272,6 +283,27 @@ func (o *BenchOptions) ask(ctx context.Context) (bool, error) {
 	case a := <-got:
 		return a == "y" || a == "yes", nil
 	}
+}
+
+// measureInView runs measure under the live progress view (stderr is a
+// terminal): a bar per runtime, elapsed and left; ctrl+c in it stops the
+// bench, which still cleans up before the view ends.
+func (o *BenchOptions) measureInView(ctx context.Context, r *bench.Runner, targets []bench.Target, measure func(context.Context)) {
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p := tea.NewProgram(ui.NewBenchProgress(targets, o.Runs, o.Burst, time.Now(), cancel), tea.WithInput(o.In), tea.WithOutput(o.ErrOut))
+	r.Progress = func(pr bench.Progress) { p.Send(ui.BenchPodMsg(pr)) }
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		measure(runCtx)
+		p.Send(ui.BenchDoneMsg{})
+	}()
+	if _, err := p.Run(); err != nil {
+		// The terminal failed: the bench goes on without its view.
+		fmt.Fprintf(o.ErrOut, "progress view: %v\n", err)
+	}
+	<-done
 }
 
 // progress prints one line per finished pod on stderr.
