@@ -202,15 +202,14 @@ func (o *BenchOptions) Run(ctx context.Context) error {
 	}
 	var res *bench.Result
 	var runErr, cleanErr error
-	measure := func(ctx context.Context) {
-		res, runErr = r.Run(ctx, targets)
-		cleanErr = o.deleteNamespace(clients)
-	}
+	measure := func(ctx context.Context) { res, runErr = r.Run(ctx, targets) }
+	clean := func() { cleanErr = o.deleteNamespace(clients) }
 	if isTerminal(o.ErrOut) && isTerminal(o.In) {
-		o.measureInView(ctx, r, targets, measure)
+		o.measureInView(ctx, r, targets, measure, clean)
 	} else {
 		r.Progress = o.progress
 		measure(ctx)
+		clean()
 	}
 	ctxName, server := o.contextAndServer()
 	res.Environment = &bench.Environment{Context: ctxName, Server: server, Image: o.Image, GPUs: o.GPUs, Nodes: bench.NodesUsed(res, nodes.Items)}
@@ -288,7 +287,7 @@ func (o *BenchOptions) ask(ctx context.Context) (bool, error) {
 // measureInView runs measure under the live progress view (stderr is a
 // terminal): a bar per runtime, elapsed and left; ctrl+c in it stops the
 // bench, which still cleans up before the view ends.
-func (o *BenchOptions) measureInView(ctx context.Context, r *bench.Runner, targets []bench.Target, measure func(context.Context)) {
+func (o *BenchOptions) measureInView(ctx context.Context, r *bench.Runner, targets []bench.Target, measure func(context.Context), clean func()) {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	p := tea.NewProgram(ui.NewBenchProgress(targets, o.Runs, o.Burst, time.Now(), cancel), tea.WithInput(o.In), tea.WithOutput(o.ErrOut))
@@ -297,6 +296,8 @@ func (o *BenchOptions) measureInView(ctx context.Context, r *bench.Runner, targe
 	go func() {
 		defer close(done)
 		measure(runCtx)
+		p.Send(ui.BenchCleaningMsg{Namespace: o.benchNamespace})
+		clean()
 		p.Send(ui.BenchDoneMsg{})
 	}()
 	if _, err := p.Run(); err != nil {

@@ -40,7 +40,7 @@ func benchFixture() *bench.Result {
 }
 
 func TestRenderBenchGoldens(t *testing.T) {
-	for _, f := range []string{"table", "markdown", "csv", "json"} {
+	for _, f := range []string{"table", "wide", "markdown", "csv", "json"} {
 		t.Run(f, func(t *testing.T) {
 			var b bytes.Buffer
 			if err := RenderBench(&b, benchFixture(), f); err != nil {

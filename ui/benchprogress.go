@@ -21,6 +21,7 @@ type BenchProgress struct {
 	now       time.Time
 	width     int
 	stopping  bool
+	cleaning  string // the namespace being deleted, once measuring ended
 	done      bool
 	interrupt key.Binding
 	// cancel stops the bench; called once, from Update.
@@ -36,6 +37,10 @@ type benchRow struct {
 
 // BenchPodMsg is one finished bench pod.
 type BenchPodMsg bench.Progress
+
+// BenchCleaningMsg says measuring has ended and the bench deletes its
+// namespace (which waits for the namespace controller).
+type BenchCleaningMsg struct{ Namespace string }
 
 // BenchDoneMsg ends the view: the bench has returned and cleaned up.
 type BenchDoneMsg struct{}
@@ -73,6 +78,8 @@ func (m *BenchProgress) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case BenchPodMsg:
 		m.observe(bench.Progress(msg))
+	case BenchCleaningMsg:
+		m.cleaning = msg.Namespace
 	case BenchDoneMsg:
 		m.done = true
 		return m, tea.Quit
@@ -140,8 +147,10 @@ func (m *BenchProgress) View() tea.View {
 		b.WriteString("\n")
 	}
 	switch {
+	case m.cleaning != "":
+		b.WriteString("cleaning up: deleting namespace " + m.cleaning + "…\n")
 	case m.stopping:
-		b.WriteString("stopping: deleting the bench namespace…\n")
+		b.WriteString("stopping…\n")
 	case !m.done:
 		b.WriteString(m.interrupt.Help().Key + " " + m.interrupt.Help().Desc + "\n")
 	}

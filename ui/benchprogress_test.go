@@ -38,8 +38,12 @@ func TestBenchProgress(t *testing.T) {
 	// ctrl+c stops the bench once, and the view says it cleans up.
 	m.Update(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
 	m.Update(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
-	if cancels != 1 || !m.Stopping() || !strings.Contains(m.View().Content, "stopping: deleting the bench namespace") {
+	if cancels != 1 || !m.Stopping() || !strings.Contains(m.View().Content, "stopping…") {
 		t.Errorf("cancels %d: %s", cancels, m.View().Content)
+	}
+	m.Update(BenchCleaningMsg{Namespace: "tiergate-bench"})
+	if !strings.Contains(m.View().Content, "cleaning up: deleting namespace tiergate-bench…") {
+		t.Errorf("%s", m.View().Content)
 	}
 	if _, cmd := m.Update(BenchDoneMsg{}); cmd == nil {
 		t.Error("done must quit")
