@@ -150,7 +150,7 @@ func (r *Runner) Run(ctx context.Context, targets []Target) (*Result, error) {
 		var seq []Timeline
 		for i := range r.Runs {
 			tls, err := r.startAll(ctx, t, []int{i}, note)
-			seq = append(seq, tls...)
+			seq = append(seq, finished(tls)...)
 			r.report(t, "sequential", len(seq), r.Runs, tls)
 			if err != nil {
 				tr.Sequential = ptr.To(Summarize(seq))
@@ -166,6 +166,7 @@ func (r *Runner) Run(ctx context.Context, targets []Target) (*Result, error) {
 				idx[j] = r.Runs + j
 			}
 			tls, err := r.startAll(ctx, t, idx, note)
+			tls = finished(tls)
 			tr.Burst = ptr.To(Summarize(tls))
 			r.report(t, "burst", len(tls), r.Burst, tls)
 			all = append(all, tls...)
@@ -183,6 +184,18 @@ func (r *Runner) Run(ctx context.Context, targets []Target) (*Result, error) {
 		res.Targets = append(res.Targets, tr)
 	}
 	return res, nil
+}
+
+// finished keeps the timelines that ended (ready or failed): a pod whose
+// start was interrupted measured nothing.
+func finished(tls []Timeline) []Timeline {
+	out := tls[:0:0]
+	for _, tl := range tls {
+		if tl.Failure != "" || !tl.ContainersReady.IsZero() {
+			out = append(out, tl)
+		}
+	}
+	return out
 }
 
 func (r *Runner) report(t Target, mode string, done, total int, tls []Timeline) {

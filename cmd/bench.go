@@ -218,7 +218,7 @@ func (o *BenchOptions) Run(ctx context.Context) error {
 	}
 	switch {
 	case runErr != nil && (ctx.Err() != nil || errors.Is(runErr, context.Canceled)):
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("interrupted: the figures above are what was measured before; %s", cleanedUp(o.benchNamespace, cleanErr))}
+		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted: the figures above are what was measured before; %s", cleanedUp(o.benchNamespace, cleanErr))}
 	case runErr != nil:
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%v; %s", runErr, cleanedUp(o.benchNamespace, cleanErr))}
 	case cleanErr != nil:

@@ -220,7 +220,7 @@ func TestBenchSafety(t *testing.T) {
 	root := NewCmdRoot(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &stdout, ErrOut: &stderr}, "tiergate")
 	root.SetArgs([]string{"bench", "--kubeconfig", cl.Kubeconfig, "--runtime-classes", "kata-qemu", "--runs", "20", "--timeout", "30s", "--yes"})
 	code = Report(&stderr, root.ExecuteContext(runCtx))
-	if code != 2 || !strings.Contains(stderr.String(), "interrupted") || !strings.Contains(stderr.String(), "namespace tiergate-bench deleted") {
+	if code != ExitInterrupted || !strings.Contains(stderr.String(), "interrupted") || !strings.Contains(stderr.String(), "namespace tiergate-bench deleted") {
 		t.Fatalf("exit %d: %s%s", code, stdout.String(), stderr.String())
 	}
 	noBenchLeft(t, kc)
