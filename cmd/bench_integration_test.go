@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +31,29 @@ func within(got, want time.Duration) bool {
 		diff = -diff
 	}
 	return diff <= want/10
+}
+
+// delayMisses lists each phase whose p50 or p95 is not within 10% of
+// the lab's configured delay for its class.
+func delayMisses(res *bench.Result) []string {
+	var out []string
+	for _, tr := range res.Targets {
+		want, s := testcluster.BenchDelays[tr.Target.Class], tr.Sequential
+		if s == nil {
+			out = append(out, tr.Target.Name+": not measured")
+			continue
+		}
+		for _, c := range []struct {
+			phase string
+			got   bench.Dist
+			want  time.Duration
+		}{{"sandbox", s.Sandbox, want.Sandbox}, {"containers", s.Containers, want.Containers}} {
+			if !within(c.got.P50, c.want) || !within(c.got.P95, c.want) {
+				out = append(out, fmt.Sprintf("%s %s: p50 %s p95 %s, configured %s", tr.Target.Name, c.phase, c.got.P50, c.got.P95, c.want))
+			}
+		}
+	}
+	return out
 }
 
 func benchResult(t *testing.T, out string) *bench.Result {
@@ -62,36 +86,40 @@ func noBenchLeft(t *testing.T, kc kubernetes.Interface) {
 // The lab's kwok starts bench pods of each class with known delays
 // (testcluster.BenchDelays): the bench must recover them, per phase,
 // within 10% at p50 and p95, and leave nothing behind.
+//
+// With 4 runs, p95 is the slowest run: on a loaded 2-core CI machine one
+// pod stalled by a busy kwok or API server (seen: +200 ms) is enough to
+// miss 10%. So a run that misses is repeated once, with new pods; a
+// timing error in the bench (a wrong event, a coarse clock, an
+// interpolated percentile) misses both runs and fails.
 func TestBenchRecoversTheLabDelays(t *testing.T) {
 	seedExample(t)
 	kc := kubernetes.NewForConfigOrDie(cl.Config)
-	out, errOut, code := run(t, "", "bench", "--kubeconfig", cl.Kubeconfig, "--runtime-classes", "runc,gvisor,kata-fc,kata-qemu",
-		"--runs", "4", "--burst", "2", "--timeout", "30s", "--yes", "-o", "json")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
+	var res *bench.Result
+	var misses []string
+	for attempt := 1; attempt <= 2; attempt++ {
+		out, errOut, code := run(t, "", "bench", "--kubeconfig", cl.Kubeconfig, "--runtime-classes", "runc,gvisor,kata-fc,kata-qemu",
+			"--runs", "4", "--burst", "2", "--timeout", "30s", "--yes", "-o", "json")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		res = benchResult(t, out)
+		if len(res.Targets) != 4 {
+			t.Fatalf("%d targets: %s", len(res.Targets), out)
+		}
+		if misses = delayMisses(res); len(misses) == 0 {
+			break
+		}
+		t.Logf("attempt %d missed: %s", attempt, strings.Join(misses, "; "))
 	}
-	res := benchResult(t, out)
-	if len(res.Targets) != 4 {
-		t.Fatalf("%d targets: %s", len(res.Targets), out)
+	for _, m := range misses {
+		t.Error(m)
 	}
 	var last time.Duration
 	for _, tr := range res.Targets {
-		want := testcluster.BenchDelays[tr.Target.Class]
 		s := tr.Sequential
 		if s == nil || s.Runs != 4 || s.Failed != 0 {
 			t.Fatalf("%s: %+v", tr.Target.Name, s)
-		}
-		for _, c := range []struct {
-			phase    string
-			got      bench.Dist
-			want     time.Duration
-			quantile string
-		}{
-			{"sandbox", s.Sandbox, want.Sandbox, "p50"}, {"containers", s.Containers, want.Containers, "p50"},
-		} {
-			if !within(c.got.P50, c.want) || !within(c.got.P95, c.want) {
-				t.Errorf("%s %s: p50 %s p95 %s, configured %s", tr.Target.Name, c.phase, c.got.P50, c.got.P95, c.want)
-			}
 		}
 		if s.FirstLog.N != 4 || s.FirstLog.P50 < s.Ready.P50 {
 			t.Errorf("%s: first log %+v, ready %+v (notes %v)", tr.Target.Name, s.FirstLog, s.Ready, res.Notes)
