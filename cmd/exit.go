@@ -17,6 +17,9 @@ const (
 	ExitFindings = 1
 	ExitUsage    = 2
 	ExitEmpty    = 3
+	// ExitInterrupted is a command stopped by ctrl+c or SIGTERM after it
+	// had started changing things (tiergate bench), as shells number it.
+	ExitInterrupted = 130
 )
 
 // ExitError carries the exit code an error should end the process with.

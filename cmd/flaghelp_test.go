@@ -15,9 +15,14 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
+	nodev1 "k8s.io/api/node/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/tiergate/tiergate/bench"
 	"github.com/tiergate/tiergate/cluster"
+	"github.com/tiergate/tiergate/policy"
 	"github.com/tiergate/tiergate/probe"
 )
 
@@ -36,7 +41,27 @@ func TestFlagDefaultsInHelp(t *testing.T) {
 				t.Errorf("does not say the first lists' %v: %q", syncTimeout(0), f.Usage)
 			}
 		},
-		"namespace":  checkContextNamespace,
+		"namespace": func(t *testing.T, f *pflag.Flag) {
+			if strings.Contains(f.Usage, "(default "+defaultBenchNamespace+")") {
+				checkBenchNamespace(t)
+				return
+			}
+			checkContextNamespace(t, f)
+		},
+		"runtime-classes": func(t *testing.T, _ *pflag.Flag) {
+			rcs := []nodev1.RuntimeClass{{ObjectMeta: metav1.ObjectMeta{Name: "kata"}, Handler: "kata"}, {ObjectMeta: metav1.ObjectMeta{Name: "gvisor"}, Handler: "runsc"}}
+			targets, err := bench.Plan(policy.Default(), bench.Inputs{RuntimeClasses: rcs}, bench.Request{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, tg := range targets {
+				names = append(names, tg.Name)
+			}
+			if strings.Join(names, ",") != bench.DefaultTarget+",gvisor,kata" || targets[0].Class != "" {
+				t.Errorf("without --runtime-classes: %v", targets)
+			}
+		},
 		"kubeconfig": checkKubeconfigList,
 		"container": func(t *testing.T, _ *pflag.Flag) {
 			pod := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "sidecar"}, {Name: "main"}}}}
@@ -94,6 +119,30 @@ func TestFlagDefaultsInHelp(t *testing.T) {
 	for name := range checks {
 		if !strings.Contains(strings.Join(mapKeys(checked), "\n"), name+" ") {
 			t.Errorf("the check of --%s found no flag to check", name)
+		}
+	}
+}
+
+// checkBenchNamespace: bench works in its own namespace unless -n names
+// one, whatever the context's namespace is.
+func checkBenchNamespace(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{{nil, defaultBenchNamespace}, {[]string{"-n", "mine"}, "mine"}} {
+		kube := genericclioptions.NewConfigFlags(true)
+		ctxNS := "agents"
+		kube.Namespace = &ctxNS // what a context would give
+		c := NewCmdBench(genericiooptions.NewTestIOStreamsDiscard(), kube)
+		if err := c.ParseFlags(tt.args); err != nil {
+			t.Fatal(err)
+		}
+		o := &BenchOptions{ScopeOptions: ScopeOptions{kube: kube}}
+		if err := o.Complete(c); err != nil {
+			t.Fatal(err)
+		}
+		if o.benchNamespace != tt.want {
+			t.Errorf("%v: namespace %q, want %q", tt.args, o.benchNamespace, tt.want)
 		}
 	}
 }

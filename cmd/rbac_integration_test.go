@@ -21,8 +21,8 @@ import (
 func clusterRole(t *testing.T, name string) []rbacv1.PolicyRule {
 	t.Helper()
 	files, _ := filepath.Glob("../deploy/rbac/*.yaml")
-	if len(files) != 4 {
-		t.Fatalf("deploy/rbac has %d files, want the readonly, metrics, probe and apply roles", len(files))
+	if len(files) != 5 {
+		t.Fatalf("deploy/rbac has %d files, want the readonly, metrics, probe, apply and bench roles", len(files))
 	}
 	for _, f := range files {
 		raw, err := os.ReadFile(f)

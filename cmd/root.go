@@ -72,6 +72,7 @@ Tier table (minimum isolation):
 		NewCmdAudit(streams, kube),
 		NewCmdDiff(streams),
 		NewCmdServe(streams, kube),
+		NewCmdBench(streams, kube),
 		NewCmdFix(streams, kube),
 		NewCmdProbe(streams, kube),
 		NewCmdPolicy(streams),

@@ -122,7 +122,11 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	}
 	c := &Cluster{Name: name, Workdir: workdir, bin: bin}
 	config := filepath.Join(workdir, "kwok.yaml")
-	if err := os.WriteFile(config, kwokConfig, 0o644); err != nil {
+	full, err := kwokFullConfig(workdir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(config, full, 0o644); err != nil {
 		return nil, err
 	}
 	args := []string{"-c", config, "create", "cluster",

@@ -1,0 +1,352 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/tiergate/tiergate/bench"
+	"github.com/tiergate/tiergate/cluster"
+	"github.com/tiergate/tiergate/internal/textutil"
+	"github.com/tiergate/tiergate/report"
+	"github.com/tiergate/tiergate/ui"
+)
+
+// defaultBenchNamespace is where the bench works unless -n says otherwise
+// (never the context's namespace: the bench creates and deletes its own).
+const defaultBenchNamespace = "tiergate-bench"
+
+// BenchOptions holds the bench command's flags.
+type BenchOptions struct {
+	ScopeOptions
+	genericiooptions.IOStreams
+
+	RuntimeClasses []string
+	Image          string
+	GPUs           int
+	GPUResource    string
+	Runs, Burst    int
+	Timeout        time.Duration
+	Output         string
+	Yes            bool
+	Cleanup        bool
+
+	benchNamespace string
+}
+
+// NewCmdBench builds "tiergate bench".
+func NewCmdBench(streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) *cobra.Command {
+	o := &BenchOptions{ScopeOptions: ScopeOptions{kube: kube}, IOStreams: streams,
+		Image: bench.DefaultImage, GPUResource: string(bench.DefaultGPUResource), Runs: 20, Timeout: 5 * time.Minute}
+	c := &cobra.Command{
+		Use:   "bench [--runtime-classes a,b] [--runs N] [--burst K] [--gpu N] [-n NAMESPACE]",
+		Short: "Measure what each runtime's isolation costs on this cluster: cold start per RuntimeClass",
+		Long: `Bench starts small pods under each RuntimeClass the nodes can run (and
+under the node's default runtime, "runc") and times each start from the
+pod's conditions as the watch delivers them: created → scheduled → sandbox
+ready (PodReadyToStartContainers) → containers ready → first log line.
+It prints p50, p95 and max per runtime, and counts failures by reason (the
+sandbox died, image pull, Pending).
+
+Every pod runs in its own namespace (default tiergate-bench, Pod Security
+"restricted", labelled as the bench's), one after another, then --burst at
+once; the namespace is deleted afterwards, also on ctrl+c. A killed run's
+namespace is deleted by --cleanup. Nothing outside it is touched. The
+bench asks before it creates anything (--yes skips the question).
+
+A RuntimeClass no node can run, or (with --gpu) one whose GPUs would not
+reach the sandbox, is skipped with the audit's reason.
+
+Tokens per second and RSS overhead are not measured yet.`,
+		Example: `  # Every class the nodes can run, 20 pods each, asked before starting
+  kubectl tiergate bench
+
+  # Three runtimes, 10 pods each then 5 at once, the field's table to paste
+  kubectl tiergate bench --runtime-classes runc,gvisor,kata-qemu --runs 10 --burst 5 -o markdown
+
+  # Remove what a killed run left behind
+  kubectl tiergate bench --cleanup`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := o.Complete(c); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return usageError(c, err)
+			}
+			return o.Run(c.Context())
+		},
+	}
+	f := c.Flags()
+	addKubeFlags(f, kube, kubeFlagHelp{namespace: "Namespace the bench creates, works in and deletes (default " + defaultBenchNamespace + ")",
+		requestDefault: shortDuration(cluster.DefaultConnectTimeout) + " for the first contact, no limit afterwards"})
+	f.StringVar(&o.PolicyFile, "policy", "", "Policy file (YAML): how handlers map to isolation, as for audit")
+	f.StringSliceVar(&o.RuntimeClasses, "runtime-classes", nil, "RuntimeClasses to measure, "+bench.DefaultTarget+" for the node's default runtime (default: "+bench.DefaultTarget+" and every RuntimeClass)")
+	f.StringVar(&o.Image, "image", o.Image, "Image of the bench pods (prints a line, then sleeps)")
+	f.IntVar(&o.GPUs, "gpu", 0, "GPUs each bench pod requests; classes whose GPUs would not reach the sandbox are skipped")
+	f.StringVar(&o.GPUResource, "gpu-resource", o.GPUResource, "Extended resource --gpu requests")
+	f.IntVar(&o.Runs, "runs", o.Runs, "Pods started one after another per runtime")
+	f.IntVar(&o.Burst, "burst", 0, "Then this many pods at once per runtime (bursty agents); 0 for none")
+	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "How long one pod may take to start before it counts as failed")
+	f.StringVarP(&o.Output, "output", "o", "table", "Output format: "+strings.Join(report.BenchFormats(), ", "))
+	f.BoolVarP(&o.Yes, "yes", "y", false, "Do not ask before creating the namespace and pods")
+	f.BoolVar(&o.Cleanup, "cleanup", false, "Delete every namespace an earlier bench left behind, and nothing else")
+	return c
+}
+
+// Complete derives the namespace and the engine.
+func (o *BenchOptions) Complete(c *cobra.Command) error {
+	if err := o.ScopeOptions.Complete(c); err != nil {
+		return err
+	}
+	o.benchNamespace = defaultBenchNamespace
+	if c.Flags().Changed("namespace") {
+		o.benchNamespace = o.namespace
+	}
+	o.RuntimeClasses = nonEmpty(o.RuntimeClasses)
+	return nil
+}
+
+// Validate checks the flags.
+func (o *BenchOptions) Validate() error {
+	if err := o.ScopeOptions.Validate(); err != nil {
+		return err
+	}
+	switch {
+	case !slices.Contains(report.BenchFormats(), o.Output) && o.Output != "md":
+		return fmt.Errorf("--output %q: want %s", o.Output, strings.Join(report.BenchFormats(), ", "))
+	case o.Runs < 1:
+		return fmt.Errorf("--runs must be at least 1, not %d", o.Runs)
+	case o.Burst < 0:
+		return fmt.Errorf("--burst must be 0 or more, not %d", o.Burst)
+	case o.GPUs < 0:
+		return fmt.Errorf("--gpu must be 0 or more, not %d", o.GPUs)
+	case o.Timeout <= 0:
+		return fmt.Errorf("--timeout must be positive, not %s", o.Timeout)
+	case strings.TrimSpace(o.Image) == "":
+		return errors.New("--image is empty")
+	}
+	if errs := validation.IsDNS1123Label(o.benchNamespace); len(errs) > 0 {
+		return fmt.Errorf("namespace %q: %s", o.benchNamespace, strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// Run plans, asks, measures, cleans up and prints.
+func (o *BenchOptions) Run(ctx context.Context) error {
+	if err := o.missingKubeconfig(); err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	clients, _, err := o.connect(ctx)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if o.Cleanup {
+		return o.cleanup(ctx, clients)
+	}
+	rcs, err := clients.Kube.NodeV1().RuntimeClasses().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("bench needs to list RuntimeClasses (deploy/rbac/tiergate-bench.yaml): %v", textutil.OneLine(err.Error()))}
+	}
+	nodes, err := clients.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("bench needs to list nodes (deploy/rbac/tiergate-bench.yaml): %v", textutil.OneLine(err.Error()))}
+	}
+	runID := newRunID()
+	podOpts := bench.PodOptions{Image: o.Image, RunID: runID, GPUs: o.GPUs, GPUResource: corev1.ResourceName(o.GPUResource)}
+	targets, err := bench.Plan(o.policy, bench.Inputs{RuntimeClasses: rcs.Items, Nodes: nodes.Items}, bench.Request{Classes: o.RuntimeClasses, Pod: podOpts})
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	measured := 0
+	for _, t := range targets {
+		if t.Skip == "" {
+			measured++
+		}
+	}
+	o.describePlan(targets, measured)
+	if measured == 0 {
+		return &ExitError{Code: ExitUsage, Err: errors.New("no runtime to measure: every one asked for was skipped (reasons above)")}
+	}
+	if !o.Yes {
+		ok, err := o.ask(ctx)
+		if err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+		if !ok {
+			fmt.Fprintln(o.ErrOut, "Nothing created.")
+			return nil
+		}
+	}
+	r := &bench.Runner{Client: clients.Kube, Namespace: o.benchNamespace, Pod: podOpts, Runs: o.Runs, Burst: o.Burst, Timeout: o.Timeout}
+	if err := r.EnsureNamespace(ctx); err != nil {
+		if apierrors.IsForbidden(errors.Unwrap(err)) {
+			err = fmt.Errorf("%v (the bench's role: deploy/rbac/tiergate-bench.yaml)", err)
+		}
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	var res *bench.Result
+	var runErr, cleanErr error
+	measure := func(ctx context.Context) { res, runErr = r.Run(ctx, targets) }
+	clean := func() { cleanErr = o.deleteNamespace(clients) }
+	if isTerminal(o.ErrOut) && isTerminal(o.In) {
+		o.measureInView(ctx, r, targets, measure, clean)
+	} else {
+		r.Progress = o.progress
+		measure(ctx)
+		clean()
+	}
+	ctxName, server := o.contextAndServer()
+	res.Environment = &bench.Environment{Context: ctxName, Server: server, Image: o.Image, GPUs: o.GPUs, Nodes: bench.NodesUsed(res, nodes.Items)}
+	if err := report.RenderBench(o.Out, res, o.Output); err != nil {
+		return err
+	}
+	switch {
+	case runErr != nil && (ctx.Err() != nil || errors.Is(runErr, context.Canceled)):
+		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted: the figures above are what was measured before; %s", cleanedUp(o.benchNamespace, cleanErr))}
+	case runErr != nil:
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%v; %s", runErr, cleanedUp(o.benchNamespace, cleanErr))}
+	case cleanErr != nil:
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("measured, but %s", cleanedUp(o.benchNamespace, cleanErr))}
+	}
+	return nil
+}
+
+func (o *BenchOptions) describePlan(targets []bench.Target, measured int) {
+	ctxName, server := o.contextAndServer()
+	fmt.Fprintf(o.ErrOut, "tiergate bench on context %s (%s):\n", ctxName, server)
+	for _, t := range targets {
+		what := "measured"
+		if t.Skip != "" {
+			what = "skipped: " + t.Skip
+		}
+		class := "no RuntimeClass (the node's default runtime)"
+		if t.Class != "" {
+			class = "RuntimeClass " + t.Class + ", handler " + t.Handler
+		}
+		fmt.Fprintf(o.ErrOut, "  %-20s %s; %s\n", t.Name, class, what)
+	}
+	if measured == 0 {
+		return
+	}
+	per := fmt.Sprintf("%d pod%s one after another", o.Runs, textutil.S(o.Runs))
+	if o.Burst > 0 {
+		per += fmt.Sprintf(", then %d at once", o.Burst)
+	}
+	fmt.Fprintf(o.ErrOut, "It creates namespace %s (Pod Security restricted) and, per runtime, %s (image %s), each given %s to start; all deleted afterwards.\n",
+		o.benchNamespace, per, o.Image, shortDuration(o.Timeout))
+	if o.GPUs > 0 {
+		// Each pod holds its GPUs at most for its timeout (and its first
+		// log line's, bounded alike).
+		pods := measured * (o.Runs + o.Burst)
+		held := float64(pods*o.GPUs) * 2 * o.Timeout.Hours()
+		fmt.Fprintf(o.ErrOut, "Each pod requests %d %s: %d pods in all, at most %s GPU-hours held if every start ran out its timeout (a normal run holds far less).\n",
+			o.GPUs, o.GPUResource, pods, trimFloat(held))
+	}
+}
+
+func trimFloat(f float64) string {
+	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".")
+}
+
+// ask reads y/N on stdin (a terminal, or a test's reader).
+func (o *BenchOptions) ask(ctx context.Context) (bool, error) {
+	if !canAsk(o.In) {
+		return false, errors.New("bench creates pods: it needs a terminal to confirm, or --yes")
+	}
+	fmt.Fprint(o.ErrOut, "Proceed? [y/N] ")
+	got := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(o.In).ReadString('\n')
+		got <- strings.ToLower(strings.TrimSpace(line))
+	}()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(o.ErrOut)
+		return false, nil
+	case a := <-got:
+		return a == "y" || a == "yes", nil
+	}
+}
+
+// measureInView runs measure under the live progress view (stderr is a
+// terminal): a bar per runtime, elapsed and left; ctrl+c in it stops the
+// bench, which still cleans up before the view ends.
+func (o *BenchOptions) measureInView(ctx context.Context, r *bench.Runner, targets []bench.Target, measure func(context.Context), clean func()) {
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p := tea.NewProgram(ui.NewBenchProgress(targets, o.Runs, o.Burst, time.Now(), cancel), tea.WithInput(o.In), tea.WithOutput(o.ErrOut))
+	r.Progress = func(pr bench.Progress) { p.Send(ui.BenchPodMsg(pr)) }
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		measure(runCtx)
+		p.Send(ui.BenchCleaningMsg{Namespace: o.benchNamespace})
+		clean()
+		p.Send(ui.BenchDoneMsg{})
+	}()
+	if _, err := p.Run(); err != nil {
+		// The terminal failed: the bench goes on without its view.
+		fmt.Fprintf(o.ErrOut, "progress view: %v\n", err)
+	}
+	<-done
+}
+
+// progress prints one line per finished pod on stderr.
+func (o *BenchOptions) progress(p bench.Progress) {
+	tl := p.Timeline
+	state := "ready in " + tl.Phases().Ready.Round(time.Millisecond).String()
+	if tl.Failure != "" {
+		state = "failed: " + tl.Failure
+	}
+	fmt.Fprintf(o.ErrOut, "%s %s %d/%d: %s\n", p.Target, p.Mode, p.Done, p.Total, state)
+}
+
+func (o *BenchOptions) deleteNamespace(clients *cluster.Clients) error {
+	// A fresh context: ctrl+c must still clean up.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	return bench.DeleteNamespace(ctx, clients.Kube, o.benchNamespace)
+}
+
+func (o *BenchOptions) cleanup(ctx context.Context, clients *cluster.Clients) error {
+	names, err := bench.Cleanup(ctx, clients.Kube)
+	for _, n := range names {
+		fmt.Fprintf(o.Out, "namespace/%s deleted\n", n)
+	}
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if len(names) == 0 {
+		fmt.Fprintln(o.Out, "Nothing to clean up: no namespace labelled "+bench.Selector()+".")
+	}
+	return nil
+}
+
+func cleanedUp(ns string, err error) string {
+	if err != nil {
+		return fmt.Sprintf("namespace %s may be left behind (%v): run tiergate bench --cleanup", ns, textutil.OneLine(err.Error()))
+	}
+	return "namespace " + ns + " deleted"
+}
+
+func newRunID() string {
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
