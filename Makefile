@@ -23,6 +23,13 @@ KREW_VERSION          ?= v0.4.3
 # Helm for the chart (deploy/helm/tiergate): built into bin/helm from the Go
 # module proxy, outside this module (go.mod does not require it).
 HELM_VERSION          ?= v4.3.2
+# The ServiceMonitor CRD the chart's install test loads: generated, as
+# prometheus-operator generates its released CRDs, by controller-gen from
+# the released API types (the module pkg/apis/monitoring); the released
+# YAML itself is in no registry reachable here.
+PROMETHEUS_OPERATOR_VERSION ?= v0.95.2
+CONTROLLER_TOOLS_VERSION    ?= v0.23.0
+SERVICEMONITOR_CRD := $(BIN)/crds/prometheus-operator-$(PROMETHEUS_OPERATOR_VERSION)/monitoring.coreos.com_servicemonitors.yaml
 GOVULNCHECK_VERSION   ?= v1.9.0
 VULNDB_VERSION        ?= v0.0.0-20261105234957-e22db6528018
 GOLANGCI_LINT := $(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
@@ -124,6 +131,19 @@ helm-lint: helm ## helm lint and helm template of deploy/helm/tiergate, with def
 	$(BIN)/helm template tiergate deploy/helm/tiergate --namespace tiergate-system $(HELM_ALL_ON) >/dev/null
 	TIERGATE_HELM=$(abspath $(BIN)/helm) $(GO) test -count=1 ./deploy
 
+.PHONY: servicemonitor-crd
+servicemonitor-crd: $(SERVICEMONITOR_CRD) ## The ServiceMonitor CRD for the chart's install test (controller-gen over prometheus-operator's API types)
+
+$(SERVICEMONITOR_CRD):
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && cd "$$tmp" && \
+	$(GO) mod init tiergate.invalid/servicemonitor-crd >/dev/null 2>&1 && \
+	$(GO) get github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1@$(PROMETHEUS_OPERATOR_VERSION) && \
+	$(GO) run sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION) crd:crdVersions=v1 \
+		paths=github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1 output:crd:dir="$$tmp/out" && \
+	grep -q '^    kind: ServiceMonitor$$' out/monitoring.coreos.com_servicemonitors.yaml && \
+	mkdir -p $(abspath $(dir $@)) && cp out/monitoring.coreos.com_servicemonitors.yaml $(abspath $@)
+	@echo "$@"
+
 # Every optional object of the chart on (its tests and the install test use the same).
 HELM_ALL_ON := --set serviceMonitor.enabled=true --set grafanaDashboard.enabled=true --set networkPolicy.enabled=true --set reports=openreports --set scope.selector=tier!=dev
 
@@ -132,8 +152,8 @@ k8s-bins: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler
 	./hack/k8s/build.sh
 
 .PHONY: test-integration
-test-integration: k8s-bins prometheus-bin helm ## Integration tests against a real control plane (started per test package) and a real Prometheus
-	TIERGATE_INTEGRATION=1 $(GO) test -race -count=1 -tags integration ./...
+test-integration: k8s-bins prometheus-bin helm servicemonitor-crd ## Integration tests against a real control plane (started per test package) and a real Prometheus
+	TIERGATE_INTEGRATION=1 TIERGATE_SERVICEMONITOR_CRD=$(abspath $(SERVICEMONITOR_CRD)) $(GO) test -race -count=1 -tags integration ./...
 
 .PHONY: prometheus-bin
 prometheus-bin: ## Unpack Debian's Prometheus into bin/prometheus for the metrics integration test
