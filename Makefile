@@ -23,12 +23,17 @@ KREW_VERSION          ?= v0.4.3
 # Helm for the chart (deploy/helm/tiergate): built into bin/helm from the Go
 # module proxy, outside this module (go.mod does not require it).
 HELM_VERSION          ?= v4.3.2
-# The ServiceMonitor CRD the chart's install test loads: generated, as
-# prometheus-operator generates its released CRDs, by controller-gen from
-# the released API types (the module pkg/apis/monitoring); the released
-# YAML itself is in no registry reachable here.
-PROMETHEUS_OPERATOR_VERSION ?= v0.95.2
-CONTROLLER_TOOLS_VERSION    ?= v0.23.0
+# The ServiceMonitor CRD the chart's install test loads: prometheus-operator
+# v0.93.0's released example/prometheus-operator-crd/
+# monitoring.coreos.com_servicemonitors.yaml, made as that project makes
+# it (controller-gen crd:crdVersions=v1 over the released API types, the
+# module pkg/apis/monitoring, with the controller-tools of its
+# scripts/go.mod, then its version annotation) and checked against the
+# release's SHA-256. The released YAML itself is in no registry reachable
+# here.
+PROMETHEUS_OPERATOR_VERSION ?= v0.93.0
+CONTROLLER_TOOLS_VERSION    ?= v0.21.0
+SERVICEMONITOR_CRD_SHA256   ?= a99047972c9dd7679ce2050b9968e8a08773492e671b3e17abd476d42aa78a32
 SERVICEMONITOR_CRD := $(BIN)/crds/prometheus-operator-$(PROMETHEUS_OPERATOR_VERSION)/monitoring.coreos.com_servicemonitors.yaml
 GOVULNCHECK_VERSION   ?= v1.9.0
 VULNDB_VERSION        ?= v0.0.0-20261105234957-e22db6528018
@@ -140,7 +145,9 @@ $(SERVICEMONITOR_CRD):
 	$(GO) get github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1@$(PROMETHEUS_OPERATOR_VERSION) && \
 	$(GO) run sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION) crd:crdVersions=v1 \
 		paths=github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1 output:crd:dir="$$tmp/out" && \
-	grep -q '^    kind: ServiceMonitor$$' out/monitoring.coreos.com_servicemonitors.yaml && \
+	sed -i 's|^    controller-gen.kubebuilder.io/version: .*|&\n    operator.prometheus.io/version: $(PROMETHEUS_OPERATOR_VERSION:v%=%)|' out/monitoring.coreos.com_servicemonitors.yaml && \
+	if ! echo "$(SERVICEMONITOR_CRD_SHA256)  out/monitoring.coreos.com_servicemonitors.yaml" | sha256sum -c --quiet; then \
+		echo "the generated ServiceMonitor CRD is not prometheus-operator $(PROMETHEUS_OPERATOR_VERSION)'s released one" >&2; exit 1; fi && \
 	mkdir -p $(abspath $(dir $@)) && cp out/monitoring.coreos.com_servicemonitors.yaml $(abspath $@)
 	@echo "$@"
 

@@ -5,6 +5,8 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -46,6 +48,12 @@ func requireFile(t *testing.T, env, path, make string) string {
 	return ""
 }
 
+// releasedServiceMonitorCRD is the SHA-256 of prometheus-operator
+// v0.93.0's example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml
+// (tag v0.93.0, commit f8fafd475f3d132e239432ae6172de60a6cb6516), which
+// make servicemonitor-crd reproduces.
+const releasedServiceMonitorCRD = "a99047972c9dd7679ce2050b9968e8a08773492e671b3e17abd476d42aa78a32"
+
 // helmAllOn turns on every optional object of the chart (the Makefile's
 // HELM_ALL_ON).
 var helmAllOn = []string{"--set", "serviceMonitor.enabled=true", "--set", "grafanaDashboard.enabled=true",
@@ -67,6 +75,9 @@ func TestHelmChartInstallsOnTheLab(t *testing.T) {
 	raw, err := os.ReadFile(crd)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if sum := sha256.Sum256(raw); hex.EncodeToString(sum[:]) != releasedServiceMonitorCRD {
+		t.Fatalf("%s is not prometheus-operator v0.93.0's released ServiceMonitor CRD (SHA-256 %x)", crd, sum)
 	}
 	var def struct {
 		Spec struct {
