@@ -93,11 +93,20 @@ func TestDashboardQueriesOnPrometheus(t *testing.T) {
 	c.SetArgs([]string{"--kubeconfig", cl.Kubeconfig, "-A", "--listen", "127.0.0.1:0"})
 	done := make(chan error, 1)
 	go func() { done <- c.ExecuteContext(ctx) }()
-	defer func() { stop(); <-done }()
+	stopped := false
+	defer func() {
+		stop()
+		if !stopped {
+			if err := <-done; err != nil {
+				t.Errorf("serve stopped with %v", err)
+			}
+		}
+	}()
 	var serveAddr string
 	select {
 	case serveAddr = <-addr:
 	case err := <-done:
+		stopped = true
 		t.Fatalf("serve stopped: %v\n%s", err, logs.String())
 	case <-time.After(time.Minute):
 		t.Fatalf("serve did not listen:\n%s", logs.String())
