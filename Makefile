@@ -20,6 +20,21 @@ FUZZTIME  ?= 20s
 GOLANGCI_LINT_VERSION ?= v2.15.0
 GORELEASER_VERSION    ?= v2.15.1
 KREW_VERSION          ?= v0.4.3
+# Helm for the chart (deploy/helm/tiergate): built into bin/helm from the Go
+# module proxy, outside this module (go.mod does not require it).
+HELM_VERSION          ?= v4.3.2
+# The ServiceMonitor CRD the chart's install test loads: prometheus-operator
+# v0.93.0's released example/prometheus-operator-crd/
+# monitoring.coreos.com_servicemonitors.yaml, made as that project makes
+# it (controller-gen crd:crdVersions=v1 over the released API types, the
+# module pkg/apis/monitoring, with the controller-tools of its
+# scripts/go.mod, then its version annotation) and checked against the
+# release's SHA-256. The released YAML itself is in no registry reachable
+# here.
+PROMETHEUS_OPERATOR_VERSION ?= v0.93.0
+CONTROLLER_TOOLS_VERSION    ?= v0.21.0
+SERVICEMONITOR_CRD_SHA256   ?= a99047972c9dd7679ce2050b9968e8a08773492e671b3e17abd476d42aa78a32
+SERVICEMONITOR_CRD := $(BIN)/crds/prometheus-operator-$(PROMETHEUS_OPERATOR_VERSION)/monitoring.coreos.com_servicemonitors.yaml
 GOVULNCHECK_VERSION   ?= v1.9.0
 VULNDB_VERSION        ?= v0.0.0-20261105234957-e22db6528018
 GOLANGCI_LINT := $(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
@@ -104,13 +119,48 @@ bench: ## Audit benchmarks at 100k pods (CPU, allocation per pod) and fixes at 1
 bench-ui: ## TUI benchmarks: keypress at 50k pods, live refresh at 50k, first frame at 10k (p50/p99 ms)
 	$(GO) test ./ui -run '^$$' -bench . -benchtime 300x -count 3
 
+.PHONY: helm
+helm: ## Build bin/helm (helm.sh/helm/v4 at HELM_VERSION from the Go module proxy; skips when bin/helm is that version)
+	@if [ -x $(BIN)/helm ] && $(GO) version -m $(BIN)/helm | grep -Eq '^\s+mod\s+helm.sh/helm/v4\s+$(HELM_VERSION)\s'; then \
+		echo "bin/helm: helm.sh/helm/v4 $(HELM_VERSION)"; \
+	else \
+		echo "building bin/helm $(HELM_VERSION) (a few minutes the first time on 2 cores)"; \
+		GOBIN=$(abspath $(BIN)) $(GO) install helm.sh/helm/v4/cmd/helm@$(HELM_VERSION); \
+	fi
+
+.PHONY: helm-lint
+helm-lint: helm ## helm lint and helm template of deploy/helm/tiergate, with default and with every option on
+	$(BIN)/helm lint --strict deploy/helm/tiergate
+	$(BIN)/helm lint --strict deploy/helm/tiergate $(HELM_ALL_ON)
+	$(BIN)/helm template tiergate deploy/helm/tiergate --namespace tiergate-system >/dev/null
+	$(BIN)/helm template tiergate deploy/helm/tiergate --namespace tiergate-system $(HELM_ALL_ON) >/dev/null
+	TIERGATE_HELM=$(abspath $(BIN)/helm) $(GO) test -count=1 ./deploy
+
+.PHONY: servicemonitor-crd
+servicemonitor-crd: $(SERVICEMONITOR_CRD) ## The ServiceMonitor CRD for the chart's install test (controller-gen over prometheus-operator's API types)
+
+$(SERVICEMONITOR_CRD):
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && cd "$$tmp" && \
+	$(GO) mod init tiergate.invalid/servicemonitor-crd >/dev/null 2>&1 && \
+	$(GO) get github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1@$(PROMETHEUS_OPERATOR_VERSION) && \
+	$(GO) run sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION) crd:crdVersions=v1 \
+		paths=github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1 output:crd:dir="$$tmp/out" && \
+	sed -i 's|^    controller-gen.kubebuilder.io/version: .*|&\n    operator.prometheus.io/version: $(PROMETHEUS_OPERATOR_VERSION:v%=%)|' out/monitoring.coreos.com_servicemonitors.yaml && \
+	if ! echo "$(SERVICEMONITOR_CRD_SHA256)  out/monitoring.coreos.com_servicemonitors.yaml" | sha256sum -c --quiet; then \
+		echo "the generated ServiceMonitor CRD is not prometheus-operator $(PROMETHEUS_OPERATOR_VERSION)'s released one" >&2; exit 1; fi && \
+	mkdir -p $(abspath $(dir $@)) && cp out/monitoring.coreos.com_servicemonitors.yaml $(abspath $@)
+	@echo "$@"
+
+# Every optional object of the chart on (its tests and the install test use the same).
+HELM_ALL_ON := --set serviceMonitor.enabled=true --set grafanaDashboard.enabled=true --set networkPolicy.enabled=true --set reports=openreports --set scope.selector=tier!=dev
+
 .PHONY: k8s-bins
 k8s-bins: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and kwok into bin/k8s (skips what exists)
 	./hack/k8s/build.sh
 
 .PHONY: test-integration
-test-integration: k8s-bins prometheus-bin ## Integration tests against a real control plane (started per test package) and a real Prometheus
-	TIERGATE_INTEGRATION=1 $(GO) test -race -count=1 -tags integration ./...
+test-integration: k8s-bins prometheus-bin helm servicemonitor-crd ## Integration tests against a real control plane (started per test package) and a real Prometheus
+	TIERGATE_INTEGRATION=1 TIERGATE_SERVICEMONITOR_CRD=$(abspath $(SERVICEMONITOR_CRD)) $(GO) test -race -count=1 -tags integration ./...
 
 .PHONY: prometheus-bin
 prometheus-bin: ## Unpack Debian's Prometheus into bin/prometheus for the metrics integration test
