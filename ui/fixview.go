@@ -51,8 +51,9 @@ type fixView struct {
 }
 
 // fixDeps is what computing and applying fixes need: the engine (shared
-// with the audits), the live owners' reader and the applier (nil on
-// files), and the clock for exemptions.
+// with the audits), the live owners' reader and the applier of the fixed
+// workload's cluster (nil on files; set by Start), and the clock for
+// exemptions.
 type fixDeps struct {
 	engine  *audit.Engine
 	owners  OwnerReader
@@ -165,11 +166,13 @@ func (f *fixView) SetSize(w, h int) {
 	f.refresh(false)
 }
 
-// Start computes the fix of r on the inventory and report on screen,
-// and shows that it is being computed; false when fixes cannot be
-// computed here.
-func (f *fixView) Start(r *audit.Result, inv *audit.Inventory, rep *audit.Report) (tea.Cmd, bool) {
+// Start computes the fix of r on the inventory and report it comes from,
+// with the tools of its cluster (its owners are read there, and applied
+// there), and shows that it is being computed; false when fixes cannot
+// be computed here.
+func (f *fixView) Start(r *audit.Result, inv *audit.Inventory, rep *audit.Report, tools Tools) (tea.Cmd, bool) {
 	d := f.deps
+	d.owners, d.applier = tools.Owners, tools.Applier
 	if d.engine == nil {
 		f.out.send(noticeMsg{text: "fixes are not available here"})
 		return nil, false

@@ -39,6 +39,9 @@ type workloadTable struct {
 	status bool
 	// statusWords: STATUS has room for the reason in words.
 	statusWords bool
+	// clusters: the rows come from more than one cluster (the fleet),
+	// and CLUSTER says whose each is.
+	clusters bool
 	// placeholder is what the table says when it has no results: the
 	// session's connecting, syncing or empty scope; waiting: it says so
 	// even over results (they are not the feed's yet).
@@ -66,6 +69,10 @@ func (t *workloadTable) Update(msg tea.Msg) tea.Cmd {
 	case tea.MouseWheelMsg:
 		t.Move(wheelDelta(m))
 	case reportMsg:
+		if fleet := len(m.rep.Clusters) > 1; fleet != t.clusters {
+			t.clusters = fleet
+			t.SetSize(t.width, t.height)
+		}
 		t.SetResults(m.rep.Workloads, m.entries)
 	case figuresMsg:
 		t.SetFigures(m.pods)

@@ -30,6 +30,11 @@ const statusWide = 180
 func columns() []column {
 	plain := lipgloss.NewStyle()
 	return []column{
+		// Shown whenever more than one cluster is open: a single
+		// cluster's table keeps its room.
+		{title: "CLUSTER", width: 12, name: true, cell: func(_ *workloadTable, r *audit.Result) (string, lipgloss.Style) {
+			return r.Cluster, plain
+		}, shown: func(t *workloadTable, _ int) bool { return t.clusters }},
 		{title: "NAMESPACE/NAME", width: 0, minWidth: 0, name: true, cell: func(_ *workloadTable, r *audit.Result) (string, lipgloss.Style) {
 			return displayName(r), plain
 		}},
@@ -77,7 +82,7 @@ func columns() []column {
 func figureCell(figure string) func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
 	return func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
 		switch {
-		case !t.live:
+		case !t.live || t.clusters: // the fleet reads no figures
 			return "—", t.styles.Dim
 		case r.Kind != "Pod":
 			return "-", t.styles.Dim
