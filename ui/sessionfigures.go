@@ -122,7 +122,7 @@ func (s *session) metricsState(narrow bool) string {
 	f, files := &s.figures, s.src.static != nil
 	switch {
 	case s.fleet != nil && narrow:
-		return " · figures: :ctx NAME"
+		return " · no figures"
 	case s.fleet != nil:
 		return " · figures: one cluster at a time (:ctx NAME)"
 	case f.read == nil && files && narrow:

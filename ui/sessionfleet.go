@@ -106,8 +106,7 @@ func (s *session) openFleet(names []string) tea.Cmd {
 	s.fleet = &fleetState{members: make([]*member, len(names))}
 	s.data = dataState{auditing: s.data.auditing}
 	s.figures.read, s.figures.reading = nil, figureReading{}
-	s.out.send(feedSwitchedMsg{})
-	s.out.send(noticeMsg{text: "opening " + itoa(len(names)) + " contexts…"})
+	s.out.send(feedSwitchedMsg{}) // the header and the table say the rest
 	for i, name := range names {
 		s.fleet.members[i] = &member{context: name, opening: true}
 		cmds = append(cmds, openMemberCmd(s.src.openContext, name, i, s.src.epoch))

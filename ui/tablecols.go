@@ -32,7 +32,7 @@ func columns() []column {
 	return []column{
 		// Shown whenever more than one cluster is open: a single
 		// cluster's table keeps its room.
-		{title: "CLUSTER", width: 12, name: true, cell: func(_ *workloadTable, r *audit.Result) (string, lipgloss.Style) {
+		{title: "CLUSTER", width: 7, name: true, cell: func(_ *workloadTable, r *audit.Result) (string, lipgloss.Style) {
 			return r.Cluster, plain
 		}, shown: func(t *workloadTable, _ int) bool { return t.clusters }},
 		{title: "NAMESPACE/NAME", width: 0, minWidth: 0, name: true, cell: func(_ *workloadTable, r *audit.Result) (string, lipgloss.Style) {
@@ -228,4 +228,14 @@ func (c column) pad(s string, w int) string {
 		return fitName(s, w)
 	}
 	return pad(s, w)
+}
+
+// clusterWidth is CLUSTER's width: the longest context name, between
+// the title's 7 cells and 16 (a longer name is cut like a name).
+func clusterWidth(cs []audit.ClusterReport) int {
+	w := 7
+	for _, c := range cs {
+		w = max(w, lipgloss.Width(c.Context))
+	}
+	return min(w, 16)
 }
