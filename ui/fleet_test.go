@@ -180,6 +180,9 @@ func TestFleetActsOnTheRowsCluster(t *testing.T) {
 		t.Errorf("probes %v, want %v", fc.probed, want)
 	}
 	press(a, "enter")
+	if !strings.Contains(screen(a), "cluster: staging") {
+		t.Errorf("the detail view does not name the cluster:\n%s", screen(a))
+	}
 	run(a, pressCmd(a, "f"))
 	if a.focus != viewFix {
 		t.Fatalf("f did not open the fix:\n%s", screen(a))

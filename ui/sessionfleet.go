@@ -27,6 +27,7 @@ type fleetState struct {
 // member is one context of the fleet.
 type member struct {
 	context, server string
+	scope           string // "namespace rag": without -n or -A each context's own
 	tools           Tools
 	snapshots       <-chan *cluster.Snapshot
 	stop            func()
@@ -141,7 +142,8 @@ func (s *session) onMemberOpened(m memberOpenedMsg) tea.Cmd {
 		mem.err = m.err
 		return s.fleetAudit() // the merge names it unreachable
 	}
-	mem.snapshots, mem.stop, mem.server = m.feed.Snapshots, m.feed.Stop, displayServer(m.feed.Server)
+	mem.snapshots, mem.stop, mem.server, mem.scope = m.feed.Snapshots, m.feed.Stop, displayServer(m.feed.Server), textutil.Printable(m.feed.Scope)
+	s.src.scope = s.fleet.scope()
 	if m.feed.Tools != nil {
 		mem.tools = *m.feed.Tools
 	}
@@ -335,4 +337,20 @@ func (f *fleetState) lines() []string {
 		out = append(out, line)
 	}
 	return out
+}
+
+// scope is the fleet's scope for the header: the members' when they
+// share one, else each context's own namespace.
+func (f *fleetState) scope() string {
+	scope := ""
+	for _, m := range f.members {
+		switch {
+		case m.scope == "":
+		case scope == "":
+			scope = m.scope
+		case m.scope != scope:
+			return "each context's namespace"
+		}
+	}
+	return scope
 }
