@@ -319,3 +319,29 @@ func TestFleetDropsALateMember(t *testing.T) {
 		t.Errorf("CLUSTER after leaving the fleet:\n%s", screen(a))
 	}
 }
+
+// TestFleetFromTheStart: Config.Fleet (--contexts) opens the fleet at
+// once, without the current context's feed; when no context answers the
+// table says so rather than that the scope is empty.
+func TestFleetFromTheStart(t *testing.T) {
+	for _, tc := range []struct {
+		fleet       []string
+		header, say string
+	}{
+		{[]string{"gone", "staging"}, "1 synced · 1 unreachable (i)", "staging"},
+		{[]string{"gone"}, "0 synced · 1 unreachable (i)", "no context could be reached (i says why for each)"},
+	} {
+		fc := newFakeContexts(t)
+		a := New(Config{Scope: "all namespaces", Contexts: []string{"gone", "lab", "staging"}, OpenContext: fc.open, Fleet: tc.fleet,
+			Engine: newEngine(t), Now: func() time.Time { return fixedTime }})
+		a.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+		runCmd(a, a.Init())
+		got := screen(a)
+		if !strings.Contains(got, "ctx all ("+itoa(len(tc.fleet))+")") || !strings.Contains(got, tc.header) || !strings.Contains(got, tc.say) {
+			t.Errorf("%v:\n%s", tc.fleet, got)
+		}
+		if a.ConnectError() != nil {
+			t.Errorf("%v: a connect error %v: the fleet says each cluster's state itself", tc.fleet, a.ConnectError())
+		}
+	}
+}

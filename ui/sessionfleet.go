@@ -304,14 +304,22 @@ func (f *fleetState) state() (string, bool) {
 
 // emptyReason is what the empty table says of the fleet.
 func (f *fleetState) emptyReason(scope string, rep *audit.Report) (string, bool) {
-	if rep == nil || len(rep.Workloads) == 0 {
-		for _, m := range f.members {
-			if m.err == nil && m.rep == nil {
-				return "opening " + itoa(len(f.members)) + " contexts… the table fills as each syncs", true
-			}
+	waiting, down := 0, 0
+	for _, m := range f.members {
+		switch {
+		case m.err != nil:
+			down++
+		case m.rep == nil:
+			waiting++
 		}
 	}
-	return "no pod-bearing workloads in scope (" + scope + ") in " + itoa(len(f.members)) + " contexts", false
+	switch {
+	case waiting > 0 && (rep == nil || len(rep.Workloads) == 0):
+		return "opening " + itoa(len(f.members)) + " contexts… the table fills as each syncs", true
+	case down == len(f.members):
+		return "no context could be reached (i says why for each)", false
+	}
+	return "no pod-bearing workloads in scope (" + scope + ") in " + itoa(len(f.members)-down) + " reachable contexts", false
 }
 
 // lines say each member's state, for the info overlay.
