@@ -93,3 +93,15 @@ func TestOpenContext(t *testing.T) {
 		t.Errorf("a hung server: %v after %v", err, time.Since(start))
 	}
 }
+
+// TestCompleteContexts: --contexts completes the kubeconfig's contexts,
+// item by item, for the view and the audit alike.
+func TestCompleteContexts(t *testing.T) {
+	kc := deadKubeconfig(t)
+	for _, args := range [][]string{{"--contexts", "east,"}, {"audit", "--contexts", "east,"}} {
+		out, _, code := run(t, "", append([]string{"__complete", "--kubeconfig", kc}, args...)...)
+		if code != 0 || !strings.Contains(out, "east,west\n") || strings.Contains(out, "east,east") {
+			t.Errorf("%v: exit %d:\n%s", args, code, out)
+		}
+	}
+}
