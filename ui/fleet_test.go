@@ -345,3 +345,20 @@ func TestFleetFromTheStart(t *testing.T) {
 		}
 	}
 }
+
+// TestCtxWithoutContexts: :ctx on files, or with a kubeconfig without
+// contexts, says why nothing happens; :ctx alone lists the contexts.
+func TestCtxWithoutContexts(t *testing.T) {
+	a := loaded(t, examplePlatform(t), 120, 30)
+	if cmd := command(a, "ctx lab"); cmd != nil || !strings.Contains(a.chrome.notice, "files have none") {
+		t.Errorf("files: %q", a.chrome.notice)
+	}
+	a.session.src.openContext = newFakeContexts(t).open
+	if cmd := command(a, "ctx all"); cmd != nil || a.chrome.notice != "the kubeconfig has no context to switch to" {
+		t.Errorf("no contexts: %q", a.chrome.notice)
+	}
+	b := contextsApp(t, newFakeContexts(t), 200, 30, new(bool))
+	if cmd := command(b, "ctx"); cmd != nil || !strings.Contains(b.chrome.notice, "contexts: gone, lab, staging (on screen: lab)") {
+		t.Errorf(":ctx alone: %q", b.chrome.notice)
+	}
+}

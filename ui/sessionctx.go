@@ -21,6 +21,8 @@ func (s *session) openContext(name string) tea.Cmd {
 	switch {
 	case s.src.openContext == nil:
 		return notice(":ctx switches kubeconfig contexts of a live cluster; files have none")
+	case len(s.src.contexts) == 0:
+		return notice("the kubeconfig has no context to switch to")
 	case name == "":
 		return notice(s.contextsLine())
 	case name == "all":
