@@ -40,6 +40,7 @@ type fixView struct {
 	key      string // the workload whose fix this is
 	seq      uint64 // the request on screen; answers to older ones are dropped
 	name     string // "Pod/ns/name", for the title
+	cluster  string // the fleet's: the cluster it is applied to, said in the title and the question
 	stage    fixStage
 	res      *remediate.Result
 	err      error
@@ -178,7 +179,7 @@ func (f *fixView) Start(r *audit.Result, inv *audit.Inventory, rep *audit.Report
 		return nil, false
 	}
 	*f = fixView{styles: f.styles, keys: f.keys, out: f.out, vp: f.vp, width: f.width, deps: d,
-		key: resultKey(r), name: r.Kind + "/" + r.Namespace + "/" + r.Name, stage: fixComputing, canApply: d.applier != nil, seq: f.seq + 1}
+		key: resultKey(r), name: r.Kind + "/" + r.Namespace + "/" + r.Name, cluster: r.Cluster, stage: fixComputing, canApply: d.applier != nil, seq: f.seq + 1}
 	f.refresh(true)
 	return fixCmd(d.engine, d.owners, inv, rep, f.key, f.seq, d.now()), true
 }

@@ -184,12 +184,19 @@ func TestFleetActsOnTheRowsCluster(t *testing.T) {
 		t.Errorf("the detail view does not name the cluster:\n%s", screen(a))
 	}
 	run(a, pressCmd(a, "f"))
-	if a.focus != viewFix {
-		t.Fatalf("f did not open the fix:\n%s", screen(a))
+	if a.focus != viewFix || !strings.Contains(screen(a), "FIX  Pod/agents/research-agent-0  in cluster staging") {
+		t.Fatalf("f did not open the fix, naming the cluster:\n%s", screen(a))
 	}
 	run(a, pressCmd(a, "a"))
 	if len(fc.appl["staging"].dry) == 0 || len(fc.appl["lab"].dry) != 0 {
 		t.Errorf("dry runs: staging %v, lab %v", fc.appl["staging"].dry, fc.appl["lab"].dry)
+	}
+	if got := screen(a); !strings.Contains(got, "changes to staging as \"tiergate\"?") {
+		t.Errorf("the fix does not say which cluster it writes to:\n%s", got)
+	}
+	run(a, pressCmd(a, "y"))
+	if len(fc.appl["staging"].applied) == 0 || len(fc.appl["lab"].applied) != 0 {
+		t.Errorf("applied: staging %v, lab %v", fc.appl["staging"].applied, fc.appl["lab"].applied)
 	}
 }
 

@@ -240,7 +240,7 @@ func (s *session) emptyReason() (text string, waiting bool) {
 func (s *session) dataLine() string {
 	switch {
 	case s.fleet != nil && s.data.report != nil:
-		return itoa(len(s.fleet.members)) + " clusters merged at " + s.data.at.Format("15:04:05") + ", audited in " + s.data.took.Round(time.Millisecond).String()
+		return itoa(len(s.fleet.members)) + " contexts merged at " + s.data.at.Format("15:04:05") + ", audited in " + s.data.took.Round(time.Millisecond).String()
 	case s.fleet != nil:
 		return "no cluster has synced yet"
 	case s.src.connecting:
