@@ -100,6 +100,15 @@ func TestTUIContexts(t *testing.T) {
 	s.typeText("ctx nope")
 	s.keys("Enter")
 	s.waitFor("the unknown context said", wait, []string{"unknown context nope (the kubeconfig has gone, lab, viewer)", "ctx viewer", "agents/support-agent-"})
+	// Back on the lab, :ns opens another namespace of the lab's cluster.
+	s.keys(":")
+	s.typeText("ctx lab")
+	s.keys("Enter")
+	s.waitFor("the lab again", wait, []string{"ctx lab", "namespace rag", "synced", "rag/docs-retriever-"}, "agents/support-agent-")
+	s.keys(":")
+	s.typeText("ns code-sandbox")
+	s.keys("Enter")
+	s.waitFor("the lab's code-sandbox", wait, []string{"ctx lab", "namespace code-sandbox", "synced", "code-sandbox/openhands-"}, "rag/docs-retriever-")
 	s.keys("q")
 	if code := s.exitStatus(10 * time.Second); code != 0 {
 		t.Fatalf("exit status %d: %s", code, s.stderrText())
