@@ -223,7 +223,7 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 
 // singleClusterFlags are the client flags set that name one cluster or
 // user, as --flag names.
-func (o *AuditOptions) singleClusterFlags() []string {
+func (o *ScopeOptions) singleClusterFlags() []string {
 	var out []string
 	for name, v := range map[string]*string{"--context": o.kube.Context, "--cluster": o.kube.ClusterName, "--user": o.kube.AuthInfoName,
 		"--server": o.kube.APIServer, "--token": o.kube.BearerToken, "--certificate-authority": o.kube.CAFile,

@@ -89,34 +89,9 @@ type fleetCluster struct {
 // together, each within ClusterTimeout; one that fails is said, not the
 // end of the run.
 func (o *AuditOptions) loadFleet(ctx context.Context) ([]fleetCluster, error) {
-	loader := o.kube.ToRawKubeConfigLoader()
-	raw, err := loader.RawConfig()
+	raw, names, err := o.Fleet.resolve(o.kube.ToRawKubeConfigLoader())
 	if err != nil {
-		return nil, fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))
-	}
-	names := o.Fleet.Contexts
-	if o.Fleet.AllContexts {
-		for n := range raw.Contexts {
-			names = append(names, n)
-		}
-		slices.Sort(names)
-	}
-	if len(names) == 0 {
-		return nil, fmt.Errorf("--all-contexts: the kubeconfig has no context")
-	}
-	var unknown []string
-	for _, n := range names {
-		if _, ok := raw.Contexts[n]; !ok {
-			unknown = append(unknown, n)
-		}
-	}
-	if len(unknown) > 0 {
-		have := make([]string, 0, len(raw.Contexts))
-		for n := range raw.Contexts {
-			have = append(have, n)
-		}
-		slices.Sort(have)
-		return nil, fmt.Errorf("--contexts: %s not in the kubeconfig (it has %s)", strings.Join(unknown, ", "), strings.Join(have, ", "))
+		return nil, err
 	}
 	out := make([]fleetCluster, len(names))
 	sem := make(chan struct{}, o.Fleet.Concurrency)
@@ -143,9 +118,65 @@ func (o *AuditOptions) loadFleet(ctx context.Context) ([]fleetCluster, error) {
 	return out, nil
 }
 
+// resolve reads the kubeconfig and the contexts asked for: those named,
+// or every one (sorted); a name the kubeconfig lacks is an error that
+// lists those it has.
+func (o *FleetOptions) resolve(loader clientcmd.ClientConfig) (clientcmdapi.Config, []string, error) {
+	raw, err := loader.RawConfig()
+	if err != nil {
+		return raw, nil, fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))
+	}
+	names := slices.Clone(o.Contexts)
+	if o.AllContexts {
+		names = contextNames(raw)
+	}
+	if len(names) == 0 {
+		return raw, nil, fmt.Errorf("--all-contexts: the kubeconfig has no context")
+	}
+	var unknown []string
+	for _, n := range names {
+		if _, ok := raw.Contexts[n]; !ok {
+			unknown = append(unknown, n)
+		}
+	}
+	if len(unknown) > 0 {
+		return raw, nil, fmt.Errorf("--contexts: %s not in the kubeconfig (it has %s)", strings.Join(unknown, ", "), strings.Join(contextNames(raw), ", "))
+	}
+	return raw, names, nil
+}
+
+// contextNames are the kubeconfig's contexts, sorted.
+func contextNames(raw clientcmdapi.Config) []string {
+	names := make([]string, 0, len(raw.Contexts))
+	for n := range raw.Contexts {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
 // auditContext reads one context as a one-cluster audit would and audits
 // it, each workload named with the context.
 func (o *AuditOptions) auditContext(ctx context.Context, raw clientcmdapi.Config, name string) (*audit.Report, error) {
+	scope, err := o.contextScope(raw, name)
+	if err != nil {
+		return nil, err
+	}
+	inv, _, err := scope.loadLive(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep := o.engine.Audit(inv, audit.Options{Now: o.now()})
+	for i := range rep.Workloads {
+		rep.Workloads[i].Cluster = name
+	}
+	return rep, nil
+}
+
+// contextScope is the scope as it reads one context of the kubeconfig:
+// its cluster and user (with the impersonation and timeout flags), and
+// without -n or -A the context's own namespace.
+func (o *ScopeOptions) contextScope(raw clientcmdapi.Config, name string) (ScopeOptions, error) {
 	overrides := &clientcmd.ConfigOverrides{CurrentContext: name}
 	if o.kube.Impersonate != nil {
 		overrides.AuthInfo.Impersonate = *o.kube.Impersonate
@@ -162,24 +193,16 @@ func (o *AuditOptions) auditContext(ctx context.Context, raw clientcmdapi.Config
 	cc := clientcmd.NewNonInteractiveClientConfig(raw, name, overrides, nil)
 	cfg, err := cc.ClientConfig()
 	if err != nil {
-		return nil, fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))
+		return ScopeOptions{}, fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))
 	}
-	scope := o.ScopeOptions // a copy: its namespace and cluster are this context's
+	scope := *o // a copy: its namespace and cluster are this context's
 	scope.restConfig = cfg
 	if scope.namespace == "" && !scope.AllNamespaces {
 		if scope.namespace, _, err = cc.Namespace(); err != nil {
-			return nil, err
+			return ScopeOptions{}, err
 		}
 	}
-	inv, _, err := scope.loadLive(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rep := o.engine.Audit(inv, audit.Options{Now: o.now()})
-	for i := range rep.Workloads {
-		rep.Workloads[i].Cluster = name
-	}
-	return rep, nil
+	return scope, nil
 }
 
 // mergeFleet makes one report of the clusters' reports: their workloads

@@ -86,6 +86,32 @@ func registerCompletions(c *cobra.Command, kube *genericclioptions.ConfigFlags) 
 		}
 		return slices.Sorted(maps.Keys(raw.Contexts)), cobra.ShellCompDirectiveNoFileComp
 	})
+	if c.Flags().Lookup("contexts") != nil {
+		_ = c.RegisterFlagCompletionFunc("contexts", func(_ *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
+			raw, err := kube.ToRawKubeConfigLoader().RawConfig()
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return completeList(prefix, slices.Sorted(maps.Keys(raw.Contexts))), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+		})
+	}
+}
+
+// completeList completes the last item of a comma-separated list with
+// the names not in it yet, keeping the items before it.
+func completeList(prefix string, names []string) []string {
+	done, last := "", prefix
+	if i := strings.LastIndex(prefix, ","); i >= 0 {
+		done, last = prefix[:i+1], prefix[i+1:]
+	}
+	have := strings.Split(done, ",")
+	var out []string
+	for _, n := range names {
+		if strings.HasPrefix(n, last) && !slices.Contains(have, n) {
+			out = append(out, done+n)
+		}
+	}
+	return out
 }
 
 // completePods completes a pod name in the command's namespace.

@@ -38,6 +38,9 @@ Tier table (minimum isolation):
   kubectl tiergate
   kubectl tiergate -A
 
+  # Every context of the kubeconfig at once, a CLUSTER column on each row
+  kubectl tiergate --all-contexts -A
+
   # The interactive view of manifests
   kubectl tiergate -f examples/llm-platform.yaml
 
@@ -58,6 +61,7 @@ Tier table (minimum isolation):
 	}
 	tui.ScopeOptions.AddFlags(root.Flags())
 	tui.Metrics.AddFlags(root.Flags(), true)
+	tui.Fleet.addViewFlags(root.Flags())
 	root.Flags().StringVar(&tui.ProbeImage, "probe-image", "", "p probes from an ephemeral container running tiergate from this image, instead of cat over exec")
 	if strings.HasPrefix(filepath.Base(argv0), "kubectl-") {
 		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl tiergate"}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -35,6 +34,9 @@ type TUIOptions struct {
 	// ProbeImage makes p probe through an ephemeral container running
 	// tiergate from this image instead of cat over exec.
 	ProbeImage string
+	// Fleet opens several contexts at once (--contexts, --all-contexts),
+	// as the fleet audit does; ":ctx all" does it from within.
+	Fleet FleetOptions
 
 	flags *pflag.FlagSet
 }
@@ -56,10 +58,25 @@ func (o *TUIOptions) Validate() error {
 	if o.ProbeImage != "" && o.offline() {
 		return errors.New("--probe-image probes live pods; files (-f) have none")
 	}
+	// The view reads figures of one cluster at a time and probes each
+	// row in its own: neither is refused in the fleet.
+	if err := o.Fleet.validate(o.offline(), false, false, o.flags.Changed("contexts"), "table", o.singleClusterFlags()); err != nil {
+		return err
+	}
 	if !isTerminal(o.In) || !isTerminal(o.Out) {
 		return errors.New("no terminal: the interactive view needs one; for a report use 'tiergate audit' (e.g. tiergate audit -A -o json)")
 	}
 	return nil
+}
+
+// addViewFlags adds the fleet audit's flags that open the view on
+// several contexts (--fail-on-unreachable has no meaning here: each
+// cluster's state is on screen).
+func (o *FleetOptions) addViewFlags(f *pflag.FlagSet) {
+	f.StringSliceVar(&o.Contexts, "contexts", nil, "Open these kubeconfig contexts (comma-separated) at once, each row with its cluster (inside the view: :ctx NAME, :ctx all)")
+	f.BoolVar(&o.AllContexts, "all-contexts", false, "Open every context of the kubeconfig at once")
+	f.DurationVar(&o.ClusterTimeout, "cluster-timeout", 2*time.Minute, "How long one context may take to connect before it is shown as unreachable")
+	f.IntVar(&o.Concurrency, "cluster-concurrency", 4, "Contexts that connect at once")
 }
 
 func isTerminal(f any) bool {
@@ -70,7 +87,12 @@ func isTerminal(f any) bool {
 // Run starts the app on files or on the live cluster and returns when the
 // user quits.
 func (o *TUIOptions) Run(ctx context.Context) error {
-	if err := o.Resolve(); err != nil {
+	flagScope := o.ScopeOptions // before Resolve: each context's namespace is its own
+	if o.Fleet.fleet() {
+		if err := o.missingKubeconfig(); err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+	} else if err := o.Resolve(); err != nil {
 		return err
 	}
 	ctxName, server := o.contextAndServer()
@@ -83,48 +105,10 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 		cfg.Context, cfg.Server = "", ""
 		cfg.Static = &cluster.Snapshot{Generation: 1, Synced: true, Inventory: inv, Time: time.Now()}
 	} else {
-		// What needs no server is checked now; the first contact is the
-		// view's, so that a slow or hung server shows "connecting…" and
-		// then its error in place, never a blank terminal.
-		if err := o.haveCluster(); err != nil {
-			return &ExitError{Code: ExitUsage, Err: err}
-		}
-		feeds := newLiveFeeds(ctx, o.ScopeOptions)
+		feeds := newLiveFeeds(ctx, flagScope, o.clusterTools, o.Fleet)
 		defer feeds.stopAll()
-		cfg.Namespace, cfg.Open = o.namespace, feeds.open
-		// The view writes only when the user presses a, then y.
-		rc, err := o.kube.ToRESTConfig()
-		if err != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))}
-		}
-		// A server warning printed to stderr would tear the screen: the
-		// fix view shows the applier's with each object's dry run, and
-		// the reads' are not shown.
-		rc = rest.CopyConfig(rc)
-		rc.WarningHandler = rest.NoWarnings{}
-		clients, err := cluster.NewClients(rc)
-		if err != nil {
-			return &ExitError{Code: ExitUsage, Err: err}
-		}
-		if cfg.Applier, err = applier.New(rc); err != nil {
-			return &ExitError{Code: ExitUsage, Err: err}
-		}
-		if o.Metrics.Enabled {
-			c, err := o.Metrics.collector(rc)
-			if err != nil {
-				return &ExitError{Code: ExitUsage, Err: err}
-			}
-			cfg.Metrics, cfg.MetricsInterval = c.Collect, o.Metrics.Interval
-		}
-		// p probes only when pressed: exec (cat) or the ephemeral image.
-		cfg.Probe = (&probe.Prober{Client: clients.Kube, Config: clients.Config, Image: o.ProbeImage}).Probe
-		cfg.Owners = func(ctx context.Context, targets []remediate.Target, refs []remediate.ServiceRef) (map[remediate.Target]*audit.Workload, []corev1.Service) {
-			// Unread: a built-in owner's pod is fixed from its own spec, a
-			// custom resource's left to a human; a Service's rule is left
-			// to fill in (the fix says which).
-			owners, _ := applier.ReadOwners(ctx, clients.Dynamic, targets)
-			services, _ := applier.ReadServices(ctx, clients.Dynamic, refs)
-			return owners, services
+		if err := o.liveConfig(&cfg, feeds); err != nil {
+			return err
 		}
 	}
 	opts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(o.In), tea.WithOutput(o.Out)}
@@ -145,70 +129,81 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 	return nil
 }
 
-// liveFeeds opens live sources for the view: the first for the scope the
-// flags name, then one per ":ns" outside it. The view stops each when it
-// leaves it; whatever still runs when the program ends is stopped then.
-type liveFeeds struct {
-	opts    ScopeOptions
-	ctx     context.Context
-	mu      sync.Mutex
-	next    int
-	running map[int]func()
-}
-
-func newLiveFeeds(ctx context.Context, opts ScopeOptions) *liveFeeds {
-	return &liveFeeds{opts: opts, ctx: ctx, running: map[int]func(){}}
-}
-
-// open starts a source for namespace ("" for all): access checks,
-// informers, and the wait for their first list in the background. Until
-// it is done the view says "syncing"; what fails to list becomes a gap,
-// and a pod list that fails shows as the snapshots' error.
-func (f *liveFeeds) open(namespace string) (*ui.Feed, error) {
-	o := f.opts
-	o.namespace = namespace
-	o.AllNamespaces = namespace == ""
-	ctx, cancel := context.WithCancel(f.ctx)
-	src, request, err := o.source(ctx)
+// liveConfig wires the view to the live clusters: the kubeconfig's
+// contexts for :ctx, and either the fleet the flags name or the current
+// context with its tools.
+func (o *TUIOptions) liveConfig(cfg *ui.Config, feeds *liveFeeds) error {
+	// What needs no server is checked now; the first contact is the
+	// view's, so that a slow or hung server shows "connecting…" and then
+	// its error in place, never a blank terminal.
+	if err := o.haveCluster(); err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	cfg.OpenContext = feeds.openContext
+	if raw, err := o.kube.ToRawKubeConfigLoader().RawConfig(); err == nil {
+		cfg.Contexts = contextNames(raw)
+	}
+	if o.Fleet.fleet() {
+		_, names, err := o.Fleet.resolve(o.kube.ToRawKubeConfigLoader())
+		if err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+		cfg.Fleet, cfg.Context, cfg.Server = names, "", ""
+		if o.namespace == "" && !o.AllNamespaces {
+			cfg.Scope = "each context's namespace"
+		}
+		return nil
+	}
+	cfg.Namespace, cfg.Open = o.namespace, feeds.open
+	rc, err := o.kube.ToRESTConfig()
 	if err != nil {
-		cancel()
-		return nil, err
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("kubeconfig: %v", textutil.OneLine(err.Error()))}
 	}
-	ch := src.Subscribe()
-	src.Start(ctx)
-	go func() {
-		syncCtx, stop := context.WithTimeout(ctx, syncTimeout(request))
-		defer stop()
-		_ = src.WaitForSync(syncCtx)
-	}()
-	f.mu.Lock()
-	id := f.next
-	f.next++
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			src.Stop()
-			f.mu.Lock()
-			delete(f.running, id)
-			f.mu.Unlock()
-		})
+	tools, err := o.clusterTools(rc)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	f.running[id] = stop
-	f.mu.Unlock()
-	return &ui.Feed{Snapshots: ch, Scope: o.title(), Stop: stop}, nil
+	cfg.Probe, cfg.Owners, cfg.Applier, cfg.Metrics = tools.Probe, tools.Owners, tools.Applier, tools.Metrics
+	if tools.Metrics != nil {
+		cfg.MetricsInterval = o.Metrics.Interval
+	}
+	return nil
 }
 
-func (f *liveFeeds) stopAll() {
-	f.mu.Lock()
-	var stops []func()
-	for _, stop := range f.running {
-		stops = append(stops, stop)
+// clusterTools are what acts on one cluster: p probes only when pressed
+// (exec of cat, or the ephemeral image); the view writes only when the
+// user presses a, then y; figures are read when --metrics is on.
+func (o *TUIOptions) clusterTools(rc *rest.Config) (ui.Tools, error) {
+	// A server warning printed to stderr would tear the screen: the fix
+	// view shows the applier's with each object's dry run, and the
+	// reads' are not shown.
+	rc = rest.CopyConfig(rc)
+	rc.WarningHandler = rest.NoWarnings{}
+	clients, err := cluster.NewClients(rc)
+	if err != nil {
+		return ui.Tools{}, err
 	}
-	f.mu.Unlock()
-	for _, stop := range stops {
-		stop()
+	var t ui.Tools
+	if t.Applier, err = applier.New(rc); err != nil {
+		return ui.Tools{}, err
 	}
+	if o.Metrics.Enabled {
+		c, err := o.Metrics.collector(rc)
+		if err != nil {
+			return ui.Tools{}, err
+		}
+		t.Metrics = c.Collect
+	}
+	t.Probe = (&probe.Prober{Client: clients.Kube, Config: clients.Config, Image: o.ProbeImage}).Probe
+	t.Owners = func(ctx context.Context, targets []remediate.Target, refs []remediate.ServiceRef) (map[remediate.Target]*audit.Workload, []corev1.Service) {
+		// Unread: a built-in owner's pod is fixed from its own spec, a
+		// custom resource's left to a human; a Service's rule is left to
+		// fill in (the fix says which).
+		owners, _ := applier.ReadOwners(ctx, clients.Dynamic, targets)
+		services, _ := applier.ReadServices(ctx, clients.Dynamic, refs)
+		return owners, services
+	}
+	return t, nil
 }
 
 // forcedProfile is the colour profile the environment imposes: NO_COLOR

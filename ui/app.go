@@ -46,8 +46,8 @@ func New(cfg Config) *App {
 		table:  newWorkloadTable(&styles, out, live),
 		detail: newDetailView(&styles, out, live),
 		nodes:  newNodesView(&styles, out),
-		fix:    newFixView(&styles, out, fixDeps{engine: cfg.Engine, owners: cfg.Owners, applier: cfg.Applier, now: cfg.Now}),
-		input:  newInputLine(out),
+		fix:    newFixView(&styles, out, fixDeps{engine: cfg.Engine, now: cfg.Now}),
+		input:  newInputLine(out, cfg.Contexts),
 	}
 }
 
@@ -92,7 +92,8 @@ func (a *App) route(msg tea.Msg) tea.Cmd {
 		return a.current().Update(m)
 
 	// The data's commands answer the session; the fix's the fix view.
-	case snapshotMsg, auditedMsg, sourceClosedMsg, feedOpenedMsg, reconnectMsg, metricsMsg, metricsTickMsg, probedMsg:
+	case snapshotMsg, auditedMsg, sourceClosedMsg, feedOpenedMsg, reconnectMsg, metricsMsg, metricsTickMsg, probedMsg,
+		memberOpenedMsg, memberSnapshotMsg, fleetAuditedMsg:
 		return a.session.Update(msg)
 	case fixComputedMsg, dryRunMsg, appliedMsg:
 		return a.fix.Update(msg)
@@ -201,11 +202,11 @@ func (a *App) broadcast(msg tea.Msg) tea.Cmd {
 // startFix computes the fix of the workload in the detail view, on the
 // data on screen.
 func (a *App) startFix(r *audit.Result) tea.Cmd {
-	inv, rep := a.session.audited()
+	inv, rep := a.session.audited(r)
 	if rep == nil {
 		return nil
 	}
-	cmd, ok := a.fix.Start(r, inv, rep)
+	cmd, ok := a.fix.Start(r, inv, rep, a.session.toolsFor(r))
 	if ok {
 		a.focus = viewFix
 	}

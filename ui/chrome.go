@@ -91,11 +91,12 @@ func (a *App) headerLine1() string {
 	c, src := &a.chrome, &a.session.src
 	state, bad := a.session.headerState()
 	parts := []string{c.styles.Title.Render("tiergate")}
-	if src.context != "" {
-		parts = append(parts, "ctx "+src.context)
+	context, server := a.session.where()
+	if context != "" {
+		parts = append(parts, "ctx "+context)
 	}
-	if src.server != "" {
-		parts = append(parts, src.server)
+	if server != "" {
+		parts = append(parts, server)
 	}
 	ns := src.scope
 	if n := a.table.Namespace(); n != "" {
@@ -109,13 +110,13 @@ func (a *App) headerLine1() string {
 	parts = append(parts, st.Render(state))
 	// The state must show: on a narrow screen the server goes first,
 	// then the context is cut.
-	if line := strings.Join(parts, "  "); lipgloss.Width(line) > c.width && src.server != "" {
-		parts = slices.DeleteFunc(parts, func(p string) bool { return p == src.server })
+	if line := strings.Join(parts, "  "); lipgloss.Width(line) > c.width && server != "" {
+		parts = slices.DeleteFunc(parts, func(p string) bool { return p == server })
 	}
-	if lipgloss.Width(strings.Join(parts, "  ")) > c.width && src.context != "" {
+	if lipgloss.Width(strings.Join(parts, "  ")) > c.width && context != "" {
 		over := lipgloss.Width(strings.Join(parts, "  ")) - c.width
 		for k, p := range parts {
-			if p == "ctx "+src.context {
+			if p == "ctx "+context {
 				parts[k] = ansi.Truncate(p, max(6, lipgloss.Width(p)-over), "…")
 			}
 		}

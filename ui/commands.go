@@ -36,8 +36,17 @@ func (a *App) runCommand(line string) tea.Cmd {
 		if note := a.session.namespaceNote(ns); note != "" {
 			a.chrome.notice = note
 		}
+	case "ctx", "context", "contexts":
+		name := ""
+		if len(fields) > 1 {
+			name = fields[1]
+		}
+		if name != "" {
+			a.show(viewTable)
+		}
+		return a.session.openContext(name)
 	default:
-		a.chrome.notice = "unknown command " + fields[0] + " (try ns NAME, ns all, nodes, pods, help)"
+		a.chrome.notice = "unknown command " + fields[0] + " (try ns NAME, ns all, ctx NAME, ctx all, nodes, pods, help)"
 	}
 	return nil
 }

@@ -22,6 +22,15 @@ type Config struct {
 	// (Snapshots) when the app switches away from it.
 	Open     func(namespace string) (*Feed, error)
 	StopFeed func()
+	// Contexts are the kubeconfig's contexts (":ctx NAME" completes them,
+	// ":ctx all" opens them all); OpenContext opens a feed of one of them,
+	// with the flags' scope and that cluster's own Tools. It is called
+	// off the UI goroutine; nil on files. Fleet, when set, are the
+	// contexts the view opens at once from the start (--contexts,
+	// --all-contexts).
+	Contexts    []string
+	OpenContext func(name string) (*Feed, error)
+	Fleet       []string
 	// Engine audits the snapshots and computes fixes (f in the detail
 	// view); it is shared by the commands that run at once.
 	Engine *audit.Engine
@@ -39,4 +48,20 @@ type Config struct {
 	Probe ProbeFunc
 	// Now is the clock for exemption expiry.
 	Now func() time.Time
+}
+
+// Tools are what acts on one cluster: its kernel probe, the reader of
+// the owners a fix patches, the applier and the figures' reader (nil on
+// files). Each cluster of the view has its own: a row's probe or fix
+// goes to the row's cluster.
+type Tools struct {
+	Probe   ProbeFunc
+	Owners  OwnerReader
+	Applier Applier
+	Metrics MetricsReader
+}
+
+// tools are the Config's own, the first cluster's.
+func (c Config) tools() Tools {
+	return Tools{Probe: c.Probe, Owners: c.Owners, Applier: c.Applier, Metrics: c.Metrics}
 }

@@ -36,6 +36,9 @@ func (d *detailView) render(r *audit.Result) string {
 	}
 
 	line("%s %s/%s", r.Kind, r.Namespace, r.Name)
+	if r.Cluster != "" { // the fleet's: p and f act there
+		line("cluster: %s", r.Cluster)
+	}
 	if d.gone {
 		b.WriteString(d.styles.Stale.Render("deleted: this is its last known state (esc goes back)") + "\n")
 	}

@@ -12,7 +12,11 @@
 //     stale results (an older feed, generation, probe revision or :ns
 //     request) live there. It draws nothing, and tells the views what
 //     changed by messages (reportMsg, figuresMsg, feedSwitchedMsg,
-//     probeErrorMsg).
+//     probeErrorMsg). ":ctx NAME" replaces the cluster on screen with
+//     another kubeconfig context's (sessionctx.go); ":ctx all" opens the
+//     fleet (sessionfleet.go): one feed per context, each audited apart
+//     and merged, every row carrying its cluster, and each cluster's own
+//     tools (probe, owners, applier) acting on its rows.
 //   - the components (component.go): table, detail, nodes and fix views,
 //     help and info overlays, the command/filter line. Each has Init,
 //     Update, View, SetSize and KeyMap, owns its state and its key

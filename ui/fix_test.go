@@ -125,7 +125,7 @@ func TestFixDryRunConfirmApply(t *testing.T) {
 	const psa = `would violate PodSecurity "restricted:latest": runAsNonRoot != true`
 	rec := &recordingApplier{fail: "NetworkPolicy/agents/research-agent-egress",
 		warn: map[string][]string{"Deployment/agents/research-agent": {psa}}}
-	a.fix.deps.applier = rec
+	a.session.tools.Applier = rec
 	run(a, pressCmd(a, "f"))
 
 	// a: the dry run of every object, then the question.
@@ -205,7 +205,7 @@ func TestFixResultForAnotherWorkloadIsDropped(t *testing.T) {
 // dropped.
 func TestFixKeysWaitForTheServer(t *testing.T) {
 	a := openResearchAgent(t, 120, 40)
-	a.fix.deps.applier = &recordingApplier{}
+	a.session.tools.Applier = &recordingApplier{}
 	run(a, pressCmd(a, "f"))
 	dry := pressCmd(a, "a")
 	for _, k := range []string{"esc", "n", "q", ":"} {
@@ -247,7 +247,7 @@ func TestFixKeysWaitForTheServer(t *testing.T) {
 // under the class its tier needs; the apply question says so.
 func TestFixConfirmNamesPendingPods(t *testing.T) {
 	a := openWorkload(t, "qdrant", 160, 40)
-	a.fix.deps.applier = &recordingApplier{}
+	a.session.tools.Applier = &recordingApplier{}
 	run(a, pressCmd(a, "f"))
 	run(a, pressCmd(a, "a"))
 	if a.fix.stage != fixConfirm || !strings.Contains(screen(a), "1 leaving pods Pending?  y yes, anyway") {
@@ -266,7 +266,7 @@ func conflictingResearchAgent(t *testing.T, w, h int) (*App, *recordingApplier) 
 		gitops: map[string]*applier.GitOps{"Deployment/agents/research-agent": {Tool: "Argo CD", Evidence: "label argocd.argoproj.io/instance=agents",
 			Reverts: "at its next sync (at once with self-heal)"}},
 	}
-	a.fix.deps.applier = rec
+	a.session.tools.Applier = rec
 	run(a, pressCmd(a, "f"))
 	run(a, pressCmd(a, "a"))
 	return a, rec
@@ -305,7 +305,7 @@ func TestFixTakeOwnership(t *testing.T) {
 	// Without conflicts, o is no answer.
 	b := openResearchAgent(t, 120, 40)
 	plain := &recordingApplier{}
-	b.fix.deps.applier = plain
+	b.session.tools.Applier = plain
 	run(b, pressCmd(b, "f"))
 	run(b, pressCmd(b, "a"))
 	run(b, pressCmd(b, "o"))

@@ -34,7 +34,11 @@ func (f *fixView) render() string {
 		}
 	}
 	plain := lipgloss.NewStyle()
-	b.WriteString(f.styles.Header.Render("FIX  "+textutil.Printable(f.name)) + "\n")
+	title := "FIX  " + f.name
+	if f.cluster != "" {
+		title += "  in cluster " + f.cluster
+	}
+	b.WriteString(f.styles.Header.Render(textutil.Printable(title)) + "\n")
 	switch {
 	case f.stage == fixComputing:
 		text("  ", "computing the fix and auditing the changed object…", f.styles.Dim)
@@ -177,6 +181,9 @@ func (f *fixView) hint() string {
 		}
 		if p := len(applier.Pending(ready)); p > 0 {
 			return fmt.Sprintf("apply %d change%s as %q, %d leaving pods Pending?  y yes, anyway · n no", n, textutil.S(n), applier.FieldManager, p)
+		}
+		if f.cluster != "" { // the fleet: which cluster is written
+			return fmt.Sprintf("apply %d change%s to %s as %q?  y yes · n no", n, textutil.S(n), textutil.Printable(f.cluster), applier.FieldManager)
 		}
 		return fmt.Sprintf("apply %d change%s with server-side apply as %q?  y yes · n no", n, textutil.S(n), applier.FieldManager)
 	}

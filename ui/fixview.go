@@ -40,6 +40,7 @@ type fixView struct {
 	key      string // the workload whose fix this is
 	seq      uint64 // the request on screen; answers to older ones are dropped
 	name     string // "Pod/ns/name", for the title
+	cluster  string // the fleet's: the cluster it is applied to, said in the title and the question
 	stage    fixStage
 	res      *remediate.Result
 	err      error
@@ -51,8 +52,9 @@ type fixView struct {
 }
 
 // fixDeps is what computing and applying fixes need: the engine (shared
-// with the audits), the live owners' reader and the applier (nil on
-// files), and the clock for exemptions.
+// with the audits), the live owners' reader and the applier of the fixed
+// workload's cluster (nil on files; set by Start), and the clock for
+// exemptions.
 type fixDeps struct {
 	engine  *audit.Engine
 	owners  OwnerReader
@@ -165,17 +167,19 @@ func (f *fixView) SetSize(w, h int) {
 	f.refresh(false)
 }
 
-// Start computes the fix of r on the inventory and report on screen,
-// and shows that it is being computed; false when fixes cannot be
-// computed here.
-func (f *fixView) Start(r *audit.Result, inv *audit.Inventory, rep *audit.Report) (tea.Cmd, bool) {
+// Start computes the fix of r on the inventory and report it comes from,
+// with the tools of its cluster (its owners are read there, and applied
+// there), and shows that it is being computed; false when fixes cannot
+// be computed here.
+func (f *fixView) Start(r *audit.Result, inv *audit.Inventory, rep *audit.Report, tools Tools) (tea.Cmd, bool) {
 	d := f.deps
+	d.owners, d.applier = tools.Owners, tools.Applier
 	if d.engine == nil {
 		f.out.send(noticeMsg{text: "fixes are not available here"})
 		return nil, false
 	}
 	*f = fixView{styles: f.styles, keys: f.keys, out: f.out, vp: f.vp, width: f.width, deps: d,
-		key: resultKey(r), name: r.Kind + "/" + r.Namespace + "/" + r.Name, stage: fixComputing, canApply: d.applier != nil, seq: f.seq + 1}
+		key: resultKey(r), name: r.Kind + "/" + r.Namespace + "/" + r.Name, cluster: r.Cluster, stage: fixComputing, canApply: d.applier != nil, seq: f.seq + 1}
 	f.refresh(true)
 	return fixCmd(d.engine, d.owners, inv, rep, f.key, f.seq, d.now()), true
 }

@@ -17,11 +17,11 @@ func TestFixAlone(t *testing.T) {
 	f := newFixView(&st, out, fixDeps{engine: newEngine(t), now: func() time.Time { return fixedTime }})
 	f.SetSize(120, 200)
 	inv, rep := exampleAudit(t)
-	first, ok := f.Start(workload(t, rep, "research-agent"), inv, rep)
+	first, ok := f.Start(workload(t, rep, "research-agent"), inv, rep, Tools{})
 	if !ok || first == nil || !strings.Contains(ansi.Strip(f.View()), "computing the fix") {
 		t.Fatalf("start: %v\n%s", ok, f.View())
 	}
-	second, _ := f.Start(workload(t, rep, "openhands"), inv, rep)
+	second, _ := f.Start(workload(t, rep, "openhands"), inv, rep, Tools{})
 	ask(f, out, first()) // research-agent's, superseded
 	if f.stage != fixComputing {
 		t.Fatalf("the older request's fix was shown (stage %v)", f.stage)
@@ -51,7 +51,7 @@ func TestFixAloneWithoutAnEngine(t *testing.T) {
 	st, out := NewStyles(), &outbox{}
 	f := newFixView(&st, out, fixDeps{now: time.Now})
 	inv, rep := exampleAudit(t)
-	cmd, ok := f.Start(workload(t, rep, "research-agent"), inv, rep)
+	cmd, ok := f.Start(workload(t, rep, "research-agent"), inv, rep, Tools{})
 	if ok || cmd != nil {
 		t.Fatal("a fix started without an engine")
 	}
@@ -69,7 +69,7 @@ func TestFixDuringAnAudit(t *testing.T) {
 	f.SetSize(120, 40)
 	snap := examplePlatform(t)
 	inv, rep := exampleAudit(t)
-	fix, _ := f.Start(workload(t, rep, "research-agent"), inv, rep)
+	fix, _ := f.Start(workload(t, rep, "research-agent"), inv, rep, Tools{})
 	audited := make(chan tea.Msg)
 	go func() { audited <- auditSnapshot(e, snap, nil, 0, 0, fixedTime)() }()
 	ask(f, out, fix())

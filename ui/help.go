@@ -103,7 +103,7 @@ func (h *helpView) lines() []string {
 		cols = cols[n:]
 	}
 	return strings.Split(h.styles.Header.Render("keys")+"\n\n"+strings.Join(bands, "\n\n")+"\n\n"+
-		h.styles.Dim.Render(":ns NAME  :ns all  :nodes  :pods")+"\n\n"+h.verdictLegend(room), "\n")
+		h.styles.Dim.Render(":ns NAME  :ns all  :ctx NAME  :ctx all  :nodes  :pods")+"\n\n"+h.verdictLegend(room), "\n")
 }
 
 // verdictLegend defines the words the header counts workloads by.

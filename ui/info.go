@@ -17,6 +17,9 @@ type infoFacts struct {
 	err          string // "" for none
 	figures      []string
 	notes        []string
+	// clusters are the fleet's members, each with its state (why one is
+	// unreachable); none for one cluster.
+	clusters []string
 	// reported: a report is on screen; notVisible is what RBAC hid
 	// from it.
 	reported   bool
@@ -26,13 +29,17 @@ type infoFacts struct {
 // describe is the session's facts for the info overlay.
 func (s *session) describe() infoFacts {
 	src := s.src.scope
-	if s.src.context != "" {
+	if s.src.context != "" && s.fleet == nil {
 		src = "context " + s.src.context + ", " + src
 	}
-	if s.src.server != "" {
+	if s.src.server != "" && s.fleet == nil {
 		src += ", server " + s.src.server
 	}
 	f := infoFacts{source: src, data: s.dataLine(), reported: s.data.report != nil}
+	if s.fleet != nil {
+		f.source = itoa(len(s.fleet.members)) + " contexts, " + src
+		f.clusters = s.fleet.lines()
+	}
 	if s.data.err != nil {
 		f.err = s.data.err.Error()
 	}
@@ -92,6 +99,9 @@ func (v *infoView) View() string {
 		head = append(head, "")
 	}
 	add("source", f.source)
+	if len(f.clusters) > 0 {
+		add("clusters", f.clusters...)
+	}
 	add("data", f.data)
 	if f.err != "" {
 		add("error", f.err+" (the table shows the last data)")

@@ -27,17 +27,19 @@ type inputLine struct {
 	model textinput.Model
 	mode  inputMode
 	// commands are the command line's completions (tab takes one): the
-	// fixed commands and ":ns NAME" for each namespace of the data on
-	// screen, refreshed with every audit.
+	// fixed commands, ":ctx NAME" for each kubeconfig context and ":ns
+	// NAME" for each namespace of the data on screen, refreshed with
+	// every audit.
 	commands []string
+	contexts []string
 }
 
-func newInputLine(out *outbox) *inputLine {
+func newInputLine(out *outbox, contexts []string) *inputLine {
 	in := textinput.New()
 	st := in.Styles()
 	st.Cursor.Blink = false
 	in.SetStyles(st)
-	l := &inputLine{keys: newInputKeys(), out: out, model: in}
+	l := &inputLine{keys: newInputKeys(), out: out, model: in, contexts: contexts}
 	l.SetNamespaces(nil)
 	return l
 }
@@ -73,6 +75,12 @@ func (l *inputLine) Open(mode inputMode, value string) tea.Cmd {
 // SetNamespaces refreshes the ":ns NAME" completions.
 func (l *inputLine) SetNamespaces(names []string) {
 	l.commands = append(l.commands[:0], "ns all", "nodes", "pods", "help", "q")
+	if len(l.contexts) > 0 {
+		l.commands = append(l.commands, "ctx all")
+	}
+	for _, c := range l.contexts {
+		l.commands = append(l.commands, "ctx "+c)
+	}
 	for _, n := range names {
 		l.commands = append(l.commands, "ns "+n)
 	}

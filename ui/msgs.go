@@ -26,8 +26,9 @@ type sourceClosedMsg struct{ epoch uint64 }
 // feedOpenedMsg carries the feed for another namespace, or why it could
 // not be opened.
 type feedOpenedMsg struct {
-	seq       uint64 // which :ns request; only the latest one counts
+	seq       uint64 // which :ns or :ctx request; only the latest one counts
 	namespace string
+	context   string // the context a :ctx asked for ("" for :ns)
 	feed      *Feed
 	err       error
 }

@@ -71,7 +71,7 @@ func TestInfoAlone(t *testing.T) {
 // clears it on esc; the command line sends its command on enter.
 func TestInputAlone(t *testing.T) {
 	out := &outbox{}
-	l := newInputLine(out)
+	l := newInputLine(out, nil)
 	l.SetSize(80, 1)
 	if l.Active() || ask(l, out, keyMsg("x")) != nil {
 		t.Fatal("a closed line took a key")

@@ -68,10 +68,14 @@ func (m treeMark) prefix() string {
 // resultKey identifies a workload across refreshes (a pod by its UID),
 // so that the selection stays on it when rows move.
 func resultKey(r *audit.Result) string {
-	if r.UID != "" {
-		return r.UID
+	at := "" // the fleet's rows: the same names in two clusters are two rows
+	if r.Cluster != "" {
+		at = r.Cluster + "\x00"
 	}
-	return r.Namespace + "/" + r.Kind + "/" + r.Name
+	if r.UID != "" {
+		return at + r.UID
+	}
+	return at + r.Namespace + "/" + r.Kind + "/" + r.Name
 }
 
 // sortColumn is what the table is sorted by.
@@ -148,6 +152,9 @@ func newEntries(results []audit.Result) []entry {
 	// names break ties without string compares.
 	slices.SortFunc(out, func(a, b entry) int {
 		x, y := a.res, b.res
+		if c := cmp.Compare(x.Cluster, y.Cluster); c != 0 {
+			return c
+		}
 		if c := cmp.Compare(x.Namespace, y.Namespace); c != 0 {
 			return c
 		}
@@ -163,7 +170,7 @@ func newEntries(results []audit.Result) []entry {
 // linkParents sets each entry's self, and up for the pods listed under
 // the custom resource they run from.
 func linkParents(es []entry) {
-	type key struct{ kind, ns, name string }
+	type key struct{ cluster, kind, ns, name string }
 	var parents map[key]int32
 	for i := range es {
 		es[i].self = int32(i)
@@ -171,7 +178,7 @@ func linkParents(es []entry) {
 			if parents == nil {
 				parents = map[key]int32{}
 			}
-			parents[key{r.Kind, r.Namespace, r.Name}] = int32(i)
+			parents[key{r.Cluster, r.Kind, r.Namespace, r.Name}] = int32(i)
 		}
 	}
 	if parents == nil {
@@ -182,7 +189,7 @@ func linkParents(es []entry) {
 		if r.RunsFrom == nil {
 			continue
 		}
-		if p, ok := parents[key{r.RunsFrom.Kind, r.Namespace, r.RunsFrom.Name}]; ok && es[p].group == es[i].group {
+		if p, ok := parents[key{r.Cluster, r.RunsFrom.Kind, r.Namespace, r.RunsFrom.Name}]; ok && es[p].group == es[i].group {
 			es[i].up = p
 		}
 	}
@@ -192,7 +199,7 @@ func linkParents(es []entry) {
 // isolation, kind, images and rule IDs.
 func haystack(r *audit.Result) string {
 	var b strings.Builder
-	b.WriteString(r.Namespace + "/" + r.Name + "\x00" + string(r.Type) + "\x00" + string(r.Isolation) + "\x00" + r.Kind)
+	b.WriteString(r.Cluster + "\x00" + r.Namespace + "/" + r.Name + "\x00" + string(r.Type) + "\x00" + string(r.Isolation) + "\x00" + r.Kind)
 	for _, c := range r.Containers {
 		b.WriteString("\x00" + c.Image)
 	}

@@ -23,9 +23,13 @@ import (
 // (reportMsg, figuresMsg, feedSwitchedMsg, probeErrorMsg, noticeMsg) that
 // the root hands to the views in the same Update.
 type session struct {
-	engine  *audit.Engine
-	now     func() time.Time
-	src     source
+	engine *audit.Engine
+	now    func() time.Time
+	src    source
+	// tools act on the cluster on screen; in the fleet (:ctx all) each
+	// member has its own.
+	tools   Tools
+	fleet   *fleetState // nil: one cluster
 	data    dataState
 	probes  probeState
 	figures figureState
@@ -59,8 +63,9 @@ func newSession(cfg Config, out *outbox) *session {
 		src: source{
 			context: cfg.Context, server: cfg.Server, scope: cfg.Scope, namespace: cfg.Namespace,
 			static: cfg.Static, snapshots: cfg.Snapshots, open: cfg.Open, stop: cfg.StopFeed,
+			contexts: cfg.Contexts, openContext: cfg.OpenContext, fleetNames: cfg.Fleet,
 		},
-		probes:  probeState{probe: cfg.Probe},
+		tools:   cfg.tools(),
 		figures: figureState{read: cfg.Metrics, interval: cfg.MetricsInterval},
 	}
 }
@@ -70,6 +75,8 @@ func newSession(cfg Config, out *outbox) *session {
 // and "connecting…" are on screen at once however long the server takes.
 func (s *session) Init() tea.Cmd {
 	switch {
+	case len(s.src.fleetNames) > 0 && s.src.openContext != nil:
+		return s.openFleet(s.src.fleetNames)
 	case s.src.static != nil:
 		snap := s.src.static
 		return func() tea.Msg { return snapshotMsg{snap: snap} }
@@ -105,6 +112,12 @@ func (s *session) Update(msg tea.Msg) tea.Cmd {
 		return s.readFigures()
 	case probedMsg:
 		return s.onProbed(m)
+	case memberOpenedMsg:
+		return s.onMemberOpened(m)
+	case memberSnapshotMsg:
+		return s.onMemberSnapshot(m)
+	case fleetAuditedMsg:
+		return s.onFleetAudited(m)
 	}
 	return nil // sourceClosedMsg: the data on screen stays
 }
@@ -161,12 +174,32 @@ func (s *session) onAudited(m auditedMsg) tea.Cmd {
 // report is the audit on screen, nil until the first one.
 func (s *session) report() *audit.Report { return s.data.report }
 
-// audited is the inventory and report on screen, for a fix.
-func (s *session) audited() (*audit.Inventory, *audit.Report) { return s.data.inv, s.data.report }
+// audited is the inventory and report r comes from, for its fix: in the
+// fleet, its own cluster's.
+func (s *session) audited(r *audit.Result) (*audit.Inventory, *audit.Report) {
+	if m := s.fleet.member(r.Cluster); m != nil {
+		return m.inv, m.rep
+	}
+	return s.data.inv, s.data.report
+}
+
+// toolsFor are the tools of r's cluster.
+func (s *session) toolsFor(r *audit.Result) Tools {
+	if s.fleet != nil {
+		if m := s.fleet.member(r.Cluster); m != nil {
+			return m.tools
+		}
+		return Tools{}
+	}
+	return s.tools
+}
 
 // headerState is the data's state in a word or two for the header, and
 // whether it is bad news.
 func (s *session) headerState() (state string, bad bool) {
+	if s.fleet != nil {
+		return s.fleet.state()
+	}
 	d := &s.data
 	bad = d.err != nil || s.src.connectErr != nil
 	switch {
@@ -189,6 +222,9 @@ func (s *session) headerState() (state string, bad bool) {
 // emptyReason is what an empty table or nodes view says: connecting, its
 // error or syncing (waiting), or that the scope holds nothing.
 func (s *session) emptyReason() (text string, waiting bool) {
+	if s.fleet != nil {
+		return s.fleet.emptyReason(s.src.scope, s.data.report)
+	}
 	switch {
 	case s.src.connecting && s.src.connectErr != nil:
 		return "cannot connect: " + oneLine(s.src.connectErr.Error()) + " — trying again every " + reconnectDelay.String() + " (q quits)", true
@@ -203,6 +239,10 @@ func (s *session) emptyReason() (text string, waiting bool) {
 // dataLine says which snapshot is on screen, for the info overlay.
 func (s *session) dataLine() string {
 	switch {
+	case s.fleet != nil && s.data.report != nil:
+		return itoa(len(s.fleet.members)) + " contexts merged at " + s.data.at.Format("15:04:05") + ", audited in " + s.data.took.Round(time.Millisecond).String()
+	case s.fleet != nil:
+		return "no cluster has synced yet"
 	case s.src.connecting:
 		return "not connected yet"
 	case s.data.report == nil:

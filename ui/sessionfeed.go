@@ -11,11 +11,19 @@ import (
 	"github.com/tiergate/tiergate/internal/textutil"
 )
 
-// Feed is one live stream of snapshots, for one namespace scope.
+// Feed is one live stream of snapshots, for one namespace scope of one
+// cluster.
 type Feed struct {
 	Snapshots <-chan *cluster.Snapshot
 	Scope     string // "namespace rag", "all namespaces"
 	Stop      func()
+	// Context, Server and Namespace say which cluster and namespace a
+	// context's feed (Config.OpenContext) reads, Tools what acts on it;
+	// a namespace's feed (Config.Open) leaves them empty: same cluster.
+	// Open opens another namespace of a context's cluster (:ns).
+	Context, Server, Namespace string
+	Tools                      *Tools
+	Open                       func(namespace string) (*Feed, error)
 }
 
 // source is where the data comes from: files (static) or a live feed,
@@ -30,6 +38,11 @@ type source struct {
 	// the feed on screen.
 	open func(namespace string) (*Feed, error)
 	stop func()
+	// contexts are the kubeconfig's, openContext opens one (nil on
+	// files); fleetNames are those to open at once from the start.
+	contexts    []string
+	openContext func(name string) (*Feed, error)
+	fleetNames  []string
 	// epoch counts feeds: messages from an older one are dropped. openSeq
 	// numbers the requests to open one: a slower, older one that
 	// completes after a newer one is stopped unseen.
@@ -73,7 +86,8 @@ func (s *session) onFirstFeedFailed(err error) tea.Cmd {
 // scope means a new feed, as k9s does; within it (or on files) nil is
 // returned, and the table filters.
 func (s *session) openNamespace(ns string) tea.Cmd {
-	if s.src.open != nil && ns != s.src.namespace && s.src.namespace != "" {
+	// The fleet's feeds hold the flags' scope: :ns filters them.
+	if s.fleet == nil && s.src.open != nil && ns != s.src.namespace && s.src.namespace != "" {
 		s.src.openSeq++
 		s.out.send(noticeMsg{text: "switching to " + scopeTitle(ns) + "…"})
 		return openFeedCmd(s.src.open, ns, s.src.openSeq)
@@ -116,14 +130,16 @@ func (s *session) onFeedOpened(m feedOpenedMsg) tea.Cmd {
 		return s.onFirstFeedFailed(m.err)
 	}
 	if m.err != nil {
-		s.out.send(noticeMsg{text: "cannot switch to " + scopeTitle(m.namespace) + ": " + m.err.Error()})
+		what := scopeTitle(m.namespace)
+		if m.context != "" {
+			what = "context " + m.context
+		}
+		s.out.send(noticeMsg{text: "cannot switch to " + what + ": " + oneLine(m.err.Error())})
 		return nil
 	}
 	s.src.connecting, s.src.connectErr = false, nil
-	var cmds []tea.Cmd
-	if s.src.stop != nil {
-		cmds = append(cmds, stopFeedCmd(s.src.stop))
-	}
+	cmds := s.leave()
+	s.switchCluster(m.feed)
 	s.src.epoch++
 	s.src.stop = m.feed.Stop
 	s.src.snapshots, s.src.namespace, s.src.scope = m.feed.Snapshots, m.namespace, textutil.Printable(m.feed.Scope)

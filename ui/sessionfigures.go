@@ -121,6 +121,10 @@ func (f *figureState) every() time.Duration {
 func (s *session) metricsState(narrow bool) string {
 	f, files := &s.figures, s.src.static != nil
 	switch {
+	case s.fleet != nil && narrow:
+		return " · no figures"
+	case s.fleet != nil:
+		return " · figures: one cluster at a time (:ctx NAME)"
 	case f.read == nil && files && narrow:
 		return " · files"
 	case f.read == nil && files:
@@ -145,6 +149,8 @@ func (s *session) metricsState(narrow bool) string {
 func (s *session) figuresInfo() (figures, notes []string) {
 	f := &s.figures
 	switch {
+	case s.fleet != nil:
+		return []string{"not read across clusters: :ctx NAME opens one cluster with its figures"}, nil
 	case f.read == nil && s.src.static != nil:
 		return []string{"not read: files have no live figures"}, nil
 	case f.read == nil:

@@ -49,7 +49,6 @@ func probed(rep *probe.Report) audit.Probed {
 // results: the same generation audited again with a newer one replaces
 // the one on screen.
 type probeState struct {
-	probe   ProbeFunc
 	byUID   map[string]audit.Probed
 	running map[string]bool
 	rev     uint64
@@ -72,7 +71,7 @@ func (s *session) startProbe(r *audit.Result) tea.Cmd {
 	switch {
 	case r == nil:
 		return nil
-	case p.probe == nil:
+	case s.toolsFor(r).Probe == nil:
 		return notice("probes need a live cluster (tiergate probe POD)")
 	case r.Kind != "Pod" || r.UID == "":
 		return notice("p probes a pod; " + r.Kind + " " + r.Name + " is not one (open a pod of it)")
@@ -89,7 +88,7 @@ func (s *session) startProbe(r *audit.Result) tea.Cmd {
 	// Probed now, it leaves P's queue: never two probes of one pod.
 	p.queue = slices.DeleteFunc(p.queue, func(q *audit.Result) bool { return q.UID == r.UID })
 	s.out.send(noticeMsg{text: "probing " + r.Namespace + "/" + r.Name + "…"})
-	return probeCmd(p.probe, r.Namespace, r.Name, r.UID)
+	return probeCmd(s.toolsFor(r).Probe, r.Namespace, r.Name, r.UID)
 }
 
 // startProbes probes, a few at a time, the pods among rs whose
@@ -98,7 +97,7 @@ func (s *session) startProbe(r *audit.Result) tea.Cmd {
 // through an ephemeral container already.
 func (s *session) startProbes(rs []*audit.Result) tea.Cmd {
 	p := &s.probes
-	if p.probe == nil {
+	if s.tools.Probe == nil && s.fleet == nil {
 		s.out.send(noticeMsg{text: "probes need a live cluster (tiergate audit --probe, tiergate probe POD)"})
 		return nil
 	}
@@ -109,7 +108,7 @@ func (s *session) startProbes(rs []*audit.Result) tea.Cmd {
 	n := 0
 	for _, r := range rs {
 		running := r.Status == nil || r.Status.Status == string(corev1.PodRunning) // a probe needs a running container
-		if running && audit.ClaimsMoreThanNode(r) && !p.running[r.UID] && !waiting[r.UID] && p.byUID[r.UID].Via != probe.ViaEphemeral {
+		if running && audit.ClaimsMoreThanNode(r) && s.toolsFor(r).Probe != nil && !p.running[r.UID] && !waiting[r.UID] && p.byUID[r.UID].Via != probe.ViaEphemeral {
 			p.queue = append(p.queue, r)
 			waiting[r.UID] = true
 			n++
@@ -137,7 +136,7 @@ func (s *session) nextProbes() tea.Cmd {
 			continue // p probed it meanwhile
 		}
 		p.running[r.UID] = true
-		cmds = append(cmds, probeCmd(p.probe, r.Namespace, r.Name, r.UID))
+		cmds = append(cmds, probeCmd(s.toolsFor(r).Probe, r.Namespace, r.Name, r.UID))
 	}
 	return tea.Batch(cmds...)
 }
@@ -171,6 +170,8 @@ func (s *session) probeLanded(m probedMsg) tea.Cmd {
 	p.rev++
 	s.out.send(noticeMsg{text: "probed " + m.name + ": " + m.rep.Verdict.String()})
 	switch {
+	case s.fleet != nil:
+		return s.fleetAudit()
 	case s.data.auditing:
 		s.data.reaudit = true // the running audit's probes are older
 		return nil

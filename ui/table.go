@@ -39,6 +39,10 @@ type workloadTable struct {
 	status bool
 	// statusWords: STATUS has room for the reason in words.
 	statusWords bool
+	// clusters: the rows come from more than one cluster (the fleet),
+	// and CLUSTER says whose each is, in clusterWidth cells.
+	clusters     bool
+	clusterWidth int
 	// placeholder is what the table says when it has no results: the
 	// session's connecting, syncing or empty scope; waiting: it says so
 	// even over results (they are not the feed's yet).
@@ -66,6 +70,10 @@ func (t *workloadTable) Update(msg tea.Msg) tea.Cmd {
 	case tea.MouseWheelMsg:
 		t.Move(wheelDelta(m))
 	case reportMsg:
+		if fleet, w := len(m.rep.Clusters) > 1, clusterWidth(m.rep.Clusters); fleet != t.clusters || w != t.clusterWidth {
+			t.clusters, t.clusterWidth = fleet, w
+			t.SetSize(t.width, t.height)
+		}
 		t.SetResults(m.rep.Workloads, m.entries)
 	case figuresMsg:
 		t.SetFigures(m.pods)
@@ -188,6 +196,9 @@ func (t *workloadTable) SetSize(w, h int) {
 		}
 		if c.title == "STATUS" && t.statusWords {
 			c.width = 24
+		}
+		if c.title == "CLUSTER" {
+			c.width = t.clusterWidth
 		}
 		t.cols = append(t.cols, c)
 		fixed += c.width + 1

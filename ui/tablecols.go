@@ -30,6 +30,11 @@ const statusWide = 180
 func columns() []column {
 	plain := lipgloss.NewStyle()
 	return []column{
+		// Shown whenever more than one cluster is open: a single
+		// cluster's table keeps its room.
+		{title: "CLUSTER", width: 7, name: true, cell: func(_ *workloadTable, r *audit.Result) (string, lipgloss.Style) {
+			return r.Cluster, plain
+		}, shown: func(t *workloadTable, _ int) bool { return t.clusters }},
 		{title: "NAMESPACE/NAME", width: 0, minWidth: 0, name: true, cell: func(_ *workloadTable, r *audit.Result) (string, lipgloss.Style) {
 			return displayName(r), plain
 		}},
@@ -77,7 +82,7 @@ func columns() []column {
 func figureCell(figure string) func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
 	return func(t *workloadTable, r *audit.Result) (string, lipgloss.Style) {
 		switch {
-		case !t.live:
+		case !t.live || t.clusters: // the fleet reads no figures
 			return "—", t.styles.Dim
 		case r.Kind != "Pod":
 			return "-", t.styles.Dim
@@ -223,4 +228,14 @@ func (c column) pad(s string, w int) string {
 		return fitName(s, w)
 	}
 	return pad(s, w)
+}
+
+// clusterWidth is CLUSTER's width: the longest context name, between
+// the title's 7 cells and 16 (a longer name is cut like a name).
+func clusterWidth(cs []audit.ClusterReport) int {
+	w := 7
+	for _, c := range cs {
+		w = max(w, lipgloss.Width(c.Context))
+	}
+	return min(w, 16)
 }
