@@ -1,10 +1,19 @@
 package cmd
 
 import (
+	"bytes"
+	"errors"
+	"log/slog"
 	"net"
 	"strings"
 	"testing"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/client-go/rest"
+
+	"github.com/tiergate/tiergate/cluster"
 )
 
 // TestServeBusyListenFailsBeforeTheCluster: a --listen address in use is
@@ -57,6 +66,51 @@ func TestServeReportsFlag(t *testing.T) {
 	for _, v := range []string{"", "none", "openreports", "policyreport"} {
 		if err := validReports(v); err != nil {
 			t.Errorf("%q: %v", v, err)
+		}
+	}
+}
+
+// TestServeReportsByDiscovery: by default Open Reports are written when
+// discovery serves their CRD, else one warning naming it; asked for
+// explicitly, a missing CRD is a one-line usage error; none writes none.
+func TestServeReportsByDiscovery(t *testing.T) {
+	clients := func(served ...string) *cluster.Clients {
+		kube := fake.NewClientset()
+		for _, gvr := range served {
+			gv, res, _ := strings.Cut(gvr, "|")
+			kube.Resources = append(kube.Resources, &metav1.APIResourceList{GroupVersion: gv, APIResources: []metav1.APIResource{{Name: res, Namespaced: true}}})
+		}
+		return &cluster.Clients{Config: &rest.Config{Host: "https://fake"}, Kube: kube, Discovery: kube.Discovery()}
+	}
+	both := clients("openreports.io/v1alpha1|reports", "wgpolicyk8s.io/v1alpha2|policyreports")
+	for _, tt := range []struct {
+		flag    string
+		clients *cluster.Clients
+		writes  bool
+		err     string
+		log     string
+	}{
+		{"", both, true, "", `"msg":"writing reports","resource":"reports.openreports.io"`},
+		{"", clients("wgpolicyk8s.io/v1alpha2|policyreports"), false, "", `not writing reports: the cluster does not serve reports.openreports.io/v1alpha1`},
+		{"openreports", clients(), false, "--reports openreports: the cluster does not serve reports.openreports.io/v1alpha1: install its CRD or use --reports none", ""},
+		{"policyreport", clients("openreports.io/v1alpha1|reports"), false, "--reports policyreport: the cluster does not serve policyreports.wgpolicyk8s.io/v1alpha2", ""},
+		{"policyreport", both, true, "", `"resource":"policyreports.wgpolicyk8s.io"`},
+		{"none", both, false, "", ""},
+	} {
+		var logs bytes.Buffer
+		o := &ServeOptions{Reports: tt.flag}
+		w, err := o.reportsWriter(tt.clients, slog.New(slog.NewJSONHandler(&logs, nil)))
+		var ee *ExitError
+		switch {
+		case tt.err != "":
+			if !errors.As(err, &ee) || ee.Code != ExitUsage || !strings.Contains(err.Error(), tt.err) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("--reports %q: %v", tt.flag, err)
+			}
+		case err != nil || (w != nil) != tt.writes:
+			t.Errorf("--reports %q: writer %v, err %v", tt.flag, w != nil, err)
+		}
+		if lines := strings.Count(logs.String(), "\n"); tt.log != "" && (!strings.Contains(logs.String(), tt.log) || lines != 1) || tt.log == "" && lines != 0 {
+			t.Errorf("--reports %q: logs %s", tt.flag, logs.String())
 		}
 	}
 }

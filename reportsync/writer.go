@@ -2,12 +2,15 @@ package reportsync
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
@@ -117,7 +120,7 @@ func (w *Writer) Sync(ctx context.Context, rep *audit.Report, now time.Time) Res
 		default:
 			// Without the owner reference the report is still right.
 		}
-		if _, err := rc.Namespace(o.GetNamespace()).Apply(ctx, o.GetName(), o, metav1.ApplyOptions{FieldManager: FieldManager, Force: true}); err != nil {
+		if err := w.apply(ctx, o); err != nil {
 			res.Errs = append(res.Errs, &WriteError{Verb: "patch", Resource: w.resource(), Namespace: o.GetNamespace(), Name: o.GetName(), Err: err})
 			continue
 		}
@@ -132,6 +135,21 @@ func (w *Writer) Sync(ctx context.Context, rep *audit.Report, now time.Time) Res
 		res.Deleted++
 	}
 	return res
+}
+
+// apply writes a report with server-side apply as tiergate, forcing
+// its ownership of the fields (a report applied by hand from -o
+// openreports is taken over), with strict field validation: a field the
+// CRD does not know is an error, never silently dropped.
+func (w *Writer) apply(ctx context.Context, o *unstructured.Unstructured) error {
+	b, err := json.Marshal(o.Object)
+	if err != nil {
+		return err
+	}
+	force := true
+	_, err = w.dyn.Resource(w.api.Resource).Namespace(o.GetNamespace()).Patch(ctx, o.GetName(), types.ApplyPatchType, b,
+		metav1.PatchOptions{FieldManager: FieldManager, Force: &force, FieldValidation: "Strict"})
+	return err
 }
 
 // list reads the set's reports' metadata: an audit that changed nothing
