@@ -3,12 +3,14 @@ package cmd
 import (
 	"bytes"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spf13/pflag"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/rest"
@@ -70,18 +72,38 @@ func TestServeReportsFlag(t *testing.T) {
 	}
 }
 
+// discoveryServing are clients whose discovery serves the resources
+// ("group/version|resource"); the fake clientset, for this pure test.
+func discoveryServing(served ...string) *cluster.Clients {
+	kube := fake.NewClientset()
+	for _, gvr := range served {
+		gv, res, _ := strings.Cut(gvr, "|")
+		kube.Resources = append(kube.Resources, &metav1.APIResourceList{GroupVersion: gv, APIResources: []metav1.APIResource{{Name: res, Namespaced: true}}})
+	}
+	return &cluster.Clients{Config: &rest.Config{Host: "https://fake"}, Kube: kube, Discovery: kube.Discovery()}
+}
+
+// checkReportsDefault: --reports' help says the default is Open Reports
+// when the cluster serves their CRD, else none; so it is.
+func checkReportsDefault(t *testing.T, f *pflag.Flag) {
+	if !strings.Contains(f.Usage, "(default: openreports when the cluster serves its CRD, else none)") {
+		t.Fatalf("unexpected claim %q", f.Usage)
+	}
+	o := &ServeOptions{}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	if w, err := o.reportsWriter(discoveryServing("openreports.io/v1alpha1|reports"), log); w == nil || err != nil {
+		t.Errorf("with the CRD served: writer %v, %v", w != nil, err)
+	}
+	if w, err := o.reportsWriter(discoveryServing(), log); w != nil || err != nil {
+		t.Errorf("without: writer %v, %v", w != nil, err)
+	}
+}
+
 // TestServeReportsByDiscovery: by default Open Reports are written when
 // discovery serves their CRD, else one warning naming it; asked for
 // explicitly, a missing CRD is a one-line usage error; none writes none.
 func TestServeReportsByDiscovery(t *testing.T) {
-	clients := func(served ...string) *cluster.Clients {
-		kube := fake.NewClientset()
-		for _, gvr := range served {
-			gv, res, _ := strings.Cut(gvr, "|")
-			kube.Resources = append(kube.Resources, &metav1.APIResourceList{GroupVersion: gv, APIResources: []metav1.APIResource{{Name: res, Namespaced: true}}})
-		}
-		return &cluster.Clients{Config: &rest.Config{Host: "https://fake"}, Kube: kube, Discovery: kube.Discovery()}
-	}
+	clients := discoveryServing
 	both := clients("openreports.io/v1alpha1|reports", "wgpolicyk8s.io/v1alpha2|policyreports")
 	for _, tt := range []struct {
 		flag    string
