@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -15,7 +16,10 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/rest"
 
+	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/cluster"
+	"github.com/tiergate/tiergate/exporter"
+	"github.com/tiergate/tiergate/policy"
 )
 
 // TestServeBusyListenFailsBeforeTheCluster: a --listen address in use is
@@ -134,5 +138,30 @@ func TestServeReportsByDiscovery(t *testing.T) {
 		if lines := strings.Count(logs.String(), "\n"); tt.log != "" && (!strings.Contains(logs.String(), tt.log) || lines != 1) || tt.log == "" && lines != 0 {
 			t.Errorf("--reports %q: logs %s", tt.flag, logs.String())
 		}
+	}
+}
+
+// TestServeWritesOnlyHealthySyncedAudits: the audit loop hands the
+// reports writer the audits of synced, healthy snapshots only: an
+// unsynced cache is incomplete and a stale one may have missed
+// deletions, and either would delete reports that should stay.
+func TestServeWritesOnlyHealthySyncedAudits(t *testing.T) {
+	e, err := audit.NewEngine(policy.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &ServeOptions{ScopeOptions: ScopeOptions{engine: e}}
+	inv := &audit.Inventory{Workloads: []audit.Workload{{Kind: "Pod", Namespace: "a", Name: "p"}}}
+	snaps := make(chan *cluster.Snapshot, 4)
+	snaps <- &cluster.Snapshot{Generation: 1, Inventory: inv}                                        // syncing
+	snaps <- &cluster.Snapshot{Generation: 2, Synced: true, Inventory: inv, Err: errors.New("gone")} // stale
+	snaps <- &cluster.Snapshot{Generation: 3, Synced: true, Inventory: inv}                          // healthy
+	close(snaps)
+	var written []int
+	col := exporter.NewCollector()
+	err = o.auditLoop(context.Background(), snaps, col, func(rep *audit.Report) { written = append(written, rep.Summary.Workloads) },
+		slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil || len(written) != 1 || !col.Ready() {
+		t.Errorf("writes %v (want one, of the healthy snapshot), ready %v, %v", written, col.Ready(), err)
 	}
 }
