@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -94,7 +93,7 @@ func checkReportsDefault(t *testing.T, f *pflag.Flag) {
 		t.Fatalf("unexpected claim %q", f.Usage)
 	}
 	o := &ServeOptions{}
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	if w, err := o.reportsWriter(discoveryServing("openreports.io/v1alpha1|reports"), log); w == nil || err != nil {
 		t.Errorf("with the CRD served: writer %v, %v", w != nil, err)
 	}
@@ -160,7 +159,7 @@ func TestServeWritesOnlyHealthySyncedAudits(t *testing.T) {
 	var written []int
 	col := exporter.NewCollector()
 	err = o.auditLoop(context.Background(), snaps, col, func(rep *audit.Report) { written = append(written, rep.Summary.Workloads) },
-		slog.New(slog.NewJSONHandler(io.Discard, nil)))
+		slog.New(slog.DiscardHandler))
 	if err != nil || len(written) != 1 || !col.Ready() {
 		t.Errorf("writes %v (want one, of the healthy snapshot), ready %v, %v", written, col.Ready(), err)
 	}
