@@ -91,7 +91,14 @@ type watched struct {
 	r   readable
 	inf cache.SharedIndexInformer
 	err error // guarded by Source.mu
+	// errRV is the resource version the informer had synced to when err
+	// was seen: once it moves (a relist, an event, a bookmark) the watch
+	// works again. Guarded by Source.mu.
+	errRV string
 }
+
+// recoveryCheck is how often failed watches are checked for recovery.
+var recoveryCheck = time.Second
 
 // NewSource checks what the user may read and prepares informers for it.
 // Custom resources are watched only when discovery says they are served.
@@ -235,6 +242,57 @@ func (s *Source) Start(ctx context.Context) {
 	s.dynamic.Start(ctx.Done())
 	go s.publishLoop(ctx)
 	go s.probeLoop(ctx)
+	go s.recoveryLoop(ctx)
+}
+
+// recoveryLoop clears the error of each watch that has recovered. A watch
+// is cleared by its events too, but one whose resource did not change
+// while it was down (no RuntimeClass created, an empty list) sends none:
+// its relist, or a bookmark, moves its resource version and nothing else
+// says so; without this the snapshots would stay stale for good.
+func (s *Source) recoveryLoop(ctx context.Context) {
+	t := time.NewTicker(recoveryCheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if s.clearRecovered() {
+			s.markDirty()
+		}
+	}
+}
+
+// clearRecovered clears the errors of watches whose informer has synced
+// to another resource version since they failed, and says whether any.
+func (s *Source) clearRecovered() bool {
+	s.mu.Lock()
+	failed := map[*watched]string{}
+	for _, w := range s.watched {
+		if w.err != nil {
+			failed[w] = w.errRV
+		}
+	}
+	s.mu.Unlock()
+	var recovered []*watched
+	for w, rv := range failed {
+		if w.inf.LastSyncResourceVersion() != rv {
+			recovered = append(recovered, w)
+		}
+	}
+	if len(recovered) == 0 {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, w := range recovered {
+		if w.errRV == failed[w] { // not failed again meanwhile
+			w.err = nil
+		}
+	}
+	return true
 }
 
 // Stop ends the watches and waits for the informers' goroutines.
@@ -412,8 +470,9 @@ func (s *Source) event(w *watched) {
 }
 
 func (s *Source) watchFailed(w *watched, err error) {
+	rv := w.inf.LastSyncResourceVersion()
 	s.mu.Lock()
-	w.err = err
+	w.err, w.errRV = err, rv
 	s.mu.Unlock()
 	s.markDirty()
 }

@@ -82,6 +82,7 @@ func TestFlagDefaultsInHelp(t *testing.T) {
 				t.Errorf("probe --local without -o: exit %d, %q", code, out)
 			}
 		},
+		"reports": checkReportsDefault, // serve's: by discovery
 		"allow-empty": func(t *testing.T, _ *pflag.Flag) {
 			if _, _, code := run(t, "", "audit", "-f", example, "-l", "app=none"); code != ExitEmpty {
 				t.Errorf("an empty scope exits %d, want %d", code, ExitEmpty)

@@ -9,20 +9,28 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/yaml"
 
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/internal/seed"
+	"github.com/tiergate/tiergate/internal/testaudit"
 	"github.com/tiergate/tiergate/internal/testcluster"
+	"github.com/tiergate/tiergate/report"
+	"github.com/tiergate/tiergate/reportsync"
 )
 
 // clusterRole reads one ClusterRole's rules from deploy/rbac.
 func clusterRole(t *testing.T, name string) []rbacv1.PolicyRule {
 	t.Helper()
 	files, _ := filepath.Glob("../deploy/rbac/*.yaml")
-	if len(files) != 5 {
-		t.Fatalf("deploy/rbac has %d files, want the readonly, metrics, probe, apply and bench roles", len(files))
+	if len(files) != 6 {
+		t.Fatalf("deploy/rbac has %d files, want the readonly, metrics, probe, apply, reports and bench roles", len(files))
 	}
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
@@ -46,7 +54,9 @@ func clusterRole(t *testing.T, name string) []rbacv1.PolicyRule {
 // TestDeployRBACRoles binds the ClusterRoles of deploy/rbac to limited
 // users on the real API server: read-only sees everything an audit reads,
 // every custom kind's released CRD installed (nothing "not visible") and cannot probe or apply; the probe role
-// probes; the apply role gets through fix --apply's server dry run.
+// probes; the apply role gets through fix --apply's server dry run; the
+// reports role writes, finds and deletes serve's reports in both APIs,
+// which read-only may not.
 func TestDeployRBACRoles(t *testing.T) {
 	seedExample(t)
 	ctx := context.Background()
@@ -121,4 +131,41 @@ func TestDeployRBACRoles(t *testing.T) {
 	if strings.Contains(out+errOut, "forbidden") || !strings.Contains(out, "+++ after tiergate fix Deployment/rbac-apply/helper-agent") || !strings.Contains(errOut, "[y/N]") {
 		t.Errorf("apply role's dry run:\n%s\n%s", out, errOut)
 	}
+
+	// Reports, as serve writes them: with the reports role, every
+	// namespace's report applied, then deleted when the audit has none;
+	// read-only is refused at the list.
+	loadReportCRDs(t)
+	_, rep := testaudit.Files(t, example)
+	reporter := user("reporter", readonly, clusterRole(t, "tiergate-reports"))
+	for _, api := range []report.ReportAPI{report.OpenReportsAPI, report.PolicyReportAPI} {
+		res := reportWriter(t, reporter, api).Sync(ctx, rep, time.Now())
+		if len(res.Errs) > 0 || res.Applied < 4 {
+			t.Errorf("reports role, %s: %d applied, %v", api.Kind, res.Applied, res.Errs)
+		}
+		if again := reportWriter(t, reporter, api).Sync(ctx, rep, time.Now()); again.Applied != 0 || again.Unchanged != res.Applied {
+			t.Errorf("reports role, %s again: %d applied, %d unchanged, %v", api.Kind, again.Applied, again.Unchanged, again.Errs)
+		}
+		if gone := reportWriter(t, reporter, api).Sync(ctx, &audit.Report{}, time.Now()); len(gone.Errs) > 0 || gone.Deleted != res.Applied {
+			t.Errorf("reports role, %s emptied: %d deleted of %d, %v", api.Kind, gone.Deleted, res.Applied, gone.Errs)
+		}
+		refused := reportWriter(t, ro, api).Sync(ctx, rep, time.Now())
+		if len(refused.Errs) != 1 || !reportsync.Forbidden(refused.Errs[0]) || refused.Errs[0].Verb != "list" {
+			t.Errorf("read-only, %s: %v", api.Kind, refused.Errs)
+		}
+	}
+}
+
+// reportWriter is serve's report writer with a user's kubeconfig.
+func reportWriter(t *testing.T, kubeconfig string, api report.ReportAPI) *reportsync.Writer {
+	t.Helper()
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := cluster.NewClients(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reportsync.NewWriter(c.Dynamic, metadata.NewForConfigOrDie(cfg), c.Kube, api, "rbac-test", "")
 }

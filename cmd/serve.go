@@ -26,6 +26,9 @@ type ServeOptions struct {
 	ScopeOptions
 	genericiooptions.IOStreams
 	Listen string
+	// Reports is the report API written (openreports, policyreport,
+	// none); "" writes Open Reports when the cluster serves them.
+	Reports string
 
 	// ready is told the address once the server listens (tests).
 	ready func(addr string)
@@ -53,6 +56,15 @@ changes, and serves:
   /healthz   200 while the process runs.
   /readyz    200 once the first audit is done, 503 before.
 
+After each audit of a synced, healthy snapshot it writes the findings
+into the cluster as Open Reports (openreports.io/v1alpha1 Report, one per
+namespace, split past 500 results), or wgpolicyk8s.io/v1alpha2
+PolicyReports for older Policy Reporters (--reports policyreport): server-
+side apply as field manager "tiergate", only the reports whose content
+changed, and deletes its own (labelled app.kubernetes.io/managed-by=tiergate
+and tiergate.dev/report-set=serve) that no audit wants any more. By
+default Open Reports are written when the cluster serves their CRD.
+
 Logs are JSON lines on stderr. SIGINT or SIGTERM stops it gracefully.`,
 		Example: `  # Against the current context, every namespace
   kubectl tiergate serve -A --listen :9321
@@ -73,6 +85,7 @@ Logs are JSON lines on stderr. SIGINT or SIGTERM stops it gracefully.`,
 	f := c.Flags()
 	o.ScopeOptions.AddFlags(f)
 	f.StringVar(&o.Listen, "listen", o.Listen, "Address to serve /metrics, /healthz and /readyz on")
+	f.StringVar(&o.Reports, "reports", o.Reports, "Reports to write in the cluster: openreports, policyreport or none (default: openreports when the cluster serves its CRD, else none)")
 	return c
 }
 
@@ -87,26 +100,34 @@ func (o *ServeOptions) Validate() error {
 	if _, _, err := net.SplitHostPort(o.Listen); err != nil {
 		return fmt.Errorf("--listen %q: %v", o.Listen, err)
 	}
-	return nil
+	return validReports(o.Reports)
 }
 
-// Run serves until ctx is done.
+// Run serves until ctx is done. It listens before it contacts the
+// cluster: a busy address fails at once, not after the connection.
 func (o *ServeOptions) Run(ctx context.Context) error {
 	if err := o.Resolve(); err != nil {
 		return err
-	}
-	log := slog.New(slog.NewJSONHandler(o.ErrOut, nil))
-	src, _, err := o.source(ctx)
-	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--listen: %v", err)}
 	}
+	log := slog.New(slog.NewJSONHandler(o.ErrOut, nil))
+	src, clients, _, err := o.sourceAndClients(ctx)
+	if err != nil {
+		ln.Close()
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	writer, err := o.reportsWriter(clients, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	col := exporter.NewCollector()
+	writes := exporter.NewReportWrites()
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(col, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(col, writes, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
@@ -140,7 +161,11 @@ func (o *ServeOptions) Run(ctx context.Context) error {
 			log.Warn("not visible", "gap", g.String())
 		}
 	}()
-	err = o.auditLoop(ctx, snaps, col, log)
+	err = o.auditLoop(ctx, snaps, col, func(rep *audit.Report) {
+		if writer != nil {
+			writeReports(ctx, writer, rep, writes, log)
+		}
+	}, log)
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if serr := srv.Shutdown(shutdown); serr != nil {
@@ -155,7 +180,11 @@ func (o *ServeOptions) Run(ctx context.Context) error {
 
 // auditLoop audits each snapshot the source publishes (one per burst of
 // changes: a slow audit only ever skips to the newest) until ctx is done.
-func (o *ServeOptions) auditLoop(ctx context.Context, snaps <-chan *cluster.Snapshot, col *exporter.Collector, log *slog.Logger) error {
+// Each audit of a healthy snapshot is handed to write (the reports);
+// while the watches fail the cache may be stale, and a stale cache must
+// not delete a namespace's report: the write waits for the recovery,
+// whose snapshot is audited again.
+func (o *ServeOptions) auditLoop(ctx context.Context, snaps <-chan *cluster.Snapshot, col *exporter.Collector, write func(*audit.Report), log *slog.Logger) error {
 	for {
 		var snap *cluster.Snapshot
 		select {
@@ -179,5 +208,8 @@ func (o *ServeOptions) auditLoop(ctx context.Context, snaps <-chan *cluster.Snap
 		took := time.Since(start)
 		col.SetReport(rep, took, time.Now())
 		log.Info("audited", "generation", snap.Generation, "workloads", rep.Summary.Workloads, "findings", rep.Summary.Findings, "took", took.String())
+		if snap.Err == nil {
+			write(rep)
+		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 	openreports "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/yaml"
 
@@ -19,38 +21,83 @@ import (
 	"github.com/tiergate/tiergate/policy"
 )
 
-// reportKind is the API a report is written for: Open Reports
+// ReportAPI is the API a report is written for: Open Reports
 // (openreports.io/v1alpha1), or the wgpolicyk8s.io/v1alpha2 PolicyReport
 // older Policy Reporters read, whose results are the same but whose
 // report has no source or configuration.
-type reportKind struct {
-	apiVersion, kind string
-	policyReport     bool
+type ReportAPI struct {
+	// Resource is the namespaced reports' resource (its group and version
+	// are the objects' apiVersion).
+	Resource     schema.GroupVersionResource
+	Kind         string
+	policyReport bool
 }
 
 var (
-	openReportsKind  = reportKind{apiVersion: openreports.SchemeGroupVersion.String(), kind: "Report"}
-	policyReportKind = reportKind{apiVersion: "wgpolicyk8s.io/v1alpha2", kind: "PolicyReport", policyReport: true}
+	// OpenReportsAPI writes openreports.io/v1alpha1 Reports.
+	OpenReportsAPI = ReportAPI{Resource: openreports.SchemeGroupVersion.WithResource("reports"), Kind: "Report"}
+	// PolicyReportAPI writes wgpolicyk8s.io/v1alpha2 PolicyReports.
+	PolicyReportAPI = ReportAPI{Resource: schema.GroupVersionResource{Group: "wgpolicyk8s.io", Version: "v1alpha2", Resource: "policyreports"},
+		Kind: "PolicyReport", policyReport: true}
 )
+
+// ReportAPIFor is the API of an output format (openreports,
+// policyreport).
+func ReportAPIFor(format string) (ReportAPI, bool) {
+	switch format {
+	case "openreports":
+		return OpenReportsAPI, true
+	case "policyreport":
+		return PolicyReportAPI, true
+	}
+	return ReportAPI{}, false
+}
 
 const (
 	// reportSource names tiergate as the results' and reports' source.
 	reportSource = "tiergate"
+	// ReportName is a namespace's first report's name.
+	ReportName = "tiergate"
+	// ManagedByLabel marks the reports tiergate writes.
+	ManagedByLabel = "app.kubernetes.io/managed-by"
 	// maxReportResults splits a namespace's results over several
 	// reports: an object must stay well under etcd's 1.5 MB.
 	maxReportResults = 500
 )
 
-// renderOpenReports writes one report per namespace (more when it has
-// more than maxReportResults results) as YAML documents to apply: a fail
-// result per finding, a skip per exempted one, a pass per workload with
-// none, each naming the workload and, in properties, its container,
-// field path, owner, type and isolation.
-func renderOpenReports(w io.Writer, rep *audit.Report, opts Options, rk reportKind) error {
+// renderOpenReports writes the reports of rep (ReportObjects) as YAML
+// documents to apply.
+func renderOpenReports(w io.Writer, rep *audit.Report, opts Options, api ReportAPI) error {
 	now := opts.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
+	objs, err := ReportObjects(rep, api, now)
+	if err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	for _, o := range objs {
+		b, err := yaml.Marshal(o.Object)
+		if err != nil {
+			return err
+		}
+		if out.Len() > 0 {
+			out.WriteString("---\n")
+		}
+		out.Write(b)
+	}
+	_, err = w.Write(out.Bytes())
+	return err
+}
+
+// ReportObjects is one report per namespace (more when it has more than
+// maxReportResults results, named tiergate, tiergate-2, ...), sorted by
+// namespace and name: a fail result per finding, a skip per exempted
+// one, a pass per workload with none, each naming the workload and, in
+// properties, its container, field path, owner, type and isolation. Each
+// result is stamped now; each report is labelled managed-by tiergate.
+func ReportObjects(rep *audit.Report, api ReportAPI, now time.Time) ([]*unstructured.Unstructured, error) {
 	ts := metav1.Timestamp{Seconds: now.Unix()}
 	names := map[string]string{}
 	for _, r := range audit.Rules() {
@@ -90,36 +137,32 @@ func renderOpenReports(w io.Writer, rep *audit.Report, opts Options, rk reportKi
 		namespaces = append(namespaces, ns)
 	}
 	slices.Sort(namespaces)
-	var out bytes.Buffer
+	var out []*unstructured.Unstructured
 	for _, ns := range namespaces {
 		results := byNS[ns]
 		for part := 0; part*maxReportResults < len(results); part++ {
 			chunk := results[part*maxReportResults : min(len(results), (part+1)*maxReportResults)]
 			// The first keeps its name as a namespace grows past one
 			// report, so that an apply updates it.
-			name := "tiergate"
+			name := ReportName
 			if part > 0 {
 				name += "-" + strconv.Itoa(part+1)
 			}
-			b, err := reportYAML(rk, ns, name, chunk)
+			o, err := reportObject(api, ns, name, chunk)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			if out.Len() > 0 {
-				out.WriteString("---\n")
-			}
-			out.Write(b)
+			out = append(out, o)
 		}
 	}
-	_, err := w.Write(out.Bytes())
-	return err
+	return out, nil
 }
 
-// reportYAML is one report of results in namespace ns.
-func reportYAML(rk reportKind, ns, name string, results []openreports.ReportResult) ([]byte, error) {
+// reportObject is one report of results in namespace ns.
+func reportObject(api ReportAPI, ns, name string, results []openreports.ReportResult) (*unstructured.Unstructured, error) {
 	r := openreports.Report{
-		TypeMeta:   metav1.TypeMeta{APIVersion: rk.apiVersion, Kind: rk.kind},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: map[string]string{"app.kubernetes.io/managed-by": reportSource}},
+		TypeMeta:   metav1.TypeMeta{APIVersion: api.Resource.GroupVersion().String(), Kind: api.Kind},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: map[string]string{ManagedByLabel: reportSource}},
 		Source:     reportSource,
 		Summary:    summarize(results),
 		Results:    results,
@@ -134,10 +177,10 @@ func reportYAML(rk reportKind, ns, name string, results []openreports.ReportResu
 	}
 	meta := m["metadata"].(map[string]any)
 	delete(meta, "creationTimestamp") // not ours to set
-	if rk.policyReport {
+	if api.policyReport {
 		delete(m, "source") // v1alpha2 has no report-level source
 	}
-	return yaml.Marshal(m)
+	return &unstructured.Unstructured{Object: m}, nil
 }
 
 // summarize counts results as the report's summary does.

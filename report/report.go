@@ -86,9 +86,9 @@ func Render(w io.Writer, rep *audit.Report, format string, opts Options) error {
 	case "html":
 		return renderHTML(w, rep, opts)
 	case "openreports":
-		return renderOpenReports(w, rep, opts, openReportsKind)
+		return renderOpenReports(w, rep, opts, OpenReportsAPI)
 	case "policyreport":
-		return renderOpenReports(w, rep, opts, policyReportKind)
+		return renderOpenReports(w, rep, opts, PolicyReportAPI)
 	}
 	return fmt.Errorf("unknown output format %q", format)
 }

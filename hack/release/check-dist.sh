@@ -17,7 +17,7 @@ for a in "${archives[@]}"; do
     *.zip) list=$(unzip -Z1 "$a"); exe=.exe ;;
     *) list=$(tar tzf "$a"); exe= ;;
   esac
-  for f in "tiergate$exe" "kubectl-tiergate$exe" kubectl_complete-tiergate LICENSE README.md deploy/rbac/tiergate-readonly.yaml deploy/rbac/tiergate-metrics.yaml deploy/rbac/tiergate-probe.yaml deploy/rbac/tiergate-apply.yaml; do
+  for f in "tiergate$exe" "kubectl-tiergate$exe" kubectl_complete-tiergate LICENSE README.md deploy/rbac/tiergate-readonly.yaml deploy/rbac/tiergate-metrics.yaml deploy/rbac/tiergate-probe.yaml deploy/rbac/tiergate-apply.yaml deploy/rbac/tiergate-reports.yaml deploy/rbac/tiergate-bench.yaml; do
     grep -qx "$f" <<<"$list" || fail "$a lacks $f"
   done
 done
