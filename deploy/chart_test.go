@@ -244,28 +244,12 @@ func TestChartRunsServeWithItsScope(t *testing.T) {
 			flags := c.Args[1:]
 			kube := genericclioptions.NewConfigFlags(true)
 			serve := cmd.NewCmdServe(genericiooptions.NewTestIOStreamsDiscard(), kube)
-			reports := ""
-			if serve.Flags().Lookup("reports") == nil {
-				// serve --reports lands with wip/reports: until then the
-				// value is checked here, after it by serve's own flags.
-				kept := flags[:0:0]
-				for _, f := range flags {
-					if v, ok := strings.CutPrefix(f, "--reports="); ok {
-						reports = v
-						continue
-					}
-					kept = append(kept, f)
-				}
-				flags = kept
-			}
 			if err := serve.ParseFlags(flags); err != nil {
 				t.Fatalf("serve %v: %v", flags, err)
 			}
-			if f := serve.Flags().Lookup("reports"); f != nil {
-				reports = f.Value.String()
-				if !serve.Flags().Changed("reports") {
-					reports = ""
-				}
+			reports := serve.Flags().Lookup("reports").Value.String()
+			if !serve.Flags().Changed("reports") {
+				reports = ""
 			}
 			all, _ := serve.Flags().GetBool("all-namespaces")
 			sel, _ := serve.Flags().GetString("selector")
