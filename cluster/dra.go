@@ -88,13 +88,13 @@ func stripDRA(obj any) (any, error) {
 }
 
 // draOf gathers the DRA objects read, nil when none could be.
-func draOf(ws []*watched) *audit.DRA {
-	if len(ws) == 0 {
+func draOf(ls []*listing) *audit.DRA {
+	if len(ls) == 0 {
 		return nil
 	}
 	d := &audit.DRA{}
-	for _, w := range ws {
-		for _, o := range list(w) {
+	for _, l := range ls {
+		for _, o := range l.items() {
 			switch o := o.(type) {
 			case *resourcev1.ResourceClaim:
 				d.Claims = append(d.Claims, *o)
