@@ -268,13 +268,14 @@ func (o *AuditOptions) gates(rep *audit.Report) error {
 func (o *AuditOptions) audit(ctx context.Context, inv *audit.Inventory, clients *cluster.Clients, opts report.Options) (*audit.Report, error) {
 	cmp := o.Baseline.comparison()
 	if o.Output == "json" && !o.Metrics.Enabled && o.Probe.Mode == "" {
-		js := report.NewJSONStream(o.Out, opts)
+		js := report.NewJSONPipe(o.Out, opts) // encodes beside the audit
 		write := js.Workload
 		if cmp != nil {
 			write = func(r *audit.Result) error { cmp.Mark(r); return js.Workload(r) }
 		}
 		rep, err := o.engine.Stream(inv, audit.Options{Now: o.now()}, write)
 		if err != nil {
+			js.Discard()
 			return nil, err
 		}
 		if cmp != nil {
