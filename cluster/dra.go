@@ -24,17 +24,6 @@ func draGVR(resource string) schema.GroupVersionResource {
 	return resourcev1.SchemeGroupVersion.WithResource(resource)
 }
 
-// draReadables are the DRA resources the server serves.
-func draReadables(c *Clients) []readable {
-	var out []readable
-	for _, r := range []readable{resClaims, resClaimTmpls, resDeviceClasses, resSlices} {
-		if served(c, r.gvr) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // setupDRA registers the DRA informers the user may read, each with
 // stripDRA as its transform.
 func (s *Source) setupDRA(add func(readable, func() (cache.SharedIndexInformer, error)) *watched) {

@@ -28,7 +28,7 @@ import (
 // pageSize is how many objects one LIST request asks for: pages keep
 // the decoded objects of one page alive at a time (the transform keeps
 // far less of each), and the next page is fetched while one is stripped.
-var pageSize int64 = 1000
+var pageSize int64 = 500
 
 // Lister reads what a Source would watch, once, with paginated LISTs
 // (every resource at once), and builds the inventory a Source's first

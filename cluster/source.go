@@ -107,34 +107,21 @@ func NewSource(ctx context.Context, c *Clients, opts Options) (*Source, error) {
 }
 
 // wanted is what the live audit reads from this server, and of it the
-// custom workload kinds the server serves.
+// custom workload kinds the server serves (discovery decides).
 func wanted(c *Clients) (want, customs []readable) {
+	served := discover(c)
 	want = []readable{resPods, resNodes, resRuntimeClasses, resNetworkPolicies, resServiceAccounts, resNamespaces}
 	want = append(want, controllers()...)
 	want = append(want, resRoles, resRoleBindings, resClusterRoles, resClusterBindings)
 	for _, r := range []readable{resInferencePools, resInferencePoolsA} {
-		if served(c, r.gvr) {
+		if served.serves(r.gvr) {
 			want = append(want, r)
 		}
 	}
-	customs = servedCustoms(c)
+	customs = served.customsServed()
 	want = append(want, customs...)
-	want = append(want, draReadables(c)...)
+	want = append(want, served.draServed()...)
 	return want, customs
-}
-
-// served asks discovery whether a group/version serves a resource.
-func served(c *Clients, gvr schema.GroupVersionResource) bool {
-	list, err := c.Discovery.ServerResourcesForGroupVersion(gvr.GroupVersion().String())
-	if err != nil {
-		return false
-	}
-	for _, r := range list.APIResources {
-		if r.Name == gvr.Resource {
-			return true
-		}
-	}
-	return false
 }
 
 // setup creates informers only for what the user may read: asking a
