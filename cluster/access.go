@@ -100,25 +100,39 @@ func (r readable) name() string {
 }
 
 // allowed asks the server whether the user may list and watch r in
-// namespace ("" for all namespaces or a cluster-scoped resource).
+// namespace ("" for all namespaces or a cluster-scoped resource); both
+// questions at once.
 func allowed(ctx context.Context, kube kubernetes.Interface, r readable, namespace string) (bool, error) {
 	ns := namespace
 	if !r.namespaced {
 		ns = ""
 	}
-	for _, verb := range []string{"list", "watch"} {
-		review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
-			ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: ns, Verb: verb, Group: r.gvr.Group, Resource: r.gvr.Resource},
-		}}
-		res, err := kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
-		if err != nil {
-			return false, err
-		}
-		if !res.Status.Allowed {
-			return false, nil
+	verbs := []string{"list", "watch"}
+	yes := make([]bool, len(verbs))
+	errs := make([]error, len(verbs))
+	var wg sync.WaitGroup
+	for i, verb := range verbs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
+				ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: ns, Verb: verb, Group: r.gvr.Group, Resource: r.gvr.Resource},
+			}}
+			res, err := kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			yes[i] = res.Status.Allowed
+		}()
+	}
+	wg.Wait()
+	for i := range verbs {
+		if errs[i] != nil {
+			return false, errs[i]
 		}
 	}
-	return true, nil
+	return yes[0] && yes[1], nil
 }
 
 // checkAccess splits resources into those the user may read and the gaps,

@@ -9,10 +9,8 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 
 	"github.com/tiergate/tiergate/audit"
@@ -34,38 +32,8 @@ func customKinds() []*kinds.Kind {
 }
 
 // servedCustoms are the readables of the custom kinds the cluster
-// serves, each in the first of its versions discovery lists. A kind
-// whose CRD is not installed is left out without a word: most clusters
-// run few of the field's operators.
-func servedCustoms(c *Clients) []readable {
-	resources := map[string][]metav1.APIResource{} // by group/version
-	servedIn := func(gvr schema.GroupVersionResource) bool {
-		gv := gvr.GroupVersion().String()
-		list, seen := resources[gv]
-		if !seen {
-			if l, err := c.Discovery.ServerResourcesForGroupVersion(gv); err == nil {
-				list = l.APIResources
-			}
-			resources[gv] = list
-		}
-		for _, r := range list {
-			if r.Name == gvr.Resource {
-				return true
-			}
-		}
-		return false
-	}
-	var out []readable
-	for _, k := range customKinds() {
-		for _, gvr := range k.GVRs() {
-			if servedIn(gvr) {
-				out = append(out, readable{gvr: gvr, namespaced: k.Namespaced, loss: k.Watch.Loss, kind: k})
-				break
-			}
-		}
-	}
-	return out
-}
+// serves (servedSet.customsServed).
+func servedCustoms(c *Clients) []readable { return discover(c).customsServed() }
 
 // stripWorkload is the transform of the custom workload kinds' dynamic
 // informers: of the object it keeps its name, labels and owners and its

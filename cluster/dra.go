@@ -24,17 +24,6 @@ func draGVR(resource string) schema.GroupVersionResource {
 	return resourcev1.SchemeGroupVersion.WithResource(resource)
 }
 
-// draReadables are the DRA resources the server serves.
-func draReadables(c *Clients) []readable {
-	var out []readable
-	for _, r := range []readable{resClaims, resClaimTmpls, resDeviceClasses, resSlices} {
-		if served(c, r.gvr) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // setupDRA registers the DRA informers the user may read, each with
 // stripDRA as its transform.
 func (s *Source) setupDRA(add func(readable, func() (cache.SharedIndexInformer, error)) *watched) {
@@ -88,13 +77,13 @@ func stripDRA(obj any) (any, error) {
 }
 
 // draOf gathers the DRA objects read, nil when none could be.
-func draOf(ws []*watched) *audit.DRA {
-	if len(ws) == 0 {
+func draOf(ls []*listing) *audit.DRA {
+	if len(ls) == 0 {
 		return nil
 	}
 	d := &audit.DRA{}
-	for _, w := range ws {
-		for _, o := range list(w) {
+	for _, l := range ls {
+		for _, o := range l.items() {
 			switch o := o.(type) {
 			case *resourcev1.ResourceClaim:
 				d.Claims = append(d.Claims, *o)

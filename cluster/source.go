@@ -3,17 +3,9 @@ package cluster
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	nodev1 "k8s.io/api/node/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic/dynamicinformer"
@@ -21,7 +13,6 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/tiergate/tiergate/audit"
-	"github.com/tiergate/tiergate/crd"
 	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/kinds"
 )
@@ -109,17 +100,7 @@ func NewSource(ctx context.Context, c *Clients, opts Options) (*Source, error) {
 	if opts.Probe == 0 {
 		opts.Probe = 3 * time.Second
 	}
-	want := []readable{resPods, resNodes, resRuntimeClasses, resNetworkPolicies, resServiceAccounts, resNamespaces}
-	want = append(want, controllers()...)
-	want = append(want, resRoles, resRoleBindings, resClusterRoles, resClusterBindings)
-	for _, r := range []readable{resInferencePools, resInferencePoolsA} {
-		if served(c, r.gvr) {
-			want = append(want, r)
-		}
-	}
-	customs := servedCustoms(c)
-	want = append(want, customs...)
-	want = append(want, draReadables(c)...)
+	want, customs := wanted(c)
 	ok, gaps, err := checkAccess(ctx, c.Kube, want, opts.Namespace)
 	if err != nil {
 		return nil, err
@@ -132,18 +113,22 @@ func NewSource(ctx context.Context, c *Clients, opts Options) (*Source, error) {
 	return s, nil
 }
 
-// served asks discovery whether a group/version serves a resource.
-func served(c *Clients, gvr schema.GroupVersionResource) bool {
-	list, err := c.Discovery.ServerResourcesForGroupVersion(gvr.GroupVersion().String())
-	if err != nil {
-		return false
-	}
-	for _, r := range list.APIResources {
-		if r.Name == gvr.Resource {
-			return true
+// wanted is what the live audit reads from this server, and of it the
+// custom workload kinds the server serves (discovery decides).
+func wanted(c *Clients) (want, customs []readable) {
+	served := discover(c)
+	want = []readable{resPods, resNodes, resRuntimeClasses, resNetworkPolicies, resServiceAccounts, resNamespaces}
+	want = append(want, controllers()...)
+	want = append(want, resRoles, resRoleBindings, resClusterRoles, resClusterBindings)
+	for _, r := range []readable{resInferencePools, resInferencePoolsA} {
+		if served.serves(r.gvr) {
+			want = append(want, r)
 		}
 	}
-	return false
+	customs = served.customsServed()
+	want = append(want, customs...)
+	want = append(want, served.draServed()...)
+	return want, customs
 }
 
 // setup creates informers only for what the user may read: asking a
@@ -389,29 +374,6 @@ func (s *Source) dropUnsynced() {
 	s.watched = keep
 }
 
-// rbacOf collects the roles and bindings read, nil when none could be.
-func rbacOf(ws []*watched) *audit.RBAC {
-	if len(ws) == 0 {
-		return nil
-	}
-	rb := &audit.RBAC{}
-	for _, w := range ws {
-		for _, o := range list(w) {
-			switch o := o.(type) {
-			case *rbacv1.Role:
-				rb.Roles = append(rb.Roles, *o)
-			case *rbacv1.RoleBinding:
-				rb.RoleBindings = append(rb.RoleBindings, *o)
-			case *rbacv1.ClusterRole:
-				rb.ClusterRoles = append(rb.ClusterRoles, *o)
-			case *rbacv1.ClusterRoleBinding:
-				rb.ClusterRoleBindings = append(rb.ClusterRoleBindings, *o)
-			}
-		}
-	}
-	return rb
-}
-
 // forget clears the typed handle of a dropped informer.
 func (s *Source) forget(w *watched) {
 	for _, h := range []**watched{&s.nodes, &s.runtimeClasses, &s.netpols, &s.sas, &s.kserve, &s.nss} {
@@ -555,13 +517,6 @@ func (s *Source) Snapshot() *Snapshot {
 	return snap
 }
 
-func list(w *watched) []any {
-	if w == nil {
-		return nil
-	}
-	return w.inf.GetStore().List()
-}
-
 func (s *Source) inventory() *audit.Inventory {
 	s.mu.Lock()
 	pods, nodes, rcs, netpols, sas, kserve, nss := s.pods, s.nodes, s.runtimeClasses, s.netpols, s.sas, s.kserve, s.nss
@@ -570,90 +525,26 @@ func (s *Source) inventory() *audit.Inventory {
 	dra := append([]*watched(nil), s.dra...)
 	gaps := append([]Gap(nil), s.gaps...)
 	s.mu.Unlock()
+	return buildInventory(&lists{
+		pods: listingOf(pods), nodes: listingOf(nodes), runtimeClasses: listingOf(rcs), netpols: listingOf(netpols),
+		sas: listingOf(sas), kserve: listingOf(kserve), nss: listingOf(nss),
+		owners: listingsOf(owners), pools: listingsOf(pools), rbac: listingsOf(rbac), customs: listingsOf(customs), dra: listingsOf(dra),
+		gaps: gaps,
+	}, s.opts.Selector)
+}
 
-	inv := &audit.Inventory{RuntimeClassesComplete: rcs != nil, NetworkPoliciesHidden: netpols == nil, ServiceAccountsHidden: sas == nil, NamespacesHidden: nss == nil}
-	for _, g := range gaps {
-		inv.Gaps = append(inv.Gaps, g.String())
+// listingOf is what an informer's cache holds now, nil for no informer.
+func listingOf(w *watched) *listing {
+	if w == nil {
+		return nil
 	}
-	for _, o := range list(nodes) {
-		inv.Nodes = append(inv.Nodes, *o.(*corev1.Node))
+	return &listing{r: w.r, objs: w.inf.GetStore().List()}
+}
+
+func listingsOf(ws []*watched) []*listing {
+	out := make([]*listing, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, listingOf(w))
 	}
-	for _, o := range list(rcs) {
-		inv.RuntimeClasses = append(inv.RuntimeClasses, *o.(*nodev1.RuntimeClass))
-	}
-	for _, o := range list(netpols) {
-		inv.NetworkPolicies = append(inv.NetworkPolicies, *o.(*networkingv1.NetworkPolicy))
-	}
-	for _, o := range list(sas) {
-		inv.ServiceAccounts = append(inv.ServiceAccounts, *o.(*corev1.ServiceAccount))
-	}
-	inv.RBAC = rbacOf(rbac)
-	inv.DRA = draOf(dra)
-	for _, o := range list(nss) {
-		ns := o.(*corev1.Namespace)
-		inv.Namespaces = append(inv.Namespaces, audit.Namespace{Name: ns.Name, Labels: ns.Labels})
-	}
-	// A cluster that serves both pool versions from one CRD lists each
-	// pool twice: keep the first (v1 is listed first).
-	seenPool := map[string]bool{}
-	for _, w := range pools {
-		for _, o := range list(w) {
-			p := crd.InferencePool(o.(*unstructured.Unstructured))
-			if key := p.Namespace + "/" + p.Name; !seenPool[key] {
-				seenPool[key] = true
-				inv.InferencePools = append(inv.InferencePools, p)
-			}
-		}
-	}
-	ownerIx := audit.OwnerIndex{}
-	var ws []audit.Workload
-	for _, w := range owners {
-		for _, o := range list(w) {
-			addOwner(ownerIx, o.(metav1.Object), w.r.kind.APIVersion(), w.r.kind.Kind)
-			if cw, ok := controllerWorkload(w.r.kind, o); ok {
-				ws = append(ws, cw)
-			}
-		}
-	}
-	// Custom resources, as the offline audit reads them: their own
-	// templates even with no pods; their owners for the pods' chains.
-	var custom []*unstructured.Unstructured
-	for _, w := range customs {
-		for _, o := range list(w) {
-			custom = append(custom, o.(*unstructured.Unstructured))
-		}
-	}
-	cws, err := customWorkloads(custom, ownerIx)
-	if err != nil {
-		// Custom resources the loader cannot read (a template that is
-		// not a pod spec): each said, and the rest audited.
-		for _, line := range strings.Split(err.Error(), "\n") {
-			inv.Gaps = append(inv.Gaps, "custom resource "+textutil.OneLine(line))
-		}
-	}
-	ws = append(ws, cws...)
-	inv.WarmPools = audit.WarmPoolsOf(cws) // before their pods stand for them
-	sortInventory(inv)
-	models := kserveFacts(list(kserve))
-	podObjs := list(pods)
-	// Room for every pod at once: grown by doubling, 10,000 workloads
-	// would leave twice their size as garbage.
-	ws = slices.Grow(ws, len(podObjs))
-	for _, o := range podObjs {
-		ws = append(ws, podWorkload(o.(*cachedPod), ownerIx, models))
-	}
-	// Pods, and the controllers no pod runs from (scaled to zero, failing
-	// admission, CronJobs between runs), as the offline audit of a dump;
-	// then the label selector, in the same order as offline.
-	ws, _ = audit.SelectWorkloads(ws)
-	inv.Workloads = ws[:0]
-	for i := range ws {
-		if audit.Selected(&ws[i], "", s.opts.Selector) {
-			inv.Workloads = append(inv.Workloads, ws[i])
-		} else {
-			inv.FilteredOut++
-		}
-	}
-	audit.LinkRunsFrom(inv.Workloads) // among those in scope
-	return inv
+	return out
 }

@@ -62,9 +62,9 @@ with the tier table, and runs the minimum policy set: egress NetworkPolicy,
 service account token, pod security and GPU/runtime compatibility.
 
 Without -f it audits the pods of the current kubeconfig context (its
-namespace, -n NAMESPACE, or -A for all), reading them through watches like
-kubectl; what the user may not read is named on stderr and the audit of the
-rest goes on. With -f it reads manifests (multi-document YAML, JSON, or
+namespace, -n NAMESPACE, or -A for all), reading them once with paginated
+lists as kubectl get does; what the user may not read is named on stderr
+and the audit of the rest goes on. With -f it reads manifests (multi-document YAML, JSON, or
 kubectl get -o yaml lists; directories recursively; - for stdin) and
 contacts no cluster.
 
@@ -268,13 +268,14 @@ func (o *AuditOptions) gates(rep *audit.Report) error {
 func (o *AuditOptions) audit(ctx context.Context, inv *audit.Inventory, clients *cluster.Clients, opts report.Options) (*audit.Report, error) {
 	cmp := o.Baseline.comparison()
 	if o.Output == "json" && !o.Metrics.Enabled && o.Probe.Mode == "" {
-		js := report.NewJSONStream(o.Out, opts)
+		js := report.NewJSONPipe(o.Out, opts) // encodes beside the audit
 		write := js.Workload
 		if cmp != nil {
 			write = func(r *audit.Result) error { cmp.Mark(r); return js.Workload(r) }
 		}
 		rep, err := o.engine.Stream(inv, audit.Options{Now: o.now()}, write)
 		if err != nil {
+			js.Discard()
 			return nil, err
 		}
 		if cmp != nil {

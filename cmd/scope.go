@@ -261,21 +261,35 @@ func (o *ScopeOptions) sourceAndClients(ctx context.Context) (*cluster.Source, *
 	return src, clients, request, nil
 }
 
-// loadLive lists the cluster through informers, waits for them to sync
-// and takes one snapshot; the clients stay usable for writes (fix --apply).
+// loadLive lists the cluster once (paginated LISTs, every resource at
+// once; cluster.Lister) and builds one inventory, as the first snapshot of
+// a live source would; the clients stay usable for writes (fix --apply).
+// A one-shot command needs no watches: the view and serve keep theirs.
 func (o *ScopeOptions) loadLive(ctx context.Context) (*audit.Inventory, *cluster.Clients, error) {
-	src, clients, request, err := o.sourceAndClients(ctx)
+	clients, request, err := o.connect(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	src.Start(ctx)
-	defer src.Stop() // one snapshot is all a one-shot command needs
-	syncCtx, stop := context.WithTimeout(ctx, syncTimeout(request))
-	defer stop()
-	if err := src.WaitForSync(syncCtx); err != nil {
+	setup := cluster.DefaultConnectTimeout
+	if request > 0 {
+		setup = request
+	}
+	setupCtx, stopSetup := context.WithTimeout(ctx, setup)
+	defer stopSetup()
+	if err := o.checkNamespace(setupCtx, clients); err != nil {
 		return nil, nil, err
 	}
-	return src.Snapshot().Inventory, clients, nil
+	lister, err := cluster.NewLister(setupCtx, clients, cluster.Options{Namespace: o.namespace, Selector: o.selector})
+	if err != nil {
+		return nil, nil, cluster.Explain(clients.Server, err)
+	}
+	listCtx, stop := context.WithTimeout(ctx, syncTimeout(request))
+	defer stop()
+	inv, err := lister.Inventory(listCtx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return inv, clients, nil
 }
 
 // contextAndServer names the kubeconfig context and server for headers.

@@ -15,6 +15,7 @@ import (
 // two-space indentation over the whole report.
 type JSONStream struct {
 	bw   *bufio.Writer
+	enc  *resultEncoder
 	n    int
 	err  error
 	opts Options
@@ -28,7 +29,7 @@ type withMetrics struct {
 
 // NewJSONStream starts the document; opts.Metrics adds the pods' figures.
 func NewJSONStream(w io.Writer, opts Options) *JSONStream {
-	j := &JSONStream{bw: bufio.NewWriterSize(w, 64<<10), opts: opts}
+	j := &JSONStream{bw: bufio.NewWriterSize(w, 64<<10), enc: newResultEncoder(), opts: opts}
 	_, j.err = j.bw.WriteString("{\n  \"workloads\": [")
 	return j
 }
@@ -45,7 +46,7 @@ func (j *JSONStream) Workload(r *audit.Result) error {
 		}
 		v = withMetrics{r, m}
 	}
-	b, err := json.MarshalIndent(v, "    ", "  ")
+	b, err := j.enc.indent(v, "    ", "  ")
 	if err != nil {
 		j.err = err
 		return err

@@ -36,7 +36,7 @@ func seedCustom(ctx context.Context, cfg *rest.Config, kube kubernetes.Interface
 		if !k.Custom() || !k.Workload() {
 			continue
 		}
-		read, err := manifest.Read([]string{filepath.Join(root, "kinds", "testdata", k.Kind+".yaml")}, nil, manifest.ParseOptions{})
+		read, err := manifest.Read([]string{filepath.Join(root, "kinds", "testdata", k.Fixture())}, nil, manifest.ParseOptions{})
 		if err != nil {
 			return 0, err
 		}

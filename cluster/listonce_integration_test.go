@@ -1,0 +1,127 @@
+//go:build integration
+
+package cluster_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/cluster"
+	"github.com/tiergate/tiergate/internal/seed"
+	"github.com/tiergate/tiergate/internal/testcluster"
+	"github.com/tiergate/tiergate/policy"
+	"github.com/tiergate/tiergate/report"
+)
+
+// TestListerMatchesSource: the one-shot audit's paginated LISTs give the
+// report the informers' first snapshot gives, byte for byte (-o json),
+// on the seeded lab with every released CRD served: all namespaces, one
+// namespace, a label selector, and a user who may read only part of it
+// (the same "not visible" lines). Pages of a few objects make every
+// resource take several.
+func TestListerMatchesSource(t *testing.T) {
+	c := seeded(t)
+	ctx := context.Background()
+	if err := seed.CRDs(ctx, cl.Config); err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.SetPageSize(3)()
+	read := []string{"get", "list", "watch"}
+	u, err := cl.NewUser(ctx, "lister-partial", testcluster.UserOptions{Namespace: "agents", Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"pods", "serviceaccounts"}, Verbs: read},
+		{APIGroups: []string{"apps"}, Resources: []string{"replicasets", "deployments"}, Verbs: read},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	partial, err := cluster.NewClients(u.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		clients *cluster.Clients
+		opts    cluster.Options
+		gaps    bool
+	}{
+		{"all namespaces", c, cluster.Options{}, false},
+		{"one namespace", c, cluster.Options{Namespace: "agents"}, false},
+		{"selector", c, cluster.Options{Selector: labels.SelectorFromSet(labels.Set{"app.kubernetes.io/name": "tgi-mistral-7b"})}, false},
+		{"partial access", partial, cluster.Options{Namespace: "agents"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			watched := sourceInventory(t, tc.clients, tc.opts)
+			lister, err := cluster.NewLister(ctx, tc.clients, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			listed, err := lister.Inventory(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(listed.Workloads) == 0 {
+				t.Fatal("nothing listed")
+			}
+			if tc.gaps != (len(listed.Gaps) > 0) {
+				t.Errorf("gaps: %q", listed.Gaps)
+			}
+			want, got := auditJSON(t, watched), auditJSON(t, listed)
+			if !bytes.Equal(want, got) {
+				t.Errorf("the listed report differs from the watched one:\n%s", firstDiff(string(want), string(got)))
+			}
+		})
+	}
+}
+
+// sourceInventory is a Source's first synced snapshot.
+func sourceInventory(t *testing.T, c *cluster.Clients, opts cluster.Options) *audit.Inventory {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	src, err := cluster.NewSource(ctx, c, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.Start(ctx)
+	defer src.Stop()
+	syncCtx, stop := context.WithTimeout(ctx, time.Minute)
+	defer stop()
+	if err := src.WaitForSync(syncCtx); err != nil {
+		t.Fatal(err)
+	}
+	return src.Snapshot().Inventory
+}
+
+// auditJSON is the -o json report of an inventory at a fixed time.
+func auditJSON(t *testing.T, inv *audit.Inventory) []byte {
+	t.Helper()
+	e, err := audit.NewEngine(policy.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	var b bytes.Buffer
+	if err := report.Render(&b, e.Audit(inv, audit.Options{Now: now}), "json", report.Options{Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// firstDiff shows the first line where two texts differ.
+func firstDiff(a, b string) string {
+	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range min(len(la), len(lb)) {
+		if la[i] != lb[i] {
+			return fmt.Sprintf("line %d:\n%s\n  vs\n%s", i+1, la[i], lb[i])
+		}
+	}
+	return "one is a prefix of the other"
+}
