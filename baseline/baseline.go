@@ -58,6 +58,9 @@ type Baseline struct {
 func ReadReport(r io.Reader) (*audit.Report, error) {
 	var rep struct {
 		Workloads *[]audit.Result `json:"workloads"`
+		// A fleet report's clusters: those not audited have no findings
+		// in it, which says nothing of theirs.
+		Clusters []audit.ClusterReport `json:"clusters"`
 	}
 	if err := json.NewDecoder(r).Decode(&rep); err != nil {
 		return nil, fmt.Errorf("not a tiergate JSON report: %s", strings.TrimPrefix(err.Error(), "json: "))
@@ -65,7 +68,7 @@ func ReadReport(r io.Reader) (*audit.Report, error) {
 	if rep.Workloads == nil {
 		return nil, fmt.Errorf("not a tiergate JSON report: it has no \"workloads\" (write one with tiergate audit -o json)")
 	}
-	return &audit.Report{Workloads: *rep.Workloads}, nil
+	return &audit.Report{Workloads: *rep.Workloads, Clusters: rep.Clusters}, nil
 }
 
 // FromReport is the baseline of a report.
@@ -101,11 +104,27 @@ type Comparison struct {
 	present map[Key]bool
 	counted map[Key]audit.ResolvedFinding
 	order   []Key
+	// unread: clusters of a fleet audit that could not be read.
+	unread map[string]bool
 }
 
 // Compare starts a comparison with b.
 func (b *Baseline) Compare() *Comparison {
-	return &Comparison{base: b, present: map[Key]bool{}, counted: map[Key]audit.ResolvedFinding{}}
+	return &Comparison{base: b, present: map[Key]bool{}, counted: map[Key]audit.ResolvedFinding{}, unread: map[string]bool{}}
+}
+
+// NotAudited says a fleet audit could not read cluster (unreachable,
+// forbidden, timed out): the baseline's findings there are unknown, not
+// resolved. It returns how many the baseline holds there.
+func (c *Comparison) NotAudited(cluster string) int {
+	c.unread[cluster] = true
+	n := 0
+	for k := range c.base.findings {
+		if k.Cluster == cluster {
+			n++
+		}
+	}
+	return n
 }
 
 // Mark sets each finding's Baseline state in r and records it. A finding
@@ -160,7 +179,7 @@ func (c *Comparison) Diff() *audit.BaselineDiff {
 		}
 	}
 	for _, k := range c.base.order {
-		if !c.present[k] {
+		if !c.present[k] && !c.unread[k.Cluster] {
 			d.Resolved = append(d.Resolved, c.base.findings[k])
 		}
 	}

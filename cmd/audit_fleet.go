@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/baseline"
 	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/internal/version"
 	"github.com/tiergate/tiergate/report"
@@ -172,6 +174,13 @@ func (o *AuditOptions) auditContext(ctx context.Context, raw clientcmdapi.Config
 		}
 	}
 	inv, _, err := scope.loadLive(ctx)
+	if err == nil && ctx.Err() != nil {
+		// The cluster's time ran out in its lists: the sync gave up on
+		// those not done and kept the rest, which is not the cluster
+		// (a one-cluster audit says such gaps; a fleet says the cluster
+		// timed out).
+		err = ctx.Err()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +235,9 @@ func (o *AuditOptions) runFleet(ctx context.Context) error {
 	for _, gap := range rep.NotVisible {
 		fmt.Fprintln(o.ErrOut, "tiergate: not visible: "+gap)
 	}
-	o.markBaseline(rep, o.Baseline.comparison())
+	cmp := o.Baseline.comparison()
+	notAudited(o.ErrOut, cmp, rep.Clusters)
+	o.markBaseline(rep, cmp)
 	opts := report.Options{ToolVersion: version.Version, FailOn: o.failOn, Objects: len(rep.Workloads), Scope: o.describe(), Now: o.now()}
 	if len(rep.Workloads) == 0 && len(failed) < len(rep.Clusters) {
 		opts.Empty = "no cluster holds a pod-bearing workload in the scope"
@@ -247,4 +258,21 @@ func (o *AuditOptions) runFleet(ctx context.Context) error {
 		return &ExitError{Code: ExitEmpty, Err: fmt.Errorf("nothing to audit: %s (exit %d; --allow-empty exits 0)", opts.Empty, ExitEmpty)}
 	}
 	return o.gates(rep)
+}
+
+// notAudited keeps the baseline's findings in the clusters a fleet audit
+// could not read out of the resolved (nothing is known of them), and
+// says so on w.
+func notAudited(w io.Writer, cmp *baseline.Comparison, clusters []audit.ClusterReport) {
+	if cmp == nil {
+		return
+	}
+	for _, c := range clusters {
+		if c.Error == "" {
+			continue
+		}
+		if n := cmp.NotAudited(c.Context); n > 0 {
+			fmt.Fprintf(w, "tiergate: baseline: cluster %s not audited: %d of the baseline's findings not compared (not counted as resolved)\n", c.Context, n)
+		}
+	}
 }

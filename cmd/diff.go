@@ -87,6 +87,7 @@ func (o *DiffOptions) Run() error {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	cmp := baseline.FromReport(old).Compare()
+	notAudited(o.ErrOut, cmp, rep.Clusters)
 	for i := range rep.Workloads {
 		cmp.Mark(&rep.Workloads[i])
 	}
