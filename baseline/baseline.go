@@ -52,6 +52,9 @@ func group(apiVersion string) string {
 type Baseline struct {
 	findings map[Key]audit.ResolvedFinding
 	order    []Key // as first seen, for a stable list of the resolved
+	// unread: the clusters the baseline's fleet audit could not read;
+	// their findings now are new to it.
+	unread []string
 }
 
 // ReadReport decodes a report written with tiergate audit -o json.
@@ -74,6 +77,11 @@ func ReadReport(r io.Reader) (*audit.Report, error) {
 // FromReport is the baseline of a report.
 func FromReport(rep *audit.Report) *Baseline {
 	b := &Baseline{findings: map[Key]audit.ResolvedFinding{}}
+	for _, c := range rep.Clusters {
+		if c.Error != "" {
+			b.unread = append(b.unread, c.Context)
+		}
+	}
 	for i := range rep.Workloads {
 		r := &rep.Workloads[i]
 		for j := range r.Findings {
@@ -90,6 +98,10 @@ func FromReport(rep *audit.Report) *Baseline {
 	}
 	return b
 }
+
+// NotAudited are the clusters the baseline's fleet audit could not read:
+// it knows none of their findings, so all of them are new to it.
+func (b *Baseline) NotAudited() []string { return b.unread }
 
 // Len is how many distinct findings the baseline holds.
 func (b *Baseline) Len() int { return len(b.findings) }

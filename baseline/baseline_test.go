@@ -163,7 +163,8 @@ func TestComparisonEdges(t *testing.T) {
 // TestClusterNotAudited: a fleet audit that could not read a cluster
 // has none of its findings; they are not resolved (nothing is known of
 // them), while the gone findings of the clusters it read are; a report's
-// clusters are read back with it.
+// clusters are read back with it, and as a baseline it says which it
+// could not read.
 func TestClusterNotAudited(t *testing.T) {
 	finding := func(cluster, name string) audit.Result {
 		return audit.Result{Cluster: cluster, Kind: "Pod", Namespace: "n", Name: name, Findings: []audit.Finding{{Rule: "TG-NET-001", Severity: policy.High}}}
@@ -188,5 +189,12 @@ func TestClusterNotAudited(t *testing.T) {
 	d := cmp.Diff()
 	if d.Unchanged != 1 || d.New != 0 || len(d.Resolved) != 1 || d.Resolved[0].Cluster != "west" || d.Resolved[0].Owner.Name != "gone" {
 		t.Errorf("%+v", d)
+	}
+	// That report as a baseline: it knows nothing of east.
+	if got := baseline.FromReport(read).NotAudited(); !slices.Equal(got, []string{"east"}) {
+		t.Errorf("not audited in the baseline: %q", got)
+	}
+	if got := base.NotAudited(); len(got) != 0 {
+		t.Errorf("a baseline without clusters: %q not audited", got)
 	}
 }

@@ -236,7 +236,7 @@ func (o *AuditOptions) runFleet(ctx context.Context) error {
 		fmt.Fprintln(o.ErrOut, "tiergate: not visible: "+gap)
 	}
 	cmp := o.Baseline.comparison()
-	notAudited(o.ErrOut, cmp, rep.Clusters)
+	notAudited(o.ErrOut, o.Baseline.base, cmp, rep.Clusters)
 	o.markBaseline(rep, cmp)
 	opts := report.Options{ToolVersion: version.Version, FailOn: o.failOn, Objects: len(rep.Workloads), Scope: o.describe(), Now: o.now()}
 	if len(rep.Workloads) == 0 && len(failed) < len(rep.Clusters) {
@@ -262,13 +262,17 @@ func (o *AuditOptions) runFleet(ctx context.Context) error {
 
 // notAudited keeps the baseline's findings in the clusters a fleet audit
 // could not read out of the resolved (nothing is known of them), and
-// says so on w.
-func notAudited(w io.Writer, cmp *baseline.Comparison, clusters []audit.ClusterReport) {
+// says so on w; it says too which clusters the audit read that the
+// baseline could not (their findings are all new to it).
+func notAudited(w io.Writer, base *baseline.Baseline, cmp *baseline.Comparison, clusters []audit.ClusterReport) {
 	if cmp == nil {
 		return
 	}
 	for _, c := range clusters {
 		if c.Error == "" {
+			if slices.Contains(base.NotAudited(), c.Context) {
+				fmt.Fprintf(w, "tiergate: baseline: cluster %s was not audited in the baseline: its findings all count as new\n", c.Context)
+			}
 			continue
 		}
 		if n := cmp.NotAudited(c.Context); n > 0 {

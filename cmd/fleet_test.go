@@ -74,7 +74,8 @@ func TestFleetOfUnreachableClusters(t *testing.T) {
 // TestDiffOfAFleetWithAClusterNotAudited: a fleet report in which a
 // cluster could not be read does not resolve that cluster's findings of
 // the older report, and says so; the gone findings of the clusters it
-// read are resolved.
+// read are resolved. Against a baseline that could not read a cluster,
+// that cluster's findings are new, and that is said.
 func TestDiffOfAFleetWithAClusterNotAudited(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name string, rep audit.Report) string {
@@ -114,5 +115,15 @@ func TestDiffOfAFleetWithAClusterNotAudited(t *testing.T) {
 	}
 	if !strings.Contains(errOut, "tiergate: baseline: cluster east not audited: 1 of the baseline's findings not compared (not counted as resolved)") {
 		t.Errorf("stderr: %q", errOut)
+	}
+	// The other way round: east's findings are new to a baseline that
+	// could not read it, and that is said.
+	out, errOut, code = run(t, "", "diff", now, old, "-o", "json")
+	var back struct{ New []struct{ Cluster string } }
+	if err := json.Unmarshal([]byte(out), &back); err != nil || code != 0 {
+		t.Fatalf("exit %d, %v: %s", code, err, errOut)
+	}
+	if len(back.New) != 2 || back.New[0].Cluster != "east" || !strings.Contains(errOut, "tiergate: baseline: cluster east was not audited in the baseline: its findings all count as new") {
+		t.Errorf("new %+v; stderr %q", back.New, errOut)
 	}
 }
