@@ -59,9 +59,11 @@ func kubectl(t *testing.T, env []string, stdin string, args ...string) (string, 
 }
 
 // TestOpenReportsPrune: -o openreports re-applied with kubectl apply
-// --prune and the label report/openreports.go sets prunes the reports
-// of tiergate's the new output lacks, in the namespaces the output has
-// (a report left from an earlier run in such a namespace is deleted).
+// --prune, the label report/openreports.go sets and
+// --prune-allowlist=openreports.io/v1alpha1/Report (without it kubectl
+// prunes only built-in kinds) prunes the reports of tiergate's the new
+// output lacks, in the namespaces the output has (a report left from an
+// earlier run in such a namespace is deleted).
 // A namespace whose workloads are all gone has no report in the output,
 // and kubectl prunes only the namespaces of the objects it applies: that
 // namespace's report stays. This test pins that down so that it fails,
@@ -157,7 +159,16 @@ func TestOpenReportsPrune(t *testing.T) {
 	if strings.Contains(second, "prune-b") {
 		t.Fatalf("prune-b has no workload left, yet:\n%s", second)
 	}
-	out, err := kubectl(t, nil, second, prune...)
+	// Without --prune-allowlist kubectl prunes only its built-in kinds:
+	// the stale report stays.
+	out, err := kubectl(t, nil, second, "apply", "--prune", "-l", "app.kubernetes.io/managed-by=tiergate", "-f", "-")
+	if err != nil || strings.Contains(out, "pruned") {
+		t.Errorf("kubectl apply --prune without the allowlist: %v: %s", err, out)
+	}
+	if got := reports(); !slices.Contains(got, "prune-a/tiergate-2") {
+		t.Errorf("reports after a prune without the allowlist: %q", got)
+	}
+	out, err = kubectl(t, nil, second, prune...)
 	if err != nil || !strings.Contains(out, "tiergate-2 pruned") {
 		t.Errorf("kubectl %v: %s", err, out)
 	}
