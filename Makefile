@@ -110,7 +110,7 @@ k8s-bins: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler
 
 .PHONY: test-integration
 test-integration: k8s-bins prometheus-bin ## Integration tests against a real control plane (started per test package) and a real Prometheus
-	TIERGATE_INTEGRATION=1 $(GO) test -race -count=1 -tags integration ./...
+	TIERGATE_INTEGRATION=1 $(GO) test -race -count=1 -timeout 30m -tags integration ./...
 
 .PHONY: prometheus-bin
 prometheus-bin: ## Unpack Debian's Prometheus into bin/prometheus for the metrics integration test
