@@ -160,7 +160,7 @@ k8s-bins: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler
 
 .PHONY: test-integration
 test-integration: k8s-bins prometheus-bin helm servicemonitor-crd ## Integration tests against a real control plane (started per test package) and a real Prometheus
-	TIERGATE_INTEGRATION=1 TIERGATE_SERVICEMONITOR_CRD=$(abspath $(SERVICEMONITOR_CRD)) $(GO) test -race -count=1 -tags integration ./...
+	TIERGATE_INTEGRATION=1 TIERGATE_SERVICEMONITOR_CRD=$(abspath $(SERVICEMONITOR_CRD)) $(GO) test -race -count=1 -timeout 30m -tags integration ./...
 
 .PHONY: prometheus-bin
 prometheus-bin: ## Unpack Debian's Prometheus into bin/prometheus for the metrics integration test

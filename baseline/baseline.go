@@ -52,12 +52,18 @@ func group(apiVersion string) string {
 type Baseline struct {
 	findings map[Key]audit.ResolvedFinding
 	order    []Key // as first seen, for a stable list of the resolved
+	// unread: the clusters the baseline's fleet audit could not read;
+	// their findings now are new to it.
+	unread []string
 }
 
 // ReadReport decodes a report written with tiergate audit -o json.
 func ReadReport(r io.Reader) (*audit.Report, error) {
 	var rep struct {
 		Workloads *[]audit.Result `json:"workloads"`
+		// A fleet report's clusters: those not audited have no findings
+		// in it, which says nothing of theirs.
+		Clusters []audit.ClusterReport `json:"clusters"`
 	}
 	if err := json.NewDecoder(r).Decode(&rep); err != nil {
 		return nil, fmt.Errorf("not a tiergate JSON report: %s", strings.TrimPrefix(err.Error(), "json: "))
@@ -65,12 +71,17 @@ func ReadReport(r io.Reader) (*audit.Report, error) {
 	if rep.Workloads == nil {
 		return nil, fmt.Errorf("not a tiergate JSON report: it has no \"workloads\" (write one with tiergate audit -o json)")
 	}
-	return &audit.Report{Workloads: *rep.Workloads}, nil
+	return &audit.Report{Workloads: *rep.Workloads, Clusters: rep.Clusters}, nil
 }
 
 // FromReport is the baseline of a report.
 func FromReport(rep *audit.Report) *Baseline {
 	b := &Baseline{findings: map[Key]audit.ResolvedFinding{}}
+	for _, c := range rep.Clusters {
+		if c.Error != "" {
+			b.unread = append(b.unread, c.Context)
+		}
+	}
 	for i := range rep.Workloads {
 		r := &rep.Workloads[i]
 		for j := range r.Findings {
@@ -88,6 +99,10 @@ func FromReport(rep *audit.Report) *Baseline {
 	return b
 }
 
+// NotAudited are the clusters the baseline's fleet audit could not read:
+// it knows none of their findings, so all of them are new to it.
+func (b *Baseline) NotAudited() []string { return b.unread }
+
 // Len is how many distinct findings the baseline holds.
 func (b *Baseline) Len() int { return len(b.findings) }
 
@@ -101,11 +116,27 @@ type Comparison struct {
 	present map[Key]bool
 	counted map[Key]audit.ResolvedFinding
 	order   []Key
+	// unread: clusters of a fleet audit that could not be read.
+	unread map[string]bool
 }
 
 // Compare starts a comparison with b.
 func (b *Baseline) Compare() *Comparison {
-	return &Comparison{base: b, present: map[Key]bool{}, counted: map[Key]audit.ResolvedFinding{}}
+	return &Comparison{base: b, present: map[Key]bool{}, counted: map[Key]audit.ResolvedFinding{}, unread: map[string]bool{}}
+}
+
+// NotAudited says a fleet audit could not read cluster (unreachable,
+// forbidden, timed out): the baseline's findings there are unknown, not
+// resolved. It returns how many the baseline holds there.
+func (c *Comparison) NotAudited(cluster string) int {
+	c.unread[cluster] = true
+	n := 0
+	for k := range c.base.findings {
+		if k.Cluster == cluster {
+			n++
+		}
+	}
+	return n
 }
 
 // Mark sets each finding's Baseline state in r and records it. A finding
@@ -160,7 +191,7 @@ func (c *Comparison) Diff() *audit.BaselineDiff {
 		}
 	}
 	for _, k := range c.base.order {
-		if !c.present[k] {
+		if !c.present[k] && !c.unread[k.Cluster] {
 			d.Resolved = append(d.Resolved, c.base.findings[k])
 		}
 	}

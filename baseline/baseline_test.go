@@ -159,3 +159,42 @@ func TestComparisonEdges(t *testing.T) {
 		t.Errorf("two groups' Sandboxes share a key: %+v", a)
 	}
 }
+
+// TestClusterNotAudited: a fleet audit that could not read a cluster
+// has none of its findings; they are not resolved (nothing is known of
+// them), while the gone findings of the clusters it read are; a report's
+// clusters are read back with it, and as a baseline it says which it
+// could not read.
+func TestClusterNotAudited(t *testing.T) {
+	finding := func(cluster, name string) audit.Result {
+		return audit.Result{Cluster: cluster, Kind: "Pod", Namespace: "n", Name: name, Findings: []audit.Finding{{Rule: "TG-NET-001", Severity: policy.High}}}
+	}
+	base := baseline.FromReport(&audit.Report{Workloads: []audit.Result{finding("east", "a"), finding("east", "b"), finding("west", "a"), finding("west", "gone")}})
+	now := &audit.Report{Workloads: []audit.Result{finding("west", "a")}, Clusters: []audit.ClusterReport{{Context: "west"}, {Context: "east", Error: "not done in 5s (--cluster-timeout)"}}}
+	var js bytes.Buffer
+	if err := json.NewEncoder(&js).Encode(now); err != nil {
+		t.Fatal(err)
+	}
+	read, err := baseline.ReadReport(&js)
+	if err != nil || len(read.Clusters) != 2 || read.Clusters[1].Error == "" {
+		t.Fatalf("clusters read back: %+v (%v)", read.Clusters, err)
+	}
+	cmp := base.Compare()
+	if n := cmp.NotAudited("east"); n != 2 {
+		t.Errorf("east holds %d of the baseline's findings, want 2", n)
+	}
+	for i := range read.Workloads {
+		cmp.Mark(&read.Workloads[i])
+	}
+	d := cmp.Diff()
+	if d.Unchanged != 1 || d.New != 0 || len(d.Resolved) != 1 || d.Resolved[0].Cluster != "west" || d.Resolved[0].Owner.Name != "gone" {
+		t.Errorf("%+v", d)
+	}
+	// That report as a baseline: it knows nothing of east.
+	if got := baseline.FromReport(read).NotAudited(); !slices.Equal(got, []string{"east"}) {
+		t.Errorf("not audited in the baseline: %q", got)
+	}
+	if got := base.NotAudited(); len(got) != 0 {
+		t.Errorf("a baseline without clusters: %q not audited", got)
+	}
+}

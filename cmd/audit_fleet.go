@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/baseline"
 	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/internal/version"
 	"github.com/tiergate/tiergate/report"
@@ -163,6 +165,13 @@ func (o *AuditOptions) auditContext(ctx context.Context, raw clientcmdapi.Config
 		return nil, err
 	}
 	inv, _, err := scope.loadLive(ctx)
+	if err == nil && ctx.Err() != nil {
+		// The cluster's time ran out in its lists: those not done became
+		// gaps and the rest was kept, which is not the cluster (a
+		// one-cluster audit says such gaps; a fleet says the cluster
+		// timed out).
+		err = ctx.Err()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +258,9 @@ func (o *AuditOptions) runFleet(ctx context.Context) error {
 	for _, gap := range rep.NotVisible {
 		fmt.Fprintln(o.ErrOut, "tiergate: not visible: "+gap)
 	}
-	o.markBaseline(rep, o.Baseline.comparison())
+	cmp := o.Baseline.comparison()
+	notAudited(o.ErrOut, o.Baseline.base, cmp, rep.Clusters)
+	o.markBaseline(rep, cmp)
 	opts := report.Options{ToolVersion: version.Version, FailOn: o.failOn, Objects: len(rep.Workloads), Scope: o.describe(), Now: o.now()}
 	if len(rep.Workloads) == 0 && len(failed) < len(rep.Clusters) {
 		opts.Empty = "no cluster holds a pod-bearing workload in the scope"
@@ -270,4 +281,25 @@ func (o *AuditOptions) runFleet(ctx context.Context) error {
 		return &ExitError{Code: ExitEmpty, Err: fmt.Errorf("nothing to audit: %s (exit %d; --allow-empty exits 0)", opts.Empty, ExitEmpty)}
 	}
 	return o.gates(rep)
+}
+
+// notAudited keeps the baseline's findings in the clusters a fleet audit
+// could not read out of the resolved (nothing is known of them), and
+// says so on w; it says too which clusters the audit read that the
+// baseline could not (their findings are all new to it).
+func notAudited(w io.Writer, base *baseline.Baseline, cmp *baseline.Comparison, clusters []audit.ClusterReport) {
+	if cmp == nil {
+		return
+	}
+	for _, c := range clusters {
+		if c.Error == "" {
+			if slices.Contains(base.NotAudited(), c.Context) {
+				fmt.Fprintf(w, "tiergate: baseline: cluster %s was not audited in the baseline: its findings all count as new\n", c.Context)
+			}
+			continue
+		}
+		if n := cmp.NotAudited(c.Context); n > 0 {
+			fmt.Fprintf(w, "tiergate: baseline: cluster %s not audited: %d of the baseline's findings not compared (not counted as resolved)\n", c.Context, n)
+		}
+	}
 }

@@ -86,7 +86,9 @@ func (o *DiffOptions) Run() error {
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	cmp := baseline.FromReport(old).Compare()
+	base := baseline.FromReport(old)
+	cmp := base.Compare()
+	notAudited(o.ErrOut, base, cmp, rep.Clusters)
 	for i := range rep.Workloads {
 		cmp.Mark(&rep.Workloads[i])
 	}
