@@ -150,7 +150,8 @@ func (r *Runner) Run(ctx context.Context, targets []Target) (*Result, error) {
 		var seq []Timeline
 		for i := range r.Runs {
 			tls, err := r.startAll(ctx, t, []int{i}, note)
-			seq = append(seq, finished(tls)...)
+			tls = finished(tls)
+			seq = append(seq, tls...)
 			r.report(t, "sequential", len(seq), r.Runs, tls)
 			if err != nil {
 				tr.Sequential = ptr.To(Summarize(seq))

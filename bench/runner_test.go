@@ -66,3 +66,27 @@ func TestRunStoppedIsCancelledNotALostWatch(t *testing.T) {
 		}
 	}
 }
+
+// A pod whose start was interrupted measured nothing: it is not reported
+// as finished (the plain lines said "ready in 0s" for it, the view
+// counted it done).
+func TestRunReportsNoInterruptedPod(t *testing.T) {
+	created := make(chan string, 8)
+	var reported []Progress
+	r := &Runner{Client: fakeCluster(created), Namespace: "tiergate-bench", Pod: PodOptions{RunID: "abc123"}, Runs: 3, Timeout: time.Minute,
+		Progress: func(p Progress) { reported = append(reported, p) }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.Run(ctx, []Target{{Name: DefaultTarget}})
+		done <- err
+	}()
+	<-created
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	if len(reported) != 0 {
+		t.Errorf("reported %+v", reported)
+	}
+}
