@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -211,7 +212,7 @@ func (o *BenchOptions) Run(ctx context.Context) error {
 		measure(ctx)
 		clean()
 	}
-	ctxName, server := o.contextAndServer()
+	ctxName, server := o.shownContextAndServer()
 	res.Environment = &bench.Environment{Context: ctxName, Server: server, Image: o.Image, GPUs: o.GPUs, Nodes: bench.NodesUsed(res, nodes.Items)}
 	if err := report.RenderBench(o.Out, res, o.Output); err != nil {
 		return err
@@ -227,8 +228,18 @@ func (o *BenchOptions) Run(ctx context.Context) error {
 	return nil
 }
 
-func (o *BenchOptions) describePlan(targets []bench.Target, measured int) {
+// shownContextAndServer are the context and server for the screen and
+// the report: a password in the server URL's user part is redacted.
+func (o *BenchOptions) shownContextAndServer() (string, string) {
 	ctxName, server := o.contextAndServer()
+	if u, err := url.Parse(server); err == nil && u.User != nil {
+		server = u.Redacted()
+	}
+	return textutil.Printable(ctxName), textutil.Printable(server)
+}
+
+func (o *BenchOptions) describePlan(targets []bench.Target, measured int) {
+	ctxName, server := o.shownContextAndServer()
 	fmt.Fprintf(o.ErrOut, "tiergate bench on context %s (%s):\n", ctxName, server)
 	for _, t := range targets {
 		what := "measured"
