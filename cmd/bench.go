@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -232,10 +231,7 @@ func (o *BenchOptions) Run(ctx context.Context) error {
 // the report: a password in the server URL's user part is redacted.
 func (o *BenchOptions) shownContextAndServer() (string, string) {
 	ctxName, server := o.contextAndServer()
-	if u, err := url.Parse(server); err == nil && u.User != nil {
-		server = u.Redacted()
-	}
-	return textutil.Printable(ctxName), textutil.Printable(server)
+	return textutil.Printable(ctxName), textutil.Printable(cluster.RedactServer(server))
 }
 
 func (o *BenchOptions) describePlan(targets []bench.Target, measured int) {
