@@ -111,3 +111,24 @@ func TestPodNameStaysALabel(t *testing.T) {
 		}
 	}
 }
+
+// Targets whose names differ only where a pod name cannot follow them
+// (a dot, past the length a label allows) get pods of different names:
+// the watch routes by name.
+func TestPodNamesOfTwoTargetsDiffer(t *testing.T) {
+	long := strings.Repeat("kata-qemu-nvidia-gpu-", 3)
+	for _, pair := range [][2]string{{"kata.qemu", "kata-qemu"}, {long + "snp", long + "tdx"}} {
+		a, b := PodName(Target{Name: pair[0]}, "a1b2c3", 3), PodName(Target{Name: pair[1]}, "a1b2c3", 3)
+		if a == b {
+			t.Errorf("%s and %s: both %q", pair[0], pair[1], a)
+		}
+		for _, n := range []string{a, b} {
+			if len(n) > 63 || strings.Contains(n, "--") || !strings.HasSuffix(n, "-a1b2c3-3") {
+				t.Errorf("%q", n)
+			}
+		}
+	}
+	if n := PodName(Target{Name: "kata-qemu"}, "a1b2c3", 3); n != "tg-bench-kata-qemu-a1b2c3-3" {
+		t.Errorf("a name that fits is kept as it is: %q", n)
+	}
+}

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"hash/fnv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -102,11 +103,22 @@ func Pod(t Target, namespace string, i int, o PodOptions) *corev1.Pod {
 
 // PodName is "tg-bench-<target>-<run>-<i>", the target cut so that the
 // name stays a valid DNS label however long the RuntimeClass name is.
+// Where the target had to change (dots, cut), a hash of its whole name
+// keeps two targets apart ("kata.qemu" and "kata-qemu", two long names
+// that share their first 40 characters): the watch routes by pod name,
+// and a name reused while the other's pod is deleted would be timed from
+// that pod's states.
 func PodName(t Target, runID string, i int) string {
 	suffix := fmt.Sprintf("-%s-%d", runID, i)
 	name := strings.ReplaceAll(t.Name, ".", "-")
-	if max := 63 - len("tg-bench-") - len(suffix); len(name) > max {
-		name = strings.TrimRight(name[:max], "-")
+	if max := 63 - len("tg-bench-") - len(suffix); name != t.Name || len(name) > max {
+		h := fnv.New32a()
+		h.Write([]byte(t.Name))
+		tag := fmt.Sprintf("-%08x", h.Sum32())
+		if max -= len(tag); len(name) > max {
+			name = name[:max]
+		}
+		name = strings.TrimRight(name, "-") + tag
 	}
 	return "tg-bench-" + name + suffix
 }

@@ -150,7 +150,8 @@ func (r *Runner) Run(ctx context.Context, targets []Target) (*Result, error) {
 		var seq []Timeline
 		for i := range r.Runs {
 			tls, err := r.startAll(ctx, t, []int{i}, note)
-			seq = append(seq, finished(tls)...)
+			tls = finished(tls)
+			seq = append(seq, tls...)
 			r.report(t, "sequential", len(seq), r.Runs, tls)
 			if err != nil {
 				tr.Sequential = ptr.To(Summarize(seq))
@@ -240,6 +241,9 @@ func (r *Runner) start(ctx context.Context, t Target, i int, note func(string)) 
 		case <-ctx.Done():
 			return tl, ctx.Err()
 		case <-r.lost:
+			if ctx.Err() != nil { // the watch ended with the run
+				return tl, ctx.Err()
+			}
 			return tl, r.lostErr
 		case <-deadline.C:
 			tl.TimedOut(r.Timeout)
@@ -362,6 +366,11 @@ func (r *Runner) watch(ctx context.Context) error {
 	}
 	r.lost = make(chan struct{})
 	fail := func(err error) {
+		if ctx.Err() != nil {
+			// The retrying watches end when the run's context does: that
+			// is a stop (ctrl+c, exit 130), not a lost watch (exit 2).
+			return
+		}
 		r.lostErr = err
 		close(r.lost)
 	}

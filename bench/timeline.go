@@ -6,6 +6,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/tiergate/tiergate/internal/textutil"
 )
 
 // Timeline is one bench pod's start, as the bench saw it: each time is
@@ -51,7 +53,7 @@ func (tl *Timeline) Observe(at time.Time, p *corev1.Pod) bool {
 		case c.Type == corev1.PodScheduled && c.Status == corev1.ConditionTrue:
 			first(&tl.Scheduled, at)
 		case c.Type == corev1.PodScheduled && c.Reason == corev1.PodReasonUnschedulable:
-			tl.pending = c.Message
+			tl.pending = serverText(c.Message)
 		case c.Type == corev1.PodReadyToStartContainers && c.Status == corev1.ConditionTrue:
 			first(&tl.SandboxReady, at)
 		case c.Type == corev1.ContainersReady && c.Status == corev1.ConditionTrue:
@@ -88,7 +90,7 @@ func (tl *Timeline) Observe(at time.Time, p *corev1.Pod) bool {
 func (tl *Timeline) ObserveEvent(reason, message string) {
 	switch reason {
 	case "FailedCreatePodSandBox", "FailedKillPod":
-		tl.sandboxEvent = reason + ": " + message
+		tl.sandboxEvent = reason + ": " + serverText(message)
 	}
 }
 
@@ -106,6 +108,11 @@ func (tl *Timeline) TimedOut(after time.Duration) {
 		tl.Failure = fmt.Sprintf("not ready within %s", after)
 	}
 }
+
+// serverText is a message from the cluster (a kubelet's, the
+// scheduler's) fit for a table cell and a terminal: one line, no control
+// characters (containerd's errors span lines).
+func serverText(s string) string { return textutil.Printable(textutil.OneLine(s)) }
 
 func failureKind(reason string) string {
 	switch reason {

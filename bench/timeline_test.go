@@ -95,3 +95,20 @@ func TestTimelineTimeoutSaysWhy(t *testing.T) {
 		})
 	}
 }
+
+// The cluster's messages end up in the table's failure lines: one line
+// each, without control characters.
+func TestTimelineFailureIsOneLine(t *testing.T) {
+	tl := Timeline{Created: t0}
+	tl.ObserveEvent("FailedCreatePodSandBox", "failed to create containerd task:\n  \x1b[31mOCI runtime create failed\x1b[0m\r\n")
+	tl.TimedOut(time.Minute)
+	if want := "sandbox: FailedCreatePodSandBox: failed to create containerd task: ?[31mOCI runtime create failed?[0m"; tl.Failure != want {
+		t.Errorf("%q, want %q", tl.Failure, want)
+	}
+	tl = Timeline{Created: t0}
+	tl.Observe(ms(5), podWith(cond(corev1.PodScheduled, corev1.ConditionFalse, corev1.PodReasonUnschedulable, "0/3 nodes are available:\n3 Insufficient nvidia.com/gpu.")))
+	tl.TimedOut(time.Minute)
+	if want := "Pending: 0/3 nodes are available: 3 Insufficient nvidia.com/gpu."; tl.Failure != want {
+		t.Errorf("%q, want %q", tl.Failure, want)
+	}
+}

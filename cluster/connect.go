@@ -88,7 +88,17 @@ func Explain(server string, err error) error {
 	return &explained{explain(server, err).Error()}
 }
 
+// RedactServer is a server URL fit to show and to write in a report: a
+// password in its user part is redacted.
+func RedactServer(server string) string {
+	if u, err := url.Parse(server); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return server
+}
+
 func explain(server string, err error) error {
+	server = RedactServer(server)
 	var ne net.Error
 	var ue *url.Error
 	switch {

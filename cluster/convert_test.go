@@ -99,3 +99,15 @@ func TestExplainIsOneLineAndIdempotent(t *testing.T) {
 		}
 	}
 }
+
+// A password in the server URL (the kubeconfig's server may carry one)
+// is never in an explained error.
+func TestExplainRedactsTheServersPassword(t *testing.T) {
+	refused := &url.Error{Op: "Get", URL: "https://h", Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}}
+	for _, err := range []error{apierrors.NewUnauthorized("x"), context.DeadlineExceeded, refused, errors.New("odd")} {
+		got := Explain("https://admin:s3cret@h:6443", err).Error()
+		if strings.Contains(got, "s3cret") || !strings.Contains(got, "https://admin:xxxxx@h:6443") {
+			t.Errorf("%v: %q", err, got)
+		}
+	}
+}

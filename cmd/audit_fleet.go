@@ -15,6 +15,7 @@ import (
 
 	"github.com/tiergate/tiergate/audit"
 	"github.com/tiergate/tiergate/baseline"
+	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/internal/version"
 	"github.com/tiergate/tiergate/report"
@@ -101,7 +102,7 @@ func (o *AuditOptions) loadFleet(ctx context.Context) ([]fleetCluster, error) {
 	for i, name := range names {
 		out[i].name = name
 		if c, ok := raw.Clusters[raw.Contexts[name].Cluster]; ok {
-			out[i].server = c.Server
+			out[i].server = cluster.RedactServer(c.Server)
 		}
 		wg.Add(1)
 		go func() {

@@ -211,7 +211,7 @@ func (o *BenchOptions) Run(ctx context.Context) error {
 		measure(ctx)
 		clean()
 	}
-	ctxName, server := o.contextAndServer()
+	ctxName, server := o.shownContextAndServer()
 	res.Environment = &bench.Environment{Context: ctxName, Server: server, Image: o.Image, GPUs: o.GPUs, Nodes: bench.NodesUsed(res, nodes.Items)}
 	if err := report.RenderBench(o.Out, res, o.Output); err != nil {
 		return err
@@ -227,8 +227,15 @@ func (o *BenchOptions) Run(ctx context.Context) error {
 	return nil
 }
 
-func (o *BenchOptions) describePlan(targets []bench.Target, measured int) {
+// shownContextAndServer are the context and server for the screen and
+// the report: a password in the server URL's user part is redacted.
+func (o *BenchOptions) shownContextAndServer() (string, string) {
 	ctxName, server := o.contextAndServer()
+	return textutil.Printable(ctxName), textutil.Printable(cluster.RedactServer(server))
+}
+
+func (o *BenchOptions) describePlan(targets []bench.Target, measured int) {
+	ctxName, server := o.shownContextAndServer()
 	fmt.Fprintf(o.ErrOut, "tiergate bench on context %s (%s):\n", ctxName, server)
 	for _, t := range targets {
 		what := "measured"
@@ -251,13 +258,23 @@ func (o *BenchOptions) describePlan(targets []bench.Target, measured int) {
 	fmt.Fprintf(o.ErrOut, "It creates namespace %s (Pod Security restricted) and, per runtime, %s (image %s), each given %s to start; all deleted afterwards.\n",
 		o.benchNamespace, per, o.Image, shortDuration(o.Timeout))
 	if o.GPUs > 0 {
-		// Each pod holds its GPUs at most for its timeout (and its first
-		// log line's, bounded alike).
-		pods := measured * (o.Runs + o.Burst)
-		held := float64(pods*o.GPUs) * 2 * o.Timeout.Hours()
-		fmt.Fprintf(o.ErrOut, "Each pod requests %d %s: %d pods in all, at most %s GPU-hours held if every start ran out its timeout (a normal run holds far less).\n",
-			o.GPUs, o.GPUResource, pods, trimFloat(held))
+		fmt.Fprintln(o.ErrOut, gpuHours(measured, o.Runs, o.Burst, o.GPUs, o.GPUResource, o.Timeout))
 	}
+}
+
+// gpuHours says what GPUs the bench may hold: each pod holds its GPUs
+// from its start until it is deleted, at most twice the timeout (the
+// start, then the wait for its first log line); the pods of a runtime
+// run one at a time, then a burst at once.
+func gpuHours(measured, runs, burst, gpus int, resource string, timeout time.Duration) string {
+	pods := measured * (runs + burst)
+	held := float64(pods*gpus) * 2 * timeout.Hours()
+	s := fmt.Sprintf("Each pod requests %d %s, held until the pod is deleted, at most %s (its start, then its first log line): %d pods, at most %s GPU-hours in all",
+		gpus, resource, shortDuration(2*timeout), pods, trimFloat(held))
+	if burst > 1 {
+		s += fmt.Sprintf("; a burst holds %d at once", burst*gpus)
+	}
+	return s + ". A normal run holds far less."
 }
 
 func trimFloat(f float64) string {

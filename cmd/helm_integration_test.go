@@ -11,11 +11,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
@@ -178,6 +180,15 @@ func TestHelmChartInstallsOnTheLab(t *testing.T) {
 	if len(np.Spec.Egress) == 0 || len(np.Spec.Egress[0].To) == 0 || np.Spec.Egress[0].To[0].IPBlock == nil ||
 		!strings.HasPrefix(np.Spec.Egress[0].To[0].IPBlock.CIDR, slice.Endpoints[0].Addresses[0]+"/") {
 		t.Errorf("egress %+v, the API server is at %v", np.Spec.Egress, slice.Endpoints[0].Addresses)
+	}
+	// ... and its port, which need not be 443 or 6443 (the lab's is free).
+	if len(slice.Ports) == 0 || slice.Ports[0].Port == nil {
+		t.Fatalf("the kubernetes EndpointSlice has no port: %+v", slice.Ports)
+	}
+	if len(np.Spec.Egress) == 0 || !slices.ContainsFunc(np.Spec.Egress[0].Ports, func(p networkingv1.NetworkPolicyPort) bool {
+		return p.Port != nil && p.Port.IntValue() == int(*slice.Ports[0].Port)
+	}) {
+		t.Errorf("egress to the API server allows ports %+v, not its port %d", np.Spec.Egress[0].Ports, *slice.Ports[0].Port)
 	}
 
 	// tiergate's own audit of what was installed, every pod checked.

@@ -140,6 +140,10 @@ func (o *TUIOptions) liveConfig(cfg *ui.Config, feeds *liveFeeds) error {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	cfg.OpenContext = feeds.openContext
+	if o.Metrics.Enabled {
+		// Also for the fleet: :ctx NAME reads one cluster's figures.
+		cfg.MetricsInterval = o.Metrics.Interval
+	}
 	if raw, err := o.kube.ToRawKubeConfigLoader().RawConfig(); err == nil {
 		cfg.Contexts = contextNames(raw)
 	}
@@ -164,9 +168,6 @@ func (o *TUIOptions) liveConfig(cfg *ui.Config, feeds *liveFeeds) error {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	cfg.Probe, cfg.Owners, cfg.Applier, cfg.Metrics = tools.Probe, tools.Owners, tools.Applier, tools.Metrics
-	if tools.Metrics != nil {
-		cfg.MetricsInterval = o.Metrics.Interval
-	}
 	return nil
 }
 

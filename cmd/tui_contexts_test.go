@@ -105,3 +105,23 @@ func TestCompleteContexts(t *testing.T) {
 		}
 	}
 }
+
+// TestFleetViewKeepsTheMetricsInterval: opened on the fleet, the view
+// reads no figures until :ctx NAME opens one cluster; then they are read
+// every --metrics-interval, not the default.
+func TestFleetViewKeepsTheMetricsInterval(t *testing.T) {
+	kc := hungKubeconfig(t)
+	kube := genericclioptions.NewConfigFlags(true)
+	kube.KubeConfig = &kc
+	o := &TUIOptions{ScopeOptions: ScopeOptions{kube: kube}, Fleet: FleetOptions{AllContexts: true, ClusterTimeout: time.Second, Concurrency: 1}}
+	o.Metrics.Enabled, o.Metrics.Interval = true, 7*time.Second
+	feeds := newLiveFeeds(context.Background(), o.ScopeOptions, o.clusterTools, o.Fleet)
+	defer feeds.stopAll()
+	var cfg ui.Config
+	if err := o.liveConfig(&cfg, feeds); err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Fleet) != 2 || cfg.MetricsInterval != 7*time.Second {
+		t.Errorf("fleet %v, metrics every %v", cfg.Fleet, cfg.MetricsInterval)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"k8s.io/client-go/rest"
@@ -83,13 +82,15 @@ func (f *liveFeeds) openScope(o ScopeOptions, namespace string) (*ui.Feed, error
 	o.namespace = namespace
 	o.AllNamespaces = namespace == ""
 	ctx, cancel := context.WithCancel(f.ctx)
-	var gaveUp atomic.Bool
+	var timer *time.Timer
 	if f.timeout > 0 {
-		timer := time.AfterFunc(f.timeout, func() { gaveUp.Store(true); cancel() })
-		defer timer.Stop()
+		timer = time.AfterFunc(f.timeout, cancel)
 	}
 	src, request, err := o.source(ctx)
-	if gaveUp.Load() {
+	// Stopped now, or it fired: then ctx is (being) cancelled and the
+	// feed would end unseen, so it is given up. (A flag read before a
+	// deferred Stop left a window in which the timer could still fire.)
+	if timer != nil && !timer.Stop() {
 		if err == nil {
 			src.Stop()
 		}

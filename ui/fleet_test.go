@@ -369,3 +369,29 @@ func TestCtxWithoutContexts(t *testing.T) {
 		t.Errorf(":ctx alone: %q", b.chrome.notice)
 	}
 }
+
+// TestQueuedProbesStayInTheirCluster: P queues the pods on screen; those
+// still waiting when :ctx opens another cluster are probed in their own
+// (the probe was chosen with its row), never in the one now on screen.
+func TestQueuedProbesStayInTheirCluster(t *testing.T) {
+	a, fc, _ := fleetApp(t, 120, 40)
+	probes := pressCmd(a, "P")
+	if len(a.session.probes.queue) == 0 {
+		t.Fatalf("P queued nothing beyond the first %d: notice %q", probesAtOnce, a.chrome.notice)
+	}
+	cmd := command(a, "ctx staging")
+	_, next := a.Update(cmd())
+	runCmd(a, next)
+	run(a, probes) // the first probes land; the queued ones start
+	if len(fc.probed) <= probesAtOnce {
+		t.Fatalf("queued probes not run: %v", fc.probed)
+	}
+	for _, p := range fc.probed {
+		cluster, _, _ := strings.Cut(p, " ")
+		// staging's pods carry UIDs staging- and run the agents only;
+		// a lab row probed through staging's tools reads another pod.
+		if cluster == "staging" && !strings.Contains(p, "agents/") {
+			t.Errorf("a lab pod probed in staging: %s (all: %v)", p, fc.probed)
+		}
+	}
+}

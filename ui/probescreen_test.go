@@ -38,9 +38,9 @@ func TestProbeScreenKey(t *testing.T) {
 	}
 	// p on a pod P queued probes it now and takes it out of the queue:
 	// never two probes of one pod.
-	queued := a.session.probes.queue[0]
+	queued := a.session.probes.queue[0].r
 	single := a.session.startProbe(queued)
-	if slices.ContainsFunc(a.session.probes.queue, func(r *audit.Result) bool { return r.UID == queued.UID }) {
+	if slices.ContainsFunc(a.session.probes.queue, func(q queuedProbe) bool { return q.r.UID == queued.UID }) {
 		t.Error("a pod p probes stays in P's queue")
 	}
 	for pending := []tea.Cmd{cmd, single}; len(pending) > 0; {

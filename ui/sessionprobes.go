@@ -54,7 +54,14 @@ type probeState struct {
 	rev     uint64
 	// queue are the pods P chose that wait for a free slot: at most
 	// probesAtOnce of its probes run at once.
-	queue []*audit.Result
+	queue []queuedProbe
+}
+
+// queuedProbe is a pod P chose, with the probe of its cluster as it was
+// then: a :ctx meanwhile must not send it to the cluster on screen.
+type queuedProbe struct {
+	r     *audit.Result
+	probe ProbeFunc
 }
 
 // probesAtOnce bounds the probes P runs together (each is an exec, or an
@@ -86,7 +93,7 @@ func (s *session) startProbe(r *audit.Result) tea.Cmd {
 	}
 	p.running[r.UID] = true
 	// Probed now, it leaves P's queue: never two probes of one pod.
-	p.queue = slices.DeleteFunc(p.queue, func(q *audit.Result) bool { return q.UID == r.UID })
+	p.queue = slices.DeleteFunc(p.queue, func(q queuedProbe) bool { return q.r.UID == r.UID })
 	s.out.send(noticeMsg{text: "probing " + r.Namespace + "/" + r.Name + "…"})
 	return probeCmd(s.toolsFor(r).Probe, r.Namespace, r.Name, r.UID)
 }
@@ -102,14 +109,15 @@ func (s *session) startProbes(rs []*audit.Result) tea.Cmd {
 		return nil
 	}
 	waiting := map[string]bool{}
-	for _, r := range p.queue {
-		waiting[r.UID] = true
+	for _, q := range p.queue {
+		waiting[q.r.UID] = true
 	}
 	n := 0
 	for _, r := range rs {
 		running := r.Status == nil || r.Status.Status == string(corev1.PodRunning) // a probe needs a running container
-		if running && audit.ClaimsMoreThanNode(r) && s.toolsFor(r).Probe != nil && !p.running[r.UID] && !waiting[r.UID] && p.byUID[r.UID].Via != probe.ViaEphemeral {
-			p.queue = append(p.queue, r)
+		fn := s.toolsFor(r).Probe
+		if running && audit.ClaimsMoreThanNode(r) && fn != nil && !p.running[r.UID] && !waiting[r.UID] && p.byUID[r.UID].Via != probe.ViaEphemeral {
+			p.queue = append(p.queue, queuedProbe{r: r, probe: fn})
 			waiting[r.UID] = true
 			n++
 		}
@@ -130,13 +138,12 @@ func (s *session) nextProbes() tea.Cmd {
 	}
 	var cmds []tea.Cmd
 	for len(p.queue) > 0 && len(p.running) < probesAtOnce {
-		r := p.queue[0]
+		q := p.queue[0]
 		p.queue = p.queue[1:]
-		if p.running[r.UID] || p.byUID[r.UID].Via == probe.ViaEphemeral {
-			continue // p probed it meanwhile
+		if r := q.r; !p.running[r.UID] && p.byUID[r.UID].Via != probe.ViaEphemeral { // else p probed it meanwhile
+			p.running[r.UID] = true
+			cmds = append(cmds, probeCmd(q.probe, r.Namespace, r.Name, r.UID))
 		}
-		p.running[r.UID] = true
-		cmds = append(cmds, probeCmd(s.toolsFor(r).Probe, r.Namespace, r.Name, r.UID))
 	}
 	return tea.Batch(cmds...)
 }

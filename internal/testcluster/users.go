@@ -5,12 +5,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -68,6 +72,14 @@ func (c *Cluster) NewUser(ctx context.Context, name string, opts UserOptions) (*
 			return nil, err
 		}
 	}
+	// The RBAC authorizer learns of new bindings through its informers:
+	// until it has, the user is refused what it was just granted.
+	if err := waitGranted(ctx, kube, "system:serviceaccount:"+ns+":"+name, ns, opts.Rules, false); err != nil {
+		return nil, err
+	}
+	if err := waitGranted(ctx, kube, "system:serviceaccount:"+ns+":"+name, "", opts.ClusterRules, true); err != nil {
+		return nil, err
+	}
 	expiry := int64(3600)
 	tok, err := kube.CoreV1().ServiceAccounts(ns).CreateToken(ctx, name, &authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: &expiry}}, metav1.CreateOptions{})
 	if err != nil {
@@ -100,4 +112,39 @@ func ignoreExists[T any](_ T, err error) error {
 		return nil
 	}
 	return err
+}
+
+// waitGranted waits until the authorizer allows user the first resource
+// rule of rules (in namespace; cluster-wide when clusterWide).
+func waitGranted(ctx context.Context, kube kubernetes.Interface, user, namespace string, rules []rbacv1.PolicyRule, clusterWide bool) error {
+	for _, r := range rules {
+		if len(r.Verbs) == 0 || len(r.APIGroups) == 0 || len(r.Resources) == 0 || len(r.ResourceNames) > 0 {
+			continue
+		}
+		resource, sub, _ := strings.Cut(r.Resources[0], "/")
+		attrs := &authorizationv1.ResourceAttributes{Verb: r.Verbs[0], Group: r.APIGroups[0], Resource: resource, Subresource: sub}
+		if !clusterWide {
+			attrs.Namespace = namespace
+		}
+		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{User: user,
+			Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + namespaceOf(user), "system:authenticated"}, ResourceAttributes: attrs}}
+		err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+			got, err := kube.AuthorizationV1().SubjectAccessReviews().Create(ctx, sar, metav1.CreateOptions{})
+			return err == nil && got.Status.Allowed, nil
+		})
+		if err != nil {
+			return fmt.Errorf("%s not granted %s %s.%s: %w", user, attrs.Verb, attrs.Resource, attrs.Group, err)
+		}
+		return nil
+	}
+	return nil
+}
+
+// namespaceOf is a ServiceAccount user's namespace.
+func namespaceOf(user string) string {
+	parts := strings.Split(user, ":")
+	if len(parts) == 4 {
+		return parts[2]
+	}
+	return ""
 }
