@@ -79,10 +79,11 @@ type Result struct {
 
 // observation is one watch delivery for a bench pod, timed on arrival.
 type observation struct {
-	at     time.Time
-	pod    *corev1.Pod
-	reason string // an event's reason, when pod is nil
-	msg    string
+	at      time.Time
+	pod     *corev1.Pod
+	deleted bool   // the pod is gone
+	reason  string // an event's reason, when pod is nil
+	msg     string
 }
 
 // NamespaceLabels mark the bench's namespace: cleanup deletes only
@@ -113,6 +114,16 @@ func (r *Runner) EnsureNamespace(ctx context.Context) error {
 	}
 	if got.DeletionTimestamp != nil {
 		return fmt.Errorf("namespace %s is being deleted (an earlier bench's cleanup): wait for it, or name another with --namespace", r.Namespace)
+	}
+	// Another run's pods: this run would time its own against theirs and
+	// delete the namespace under it at the end.
+	pods, err := r.Client.CoreV1().Pods(r.Namespace).List(ctx, metav1.ListOptions{LabelSelector: LabelComponent + "=" + Component, Limit: 1})
+	if err != nil {
+		return fmt.Errorf("namespace %s: %w", r.Namespace, err)
+	}
+	if len(pods.Items) > 0 {
+		return fmt.Errorf("namespace %s holds pods of another bench run (run %s): wait for it to end, or run tiergate bench --cleanup if it was killed",
+			r.Namespace, pods.Items[0].Labels[LabelRun])
 	}
 	return nil
 }
@@ -233,7 +244,7 @@ func (r *Runner) start(ctx context.Context, t Target, i int, note func(string)) 
 	if _, err := r.Client.CoreV1().Pods(r.Namespace).Create(ctx, p, metav1.CreateOptions{}); err != nil {
 		return tl, fmt.Errorf("create pod %s/%s: %w", r.Namespace, p.Name, err)
 	}
-	defer r.deletePod(p.Name)
+	defer r.deleteAndWait(ctx, p.Name, obs)
 	deadline := time.NewTimer(r.Timeout)
 	defer deadline.Stop()
 	for done := false; !done; {
@@ -289,6 +300,32 @@ func (r *Runner) firstLine(ctx context.Context, pod string) (time.Time, error) {
 	return time.Time{}, errors.New("logs: the container printed nothing")
 }
 
+// deleteAndWait deletes the pod and, unless the run was stopped, waits
+// until the watch sees it gone: the next start must not queue behind
+// this one's teardown (a Kata VM's shutdown takes the node's time too).
+func (r *Runner) deleteAndWait(ctx context.Context, name string, obs <-chan observation) {
+	r.deletePod(name)
+	if ctx.Err() != nil {
+		return // the namespace's deletion follows
+	}
+	gone := time.NewTimer(r.Timeout)
+	defer gone.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.lost:
+			return
+		case <-gone.C:
+			return
+		case o := <-obs:
+			if o.deleted {
+				return
+			}
+		}
+	}
+}
+
 func (r *Runner) deletePod(name string) {
 	// A fresh context: an interrupted run still removes what it made.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -320,11 +357,18 @@ func (r *Runner) deliver(pod string, o observation) {
 	if ch == nil {
 		return
 	}
-	select {
-	case ch <- o:
-	default:
-		// The waiter is far behind; only the latest states matter, and
-		// a full buffer of them is already queued.
+	// A waiter far behind loses the oldest states, never the newest:
+	// the pod's latest state (its deletion last of all) must arrive.
+	for {
+		select {
+		case ch <- o:
+			return
+		default:
+		}
+		select {
+		case <-ch:
+		default:
+		}
 	}
 }
 
@@ -387,7 +431,7 @@ func (r *Runner) watch(ctx context.Context) error {
 					return
 				}
 				if p, ok := e.Object.(*corev1.Pod); ok && e.Type != watch.Error {
-					r.deliver(p.Name, observation{at: time.Now(), pod: p})
+					r.deliver(p.Name, observation{at: time.Now(), pod: p, deleted: e.Type == watch.Deleted})
 				}
 			case e, ok := <-ew.ResultChan():
 				if !ok {

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -88,5 +89,64 @@ func TestRunReportsNoInterruptedPod(t *testing.T) {
 	}
 	if len(reported) != 0 {
 		t.Errorf("reported %+v", reported)
+	}
+}
+
+// Sequential runs do not overlap: the next pod is created only once the
+// watch has seen the last one gone (a Kata VM's teardown would otherwise
+// slow the next start). Here each pod's deletion takes 300 ms.
+func TestSequentialRunsWaitForTheLastPodToGo(t *testing.T) {
+	created := make(chan string, 8)
+	c := fakeCluster(created)
+	var mu sync.Mutex
+	var createdAt, goneAt []time.Time
+	c.PrependReactor("delete", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		name := a.(k8stesting.DeleteAction).GetName()
+		go func() {
+			time.Sleep(300 * time.Millisecond)
+			mu.Lock()
+			goneAt = append(goneAt, time.Now())
+			mu.Unlock()
+			_ = c.Tracker().Delete(corev1.SchemeGroupVersion.WithResource("pods"), "tiergate-bench", name)
+		}()
+		return true, nil, nil // accepted; gone later
+	})
+	r := &Runner{Client: c, Namespace: "tiergate-bench", Pod: PodOptions{RunID: "abc123"}, Runs: 3, Timeout: time.Minute}
+	go func() {
+		for name := range created {
+			mu.Lock()
+			createdAt = append(createdAt, time.Now())
+			mu.Unlock()
+			go func() {
+				time.Sleep(20 * time.Millisecond)
+				p, err := c.Tracker().Get(corev1.SchemeGroupVersion.WithResource("pods"), "tiergate-bench", name)
+				if err != nil {
+					return
+				}
+				pod := p.(*corev1.Pod).DeepCopy()
+				pod.ResourceVersion = "3"
+				pod.Spec.NodeName = "n1"
+				pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionTrue}, {Type: corev1.ContainersReady, Status: corev1.ConditionTrue}}
+				_ = c.Tracker().Update(corev1.SchemeGroupVersion.WithResource("pods"), pod, "tiergate-bench")
+			}()
+		}
+	}()
+	res, err := r.Run(context.Background(), []Target{{Name: DefaultTarget}})
+	close(created)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := res.Targets[0].Sequential; s == nil || s.Runs != 3 || s.Failed != 0 {
+		t.Fatalf("%+v", res.Targets[0].Sequential)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(createdAt) != 3 || len(goneAt) < 2 {
+		t.Fatalf("created %d, gone %d", len(createdAt), len(goneAt))
+	}
+	for i := 1; i < 3; i++ {
+		if createdAt[i].Before(goneAt[i-1]) {
+			t.Errorf("pod %d created %s before pod %d was gone", i, goneAt[i-1].Sub(createdAt[i]), i-1)
+		}
 	}
 }

@@ -188,6 +188,9 @@ func (o *BenchOptions) Run(ctx context.Context) error {
 		if err != nil {
 			return &ExitError{Code: ExitUsage, Err: err}
 		}
+		if !ok && ctx.Err() != nil {
+			return &ExitError{Code: ExitInterrupted, Err: errors.New("interrupted: nothing created")}
+		}
 		if !ok {
 			fmt.Fprintln(o.ErrOut, "Nothing created.")
 			return nil

@@ -220,6 +220,11 @@ func TestBenchSafety(t *testing.T) {
 	if _, err := kc.CoreV1().Pods(left.Name).Create(ctx, p, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// A second bench into a namespace another run still uses is refused.
+	_, errOut, code = run(t, "", "bench", "--kubeconfig", cl.Kubeconfig, "-n", left.Name, "--runtime-classes", "runc", "--yes")
+	if code != 2 || !strings.Contains(errOut, "holds pods of another bench run (run dead01)") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
 	out, errOut, code := run(t, "", "bench", "--kubeconfig", cl.Kubeconfig, "--cleanup")
 	if code != 0 || !strings.Contains(out, "namespace/tiergate-bench-killed deleted") {
 		t.Fatalf("exit %d: %s%s", code, out, errOut)
