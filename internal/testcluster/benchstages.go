@@ -138,18 +138,10 @@ spec:
 // benchStage is one class's two stages: Pending → sandbox ready after
 // Sandbox, then sandbox ready → Running and Ready after Containers. Weight
 // 1 wins over the default pod-ready stage (weight 0) that also matches.
-var benchStage = template.Must(template.New("stage").Delims("[[", "]]").Parse(`---
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: tiergate-bench-sandbox-[[.Name]]
-spec:
-  resourceRef:
-    apiGroup: v1
-    kind: Pod
-  selector:
-    matchExpressions:
-    - key: '.metadata.deletionTimestamp'
+var benchStage = template.Must(template.New("stage").Delims("[[", "]]").Parse(`[[define "bench-pod"]]` +
+	// A bench pod of the class, not being deleted, not of a failing
+	// image, still Pending: what both stages select on.
+	`    - key: '.metadata.deletionTimestamp'
       operator: 'DoesNotExist'
     - key: '.metadata.labels["app.kubernetes.io/component"]'
       operator: 'In'
@@ -160,7 +152,18 @@ spec:
     - key: '.status.phase'
       operator: 'In'
       values:
-      - 'Pending'
+      - 'Pending'[[end]]---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: tiergate-bench-sandbox-[[.Name]]
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+[[template "bench-pod" .]]
     - key: '.status.conditions.[] | select( .type == "PodReadyToStartContainers" ) | .status'
       operator: 'NotIn'
       values:
@@ -202,18 +205,7 @@ spec:
     kind: Pod
   selector:
     matchExpressions:
-    - key: '.metadata.deletionTimestamp'
-      operator: 'DoesNotExist'
-    - key: '.metadata.labels["app.kubernetes.io/component"]'
-      operator: 'In'
-      values:
-      - 'bench'
-[[.ClassMatch]]
-[[.ImageMatch]]
-    - key: '.status.phase'
-      operator: 'In'
-      values:
-      - 'Pending'
+[[template "bench-pod" .]]
     - key: '.status.conditions.[] | select( .type == "PodReadyToStartContainers" ) | .status'
       operator: 'In'
       values:
