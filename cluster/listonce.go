@@ -48,11 +48,12 @@ type Lister struct {
 // NewLister checks what the user may read, as NewSource does: a
 // forbidden required resource is an error, the others are gaps.
 func NewLister(ctx context.Context, c *Clients, opts Options) (*Lister, error) {
-	want, customs := wanted(c)
+	want, customs, unknown := wanted(c)
 	allowed, gaps, err := checkAccess(ctx, c.Kube, want, opts.Namespace)
 	if err != nil {
 		return nil, err
 	}
+	gaps = append(gaps, unknown...)
 	l := &Lister{c: c, opts: opts, want: want, allowed: allowed, gaps: gaps, isCustom: map[schema.GroupVersionResource]bool{}}
 	for _, r := range customs {
 		l.isCustom[r.gvr] = true

@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/rest"
+
+	"github.com/tiergate/tiergate/kinds"
 )
 
 // TestListAllRestartsOnExpiredContinue: a continue token that expires
@@ -67,5 +70,40 @@ func TestListAllRestartsOnExpiredContinue(t *testing.T) {
 	}
 	if fmt.Sprint(names) != "[a b c]" {
 		t.Errorf("listed %q, want [a b c] (asked %q)", names, asked)
+	}
+}
+
+// TestWantedSaysDiscoveryFailures: a group version discovery cannot
+// answer for (503 from an aggregated API that is down) is a gap naming
+// the kind it would serve, not a kind silently left out; group versions
+// the server does not serve (404) are left out without a word.
+func TestWantedSaysDiscoveryFailures(t *testing.T) {
+	gvr := kinds.InferenceService.GVRs()[0]
+	down := "/apis/" + gvr.Group + "/" + gvr.Version
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == down {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"service unavailable","reason":"ServiceUnavailable","code":503}`)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	c, err := NewClients(&rest.Config{Host: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, customs, gaps := wanted(c)
+	if len(customs) != 0 {
+		t.Errorf("customs served: %v", customs)
+	}
+	var lines []string
+	for _, g := range gaps {
+		lines = append(lines, g.String())
+	}
+	want := gvr.Resource + "." + gvr.Group + ": discovery failed: "
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], want) || !strings.Contains(lines[0], "service unavailable") {
+		t.Errorf("gaps %q, want one starting %q", lines, want)
 	}
 }
