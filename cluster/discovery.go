@@ -1,10 +1,12 @@
 package cluster
 
 import (
+	"context"
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
 
 	"github.com/tiergate/tiergate/internal/textutil"
 )
@@ -22,8 +24,10 @@ type unknownSet map[schema.GroupVersion]error
 
 // discover asks discovery about every group version the live audit may
 // read at once (the pools', each custom kind's versions, DRA's): one
-// round trip instead of one per group version in turn.
-func discover(c *Clients) (servedSet, unknownSet) {
+// round trip instead of one per group version in turn, within ctx (a
+// group version that does not answer in time is unknown).
+func discover(ctx context.Context, c *Clients) (servedSet, unknownSet) {
+	disc := discovery.ToDiscoveryInterfaceWithContext(c.Discovery)
 	var gvs []schema.GroupVersion
 	seen := map[schema.GroupVersion]bool{}
 	add := func(gvr schema.GroupVersionResource) {
@@ -47,7 +51,7 @@ func discover(c *Clients) (servedSet, unknownSet) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			l, err := c.Discovery.ServerResourcesForGroupVersion(gv.String())
+			l, err := disc.ServerResourcesForGroupVersionWithContext(ctx, gv.String())
 			if err != nil {
 				if !apierrors.IsNotFound(err) {
 					errs[i] = err

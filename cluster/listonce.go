@@ -48,7 +48,7 @@ type Lister struct {
 // NewLister checks what the user may read, as NewSource does: a
 // forbidden required resource is an error, the others are gaps.
 func NewLister(ctx context.Context, c *Clients, opts Options) (*Lister, error) {
-	want, customs, unknown := wanted(c)
+	want, customs, unknown := wanted(ctx, c)
 	allowed, gaps, err := checkAccess(ctx, c.Kube, want, opts.Namespace)
 	if err != nil {
 		return nil, err

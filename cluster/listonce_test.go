@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/rest"
@@ -94,7 +95,7 @@ func TestWantedSaysDiscoveryFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, customs, gaps := wanted(c)
+	_, customs, gaps := wanted(context.Background(), c)
 	if len(customs) != 0 {
 		t.Errorf("customs served: %v", customs)
 	}
@@ -105,5 +106,36 @@ func TestWantedSaysDiscoveryFailures(t *testing.T) {
 	want := gvr.Resource + "." + gvr.Group + ": discovery failed: "
 	if len(lines) != 1 || !strings.HasPrefix(lines[0], want) || !strings.Contains(lines[0], "service unavailable") {
 		t.Errorf("gaps %q, want one starting %q", lines, want)
+	}
+}
+
+// TestWantedWithinContext: discovery is bounded by the caller's context
+// (the one-shot setup's --request-timeout or 10 seconds), not by the
+// discovery client's own 32 seconds: a group version that does not
+// answer in time is a gap.
+func TestWantedWithinContext(t *testing.T) {
+	gvr := kinds.InferenceService.GVRs()[0]
+	hang := "/apis/" + gvr.Group + "/" + gvr.Version
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == hang {
+			<-r.Context().Done()
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	c, err := NewClients(&rest.Config{Host: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, _, gaps := wanted(ctx, c)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("discovery took %v past its context", took)
+	}
+	if len(gaps) != 1 || !strings.HasPrefix(gaps[0].String(), gvr.Resource+"."+gvr.Group+": discovery failed: ") {
+		t.Errorf("gaps %q", gaps)
 	}
 }

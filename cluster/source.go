@@ -100,7 +100,7 @@ func NewSource(ctx context.Context, c *Clients, opts Options) (*Source, error) {
 	if opts.Probe == 0 {
 		opts.Probe = 3 * time.Second
 	}
-	want, customs, unknown := wanted(c)
+	want, customs, unknown := wanted(ctx, c)
 	ok, gaps, err := checkAccess(ctx, c.Kube, want, opts.Namespace)
 	if err != nil {
 		return nil, err
@@ -117,8 +117,8 @@ func NewSource(ctx context.Context, c *Clients, opts Options) (*Source, error) {
 // wanted is what the live audit reads from this server, and of it the
 // custom workload kinds the server serves (discovery decides); unknown
 // are the gaps of what discovery could not say it serves or not.
-func wanted(c *Clients) (want, customs []readable, unknown []Gap) {
-	served, failed := discover(c)
+func wanted(ctx context.Context, c *Clients) (want, customs []readable, unknown []Gap) {
+	served, failed := discover(ctx, c)
 	want = []readable{resPods, resNodes, resRuntimeClasses, resNetworkPolicies, resServiceAccounts, resNamespaces}
 	want = append(want, controllers()...)
 	want = append(want, resRoles, resRoleBindings, resClusterRoles, resClusterBindings)
