@@ -76,13 +76,20 @@ func (ls *Lister) Inventory(ctx context.Context) (*audit.Inventory, error) {
 			jobs = append(jobs, &job{r: r})
 		}
 	}
+	// Pods that fail to list end the audit: the other lists stop then,
+	// rather than run on (to the timeout) for nothing.
+	listCtx, stop := context.WithCancel(ctx)
+	defer stop()
 	var wg sync.WaitGroup
 	for _, j := range jobs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			objs, err := listAll(ctx, ls.c, j.r, ls.opts.Namespace, ls.isCustom[j.r.gvr])
+			objs, err := listAll(listCtx, ls.c, j.r, ls.opts.Namespace, ls.isCustom[j.r.gvr])
 			j.out, j.err = &listing{r: j.r, objs: objs}, err
+			if err != nil && j.r.gvr == resPods.gvr {
+				stop()
+			}
 		}()
 	}
 	wg.Wait()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
 
 	"github.com/tiergate/tiergate/kinds"
@@ -137,5 +138,39 @@ func TestWantedWithinContext(t *testing.T) {
 	}
 	if len(gaps) != 1 || !strings.HasPrefix(gaps[0].String(), gvr.Resource+"."+gvr.Group+": discovery failed: ") {
 		t.Errorf("gaps %q", gaps)
+	}
+}
+
+// TestInventoryFailsFastOnPods: pods that cannot be listed end the
+// one-shot audit at once, with the pods' error; a slow list of another
+// resource is not waited for to its timeout.
+func TestInventoryFailsFastOnPods(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/v1/pods":
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"pods is forbidden","reason":"Forbidden","code":403}`)
+		case "/api/v1/nodes":
+			<-r.Context().Done() // a list that never ends
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	c, err := NewClients(&rest.Config{Host: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls := &Lister{c: c, want: []readable{resPods, resNodes}, allowed: map[schema.GroupVersionResource]bool{resPods.gvr: true, resNodes.gvr: true}, isCustom: map[schema.GroupVersionResource]bool{}}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err = ls.Inventory(ctx)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("took %v: waited for the nodes after the pods failed", took)
+	}
+	if err == nil || !strings.Contains(err.Error(), "refused access") {
+		t.Errorf("err %v, want the pods' refusal", err)
 	}
 }
