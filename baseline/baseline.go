@@ -55,6 +55,8 @@ type Baseline struct {
 	// unread: the clusters the baseline's fleet audit could not read;
 	// their findings now are new to it.
 	unread []string
+	// clusters: the fleet audit's clusters, read or not, in its order.
+	clusters []string
 }
 
 // ReadReport decodes a report written with tiergate audit -o json.
@@ -78,6 +80,7 @@ func ReadReport(r io.Reader) (*audit.Report, error) {
 func FromReport(rep *audit.Report) *Baseline {
 	b := &Baseline{findings: map[Key]audit.ResolvedFinding{}}
 	for _, c := range rep.Clusters {
+		b.clusters = append(b.clusters, c.Context)
 		if c.Error != "" {
 			b.unread = append(b.unread, c.Context)
 		}
@@ -102,6 +105,10 @@ func FromReport(rep *audit.Report) *Baseline {
 // NotAudited are the clusters the baseline's fleet audit could not read:
 // it knows none of their findings, so all of them are new to it.
 func (b *Baseline) NotAudited() []string { return b.unread }
+
+// Clusters are the clusters of the baseline's fleet audit (none for a
+// one-cluster audit's).
+func (b *Baseline) Clusters() []string { return b.clusters }
 
 // Len is how many distinct findings the baseline holds.
 func (b *Baseline) Len() int { return len(b.findings) }

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -33,7 +34,10 @@ func customKinds() []*kinds.Kind {
 
 // servedCustoms are the readables of the custom kinds the cluster
 // serves (servedSet.customsServed).
-func servedCustoms(c *Clients) []readable { return discover(c).customsServed() }
+func servedCustoms(c *Clients) []readable {
+	s, _ := discover(context.Background(), c)
+	return s.customsServed()
+}
 
 // stripWorkload is the transform of the custom workload kinds' dynamic
 // informers: of the object it keeps its name, labels and owners and its

@@ -13,6 +13,7 @@ import (
 	nodev1 "k8s.io/api/node/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	resourcev1 "k8s.io/api/resource/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -47,11 +48,12 @@ type Lister struct {
 // NewLister checks what the user may read, as NewSource does: a
 // forbidden required resource is an error, the others are gaps.
 func NewLister(ctx context.Context, c *Clients, opts Options) (*Lister, error) {
-	want, customs := wanted(c)
+	want, customs, unknown := wanted(ctx, c)
 	allowed, gaps, err := checkAccess(ctx, c.Kube, want, opts.Namespace)
 	if err != nil {
 		return nil, err
 	}
+	gaps = append(gaps, unknown...)
 	l := &Lister{c: c, opts: opts, want: want, allowed: allowed, gaps: gaps, isCustom: map[schema.GroupVersionResource]bool{}}
 	for _, r := range customs {
 		l.isCustom[r.gvr] = true
@@ -74,13 +76,20 @@ func (ls *Lister) Inventory(ctx context.Context) (*audit.Inventory, error) {
 			jobs = append(jobs, &job{r: r})
 		}
 	}
+	// Pods that fail to list end the audit: the other lists stop then,
+	// rather than run on (to the timeout) for nothing.
+	listCtx, stop := context.WithCancel(ctx)
+	defer stop()
 	var wg sync.WaitGroup
 	for _, j := range jobs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			objs, err := listAll(ctx, ls.c, j.r, ls.opts.Namespace, ls.isCustom[j.r.gvr])
+			objs, err := listAll(listCtx, ls.c, j.r, ls.opts.Namespace, ls.isCustom[j.r.gvr])
 			j.out, j.err = &listing{r: j.r, objs: objs}, err
+			if err != nil && j.r.gvr == resPods.gvr {
+				stop()
+			}
 		}()
 	}
 	wg.Wait()
@@ -158,7 +167,7 @@ func listAll(ctx context.Context, c *Clients, r readable, namespace string, cust
 		ns = ""
 	}
 	transform := transformOf(r, custom)
-	pages := make(chan []runtime.Object, 1)
+	pages := make(chan page, 1)
 	var fetchErr error
 	go func() {
 		defer close(pages)
@@ -168,7 +177,12 @@ func listAll(ctx context.Context, c *Clients, r readable, namespace string, cust
 		out []any
 		err error
 	)
-	for items := range pages {
+	for pg := range pages {
+		if pg.restart {
+			clear(out)
+			out = out[:0] // the list starts over: what came before is dropped
+		}
+		items := pg.items
 		if out == nil {
 			out = make([]any, 0, len(items))
 		}
@@ -188,9 +202,19 @@ func listAll(ctx context.Context, c *Clients, r readable, namespace string, cust
 	return out, fetchErr
 }
 
+// page is one LIST page's items; restart says the list started over
+// (its continue token expired) and what came before is to be dropped.
+type page struct {
+	items   []runtime.Object
+	restart bool
+}
+
 // fetchPages sends each page's items; it stops at the last page or the
-// first error.
-func fetchPages(ctx context.Context, c *Clients, gvr schema.GroupVersionResource, ns string, pages chan<- []runtime.Object) error {
+// first error. When the continue token expires mid-list (410 Gone: the
+// list took longer than the server keeps its snapshot), it starts over
+// with one full, unpaginated list, as client-go's pager (and so an
+// informer's first list) does, rather than fail or give half a list.
+func fetchPages(ctx context.Context, c *Clients, gvr schema.GroupVersionResource, ns string, pages chan<- page) error {
 	typed := restFor(c, gvr.GroupVersion())
 	var newList func() runtime.Object
 	if typed != nil {
@@ -199,48 +223,52 @@ func fetchPages(ctx context.Context, c *Clients, gvr schema.GroupVersionResource
 			return err
 		}
 	}
-	cont := ""
-	for {
-		opts := metav1.ListOptions{Limit: pageSize, Continue: cont}
-		var (
-			items []runtime.Object
-			next  string
-		)
-		if typed != nil {
-			list := newList()
-			req := typed.Get().Resource(gvr.Resource).VersionedParams(&opts, scheme.ParameterCodec)
-			if ns != "" {
-				req = req.Namespace(ns)
-			}
-			if err := req.Do(ctx).Into(list); err != nil {
-				return err
-			}
-			var err error
-			if items, err = meta.ExtractList(list); err != nil {
-				return err
-			}
-			lm, err := meta.ListAccessor(list)
-			if err != nil {
-				return err
-			}
-			next = lm.GetContinue()
-		} else {
+	list := func(opts metav1.ListOptions) ([]runtime.Object, string, error) {
+		if typed == nil {
 			list, err := c.Dynamic.Resource(gvr).Namespace(ns).List(ctx, opts)
 			if err != nil {
-				return err
+				return nil, "", err
 			}
-			items = make([]runtime.Object, len(list.Items))
+			items := make([]runtime.Object, len(list.Items))
 			for i := range list.Items {
 				items[i] = &list.Items[i]
 			}
-			next = list.GetContinue()
+			return items, list.GetContinue(), nil
+		}
+		list := newList()
+		req := typed.Get().Resource(gvr.Resource).VersionedParams(&opts, scheme.ParameterCodec)
+		if ns != "" {
+			req = req.Namespace(ns)
+		}
+		if err := req.Do(ctx).Into(list); err != nil {
+			return nil, "", err
+		}
+		items, err := meta.ExtractList(list)
+		if err != nil {
+			return nil, "", err
+		}
+		lm, err := meta.ListAccessor(list)
+		if err != nil {
+			return nil, "", err
+		}
+		return items, lm.GetContinue(), nil
+	}
+	cont, restart := "", false
+	for {
+		items, next, err := list(metav1.ListOptions{Limit: pageSize, Continue: cont})
+		if err != nil && cont != "" && apierrors.IsResourceExpired(err) {
+			items, next, err = list(metav1.ListOptions{})
+			restart = true
+		}
+		if err != nil {
+			return err
 		}
 		select {
-		case pages <- items:
+		case pages <- page{items: items, restart: restart}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		if next == "" {
+		if next == "" || restart {
 			return nil
 		}
 		cont = next

@@ -100,11 +100,12 @@ func NewSource(ctx context.Context, c *Clients, opts Options) (*Source, error) {
 	if opts.Probe == 0 {
 		opts.Probe = 3 * time.Second
 	}
-	want, customs := wanted(c)
+	want, customs, unknown := wanted(ctx, c)
 	ok, gaps, err := checkAccess(ctx, c.Kube, want, opts.Namespace)
 	if err != nil {
 		return nil, err
 	}
+	gaps = append(gaps, unknown...)
 	s := &Source{c: c, opts: opts, gaps: gaps, dirty: make(chan struct{}, 1)}
 	s.factory = informers.NewSharedInformerFactoryWithOptions(c.Kube, 0,
 		informers.WithNamespace(opts.Namespace), informers.WithTransform(strip))
@@ -114,9 +115,10 @@ func NewSource(ctx context.Context, c *Clients, opts Options) (*Source, error) {
 }
 
 // wanted is what the live audit reads from this server, and of it the
-// custom workload kinds the server serves (discovery decides).
-func wanted(c *Clients) (want, customs []readable) {
-	served := discover(c)
+// custom workload kinds the server serves (discovery decides); unknown
+// are the gaps of what discovery could not say it serves or not.
+func wanted(ctx context.Context, c *Clients) (want, customs []readable, unknown []Gap) {
+	served, failed := discover(ctx, c)
 	want = []readable{resPods, resNodes, resRuntimeClasses, resNetworkPolicies, resServiceAccounts, resNamespaces}
 	want = append(want, controllers()...)
 	want = append(want, resRoles, resRoleBindings, resClusterRoles, resClusterBindings)
@@ -128,7 +130,7 @@ func wanted(c *Clients) (want, customs []readable) {
 	customs = served.customsServed()
 	want = append(want, customs...)
 	want = append(want, served.draServed()...)
-	return want, customs
+	return want, customs, failed.gaps(served)
 }
 
 // setup creates informers only for what the user may read: asking a

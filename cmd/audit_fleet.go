@@ -303,4 +303,18 @@ func notAudited(w io.Writer, base *baseline.Baseline, cmp *baseline.Comparison, 
 			fmt.Fprintf(w, "tiergate: baseline: cluster %s not audited: %d of the baseline's findings not compared (not counted as resolved)\n", c.Context, n)
 		}
 	}
+	// A cluster of the baseline's fleet that this fleet audit did not
+	// ask for (--contexts of fewer) is not audited either: its findings
+	// are unknown, not resolved.
+	if len(clusters) == 0 {
+		return // a one-cluster report
+	}
+	for _, name := range base.Clusters() {
+		if slices.ContainsFunc(clusters, func(c audit.ClusterReport) bool { return c.Context == name }) {
+			continue
+		}
+		if n := cmp.NotAudited(name); n > 0 {
+			fmt.Fprintf(w, "tiergate: baseline: cluster %s not in this audit: %d of the baseline's findings not compared (not counted as resolved)\n", name, n)
+		}
+	}
 }

@@ -127,3 +127,48 @@ func TestDiffOfAFleetWithAClusterNotAudited(t *testing.T) {
 		t.Errorf("new %+v; stderr %q", back.New, errOut)
 	}
 }
+
+// TestDiffOfAFleetOfFewerClusters: a fleet report of fewer clusters
+// than the older one's (--contexts of one of them) does not resolve the
+// findings of the clusters it did not ask for, and says so.
+func TestDiffOfAFleetOfFewerClusters(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, rep audit.Report) string {
+		t.Helper()
+		data, err := json.Marshal(rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	pod := func(cluster, name string) audit.Result {
+		return audit.Result{Cluster: cluster, Kind: "Pod", Namespace: "llm", Name: name, Findings: []audit.Finding{{Rule: "TG-NET-001", Severity: policy.High}}}
+	}
+	old := write("old.json", audit.Report{Workloads: []audit.Result{pod("east", "a"), pod("west", "a"), pod("west", "gone")},
+		Clusters: []audit.ClusterReport{{Context: "east"}, {Context: "west"}}})
+	now := write("new.json", audit.Report{Workloads: []audit.Result{pod("west", "a")},
+		Clusters: []audit.ClusterReport{{Context: "west"}}})
+	out, errOut, code := run(t, "", "diff", old, now, "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var d struct {
+		Resolved []struct {
+			Cluster string
+			Owner   struct{ Name string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Resolved) != 1 || d.Resolved[0].Cluster != "west" || d.Resolved[0].Owner.Name != "gone" {
+		t.Errorf("resolved: %+v", d.Resolved)
+	}
+	if !strings.Contains(errOut, "tiergate: baseline: cluster east not in this audit: 1 of the baseline's findings not compared (not counted as resolved)") {
+		t.Errorf("stderr: %q", errOut)
+	}
+}
