@@ -9,6 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 )
@@ -118,8 +119,13 @@ func TestSequentialRunsWaitForTheLastPodToGo(t *testing.T) {
 			createdAt = append(createdAt, time.Now())
 			mu.Unlock()
 			go func() {
-				time.Sleep(20 * time.Millisecond)
-				p, err := c.Tracker().Get(corev1.SchemeGroupVersion.WithResource("pods"), "tiergate-bench", name)
+				// The create reactor runs before the tracker holds the pod.
+				var p runtime.Object
+				err := wait.PollUntilContextTimeout(context.Background(), 10*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+					var err error
+					p, err = c.Tracker().Get(corev1.SchemeGroupVersion.WithResource("pods"), "tiergate-bench", name)
+					return err == nil, nil
+				})
 				if err != nil {
 					return
 				}
