@@ -10,9 +10,7 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
@@ -36,40 +34,11 @@ func TestMain(m *testing.M) {
 func seedExample(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-	waitPodSecurity(t)
 	if _, err := seed.Files(ctx, cl.Config, example); err != nil {
 		t.Fatal(err)
 	}
 	if err := seed.WaitForPods(ctx, cl.Config, 20, 90*time.Second); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// waitPodSecurity waits until Pod Security admission enforces a new
-// namespace's labels: just after the API server starts, its namespace
-// cache may not have the example's namespaces yet, and a pod the example
-// means to be refused (rag's qdrant) was once admitted.
-func waitPodSecurity(t *testing.T) {
-	t.Helper()
-	ctx := context.Background()
-	kc := kubernetes.NewForConfigOrDie(cl.Config)
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "pss-warmup", Labels: map[string]string{"pod-security.kubernetes.io/enforce": "baseline"}}}
-	if _, err := kc.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
-	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "hostpath", Namespace: ns.Name}, Spec: corev1.PodSpec{
-		Containers: []corev1.Container{{Name: "c", Image: "busybox"}},
-		Volumes:    []corev1.Volume{{Name: "h", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/"}}}}}}
-	deadline := time.Now().Add(time.Minute)
-	for {
-		_, err := kc.CoreV1().Pods(ns.Name).Create(ctx, pod, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
-		if apierrors.IsForbidden(err) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Pod Security admission does not enforce a new namespace's baseline label after a minute (last: %v)", err)
-		}
-		time.Sleep(200 * time.Millisecond)
 	}
 }
 

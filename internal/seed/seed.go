@@ -11,6 +11,7 @@ import (
 	"sort"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -51,16 +52,38 @@ func Apply(ctx context.Context, cfg *rest.Config, objs []*unstructured.Unstructu
 	}
 	cached.Invalidate()
 	mapper.Reset()
+	// Namespaces first, each as the files define it: applying a bare name
+	// under the same field manager would drop the labels a re-seed owns
+	// (Pod Security's enforce among them) until the Namespace object itself
+	// came round, and a controller retrying a refused pod got in meanwhile.
+	// A namespace the files only refer to is created if missing, never
+	// applied over.
+	nsGVR := schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
+	defined := map[string]bool{}
+	for _, o := range objs {
+		if isNamespace(o) {
+			defined[o.GetName()] = true
+			if err := applyOne(ctx, dyn, mapper, o); err != nil {
+				return err
+			}
+		}
+	}
 	for _, ns := range namespaces(objs) {
+		if defined[ns] {
+			continue
+		}
 		u := &unstructured.Unstructured{}
 		u.SetAPIVersion("v1")
 		u.SetKind("Namespace")
 		u.SetName(ns)
-		if _, err := dyn.Resource(schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}).Apply(ctx, ns, u, metav1.ApplyOptions{FieldManager: FieldManager, Force: true}); err != nil {
+		if _, err := dyn.Resource(nsGVR).Create(ctx, u, metav1.CreateOptions{FieldManager: FieldManager}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("namespace %s: %w", ns, err)
 		}
 	}
 	for _, o := range objs {
+		if isNamespace(o) {
+			continue
+		}
 		if err := applyOne(ctx, dyn, mapper, o); err != nil {
 			return err
 		}
@@ -119,6 +142,11 @@ func applyOne(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper
 }
 
 // namespaces lists the namespaces the objects live in or define.
+func isNamespace(o *unstructured.Unstructured) bool {
+	gvk := o.GroupVersionKind()
+	return gvk.Group == "" && gvk.Kind == "Namespace"
+}
+
 func namespaces(objs []*unstructured.Unstructured) []string {
 	set := map[string]bool{}
 	for _, o := range objs {

@@ -12,12 +12,15 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/tiergate/tiergate/internal/crds"
 	"github.com/tiergate/tiergate/internal/seed"
@@ -179,4 +182,57 @@ func TestFixturesPassTheReleasedSchemas(t *testing.T) {
 		}
 	}
 	t.Logf("%d custom resources from %d files", len(objs), files)
+}
+
+// TestReseedKeepsNamespaceLabels: seeding the example again never shows
+// a namespace without the labels the files give it, not even for one
+// update. A bare re-apply once dropped rag's Pod Security enforce label
+// for a moment, and the StatefulSet controller's retry of the pod Pod
+// Security refuses was admitted in that moment.
+func TestReseedKeepsNamespaceLabels(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	root, err := testcluster.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	example := filepath.Join(root, "examples", "llm-platform.yaml")
+	if _, err := seed.Files(ctx, cl.Config, example); err != nil {
+		t.Fatal(err)
+	}
+	kube := kubernetes.NewForConfigOrDie(cl.Config)
+	const enforce = "pod-security.kubernetes.io/enforce"
+	ns, err := kube.CoreV1().Namespaces().Get(ctx, "rag", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ns.Labels[enforce] != "baseline" {
+		t.Fatalf("rag after the first seed: labels %v", ns.Labels)
+	}
+	w, err := kube.CoreV1().Namespaces().Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=rag", ResourceVersion: ns.ResourceVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	if _, err := seed.Files(ctx, cl.Config, example); err != nil {
+		t.Fatal(err)
+	}
+	// A marker update after the seed: every update the seed made is
+	// delivered before it.
+	if _, err := kube.CoreV1().Namespaces().Patch(ctx, "rag", types.MergePatchType, []byte(`{"metadata":{"annotations":{"seed-test/marker":"1"}}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for ev := range w.ResultChan() {
+		got, ok := ev.Object.(*corev1.Namespace)
+		if !ok {
+			t.Fatalf("watch: %v", ev.Object)
+		}
+		if got.Labels[enforce] != "baseline" {
+			t.Fatalf("the re-seed left rag without its enforce label for an update: %v", got.Labels)
+		}
+		if got.Annotations["seed-test/marker"] == "1" {
+			return
+		}
+	}
+	t.Fatal("the watch ended before the marker update")
 }

@@ -164,7 +164,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		return nil, err
 	}
 	c.Config = cfg
-	if err := c.WaitReady(ctx, time.Minute); err != nil {
+	if err := c.WaitReady(ctx, readyAfterStart); err != nil {
 		c.Stop()
 		return nil, err
 	}
@@ -185,6 +185,9 @@ func (c *Cluster) kwokctl(ctx context.Context, args ...string) ([]byte, error) {
 func (c *Cluster) ownKubeconfig() string {
 	return filepath.Join(c.Workdir, "kwokctl-kubeconfig")
 }
+
+// readyAfterStart bounds the wait for /readyz after a (re)start.
+const readyAfterStart = 3 * time.Minute
 
 // WaitReady polls the apiserver's readiness endpoint.
 func (c *Cluster) WaitReady(ctx context.Context, timeout time.Duration) error {
@@ -232,7 +235,9 @@ func (c *Cluster) StartControlPlane(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("kwokctl start cluster: %v: %s%s", err, lastLines(out, 10), c.componentLogs(5))
 	}
-	return c.WaitReady(ctx, time.Minute)
+	// A restart replays etcd and rebuilds every cache: on a CI machine
+	// busy with other packages' clusters a minute was once not enough.
+	return c.WaitReady(ctx, readyAfterStart)
 }
 
 func (c *Cluster) releasePorts() {
