@@ -144,8 +144,19 @@ func hasOwner(r *unstructured.Unstructured, owner string) bool {
 	}
 	results, _, _ := unstructured.NestedSlice(r.Object, "results")
 	for _, res := range results {
-		if p, _, _ := unstructured.NestedString(res.(map[string]any), "properties", "owner"); p == owner {
+		m := res.(map[string]any)
+		if p, _, _ := unstructured.NestedString(m, "properties", "owner"); p == owner {
 			return true
+		}
+		// A workload whose pods are all refused (rag enforces Pod
+		// Security baseline) is its own row: the result names it.
+		refs, _, _ := unstructured.NestedSlice(m, "resources")
+		for _, ref := range refs {
+			kind, _, _ := unstructured.NestedString(ref.(map[string]any), "kind")
+			name, _, _ := unstructured.NestedString(ref.(map[string]any), "name")
+			if kind+"/"+name == owner {
+				return true
+			}
 		}
 	}
 	return false
