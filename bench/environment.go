@@ -15,6 +15,20 @@ type Environment struct {
 	Image   string     `json:"image"`
 	GPUs    int        `json:"gpus,omitempty"`
 	Nodes   []NodeInfo `json:"nodes"`
+	// Load is the load every server was given, when the image is one.
+	Load *LoadSetup `json:"load,omitempty"`
+}
+
+// LoadSetup is the fixed load of a run (the server's arguments are not
+// kept: they may hold a key).
+type LoadSetup struct {
+	Engine string `json:"engine"`
+	// Model is the one asked for; "" took the server's first.
+	Model       string `json:"model,omitempty"`
+	Prompts     int    `json:"prompts"`
+	Concurrency int    `json:"concurrency"`
+	MaxTokens   int    `json:"maxTokens"`
+	Seed        uint64 `json:"seed"`
 }
 
 // NodeInfo is one node the bench pods ran on.

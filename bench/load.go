@@ -31,7 +31,10 @@ type LoadOptions struct {
 	// MetricsPath is where the engine exposes its metrics ("/metrics"),
 	// read before and after for the cross-check; "" skips it.
 	MetricsPath string
-	Client      *http.Client
+	// Pull asks the server to pull Model first (Ollama's POST /api/pull):
+	// it starts with none.
+	Pull   bool
+	Client *http.Client
 }
 
 // LoadResult is what one load measured.
@@ -78,6 +81,14 @@ func RunLoad(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	o.Concurrency = max(o.Concurrency, 1)
 	base := strings.TrimRight(o.BaseURL, "/")
 	model := o.Model
+	if o.Pull {
+		if model == "" {
+			return nil, errors.New("the server pulls its model when asked: name one with --model")
+		}
+		if err := pull(ctx, o.Client, base, model); err != nil {
+			return nil, err
+		}
+	}
 	if model == "" {
 		var err error
 		if model, err = firstModel(ctx, o.Client, base); err != nil {
@@ -136,6 +147,36 @@ feed:
 		res.Engine = &EngineCount{Name: engine, Tokens: *after - *before}
 	}
 	return res, nil
+}
+
+// pull asks an Ollama server to pull the model and waits until it has:
+// the pull is not part of the load (the download is the network's cost,
+// not the runtime's).
+func pull(ctx context.Context, c *http.Client, base, model string) error {
+	body, _ := json.Marshal(map[string]any{"model": model, "stream": false})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/pull", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		return fmt.Errorf("pull %s: %v", model, textutil.OneLine(err.Error()))
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+	}
+	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&st)
+	if resp.StatusCode != http.StatusOK || st.Error != "" {
+		why := st.Error
+		if why == "" {
+			why = resp.Status
+		}
+		return fmt.Errorf("pull %s: %s", model, textutil.OneLine(why))
+	}
+	return nil
 }
 
 // firstModel asks the server which model it serves.

@@ -2,82 +2,15 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
-	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/tiergate/tiergate/bench/benchtest"
 )
-
-// fakeServer streams chat completions at a known pace: the first token
-// after ttft, then one every gap, max_tokens in all; it counts them in
-// vLLM's counter and reports usage when asked unless noUsage.
-type fakeServer struct {
-	ttft, gap time.Duration
-	noUsage   bool
-	failEvery int // every n-th request answers 500
-	mu        sync.Mutex
-	generated int
-	requests  int
-	prompts   []string
-}
-
-func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch r.URL.Path {
-	case "/v1/models":
-		fmt.Fprint(w, `{"object":"list","data":[{"id":"qwen2.5-0.5b","object":"model"}]}`)
-		return
-	case "/metrics":
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		fmt.Fprintf(w, "# TYPE vllm:generation_tokens_total counter\nvllm:generation_tokens_total{model_name=\"qwen2.5-0.5b\"} %d\n", f.generated)
-		return
-	}
-	var req struct {
-		Model     string                     `json:"model"`
-		Messages  []struct{ Content string } `json:"messages"`
-		MaxTokens int                        `json:"max_tokens"`
-		Stream    bool                       `json:"stream"`
-		Options   struct {
-			IncludeUsage bool `json:"include_usage"`
-		} `json:"stream_options"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || !req.Stream || req.Model != "qwen2.5-0.5b" {
-		http.Error(w, "bad request", http.StatusBadRequest)
-		return
-	}
-	f.mu.Lock()
-	f.requests++
-	n := f.requests
-	f.prompts = append(f.prompts, req.Messages[0].Content)
-	f.mu.Unlock()
-	if f.failEvery > 0 && n%f.failEvery == 0 {
-		http.Error(w, "engine overloaded", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	fl := w.(http.Flusher)
-	time.Sleep(f.ttft)
-	for i := range req.MaxTokens {
-		if i > 0 {
-			time.Sleep(f.gap)
-		}
-		fmt.Fprintf(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tok%d \"}}]}\n\n", i)
-		fl.Flush()
-		f.mu.Lock()
-		f.generated++
-		f.mu.Unlock()
-	}
-	if req.Options.IncludeUsage && !f.noUsage {
-		fmt.Fprintf(w, "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":40,\"completion_tokens\":%d}}\n\n", req.MaxTokens)
-	}
-	fmt.Fprint(w, "data: [DONE]\n\n")
-	fl.Flush()
-}
 
 func near(got, want, tolerance float64) bool { return math.Abs(got-want) <= want*tolerance }
 
@@ -87,7 +20,7 @@ func near(got, want, tolerance float64) bool { return math.Abs(got-want) <= want
 func TestRunLoadRecoversAKnownRate(t *testing.T) {
 	for _, noUsage := range []bool{false, true} {
 		t.Run(fmt.Sprintf("noUsage=%v", noUsage), func(t *testing.T) {
-			f := &fakeServer{ttft: 200 * time.Millisecond, gap: 20 * time.Millisecond, noUsage: noUsage}
+			f := &benchtest.Server{TTFT: 200 * time.Millisecond, Gap: 20 * time.Millisecond, NoUsage: noUsage}
 			srv := httptest.NewServer(f)
 			defer srv.Close()
 			res, err := RunLoad(context.Background(), LoadOptions{BaseURL: srv.URL, Prompts: 8, Concurrency: 4, MaxTokens: 20, Seed: 7, MetricsPath: "/metrics"})
@@ -98,7 +31,7 @@ func TestRunLoadRecoversAKnownRate(t *testing.T) {
 			if noUsage {
 				wantFrom = "chunks"
 			}
-			if res.Model != "qwen2.5-0.5b" || res.Requests != 8 || res.Failed != 0 || res.CompletionTokens != 160 || res.TokensFrom != wantFrom {
+			if res.Model != benchtest.Model || res.Requests != 8 || res.Failed != 0 || res.CompletionTokens != 160 || res.TokensFrom != wantFrom {
 				t.Fatalf("%+v", res)
 			}
 			if !near(res.TokensPerSecond, 160/1.16, 0.10) {
@@ -115,10 +48,10 @@ func TestRunLoadRecoversAKnownRate(t *testing.T) {
 }
 
 func TestRunLoadCountsFailuresAndSendsTheSameLoad(t *testing.T) {
-	f := &fakeServer{gap: time.Millisecond, failEvery: 3}
+	f := &benchtest.Server{Gap: time.Millisecond, FailEvery: 3}
 	srv := httptest.NewServer(f)
 	defer srv.Close()
-	res, err := RunLoad(context.Background(), LoadOptions{BaseURL: srv.URL, Model: "qwen2.5-0.5b", Prompts: 9, Concurrency: 1, MaxTokens: 5, Seed: 42})
+	res, err := RunLoad(context.Background(), LoadOptions{BaseURL: srv.URL, Model: benchtest.Model, Prompts: 9, Concurrency: 1, MaxTokens: 5, Seed: 42})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +59,7 @@ func TestRunLoadCountsFailuresAndSendsTheSameLoad(t *testing.T) {
 		t.Errorf("%+v", res)
 	}
 	// The same seed is the same prompts, in order (one at a time).
-	if got, want := strings.Join(f.prompts, "|"), strings.Join(Prompts(42, 9), "|"); got != want {
+	if got, want := strings.Join(f.Prompts(), "|"), strings.Join(Prompts(42, 9), "|"); got != want {
 		t.Errorf("prompts sent differ from Prompts(42, 9)")
 	}
 	if strings.Join(Prompts(42, 3), "") == strings.Join(Prompts(43, 3), "") {
@@ -135,5 +68,23 @@ func TestRunLoadCountsFailuresAndSendsTheSameLoad(t *testing.T) {
 	_, err = RunLoad(context.Background(), LoadOptions{BaseURL: srv.URL + "/nothing", Prompts: 1})
 	if err == nil || !strings.Contains(err.Error(), "GET /v1/models") {
 		t.Errorf("no model list: %v", err)
+	}
+}
+
+// An Ollama server starts with no model: the load pulls the one named
+// first, and without a name says so instead of asking an empty list.
+func TestRunLoadPullsFirst(t *testing.T) {
+	f := &benchtest.Server{Gap: time.Millisecond, Pulls: true}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	if _, err := RunLoad(context.Background(), LoadOptions{BaseURL: srv.URL, Prompts: 1, Pull: true}); err == nil || !strings.Contains(err.Error(), "--model") {
+		t.Errorf("no model named: %v", err)
+	}
+	if _, err := RunLoad(context.Background(), LoadOptions{BaseURL: srv.URL, Model: "llama9", Prompts: 1, MaxTokens: 2, Pull: true}); err == nil || !strings.Contains(err.Error(), "pull llama9: pull model manifest: file does not exist") {
+		t.Errorf("a model the server cannot pull: %v", err)
+	}
+	res, err := RunLoad(context.Background(), LoadOptions{BaseURL: srv.URL, Model: benchtest.Model, Prompts: 2, MaxTokens: 3, Pull: true})
+	if err != nil || res.Failed != 0 || res.CompletionTokens != 6 {
+		t.Fatalf("%+v %v", res, err)
 	}
 }

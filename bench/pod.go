@@ -42,11 +42,16 @@ type PodOptions struct {
 	GPUs  int
 	// GPUResource is the extended resource GPUs are requested as.
 	GPUResource corev1.ResourceName
+	// Server, when set, makes the pods an LLM server (NewServer).
+	Server *Server
+	// Memory, when set, is each pod's memory request and limit.
+	Memory *resource.Quantity
 }
 
 // Pod returns bench pod number i of target t: the Pod Security
 // "restricted" level (the bench namespace enforces it), no ServiceAccount
-// token, never restarted, a line printed first and then asleep.
+// token, never restarted, a line printed first and then asleep; or, with
+// a Server, the image's own server.
 func Pod(t Target, namespace string, i int, o PodOptions) *corev1.Pod {
 	image := o.Image
 	if image == "" {
@@ -94,6 +99,12 @@ func Pod(t Target, namespace string, i int, o PodOptions) *corev1.Pod {
 				Resources: res,
 			}},
 		},
+	}
+	if o.Server != nil {
+		serverContainer(p, o.Server, o.Memory)
+	} else if o.Memory != nil {
+		c := &p.Spec.Containers[0]
+		c.Resources.Requests[corev1.ResourceMemory], c.Resources.Limits[corev1.ResourceMemory] = *o.Memory, *o.Memory
 	}
 	if t.Class != "" {
 		p.Spec.RuntimeClassName = ptr.To(t.Class)

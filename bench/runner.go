@@ -38,6 +38,16 @@ type Runner struct {
 	// runner's goroutine; it must not block).
 	Progress func(Progress)
 
+	// Load drives the server pods (Pod.Server) once ready, through
+	// Forward; its BaseURL is each pod's.
+	Load    LoadOptions
+	Forward ForwardFunc
+	// Memory, when set, reads each target's steady pod's memory, polled
+	// every MemoryPoll (5s) for at most MemoryWait (1m).
+	Memory                 MemoryFunc
+	MemoryWait, MemoryPoll time.Duration
+	memoryOff              bool
+
 	mu     sync.Mutex
 	routes map[string]chan observation
 	// lost is closed when a watch ends for good (lostErr says why):
@@ -46,10 +56,14 @@ type Runner struct {
 	lostErr error
 }
 
-// Progress is one finished bench pod.
+// Progress is one finished bench pod or, with Stage, what the steady pod
+// is doing now.
 type Progress struct {
-	Target   string
-	Mode     string // "sequential" or "burst"
+	Target string
+	Stage  string // "loading the server", "reading memory"; "" for a finished pod
+	// Skipped: the steady pod will not be started (nothing to measure).
+	Skipped  bool
+	Mode     string // "sequential", "burst" or "steady"
 	Done     int
 	Total    int
 	Timeline Timeline
@@ -60,6 +74,8 @@ type TargetResult struct {
 	Target     Target   `json:"target"`
 	Sequential *Summary `json:"sequential,omitempty"`
 	Burst      *Summary `json:"burst,omitempty"`
+	// Steady is the one pod measured once ready: tokens/s, memory.
+	Steady *Steady `json:"steady,omitempty"`
 	// Nodes are the nodes its pods ran on.
 	Nodes []string `json:"nodes,omitempty"`
 }
@@ -187,6 +203,22 @@ func (r *Runner) Run(ctx context.Context, targets []Target) (*Result, error) {
 				return res, err
 			}
 		}
+		// A runtime none of whose pods started would only fail once more.
+		started := tr.Sequential.Runs > tr.Sequential.Failed
+		if !r.steadyWanted() || !started {
+			if r.Progress != nil {
+				r.Progress(Progress{Target: t.Name, Mode: "steady", Skipped: true})
+			}
+		} else {
+			st, tl, err := r.steady(ctx, t, note)
+			tr.Steady = st
+			r.report(t, "steady", 1, 1, []Timeline{tl})
+			all = append(all, tl)
+			if err != nil {
+				res.Targets = append(res.Targets, tr)
+				return res, err
+			}
+		}
 		for _, tl := range all {
 			if tl.Node != "" && !nodes[tl.Node] {
 				nodes[tl.Node] = true
@@ -210,6 +242,12 @@ func finished(tls []Timeline) []Timeline {
 	return out
 }
 
+func (r *Runner) stage(t Target, what string) {
+	if r.Progress != nil {
+		r.Progress(Progress{Target: t.Name, Stage: what})
+	}
+}
+
 func (r *Runner) report(t Target, mode string, done, total int, tls []Timeline) {
 	if r.Progress == nil {
 		return
@@ -227,15 +265,16 @@ func (r *Runner) startAll(ctx context.Context, t Target, idx []int, note func(st
 	errs := make([]error, len(idx))
 	var wg sync.WaitGroup
 	for k, i := range idx {
-		wg.Go(func() { tls[k], errs[k] = r.start(ctx, t, i, note) })
+		wg.Go(func() { tls[k], errs[k] = r.start(ctx, t, i, note, nil) })
 	}
 	wg.Wait()
 	return tls, errors.Join(errs...)
 }
 
 // start creates one pod, follows it until it is ready or fails (or the
-// timeout), reads its first log line, and deletes it.
-func (r *Runner) start(ctx context.Context, t Target, i int, note func(string)) (Timeline, error) {
+// timeout), reads its first log line, hands a ready pod to whileReady
+// (when set), and deletes it.
+func (r *Runner) start(ctx context.Context, t Target, i int, note func(string), whileReady func(Timeline)) (Timeline, error) {
 	p := Pod(t, r.Namespace, i, r.Pod)
 	tl := Timeline{Pod: p.Name}
 	obs := r.route(p.Name)
@@ -277,8 +316,11 @@ func (r *Runner) start(ctx context.Context, t Target, i int, note func(string)) 
 		default:
 			tl.FirstLog = at
 		}
+		if whileReady != nil {
+			whileReady(tl)
+		}
 	}
-	return tl, nil
+	return tl, ctx.Err()
 }
 
 // firstLine follows the container's log until its first line.

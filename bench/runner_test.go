@@ -9,7 +9,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 )
@@ -113,28 +112,15 @@ func TestSequentialRunsWaitForTheLastPodToGo(t *testing.T) {
 		return true, nil, nil // accepted; gone later
 	})
 	r := &Runner{Client: c, Namespace: "tiergate-bench", Pod: PodOptions{RunID: "abc123"}, Runs: 3, Timeout: time.Minute}
+	timed := make(chan string, 8)
+	go readyOnCreate(c, timed, nil)
 	go func() {
+		defer close(timed)
 		for name := range created {
 			mu.Lock()
 			createdAt = append(createdAt, time.Now())
 			mu.Unlock()
-			go func() {
-				// The create reactor runs before the tracker holds the pod.
-				var p runtime.Object
-				err := wait.PollUntilContextTimeout(context.Background(), 10*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
-					var err error
-					p, err = c.Tracker().Get(corev1.SchemeGroupVersion.WithResource("pods"), "tiergate-bench", name)
-					return err == nil, nil
-				})
-				if err != nil {
-					return
-				}
-				pod := p.(*corev1.Pod).DeepCopy()
-				pod.ResourceVersion = "3"
-				pod.Spec.NodeName = "n1"
-				pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionTrue}, {Type: corev1.ContainersReady, Status: corev1.ConditionTrue}}
-				_ = c.Tracker().Update(corev1.SchemeGroupVersion.WithResource("pods"), pod, "tiergate-bench")
-			}()
+			timed <- name
 		}
 	}()
 	res, err := r.Run(context.Background(), []Target{{Name: DefaultTarget}})

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -22,7 +24,9 @@ import (
 
 	"github.com/tiergate/tiergate/bench"
 	"github.com/tiergate/tiergate/cluster"
+	"github.com/tiergate/tiergate/engines"
 	"github.com/tiergate/tiergate/internal/textutil"
+	"github.com/tiergate/tiergate/metrics"
 	"github.com/tiergate/tiergate/report"
 	"github.com/tiergate/tiergate/ui"
 )
@@ -46,13 +50,28 @@ type BenchOptions struct {
 	Yes            bool
 	Cleanup        bool
 
+	// An LLM server image: how it is started and driven.
+	Engine      string
+	Args        []string
+	Port        int32
+	Model       string
+	Prompts     int
+	Concurrency int
+	MaxTokens   int
+	Seed        uint64
+	Memory      string
+
 	benchNamespace string
+	server         *bench.Server
+	memory         *resource.Quantity
+	serverFlags    []string
 }
 
 // NewCmdBench builds "tiergate bench".
 func NewCmdBench(streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) *cobra.Command {
 	o := &BenchOptions{ScopeOptions: ScopeOptions{kube: kube}, IOStreams: streams,
-		Image: bench.DefaultImage, GPUResource: string(bench.DefaultGPUResource), Runs: 20, Timeout: 5 * time.Minute}
+		Image: bench.DefaultImage, GPUResource: string(bench.DefaultGPUResource), Runs: 20, Timeout: 5 * time.Minute,
+		Prompts: 100, Concurrency: 8, MaxTokens: 128, Seed: 1}
 	c := &cobra.Command{
 		Use:   "bench [--runtime-classes a,b] [--runs N] [--burst K] [--gpu N] [-n NAMESPACE]",
 		Short: "Measure what each runtime's isolation costs on this cluster: cold start per RuntimeClass",
@@ -72,12 +91,24 @@ bench asks before it creates anything (--yes skips the question).
 A RuntimeClass no node can run, or (with --gpu) one whose GPUs would not
 reach the sandbox, is skipped with the audit's reason.
 
-Tokens per second and RSS overhead are not measured yet.`,
+After its cold starts, each runtime gets one more pod, kept once ready:
+its whole pod's memory is read from the node's kubelet (Summary API, else
+cAdvisor, through the API server's node proxy) and compared with runc's.
+When --image is an LLM server (vLLM, SGLang, TGI, llama.cpp, Ollama; named
+by the image, or by --engine), that pod runs the server (the image's own
+entrypoint with --arg), is ready when the engine says its model is loaded,
+and is driven through a port-forward with a fixed, seeded load of streamed
+chat completions: generated tokens/s and time to first token, checked
+against the engine's own token counter where it has one.`,
 		Example: `  # Every class the nodes can run, 20 pods each, asked before starting
   kubectl tiergate bench
 
   # Three runtimes, 10 pods each then 5 at once, the field's table to paste
   kubectl tiergate bench --runtime-classes runc,gvisor,kata-qemu --runs 10 --burst 5 -o markdown
+
+  # Tokens/s and memory of a small model under each runtime
+  kubectl tiergate bench --image vllm/vllm-openai:v0.11.0 --arg --model --arg Qwen/Qwen2.5-0.5B-Instruct \
+    --runs 3 --timeout 20m --prompts 100 --concurrency 8 --max-tokens 128 -o markdown
 
   # Remove what a killed run left behind
   kubectl tiergate bench --cleanup`,
@@ -106,6 +137,15 @@ Tokens per second and RSS overhead are not measured yet.`,
 	f.StringVarP(&o.Output, "output", "o", "table", "Output format: "+strings.Join(report.BenchFormats(), ", "))
 	f.BoolVarP(&o.Yes, "yes", "y", false, "Do not ask before creating the namespace and pods")
 	f.BoolVar(&o.Cleanup, "cleanup", false, "Delete every namespace an earlier bench left behind, and nothing else")
+	f.StringVar(&o.Engine, "engine", "", "The LLM server --image runs, when its name does not say: "+strings.ToLower(strings.Join(engines.Served(), ", ")))
+	f.StringArrayVar(&o.Args, "arg", nil, "An argument to the server's entrypoint (repeat for each: --arg --model --arg NAME); never printed")
+	f.Int32Var(&o.Port, "port", 0, "Port of the server's OpenAI-compatible API (default: the engine's)")
+	f.StringVar(&o.Model, "model", "", "Model the load asks for (default: the server's first in /v1/models; Ollama pulls it first)")
+	f.IntVar(&o.Prompts, "prompts", o.Prompts, "Chat completions in the load, per runtime")
+	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "Completions in flight at once")
+	f.IntVar(&o.MaxTokens, "max-tokens", o.MaxTokens, "Tokens asked of each completion")
+	f.Uint64Var(&o.Seed, "seed", o.Seed, "Seed the prompts are drawn from (the same seed, the same load)")
+	f.StringVar(&o.Memory, "memory", "", "Memory each bench pod requests and is limited to (default: 16Mi requested, 64Mi limit; a server 4Gi requested, no limit)")
 	return c
 }
 
@@ -119,7 +159,19 @@ func (o *BenchOptions) Complete(c *cobra.Command) error {
 		o.benchNamespace = o.namespace
 	}
 	o.RuntimeClasses = nonEmpty(o.RuntimeClasses)
+	o.serverFlags = serverFlagsSet(c)
 	return nil
+}
+
+// serverFlagsSet says a flag that only an LLM server uses was given.
+func serverFlagsSet(c *cobra.Command) []string {
+	var set []string
+	for _, f := range []string{"model", "prompts", "concurrency", "max-tokens", "seed"} {
+		if c.Flags().Changed(f) {
+			set = append(set, "--"+f)
+		}
+	}
+	return set
 }
 
 // Validate checks the flags.
@@ -140,6 +192,32 @@ func (o *BenchOptions) Validate() error {
 		return fmt.Errorf("--timeout must be positive, not %s", o.Timeout)
 	case strings.TrimSpace(o.Image) == "":
 		return errors.New("--image is empty")
+	case o.Prompts < 1:
+		return fmt.Errorf("--prompts must be at least 1, not %d", o.Prompts)
+	case o.Concurrency < 1:
+		return fmt.Errorf("--concurrency must be at least 1, not %d", o.Concurrency)
+	case o.MaxTokens < 1:
+		return fmt.Errorf("--max-tokens must be at least 1, not %d", o.MaxTokens)
+	case o.Port < 0 || o.Port > 65535:
+		return fmt.Errorf("--port %d: want 1-65535", o.Port)
+	}
+	server, err := bench.NewServer(o.Image, o.Engine, o.Args, o.Port)
+	if err != nil {
+		return err
+	}
+	if server == nil && len(o.serverFlags) > 0 {
+		return fmt.Errorf("%s drive an LLM server; %s is none (name its engine with --engine)", strings.Join(o.serverFlags, ", "), o.Image)
+	}
+	if server != nil && server.Pull && o.Model == "" {
+		return fmt.Errorf("%s starts with no model: name the one to pull and load with --model", server.Engine)
+	}
+	o.server = server
+	if o.Memory != "" {
+		q, err := resource.ParseQuantity(o.Memory)
+		if err != nil || q.Sign() <= 0 {
+			return fmt.Errorf("--memory %q: want a quantity such as 8Gi", o.Memory)
+		}
+		o.memory = &q
 	}
 	if errs := validation.IsDNS1123Label(o.benchNamespace); len(errs) > 0 {
 		return fmt.Errorf("namespace %q: %s", o.benchNamespace, strings.Join(errs, "; "))
@@ -168,7 +246,7 @@ func (o *BenchOptions) Run(ctx context.Context) error {
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("bench needs to list nodes (deploy/rbac/tiergate-bench.yaml): %v", textutil.OneLine(err.Error()))}
 	}
 	runID := newRunID()
-	podOpts := bench.PodOptions{Image: o.Image, RunID: runID, GPUs: o.GPUs, GPUResource: corev1.ResourceName(o.GPUResource)}
+	podOpts := bench.PodOptions{Image: o.Image, RunID: runID, GPUs: o.GPUs, GPUResource: corev1.ResourceName(o.GPUResource), Server: o.server, Memory: o.memory}
 	targets, err := bench.Plan(o.policy, bench.Inputs{RuntimeClasses: rcs.Items, Nodes: nodes.Items}, bench.Request{Classes: o.RuntimeClasses, Pod: podOpts})
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
@@ -196,7 +274,16 @@ func (o *BenchOptions) Run(ctx context.Context) error {
 			return nil
 		}
 	}
-	r := &bench.Runner{Client: clients.Kube, Namespace: o.benchNamespace, Pod: podOpts, Runs: o.Runs, Burst: o.Burst, Timeout: o.Timeout}
+	kubelets, err := metrics.NewKube(clients.Config)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	r := &bench.Runner{Client: clients.Kube, Namespace: o.benchNamespace, Pod: podOpts, Runs: o.Runs, Burst: o.Burst, Timeout: o.Timeout,
+		Load: bench.LoadOptions{Model: o.Model, Prompts: o.Prompts, Concurrency: o.Concurrency, MaxTokens: o.MaxTokens, Seed: o.Seed, Client: &http.Client{Timeout: o.Timeout}},
+		Forward: func(ctx context.Context, ns, pod string, port int32) (string, func(), error) {
+			return cluster.Forward(ctx, clients.Config, ns, pod, port)
+		},
+		Memory: kubeletMemory(kubelets)}
 	if err := r.EnsureNamespace(ctx); err != nil {
 		if apierrors.IsForbidden(errors.Unwrap(err)) {
 			err = fmt.Errorf("%v (the bench's role: deploy/rbac/tiergate-bench.yaml)", err)
@@ -216,6 +303,9 @@ func (o *BenchOptions) Run(ctx context.Context) error {
 	}
 	ctxName, server := o.shownContextAndServer()
 	res.Environment = &bench.Environment{Context: ctxName, Server: server, Image: o.Image, GPUs: o.GPUs, Nodes: bench.NodesUsed(res, nodes.Items)}
+	if o.server != nil {
+		res.Environment.Load = &bench.LoadSetup{Engine: o.server.Engine, Model: o.Model, Prompts: o.Prompts, Concurrency: o.Concurrency, MaxTokens: o.MaxTokens, Seed: o.Seed}
+	}
 	if err := report.RenderBench(o.Out, res, o.Output); err != nil {
 		return err
 	}
@@ -258,10 +348,15 @@ func (o *BenchOptions) describePlan(targets []bench.Target, measured int) {
 	if o.Burst > 0 {
 		per += fmt.Sprintf(", then %d at once", o.Burst)
 	}
+	if s := o.server; s != nil {
+		per += fmt.Sprintf(", then one serving %s driven with %d prompts (%d at a time) through a port-forward, its memory read", s.Engine, o.Prompts, o.Concurrency)
+	} else {
+		per += ", then one kept while its memory is read"
+	}
 	fmt.Fprintf(o.ErrOut, "It creates namespace %s (Pod Security restricted) and, per runtime, %s (image %s), each given %s to start; all deleted afterwards.\n",
 		o.benchNamespace, per, o.Image, shortDuration(o.Timeout))
 	if o.GPUs > 0 {
-		fmt.Fprintln(o.ErrOut, gpuHours(measured, o.Runs, o.Burst, o.GPUs, o.GPUResource, o.Timeout))
+		fmt.Fprintln(o.ErrOut, gpuHours(measured, o.Runs, o.Burst, o.GPUs, o.GPUResource, o.Timeout, o.server != nil))
 	}
 }
 
@@ -269,13 +364,16 @@ func (o *BenchOptions) describePlan(targets []bench.Target, measured int) {
 // from its start until it is deleted, at most twice the timeout (the
 // start, then the wait for its first log line); the pods of a runtime
 // run one at a time, then a burst at once.
-func gpuHours(measured, runs, burst, gpus int, resource string, timeout time.Duration) string {
-	pods := measured * (runs + burst)
+func gpuHours(measured, runs, burst, gpus int, resource string, timeout time.Duration, serving bool) string {
+	pods := measured * (runs + burst + 1)
 	held := float64(pods*gpus) * 2 * timeout.Hours()
 	s := fmt.Sprintf("Each pod requests %d %s, held until the pod is deleted, at most %s (its start, then its first log line): %d pods, at most %s GPU-hours in all",
 		gpus, resource, shortDuration(2*timeout), pods, trimFloat(held))
 	if burst > 1 {
 		s += fmt.Sprintf("; a burst holds %d at once", burst*gpus)
+	}
+	if serving {
+		s += "; the server pods hold theirs through the load too"
 	}
 	return s + ". A normal run holds far less."
 }
@@ -310,7 +408,7 @@ func (o *BenchOptions) ask(ctx context.Context) (bool, error) {
 func (o *BenchOptions) measureInView(ctx context.Context, r *bench.Runner, targets []bench.Target, measure func(context.Context), clean func()) {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	p := tea.NewProgram(ui.NewBenchProgress(targets, o.Runs, o.Burst, time.Now(), cancel), tea.WithInput(o.In), tea.WithOutput(o.ErrOut))
+	p := tea.NewProgram(ui.NewBenchProgress(targets, o.Runs+o.Burst+1, time.Now(), cancel), tea.WithInput(o.In), tea.WithOutput(o.ErrOut))
 	r.Progress = func(pr bench.Progress) { p.Send(ui.BenchPodMsg(pr)) }
 	done := make(chan struct{})
 	go func() {
@@ -329,6 +427,13 @@ func (o *BenchOptions) measureInView(ctx context.Context, r *bench.Runner, targe
 
 // progress prints one line per finished pod on stderr.
 func (o *BenchOptions) progress(p bench.Progress) {
+	switch {
+	case p.Skipped:
+		return
+	case p.Stage != "":
+		fmt.Fprintf(o.ErrOut, "%s: %s\n", p.Target, p.Stage)
+		return
+	}
 	tl := p.Timeline
 	state := "ready in " + tl.Phases().Ready.Round(time.Millisecond).String()
 	if tl.Failure != "" {

@@ -42,3 +42,53 @@ func TestTable(t *testing.T) {
 		}
 	}
 }
+
+// TestServe: what the bench runs as a server has a port, a readiness
+// path and, when it pulls, no metrics it lacks; the images the field
+// names are found, and names resolve.
+func TestServe(t *testing.T) {
+	for _, e := range All() {
+		s := e.Serve
+		if s == nil {
+			continue
+		}
+		if s.Port <= 0 || !strings.HasPrefix(s.Ready, "/") {
+			t.Errorf("%s: serve port %d, ready %q", e.Name, s.Port, s.Ready)
+		}
+		if s.Port < 1024 {
+			t.Errorf("%s: port %d needs NET_BIND_SERVICE, which bench pods drop", e.Name, s.Port)
+		}
+		if s.MetricsPath != "" && e.Metrics == nil {
+			t.Errorf("%s: a metrics path but no families to read there", e.Name)
+		}
+	}
+	for image, want := range map[string]string{
+		"vllm/vllm-openai:v0.11.0":                            "vLLM",
+		"lmsysorg/sglang:v0.5.3-cu126":                        "SGLang",
+		"ghcr.io/huggingface/text-generation-inference:3.3.6": "Hugging Face TGI",
+		"ghcr.io/ggml-org/llama.cpp:server":                   "llama.cpp",
+		"docker.io/ollama/ollama:0.12.6":                      "Ollama",
+		"registry.k8s.io/e2e-test-images/busybox:1.36.1-1":    "",
+		"nvcr.io/nim/meta/llama-3.1-8b-instruct:1.8.0":        "NVIDIA NIM",
+	} {
+		got := ""
+		if e := ForImage(image); e != nil {
+			got = e.Name
+		}
+		if got != want {
+			t.Errorf("ForImage(%s) = %q, want %q", image, got, want)
+		}
+	}
+	for name, want := range map[string]string{"vllm": "vLLM", "TGI": "Hugging Face TGI", "llama.cpp": "llama.cpp", "Ollama": "Ollama", "nope": ""} {
+		got := ""
+		if e := Named(name); e != nil {
+			got = e.Name
+		}
+		if got != want {
+			t.Errorf("Named(%s) = %q, want %q", name, got, want)
+		}
+	}
+	if got := strings.Join(Served(), ", "); got != "vLLM, Hugging Face TGI, SGLang, llama.cpp, Ollama" {
+		t.Errorf("Served() = %s", got)
+	}
+}

@@ -51,5 +51,8 @@ const (
 // CAdvisorRSS is cAdvisor's resident memory per container.
 const CAdvisorRSS = "container_memory_rss"
 
+// CAdvisorWorkingSet is cAdvisor's working set per cgroup.
+const CAdvisorWorkingSet = "container_memory_working_set_bytes"
+
 // IsDCGMExporter tells an NVIDIA DCGM exporter pod by its image.
 func IsDCGMExporter(image string) bool { return strings.Contains(image, "dcgm-exporter") }

@@ -128,3 +128,45 @@ func TestSummaryRSSPodLevelFallback(t *testing.T) {
 		t.Errorf("pod-level fallback: %v", rss)
 	}
 }
+
+// TestPodMemoryIsThePodCgroup: the bench compares whole pods (a sandbox's
+// own processes live in the pod cgroup, beside the containers), so it
+// reads the pod-level figures, never the containers' sum.
+func TestPodMemoryIsThePodCgroup(t *testing.T) {
+	b, err := os.ReadFile("testdata/summary-gke.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := SummaryPodMemory(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[PodKey]PodMemory{
+		{"datadog", "dd-agent-ntepl"}:                         {RSS: 114577408, WorkingSet: 124628992, Source: SourceSummary},
+		{"kube-system", "fluentd-gcp-scaler-54ccb89d5-pvjz2"}: {RSS: 106496, WorkingSet: 42012672, Source: SourceSummary},
+	}
+	if len(got) != len(want) {
+		t.Errorf("pods %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %+v, want %+v", k, got[k], v)
+		}
+	}
+	if _, err := SummaryPodMemory([]byte("<html>")); err == nil {
+		t.Error("a body that is not JSON was read")
+	}
+	fams, err := Parse([]byte(`container_memory_rss{container="vllm",namespace="llm",pod="vllm-0"} 100
+container_memory_rss{container="",namespace="llm",pod="vllm-0"} 999
+container_memory_working_set_bytes{container="",namespace="llm",pod="vllm-0"} 1500
+container_memory_rss{container="",namespace="",pod=""} 5000
+container_memory_rss{container_name="",namespace="old",pod_name="p"} 7
+`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := CAdvisorPodMemory(fams)
+	if len(cm) != 2 || cm[PodKey{"llm", "vllm-0"}] != (PodMemory{RSS: 999, WorkingSet: 1500, Source: SourceCAdvisor}) || cm[PodKey{"old", "p"}].RSS != 7 {
+		t.Errorf("cAdvisor pod cgroups: %+v", cm)
+	}
+}

@@ -78,13 +78,17 @@ func benchTable(w io.Writer, res *bench.Result, wide bool) error {
 			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\n", t.Target.Name, iso(t.Target), s.Runs, s.Failed, strings.Join(cols(s), "\t"), bar(s.Ready.P50, base))
-		failures = append(failures, failureLines(t.Target.Name, "", s)...)
+		failures = append(failures, failureLines(t.Target.Name+": ", s.Failures)...)
 		if b := t.Burst; b != nil {
 			fmt.Fprintf(tw, "  burst of %d\t\t%d\t%d\t%s\n", b.Runs, b.Runs, b.Failed, strings.Join(cols(b), "\t"))
-			failures = append(failures, failureLines(t.Target.Name, fmt.Sprintf(" (burst of %d)", b.Runs), b)...)
+			failures = append(failures, failureLines(fmt.Sprintf("%s (burst of %d): ", t.Target.Name, b.Runs), b.Failures)...)
 		}
+		failures = append(failures, loadFailureLines(t.Target.Name+" (load): ", t.Steady.LoadResult())...)
 	}
 	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if err := steadyTable(w, res, wide); err != nil {
 		return err
 	}
 	for _, block := range []struct {
@@ -102,25 +106,22 @@ func benchTable(w io.Writer, res *bench.Result, wide bool) error {
 	return nil
 }
 
-// failureLines lists a summary's failure reasons, most frequent first.
-func failureLines(name, mode string, s *bench.Summary) []string {
-	reasons := make([]string, 0, len(s.Failures))
-	for r := range s.Failures {
+// failureLines lists failure reasons, most frequent first, each line
+// starting with label.
+func failureLines(label string, failures map[string]int) []string {
+	reasons := make([]string, 0, len(failures))
+	for r := range failures {
 		reasons = append(reasons, r)
 	}
 	slices.SortFunc(reasons, func(a, b string) int {
-		if d := s.Failures[b] - s.Failures[a]; d != 0 {
+		if d := failures[b] - failures[a]; d != 0 {
 			return d
 		}
 		return strings.Compare(a, b)
 	})
 	out := make([]string, 0, len(reasons))
 	for _, r := range reasons {
-		line := fmt.Sprintf("%d× %s", s.Failures[r], r)
-		if name != "" {
-			line = name + mode + ": " + line
-		}
-		out = append(out, line)
+		out = append(out, fmt.Sprintf("%s%d× %s", label, failures[r], r))
 	}
 	return out
 }
@@ -164,6 +165,8 @@ func benchCSV(w io.Writer, res *bench.Result) error {
 	for _, ph := range []string{"schedule", "sandbox", "containers", "ready", "first_log"} {
 		head = append(head, ph+"_p50_ms", ph+"_p95_ms", ph+"_max_ms")
 	}
+	head = append(head, steadyCSVHead...)
+	base := res.Baseline()
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -179,18 +182,20 @@ func benchCSV(w io.Writer, res *bench.Result) error {
 			}
 			return r
 		}
-		r = append(r, strconv.Itoa(s.Runs), strconv.Itoa(s.Failed), strings.Join(failureLines("", "", s), "; "), t.Skip)
+		r = append(r, strconv.Itoa(s.Runs), strconv.Itoa(s.Failed), strings.Join(failureLines("", s.Failures), "; "), t.Skip)
 		for _, d := range []bench.Dist{s.Schedule, s.Sandbox, s.Containers, s.Ready, s.FirstLog} {
 			r = append(r, ms(d.P50), ms(d.P95), ms(d.Max))
 		}
 		return r
 	}
-	for _, t := range res.Targets {
-		if err := cw.Write(row(t.Target, "sequential", t.Sequential)); err != nil {
+	for i := range res.Targets {
+		t := &res.Targets[i]
+		// The steady pod's figures ride on the target's first row.
+		if err := cw.Write(append(row(t.Target, "sequential", t.Sequential), steadyCSV(t, base)...)); err != nil {
 			return err
 		}
 		if t.Burst != nil {
-			if err := cw.Write(row(t.Target, "burst", t.Burst)); err != nil {
+			if err := cw.Write(append(row(t.Target, "burst", t.Burst), make([]string, len(steadyCSVHead))...)); err != nil {
 				return err
 			}
 		}
@@ -210,9 +215,11 @@ func ms(d time.Duration) string {
 // measured, and says where and how it was measured.
 func benchMarkdown(w io.Writer, res *bench.Result) error {
 	var b strings.Builder
+	base := res.Baseline()
 	b.WriteString("| Runtime | Isolation | Cold start p50 | Cold start p95 | Tokens/s | RSS overhead | Notes |\n")
 	b.WriteString("| --- | --- | --- | --- | --- | --- | --- |\n")
-	for _, t := range res.Targets {
+	for i := range res.Targets {
+		t := &res.Targets[i]
 		name := t.Target.Name
 		if t.Target.Handler != "" && t.Target.Handler != t.Target.Name {
 			name += " (`" + t.Target.Handler + "`)"
@@ -227,7 +234,7 @@ func benchMarkdown(w io.Writer, res *bench.Result) error {
 				notes = append(notes, "sandbox p50 "+dur(s.Sandbox.P50))
 			}
 			if s.Failed > 0 {
-				notes = append(notes, fmt.Sprintf("%d of %d failed: %s", s.Failed, s.Runs, strings.Join(failureLines("", "", s), "; ")))
+				notes = append(notes, fmt.Sprintf("%d of %d failed: %s", s.Failed, s.Runs, strings.Join(failureLines("", s.Failures), "; ")))
 			}
 			if bs := t.Burst; bs != nil {
 				notes = append(notes, fmt.Sprintf("burst of %d: p50 %s, p95 %s", bs.Runs, dur(bs.Ready.P50), dur(bs.Ready.P95)))
@@ -236,7 +243,14 @@ func benchMarkdown(w io.Writer, res *bench.Result) error {
 		if len(t.Target.Overhead) > 0 {
 			notes = append(notes, "declared overhead "+overhead(t.Target))
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | not measured | not measured | %s |\n", mdCell(name), iso(t.Target), p50, p95, mdCell(strings.Join(notes, "; ")))
+		tokens, memory := mdSteady(t, base)
+		if l := t.Steady.LoadResult(); l != nil && l.Failed > 0 {
+			notes = append(notes, fmt.Sprintf("load: %d of %d requests failed: %s", l.Failed, l.Requests, strings.Join(loadFailureLines("", l), "; ")))
+		}
+		if st := t.Steady; st != nil && st.Failure != "" {
+			notes = append(notes, "server pod did not start: "+st.Failure)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", mdCell(name), iso(t.Target), p50, p95, tokens, memory, mdCell(strings.Join(notes, "; ")))
 	}
 	b.WriteString("\n")
 	writeMethod(&b, res)
@@ -296,7 +310,7 @@ func writeMethod(b *strings.Builder, res *bench.Result) {
 	} else {
 		b.WriteString("\n")
 	}
-	b.WriteString("\nTokens/s and RSS overhead: not measured by this version of `tiergate bench`.\n")
+	writeSteadyMethod(b, res)
 	for _, n := range res.Notes {
 		fmt.Fprintf(b, "\nNot measured: %s\n", n)
 	}

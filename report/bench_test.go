@@ -10,6 +10,7 @@ import (
 
 	"github.com/tiergate/tiergate/bench"
 	goldenfile "github.com/tiergate/tiergate/internal/golden"
+	"github.com/tiergate/tiergate/metrics"
 	"github.com/tiergate/tiergate/policy"
 )
 
@@ -39,7 +40,33 @@ func benchFixture() *bench.Result {
 	}
 }
 
+// benchServerFixture is the same run with an LLM server image: each
+// measured target's steady pod loaded, its memory read; kata-qemu's
+// engine count disagrees with the stream's (shown, not hidden).
+func benchServerFixture() *bench.Result {
+	res := benchFixture()
+	d := func(ms int) time.Duration { return time.Duration(ms) * time.Millisecond }
+	res.Environment.Image = "vllm/vllm-openai:v0.11.0"
+	res.Environment.Load = &bench.LoadSetup{Engine: "vLLM", Model: "Qwen/Qwen2.5-0.5B-Instruct", Prompts: 100, Concurrency: 8, MaxTokens: 128, Seed: 1}
+	res.Targets[0].Steady = &bench.Steady{Pod: "tg-bench-runc-a1b2c3-4", Node: "cpu-1", Ready: d(41000),
+		Load:   &bench.LoadResult{Model: "Qwen/Qwen2.5-0.5B-Instruct", Requests: 100, CompletionTokens: 12800, TokensFrom: "usage", Wall: d(31000), TokensPerSecond: 412.9, TTFT: bench.Dist{N: 100, P50: d(180), P95: d(240), Max: d(260)}, Engine: &bench.EngineCount{Name: "vLLM", Tokens: 12800}},
+		Memory: &metrics.PodMemory{RSS: 3.1 * (1 << 30), WorkingSet: 3.4 * (1 << 30), Source: metrics.SourceSummary}}
+	res.Targets[1].Steady = &bench.Steady{Pod: "tg-bench-kata-qemu-a1b2c3-7", Node: "kata-metal", Ready: d(44000),
+		Load:   &bench.LoadResult{Model: "Qwen/Qwen2.5-0.5B-Instruct", Requests: 100, Failed: 2, Failures: map[string]int{"HTTP 503 Service Unavailable": 2}, CompletionTokens: 12544, TokensFrom: "usage", Wall: d(34000), TokensPerSecond: 368.9, TTFT: bench.Dist{N: 98, P50: d(210), P95: d(300), Max: d(320)}, Engine: &bench.EngineCount{Name: "vLLM", Tokens: 12600}},
+		Memory: &metrics.PodMemory{RSS: 3.35 * (1 << 30), WorkingSet: 3.6 * (1 << 30), Source: metrics.SourceSummary}}
+	return res
+}
+
 func TestRenderBenchGoldens(t *testing.T) {
+	for _, f := range []string{"table", "wide", "markdown", "csv"} {
+		t.Run("server-"+f, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := RenderBench(&b, benchServerFixture(), f); err != nil {
+				t.Fatal(err)
+			}
+			goldenfile.Assert(t, "./report", "testdata/bench-server-"+f+".golden", b.Bytes())
+		})
+	}
 	for _, f := range []string{"table", "wide", "markdown", "csv", "json"} {
 		t.Run(f, func(t *testing.T) {
 			var b bytes.Buffer

@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/progress"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tiergate/tiergate/bench"
 )
@@ -33,6 +34,7 @@ type benchRow struct {
 	total, done int
 	failed      int
 	last        time.Duration
+	stage       string // what the steady pod is doing, until it is done
 }
 
 // BenchPodMsg is one finished bench pod.
@@ -47,13 +49,14 @@ type BenchDoneMsg struct{}
 
 type benchTickMsg time.Time
 
-// NewBenchProgress shows the measured targets, each with runs+burst pods.
-func NewBenchProgress(targets []bench.Target, runs, burst int, started time.Time, cancel func()) *BenchProgress {
+// NewBenchProgress shows the measured targets, each with pods pods (its
+// cold starts, and the steady pod where there is one).
+func NewBenchProgress(targets []bench.Target, pods int, started time.Time, cancel func()) *BenchProgress {
 	m := &BenchProgress{started: started, now: started, width: 80, cancel: cancel,
 		interrupt: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "stop and clean up"))}
 	for _, t := range targets {
 		if t.Skip == "" {
-			m.rows = append(m.rows, benchRow{name: t.Name, total: runs + burst})
+			m.rows = append(m.rows, benchRow{name: t.Name, total: pods})
 		}
 	}
 	return m
@@ -100,6 +103,15 @@ func (m *BenchProgress) observe(p bench.Progress) {
 		if r.name != p.Target {
 			continue
 		}
+		if p.Stage != "" {
+			r.stage = p.Stage
+			return
+		}
+		if p.Skipped {
+			r.total = max(r.total-1, r.done)
+			return
+		}
+		r.stage = ""
 		r.done++
 		if p.Timeline.Failure != "" {
 			r.failed++
@@ -139,6 +151,10 @@ func (m *BenchProgress) View() tea.View {
 		}
 		fmt.Fprintf(&b, "%-*s %s %3d/%-3d", nameW, r.name, bar.ViewAs(pct), r.done, r.total)
 		switch {
+		case r.stage != "":
+			// The row's room is the width less the name, the bar and the
+			// count: a long stage is cut, never wrapped.
+			fmt.Fprintf(&b, " %s", ansi.Truncate(r.stage, max(m.width-nameW-barW-10, 10), "…"))
 		case r.failed > 0:
 			fmt.Fprintf(&b, " %d failed", r.failed)
 		case r.last > 0:
