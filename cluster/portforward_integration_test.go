@@ -1,0 +1,381 @@
+//go:build integration
+
+package cluster_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/tiergate/tiergate/cluster"
+	"github.com/tiergate/tiergate/internal/seed"
+	"github.com/tiergate/tiergate/internal/testcluster"
+)
+
+// The port-forward tests' own namespace, kwok node and pods: created and
+// removed by them, so that the other tests of this binary never see them.
+const (
+	pfNamespace = "pf-lab"
+	pfNode      = "pf-node"
+	pfPod       = "llm"
+	pfPort      = 8000
+)
+
+// forwardLab makes a Running pod on a kwok node of its own and returns a
+// kube client; everything is deleted when the test ends.
+func forwardLab(t *testing.T) kubernetes.Interface {
+	t.Helper()
+	ctx := context.Background()
+	kube, err := kubernetes.NewForConfig(cl.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zero := int64(0)
+	t.Cleanup(func() {
+		ctx := context.Background()
+		_ = kube.CoreV1().Namespaces().Delete(ctx, pfNamespace, metav1.DeleteOptions{})
+		_ = kube.CoreV1().Nodes().Delete(ctx, pfNode, metav1.DeleteOptions{})
+		// Pods on a kwok node are deleted by kwok; wait so that later
+		// tests never see them.
+		_ = waitFor(20*time.Second, func() bool {
+			pods, err := kube.CoreV1().Pods(pfNamespace).List(ctx, metav1.ListOptions{})
+			return err == nil && len(pods.Items) == 0
+		})
+	})
+	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: pfNamespace}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: pfNode, Annotations: map[string]string{seed.KwokNodeAnnotation: "fake"}}}
+	if _, err := kube.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: pfPod, Namespace: pfNamespace},
+		Spec: corev1.PodSpec{NodeName: pfNode, TerminationGracePeriodSeconds: &zero, Containers: []corev1.Container{{
+			Name: "server", Image: "ghcr.io/acme/llm-server:1", Ports: []corev1.ContainerPort{{ContainerPort: pfPort}},
+		}}},
+	}
+	if _, err := kube.CoreV1().Pods(pfNamespace).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitFor(60*time.Second, func() bool {
+		p, err := kube.CoreV1().Pods(pfNamespace).Get(ctx, pfPod, metav1.GetOptions{})
+		return err == nil && p.Status.Phase == corev1.PodRunning
+	}); err != nil {
+		t.Fatalf("pod %s/%s: %v", pfNamespace, pfPod, err)
+	}
+	return kube
+}
+
+func waitFor(timeout time.Duration, ok func() bool) error {
+	deadline := time.Now().Add(timeout)
+	for !ok() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not within %s", timeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return nil
+}
+
+// addRule points port of the lab's pods at target and removes the rule
+// when the test ends.
+func addRule(t *testing.T, name string, port int32, target string) {
+	t.Helper()
+	sel := testcluster.PortForwardSelector{Namespaces: []string{pfNamespace}}
+	if err := cl.AddPortForward(context.Background(), name, sel, port, target); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cl.RemovePortForward(context.Background(), name) })
+}
+
+// forwardOnceRuleLoaded forwards, retrying while kwok has not yet loaded
+// the rule from its watch (the only error that is retried).
+func forwardOnceRuleLoaded(t *testing.T, cfg *rest.Config, port int32) (string, func(), error) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		addr, stop, err := cluster.Forward(ctx, cfg, pfNamespace, pfPod, port)
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "no forward found") || time.Now().After(deadline) {
+			return addr, stop, err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestForwardReachesTheServerBehindThePod forwards through the real API
+// server to kwok's kubelet server, which dials an httptest server: a GET
+// returns its body, over the websocket tunnel; a streamed response
+// arrives chunk by chunk; stop closes the listener.
+func TestForwardReachesTheServerBehindThePod(t *testing.T) {
+	forwardLab(t)
+	next := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/stream" {
+			_, _ = io.WriteString(w, "hello from the pod")
+			return
+		}
+		// Each chunk waits until the client has read the previous
+		// one: a forward that buffered the response would never
+		// deliver the first.
+		for i := range 3 {
+			if i > 0 {
+				select {
+				case <-next:
+				case <-r.Context().Done():
+					return
+				}
+			}
+			fmt.Fprintf(w, "chunk %d\n", i)
+			w.(http.Flusher).Flush()
+		}
+	}))
+	defer srv.Close()
+	addRule(t, "pf-test-server", pfPort, srv.Listener.Addr().String())
+
+	var mu sync.Mutex
+	var vias []string
+	defer cluster.ObserveDials(func(via string) { mu.Lock(); vias = append(vias, via); mu.Unlock() })()
+	addr, stop, err := forwardOnceRuleLoaded(t, cl.Config, pfPort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	if !strings.HasPrefix(addr, "127.0.0.1:") {
+		t.Errorf("address %q is not on 127.0.0.1", addr)
+	}
+	mu.Lock()
+	if strings.Join(vias, ",") != "websocket" {
+		t.Errorf("dialed via %v, want the websocket tunnel only (API server 1.37)", vias)
+	}
+	mu.Unlock()
+
+	client := &http.Client{Timeout: 20 * time.Second}
+	resp, err := client.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "hello from the pod" {
+		t.Errorf("body %q", body)
+	}
+
+	resp, err = client.Get("http://" + addr + "/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewReader(resp.Body)
+	for i := range 3 {
+		if i > 0 {
+			next <- struct{}{}
+		}
+		line, err := lines.ReadString('\n')
+		if err != nil || line != fmt.Sprintf("chunk %d\n", i) {
+			t.Fatalf("chunk %d: %q, %v", i, line, err)
+		}
+	}
+	resp.Body.Close()
+
+	stop()
+	stop() // idempotent
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Error("the listener is still open after stop")
+	}
+}
+
+// TestForwardErrorsSayWhatFailed: a pod that does not exist, one that is
+// not running, a user without pods/portforward, and a port nothing
+// listens on behind the pod each get their own one-line error.
+func TestForwardErrorsSayWhatFailed(t *testing.T) {
+	kube := forwardLab(t)
+	ctx := context.Background()
+
+	refused, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedPort := refused.Addr().String()
+	refused.Close()
+	addRule(t, "pf-test-refused", 9000, closedPort)
+
+	pending := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "pending", Namespace: pfNamespace},
+		Spec: corev1.PodSpec{NodeName: "pf-node-that-does-not-exist", Containers: []corev1.Container{{Name: "c", Image: "ghcr.io/acme/x:1"}}}}
+	if _, err := kube.CoreV1().Pods(pfNamespace).Create(ctx, pending, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	zero := int64(0)
+	defer kube.CoreV1().Pods(pfNamespace).Delete(ctx, "pending", metav1.DeleteOptions{GracePeriodSeconds: &zero})
+
+	viewer, err := cl.NewUser(ctx, "pf-viewer", testcluster.UserOptions{Namespace: pfNamespace, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list", "watch"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	forward := func(cfg *rest.Config, pod string, port int32) error {
+		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		_, stop, err := cluster.Forward(ctx, cfg, pfNamespace, pod, port)
+		if err == nil {
+			stop()
+		}
+		return err
+	}
+	for _, c := range []struct {
+		name string
+		err  func() error
+		want string
+	}{
+		{"missing pod", func() error { return forward(cl.Config, "no-such-pod", pfPort) }, "port-forward to pod pf-lab/no-such-pod port 8000: pod not found"},
+		{"pending pod", func() error { return forward(cl.Config, "pending", pfPort) }, "port-forward to pod pf-lab/pending port 8000: pod is not running (phase Pending)"},
+		{"no pods/portforward", func() error { return forward(viewer.Config, pfPod, pfPort) },
+			"port-forward to pod pf-lab/llm port 8000: forbidden: port-forward needs create on pods/portforward in namespace pf-lab"},
+		{"refused port", func() error {
+			_, _, err := forwardOnceRuleLoaded(t, cl.Config, 9000)
+			return err
+		}, "port-forward to pod pf-lab/llm port 9000: the pod refused the connection: "},
+		{"bad port", func() error { return forward(cl.Config, pfPod, 0) }, "port-forward to pod pf-lab/llm port 0: the port must be 1-65535"},
+	} {
+		err := c.err()
+		if err == nil {
+			t.Errorf("%s: no error", c.name)
+			continue
+		}
+		if msg := err.Error(); !strings.HasPrefix(msg, c.want) || strings.Contains(msg, "\n") {
+			t.Errorf("%s: got %q, want a line starting %q", c.name, msg, c.want)
+		}
+	}
+}
+
+// TestForwardFailsFastWhenItsConnectionIsLost cuts the forward's
+// connection to the API server in the middle of a streamed response: the
+// read in flight fails and a new request is refused, neither hangs.
+func TestForwardFailsFastWhenItsConnectionIsLost(t *testing.T) {
+	forwardLab(t)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "first\n")
+		w.(http.Flusher).Flush()
+		select { // the rest never comes while the test runs
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	addRule(t, "pf-test-lost", pfPort, srv.Listener.Addr().String())
+
+	proxy := newCuttableProxy(t, cl.Config.Host)
+	cfg := rest.CopyConfig(cl.Config)
+	cfg.Host = "https://" + proxy.addr()
+	addr, stop, err := forwardOnceRuleLoaded(t, cfg, pfPort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+
+	resp, err := http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := bufio.NewReader(resp.Body)
+	if line, err := lines.ReadString('\n'); line != "first\n" || err != nil {
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	proxy.cut()
+	readDone := make(chan error, 1)
+	go func() {
+		_, err := io.ReadAll(lines)
+		readDone <- err
+	}()
+	select {
+	case err := <-readDone:
+		if err == nil {
+			t.Log("the response ended (EOF) when the connection was lost")
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the read in flight still hangs 15s after the forward's connection was lost")
+	}
+	client := &http.Client{Timeout: 15 * time.Second}
+	if err := waitFor(15*time.Second, func() bool {
+		r, err := client.Get("http://" + addr + "/")
+		if err == nil {
+			r.Body.Close()
+		}
+		var netErr net.Error
+		return err != nil && !(errors.As(err, &netErr) && netErr.Timeout())
+	}); err != nil {
+		t.Errorf("requests through a lost forward still succeed or time out: %v", err)
+	}
+}
+
+// cuttableProxy passes TCP to the API server (TLS goes through untouched)
+// and can cut every connection at once, as a network failure would.
+type cuttableProxy struct {
+	ln    net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func newCuttableProxy(t *testing.T, apiServer string) *cuttableProxy {
+	t.Helper()
+	upstream := strings.TrimPrefix(apiServer, "https://")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &cuttableProxy{ln: ln}
+	t.Cleanup(func() { ln.Close(); p.cut() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			u, err := net.Dial("tcp", upstream)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, u)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(u, c); u.Close() }()
+			go func() { _, _ = io.Copy(c, u); c.Close() }()
+		}
+	}()
+	return p
+}
+
+func (p *cuttableProxy) addr() string { return p.ln.Addr().String() }
+
+func (p *cuttableProxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
