@@ -202,13 +202,15 @@ func probe(ctx context.Context, addr string, errs *firstError) error {
 	_, _ = conn.Read(make([]byte, 1))
 	_ = conn.Close()
 	if err := errs.get(); err != nil {
-		return fmt.Errorf("the pod refused the connection: %v", textutil.OneLine(err.Error()))
+		// err is what the kubelet sent: it names the port and why.
+		return fmt.Errorf("the pod refused the connection: %s", textutil.OneLine(err.Error()))
 	}
 	return nil
 }
 
 // firstError is a logr sink that keeps the first error the forwarder
-// logs and drops everything else ("Handling connection for ...").
+// logs (the error itself, without client-go's message around it) and
+// drops everything else.
 type firstError struct {
 	mu  sync.Mutex
 	err error
@@ -220,17 +222,15 @@ func (f *firstError) get() error {
 	return f.err
 }
 
-func (f *firstError) Init(logr.RuntimeInfo)                 {}
-func (f *firstError) Enabled(int) bool                      { return false }
-func (f *firstError) Info(int, string, ...any)              {}
-func (f *firstError) WithValues(...any) logr.LogSink        { return f }
-func (f *firstError) WithName(string) logr.LogSink          { return f }
-func (f *firstError) Error(err error, msg string, _ ...any) { f.record(err, msg) }
-
-func (f *firstError) record(err error, msg string) {
+func (f *firstError) Init(logr.RuntimeInfo)          {}
+func (f *firstError) Enabled(int) bool               { return false }
+func (f *firstError) Info(int, string, ...any)       {}
+func (f *firstError) WithValues(...any) logr.LogSink { return f }
+func (f *firstError) WithName(string) logr.LogSink   { return f }
+func (f *firstError) Error(err error, _ string, _ ...any) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err == nil && err != nil {
-		f.err = fmt.Errorf("%s: %w", msg, err)
+		f.err = err
 	}
 }

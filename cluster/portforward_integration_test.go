@@ -23,6 +23,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
 
 	"github.com/tiergate/tiergate/cluster"
 	"github.com/tiergate/tiergate/internal/seed"
@@ -82,6 +83,37 @@ func forwardLab(t *testing.T, ns string) kubernetes.Interface {
 		t.Fatalf("pod %s/%s: %v", pfNamespace, pfPod, err)
 	}
 	return kube
+}
+
+// klogCapture sends klog's output (where client-go's forwarder would
+// report "Handling connection", copy errors and refusals) to a buffer
+// until the test ends: Forward must keep all of that off the user's
+// streams.
+func klogCapture(t *testing.T) *syncBuffer {
+	t.Helper()
+	var buf syncBuffer
+	klog.LogToStderr(false)
+	klog.SetOutput(&buf)
+	t.Cleanup(func() { klog.Flush(); klog.LogToStderr(true) })
+	return &buf
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	klog.Flush()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func waitFor(timeout time.Duration, ok func() bool) error {
@@ -153,6 +185,7 @@ func TestForwardReachesTheServerBehindThePod(t *testing.T) {
 	defer srv.Close()
 	addRule(t, pfNamespace, "pf-test-server", pfPort, srv.Listener.Addr().String())
 
+	logged := klogCapture(t)
 	var mu sync.Mutex
 	var vias []string
 	defer cluster.ObserveDials(func(via string) { mu.Lock(); vias = append(vias, via); mu.Unlock() })()
@@ -200,6 +233,9 @@ func TestForwardReachesTheServerBehindThePod(t *testing.T) {
 	}
 	resp.Body.Close()
 
+	if out := logged.String(); out != "" {
+		t.Errorf("the forward logged through klog:\n%s", out)
+	}
 	stop()
 	stop() // idempotent
 	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
@@ -239,6 +275,7 @@ func TestForwardErrorsSayWhatFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	logged := klogCapture(t)
 	forward := func(cfg *rest.Config, pod string, port int32) error {
 		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
@@ -273,6 +310,9 @@ func TestForwardErrorsSayWhatFailed(t *testing.T) {
 		} else {
 			t.Logf("%s: %s", c.name, msg)
 		}
+	}
+	if out := logged.String(); out != "" {
+		t.Errorf("the failed forwards logged through klog:\n%s", out)
 	}
 }
 
