@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -169,14 +170,23 @@ func (o observed) Dial(protocols ...string) (httpstream.Connection, string, erro
 }
 
 // explainDialFailure turns a failed upgrade into what the user must fix:
-// when the API server says the user may not create pods/portforward, that
-// (the upgrade's own error only says "Forbidden" or less).
+// when the API server denies the user a verb on pods/portforward, which
+// ones (the upgrade's own error names one, or only says "Forbidden").
+// The websocket upgrade is a GET that 1.35+ API servers also authorize as
+// create; a 403 is no reason to fall back to SPDY (a POST, create), so
+// both verbs are needed.
 func explainDialFailure(ctx context.Context, kube kubernetes.Interface, namespace, pod string, err error) string {
-	review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
-		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: "create", Resource: "pods", Subresource: "portforward", Name: pod},
-	}}
-	if r, rerr := kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{}); rerr == nil && !r.Status.Allowed {
-		return "forbidden: port-forward needs create on pods/portforward in namespace " + namespace
+	var denied []string
+	for _, verb := range []string{"get", "create"} {
+		review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
+			ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: verb, Resource: "pods", Subresource: "portforward", Name: pod},
+		}}
+		if r, rerr := kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{}); rerr == nil && !r.Status.Allowed {
+			denied = append(denied, verb)
+		}
+	}
+	if len(denied) > 0 {
+		return fmt.Sprintf("forbidden: port-forward needs %s on pods/portforward in namespace %s", strings.Join(denied, " and "), namespace)
 	}
 	if err == nil {
 		return "the forward ended before it was ready"

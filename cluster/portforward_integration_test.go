@@ -63,6 +63,14 @@ func forwardLab(t *testing.T, ns string) kubernetes.Interface {
 	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: pfNamespace}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}
+	// Pods are admitted once the namespace's default ServiceAccount is
+	// there (kube-controller-manager makes it a moment after).
+	if err := waitFor(30*time.Second, func() bool {
+		_, err := kube.CoreV1().ServiceAccounts(pfNamespace).Get(ctx, "default", metav1.GetOptions{})
+		return err == nil
+	}); err != nil {
+		t.Fatalf("namespace %s has no default ServiceAccount: %v", pfNamespace, err)
+	}
 	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: pfNode, Annotations: map[string]string{seed.KwokNodeAnnotation: "fake"}}}
 	if _, err := kube.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
@@ -268,11 +276,19 @@ func TestForwardErrorsSayWhatFailed(t *testing.T) {
 	zero := int64(0)
 	defer kube.CoreV1().Pods(pfNamespace).Delete(ctx, "pending", metav1.DeleteOptions{GracePeriodSeconds: &zero})
 
-	viewer, err := cl.NewUser(ctx, "pf-viewer", testcluster.UserOptions{Namespace: pfNamespace, Rules: []rbacv1.PolicyRule{
-		{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list", "watch"}},
-	}})
-	if err != nil {
-		t.Fatal(err)
+	// Users who may read pods but lack one or both verbs on
+	// pods/portforward (the websocket upgrade needs both).
+	users := map[string]*rest.Config{}
+	for name, verbs := range map[string][]string{"pf-none": nil, "pf-get": {"get"}, "pf-create": {"create"}} {
+		rules := []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list", "watch"}}}
+		if verbs != nil {
+			rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"pods/portforward"}, Verbs: verbs})
+		}
+		u, err := cl.NewUser(ctx, name, testcluster.UserOptions{Namespace: pfNamespace, Rules: rules})
+		if err != nil {
+			t.Fatal(err)
+		}
+		users[name] = u.Config
 	}
 
 	logged := klogCapture(t)
@@ -292,8 +308,12 @@ func TestForwardErrorsSayWhatFailed(t *testing.T) {
 	}{
 		{"missing pod", func() error { return forward(cl.Config, "no-such-pod", pfPort) }, "port-forward to pod pf-errors/no-such-pod port 8000: pod not found"},
 		{"pending pod", func() error { return forward(cl.Config, "pending", pfPort) }, "port-forward to pod pf-errors/pending port 8000: pod is not running (phase Pending)"},
-		{"no pods/portforward", func() error { return forward(viewer.Config, pfPod, pfPort) },
+		{"no pods/portforward", func() error { return forward(users["pf-none"], pfPod, pfPort) },
+			"port-forward to pod pf-errors/llm port 8000: forbidden: port-forward needs get and create on pods/portforward in namespace pf-errors"},
+		{"get only", func() error { return forward(users["pf-get"], pfPod, pfPort) },
 			"port-forward to pod pf-errors/llm port 8000: forbidden: port-forward needs create on pods/portforward in namespace pf-errors"},
+		{"create only", func() error { return forward(users["pf-create"], pfPod, pfPort) },
+			"port-forward to pod pf-errors/llm port 8000: forbidden: port-forward needs get on pods/portforward in namespace pf-errors"},
 		{"refused port", func() error {
 			_, _, err := forwardOnceRuleLoaded(t, cl.Config, pfNamespace, 9000)
 			return err
