@@ -150,9 +150,16 @@ func forwardDialer(cfg *rest.Config, u *url.URL) (httpstream.Dialer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return portforward.NewFallbackDialer(observed{tunnel, viaWebsocket}, observed{spdyDialer, viaSPDY}, func(err error) bool {
+	return withFallback(tunnel, spdyDialer), nil
+}
+
+// withFallback tries the websocket tunnel, then SPDY when (and only when)
+// the tunnel's upgrade was not understood, as kubectl does: a denied
+// upgrade (403) is final.
+func withFallback(websocket, spdy httpstream.Dialer) httpstream.Dialer {
+	return portforward.NewFallbackDialer(observed{websocket, viaWebsocket}, observed{spdy, viaSPDY}, func(err error) bool {
 		return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
-	}), nil
+	})
 }
 
 // observed tells dialedVia which dialer succeeded.
