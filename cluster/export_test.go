@@ -8,3 +8,12 @@ func SetPageSize(n int64) (restore func()) {
 	pageSize = n
 	return func() { pageSize = old }
 }
+
+// ObserveDials makes Forward tell f which dialer opened each forward's
+// connection ("websocket" or "spdy"); it returns the function that stops
+// it.
+func ObserveDials(f func(via string)) (restore func()) {
+	old := dialedVia
+	dialedVia = f
+	return func() { dialedVia = old }
+}

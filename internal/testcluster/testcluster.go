@@ -137,6 +137,9 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		"--kube-scheduler-binary", filepath.Join(bin, "kube-scheduler"),
 		"--kwok-controller-binary", filepath.Join(bin, "kwok"),
 		"--kube-authorization",
+		// Port-forward rules are objects tests create while the cluster
+		// runs (portforward.go), not part of its configuration.
+		"--enable-crds", portForwardCRD,
 		"--wait", "2m",
 		// Never into the user's kubeconfig: kwokctl would otherwise add
 		// its context to ~/.kube/config, make it current, and leave it
