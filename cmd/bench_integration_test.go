@@ -7,6 +7,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,14 +35,23 @@ func within(got, want time.Duration) bool {
 	return diff <= want/10
 }
 
-// delayMisses lists each phase whose p50 or p95 is not within 10% of
-// the lab's configured delay for its class.
-func delayMisses(res *bench.Result) []string {
-	var out []string
+// delayMisses lists, per target, each phase whose p50 or p95 is not
+// within 10% of the lab's configured delay for its class.
+func delayMisses(res *bench.Result) map[string][]string {
+	out := map[string][]string{}
 	for _, tr := range res.Targets {
-		want, s := testcluster.BenchDelays[tr.Target.Class], tr.Sequential
-		if s == nil {
-			out = append(out, tr.Target.Name+": not measured")
+		if tr.Target.Skip != "" {
+			continue
+		}
+		name := tr.Target.Name
+		want, known := testcluster.BenchDelays[tr.Target.Class]
+		s := tr.Sequential
+		switch {
+		case s == nil:
+			out[name] = append(out[name], name+": not measured")
+			continue
+		case !known:
+			out[name] = append(out[name], name+": measured, but the lab configures no delay for it")
 			continue
 		}
 		for _, c := range []struct {
@@ -49,7 +60,7 @@ func delayMisses(res *bench.Result) []string {
 			want  time.Duration
 		}{{"sandbox", s.Sandbox, want.Sandbox}, {"containers", s.Containers, want.Containers}} {
 			if !within(c.got.P50, c.want) || !within(c.got.P95, c.want) {
-				out = append(out, fmt.Sprintf("%s %s: p50 %s p95 %s, configured %s", tr.Target.Name, c.phase, c.got.P50, c.got.P95, c.want))
+				out[name] = append(out[name], fmt.Sprintf("%s %s: p50 %s p95 %s, configured %s", name, c.phase, c.got.P50, c.got.P95, c.want))
 			}
 		}
 	}
@@ -84,55 +95,89 @@ func noBenchLeft(t *testing.T, kc kubernetes.Interface) {
 }
 
 // The lab's kwok starts bench pods of each class with known delays
-// (testcluster.BenchDelays): the bench must recover them, per phase,
-// within 10% at p50 and p95, and leave nothing behind.
+// (testcluster.BenchDelays): run on every class the lab defines, the
+// bench must recover them, per phase, within 10% at p50 and p95, skip
+// with the audit's reason the classes no node can run, and leave nothing
+// behind.
 //
 // With 4 runs, p95 is the slowest run: on a loaded 2-core CI machine one
 // pod stalled by a busy kwok or API server (seen: +200 ms) is enough to
-// miss 10%. So a run that misses is repeated once, with new pods; a
-// timing error in the bench (a wrong event, a coarse clock, an
-// interpolated percentile) misses both runs and fails.
+// miss 10%, and nine classes give it many chances. So a class that
+// misses is measured again, alone, with new pods, up to twice; a timing
+// error in the bench (a wrong event, a coarse clock, an interpolated
+// percentile) misses every time and fails.
 func TestBenchRecoversTheLabDelays(t *testing.T) {
 	seedExample(t)
+	ctx := context.Background()
 	kc := kubernetes.NewForConfigOrDie(cl.Config)
-	var res *bench.Result
-	var misses []string
-	for attempt := 1; attempt <= 2; attempt++ {
-		out, errOut, code := run(t, "", "bench", "--kubeconfig", cl.Kubeconfig, "--runtime-classes", "runc,gvisor,kata-fc,kata-qemu",
-			"--runs", "4", "--burst", "2", "--timeout", "30s", "--yes", "-o", "json")
+	rcs, err := kc.NodeV1().RuntimeClasses().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	measure := func(classes ...string) *bench.Result {
+		t.Helper()
+		args := []string{"bench", "--kubeconfig", cl.Kubeconfig, "--runs", "4", "--burst", "2", "--timeout", "30s", "--yes", "-o", "json"}
+		if len(classes) > 0 {
+			args = append(args, "--runtime-classes", strings.Join(classes, ","))
+		}
+		out, errOut, code := run(t, "", args...)
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}
-		res = benchResult(t, out)
-		if len(res.Targets) != 4 {
-			t.Fatalf("%d targets: %s", len(res.Targets), out)
-		}
-		if misses = delayMisses(res); len(misses) == 0 {
-			break
-		}
-		t.Logf("attempt %d missed: %s", attempt, strings.Join(misses, "; "))
+		return benchResult(t, out)
 	}
-	for _, m := range misses {
-		t.Error(m)
+	// No --runtime-classes: the default runtime and every class the lab
+	// defines.
+	res := measure()
+	if len(res.Targets) != len(rcs.Items)+1 {
+		t.Fatalf("%d targets for %d RuntimeClasses and runc: %+v", len(res.Targets), len(rcs.Items), res.Targets)
 	}
-	var last time.Duration
+	missed := delayMisses(res)
+	for attempt := 2; attempt <= 3 && len(missed) > 0; attempt++ {
+		again := slices.Sorted(maps.Keys(missed))
+		t.Logf("measuring %s again: %v", strings.Join(again, ", "), missed)
+		retried := delayMisses(measure(again...))
+		for _, name := range again {
+			if len(retried[name]) == 0 {
+				delete(missed, name)
+			} else {
+				missed[name] = retried[name]
+			}
+		}
+	}
+	for _, m := range missed {
+		t.Error(strings.Join(m, "; "))
+	}
+	measured := map[string]bool{}
 	for _, tr := range res.Targets {
 		s := tr.Sequential
+		if tr.Target.Skip != "" {
+			if s != nil {
+				t.Errorf("%s: skipped (%s) and measured", tr.Target.Name, tr.Target.Skip)
+			}
+			continue
+		}
+		measured[tr.Target.Name] = true
 		if s == nil || s.Runs != 4 || s.Failed != 0 {
 			t.Fatalf("%s: %+v", tr.Target.Name, s)
 		}
 		if s.FirstLog.N != 4 || s.FirstLog.P50 < s.Ready.P50 {
 			t.Errorf("%s: first log %+v, ready %+v (notes %v)", tr.Target.Name, s.FirstLog, s.Ready, res.Notes)
 		}
-		if s.Ready.P50 <= last {
-			t.Errorf("%s: ready p50 %s, not slower than the class before (%s)", tr.Target.Name, s.Ready.P50, last)
+		if base := res.Baseline(); base == nil || (tr.Target.Class != "" && s.Ready.P50 <= base.Sequential.Ready.P50) {
+			t.Errorf("%s: ready p50 %s, not slower than runc's", tr.Target.Name, s.Ready.P50)
 		}
-		last = s.Ready.P50
 		if b := tr.Burst; b == nil || b.Runs != 2 || b.Failed != 0 || b.Ready.N != 2 {
 			t.Errorf("%s burst: %+v", tr.Target.Name, b)
 		}
 		if len(tr.Nodes) == 0 {
 			t.Errorf("%s: no nodes recorded", tr.Target.Name)
+		}
+	}
+	// The classes the lab's nodes run are measured, not skipped.
+	for _, want := range []string{"runc", "gvisor", "kata-fc", "kata-clh", "kata-qemu"} {
+		if !measured[want] {
+			t.Errorf("%s not measured: %+v", want, res.Targets)
 		}
 	}
 	if res.Environment == nil || len(res.Environment.Nodes) == 0 {
