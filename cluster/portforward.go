@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -18,12 +17,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/portforward"
 	"k8s.io/client-go/transport/spdy"
 	"k8s.io/klog/v2"
+	"k8s.io/streaming/pkg/httpstream"
 
 	"github.com/tiergate/tiergate/internal/textutil"
 )
@@ -66,17 +65,17 @@ func Forward(ctx context.Context, cfg *rest.Config, namespace, pod string, port 
 	if err := forwardable(ctx, kube, namespace, pod); err != nil {
 		return "", nil, fmt.Errorf("%s: %w", what, err)
 	}
-	dialer, err := forwardDialer(cfg, kube.CoreV1().RESTClient().Post().Resource("pods").Namespace(namespace).Name(pod).SubResource("portforward").URL())
-	if err != nil {
-		return "", nil, fmt.Errorf("%s: %v", what, err)
-	}
-
 	// The forwarder reports through its logger, never to our streams:
 	// errors are kept for the returned error, the rest is dropped.
 	errs := &firstError{}
-	fwdCtx, cancel := context.WithCancel(klog.NewContext(context.Background(), logr.New(errs)))
+	logger := logr.New(errs)
+	dialer, err := forwardDialer(logger, cfg, kube.CoreV1().RESTClient().Post().Resource("pods").Namespace(namespace).Name(pod).SubResource("portforward").URL())
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %v", what, err)
+	}
+	fwdCtx, cancel := context.WithCancel(klog.NewContext(context.Background(), logger))
 	ready := make(chan struct{})
-	pf, err := portforward.NewOnAddressesWithContext(fwdCtx, dialer, []string{"127.0.0.1"}, []string{"0:" + strconv.Itoa(int(port))}, ready, io.Discard, io.Discard)
+	pf, err := portforward.NewOnAddressesForStreamingWithContext(fwdCtx, dialer, []string{"127.0.0.1"}, []string{"0:" + strconv.Itoa(int(port))}, ready, io.Discard, io.Discard)
 	if err != nil {
 		cancel()
 		return "", nil, fmt.Errorf("%s: %v", what, err)
@@ -140,24 +139,25 @@ func forwardable(ctx context.Context, kube kubernetes.Interface, namespace, pod 
 // forwardDialer is kubectl port-forward's dialer: SPDY tunnelled over a
 // websocket first, plain SPDY when the server refuses the websocket
 // upgrade (API servers before 1.31, or a proxy in between).
-func forwardDialer(cfg *rest.Config, u *url.URL) (httpstream.Dialer, error) {
+func forwardDialer(logger logr.Logger, cfg *rest.Config, u *url.URL) (httpstream.Dialer, error) {
 	transport, upgrader, err := spdy.RoundTripperFor(cfg)
 	if err != nil {
 		return nil, err
 	}
-	spdyDialer := spdy.NewDialer(upgrader, &http.Client{Transport: transport}, http.MethodPost, u)
-	tunnel, err := portforward.NewSPDYOverWebsocketDialer(u, cfg)
+	spdyDialer := spdy.NewDialerForStreaming(upgrader, &http.Client{Transport: transport}, http.MethodPost, u)
+	tunnel, err := portforward.NewSPDYOverWebsocketDialerForStreamingWithLogger(logger, u, cfg)
 	if err != nil {
 		return nil, err
 	}
 	return withFallback(tunnel, spdyDialer), nil
 }
 
-// withFallback tries the websocket tunnel, then SPDY when (and only when)
-// the tunnel's upgrade was not understood, as kubectl does: a denied
-// upgrade (403) is final.
+// withFallback tries the websocket tunnel, then SPDY when the tunnel's
+// upgrade failed (a server that does not know it, a proxy that cannot
+// carry it, or an upgrade denied: a user with create but not get on
+// pods/portforward), as kubectl does; other dial errors are final.
 func withFallback(websocket, spdy httpstream.Dialer) httpstream.Dialer {
-	return portforward.NewFallbackDialer(observed{websocket, viaWebsocket}, observed{spdy, viaSPDY}, func(err error) bool {
+	return portforward.NewFallbackDialerForStreaming(observed{websocket, viaWebsocket}, observed{spdy, viaSPDY}, func(err error) bool {
 		return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
 	})
 }
@@ -177,23 +177,16 @@ func (o observed) Dial(protocols ...string) (httpstream.Connection, string, erro
 }
 
 // explainDialFailure turns a failed upgrade into what the user must fix:
-// when the API server denies the user a verb on pods/portforward, which
-// ones (the upgrade's own error names one, or only says "Forbidden").
-// The websocket upgrade is a GET that 1.35+ API servers also authorize as
-// create; a 403 is no reason to fall back to SPDY (a POST, create), so
-// both verbs are needed.
+// when the API server denies the user create on pods/portforward, that
+// (the upgrade's own error names the verb of the last dialer only).
+// create is what counts: SPDY's upgrade (a POST) needs only it, the
+// websocket's (a GET) needs get and, on 1.35+ servers, create too.
 func explainDialFailure(ctx context.Context, kube kubernetes.Interface, namespace, pod string, err error) string {
-	var denied []string
-	for _, verb := range []string{"get", "create"} {
-		review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
-			ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: verb, Resource: "pods", Subresource: "portforward", Name: pod},
-		}}
-		if r, rerr := kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{}); rerr == nil && !r.Status.Allowed {
-			denied = append(denied, verb)
-		}
-	}
-	if len(denied) > 0 {
-		return fmt.Sprintf("forbidden: port-forward needs %s on pods/portforward in namespace %s", strings.Join(denied, " and "), namespace)
+	review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
+		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: "create", Resource: "pods", Subresource: "portforward", Name: pod},
+	}}
+	if r, rerr := kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{}); rerr == nil && !r.Status.Allowed {
+		return "forbidden: port-forward needs create on pods/portforward in namespace " + namespace
 	}
 	if err == nil {
 		return "the forward ended before it was ready"

@@ -274,12 +274,13 @@ func TestForwardErrorsSayWhatFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	zero := int64(0)
-	defer kube.CoreV1().Pods(pfNamespace).Delete(ctx, "pending", metav1.DeleteOptions{GracePeriodSeconds: &zero})
+	defer func() {
+		_ = kube.CoreV1().Pods(pfNamespace).Delete(ctx, "pending", metav1.DeleteOptions{GracePeriodSeconds: &zero})
+	}()
 
-	// Users who may read pods but lack one or both verbs on
-	// pods/portforward (the websocket upgrade needs both).
+	// Users who may read pods but not create pods/portforward.
 	users := map[string]*rest.Config{}
-	for name, verbs := range map[string][]string{"pf-none": nil, "pf-get": {"get"}, "pf-create": {"create"}} {
+	for name, verbs := range map[string][]string{"pf-none": nil, "pf-get": {"get"}} {
 		rules := []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list", "watch"}}}
 		if verbs != nil {
 			rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"pods/portforward"}, Verbs: verbs})
@@ -309,11 +310,9 @@ func TestForwardErrorsSayWhatFailed(t *testing.T) {
 		{"missing pod", func() error { return forward(cl.Config, "no-such-pod", pfPort) }, "port-forward to pod pf-errors/no-such-pod port 8000: pod not found"},
 		{"pending pod", func() error { return forward(cl.Config, "pending", pfPort) }, "port-forward to pod pf-errors/pending port 8000: pod is not running (phase Pending)"},
 		{"no pods/portforward", func() error { return forward(users["pf-none"], pfPod, pfPort) },
-			"port-forward to pod pf-errors/llm port 8000: forbidden: port-forward needs get and create on pods/portforward in namespace pf-errors"},
+			"port-forward to pod pf-errors/llm port 8000: forbidden: port-forward needs create on pods/portforward in namespace pf-errors"},
 		{"get only", func() error { return forward(users["pf-get"], pfPod, pfPort) },
 			"port-forward to pod pf-errors/llm port 8000: forbidden: port-forward needs create on pods/portforward in namespace pf-errors"},
-		{"create only", func() error { return forward(users["pf-create"], pfPod, pfPort) },
-			"port-forward to pod pf-errors/llm port 8000: forbidden: port-forward needs get on pods/portforward in namespace pf-errors"},
 		{"refused port", func() error {
 			_, _, err := forwardOnceRuleLoaded(t, cl.Config, pfNamespace, 9000)
 			return err
@@ -333,6 +332,48 @@ func TestForwardErrorsSayWhatFailed(t *testing.T) {
 	}
 	if out := logged.String(); out != "" {
 		t.Errorf("the failed forwards logged through klog:\n%s", out)
+	}
+}
+
+// TestForwardFallsBackToSPDY: a user with create but not get on
+// pods/portforward is refused the websocket upgrade (a GET) and gets
+// through over SPDY (a POST), as with kubectl.
+func TestForwardFallsBackToSPDY(t *testing.T) {
+	const pfNamespace = "pf-spdy"
+	forwardLab(t, pfNamespace)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "hello over spdy")
+	}))
+	defer srv.Close()
+	addRule(t, pfNamespace, "pf-test-spdy", pfPort, srv.Listener.Addr().String())
+	u, err := cl.NewUser(context.Background(), "pf-create", testcluster.UserOptions{Namespace: pfNamespace, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get"}},
+		{APIGroups: []string{""}, Resources: []string{"pods/portforward"}, Verbs: []string{"create"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var vias []string
+	defer cluster.ObserveDials(func(via string) { mu.Lock(); vias = append(vias, via); mu.Unlock() })()
+	addr, stop, err := forwardOnceRuleLoaded(t, u.Config, pfNamespace, pfPort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	mu.Lock()
+	if len(vias) == 0 || slices.ContainsFunc(vias, func(v string) bool { return v != "spdy" }) {
+		t.Errorf("dialed via %v, want SPDY every time", vias)
+	}
+	mu.Unlock()
+	resp, err := (&http.Client{Timeout: 20 * time.Second}).Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "hello over spdy" {
+		t.Errorf("body %q", body)
 	}
 }
 

@@ -12,10 +12,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/rest"
 	k8stesting "k8s.io/client-go/testing"
+	"k8s.io/streaming/pkg/httpstream"
 )
 
 // fakeDialer answers Dial with err, counting the calls.
@@ -32,7 +32,7 @@ func (d *fakeDialer) Dial(...string) (httpstream.Connection, string, error) {
 	return nil, "portforward.k8s.io", nil
 }
 
-func TestWithFallbackTakesSPDYOnlyWhenTheUpgradeIsNotUnderstood(t *testing.T) {
+func TestWithFallbackTakesSPDYWhenTheWebsocketUpgradeFails(t *testing.T) {
 	for _, c := range []struct {
 		name      string
 		wsErr     error
@@ -42,7 +42,8 @@ func TestWithFallbackTakesSPDYOnlyWhenTheUpgradeIsNotUnderstood(t *testing.T) {
 	}{
 		{"websocket upgraded", nil, viaWebsocket, 0, false},
 		{"server without websocket upgrades", &httpstream.UpgradeFailureError{Cause: errors.New("400 Bad Request")}, viaSPDY, 1, false},
-		{"denied upgrade is final", errors.New(`pods "llm" is forbidden`), "", 0, true},
+		{"denied websocket upgrade", &httpstream.UpgradeFailureError{Cause: errors.New(`pods "llm" is forbidden`)}, viaSPDY, 1, false},
+		{"other dial errors are final", errors.New("dial tcp 127.0.0.1:6443: connect: connection refused"), "", 0, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var via string
@@ -81,17 +82,16 @@ func TestForwardableNeedsARunningPod(t *testing.T) {
 	}
 }
 
-func TestExplainDialFailureNamesTheDeniedVerbs(t *testing.T) {
+func TestExplainDialFailureNamesTheMissingPermission(t *testing.T) {
 	for _, c := range []struct {
 		allowed map[string]bool
 		err     error
 		want    string
 	}{
-		{map[string]bool{}, errors.New("x"), "forbidden: port-forward needs get and create on pods/portforward in namespace llm"},
+		{map[string]bool{}, errors.New("x"), "forbidden: port-forward needs create on pods/portforward in namespace llm"},
 		{map[string]bool{"get": true}, errors.New("x"), "forbidden: port-forward needs create on pods/portforward in namespace llm"},
-		{map[string]bool{"create": true}, errors.New("x"), "forbidden: port-forward needs get on pods/portforward in namespace llm"},
-		{map[string]bool{"get": true, "create": true}, errors.New("error upgrading connection:\n  dial tcp: refused"), "error upgrading connection: dial tcp: refused"},
-		{map[string]bool{"get": true, "create": true}, nil, "the forward ended before it was ready"},
+		{map[string]bool{"create": true}, errors.New("error upgrading connection:\n  dial tcp: refused"), "error upgrading connection: dial tcp: refused"},
+		{map[string]bool{"create": true}, nil, "the forward ended before it was ready"},
 	} {
 		kube := fake.NewClientset()
 		kube.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
