@@ -62,7 +62,8 @@ func Forward(ctx context.Context, cfg *rest.Config, namespace, pod string, port 
 	if err != nil {
 		return "", nil, fmt.Errorf("%s: %v", what, err)
 	}
-	if err := forwardable(ctx, kube, namespace, pod); err != nil {
+	rv, err := forwardable(ctx, kube, namespace, pod)
+	if err != nil {
 		return "", nil, fmt.Errorf("%s: %w", what, err)
 	}
 	// The forwarder reports through its logger, never to our streams:
@@ -80,17 +81,26 @@ func Forward(ctx context.Context, cfg *rest.Config, namespace, pod string, port 
 		cancel()
 		return "", nil, fmt.Errorf("%s: %v", what, err)
 	}
-	ended := make(chan struct{})
+	ended, watched := make(chan struct{}), make(chan struct{})
 	var endErr error
 	go func() {
 		endErr = pf.ForwardPorts()
 		close(ended)
+	}()
+	// A kubelet closes the forward's streams when the pod's containers
+	// die; the watch ends the forward when the pod is deleted or stops
+	// running even where that does not happen (kwok, a wedged runtime).
+	go func() {
+		defer close(watched)
+		watchPod(fwdCtx, kube, namespace, pod, rv)
+		cancel()
 	}()
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {
 			cancel()
 			<-ended
+			<-watched
 		})
 	}
 
@@ -119,21 +129,22 @@ func Forward(ctx context.Context, cfg *rest.Config, namespace, pod string, port 
 }
 
 // forwardable checks what kubectl port-forward checks first: the pod
-// exists and is running.
-func forwardable(ctx context.Context, kube kubernetes.Interface, namespace, pod string) error {
+// exists and is running. It returns the pod's resourceVersion, where
+// watching it starts.
+func forwardable(ctx context.Context, kube kubernetes.Interface, namespace, pod string) (string, error) {
 	p, err := kube.CoreV1().Pods(namespace).Get(ctx, pod, metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
-		return errors.New("pod not found")
+		return "", errors.New("pod not found")
 	case apierrors.IsForbidden(err):
-		return fmt.Errorf("forbidden: port-forward needs get on pods in namespace %s", namespace)
+		return "", fmt.Errorf("forbidden: port-forward needs get on pods in namespace %s", namespace)
 	case err != nil:
-		return err
+		return "", err
 	}
 	if p.Status.Phase != corev1.PodRunning {
-		return fmt.Errorf("pod is not running (phase %s)", p.Status.Phase)
+		return "", fmt.Errorf("pod is not running (phase %s)", p.Status.Phase)
 	}
-	return nil
+	return p.ResourceVersion, nil
 }
 
 // forwardDialer is kubectl port-forward's dialer: SPDY tunnelled over a

@@ -441,6 +441,62 @@ func TestForwardFailsFastWhenItsConnectionIsLost(t *testing.T) {
 	}
 }
 
+// TestForwardEndsWhenThePodIsDeleted deletes the pod in the middle of a
+// streamed response: kwok (unlike a kubelet) keeps its streams open, so
+// it is the forward's own watch of the pod that must end it; the read in
+// flight fails and new requests are refused.
+func TestForwardEndsWhenThePodIsDeleted(t *testing.T) {
+	const pfNamespace = "pf-deleted"
+	kube := forwardLab(t, pfNamespace)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "first\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	addRule(t, pfNamespace, "pf-test-deleted", pfPort, srv.Listener.Addr().String())
+	addr, stop, err := forwardOnceRuleLoaded(t, cl.Config, pfNamespace, pfPort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	resp, err := http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := bufio.NewReader(resp.Body)
+	if line, err := lines.ReadString('\n'); line != "first\n" || err != nil {
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	zero := int64(0)
+	if err := kube.CoreV1().Pods(pfNamespace).Delete(context.Background(), pfPod, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
+		t.Fatal(err)
+	}
+	readDone := make(chan error, 1)
+	go func() {
+		_, err := io.ReadAll(lines)
+		readDone <- err
+	}()
+	select {
+	case err := <-readDone:
+		if err == nil {
+			t.Error("the cut response ended as if complete")
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the read in flight still hangs 15s after the pod was deleted")
+	}
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Error("the forward still accepts connections after its pod was deleted")
+	}
+}
+
 // cuttableProxy passes TCP to the API server (TLS goes through untouched)
 // and can cut every connection at once, as a network failure would.
 type cuttableProxy struct {

@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/rest"
 	k8stesting "k8s.io/client-go/testing"
@@ -75,7 +76,7 @@ func TestForwardableNeedsARunningPod(t *testing.T) {
 		"missing":    "pod not found",
 		"secret-pod": "forbidden: port-forward needs get on pods in namespace llm",
 	} {
-		err := forwardable(context.Background(), kube, "llm", pod)
+		_, err := forwardable(context.Background(), kube, "llm", pod)
 		if got := errString(err); got != want {
 			t.Errorf("%s: got %q, want %q", pod, got, want)
 		}
@@ -131,6 +132,35 @@ func TestForwardRefusesABadPortBeforeAnyRequest(t *testing.T) {
 		_, stop, err := Forward(context.Background(), cfg, "llm", "p", port)
 		if err == nil || stop != nil || !strings.HasSuffix(err.Error(), "the port must be 1-65535") {
 			t.Errorf("port %d: %v", port, err)
+		}
+	}
+}
+
+func TestPodEventsEndWhenThePodGoesAway(t *testing.T) {
+	pod := func(rv string, phase corev1.PodPhase) *corev1.Pod {
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", ResourceVersion: rv}, Status: corev1.PodStatus{Phase: phase}}
+	}
+	expired := &metav1.Status{Status: metav1.StatusFailure, Code: 410, Reason: metav1.StatusReasonExpired}
+	for _, c := range []struct {
+		name     string
+		events   []watch.Event
+		wantRV   string
+		wantGone bool
+	}{
+		{"still running: resume from the last version", []watch.Event{{Type: watch.Modified, Object: pod("5", corev1.PodRunning)}, {Type: watch.Bookmark, Object: pod("7", "")}}, "7", false},
+		{"deleted", []watch.Event{{Type: watch.Modified, Object: pod("5", corev1.PodRunning)}, {Type: watch.Deleted, Object: pod("6", corev1.PodRunning)}}, "5", true},
+		{"stopped running", []watch.Event{{Type: watch.Modified, Object: pod("5", corev1.PodFailed)}}, "1", true},
+		{"too old to resume", []watch.Event{{Type: watch.Error, Object: expired}}, "", false},
+		{"closed at once", nil, "1", false},
+	} {
+		ch := make(chan watch.Event, len(c.events))
+		for _, e := range c.events {
+			ch <- e
+		}
+		close(ch)
+		rv, gone := podEvents(ch, "1")
+		if rv != c.wantRV || gone != c.wantGone {
+			t.Errorf("%s: rv %q gone %v, want %q %v", c.name, rv, gone, c.wantRV, c.wantGone)
 		}
 	}
 }
