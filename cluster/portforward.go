@@ -50,9 +50,11 @@ var probeWindow = 500 * time.Millisecond
 // it returns once the listener is closed). ctx bounds the setup only.
 //
 // The forward ends, as kubectl's does, when its connection to the API
-// server is lost or one of its connections fails inside the pod: then
-// connections through it fail (their reads end, new ones are refused)
-// instead of hanging.
+// server is lost or one of its connections fails inside the pod, and also
+// when the pod is deleted or stops running (a watch; without watch on
+// pods it relies on the kubelet closing the streams): then connections
+// through it fail (their reads end, new ones are refused) instead of
+// hanging. The user needs get on pods and create on pods/portforward.
 func Forward(ctx context.Context, cfg *rest.Config, namespace, pod string, port int32) (addr string, stop func(), err error) {
 	what := fmt.Sprintf("port-forward to pod %s/%s port %d", namespace, pod, port)
 	if port < 1 || port > 65535 {
@@ -83,6 +85,7 @@ func Forward(ctx context.Context, cfg *rest.Config, namespace, pod string, port 
 	}
 	ended, watched := make(chan struct{}), make(chan struct{})
 	var endErr error
+	var podGone string
 	go func() {
 		endErr = pf.ForwardPorts()
 		close(ended)
@@ -92,7 +95,7 @@ func Forward(ctx context.Context, cfg *rest.Config, namespace, pod string, port 
 	// running even where that does not happen (kwok, a wedged runtime).
 	go func() {
 		defer close(watched)
-		watchPod(fwdCtx, kube, namespace, pod, rv)
+		podGone = watchPod(fwdCtx, kube, namespace, pod, rv)
 		cancel()
 	}()
 	var once sync.Once
@@ -108,6 +111,10 @@ func Forward(ctx context.Context, cfg *rest.Config, namespace, pod string, port 
 	case <-ready:
 	case <-ended:
 		cancel()
+		<-watched
+		if podGone != "" {
+			return "", nil, fmt.Errorf("%s: %s", what, podGone)
+		}
 		return "", nil, fmt.Errorf("%s: %s", what, explainDialFailure(ctx, kube, namespace, pod, endErr))
 	case <-ctx.Done():
 		// The dial may still be under way: cancelling ends the forwarder

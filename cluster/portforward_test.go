@@ -145,13 +145,13 @@ func TestPodEventsEndWhenThePodGoesAway(t *testing.T) {
 		name     string
 		events   []watch.Event
 		wantRV   string
-		wantGone bool
+		wantGone string
 	}{
-		{"still running: resume from the last version", []watch.Event{{Type: watch.Modified, Object: pod("5", corev1.PodRunning)}, {Type: watch.Bookmark, Object: pod("7", "")}}, "7", false},
-		{"deleted", []watch.Event{{Type: watch.Modified, Object: pod("5", corev1.PodRunning)}, {Type: watch.Deleted, Object: pod("6", corev1.PodRunning)}}, "5", true},
-		{"stopped running", []watch.Event{{Type: watch.Modified, Object: pod("5", corev1.PodFailed)}}, "1", true},
-		{"too old to resume", []watch.Event{{Type: watch.Error, Object: expired}}, "", false},
-		{"closed at once", nil, "1", false},
+		{"still running: resume from the last version", []watch.Event{{Type: watch.Modified, Object: pod("5", corev1.PodRunning)}, {Type: watch.Bookmark, Object: pod("7", "")}}, "7", ""},
+		{"deleted", []watch.Event{{Type: watch.Modified, Object: pod("5", corev1.PodRunning)}, {Type: watch.Deleted, Object: pod("6", corev1.PodRunning)}}, "5", "pod was deleted"},
+		{"stopped running", []watch.Event{{Type: watch.Modified, Object: pod("5", corev1.PodFailed)}}, "1", "pod stopped running (phase Failed)"},
+		{"too old to resume", []watch.Event{{Type: watch.Error, Object: expired}}, "", ""},
+		{"closed at once", nil, "1", ""},
 	} {
 		ch := make(chan watch.Event, len(c.events))
 		for _, e := range c.events {
@@ -160,7 +160,7 @@ func TestPodEventsEndWhenThePodGoesAway(t *testing.T) {
 		close(ch)
 		rv, gone := podEvents(ch, "1")
 		if rv != c.wantRV || gone != c.wantGone {
-			t.Errorf("%s: rv %q gone %v, want %q %v", c.name, rv, gone, c.wantRV, c.wantGone)
+			t.Errorf("%s: rv %q gone %q, want %q %q", c.name, rv, gone, c.wantRV, c.wantGone)
 		}
 	}
 }
