@@ -53,12 +53,14 @@ func forwardLab(t *testing.T, ns string) kubernetes.Interface {
 		ctx := context.Background()
 		_ = kube.CoreV1().Namespaces().Delete(ctx, pfNamespace, metav1.DeleteOptions{})
 		_ = kube.CoreV1().Nodes().Delete(ctx, pfNode, metav1.DeleteOptions{})
-		// Pods on a kwok node are deleted by kwok; wait so that later
-		// tests never see them.
-		_ = waitFor(20*time.Second, func() bool {
-			pods, err := kube.CoreV1().Pods(pfNamespace).List(ctx, metav1.ListOptions{})
-			return err == nil && len(pods.Items) == 0
-		})
+		// Wait until the namespace and its pods are gone, so that later
+		// tests (and a -count=N rerun) never see them.
+		if err := waitFor(60*time.Second, func() bool {
+			_, err := kube.CoreV1().Namespaces().Get(ctx, pfNamespace, metav1.GetOptions{})
+			return apierrors.IsNotFound(err)
+		}); err != nil {
+			t.Errorf("namespace %s still there: %v", pfNamespace, err)
+		}
 	})
 	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: pfNamespace}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
@@ -491,9 +493,15 @@ func TestForwardEndsWhenThePodIsDeleted(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("the read in flight still hangs 15s after the pod was deleted")
 	}
-	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-		c.Close()
-		t.Error("the forward still accepts connections after its pod was deleted")
+	// client-go closes the streams a moment before the listener.
+	if err := waitFor(5*time.Second, func() bool {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	}); err != nil {
+		t.Errorf("the forward still accepts connections after its pod was deleted: %v", err)
 	}
 }
 
