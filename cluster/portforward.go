@@ -40,7 +40,7 @@ var dialedVia func(via string)
 // probeWindow is how long Forward's first connection waits for the pod's
 // side to refuse the port: a refusal comes back at once (the kubelet's
 // dial fails), an accepted connection just stays open.
-var probeWindow = 500 * time.Millisecond
+const probeWindow = 500 * time.Millisecond
 
 // Forward opens a port-forward to pod ns/name's port through the API server,
 // as kubectl port-forward does (websocket tunnelling first, SPDY as the
