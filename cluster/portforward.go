@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -18,12 +17,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/portforward"
 	"k8s.io/client-go/transport/spdy"
 	"k8s.io/klog/v2"
+	"k8s.io/streaming/pkg/httpstream"
 
 	"github.com/tiergate/tiergate/internal/textutil"
 )
@@ -41,7 +40,7 @@ var dialedVia func(via string)
 // probeWindow is how long Forward's first connection waits for the pod's
 // side to refuse the port: a refusal comes back at once (the kubelet's
 // dial fails), an accepted connection just stays open.
-var probeWindow = 500 * time.Millisecond
+const probeWindow = 500 * time.Millisecond
 
 // Forward opens a port-forward to pod ns/name's port through the API server,
 // as kubectl port-forward does (websocket tunnelling first, SPDY as the
@@ -51,9 +50,11 @@ var probeWindow = 500 * time.Millisecond
 // it returns once the listener is closed). ctx bounds the setup only.
 //
 // The forward ends, as kubectl's does, when its connection to the API
-// server is lost or one of its connections fails inside the pod: then
-// connections through it fail (their reads end, new ones are refused)
-// instead of hanging.
+// server is lost or one of its connections fails inside the pod, and also
+// when the pod is deleted or stops running (a watch; without watch on
+// pods it relies on the kubelet closing the streams): then connections
+// through it fail (their reads end, new ones are refused) instead of
+// hanging. The user needs get on pods and create on pods/portforward.
 func Forward(ctx context.Context, cfg *rest.Config, namespace, pod string, port int32) (addr string, stop func(), err error) {
 	what := fmt.Sprintf("port-forward to pod %s/%s port %d", namespace, pod, port)
 	if port < 1 || port > 65535 {
@@ -63,35 +64,46 @@ func Forward(ctx context.Context, cfg *rest.Config, namespace, pod string, port 
 	if err != nil {
 		return "", nil, fmt.Errorf("%s: %v", what, err)
 	}
-	if err := forwardable(ctx, kube, namespace, pod); err != nil {
+	rv, err := forwardable(ctx, kube, namespace, pod)
+	if err != nil {
 		return "", nil, fmt.Errorf("%s: %w", what, err)
 	}
-	dialer, err := forwardDialer(cfg, kube.CoreV1().RESTClient().Post().Resource("pods").Namespace(namespace).Name(pod).SubResource("portforward").URL())
-	if err != nil {
-		return "", nil, fmt.Errorf("%s: %v", what, err)
-	}
-
 	// The forwarder reports through its logger, never to our streams:
 	// errors are kept for the returned error, the rest is dropped.
 	errs := &firstError{}
-	fwdCtx, cancel := context.WithCancel(klog.NewContext(context.Background(), logr.New(errs)))
+	logger := logr.New(errs)
+	dialer, err := forwardDialer(logger, cfg, kube.CoreV1().RESTClient().Post().Resource("pods").Namespace(namespace).Name(pod).SubResource("portforward").URL())
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %v", what, err)
+	}
+	fwdCtx, cancel := context.WithCancel(klog.NewContext(context.Background(), logger))
 	ready := make(chan struct{})
-	pf, err := portforward.NewOnAddressesWithContext(fwdCtx, dialer, []string{"127.0.0.1"}, []string{"0:" + strconv.Itoa(int(port))}, ready, io.Discard, io.Discard)
+	pf, err := portforward.NewOnAddressesForStreamingWithContext(fwdCtx, dialer, []string{"127.0.0.1"}, []string{"0:" + strconv.Itoa(int(port))}, ready, io.Discard, io.Discard)
 	if err != nil {
 		cancel()
 		return "", nil, fmt.Errorf("%s: %v", what, err)
 	}
-	ended := make(chan struct{})
+	ended, watched := make(chan struct{}), make(chan struct{})
 	var endErr error
+	var podGone string
 	go func() {
 		endErr = pf.ForwardPorts()
 		close(ended)
+	}()
+	// A kubelet closes the forward's streams when the pod's containers
+	// die; the watch ends the forward when the pod is deleted or stops
+	// running even where that does not happen (kwok, a wedged runtime).
+	go func() {
+		defer close(watched)
+		podGone = watchPod(fwdCtx, kube, namespace, pod, rv)
+		cancel()
 	}()
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {
 			cancel()
 			<-ended
+			<-watched
 		})
 	}
 
@@ -99,6 +111,10 @@ func Forward(ctx context.Context, cfg *rest.Config, namespace, pod string, port 
 	case <-ready:
 	case <-ended:
 		cancel()
+		<-watched
+		if podGone != "" {
+			return "", nil, fmt.Errorf("%s: %s", what, podGone)
+		}
 		return "", nil, fmt.Errorf("%s: %s", what, explainDialFailure(ctx, kube, namespace, pod, endErr))
 	case <-ctx.Done():
 		// The dial may still be under way: cancelling ends the forwarder
@@ -120,44 +136,46 @@ func Forward(ctx context.Context, cfg *rest.Config, namespace, pod string, port 
 }
 
 // forwardable checks what kubectl port-forward checks first: the pod
-// exists and is running.
-func forwardable(ctx context.Context, kube kubernetes.Interface, namespace, pod string) error {
+// exists and is running. It returns the pod's resourceVersion, where
+// watching it starts.
+func forwardable(ctx context.Context, kube kubernetes.Interface, namespace, pod string) (string, error) {
 	p, err := kube.CoreV1().Pods(namespace).Get(ctx, pod, metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
-		return errors.New("pod not found")
+		return "", errors.New("pod not found")
 	case apierrors.IsForbidden(err):
-		return fmt.Errorf("forbidden: port-forward needs get on pods in namespace %s", namespace)
+		return "", fmt.Errorf("forbidden: port-forward needs get on pods in namespace %s", namespace)
 	case err != nil:
-		return err
+		return "", err
 	}
 	if p.Status.Phase != corev1.PodRunning {
-		return fmt.Errorf("pod is not running (phase %s)", p.Status.Phase)
+		return "", fmt.Errorf("pod is not running (phase %s)", p.Status.Phase)
 	}
-	return nil
+	return p.ResourceVersion, nil
 }
 
 // forwardDialer is kubectl port-forward's dialer: SPDY tunnelled over a
 // websocket first, plain SPDY when the server refuses the websocket
 // upgrade (API servers before 1.31, or a proxy in between).
-func forwardDialer(cfg *rest.Config, u *url.URL) (httpstream.Dialer, error) {
+func forwardDialer(logger logr.Logger, cfg *rest.Config, u *url.URL) (httpstream.Dialer, error) {
 	transport, upgrader, err := spdy.RoundTripperFor(cfg)
 	if err != nil {
 		return nil, err
 	}
-	spdyDialer := spdy.NewDialer(upgrader, &http.Client{Transport: transport}, http.MethodPost, u)
-	tunnel, err := portforward.NewSPDYOverWebsocketDialer(u, cfg)
+	spdyDialer := spdy.NewDialerForStreaming(upgrader, &http.Client{Transport: transport}, http.MethodPost, u)
+	tunnel, err := portforward.NewSPDYOverWebsocketDialerForStreamingWithLogger(logger, u, cfg)
 	if err != nil {
 		return nil, err
 	}
 	return withFallback(tunnel, spdyDialer), nil
 }
 
-// withFallback tries the websocket tunnel, then SPDY when (and only when)
-// the tunnel's upgrade was not understood, as kubectl does: a denied
-// upgrade (403) is final.
+// withFallback tries the websocket tunnel, then SPDY when the tunnel's
+// upgrade failed (a server that does not know it, a proxy that cannot
+// carry it, or an upgrade denied: a user with create but not get on
+// pods/portforward), as kubectl does; other dial errors are final.
 func withFallback(websocket, spdy httpstream.Dialer) httpstream.Dialer {
-	return portforward.NewFallbackDialer(observed{websocket, viaWebsocket}, observed{spdy, viaSPDY}, func(err error) bool {
+	return portforward.NewFallbackDialerForStreaming(observed{websocket, viaWebsocket}, observed{spdy, viaSPDY}, func(err error) bool {
 		return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
 	})
 }
@@ -177,23 +195,16 @@ func (o observed) Dial(protocols ...string) (httpstream.Connection, string, erro
 }
 
 // explainDialFailure turns a failed upgrade into what the user must fix:
-// when the API server denies the user a verb on pods/portforward, which
-// ones (the upgrade's own error names one, or only says "Forbidden").
-// The websocket upgrade is a GET that 1.35+ API servers also authorize as
-// create; a 403 is no reason to fall back to SPDY (a POST, create), so
-// both verbs are needed.
+// when the API server denies the user create on pods/portforward, that
+// (the upgrade's own error names the verb of the last dialer only).
+// create is what counts: SPDY's upgrade (a POST) needs only it, the
+// websocket's (a GET) needs get and, on 1.35+ servers, create too.
 func explainDialFailure(ctx context.Context, kube kubernetes.Interface, namespace, pod string, err error) string {
-	var denied []string
-	for _, verb := range []string{"get", "create"} {
-		review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
-			ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: verb, Resource: "pods", Subresource: "portforward", Name: pod},
-		}}
-		if r, rerr := kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{}); rerr == nil && !r.Status.Allowed {
-			denied = append(denied, verb)
-		}
-	}
-	if len(denied) > 0 {
-		return fmt.Sprintf("forbidden: port-forward needs %s on pods/portforward in namespace %s", strings.Join(denied, " and "), namespace)
+	review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
+		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: "create", Resource: "pods", Subresource: "portforward", Name: pod},
+	}}
+	if r, rerr := kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{}); rerr == nil && !r.Status.Allowed {
+		return "forbidden: port-forward needs create on pods/portforward in namespace " + namespace
 	}
 	if err == nil {
 		return "the forward ended before it was ready"

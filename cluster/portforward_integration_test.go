@@ -53,12 +53,14 @@ func forwardLab(t *testing.T, ns string) kubernetes.Interface {
 		ctx := context.Background()
 		_ = kube.CoreV1().Namespaces().Delete(ctx, pfNamespace, metav1.DeleteOptions{})
 		_ = kube.CoreV1().Nodes().Delete(ctx, pfNode, metav1.DeleteOptions{})
-		// Pods on a kwok node are deleted by kwok; wait so that later
-		// tests never see them.
-		_ = waitFor(20*time.Second, func() bool {
-			pods, err := kube.CoreV1().Pods(pfNamespace).List(ctx, metav1.ListOptions{})
-			return err == nil && len(pods.Items) == 0
-		})
+		// Wait until the namespace and its pods are gone, so that later
+		// tests (and a -count=N rerun) never see them.
+		if err := waitFor(60*time.Second, func() bool {
+			_, err := kube.CoreV1().Namespaces().Get(ctx, pfNamespace, metav1.GetOptions{})
+			return apierrors.IsNotFound(err)
+		}); err != nil {
+			t.Errorf("namespace %s still there: %v", pfNamespace, err)
+		}
 	})
 	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: pfNamespace}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
@@ -274,12 +276,13 @@ func TestForwardErrorsSayWhatFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	zero := int64(0)
-	defer kube.CoreV1().Pods(pfNamespace).Delete(ctx, "pending", metav1.DeleteOptions{GracePeriodSeconds: &zero})
+	defer func() {
+		_ = kube.CoreV1().Pods(pfNamespace).Delete(ctx, "pending", metav1.DeleteOptions{GracePeriodSeconds: &zero})
+	}()
 
-	// Users who may read pods but lack one or both verbs on
-	// pods/portforward (the websocket upgrade needs both).
+	// Users who may read pods but not create pods/portforward.
 	users := map[string]*rest.Config{}
-	for name, verbs := range map[string][]string{"pf-none": nil, "pf-get": {"get"}, "pf-create": {"create"}} {
+	for name, verbs := range map[string][]string{"pf-none": nil, "pf-get": {"get"}} {
 		rules := []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list", "watch"}}}
 		if verbs != nil {
 			rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"pods/portforward"}, Verbs: verbs})
@@ -309,11 +312,9 @@ func TestForwardErrorsSayWhatFailed(t *testing.T) {
 		{"missing pod", func() error { return forward(cl.Config, "no-such-pod", pfPort) }, "port-forward to pod pf-errors/no-such-pod port 8000: pod not found"},
 		{"pending pod", func() error { return forward(cl.Config, "pending", pfPort) }, "port-forward to pod pf-errors/pending port 8000: pod is not running (phase Pending)"},
 		{"no pods/portforward", func() error { return forward(users["pf-none"], pfPod, pfPort) },
-			"port-forward to pod pf-errors/llm port 8000: forbidden: port-forward needs get and create on pods/portforward in namespace pf-errors"},
+			"port-forward to pod pf-errors/llm port 8000: forbidden: port-forward needs create on pods/portforward in namespace pf-errors"},
 		{"get only", func() error { return forward(users["pf-get"], pfPod, pfPort) },
 			"port-forward to pod pf-errors/llm port 8000: forbidden: port-forward needs create on pods/portforward in namespace pf-errors"},
-		{"create only", func() error { return forward(users["pf-create"], pfPod, pfPort) },
-			"port-forward to pod pf-errors/llm port 8000: forbidden: port-forward needs get on pods/portforward in namespace pf-errors"},
 		{"refused port", func() error {
 			_, _, err := forwardOnceRuleLoaded(t, cl.Config, pfNamespace, 9000)
 			return err
@@ -333,6 +334,48 @@ func TestForwardErrorsSayWhatFailed(t *testing.T) {
 	}
 	if out := logged.String(); out != "" {
 		t.Errorf("the failed forwards logged through klog:\n%s", out)
+	}
+}
+
+// TestForwardFallsBackToSPDY: a user with create but not get on
+// pods/portforward is refused the websocket upgrade (a GET) and gets
+// through over SPDY (a POST), as with kubectl.
+func TestForwardFallsBackToSPDY(t *testing.T) {
+	const pfNamespace = "pf-spdy"
+	forwardLab(t, pfNamespace)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "hello over spdy")
+	}))
+	defer srv.Close()
+	addRule(t, pfNamespace, "pf-test-spdy", pfPort, srv.Listener.Addr().String())
+	u, err := cl.NewUser(context.Background(), "pf-create", testcluster.UserOptions{Namespace: pfNamespace, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get"}},
+		{APIGroups: []string{""}, Resources: []string{"pods/portforward"}, Verbs: []string{"create"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var vias []string
+	defer cluster.ObserveDials(func(via string) { mu.Lock(); vias = append(vias, via); mu.Unlock() })()
+	addr, stop, err := forwardOnceRuleLoaded(t, u.Config, pfNamespace, pfPort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	mu.Lock()
+	if len(vias) == 0 || slices.ContainsFunc(vias, func(v string) bool { return v != "spdy" }) {
+		t.Errorf("dialed via %v, want SPDY every time", vias)
+	}
+	mu.Unlock()
+	resp, err := (&http.Client{Timeout: 20 * time.Second}).Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "hello over spdy" {
+		t.Errorf("body %q", body)
 	}
 }
 
@@ -397,6 +440,68 @@ func TestForwardFailsFastWhenItsConnectionIsLost(t *testing.T) {
 		return err != nil && !(errors.As(err, &netErr) && netErr.Timeout())
 	}); err != nil {
 		t.Errorf("requests through a lost forward still succeed or time out: %v", err)
+	}
+}
+
+// TestForwardEndsWhenThePodIsDeleted deletes the pod in the middle of a
+// streamed response: kwok (unlike a kubelet) keeps its streams open, so
+// it is the forward's own watch of the pod that must end it; the read in
+// flight fails and new requests are refused.
+func TestForwardEndsWhenThePodIsDeleted(t *testing.T) {
+	const pfNamespace = "pf-deleted"
+	kube := forwardLab(t, pfNamespace)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "first\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	addRule(t, pfNamespace, "pf-test-deleted", pfPort, srv.Listener.Addr().String())
+	addr, stop, err := forwardOnceRuleLoaded(t, cl.Config, pfNamespace, pfPort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	resp, err := http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := bufio.NewReader(resp.Body)
+	if line, err := lines.ReadString('\n'); line != "first\n" || err != nil {
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	zero := int64(0)
+	if err := kube.CoreV1().Pods(pfNamespace).Delete(context.Background(), pfPod, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
+		t.Fatal(err)
+	}
+	readDone := make(chan error, 1)
+	go func() {
+		_, err := io.ReadAll(lines)
+		readDone <- err
+	}()
+	select {
+	case err := <-readDone:
+		if err == nil {
+			t.Error("the cut response ended as if complete")
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the read in flight still hangs 15s after the pod was deleted")
+	}
+	// client-go closes the streams a moment before the listener.
+	if err := waitFor(5*time.Second, func() bool {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	}); err != nil {
+		t.Errorf("the forward still accepts connections after its pod was deleted: %v", err)
 	}
 }
 

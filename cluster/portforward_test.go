@@ -12,10 +12,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/httpstream"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/rest"
 	k8stesting "k8s.io/client-go/testing"
+	"k8s.io/streaming/pkg/httpstream"
 )
 
 // fakeDialer answers Dial with err, counting the calls.
@@ -32,7 +33,7 @@ func (d *fakeDialer) Dial(...string) (httpstream.Connection, string, error) {
 	return nil, "portforward.k8s.io", nil
 }
 
-func TestWithFallbackTakesSPDYOnlyWhenTheUpgradeIsNotUnderstood(t *testing.T) {
+func TestWithFallbackTakesSPDYWhenTheWebsocketUpgradeFails(t *testing.T) {
 	for _, c := range []struct {
 		name      string
 		wsErr     error
@@ -42,7 +43,8 @@ func TestWithFallbackTakesSPDYOnlyWhenTheUpgradeIsNotUnderstood(t *testing.T) {
 	}{
 		{"websocket upgraded", nil, viaWebsocket, 0, false},
 		{"server without websocket upgrades", &httpstream.UpgradeFailureError{Cause: errors.New("400 Bad Request")}, viaSPDY, 1, false},
-		{"denied upgrade is final", errors.New(`pods "llm" is forbidden`), "", 0, true},
+		{"denied websocket upgrade", &httpstream.UpgradeFailureError{Cause: errors.New(`pods "llm" is forbidden`)}, viaSPDY, 1, false},
+		{"other dial errors are final", errors.New("dial tcp 127.0.0.1:6443: connect: connection refused"), "", 0, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var via string
@@ -74,24 +76,23 @@ func TestForwardableNeedsARunningPod(t *testing.T) {
 		"missing":    "pod not found",
 		"secret-pod": "forbidden: port-forward needs get on pods in namespace llm",
 	} {
-		err := forwardable(context.Background(), kube, "llm", pod)
+		_, err := forwardable(context.Background(), kube, "llm", pod)
 		if got := errString(err); got != want {
 			t.Errorf("%s: got %q, want %q", pod, got, want)
 		}
 	}
 }
 
-func TestExplainDialFailureNamesTheDeniedVerbs(t *testing.T) {
+func TestExplainDialFailureNamesTheMissingPermission(t *testing.T) {
 	for _, c := range []struct {
 		allowed map[string]bool
 		err     error
 		want    string
 	}{
-		{map[string]bool{}, errors.New("x"), "forbidden: port-forward needs get and create on pods/portforward in namespace llm"},
+		{map[string]bool{}, errors.New("x"), "forbidden: port-forward needs create on pods/portforward in namespace llm"},
 		{map[string]bool{"get": true}, errors.New("x"), "forbidden: port-forward needs create on pods/portforward in namespace llm"},
-		{map[string]bool{"create": true}, errors.New("x"), "forbidden: port-forward needs get on pods/portforward in namespace llm"},
-		{map[string]bool{"get": true, "create": true}, errors.New("error upgrading connection:\n  dial tcp: refused"), "error upgrading connection: dial tcp: refused"},
-		{map[string]bool{"get": true, "create": true}, nil, "the forward ended before it was ready"},
+		{map[string]bool{"create": true}, errors.New("error upgrading connection:\n  dial tcp: refused"), "error upgrading connection: dial tcp: refused"},
+		{map[string]bool{"create": true}, nil, "the forward ended before it was ready"},
 	} {
 		kube := fake.NewClientset()
 		kube.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
@@ -131,6 +132,35 @@ func TestForwardRefusesABadPortBeforeAnyRequest(t *testing.T) {
 		_, stop, err := Forward(context.Background(), cfg, "llm", "p", port)
 		if err == nil || stop != nil || !strings.HasSuffix(err.Error(), "the port must be 1-65535") {
 			t.Errorf("port %d: %v", port, err)
+		}
+	}
+}
+
+func TestPodEventsEndWhenThePodGoesAway(t *testing.T) {
+	pod := func(rv string, phase corev1.PodPhase) *corev1.Pod {
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", ResourceVersion: rv}, Status: corev1.PodStatus{Phase: phase}}
+	}
+	expired := &metav1.Status{Status: metav1.StatusFailure, Code: 410, Reason: metav1.StatusReasonExpired}
+	for _, c := range []struct {
+		name     string
+		events   []watch.Event
+		wantRV   string
+		wantGone string
+	}{
+		{"still running: resume from the last version", []watch.Event{{Type: watch.Modified, Object: pod("5", corev1.PodRunning)}, {Type: watch.Bookmark, Object: pod("7", "")}}, "7", ""},
+		{"deleted", []watch.Event{{Type: watch.Modified, Object: pod("5", corev1.PodRunning)}, {Type: watch.Deleted, Object: pod("6", corev1.PodRunning)}}, "5", "pod was deleted"},
+		{"stopped running", []watch.Event{{Type: watch.Modified, Object: pod("5", corev1.PodFailed)}}, "1", "pod stopped running (phase Failed)"},
+		{"too old to resume", []watch.Event{{Type: watch.Error, Object: expired}}, "", ""},
+		{"closed at once", nil, "1", ""},
+	} {
+		ch := make(chan watch.Event, len(c.events))
+		for _, e := range c.events {
+			ch <- e
+		}
+		close(ch)
+		rv, gone := podEvents(ch, "1")
+		if rv != c.wantRV || gone != c.wantGone {
+			t.Errorf("%s: rv %q gone %q, want %q %q", c.name, rv, gone, c.wantRV, c.wantGone)
 		}
 	}
 }
