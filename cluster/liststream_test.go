@@ -1,0 +1,219 @@
+package cluster
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/utils/ptr"
+
+	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/kinds"
+)
+
+// streamLab is a cluster's lists with facts inside namespaces that the
+// inventory draws across workloads: Deployments whose pods are listed and
+// one scaled to zero, a Sandbox with its pod and one without, a
+// LeaderWorkerSet whose pods carry its name label, and namespaces that a
+// LIST returns out of name order ("team-a" and "team-a-b" before "team").
+// Pods come in key order, as a LIST returns them.
+func streamLab(t *testing.T) (*lists, []*cachedPod) {
+	t.Helper()
+	ctrl := func(kind, name string) []metav1.OwnerReference {
+		return []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: kind, Name: name, Controller: ptr.To(true)}}
+	}
+	spec := corev1.PodSpec{Containers: []corev1.Container{{Name: "vllm", Image: "vllm/vllm-openai:v0.9.0"}}}
+	var deps, rss, customs []any
+	var pods []*cachedPod
+	for _, ns := range []string{"a", "team", "team-a", "team-a-b", "zeta"} {
+		for _, name := range []string{"vllm", "idle"} {
+			deps = append(deps, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: map[string]string{"app": name}},
+				Spec: appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": name}}, Spec: spec}}})
+		}
+		rss = append(rss, &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "vllm-5d9f", OwnerReferences: ctrl("Deployment", "vllm")},
+			Spec: appsv1.ReplicaSetSpec{Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "vllm", "pod-template-hash": "5d9f"}}, Spec: spec}}})
+		for _, name := range []string{"agent", "lonely"} {
+			customs = append(customs, &unstructured.Unstructured{Object: map[string]any{
+				"apiVersion": "agents.x-k8s.io/v1beta1", "kind": "Sandbox", "metadata": map[string]any{"namespace": ns, "name": name, "labels": map[string]any{"app": name}},
+				"spec": map[string]any{"podTemplate": map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"name": "agent", "image": "ghcr.io/example/agent:1"}}}}},
+			}})
+		}
+		customs = append(customs, &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet", "metadata": map[string]any{"namespace": ns, "name": "lws"},
+			"spec": map[string]any{"leaderWorkerTemplate": map[string]any{"size": int64(2), "workerTemplate": map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"name": "w", "image": "vllm/vllm-openai:v0.9.0"}}}}}},
+		}})
+		add := func(name string, labels map[string]string, owners []metav1.OwnerReference) {
+			o, err := strip(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels, OwnerReferences: owners}, Spec: *spec.DeepCopy()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pods = append(pods, o.(*cachedPod))
+		}
+		for i := range 3 {
+			add(fmt.Sprintf("vllm-5d9f-%d", i), map[string]string{"app": "vllm", "pod-template-hash": "5d9f"}, ctrl("ReplicaSet", "vllm-5d9f"))
+		}
+		add("agent", map[string]string{"app": "agent"}, []metav1.OwnerReference{{APIVersion: "agents.x-k8s.io/v1beta1", Kind: "Sandbox", Name: "agent", Controller: ptr.To(true)}})
+		add("lws-0", map[string]string{kinds.LeaderWorkerSet.NameLabel: "lws"}, nil)
+		add("bare", nil, nil)
+	}
+	slices.SortFunc(pods, func(a, b *cachedPod) int {
+		return strings.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name)
+	})
+	stripped := func(objs []any, f func(any) (any, error)) []any {
+		for i := range objs {
+			var err error
+			if objs[i], err = f(objs[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return objs
+	}
+	var podObjs []any
+	for _, p := range pods {
+		podObjs = append(podObjs, p)
+	}
+	l := &lists{
+		owners: []*listing{
+			{r: watchOf(kinds.Deployment), objs: stripped(deps, strip)},
+			{r: watchOf(kinds.ReplicaSet), objs: stripped(rss, strip)},
+		},
+		customs: []*listing{{r: watchOf(kinds.Sandbox), objs: stripped(customs, stripWorkload)}},
+		pods:    &listing{r: resPods, objs: podObjs},
+	}
+	return l, pods
+}
+
+type handedOver struct {
+	namespace string
+	ws        []audit.Workload
+	podsFed   int
+}
+
+// TestNamespaceStreamEqualsInventory: handed over a namespace at a time,
+// as the pods' list passes them, the workloads are the inventory's, in
+// ascending namespace order, each namespace's in the inventory's order,
+// scoped as the inventory scopes them (pods standing for their
+// controllers, custom resources counting their pods, the selector's
+// FilteredOut); and the first namespaces go before the last pod is
+// listed. A list that starts over (its continue token expired) gives the
+// same.
+func TestNamespaceStreamEqualsInventory(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		selector  labels.Selector
+		restartAt int // pods fed before the list starts over; 0: never
+	}{
+		{"all", labels.Everything(), 0},
+		{"selector", labels.SelectorFromSet(labels.Set{"app": "vllm"}), 0},
+		{"restart", labels.Everything(), 13},
+		{"restart selector", labels.SelectorFromSet(labels.Set{"app": "agent"}), 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, pods := streamLab(t)
+			want := buildInventory(l, tc.selector)
+			byNS := map[string][]audit.Workload{}
+			for _, w := range want.Workloads {
+				byNS[w.Namespace] = append(byNS[w.Namespace], w)
+			}
+			var wantNS []handedOver
+			for ns, ws := range byNS {
+				wantNS = append(wantNS, handedOver{namespace: ns, ws: ws})
+			}
+			slices.SortFunc(wantNS, func(a, b handedOver) int { return strings.Compare(a.namespace, b.namespace) })
+
+			l, pods = streamLab(t) // fresh objects: the inventory's scoping set statuses
+			b := newInventoryBuilder(l, tc.selector)
+			fed := 0
+			var got []handedOver
+			s := newNamespaceStream(b, func(ns string, ws []audit.Workload) error {
+				got = append(got, handedOver{namespace: ns, ws: slices.Clone(ws), podsFed: fed})
+				return nil
+			})
+			feed := func(ps []*cachedPod) {
+				for _, p := range ps {
+					fed++
+					if err := s.pod(p); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if tc.restartAt > 0 {
+				feed(pods[:tc.restartAt])
+				s.restart()
+			}
+			feed(pods)
+			if err := s.flush(true); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(wantNS) {
+				t.Fatalf("handed over %d namespaces, want %d", len(got), len(wantNS))
+			}
+			n := 0
+			for i := range got {
+				n += len(got[i].ws)
+				if got[i].namespace != wantNS[i].namespace || !reflect.DeepEqual(got[i].ws, wantNS[i].ws) {
+					t.Errorf("namespace %d: got %s %s, want %s %s", i, got[i].namespace, names(got[i].ws), wantNS[i].namespace, names(wantNS[i].ws))
+				}
+			}
+			if n != s.count || b.inv.FilteredOut != want.FilteredOut {
+				t.Errorf("count %d of %d, filtered out %d, want %d", s.count, n, b.inv.FilteredOut, want.FilteredOut)
+			}
+			if got[0].podsFed >= fed {
+				t.Errorf("namespace %s waited for the whole list (%d pods fed)", got[0].namespace, got[0].podsFed)
+			}
+		})
+	}
+}
+
+// TestNamespaceStreamOrder: a namespace waits for the names that sort
+// before it but list after it, and a server that lists pods out of key
+// order is an error, not a report in the wrong order.
+func TestNamespaceStreamOrder(t *testing.T) {
+	for _, tc := range []struct {
+		ns, cursor string
+		want       bool
+	}{
+		{"a", "b", true},
+		{"a", "a", false},
+		{"b", "a", false},
+		{"team-a", "team", false},   // team's pods come after team-a's and go first
+		{"team-a", "team-b", false}, // and after team-b's
+		{"team-a", "team0", true},   // "team/" < "team0/"
+		{"team-a-b", "team-a", false},
+		{"team-a-b", "team-b", false},
+		{"team-a-b", "team0", true},
+		{"", "a", true},
+	} {
+		if got := passed(tc.ns, tc.cursor); got != tc.want {
+			t.Errorf("passed(%q, %q) = %v, want %v", tc.ns, tc.cursor, got, tc.want)
+		}
+	}
+	l, pods := streamLab(t)
+	s := newNamespaceStream(newInventoryBuilder(l, labels.Everything()), func(string, []audit.Workload) error { return nil })
+	last := pods[len(pods)-1] // zeta's
+	if err := s.pod(last); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.pod(pods[0]); err == nil || !strings.Contains(err.Error(), "key order") {
+		t.Errorf("a pod of namespace a after zeta's: %v", err)
+	}
+}
+
+func names(ws []audit.Workload) string {
+	var out []string
+	for _, w := range ws {
+		s := w.Kind + "/" + w.Name
+		if w.Status != nil && w.Status.Pods > 0 {
+			s += fmt.Sprintf("(%d pods)", w.Status.Pods)
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, ",")
+}
