@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/tiergate/tiergate/audit"
 )
@@ -106,6 +105,11 @@ type namespaceStream struct {
 	// whether it is at any).
 	cursor  string
 	listing bool
+	// exists are the cluster's namespaces when they were listed (nil
+	// when the user may not list them): only those can hold pods, so a
+	// namespace need not wait for a name that sorts before it but does
+	// not exist ("team-a" for "team").
+	exists map[string]bool
 	// sent are the namespaces handed over (last the latest); after a
 	// restart their pods are listed again and skipped.
 	sent      map[string]bool
@@ -124,6 +128,12 @@ func newNamespaceStream(b *inventoryBuilder, each func(string, []audit.Workload)
 	}
 	b.others = nil
 	slices.Sort(s.queue)
+	if !b.inv.NamespacesHidden {
+		s.exists = make(map[string]bool, len(b.inv.Namespaces))
+		for _, ns := range b.inv.Namespaces {
+			s.exists[ns.Name] = true
+		}
+	}
 	return s
 }
 
@@ -141,6 +151,9 @@ func (s *namespaceStream) pod(p *cachedPod) error {
 			return fmt.Errorf("the server listed pods of namespace %q after those of %q: tiergate audits a namespace once its pods are listed, and needs them in key order", ns, s.cursor)
 		}
 		s.cursor, s.listing = ns, true
+		if s.exists != nil && !s.exists[ns] {
+			s.exists[ns] = true // made after the namespaces were listed
+		}
 		if err := s.known(ns); err != nil {
 			return err
 		}
@@ -166,7 +179,7 @@ func (s *namespaceStream) known(ns string) error {
 }
 
 func (s *namespaceStream) outOfOrder(ns string) error {
-	return fmt.Errorf("the server listed pods of namespace %q after namespace %q was audited: tiergate audits a namespace once its pods are listed, and needs them in key order", ns, s.last)
+	return fmt.Errorf("the server listed pods of namespace %q after namespace %q was audited: tiergate audits a namespace once its pods are listed, and needs them in key order (or the namespace was made during the audit: run it again)", ns, s.last)
 }
 
 // restart drops the pods held: the list starts over (its continue token
@@ -181,7 +194,7 @@ func (s *namespaceStream) restart() {
 func (s *namespaceStream) flush(final bool) error {
 	n := 0
 	for _, ns := range s.queue {
-		if !final && !passed(ns, s.cursor) {
+		if !final && !passed(ns, s.cursor, s.exists) {
 			break
 		}
 		n++
@@ -209,21 +222,20 @@ func nsKey(ns string) string { return ns + "/" }
 // passed says no more pods of ns can come once the list is at cursor's:
 // the list has passed ns's keys, and those of every namespace that sorts
 // before ns but lists after it (a name ns starts with, then "-"), which
-// must be handed over first.
-func passed(ns, cursor string) bool {
+// must be handed over first; of those, only the ones that exist, when
+// exists says which do (nil: any may).
+func passed(ns, cursor string, exists map[string]bool) bool {
 	at := nsKey(cursor)
 	if nsKey(ns) >= at {
 		return false
 	}
-	for i := strings.IndexByte(ns, '-'); i >= 0; {
-		if nsKey(ns[:i]) >= at {
+	for i := 0; i < len(ns); i++ {
+		if ns[i] != '-' {
+			continue
+		}
+		if prefix := ns[:i]; (exists == nil || exists[prefix]) && nsKey(prefix) >= at {
 			return false
 		}
-		j := strings.IndexByte(ns[i+1:], '-')
-		if j < 0 {
-			break
-		}
-		i += 1 + j
 	}
 	return true
 }

@@ -32,7 +32,7 @@ func streamLab(t *testing.T) (*lists, []*cachedPod) {
 	spec := corev1.PodSpec{Containers: []corev1.Container{{Name: "vllm", Image: "vllm/vllm-openai:v0.9.0"}}}
 	var deps, rss, customs []any
 	var pods []*cachedPod
-	for _, ns := range []string{"a", "team", "team-a", "team-a-b", "zeta"} {
+	for _, ns := range labNamespaces {
 		for _, name := range []string{"vllm", "idle"} {
 			deps = append(deps, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: map[string]string{"app": name}},
 				Spec: appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": name}}, Spec: spec}}})
@@ -90,6 +90,9 @@ func streamLab(t *testing.T) (*lists, []*cachedPod) {
 	return l, pods
 }
 
+// labNamespaces are streamLab's namespaces.
+var labNamespaces = []string{"a", "llm-01", "llm-02", "team", "team-a", "team-a-b", "zeta"}
+
 type handedOver struct {
 	namespace string
 	ws        []audit.Workload
@@ -109,14 +112,32 @@ func TestNamespaceStreamEqualsInventory(t *testing.T) {
 		name      string
 		selector  labels.Selector
 		restartAt int // pods fed before the list starts over; 0: never
+		// namespaces are listed (all of the lab's but the last when
+		// unlisted is set: one made during the audit)
+		namespaces, unlisted bool
 	}{
-		{"all", labels.Everything(), 0},
-		{"selector", labels.SelectorFromSet(labels.Set{"app": "vllm"}), 0},
-		{"restart", labels.Everything(), 13},
-		{"restart selector", labels.SelectorFromSet(labels.Set{"app": "agent"}), 20},
+		{"all", labels.Everything(), 0, false, false},
+		{"namespaces listed", labels.Everything(), 0, true, false},
+		{"a namespace made during the list", labels.Everything(), 0, true, true},
+		{"namespaces listed, restart", labels.SelectorFromSet(labels.Set{"app": "vllm"}), 27, true, false},
+		{"selector", labels.SelectorFromSet(labels.Set{"app": "vllm"}), 0, false, false},
+		{"restart", labels.Everything(), 13, false, false},
+		{"restart selector", labels.SelectorFromSet(labels.Set{"app": "agent"}), 20, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			l, pods := streamLab(t)
+			lab := func() (*lists, []*cachedPod) {
+				l, pods := streamLab(t)
+				if tc.namespaces {
+					l.nss = &listing{r: resNamespaces}
+					for _, ns := range labNamespaces {
+						if !tc.unlisted || ns != labNamespaces[len(labNamespaces)-1] {
+							l.nss.objs = append(l.nss.objs, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+						}
+					}
+				}
+				return l, pods
+			}
+			l, pods := lab()
 			want := buildInventory(l, tc.selector)
 			byNS := map[string][]audit.Workload{}
 			for _, w := range want.Workloads {
@@ -128,7 +149,7 @@ func TestNamespaceStreamEqualsInventory(t *testing.T) {
 			}
 			slices.SortFunc(wantNS, func(a, b handedOver) int { return strings.Compare(a.namespace, b.namespace) })
 
-			l, pods = streamLab(t) // fresh objects: the inventory's scoping set statuses
+			l, pods = lab() // fresh objects: the inventory's scoping set statuses
 			b := newInventoryBuilder(l, tc.selector)
 			fed := 0
 			var got []handedOver
@@ -165,6 +186,17 @@ func TestNamespaceStreamEqualsInventory(t *testing.T) {
 			if n != s.count || b.inv.FilteredOut != want.FilteredOut {
 				t.Errorf("count %d of %d, filtered out %d, want %d", s.count, n, b.inv.FilteredOut, want.FilteredOut)
 			}
+			// llm-01 goes as soon as llm-02's first pod is listed (after
+			// the 6 pods of a and of llm-01) when the namespaces are known;
+			// else it waits for a namespace "llm" that would list later.
+			for _, h := range got {
+				if h.namespace != "llm-01" || tc.restartAt > 0 {
+					continue
+				}
+				if early := h.podsFed == 13; early != tc.namespaces {
+					t.Errorf("llm-01 handed over after %d pods, namespaces listed %v", h.podsFed, tc.namespaces)
+				}
+			}
 			if got[0].podsFed >= fed {
 				t.Errorf("namespace %s waited for the whole list (%d pods fed)", got[0].namespace, got[0].podsFed)
 			}
@@ -178,21 +210,37 @@ func TestNamespaceStreamEqualsInventory(t *testing.T) {
 func TestNamespaceStreamOrder(t *testing.T) {
 	for _, tc := range []struct {
 		ns, cursor string
+		exists     []string // nil: the namespaces were not listed
 		want       bool
 	}{
-		{"a", "b", true},
-		{"a", "a", false},
-		{"b", "a", false},
-		{"team-a", "team", false},   // team's pods come after team-a's and go first
-		{"team-a", "team-b", false}, // and after team-b's
-		{"team-a", "team0", true},   // "team/" < "team0/"
-		{"team-a-b", "team-a", false},
-		{"team-a-b", "team-b", false},
-		{"team-a-b", "team0", true},
-		{"", "a", true},
+		// Namespaces listed: only those that exist are waited for.
+		{"llm-01", "llm-02", []string{"llm-01", "llm-02"}, true},
+		{"team-a", "team-b", []string{"team", "team-a", "team-b"}, false},
+		{"team-a-b", "team-b", []string{"team-a-b", "team-b"}, true},
+		{"team-a-b", "team-a", []string{"team-a", "team-a-b"}, false},
+		{"llm-01", "llm-01", []string{"llm-01"}, false},
+		// Not listed: any name may exist.
+		{"llm-01", "llm-02", nil, false}, // "llm" would list after llm-02
+		{"a", "b", nil, true},
+		{"a", "a", nil, false},
+		{"b", "a", nil, false},
+		{"team-a", "team", nil, false},   // team's pods come after team-a's and go first
+		{"team-a", "team-b", nil, false}, // and after team-b's
+		{"team-a", "team0", nil, true},   // "team/" < "team0/"
+		{"team-a-b", "team-a", nil, false},
+		{"team-a-b", "team-b", nil, false},
+		{"team-a-b", "team0", nil, true},
+		{"", "a", nil, true},
 	} {
-		if got := passed(tc.ns, tc.cursor); got != tc.want {
-			t.Errorf("passed(%q, %q) = %v, want %v", tc.ns, tc.cursor, got, tc.want)
+		var exists map[string]bool
+		if tc.exists != nil {
+			exists = map[string]bool{}
+			for _, ns := range tc.exists {
+				exists[ns] = true
+			}
+		}
+		if got := passed(tc.ns, tc.cursor, exists); got != tc.want {
+			t.Errorf("passed(%q, %q, %q) = %v, want %v", tc.ns, tc.cursor, tc.exists, got, tc.want)
 		}
 	}
 	l, pods := streamLab(t)
