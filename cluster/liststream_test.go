@@ -137,7 +137,7 @@ func TestNamespaceStreamEqualsInventory(t *testing.T) {
 				}
 				return l, pods
 			}
-			l, pods := lab()
+			l, _ := lab()
 			want := buildInventory(l, tc.selector)
 			byNS := map[string][]audit.Workload{}
 			for _, w := range want.Workloads {
@@ -149,7 +149,7 @@ func TestNamespaceStreamEqualsInventory(t *testing.T) {
 			}
 			slices.SortFunc(wantNS, func(a, b handedOver) int { return strings.Compare(a.namespace, b.namespace) })
 
-			l, pods = lab() // fresh objects: the inventory's scoping set statuses
+			l, pods := lab() // fresh objects: the inventory's scoping set statuses
 			b := newInventoryBuilder(l, tc.selector)
 			fed := 0
 			var got []handedOver
