@@ -1,7 +1,10 @@
 package cluster
 
 import (
+	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"slices"
 	"strings"
@@ -12,6 +15,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 
 	"github.com/tiergate/tiergate/audit"
@@ -264,4 +269,67 @@ func names(ws []audit.Workload) string {
 		out = append(out, s)
 	}
 	return strings.Join(out, ",")
+}
+
+// TestStreamPodsFail: pods that fail to list are an error. Failing on
+// the first page, the audit never starts (the lists the failure stopped
+// are no gaps to show); failing later, the namespaces the pages had
+// passed were handed over, and the error still ends the stream.
+func TestStreamPodsFail(t *testing.T) {
+	pod := func(ns, name string) string {
+		return fmt.Sprintf(`{"metadata":{"name":%q,"namespace":%q},"spec":{"containers":[{"name":"c","image":"nginx:1.27"}]}}`, name, ns)
+	}
+	for _, tc := range []struct {
+		name      string
+		failFirst bool
+		wantSent  string
+	}{
+		{"first page", true, ""},
+		{"second page", false, "a"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer SetPageSize(2)()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				fail := func() {
+					w.WriteHeader(http.StatusInternalServerError)
+					fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"etcd is on fire","reason":"InternalError","code":500}`)
+				}
+				switch {
+				case r.URL.Path == "/api/v1/namespaces" && tc.failFirst:
+					<-r.Context().Done() // answers only once the failed pods stopped the lists
+				case r.URL.Path == "/api/v1/namespaces":
+					fmt.Fprint(w, `{"kind":"NamespaceList","apiVersion":"v1","metadata":{},"items":[{"metadata":{"name":"a"}},{"metadata":{"name":"b"}}]}`)
+				case r.URL.Path != "/api/v1/pods":
+					http.NotFound(w, r)
+				case tc.failFirst || r.URL.Query().Get("continue") != "":
+					fail()
+				default:
+					fmt.Fprintf(w, `{"kind":"PodList","apiVersion":"v1","metadata":{"continue":"t1"},"items":[%s,%s]}`, pod("a", "p"), pod("b", "p"))
+				}
+			}))
+			defer srv.Close()
+			c, err := NewClients(&rest.Config{Host: srv.URL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Server = srv.URL
+			ls := &Lister{c: c, want: []readable{resPods, resNamespaces}, allowed: map[schema.GroupVersionResource]bool{resPods.gvr: true, resNamespaces.gvr: true}, isCustom: map[schema.GroupVersionResource]bool{}}
+			started := false
+			var sent []string
+			_, _, err = ls.Stream(context.Background(), func(*audit.Inventory) error {
+				started = true
+				return nil
+			}, func(ns string, _ []audit.Workload) error {
+				sent = append(sent, ns)
+				return nil
+			})
+			if err == nil || !strings.Contains(err.Error(), "etcd is on fire") {
+				t.Fatalf("error %v, want the pods' list's", err)
+			}
+			if started != !tc.failFirst || strings.Join(sent, ",") != tc.wantSent {
+				t.Errorf("started %v, handed over %q; want started %v, %q", started, sent, !tc.failFirst, tc.wantSent)
+			}
+		})
+	}
 }
