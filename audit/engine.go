@@ -460,6 +460,15 @@ func (s *Summary) add(r *Result) {
 // nodeReports lists nodes with their GPUs; allocation sums the audited
 // pods bound to each node.
 func nodeReports(ix *index, inv *Inventory) []NodeReport {
+	out := nodeBase(ix)
+	tallyNodes(ix, out, inv.Workloads)
+	sortNodes(out)
+	return out
+}
+
+// nodeBase lists the index's nodes, in index order, with their GPUs and
+// nothing allocated yet.
+func nodeBase(ix *index) []NodeReport {
 	if len(ix.nodes) == 0 {
 		return nil
 	}
@@ -482,8 +491,17 @@ func nodeReports(ix *index, inv *Inventory) []NodeReport {
 			out[i].Taints = append(out[i].Taints, s+":"+string(t.Effect))
 		}
 	}
-	for i := range inv.Workloads {
-		w := &inv.Workloads[i]
+	return out
+}
+
+// tallyNodes counts the workloads bound to each node of out (in index
+// order) and adds their device-plugin GPUs to its allocation.
+func tallyNodes(ix *index, out []NodeReport, ws []Workload) {
+	if len(out) == 0 {
+		return
+	}
+	for i := range ws {
+		w := &ws[i]
 		ni, ok := ix.nodeByName[w.NodeName]
 		if w.NodeName == "" || !ok {
 			continue
@@ -505,8 +523,10 @@ func nodeReports(ix *index, inv *Inventory) []NodeReport {
 			}
 		}
 	}
+}
+
+func sortNodes(out []NodeReport) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
 }
 
 // Policy returns the compiled policy the engine judges by, so that

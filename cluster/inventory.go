@@ -44,6 +44,32 @@ type lists struct {
 // same way whichever way it was read: the live view's snapshots and the
 // one-shot audit's lists give the same report for the same cluster.
 func buildInventory(l *lists, selector labels.Selector) *audit.Inventory {
+	b := newInventoryBuilder(l, selector)
+	podObjs := l.pods.items()
+	// Room for every pod at once: grown by doubling, 10,000 workloads
+	// would leave twice their size as garbage.
+	ws := slices.Grow(b.others, len(podObjs))
+	for _, o := range podObjs {
+		ws = append(ws, b.podWorkload(o.(*cachedPod)))
+	}
+	b.inv.Workloads = b.scope(ws)
+	return b.inv
+}
+
+// inventoryBuilder is an inventory built from everything but the pods,
+// with what turns pods into workloads: buildInventory adds them all at
+// once, Lister.Stream a namespace at a time.
+type inventoryBuilder struct {
+	inv      *audit.Inventory
+	selector labels.Selector
+	// others are the controllers and custom resources, as workloads,
+	// before SelectWorkloads.
+	others  []audit.Workload
+	ownerIx audit.OwnerIndex
+	models  map[string]audit.Extra
+}
+
+func newInventoryBuilder(l *lists, selector labels.Selector) *inventoryBuilder {
 	inv := &audit.Inventory{RuntimeClassesComplete: l.runtimeClasses != nil, NetworkPoliciesHidden: l.netpols == nil, ServiceAccountsHidden: l.sas == nil, NamespacesHidden: l.nss == nil}
 	for _, g := range l.gaps {
 		inv.Gaps = append(inv.Gaps, g.String())
@@ -107,28 +133,33 @@ func buildInventory(l *lists, selector labels.Selector) *audit.Inventory {
 	ws = append(ws, cws...)
 	inv.WarmPools = audit.WarmPoolsOf(cws) // before their pods stand for them
 	sortInventory(inv)
-	models := kserveFacts(l.kserve.items())
-	podObjs := l.pods.items()
-	// Room for every pod at once: grown by doubling, 10,000 workloads
-	// would leave twice their size as garbage.
-	ws = slices.Grow(ws, len(podObjs))
-	for _, o := range podObjs {
-		ws = append(ws, podWorkload(o.(*cachedPod), ownerIx, models))
-	}
-	// Pods, and the controllers no pod runs from (scaled to zero, failing
-	// admission, CronJobs between runs), as the offline audit of a dump;
-	// then the label selector, in the same order as offline.
+	return &inventoryBuilder{inv: inv, selector: selector, others: ws, ownerIx: ownerIx, models: kserveFacts(l.kserve.items())}
+}
+
+// podWorkload is a listed pod as a workload, its owner chain complete.
+func (b *inventoryBuilder) podWorkload(p *cachedPod) audit.Workload {
+	return podWorkload(p, b.ownerIx, b.models)
+}
+
+// scope keeps the pods, and the controllers no pod runs from (scaled to
+// zero, failing admission, CronJobs between runs), as the offline audit
+// of a dump; then those the label selector matches, in the same order
+// as offline, counting the others in inv.FilteredOut; then links pods to
+// the custom resources they run from. Every step looks only within a
+// namespace, so scoping a namespace's workloads on their own gives what
+// scoping them with the whole cluster's does. It reuses ws.
+func (b *inventoryBuilder) scope(ws []audit.Workload) []audit.Workload {
 	ws, _ = audit.SelectWorkloads(ws)
-	inv.Workloads = ws[:0]
+	kept := ws[:0]
 	for i := range ws {
-		if audit.Selected(&ws[i], "", selector) {
-			inv.Workloads = append(inv.Workloads, ws[i])
+		if audit.Selected(&ws[i], "", b.selector) {
+			kept = append(kept, ws[i])
 		} else {
-			inv.FilteredOut++
+			b.inv.FilteredOut++
 		}
 	}
-	audit.LinkRunsFrom(inv.Workloads) // among those in scope
-	return inv
+	audit.LinkRunsFrom(kept) // among those in scope
+	return kept
 }
 
 // rbacOf collects the roles and bindings read, nil when none could be.

@@ -65,6 +65,20 @@ func NewLister(ctx context.Context, c *Clients, opts Options) (*Lister, error) {
 // to list (or does not list before ctx ends) is a gap, said as the
 // Source says it; pods that cannot be listed are an error.
 func (ls *Lister) Inventory(ctx context.Context) (*audit.Inventory, error) {
+	// Pods that fail to list end the audit: the other lists stop then,
+	// rather than run on (to the timeout) for nothing.
+	listCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	l, err := ls.list(ctx, listCtx, stop, true)
+	if err != nil {
+		return nil, err
+	}
+	return buildInventory(l, ls.opts.Selector), nil
+}
+
+// list reads every resource the user may read at once (the pods only
+// withPods) and files them; listCtx is cancelled (stop) when pods fail.
+func (ls *Lister) list(ctx, listCtx context.Context, stop func(), withPods bool) (*lists, error) {
 	type job struct {
 		r   readable
 		out *listing
@@ -72,14 +86,10 @@ func (ls *Lister) Inventory(ctx context.Context) (*audit.Inventory, error) {
 	}
 	var jobs []*job
 	for _, r := range ls.want {
-		if ls.allowed[r.gvr] {
+		if ls.allowed[r.gvr] && (withPods || r.gvr != resPods.gvr) {
 			jobs = append(jobs, &job{r: r})
 		}
 	}
-	// Pods that fail to list end the audit: the other lists stop then,
-	// rather than run on (to the timeout) for nothing.
-	listCtx, stop := context.WithCancel(ctx)
-	defer stop()
 	var wg sync.WaitGroup
 	for _, j := range jobs {
 		wg.Add(1)
@@ -97,10 +107,7 @@ func (ls *Lister) Inventory(ctx context.Context) (*audit.Inventory, error) {
 	for _, j := range jobs {
 		if j.err != nil {
 			if j.r.gvr == resPods.gvr {
-				if ctx.Err() != nil {
-					return nil, fmt.Errorf("the server %s: pods did not list within the timeout", ls.c.Server)
-				}
-				return nil, Explain(ls.c.Server, fmt.Errorf("pods: %w", j.err))
+				return nil, ls.podsError(ctx, j.err)
 			}
 			why := "did not list"
 			if ctx.Err() == nil {
@@ -111,7 +118,16 @@ func (ls *Lister) Inventory(ctx context.Context) (*audit.Inventory, error) {
 		}
 		l.place(j.out, ls.isCustom[j.r.gvr])
 	}
-	return buildInventory(l, ls.opts.Selector), nil
+	return l, nil
+}
+
+// podsError says why pods did not list: the timeout (ctx ended), or the
+// server's answer.
+func (ls *Lister) podsError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("the server %s: pods did not list within the timeout", ls.c.Server)
+	}
+	return Explain(ls.c.Server, fmt.Errorf("pods: %w", err))
 }
 
 // place files a listing where Source.setup files its informer.

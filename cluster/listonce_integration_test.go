@@ -77,6 +77,9 @@ func TestListerMatchesSource(t *testing.T) {
 			if !bytes.Equal(want, got) {
 				t.Errorf("the listed report differs from the watched one:\n%s", firstDiff(string(want), string(got)))
 			}
+			if streamed := streamJSON(t, tc.clients, tc.opts); !bytes.Equal(want, streamed) {
+				t.Errorf("the report streamed a namespace at a time differs from the watched one:\n%s", firstDiff(string(want), string(streamed)))
+			}
 		})
 	}
 }
@@ -110,6 +113,47 @@ func auditJSON(t *testing.T, inv *audit.Inventory) []byte {
 	now := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
 	var b bytes.Buffer
 	if err := report.Render(&b, e.Audit(inv, audit.Options{Now: now}), "json", report.Options{Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// streamJSON is the -o json report of the same scope audited a namespace
+// at a time as its pods list (Lister.Stream, Engine.AuditByNamespace),
+// written as the one-shot audit writes it.
+func streamJSON(t *testing.T, c *cluster.Clients, opts cluster.Options) []byte {
+	t.Helper()
+	ctx := context.Background()
+	e, err := audit.NewEngine(policy.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lister, err := cluster.NewLister(ctx, c, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	var (
+		b          bytes.Buffer
+		js         *report.JSONPipe
+		na         *audit.NamespaceAudit
+		namespaces []string
+	)
+	_, n, err := lister.Stream(ctx, func(base *audit.Inventory) error {
+		js = report.NewJSONPipe(&b, report.Options{Now: now})
+		na = e.AuditByNamespace(base, audit.Options{Now: now})
+		return nil
+	}, func(ns string, ws []audit.Workload) error {
+		namespaces = append(namespaces, ns)
+		return na.Namespace(ns, ws, js.Workload)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 || len(namespaces) == 0 {
+		t.Fatalf("nothing streamed: %d workloads in %q", n, namespaces)
+	}
+	if err := js.CloseEmpty(na.Close(), ""); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()

@@ -182,6 +182,9 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 	if err := o.Resolve(); err != nil {
 		return err
 	}
+	if o.streamsLive() {
+		return o.runStreamed(ctx)
+	}
 	var (
 		inv     *audit.Inventory
 		clients *cluster.Clients

@@ -266,22 +266,9 @@ func (o *ScopeOptions) sourceAndClients(ctx context.Context) (*cluster.Source, *
 // a live source would; the clients stay usable for writes (fix --apply).
 // A one-shot command needs no watches: the view and serve keep theirs.
 func (o *ScopeOptions) loadLive(ctx context.Context) (*audit.Inventory, *cluster.Clients, error) {
-	clients, request, err := o.connect(ctx)
+	lister, clients, request, err := o.lister(ctx)
 	if err != nil {
 		return nil, nil, err
-	}
-	setup := cluster.DefaultConnectTimeout
-	if request > 0 {
-		setup = request
-	}
-	setupCtx, stopSetup := context.WithTimeout(ctx, setup)
-	defer stopSetup()
-	if err := o.checkNamespace(setupCtx, clients); err != nil {
-		return nil, nil, err
-	}
-	lister, err := cluster.NewLister(setupCtx, clients, cluster.Options{Namespace: o.namespace, Selector: o.selector})
-	if err != nil {
-		return nil, nil, cluster.Explain(clients.Server, err)
 	}
 	listCtx, stop := context.WithTimeout(ctx, syncTimeout(request))
 	defer stop()
@@ -290,6 +277,29 @@ func (o *ScopeOptions) loadLive(ctx context.Context) (*audit.Inventory, *cluster
 		return nil, nil, err
 	}
 	return inv, clients, nil
+}
+
+// lister connects, checks the namespace and what the user may read, and
+// returns the lister of the scope with the request timeout (0: none set).
+func (o *ScopeOptions) lister(ctx context.Context) (*cluster.Lister, *cluster.Clients, time.Duration, error) {
+	clients, request, err := o.connect(ctx)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	setup := cluster.DefaultConnectTimeout
+	if request > 0 {
+		setup = request
+	}
+	setupCtx, stopSetup := context.WithTimeout(ctx, setup)
+	defer stopSetup()
+	if err := o.checkNamespace(setupCtx, clients); err != nil {
+		return nil, nil, 0, err
+	}
+	lister, err := cluster.NewLister(setupCtx, clients, cluster.Options{Namespace: o.namespace, Selector: o.selector})
+	if err != nil {
+		return nil, nil, 0, cluster.Explain(clients.Server, err)
+	}
+	return lister, clients, request, nil
 }
 
 // contextAndServer names the kubeconfig context and server for headers.

@@ -87,7 +87,15 @@ func (p *JSONPipe) send() {
 
 // Close encodes what is queued, then writes the nodes, the summary and
 // what was not visible, and flushes.
-func (p *JSONPipe) Close(rep *audit.Report) error {
+func (p *JSONPipe) Close(rep *audit.Report) error { return p.close(rep, nil) }
+
+// CloseEmpty is Close for a document whose scope was known to be empty
+// only once its results were written (a live audit that writes each
+// namespace as it is listed): why ("" when it was not) is its "empty"
+// field, as Options.Empty would have made it.
+func (p *JSONPipe) CloseEmpty(rep *audit.Report, why string) error { return p.close(rep, &why) }
+
+func (p *JSONPipe) close(rep *audit.Report, empty *string) error {
 	if len(p.batch) > 0 {
 		p.send()
 	}
@@ -98,6 +106,9 @@ func (p *JSONPipe) Close(rep *audit.Report) error {
 	p.mu.Unlock()
 	if err != nil {
 		return err
+	}
+	if empty != nil {
+		p.js.opts.Empty = *empty // the encoder is done with opts
 	}
 	return p.js.Close(rep)
 }

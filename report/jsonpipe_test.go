@@ -41,6 +41,25 @@ func TestJSONPipeMatchesStream(t *testing.T) {
 	}
 }
 
+// TestJSONPipeCloseEmpty: a scope found empty at the end says so as one
+// known empty from the start does, and one that was not says nothing.
+func TestJSONPipeCloseEmpty(t *testing.T) {
+	rep := &audit.Report{NotVisible: []string{"nodes: forbidden"}}
+	for _, why := range []string{"", "namespace rag has no pods and no controllers with a pod template"} {
+		var want, got bytes.Buffer
+		if err := renderJSON(&want, rep, Options{Empty: why}); err != nil {
+			t.Fatal(err)
+		}
+		p := NewJSONPipe(&got, Options{})
+		if err := p.CloseEmpty(rep, why); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("empty %q:\n%s\nwant:\n%s", why, got.String(), want.String())
+		}
+	}
+}
+
 // failAfter fails every write after its first n bytes.
 type failAfter struct{ n int }
 
