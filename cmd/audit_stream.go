@@ -65,8 +65,12 @@ func (o *AuditOptions) runStreamed(ctx context.Context) error {
 	})
 	if err != nil {
 		if js != nil {
+			// The namespaces audited before the failure are on stdout
+			// already: the document is cut short, and says so by failing
+			// to parse; stderr says why.
 			js.Discard()
 			na.Close()
+			err = fmt.Errorf("%w (the JSON on stdout is incomplete)", err)
 		}
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
