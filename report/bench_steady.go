@@ -11,10 +11,11 @@ import (
 	"github.com/tiergate/tiergate/metrics"
 )
 
-// hasSteady says whether any target measured a steady pod.
+// hasSteady says whether any steady pod measured something or failed:
+// a table of dashes would say less than the notes below it.
 func hasSteady(res *bench.Result) bool {
 	for _, t := range res.Targets {
-		if t.Steady != nil {
+		if st := t.Steady; st != nil && (st.Load != nil || st.Memory != nil || st.Failure != "") {
 			return true
 		}
 	}
