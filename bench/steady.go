@@ -33,10 +33,22 @@ type ForwardFunc func(ctx context.Context, namespace, pod string, port int32) (s
 // while the kubelet does not list the pod yet.
 type MemoryFunc func(ctx context.Context, node, namespace, pod string) (*metrics.PodMemory, error)
 
-// steadyWanted says whether targets get a steady pod: a server to load,
-// or memory to read.
-func (r *Runner) steadyWanted() bool {
-	return r.Pod.Server != nil || (r.Memory != nil && !r.memoryOff)
+// steadyWanted says whether a target gets a steady pod: a server to
+// load, or memory to read on a node its cold-start pods ran on (where
+// every such node refused its stats, the pod would measure nothing).
+func (r *Runner) steadyWanted(cold []Timeline) bool {
+	if r.Pod.Server != nil {
+		return true
+	}
+	if r.Memory == nil {
+		return false
+	}
+	for _, tl := range cold {
+		if !r.memoryRefused[tl.Node] {
+			return true
+		}
+	}
+	return len(cold) == 0
 }
 
 // steady starts one more pod of t (numbered after the cold starts) and,
@@ -50,7 +62,7 @@ func (r *Runner) steady(ctx context.Context, t Target, note func(string)) (*Stea
 			r.stage(t, fmt.Sprintf("%s ready in %s; load: %d prompts, %d at a time", s.Engine, tl.Phases().Ready.Round(time.Millisecond), r.Load.Prompts, max(r.Load.Concurrency, 1)))
 			st.Load = r.load(ctx, t, tl.Pod, s, note)
 		}
-		if r.Memory != nil && !r.memoryOff {
+		if r.Memory != nil && !r.memoryRefused[tl.Node] {
 			r.stage(t, "reading the pod's memory from its kubelet")
 			st.Memory = r.memory(ctx, t, tl, note)
 		}
@@ -92,7 +104,8 @@ func (r *Runner) load(ctx context.Context, t Target, pod string, s *Server, note
 
 // memory polls the pod's kubelet until it lists the pod (its stats lag a
 // housekeeping interval behind a new pod), at most MemoryWait. A refusal
-// (no nodes/proxy) ends memory reads for the run: one note says why.
+// (no nodes/proxy, an unreachable kubelet) ends memory reads on that
+// node: one note says why.
 func (r *Runner) memory(ctx context.Context, t Target, tl Timeline, note func(string)) *metrics.PodMemory {
 	wait := r.MemoryWait
 	if wait <= 0 {
@@ -105,7 +118,10 @@ func (r *Runner) memory(ctx context.Context, t Target, tl Timeline, note func(st
 		case err != nil && ctx.Err() != nil:
 			return nil
 		case err != nil && (apierrors.IsForbidden(err) || errors.Is(err, ErrMemoryUnavailable)):
-			r.memoryOff = true
+			if r.memoryRefused == nil {
+				r.memoryRefused = map[string]bool{}
+			}
+			r.memoryRefused[tl.Node] = true
 			note("memory not measured: " + textutil.OneLine(err.Error()))
 			return nil
 		case err != nil:

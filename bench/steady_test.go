@@ -21,6 +21,11 @@ import (
 // readyOnCreate plays the kubelet: each pod created is scheduled to n1
 // and made ready; created pods' specs are kept in specs.
 func readyOnCreate(c *fake.Clientset, created <-chan string, specs *sync.Map) {
+	readyOnNode(c, created, specs, func(string) string { return "n1" })
+}
+
+// readyOnNode is readyOnCreate scheduling each pod to nodeOf(its name).
+func readyOnNode(c *fake.Clientset, created <-chan string, specs *sync.Map, nodeOf func(pod string) string) {
 	for name := range created {
 		go func() {
 			// The create reactor runs before the tracker holds the pod.
@@ -38,7 +43,7 @@ func readyOnCreate(c *fake.Clientset, created <-chan string, specs *sync.Map) {
 				specs.Store(name, pod.Spec)
 			}
 			pod.ResourceVersion = "3"
-			pod.Spec.NodeName = "n1"
+			pod.Spec.NodeName = nodeOf(name)
 			pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionTrue}, {Type: corev1.ContainersReady, Status: corev1.ConditionTrue}}
 			_ = c.Tracker().Update(corev1.SchemeGroupVersion.WithResource("pods"), pod, "tiergate-bench")
 		}()
@@ -144,6 +149,50 @@ func TestSteadyMemoryRefusedOnceAndPolled(t *testing.T) {
 		t.Errorf("asked %d times; steady %+v %+v", asked, res.Targets[1].Steady, res.Targets[2].Steady)
 	}
 	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "memory not measured: nodes n1 proxy: kubelet stats unavailable") {
+		t.Errorf("notes %q", res.Notes)
+	}
+}
+
+// One node's refusal is that node's: RBAC may name nodes, a kubelet may
+// deny the API server or be unreachable. A runtime on another node still
+// gets its memory read; one whose pods all ran on the refused node gets
+// no steady pod, and the refusal is said once.
+func TestSteadyMemoryRefusedOnOneNodeOnly(t *testing.T) {
+	created := make(chan string, 16)
+	c := fakeCluster(created)
+	go readyOnNode(c, created, nil, func(pod string) string {
+		if strings.Contains(pod, "gvisor") {
+			return "n2"
+		}
+		return "n1"
+	})
+	var mu sync.Mutex
+	asked := map[string]int{}
+	r := &Runner{Client: c, Namespace: "tiergate-bench", Pod: PodOptions{RunID: "abc123"}, Runs: 1, Timeout: time.Minute, MemoryPoll: 10 * time.Millisecond,
+		Memory: func(_ context.Context, node, _, _ string) (*metrics.PodMemory, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			asked[node]++
+			if node == "n1" {
+				return nil, fmt.Errorf("node n1: %w", ErrMemoryUnavailable)
+			}
+			return &metrics.PodMemory{RSS: 1 << 20, Source: metrics.SourceSummary}, nil
+		}}
+	res, err := r.Run(context.Background(), []Target{{Name: DefaultTarget}, {Name: "gvisor", Class: "gvisor"}, {Name: "kata", Class: "kata"}})
+	close(created)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := res.Targets[1].Steady; st == nil || st.Memory == nil || st.Memory.RSS != 1<<20 {
+		t.Errorf("gvisor on n2: steady %+v", st)
+	}
+	if res.Targets[0].Steady == nil || res.Targets[0].Steady.Memory != nil || res.Targets[2].Steady != nil {
+		t.Errorf("on n1: steady %+v, %+v", res.Targets[0].Steady, res.Targets[2].Steady)
+	}
+	if asked["n1"] != 1 || asked["n2"] != 1 {
+		t.Errorf("asked %v", asked)
+	}
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "memory not measured: node n1: kubelet stats unavailable") {
 		t.Errorf("notes %q", res.Notes)
 	}
 }
