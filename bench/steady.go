@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/metrics"
@@ -23,6 +25,10 @@ type Steady struct {
 	Memory *metrics.PodMemory `json:"memory,omitempty"`
 	// Failure says why the pod did not become ready (nothing measured).
 	Failure string `json:"failure,omitempty"`
+	// Stopped says why the server was no longer running after the load
+	// (it crashed, was evicted or OOM-killed): its load and memory are
+	// dropped, a dead pod's figures are not the runtime's.
+	Stopped string `json:"stopped,omitempty"`
 }
 
 // ForwardFunc opens a port-forward to a pod's port: the local address
@@ -61,6 +67,10 @@ func (r *Runner) steady(ctx context.Context, t Target, note func(string)) (*Stea
 		if s := r.Pod.Server; s != nil {
 			r.stage(t, fmt.Sprintf("%s ready in %s; load: %d prompts, %d at a time", s.Engine, tl.Phases().Ready.Round(time.Millisecond), r.Load.Prompts, max(r.Load.Concurrency, 1)))
 			st.Load = r.load(ctx, t, tl.Pod, s, note)
+			if st.Stopped = r.stopped(ctx, tl.Pod); st.Stopped != "" {
+				st.Load = nil
+				return
+			}
 		}
 		if r.Memory != nil && !r.memoryRefused[tl.Node] {
 			r.stage(t, "reading the pod's memory from its kubelet")
@@ -140,6 +150,30 @@ func (r *Runner) memory(ctx context.Context, t Target, tl Timeline, note func(st
 		case <-time.After(r.memoryPoll()):
 		}
 	}
+}
+
+// stopped says why a pod that was ready no longer runs its container
+// ("" while it does, or when it cannot be read): the bench pods never
+// restart, so a crash ends the pod.
+func (r *Runner) stopped(ctx context.Context, pod string) string {
+	p, err := r.Client.CoreV1().Pods(r.Namespace).Get(ctx, pod, metav1.GetOptions{})
+	if err != nil {
+		return ""
+	}
+	return podStopped(p)
+}
+
+// podStopped is why p's container no longer runs; "" while it does.
+func podStopped(p *corev1.Pod) string {
+	for _, cs := range p.Status.ContainerStatuses {
+		if t := cs.State.Terminated; t != nil {
+			return serverText(fmt.Sprintf("exited (%s, code %d)", t.Reason, t.ExitCode))
+		}
+	}
+	if p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded {
+		return serverText(fmt.Sprintf("exited (%s)", phaseReason(p)))
+	}
+	return ""
 }
 
 // ErrMemoryUnavailable wraps a MemoryFunc error that no later pod will

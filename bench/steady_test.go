@@ -153,6 +153,52 @@ func TestSteadyMemoryRefusedOnceAndPolled(t *testing.T) {
 	}
 }
 
+// A server that dies during the load (OOM-killed, crashed) measured
+// nothing of its runtime: its load is dropped, its memory not read (a
+// dead pod's would be near zero, a "negative overhead"), and why is kept.
+func TestSteadyServerThatStopsDuringTheLoad(t *testing.T) {
+	created := make(chan string, 16)
+	c := fakeCluster(created)
+	go readyOnCreate(c, created, nil)
+	srv := httptest.NewServer(&benchtest.Server{Gap: time.Millisecond})
+	defer srv.Close()
+	server, err := NewServer("vllm/vllm-openai:v0.11.0", "", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pods := corev1.SchemeGroupVersion.WithResource("pods")
+	r := &Runner{Client: c, Namespace: "tiergate-bench", Pod: PodOptions{RunID: "abc123", Server: server}, Runs: 1, Timeout: time.Minute,
+		Load: LoadOptions{Model: benchtest.Model, Prompts: 2, Concurrency: 1, MaxTokens: 3, Seed: 1},
+		Forward: func(_ context.Context, ns, pod string, _ int32) (string, func(), error) {
+			// The kubelet's word that the server was killed arrives
+			// while the load runs.
+			o, err := c.Tracker().Get(pods, ns, pod)
+			if err != nil {
+				return "", nil, err
+			}
+			p := o.(*corev1.Pod).DeepCopy()
+			p.Status.Phase = corev1.PodFailed
+			p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "bench", State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Reason: "OOMKilled", ExitCode: 137}}}}
+			if err := c.Tracker().Update(pods, p, ns); err != nil {
+				return "", nil, err
+			}
+			return strings.TrimPrefix(srv.URL, "http://"), func() {}, nil
+		},
+		Memory: func(context.Context, string, string, string) (*metrics.PodMemory, error) {
+			t.Error("memory read of a server that stopped")
+			return nil, nil
+		}}
+	res, err := r.Run(context.Background(), []Target{{Name: DefaultTarget}})
+	close(created)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := res.Targets[0].Steady
+	if st == nil || st.Load != nil || st.Memory != nil || st.Stopped != "exited (OOMKilled, code 137)" {
+		t.Errorf("steady %+v", st)
+	}
+}
+
 // One node's refusal is that node's: RBAC may name nodes, a kubelet may
 // deny the API server or be unreachable. A runtime on another node still
 // gets its memory read; one whose pods all ran on the refused node gets
