@@ -253,6 +253,9 @@ func benchMarkdown(w io.Writer, res *bench.Result) error {
 		if st := t.Steady; st != nil && st.Stopped != "" {
 			notes = append(notes, stoppedText(st))
 		}
+		if m := engineMismatch(t.Steady.LoadResult()); m != "" {
+			notes = append(notes, m)
+		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", mdCell(name), iso(t.Target), p50, p95, tokens, memory, mdCell(strings.Join(notes, "; ")))
 	}
 	b.WriteString("\n")

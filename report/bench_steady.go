@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -92,6 +93,9 @@ func steadyTable(w io.Writer, res *bench.Result, wide bool) error {
 		if st := t.Steady; st != nil && st.Stopped != "" {
 			fmt.Fprintf(w, "  %s: %s\n", t.Target.Name, stoppedText(st))
 		}
+		if m := engineMismatch(t.Steady.LoadResult()); m != "" {
+			fmt.Fprintf(w, "  %s: %s\n", t.Target.Name, m)
+		}
 	}
 	return nil
 }
@@ -109,6 +113,21 @@ func tokensCell(l *bench.LoadResult) string {
 // of it is counted.
 func stoppedText(st *bench.Steady) string {
 	return "the server stopped during the load: " + st.Stopped + "; its tokens/s and memory are not counted"
+}
+
+// engineMismatch is the cross-check's verdict: where the engine's own
+// counter and the stream's count differ by more than 5%, it says so (the
+// counts are otherwise only shown, in -o wide); "" where they agree or
+// there is nothing to compare.
+func engineMismatch(l *bench.LoadResult) string {
+	if l == nil || l.Engine == nil || l.CompletionTokens == 0 {
+		return ""
+	}
+	stream := float64(l.CompletionTokens)
+	if math.Abs(l.Engine.Tokens-stream) <= 0.05*stream {
+		return ""
+	}
+	return fmt.Sprintf("%s counted %.0f tokens generated, the stream %d (from %s): the tokens/s may be off", l.Engine.Name, l.Engine.Tokens, l.CompletionTokens, l.TokensFrom)
 }
 
 // ratio is a target's figure over the baseline's ("0.85×"); "-" without

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,5 +100,23 @@ func TestRenderBenchGoldens(t *testing.T) {
 	}
 	if err := RenderBench(&bytes.Buffer{}, benchFixture(), "yaml"); err == nil {
 		t.Error("an unknown format must be an error")
+	}
+}
+
+// The engine cross-check says when the engine's counter and the stream
+// disagree (beyond 5%), in the table and the markdown's notes; a small
+// difference (kata-qemu's 12600 vs 12544) is not flagged.
+func TestBenchEngineCountDisagreementIsSaid(t *testing.T) {
+	res := benchServerFixture()
+	res.Targets[0].Steady.Load.Engine.Tokens = 9000
+	want := "vLLM counted 9000 tokens generated, the stream 12800 (from usage): the tokens/s may be off"
+	for _, f := range []string{"table", "markdown"} {
+		var b bytes.Buffer
+		if err := RenderBench(&b, res, f); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Count(b.String(), want) != 1 || strings.Contains(b.String(), "12600 tokens generated") {
+			t.Errorf("%s:\n%s", f, b.String())
+		}
 	}
 }
