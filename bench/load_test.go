@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,5 +89,36 @@ func TestRunLoadPullsFirst(t *testing.T) {
 	res, err := RunLoad(context.Background(), LoadOptions{BaseURL: srv.URL, Model: benchtest.Model, Prompts: 2, MaxTokens: 3, Pull: true})
 	if err != nil || res.Failed != 0 || res.CompletionTokens != 6 {
 		t.Fatalf("%+v %v", res, err)
+	}
+}
+
+// Through a port-forward every new connection is a new stream the API
+// server and the kubelet set up (for Kata, through its agent): a
+// request that waits on one has that in its time to first token. The
+// load keeps one connection per request in flight and reuses it: the
+// server sees at most Concurrency connections, whatever the prompts.
+func TestRunLoadReusesItsConnections(t *testing.T) {
+	srv := httptest.NewUnstartedServer(&benchtest.Server{Gap: time.Millisecond})
+	var mu sync.Mutex
+	conns := 0
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			conns++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	res, err := RunLoad(context.Background(), LoadOptions{BaseURL: srv.URL, Model: benchtest.Model, Prompts: 48, Concurrency: 6, MaxTokens: 4, Seed: 1, MetricsPath: "/metrics",
+		Client: LoadClient(time.Minute, 6)})
+	if err != nil || res.Failed != 0 {
+		t.Fatal(res, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// Concurrency for the completions, and one for the metrics reads.
+	if conns > 7 {
+		t.Errorf("%d connections for 48 requests, 6 at a time", conns)
 	}
 }
