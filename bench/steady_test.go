@@ -2,7 +2,10 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -10,6 +13,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes/fake"
@@ -258,5 +262,62 @@ func TestNoSteadyPodWhereNothingStarted(t *testing.T) {
 	}
 	if s := res.Targets[0].Sequential; s == nil || s.Failed != 2 || res.Targets[0].Steady != nil || len(created) != 2 {
 		t.Errorf("sequential %+v, steady %+v, %d pods created", s, res.Targets[0].Steady, len(created))
+	}
+}
+
+// ctrl+c during the load or during the memory poll stops the run at
+// once with the cancellation (exit 130, not a cluster error), says
+// nothing was "not measured", and deletes the steady pod.
+func TestSteadyInterrupted(t *testing.T) {
+	for _, during := range []string{"load", "memory"} {
+		t.Run(during, func(t *testing.T) {
+			created := make(chan string, 16)
+			c := fakeCluster(created)
+			go readyOnCreate(c, created, nil)
+			// A server that never sends its first token.
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/v1/chat/completions" {
+					// The body read, the server notices the client go.
+					_, _ = io.Copy(io.Discard, r.Body)
+					<-r.Context().Done()
+				}
+				http.NotFound(w, r)
+			}))
+			defer srv.Close()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			r := &Runner{Client: c, Namespace: "tiergate-bench", Pod: PodOptions{RunID: "abc123"}, Runs: 1, Timeout: time.Minute, MemoryPoll: time.Hour,
+				Memory: func(context.Context, string, string, string) (*metrics.PodMemory, error) {
+					if during == "memory" {
+						time.AfterFunc(50*time.Millisecond, cancel)
+					}
+					return nil, nil // not listed yet: polled again in an hour
+				}}
+			if during == "load" {
+				server, err := NewServer("vllm/vllm-openai:v0.11.0", "", nil, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.Pod.Server = server
+				r.Load = LoadOptions{Model: benchtest.Model, Prompts: 2, Concurrency: 1, MaxTokens: 3, Seed: 1}
+				r.Forward = func(context.Context, string, string, int32) (string, func(), error) {
+					time.AfterFunc(50*time.Millisecond, cancel)
+					return strings.TrimPrefix(srv.URL, "http://"), func() {}, nil
+				}
+			}
+			start := time.Now()
+			res, err := r.Run(ctx, []Target{{Name: DefaultTarget}})
+			close(created)
+			if !errors.Is(err, context.Canceled) || time.Since(start) > 20*time.Second {
+				t.Fatalf("after %s: %v", time.Since(start), err)
+			}
+			if len(res.Notes) != 0 {
+				t.Errorf("notes %q", res.Notes)
+			}
+			pods, err := c.CoreV1().Pods("tiergate-bench").List(context.Background(), metav1.ListOptions{})
+			if err != nil || len(pods.Items) != 0 {
+				t.Errorf("left behind: %v %v", pods, err)
+			}
+		})
 	}
 }
