@@ -46,7 +46,10 @@ type Runner struct {
 	// every MemoryPoll (5s) for at most MemoryWait (1m).
 	Memory                 MemoryFunc
 	MemoryWait, MemoryPoll time.Duration
-	memoryOff              bool
+	// memoryRefused are the nodes whose kubelet stats were refused or
+	// unreachable: the RBAC may name nodes, a kubelet may deny the API
+	// server or be firewalled, so one node's refusal is not the run's.
+	memoryRefused map[string]bool
 
 	mu     sync.Mutex
 	routes map[string]chan observation
@@ -205,7 +208,7 @@ func (r *Runner) Run(ctx context.Context, targets []Target) (*Result, error) {
 		}
 		// A runtime none of whose pods started would only fail once more.
 		started := tr.Sequential.Runs > tr.Sequential.Failed
-		if !r.steadyWanted() || !started {
+		if !r.steadyWanted(all) || !started {
 			if r.Progress != nil {
 				r.Progress(Progress{Target: t.Name, Mode: "steady", Skipped: true})
 			}

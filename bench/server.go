@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -51,6 +52,11 @@ func NewServer(image, engine string, args []string, port int32) (*Server, error)
 		Args: slices.Clone(args), Env: maps.Clone(e.Serve.Env), Pull: e.Serve.Pull}
 	if port != 0 {
 		s.Port = port
+		// An engine told its port by Env (TGI's PORT) must listen where
+		// the probe and the forward go.
+		if _, ok := s.Env["PORT"]; ok {
+			s.Env["PORT"] = strconv.Itoa(int(port))
+		}
 	}
 	return s, nil
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/tiergate/tiergate/internal/textutil"
 	"github.com/tiergate/tiergate/metrics"
@@ -23,6 +25,10 @@ type Steady struct {
 	Memory *metrics.PodMemory `json:"memory,omitempty"`
 	// Failure says why the pod did not become ready (nothing measured).
 	Failure string `json:"failure,omitempty"`
+	// Stopped says why the server was no longer running after the load
+	// (it crashed, was evicted or OOM-killed): its load and memory are
+	// dropped, a dead pod's figures are not the runtime's.
+	Stopped string `json:"stopped,omitempty"`
 }
 
 // ForwardFunc opens a port-forward to a pod's port: the local address
@@ -33,10 +39,22 @@ type ForwardFunc func(ctx context.Context, namespace, pod string, port int32) (s
 // while the kubelet does not list the pod yet.
 type MemoryFunc func(ctx context.Context, node, namespace, pod string) (*metrics.PodMemory, error)
 
-// steadyWanted says whether targets get a steady pod: a server to load,
-// or memory to read.
-func (r *Runner) steadyWanted() bool {
-	return r.Pod.Server != nil || (r.Memory != nil && !r.memoryOff)
+// steadyWanted says whether a target gets a steady pod: a server to
+// load, or memory to read on a node its cold-start pods ran on (where
+// every such node refused its stats, the pod would measure nothing).
+func (r *Runner) steadyWanted(cold []Timeline) bool {
+	if r.Pod.Server != nil {
+		return true
+	}
+	if r.Memory == nil {
+		return false
+	}
+	for _, tl := range cold {
+		if !r.memoryRefused[tl.Node] {
+			return true
+		}
+	}
+	return len(cold) == 0
 }
 
 // steady starts one more pod of t (numbered after the cold starts) and,
@@ -49,8 +67,12 @@ func (r *Runner) steady(ctx context.Context, t Target, note func(string)) (*Stea
 		if s := r.Pod.Server; s != nil {
 			r.stage(t, fmt.Sprintf("%s ready in %s; load: %d prompts, %d at a time", s.Engine, tl.Phases().Ready.Round(time.Millisecond), r.Load.Prompts, max(r.Load.Concurrency, 1)))
 			st.Load = r.load(ctx, t, tl.Pod, s, note)
+			if st.Stopped = r.stopped(ctx, tl.Pod); st.Stopped != "" {
+				st.Load = nil
+				return
+			}
 		}
-		if r.Memory != nil && !r.memoryOff {
+		if r.Memory != nil && !r.memoryRefused[tl.Node] {
 			r.stage(t, "reading the pod's memory from its kubelet")
 			st.Memory = r.memory(ctx, t, tl, note)
 		}
@@ -92,7 +114,8 @@ func (r *Runner) load(ctx context.Context, t Target, pod string, s *Server, note
 
 // memory polls the pod's kubelet until it lists the pod (its stats lag a
 // housekeeping interval behind a new pod), at most MemoryWait. A refusal
-// (no nodes/proxy) ends memory reads for the run: one note says why.
+// (no nodes/proxy, an unreachable kubelet) ends memory reads on that
+// node: one note says why.
 func (r *Runner) memory(ctx context.Context, t Target, tl Timeline, note func(string)) *metrics.PodMemory {
 	wait := r.MemoryWait
 	if wait <= 0 {
@@ -105,7 +128,10 @@ func (r *Runner) memory(ctx context.Context, t Target, tl Timeline, note func(st
 		case err != nil && ctx.Err() != nil:
 			return nil
 		case err != nil && (apierrors.IsForbidden(err) || errors.Is(err, ErrMemoryUnavailable)):
-			r.memoryOff = true
+			if r.memoryRefused == nil {
+				r.memoryRefused = map[string]bool{}
+			}
+			r.memoryRefused[tl.Node] = true
 			note("memory not measured: " + textutil.OneLine(err.Error()))
 			return nil
 		case err != nil:
@@ -124,6 +150,30 @@ func (r *Runner) memory(ctx context.Context, t Target, tl Timeline, note func(st
 		case <-time.After(r.memoryPoll()):
 		}
 	}
+}
+
+// stopped says why a pod that was ready no longer runs its container
+// ("" while it does, or when it cannot be read): the bench pods never
+// restart, so a crash ends the pod.
+func (r *Runner) stopped(ctx context.Context, pod string) string {
+	p, err := r.Client.CoreV1().Pods(r.Namespace).Get(ctx, pod, metav1.GetOptions{})
+	if err != nil {
+		return ""
+	}
+	return podStopped(p)
+}
+
+// podStopped is why p's container no longer runs; "" while it does.
+func podStopped(p *corev1.Pod) string {
+	for _, cs := range p.Status.ContainerStatuses {
+		if t := cs.State.Terminated; t != nil {
+			return serverText(fmt.Sprintf("exited (%s, code %d)", t.Reason, t.ExitCode))
+		}
+	}
+	if p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded {
+		return serverText(fmt.Sprintf("exited (%s)", phaseReason(p)))
+	}
+	return ""
 }
 
 // ErrMemoryUnavailable wraps a MemoryFunc error that no later pod will

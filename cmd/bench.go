@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -279,7 +278,7 @@ func (o *BenchOptions) Run(ctx context.Context) error {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	r := &bench.Runner{Client: clients.Kube, Namespace: o.benchNamespace, Pod: podOpts, Runs: o.Runs, Burst: o.Burst, Timeout: o.Timeout,
-		Load: bench.LoadOptions{Model: o.Model, Prompts: o.Prompts, Concurrency: o.Concurrency, MaxTokens: o.MaxTokens, Seed: o.Seed, Client: &http.Client{Timeout: o.Timeout}},
+		Load: bench.LoadOptions{Model: o.Model, Prompts: o.Prompts, Concurrency: o.Concurrency, MaxTokens: o.MaxTokens, Seed: o.Seed, Client: bench.LoadClient(o.Timeout, o.Concurrency)},
 		Forward: func(ctx context.Context, ns, pod string, port int32) (string, func(), error) {
 			return cluster.Forward(ctx, clients.Config, ns, pod, port)
 		},

@@ -29,7 +29,7 @@ func kubeletMemory(k *metrics.Kube) bench.MemoryFunc {
 			sumErr = err
 		}
 		if apierrors.IsForbidden(sumErr) {
-			return nil, fmt.Errorf("%w: reading the kubelet's stats needs get on nodes/proxy (%s)", bench.ErrMemoryUnavailable, textutil.OneLine(sumErr.Error()))
+			return nil, fmt.Errorf("%w: node %s: reading the kubelet's stats needs get on nodes/proxy (%s)", bench.ErrMemoryUnavailable, node, textutil.OneLine(sumErr.Error()))
 		}
 		body, contentType, cadErr := k.CAdvisor(ctx, node)
 		if cadErr != nil {

@@ -250,6 +250,12 @@ func benchMarkdown(w io.Writer, res *bench.Result) error {
 		if st := t.Steady; st != nil && st.Failure != "" {
 			notes = append(notes, "server pod did not start: "+st.Failure)
 		}
+		if st := t.Steady; st != nil && st.Stopped != "" {
+			notes = append(notes, stoppedText(st))
+		}
+		if m := engineMismatch(t.Steady.LoadResult()); m != "" {
+			notes = append(notes, m)
+		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", mdCell(name), iso(t.Target), p50, p95, tokens, memory, mdCell(strings.Join(notes, "; ")))
 	}
 	b.WriteString("\n")

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -55,14 +56,17 @@ func steadyTable(w io.Writer, res *bench.Result, wide bool) error {
 		cells := []string{t.Target.Name}
 		load := []string{"-", "-", "-", "-"}
 		more := []string{"-", "-", "-"}
-		if l := st.Load; l != nil {
-			load = []string{strconv.FormatFloat(l.TokensPerSecond, 'f', 1, 64), ratio(l.TokensPerSecond, base.Tokens()), dur(l.TTFT.P50), dur(l.TTFT.P95)}
+		switch l := st.Load; {
+		case l != nil:
+			load = []string{tokensCell(l), ratio(l.TokensPerSecond, base.Tokens()), dur(l.TTFT.P50), dur(l.TTFT.P95)}
 			more[0], more[1] = strconv.Itoa(l.Requests), strconv.Itoa(l.Failed)
 			if l.Engine != nil {
 				more[2] = strconv.FormatFloat(l.Engine.Tokens, 'f', 0, 64) + " vs " + strconv.Itoa(l.CompletionTokens)
 			}
-		} else if st.Failure != "" {
+		case st.Failure != "":
 			load[0] = "failed"
+		case st.Stopped != "":
+			load[0] = "stopped"
 		}
 		if loaded {
 			cells = append(cells, load...)
@@ -87,8 +91,44 @@ func steadyTable(w io.Writer, res *bench.Result, wide bool) error {
 		if st := t.Steady; st != nil && st.Failure != "" {
 			fmt.Fprintf(w, "  %s: the steady pod did not start: %s\n", t.Target.Name, st.Failure)
 		}
+		if st := t.Steady; st != nil && st.Stopped != "" {
+			fmt.Fprintf(w, "  %s: %s\n", t.Target.Name, stoppedText(st))
+		}
+		if m := engineMismatch(t.Steady.LoadResult()); m != "" {
+			fmt.Fprintf(w, "  %s: %s\n", t.Target.Name, m)
+		}
 	}
 	return nil
+}
+
+// tokensCell is the load's tokens/s, or "failed" where no request
+// completed: 0 tokens/s would read as a runtime that serves nothing.
+func tokensCell(l *bench.LoadResult) string {
+	if l.CompletionTokens == 0 {
+		return "failed"
+	}
+	return strconv.FormatFloat(l.TokensPerSecond, 'f', 1, 64)
+}
+
+// stoppedText says that a server died during its load, and that nothing
+// of it is counted.
+func stoppedText(st *bench.Steady) string {
+	return "the server stopped during the load: " + st.Stopped + "; its tokens/s and memory are not counted"
+}
+
+// engineMismatch is the cross-check's verdict: where the engine's own
+// counter and the stream's count differ by more than 5%, it says so (the
+// counts are otherwise only shown, in -o wide); "" where they agree or
+// there is nothing to compare.
+func engineMismatch(l *bench.LoadResult) string {
+	if l == nil || l.Engine == nil || l.CompletionTokens == 0 {
+		return ""
+	}
+	stream := float64(l.CompletionTokens)
+	if math.Abs(l.Engine.Tokens-stream) <= 0.05*stream {
+		return ""
+	}
+	return fmt.Sprintf("%s counted %.0f tokens generated, the stream %d (from %s): the tokens/s may be off", l.Engine.Name, l.Engine.Tokens, l.CompletionTokens, l.TokensFrom)
 }
 
 // ratio is a target's figure over the baseline's ("0.85×"); "-" without
@@ -136,7 +176,10 @@ func steadyCSV(t, base *bench.TargetResult) []string {
 		return r
 	}
 	if l := st.Load; l != nil {
-		r[0] = strconv.FormatFloat(l.TokensPerSecond, 'f', 2, 64)
+		// No request completed: no rate, not a rate of 0.
+		if l.CompletionTokens > 0 {
+			r[0] = strconv.FormatFloat(l.TokensPerSecond, 'f', 2, 64)
+		}
 		if v := ratio(l.TokensPerSecond, base.Tokens()); v != "-" {
 			r[1] = strings.TrimSuffix(v, "×")
 		}
@@ -161,6 +204,9 @@ func steadyCSV(t, base *bench.TargetResult) []string {
 		}
 	}
 	r[13] = st.Failure
+	if st.Stopped != "" {
+		r[13] = stoppedText(st)
+	}
 	return r
 }
 
@@ -170,7 +216,9 @@ func mdSteady(t, base *bench.TargetResult) (string, string) {
 	if t.Target.Skip != "" {
 		return "skipped", "skipped"
 	}
-	if l := t.Steady.LoadResult(); l != nil {
+	if l := t.Steady.LoadResult(); l != nil && l.CompletionTokens == 0 {
+		tokens = fmt.Sprintf("failed: none of %d requests completed", l.Requests)
+	} else if l != nil {
 		tokens = strconv.FormatFloat(l.TokensPerSecond, 'f', 1, 64) + " (TTFT p50 " + dur(l.TTFT.P50) + ", p95 " + dur(l.TTFT.P95) + ")"
 	}
 	m := t.Memory()
