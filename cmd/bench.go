@@ -205,7 +205,7 @@ func (o *BenchOptions) Validate() error {
 		return err
 	}
 	if server == nil && len(o.serverFlags) > 0 {
-		return fmt.Errorf("%s drive an LLM server; %s is none (name its engine with --engine)", strings.Join(o.serverFlags, ", "), o.Image)
+		return fmt.Errorf("%s: only for an LLM server image; %s is none (name its engine with --engine)", strings.Join(o.serverFlags, ", "), o.Image)
 	}
 	if server != nil && server.Pull && o.Model == "" {
 		return fmt.Errorf("%s starts with no model: name the one to pull and load with --model", server.Engine)

@@ -61,7 +61,7 @@ func TestBenchServerFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--model", "qwen"}, "--model drive an LLM server; registry.k8s.io/e2e-test-images/busybox:1.36.1-1 is none (name its engine with --engine)"},
+		{[]string{"--model", "qwen"}, "--model: only for an LLM server image; registry.k8s.io/e2e-test-images/busybox:1.36.1-1 is none (name its engine with --engine)"},
 		{[]string{"--arg", "--model"}, "--arg and --port are for an LLM server image"},
 		{[]string{"--engine", "vllmx"}, `--engine "vllmx": want one of vLLM, Hugging Face TGI, SGLang, llama.cpp, Ollama`},
 		{[]string{"--image", "ollama/ollama:0.12.6"}, "Ollama starts with no model: name the one to pull and load with --model"},

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,7 +22,9 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/tiergate/tiergate/bench"
+	"github.com/tiergate/tiergate/bench/benchtest"
 	"github.com/tiergate/tiergate/cluster"
+	"github.com/tiergate/tiergate/engines"
 	"github.com/tiergate/tiergate/policy"
 	"github.com/tiergate/tiergate/probe"
 )
@@ -83,6 +86,26 @@ func TestFlagDefaultsInHelp(t *testing.T) {
 			}
 		},
 		"reports": checkReportsDefault, // serve's: by discovery
+		"memory":  checkBenchMemory,
+		"port": func(t *testing.T, _ *pflag.Flag) { // bench's: the engine's
+			for _, image := range []string{"vllm/vllm-openai:v0.11.0", "ghcr.io/ggml-org/llama.cpp:server", "ollama/ollama:0.12.6"} {
+				s, err := bench.NewServer(image, "", nil, 0)
+				if err != nil || s == nil || s.Port != engines.ForImage(image).Serve.Port {
+					t.Errorf("%s without --port: %+v %v", image, s, err)
+				}
+			}
+		},
+		"model": func(t *testing.T, _ *pflag.Flag) { // bench's: the server's first
+			srv := httptest.NewServer(&benchtest.Server{})
+			defer srv.Close()
+			res, err := bench.RunLoad(context.Background(), bench.LoadOptions{BaseURL: srv.URL, Prompts: 1, MaxTokens: 1})
+			if err != nil || res.Model != benchtest.Model {
+				t.Errorf("without --model: %+v %v", res, err)
+			}
+			if s, _ := bench.NewServer("ollama/ollama:0.12.6", "", nil, 0); s == nil || !s.Pull {
+				t.Errorf("Ollama is not told to pull: %+v", s)
+			}
+		},
 		"allow-empty": func(t *testing.T, _ *pflag.Flag) {
 			if _, _, code := run(t, "", "audit", "-f", example, "-l", "app=none"); code != ExitEmpty {
 				t.Errorf("an empty scope exits %d, want %d", code, ExitEmpty)
@@ -121,6 +144,23 @@ func TestFlagDefaultsInHelp(t *testing.T) {
 		if !strings.Contains(strings.Join(mapKeys(checked), "\n"), name+" ") {
 			t.Errorf("the check of --%s found no flag to check", name)
 		}
+	}
+}
+
+// checkBenchMemory: without --memory a bench pod requests 16Mi and is
+// limited to 64Mi; a server requests 4Gi and has no limit.
+func checkBenchMemory(t *testing.T, _ *pflag.Flag) {
+	small := bench.Pod(bench.Target{Name: bench.DefaultTarget}, "ns", 0, bench.PodOptions{RunID: "r"}).Spec.Containers[0].Resources
+	if small.Requests.Memory().String() != "16Mi" || small.Limits.Memory().String() != "64Mi" {
+		t.Errorf("the small pod: %+v", small)
+	}
+	s, err := bench.NewServer("vllm/vllm-openai:v0.11.0", "", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := bench.Pod(bench.Target{Name: bench.DefaultTarget}, "ns", 0, bench.PodOptions{RunID: "r", Server: s}).Spec.Containers[0].Resources
+	if _, limited := server.Limits[corev1.ResourceMemory]; server.Requests.Memory().String() != "4Gi" || limited {
+		t.Errorf("the server pod: %+v", server)
 	}
 }
 

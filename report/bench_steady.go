@@ -230,8 +230,10 @@ func mdSteady(t, base *bench.TargetResult) (string, string) {
 	default:
 		if _, _, ok := bench.MemoryOverhead(m, base.Memory()); ok {
 			memory = overheadCell(t, base) + " (" + metrics.Bytes(v) + " " + what + ")"
-		} else {
+		} else if base.Memory() == nil {
 			memory = metrics.Bytes(v) + " " + what + ", no " + bench.DefaultTarget + " figure to compare"
+		} else {
+			memory = metrics.Bytes(v) + " " + what + ", not comparable with " + bench.DefaultTarget + "'s (another figure or source)"
 		}
 	}
 	return tokens, memory
