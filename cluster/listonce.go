@@ -123,9 +123,13 @@ func (ls *Lister) list(ctx, listCtx context.Context, stop func(), withPods bool)
 	return l, nil
 }
 
-// podsError says why pods did not list: the timeout (ctx ended), or the
+// podsError says why pods did not list: an interrupt (ctx cancelled:
+// ctrl+c), the timeout (ctx's deadline, or the pods' own budget), or the
 // server's answer.
 func (ls *Lister) podsError(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return fmt.Errorf("the server %s: interrupted while the pods were listing", ls.c.Server)
+	}
 	if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("the server %s: pods did not list within the timeout", ls.c.Server)
 	}

@@ -290,6 +290,7 @@ func TestStreamPodsFail(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer SetPageSize(2)()
+			startedCh := make(chan struct{})
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				fail := func() {
@@ -303,7 +304,15 @@ func TestStreamPodsFail(t *testing.T) {
 					fmt.Fprint(w, `{"kind":"NamespaceList","apiVersion":"v1","metadata":{},"items":[{"metadata":{"name":"a"}},{"metadata":{"name":"b"}}]}`)
 				case r.URL.Path != "/api/v1/pods":
 					http.NotFound(w, r)
-				case tc.failFirst || r.URL.Query().Get("continue") != "":
+				case tc.failFirst:
+					fail()
+				case r.URL.Query().Get("continue") != "":
+					// The second page fails once the audit started: failing
+					// before the other lists are done is the first case.
+					select {
+					case <-startedCh:
+					case <-r.Context().Done():
+					}
 					fail()
 				default:
 					fmt.Fprintf(w, `{"kind":"PodList","apiVersion":"v1","metadata":{"continue":"t1"},"items":[%s,%s]}`, pod("a", "p"), pod("b", "p"))
@@ -320,6 +329,7 @@ func TestStreamPodsFail(t *testing.T) {
 			var sent []string
 			_, _, err = ls.Stream(context.Background(), time.Minute, func(*audit.Inventory) error {
 				started = true
+				close(startedCh)
 				return nil
 			}, func(ns string, _ []audit.Workload) error {
 				sent = append(sent, ns)
@@ -409,5 +419,34 @@ func TestStreamSlowReaderIsNoTimeout(t *testing.T) {
 				t.Errorf("handed over %q, want %q", sent, tc.wantHandedOverTo)
 			}
 		})
+	}
+}
+
+// TestStreamInterrupted: ctrl+c while the pods list says so, not that
+// the server timed out.
+func TestStreamInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path != "/api/v1/pods" {
+			http.NotFound(w, r)
+			return
+		}
+		cancel() // the person presses ctrl+c while the server answers
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	c, err := NewClients(&rest.Config{Host: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Server = srv.URL
+	ls := &Lister{c: c, want: []readable{resPods}, allowed: map[schema.GroupVersionResource]bool{resPods.gvr: true}, isCustom: map[schema.GroupVersionResource]bool{}}
+	_, _, err = ls.Stream(ctx, time.Minute, func(*audit.Inventory) error { return nil }, func(string, []audit.Workload) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "interrupted") || strings.Contains(err.Error(), "timeout") {
+		t.Fatalf("error %v, want one that says the list was interrupted", err)
+	}
+	if _, err := ls.Inventory(ctx); err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("Inventory: error %v, want one that says the list was interrupted", err)
 	}
 }
