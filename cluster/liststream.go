@@ -65,6 +65,10 @@ func (ls *Lister) Stream(ctx context.Context, timeout time.Duration, start func(
 	if err != nil {
 		return nil, 0, err
 	}
+	if ctx.Err() != nil {
+		// Interrupted: what did not list because of it is no gap to show.
+		return nil, 0, ls.podsError(ctx, ctx.Err())
+	}
 	if listCtx.Err() != nil && timed.Err() == nil {
 		// Only the fetcher stops the lists early: the pods failed, and
 		// what else did not list because of it is no gap to show.

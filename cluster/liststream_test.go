@@ -428,12 +428,15 @@ func TestStreamInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		if r.URL.Path != "/api/v1/pods" {
+		switch r.URL.Path {
+		case "/api/v1/pods":
+			cancel() // the person presses ctrl+c while the server answers
+			<-r.Context().Done()
+		case "/api/v1/namespaces":
+			<-r.Context().Done() // stopped by the interrupt
+		default:
 			http.NotFound(w, r)
-			return
 		}
-		cancel() // the person presses ctrl+c while the server answers
-		<-r.Context().Done()
 	}))
 	defer srv.Close()
 	c, err := NewClients(&rest.Config{Host: srv.URL})
@@ -441,10 +444,14 @@ func TestStreamInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Server = srv.URL
-	ls := &Lister{c: c, want: []readable{resPods}, allowed: map[schema.GroupVersionResource]bool{resPods.gvr: true}, isCustom: map[schema.GroupVersionResource]bool{}}
-	_, _, err = ls.Stream(ctx, time.Minute, func(*audit.Inventory) error { return nil }, func(string, []audit.Workload) error { return nil })
+	ls := &Lister{c: c, want: []readable{resPods, resNamespaces}, allowed: map[schema.GroupVersionResource]bool{resPods.gvr: true, resNamespaces.gvr: true}, isCustom: map[schema.GroupVersionResource]bool{}}
+	started := false
+	_, _, err = ls.Stream(ctx, time.Minute, func(*audit.Inventory) error { started = true; return nil }, func(string, []audit.Workload) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "interrupted") || strings.Contains(err.Error(), "timeout") {
 		t.Fatalf("error %v, want one that says the list was interrupted", err)
+	}
+	if started {
+		t.Error("the audit started after the interrupt: the lists it stopped would show as gaps")
 	}
 	if _, err := ls.Inventory(ctx); err == nil || !strings.Contains(err.Error(), "interrupted") {
 		t.Fatalf("Inventory: error %v, want one that says the list was interrupted", err)
