@@ -2,9 +2,11 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -121,10 +123,14 @@ func (ls *Lister) list(ctx, listCtx context.Context, stop func(), withPods bool)
 	return l, nil
 }
 
-// podsError says why pods did not list: the timeout (ctx ended), or the
+// podsError says why pods did not list: an interrupt (ctx cancelled:
+// ctrl+c), the timeout (ctx's deadline, or the pods' own budget), or the
 // server's answer.
 func (ls *Lister) podsError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return fmt.Errorf("the server %s: interrupted while the pods were listing", ls.c.Server)
+	}
+	if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("the server %s: pods did not list within the timeout", ls.c.Server)
 	}
 	return Explain(ls.c.Server, fmt.Errorf("pods: %w", err))
@@ -187,7 +193,7 @@ func listAll(ctx context.Context, c *Clients, r readable, namespace string, cust
 	var fetchErr error
 	go func() {
 		defer close(pages)
-		fetchErr = fetchPages(ctx, c, r.gvr, ns, pages)
+		fetchErr = fetchPages(ctx, c, r.gvr, ns, 0, pages)
 	}()
 	var (
 		out []any
@@ -230,7 +236,11 @@ type page struct {
 // list took longer than the server keeps its snapshot), it starts over
 // with one full, unpaginated list, as client-go's pager (and so an
 // informer's first list) does, rather than fail or give half a list.
-func fetchPages(ctx context.Context, c *Clients, gvr schema.GroupVersionResource, ns string, pages chan<- page) error {
+//
+// budget, when not 0, is the time its requests may take together (ctx
+// bounds only the waits for the reader of pages then); past it, it
+// returns context.DeadlineExceeded.
+func fetchPages(ctx context.Context, c *Clients, gvr schema.GroupVersionResource, ns string, budget time.Duration, pages chan<- page) error {
 	typed := restFor(c, gvr.GroupVersion())
 	var newList func() runtime.Object
 	if typed != nil {
@@ -239,7 +249,7 @@ func fetchPages(ctx context.Context, c *Clients, gvr schema.GroupVersionResource
 			return err
 		}
 	}
-	list := func(opts metav1.ListOptions) ([]runtime.Object, string, error) {
+	list := func(ctx context.Context, opts metav1.ListOptions) ([]runtime.Object, string, error) {
 		if typed == nil {
 			list, err := c.Dynamic.Resource(gvr).Namespace(ns).List(ctx, opts)
 			if err != nil {
@@ -269,11 +279,30 @@ func fetchPages(ctx context.Context, c *Clients, gvr schema.GroupVersionResource
 		}
 		return items, lm.GetContinue(), nil
 	}
+	var spent time.Duration
+	request := func(opts metav1.ListOptions) ([]runtime.Object, string, error) {
+		if budget == 0 {
+			return list(ctx, opts)
+		}
+		left := budget - spent
+		if left <= 0 {
+			return nil, "", context.DeadlineExceeded
+		}
+		reqCtx, cancel := context.WithTimeout(ctx, left)
+		defer cancel()
+		began := time.Now()
+		items, next, err := list(reqCtx, opts)
+		spent += time.Since(began)
+		if err != nil && ctx.Err() == nil && reqCtx.Err() != nil {
+			return nil, "", context.DeadlineExceeded
+		}
+		return items, next, err
+	}
 	cont, restart := "", false
 	for {
-		items, next, err := list(metav1.ListOptions{Limit: pageSize, Continue: cont})
+		items, next, err := request(metav1.ListOptions{Limit: pageSize, Continue: cont})
 		if err != nil && cont != "" && apierrors.IsResourceExpired(err) {
-			items, next, err = list(metav1.ListOptions{})
+			items, next, err = request(metav1.ListOptions{})
 			restart = true
 		}
 		if err != nil {

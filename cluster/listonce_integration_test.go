@@ -164,7 +164,7 @@ func streamJSON(t *testing.T, c *cluster.Clients, opts cluster.Options) []byte {
 		na         *audit.NamespaceAudit
 		namespaces []string
 	)
-	_, n, err := lister.Stream(ctx, func(base *audit.Inventory) error {
+	_, n, err := lister.Stream(ctx, time.Minute, func(base *audit.Inventory) error {
 		js = report.NewJSONPipe(&b, report.Options{Now: now})
 		na = e.AuditByNamespace(base, audit.Options{Now: now})
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/tiergate/tiergate/audit"
 )
@@ -19,12 +20,25 @@ import (
 // first) waits for it. It returns the inventory start got, FilteredOut
 // counted, and how many workloads went to each.
 //
+// timeout (> 0) bounds the lists, as Inventory's ctx does; the pods'
+// requests have it between them, so that time each spends (writing a
+// report its reader is slow to take) does not count against the server.
 // Pods that fail to list are an error, possibly after some namespaces
 // went to each; so is a server that lists a namespace's pods after
 // another's were handed over (not key order).
-func (ls *Lister) Stream(ctx context.Context, start func(*audit.Inventory) error, each func(namespace string, ws []audit.Workload) error) (*audit.Inventory, int, error) {
-	listCtx, stop := context.WithCancel(ctx)
+func (ls *Lister) Stream(ctx context.Context, timeout time.Duration, start func(*audit.Inventory) error, each func(namespace string, ws []audit.Workload) error) (*audit.Inventory, int, error) {
+	// The other lists end at the timeout (timed), as Inventory's, or
+	// when the pods fail (stop).
+	timed, stopTimed := context.WithTimeout(ctx, timeout)
+	defer stopTimed()
+	listCtx, stop := context.WithCancel(timed)
 	defer stop()
+	// The pods' requests have the timeout between them (fetchPages'
+	// budget): while each hands a namespace over, the list waits for the
+	// report's reader (a pager, a slow pipe), which is not the server
+	// being slow.
+	fetchCtx, stopFetch := context.WithCancel(ctx)
+	defer stopFetch()
 	var (
 		pages   chan page
 		pageErr error
@@ -33,25 +47,29 @@ func (ls *Lister) Stream(ctx context.Context, start func(*audit.Inventory) error
 		pages = make(chan page, 1)
 		go func() {
 			defer close(pages)
-			if pageErr = fetchPages(listCtx, ls.c, resPods.gvr, ls.opts.Namespace, pages); pageErr != nil {
+			if pageErr = fetchPages(fetchCtx, ls.c, resPods.gvr, ls.opts.Namespace, timeout, pages); pageErr != nil {
 				stop() // the other lists are for nothing now
 			}
 		}()
 	}
 	// Whatever ends the stream early, the fetcher is stopped and waited
-	// for (it sends only until listCtx ends).
+	// for (it sends only until fetchCtx ends).
 	defer func() {
-		stop()
+		stopFetch()
 		if pages != nil {
 			for range pages {
 			}
 		}
 	}()
-	l, err := ls.list(ctx, listCtx, stop, false)
+	l, err := ls.list(timed, listCtx, stop, false)
 	if err != nil {
 		return nil, 0, err
 	}
-	if listCtx.Err() != nil && ctx.Err() == nil {
+	if ctx.Err() != nil {
+		// Interrupted: what did not list because of it is no gap to show.
+		return nil, 0, ls.podsError(ctx, ctx.Err())
+	}
+	if listCtx.Err() != nil && timed.Err() == nil {
 		// Only the fetcher stops the lists early: the pods failed, and
 		// what else did not list because of it is no gap to show.
 		for range pages {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -289,6 +290,7 @@ func TestStreamPodsFail(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer SetPageSize(2)()
+			startedCh := make(chan struct{})
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				fail := func() {
@@ -302,7 +304,15 @@ func TestStreamPodsFail(t *testing.T) {
 					fmt.Fprint(w, `{"kind":"NamespaceList","apiVersion":"v1","metadata":{},"items":[{"metadata":{"name":"a"}},{"metadata":{"name":"b"}}]}`)
 				case r.URL.Path != "/api/v1/pods":
 					http.NotFound(w, r)
-				case tc.failFirst || r.URL.Query().Get("continue") != "":
+				case tc.failFirst:
+					fail()
+				case r.URL.Query().Get("continue") != "":
+					// The second page fails once the audit started: failing
+					// before the other lists are done is the first case.
+					select {
+					case <-startedCh:
+					case <-r.Context().Done():
+					}
 					fail()
 				default:
 					fmt.Fprintf(w, `{"kind":"PodList","apiVersion":"v1","metadata":{"continue":"t1"},"items":[%s,%s]}`, pod("a", "p"), pod("b", "p"))
@@ -317,8 +327,9 @@ func TestStreamPodsFail(t *testing.T) {
 			ls := &Lister{c: c, want: []readable{resPods, resNamespaces}, allowed: map[schema.GroupVersionResource]bool{resPods.gvr: true, resNamespaces.gvr: true}, isCustom: map[schema.GroupVersionResource]bool{}}
 			started := false
 			var sent []string
-			_, _, err = ls.Stream(context.Background(), func(*audit.Inventory) error {
+			_, _, err = ls.Stream(context.Background(), time.Minute, func(*audit.Inventory) error {
 				started = true
+				close(startedCh)
 				return nil
 			}, func(ns string, _ []audit.Workload) error {
 				sent = append(sent, ns)
@@ -331,5 +342,118 @@ func TestStreamPodsFail(t *testing.T) {
 				t.Errorf("started %v, handed over %q; want started %v, %q", started, sent, !tc.failFirst, tc.wantSent)
 			}
 		})
+	}
+}
+
+// slowNamespaces are TestStreamSlowReaderIsNoTimeout's, a page each.
+var slowNamespaces = []string{"a", "b", "c", "d", "e", "f"}
+
+// TestStreamSlowReaderIsNoTimeout: the timeout bounds the lists, not the
+// reader of the report. A namespace's results that wait on a slow stdout
+// (a pager, a slow pipe) hold the pods' list back, but that time is not
+// the server's: the audit that lists within the timeout still finishes,
+// as the whole-inventory audit does. A server that is slow is still a
+// timeout.
+func TestStreamSlowReaderIsNoTimeout(t *testing.T) {
+	pod := func(ns string) string {
+		return fmt.Sprintf(`{"metadata":{"name":"p","namespace":%q},"spec":{"containers":[{"name":"c","image":"nginx:1.27"}]}}`, ns)
+	}
+	for _, tc := range []struct {
+		name             string
+		readerWait       time.Duration // each namespace's hand-over
+		serverWait       time.Duration // the last page's answer
+		wantErr          string
+		wantHandedOverTo string
+	}{
+		{"slow reader", 150 * time.Millisecond, 0, "", "a,b,c,d,e,f"},
+		{"slow server", 0, 3 * time.Second, "did not list within the timeout", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer SetPageSize(1)()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				switch cont := r.URL.Query().Get("continue"); {
+				case r.URL.Path == "/api/v1/namespaces":
+					var items []string
+					for _, ns := range slowNamespaces {
+						items = append(items, fmt.Sprintf(`{"metadata":{"name":%q}}`, ns))
+					}
+					fmt.Fprintf(w, `{"kind":"NamespaceList","apiVersion":"v1","metadata":{},"items":[%s]}`, strings.Join(items, ","))
+				case r.URL.Path != "/api/v1/pods":
+					http.NotFound(w, r)
+				default:
+					// One page per namespace; the continue token names the next.
+					i := max(0, slices.Index(slowNamespaces, cont))
+					next := ""
+					if i+1 < len(slowNamespaces) {
+						next = slowNamespaces[i+1]
+					} else {
+						select {
+						case <-time.After(tc.serverWait):
+						case <-r.Context().Done():
+							return
+						}
+					}
+					fmt.Fprintf(w, `{"kind":"PodList","apiVersion":"v1","metadata":{"continue":%q},"items":[%s]}`, next, pod(slowNamespaces[i]))
+				}
+			}))
+			defer srv.Close()
+			c, err := NewClients(&rest.Config{Host: srv.URL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Server = srv.URL
+			ls := &Lister{c: c, want: []readable{resPods, resNamespaces}, allowed: map[schema.GroupVersionResource]bool{resPods.gvr: true, resNamespaces.gvr: true}, isCustom: map[schema.GroupVersionResource]bool{}}
+			var sent []string
+			_, _, err = ls.Stream(context.Background(), 300*time.Millisecond, func(*audit.Inventory) error { return nil }, func(ns string, _ []audit.Workload) error {
+				time.Sleep(tc.readerWait)
+				sent = append(sent, ns)
+				return nil
+			})
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("a reader slower than the timeout: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("error %v, want %q", err, tc.wantErr)
+			case tc.wantErr == "" && strings.Join(sent, ",") != tc.wantHandedOverTo:
+				t.Errorf("handed over %q, want %q", sent, tc.wantHandedOverTo)
+			}
+		})
+	}
+}
+
+// TestStreamInterrupted: ctrl+c while the pods list says so, not that
+// the server timed out.
+func TestStreamInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/api/v1/pods":
+			cancel() // the person presses ctrl+c while the server answers
+			<-r.Context().Done()
+		case "/api/v1/namespaces":
+			<-r.Context().Done() // stopped by the interrupt
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	c, err := NewClients(&rest.Config{Host: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Server = srv.URL
+	ls := &Lister{c: c, want: []readable{resPods, resNamespaces}, allowed: map[schema.GroupVersionResource]bool{resPods.gvr: true, resNamespaces.gvr: true}, isCustom: map[schema.GroupVersionResource]bool{}}
+	started := false
+	_, _, err = ls.Stream(ctx, time.Minute, func(*audit.Inventory) error { started = true; return nil }, func(string, []audit.Workload) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "interrupted") || strings.Contains(err.Error(), "timeout") {
+		t.Fatalf("error %v, want one that says the list was interrupted", err)
+	}
+	if started {
+		t.Error("the audit started after the interrupt: the lists it stopped would show as gaps")
+	}
+	if _, err := ls.Inventory(ctx); err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("Inventory: error %v, want one that says the list was interrupted", err)
 	}
 }

@@ -41,8 +41,6 @@ func (o *AuditOptions) runStreamed(ctx context.Context) error {
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	listCtx, stop := context.WithTimeout(ctx, syncTimeout(request))
-	defer stop()
 	now := o.now()
 	cmp := o.Baseline.comparison()
 	var (
@@ -53,7 +51,9 @@ func (o *AuditOptions) runStreamed(ctx context.Context) error {
 	if cmp != nil {
 		write = func(r *audit.Result) error { cmp.Mark(r); return js.Workload(r) }
 	}
-	inv, objects, err := lister.Stream(listCtx, func(base *audit.Inventory) error {
+	// The timeout bounds the lists, not the reader of stdout the audit
+	// waits on between the pods' pages.
+	inv, objects, err := lister.Stream(ctx, syncTimeout(request), func(base *audit.Inventory) error {
 		for _, gap := range base.Gaps {
 			fmt.Fprintln(o.ErrOut, "tiergate: not visible: "+gap)
 		}
