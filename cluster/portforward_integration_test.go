@@ -385,18 +385,7 @@ func TestForwardFallsBackToSPDY(t *testing.T) {
 func TestForwardFailsFastWhenItsConnectionIsLost(t *testing.T) {
 	const pfNamespace = "pf-lost"
 	forwardLab(t, pfNamespace)
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.WriteString(w, "first\n")
-		w.(http.Flusher).Flush()
-		select { // the rest never comes while the test runs
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	defer srv.Close()
-	defer close(release)
-	addRule(t, pfNamespace, "pf-test-lost", pfPort, srv.Listener.Addr().String())
+	addRule(t, pfNamespace, "pf-test-lost", pfPort, firstLineServer(t))
 
 	proxy := newCuttableProxy(t, cl.Config.Host)
 	cfg := rest.CopyConfig(cl.Config)
@@ -406,29 +395,14 @@ func TestForwardFailsFastWhenItsConnectionIsLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stop()
-
-	resp, err := http.Get("http://" + addr + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	lines := bufio.NewReader(resp.Body)
-	if line, err := lines.ReadString('\n'); line != "first\n" || err != nil {
-		t.Fatalf("first line %q, %v", line, err)
-	}
+	lines := openStream(t, addr)
 	proxy.cut()
-	readDone := make(chan error, 1)
-	go func() {
-		_, err := io.ReadAll(lines)
-		readDone <- err
-	}()
-	select {
-	case err := <-readDone:
-		if err == nil {
-			t.Log("the response ended (EOF) when the connection was lost")
-		}
-	case <-time.After(15 * time.Second):
+	ended, err := readToEnd(lines)
+	switch {
+	case !ended:
 		t.Fatal("the read in flight still hangs 15s after the forward's connection was lost")
+	case err == nil:
+		t.Log("the response ended (EOF) when the connection was lost")
 	}
 	client := &http.Client{Timeout: 15 * time.Second}
 	if err := waitFor(15*time.Second, func() bool {
@@ -450,48 +424,23 @@ func TestForwardFailsFastWhenItsConnectionIsLost(t *testing.T) {
 func TestForwardEndsWhenThePodIsDeleted(t *testing.T) {
 	const pfNamespace = "pf-deleted"
 	kube := forwardLab(t, pfNamespace)
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.WriteString(w, "first\n")
-		w.(http.Flusher).Flush()
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	defer srv.Close()
-	defer close(release)
-	addRule(t, pfNamespace, "pf-test-deleted", pfPort, srv.Listener.Addr().String())
+	addRule(t, pfNamespace, "pf-test-deleted", pfPort, firstLineServer(t))
 	addr, stop, err := forwardOnceRuleLoaded(t, cl.Config, pfNamespace, pfPort)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer stop()
-	resp, err := http.Get("http://" + addr + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	lines := bufio.NewReader(resp.Body)
-	if line, err := lines.ReadString('\n'); line != "first\n" || err != nil {
-		t.Fatalf("first line %q, %v", line, err)
-	}
+	lines := openStream(t, addr)
 	zero := int64(0)
 	if err := kube.CoreV1().Pods(pfNamespace).Delete(context.Background(), pfPod, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
 		t.Fatal(err)
 	}
-	readDone := make(chan error, 1)
-	go func() {
-		_, err := io.ReadAll(lines)
-		readDone <- err
-	}()
-	select {
-	case err := <-readDone:
-		if err == nil {
-			t.Error("the cut response ended as if complete")
-		}
-	case <-time.After(15 * time.Second):
+	ended, err := readToEnd(lines)
+	switch {
+	case !ended:
 		t.Fatal("the read in flight still hangs 15s after the pod was deleted")
+	case err == nil:
+		t.Error("the cut response ended as if complete")
 	}
 	// client-go closes the streams a moment before the listener.
 	if err := waitFor(5*time.Second, func() bool {
@@ -502,6 +451,56 @@ func TestForwardEndsWhenThePodIsDeleted(t *testing.T) {
 		return err != nil
 	}); err != nil {
 		t.Errorf("the forward still accepts connections after its pod was deleted: %v", err)
+	}
+}
+
+// firstLineServer answers every request with one line and holds the
+// response open until the test ends: a stream to cut in the middle.
+func firstLineServer(t *testing.T) string {
+	t.Helper()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "first\n")
+		w.(http.Flusher).Flush()
+		select { // the rest never comes while the test runs
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) }) // runs first: Close waits for the handlers
+	return srv.Listener.Addr().String()
+}
+
+// openStream GETs through the forward at addr and reads the first line:
+// the rest of the response is then in flight.
+func openStream(t *testing.T, addr string) *bufio.Reader {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	lines := bufio.NewReader(resp.Body)
+	if line, err := lines.ReadString('\n'); line != "first\n" || err != nil {
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	return lines
+}
+
+// readToEnd reads the rest of a response in flight: false when it still
+// hangs after 15 seconds, else how it ended.
+func readToEnd(r io.Reader) (bool, error) {
+	done := make(chan error, 1)
+	go func() {
+		_, err := io.ReadAll(r)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return true, err
+	case <-time.After(15 * time.Second):
+		return false, nil
 	}
 }
 
