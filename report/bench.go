@@ -94,7 +94,7 @@ func benchTable(w io.Writer, res *bench.Result, wide bool) error {
 	for _, block := range []struct {
 		title string
 		lines []string
-	}{{"Failures", failures}, {"Skipped", skipped}, {"Not measured", res.Notes}} {
+	}{{"Failures", failures}, {"Skipped", skipped}, {"Notes", res.Notes}} {
 		if len(block.lines) == 0 {
 			continue
 		}
@@ -318,6 +318,6 @@ func writeMethod(b *strings.Builder, res *bench.Result) {
 	}
 	writeSteadyMethod(b, res)
 	for _, n := range res.Notes {
-		fmt.Fprintf(b, "\nNot measured: %s\n", n)
+		fmt.Fprintf(b, "\nNote: %s\n", n)
 	}
 }

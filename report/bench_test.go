@@ -36,6 +36,7 @@ func benchFixture() *bench.Result {
 			{Target: bench.Target{Name: "kata-fc", Class: "kata-fc", Handler: "kata-fc", Isolation: policy.MicroVM,
 				Skip: "TG-SCH-001: no node reports runtime handler kata-fc in status.runtimeHandlers: the pod will stay Pending"}},
 		},
+		Notes: []string{"memory not measured: kubelet stats unavailable: node cpu-1: Summary API: address not allowed; cAdvisor: address not allowed"},
 		Environment: &bench.Environment{Context: "lab", Server: "https://127.0.0.1:6443", Image: bench.DefaultImage,
 			Nodes: []bench.NodeInfo{{Name: "cpu-1", InstanceType: "n2-standard-16", Runtime: "containerd://2.1.0", Kernel: "6.8.0", Handlers: []string{"runc"}}}},
 	}
