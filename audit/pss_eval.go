@@ -62,16 +62,17 @@ func (s *subject) evalPSS() {
 }
 
 // pssContentKey identifies what a template's Pod Security findings depend
-// on: the spec's content (a hash of its protobuf encoding, in the
-// subject's reused buffer), where it sits and how it is named in
+// on: the spec's content as the library reads it (a hash of pssKeySpec's
+// protobuf encoding, in the subject's reused buffer), where it sits and how it is named in
 // messages, and the level and version it is judged at.
 func (s *subject) pssContentKey(t *PodTemplate, level, version string) pssContent {
-	size := t.Spec.Size()
+	spec := s.pssKeySpec(t.Spec)
+	size := spec.Size()
 	if cap(s.specBuf) < size {
 		s.specBuf = make([]byte, size)
 	}
 	b := s.specBuf[:size]
-	if _, err := t.Spec.MarshalToSizedBuffer(b); err != nil {
+	if _, err := spec.MarshalToSizedBuffer(b); err != nil {
 		b = nil // cannot encode: the size alone keys nothing reliable
 	}
 	k := pssContent{size: size, path: t.SpecPath, where: s.where(t), level: level, version: version}

@@ -243,3 +243,52 @@ func TestPodSecuritySharedBySpecContent(t *testing.T) {
 		t.Errorf("renamed container's findings name the other container:\n%s", d)
 	}
 }
+
+// TestPodSecurityOfPodsPlacedApart: bare pods of one spec on different
+// nodes, each with its own service account token volume name, share one
+// verdict; pods whose host path volumes are named apart keep their own
+// names. Audited together, every pod gets what it gets audited alone.
+func TestPodSecurityOfPodsPlacedApart(t *testing.T) {
+	sandbox := func(name, node, token, hostVol string) audit.Workload {
+		w := pod("Pod", name, nil, ctr("ghcr.io/acme/code-interpreter:1.2"))
+		spec := w.Templates[0].Spec
+		spec.NodeName, spec.Hostname = node, name
+		spec.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: token, MountPath: "/var/run/secrets/kubernetes.io/serviceaccount"}, {Name: hostVol, MountPath: "/work"}}
+		spec.Volumes = []corev1.Volume{
+			{Name: token, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{}}},
+			{Name: hostVol, VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/srv/work"}}},
+		}
+		return w
+	}
+	ws := []audit.Workload{
+		sandbox("sbx-1", "node-a", "kube-api-access-x7k2p", "scratch"),
+		sandbox("sbx-2", "node-b", "kube-api-access-q9z8m", "scratch"),
+		sandbox("sbx-3", "node-c", "kube-api-access-m4n5b", "workdir"),
+	}
+	findings := func(r audit.Result) string {
+		var out []string
+		for _, f := range r.Findings {
+			if strings.HasPrefix(f.Rule, "TG-PSS-") {
+				out = append(out, f.Rule+" "+f.Container+" "+f.Path+" "+f.Message)
+			}
+		}
+		return strings.Join(out, "\n")
+	}
+	auditOf := func(ws ...audit.Workload) *audit.Report {
+		e, err := audit.NewEngine(policy.Default())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.Audit(&audit.Inventory{Workloads: ws}, audit.Options{})
+	}
+	together := auditOf(ws...)
+	for i, w := range ws {
+		alone := findings(auditOf(w).Workloads[0])
+		if got := findings(together.Workloads[i]); got != alone {
+			t.Errorf("%s audited with the others:\n%s\nalone:\n%s", w.Name, got, alone)
+		}
+		if !strings.Contains(alone, `"`+w.Templates[0].Spec.Volumes[1].Name+`"`) {
+			t.Errorf("%s: no finding names its host path volume:\n%s", w.Name, alone)
+		}
+	}
+}

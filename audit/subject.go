@@ -39,8 +39,14 @@ type subject struct {
 	meta    metav1.ObjectMeta // pssMeta's scratch
 	// pssPod, pssProbe and pssCaps are attribution's scratch values.
 	pssPod, pssProbe corev1.PodSpec
-	// specBuf is pssContentKey's encoding buffer.
+	// specBuf is pssContentKey's encoding buffer, pssKey the spec it
+	// encodes (pssKeySpec).
 	specBuf []byte
+	pssKey  struct {
+		spec        corev1.PodSpec
+		vols        []corev1.Volume
+		inits, ctrs []corev1.Container
+	}
 	pssCaps struct {
 		pod  corev1.PodSpec
 		ctr  [1]corev1.Container

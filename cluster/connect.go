@@ -7,9 +7,11 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	apimachineryversion "k8s.io/apimachinery/pkg/version"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -24,6 +26,9 @@ type Clients struct {
 	Discovery discovery.DiscoveryInterface
 	// Server is the API server URL, for messages.
 	Server string
+	// version is the server's /version once read (serverVersion).
+	versionMu sync.Mutex
+	version   *apimachineryversion.Info
 }
 
 // DefaultConnectTimeout bounds the first contact with the server when the
@@ -66,11 +71,15 @@ func (c *Clients) Ping(ctx context.Context, timeout time.Duration) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	err := c.Discovery.RESTClient().Get().AbsPath("/version").Do(ctx).Error()
-	if err == nil {
-		return nil
+	res := c.Discovery.RESTClient().Get().AbsPath("/version").Do(ctx)
+	if err := res.Error(); err != nil {
+		return Explain(c.Server, err)
 	}
-	return Explain(c.Server, err)
+	body, _ := res.Raw()
+	c.versionMu.Lock()
+	_, _ = c.setVersion(body) // an unreadable version only keeps lists paginated
+	c.versionMu.Unlock()
+	return nil
 }
 
 // explained is an error already worded for people.

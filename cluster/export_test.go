@@ -1,5 +1,7 @@
 package cluster
 
+import apimachineryversion "k8s.io/apimachinery/pkg/version"
+
 // SetPageSize sets how many objects a one-shot LIST page holds, so that
 // tests with a few objects read them over many pages; it returns the
 // function that restores it.
@@ -17,3 +19,14 @@ func ObserveDials(f func(via string)) (restore func()) {
 	dialedVia = f
 	return func() { dialedVia = old }
 }
+
+// ListInPages makes c's one-shot lists paginated, as an API server older
+// than 1.33 has them: c takes its server for a 1.32 (no request is made).
+func ListInPages(c *Clients) {
+	c.versionMu.Lock()
+	defer c.versionMu.Unlock()
+	c.version = &apimachineryversion.Info{Major: "1", Minor: "32"}
+}
+
+// ListsWhole reports whether a Lister reads built-in resources whole.
+func (ls *Lister) ListsWhole() bool { return ls.whole }

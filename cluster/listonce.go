@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -15,9 +14,7 @@ import (
 	nodev1 "k8s.io/api/node/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	resourcev1 "k8s.io/api/resource/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -45,6 +42,8 @@ type Lister struct {
 	allowed  map[schema.GroupVersionResource]bool
 	gaps     []Gap
 	isCustom map[schema.GroupVersionResource]bool
+	// whole: built-in resources list in one request each (wholeLists).
+	whole bool
 }
 
 // NewLister checks what the user may read, as NewSource does: a
@@ -56,7 +55,7 @@ func NewLister(ctx context.Context, c *Clients, opts Options) (*Lister, error) {
 		return nil, err
 	}
 	gaps = append(gaps, unknown...)
-	l := &Lister{c: c, opts: opts, want: want, allowed: allowed, gaps: gaps, isCustom: map[schema.GroupVersionResource]bool{}}
+	l := &Lister{c: c, opts: opts, want: want, allowed: allowed, gaps: gaps, isCustom: map[schema.GroupVersionResource]bool{}, whole: c.wholeLists(ctx)}
 	for _, r := range customs {
 		l.isCustom[r.gvr] = true
 	}
@@ -97,7 +96,7 @@ func (ls *Lister) list(ctx, listCtx context.Context, stop func(), withPods bool)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			objs, err := listAll(listCtx, ls.c, j.r, ls.opts.Namespace, ls.isCustom[j.r.gvr])
+			objs, err := ls.listAll(listCtx, j.r)
 			j.out, j.err = &listing{r: j.r, objs: objs}, err
 			if err != nil && j.r.gvr == resPods.gvr {
 				stop()
@@ -181,143 +180,40 @@ func transformOf(r readable, custom bool) func(any) (any, error) {
 	return strip
 }
 
-// listAll lists one resource page by page, fetching the next page while
-// the transform runs over the one before.
-func listAll(ctx context.Context, c *Clients, r readable, namespace string, custom bool) ([]any, error) {
-	ns := namespace
+// listAll lists one resource (pageFetch: pages are transformed as they
+// arrive).
+func (ls *Lister) listAll(ctx context.Context, r readable) ([]any, error) {
+	ns := ls.opts.Namespace
 	if !r.namespaced {
 		ns = ""
 	}
-	transform := transformOf(r, custom)
+	f := pageFetch{c: ls.c, gvr: r.gvr, ns: ns, whole: ls.whole, transform: transformOf(r, ls.isCustom[r.gvr])}
 	pages := make(chan page, 1)
 	var fetchErr error
 	go func() {
 		defer close(pages)
-		fetchErr = fetchPages(ctx, c, r.gvr, ns, 0, pages)
+		fetchErr = f.run(ctx, pages)
 	}()
-	var (
-		out []any
-		err error
-	)
+	var out []any
 	for pg := range pages {
 		if pg.restart {
 			clear(out)
 			out = out[:0] // the list starts over: what came before is dropped
 		}
-		items := pg.items
 		if out == nil {
-			out = make([]any, 0, len(items))
+			out = make([]any, 0, len(pg.items))
 		}
-		for _, o := range items {
-			if err != nil {
-				break // drain: the fetcher stops at the last page
-			}
-			var t any
-			if t, err = transform(o); err == nil {
-				out = append(out, t)
-			}
-		}
-	}
-	if err != nil {
-		return nil, err
+		out = append(out, pg.items...)
 	}
 	return out, fetchErr
 }
 
-// page is one LIST page's items; restart says the list started over
-// (its continue token expired) and what came before is to be dropped.
+// page is one LIST page's items, transformed; restart says the list
+// started over (its continue token expired) and what came before is to
+// be dropped.
 type page struct {
-	items   []runtime.Object
+	items   []any
 	restart bool
-}
-
-// fetchPages sends each page's items; it stops at the last page or the
-// first error. When the continue token expires mid-list (410 Gone: the
-// list took longer than the server keeps its snapshot), it starts over
-// with one full, unpaginated list, as client-go's pager (and so an
-// informer's first list) does, rather than fail or give half a list.
-//
-// budget, when not 0, is the time its requests may take together (ctx
-// bounds only the waits for the reader of pages then); past it, it
-// returns context.DeadlineExceeded.
-func fetchPages(ctx context.Context, c *Clients, gvr schema.GroupVersionResource, ns string, budget time.Duration, pages chan<- page) error {
-	typed := restFor(c, gvr.GroupVersion())
-	var newList func() runtime.Object
-	if typed != nil {
-		var err error
-		if newList, err = listType(gvr); err != nil {
-			return err
-		}
-	}
-	list := func(ctx context.Context, opts metav1.ListOptions) ([]runtime.Object, string, error) {
-		if typed == nil {
-			list, err := c.Dynamic.Resource(gvr).Namespace(ns).List(ctx, opts)
-			if err != nil {
-				return nil, "", err
-			}
-			items := make([]runtime.Object, len(list.Items))
-			for i := range list.Items {
-				items[i] = &list.Items[i]
-			}
-			return items, list.GetContinue(), nil
-		}
-		list := newList()
-		req := typed.Get().Resource(gvr.Resource).VersionedParams(&opts, scheme.ParameterCodec)
-		if ns != "" {
-			req = req.Namespace(ns)
-		}
-		if err := req.Do(ctx).Into(list); err != nil {
-			return nil, "", err
-		}
-		items, err := meta.ExtractList(list)
-		if err != nil {
-			return nil, "", err
-		}
-		lm, err := meta.ListAccessor(list)
-		if err != nil {
-			return nil, "", err
-		}
-		return items, lm.GetContinue(), nil
-	}
-	var spent time.Duration
-	request := func(opts metav1.ListOptions) ([]runtime.Object, string, error) {
-		if budget == 0 {
-			return list(ctx, opts)
-		}
-		left := budget - spent
-		if left <= 0 {
-			return nil, "", context.DeadlineExceeded
-		}
-		reqCtx, cancel := context.WithTimeout(ctx, left)
-		defer cancel()
-		began := time.Now()
-		items, next, err := list(reqCtx, opts)
-		spent += time.Since(began)
-		if err != nil && ctx.Err() == nil && reqCtx.Err() != nil {
-			return nil, "", context.DeadlineExceeded
-		}
-		return items, next, err
-	}
-	cont, restart := "", false
-	for {
-		items, next, err := request(metav1.ListOptions{Limit: pageSize, Continue: cont})
-		if err != nil && cont != "" && apierrors.IsResourceExpired(err) {
-			items, next, err = request(metav1.ListOptions{})
-			restart = true
-		}
-		if err != nil {
-			return err
-		}
-		select {
-		case pages <- page{items: items, restart: restart}:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		if next == "" || restart {
-			return nil
-		}
-		cont = next
-	}
 }
 
 // restFor is the typed (protobuf) REST client of a built-in group
@@ -344,9 +240,10 @@ func restFor(c *Clients, gv schema.GroupVersion) rest.Interface {
 	return nil
 }
 
-// listType finds the typed list of a built-in resource in client-go's
-// scheme: the kind whose resource name the resource is, plus "List".
-func listType(gvr schema.GroupVersionResource) (func() runtime.Object, error) {
+// listTypes finds the typed list of a built-in resource in client-go's
+// scheme, and its item: the kind whose resource name the resource is,
+// and that kind plus "List".
+func listTypes(gvr schema.GroupVersionResource) (newList, newItem func() runtime.Object, err error) {
 	gv := gvr.GroupVersion()
 	for kind := range scheme.Scheme.KnownTypes(gv) {
 		base, ok := strings.CutSuffix(kind, "List")
@@ -356,11 +253,14 @@ func listType(gvr schema.GroupVersionResource) (func() runtime.Object, error) {
 		if plural, _ := meta.UnsafeGuessKindToResource(gv.WithKind(base)); plural.Resource != gvr.Resource {
 			continue
 		}
-		gvk := gv.WithKind(kind)
-		if _, err := scheme.Scheme.New(gvk); err != nil {
-			return nil, err
+		list, item := gv.WithKind(kind), gv.WithKind(base)
+		for _, gvk := range []schema.GroupVersionKind{list, item} {
+			if _, err := scheme.Scheme.New(gvk); err != nil {
+				return nil, nil, err
+			}
 		}
-		return func() runtime.Object { o, _ := scheme.Scheme.New(gvk); return o }, nil
+		return func() runtime.Object { o, _ := scheme.Scheme.New(list); return o },
+			func() runtime.Object { o, _ := scheme.Scheme.New(item); return o }, nil
 	}
-	return nil, fmt.Errorf("no list type for %s", gvr)
+	return nil, nil, fmt.Errorf("no list type for %s", gvr)
 }

@@ -25,8 +25,9 @@ import (
 // report the informers' first snapshot gives, byte for byte (-o json),
 // on the seeded lab with every released CRD served: all namespaces, one
 // namespace, a label selector, and a user who may read only part of it
-// (the same "not visible" lines). Pages of a few objects make every
-// resource take several.
+// (the same "not visible" lines). Each is listed whole, as the lab's
+// 1.37 server allows, and in pages of a few objects, as a server older
+// than 1.33 has them (every resource takes several).
 func TestListerMatchesSource(t *testing.T) {
 	c := seeded(t)
 	ctx := context.Background()
@@ -57,36 +58,52 @@ func TestListerMatchesSource(t *testing.T) {
 		{"selector", c, cluster.Options{Selector: labels.SelectorFromSet(labels.Set{"app.kubernetes.io/name": "tgi-mistral-7b"})}, false},
 		{"partial access", partial, cluster.Options{Namespace: "agents"}, true},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			// Three snapshots taken one after another: a pod an earlier
-			// test deleted may change state between them (Pending, then
-			// Terminating). A difference that stays over three rounds is
-			// the lister's; one that goes was the cluster moving.
-			var diffs []string
-			for round := 1; round <= 3; round++ {
-				if diffs = compareListed(t, tc.clients, tc.opts, tc.gaps); len(diffs) == 0 {
-					return
+		for _, paged := range []bool{false, true} {
+			name := tc.name + "/whole"
+			clients := tc.clients
+			if paged {
+				name = tc.name + "/paged"
+				var err error
+				if clients, err = cluster.NewClients(tc.clients.Config); err != nil {
+					t.Fatal(err)
 				}
-				t.Logf("round %d: %s", round, strings.Join(diffs, "\n"))
-				time.Sleep(2 * time.Second)
+				cluster.ListInPages(clients)
 			}
-			for _, d := range diffs {
-				t.Error(d)
-			}
-		})
+			t.Run(name, func(t *testing.T) {
+				// Three snapshots taken one after another: a pod an earlier
+				// test deleted may change state between them (Pending, then
+				// Terminating). A difference that stays over three rounds is
+				// the lister's; one that goes was the cluster moving.
+				var diffs []string
+				for round := 1; round <= 3; round++ {
+					if diffs = compareListed(t, clients, tc.opts, tc.gaps, !paged); len(diffs) == 0 {
+						return
+					}
+					t.Logf("round %d: %s", round, strings.Join(diffs, "\n"))
+					time.Sleep(2 * time.Second)
+				}
+				for _, d := range diffs {
+					t.Error(d)
+				}
+			})
+		}
 	}
 }
 
-// compareListed audits the informers' snapshot, the paginated lists and
-// the namespace-at-a-time stream, and says how the last two differ from
-// the first.
-func compareListed(t *testing.T, c *cluster.Clients, opts cluster.Options, gaps bool) []string {
+// compareListed audits the informers' snapshot, the one-shot lists
+// (whole or in pages, as whole says the lister must) and the
+// namespace-at-a-time stream, and says how the last two differ from the
+// first.
+func compareListed(t *testing.T, c *cluster.Clients, opts cluster.Options, gaps, whole bool) []string {
 	t.Helper()
 	ctx := context.Background()
 	watched := sourceInventory(t, c, opts)
 	lister, err := cluster.NewLister(ctx, c, opts)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if lister.ListsWhole() != whole {
+		t.Fatalf("the lister lists whole: %v, want %v", lister.ListsWhole(), whole)
 	}
 	listed, err := lister.Inventory(ctx)
 	if err != nil {

@@ -58,7 +58,8 @@ func TestListAllRestartsOnExpiredContinue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := listAll(context.Background(), c, resNamespaces, "", false)
+	ls := &Lister{c: c, isCustom: map[schema.GroupVersionResource]bool{}}
+	objs, err := ls.listAll(context.Background(), resNamespaces)
 	if err != nil {
 		t.Fatalf("listAll: %v (asked %q)", err, asked)
 	}

@@ -33,7 +33,7 @@ func (ls *Lister) Stream(ctx context.Context, timeout time.Duration, start func(
 	defer stopTimed()
 	listCtx, stop := context.WithCancel(timed)
 	defer stop()
-	// The pods' requests have the timeout between them (fetchPages'
+	// The pods' requests have the timeout between them (pageFetch's
 	// budget): while each hands a namespace over, the list waits for the
 	// report's reader (a pager, a slow pipe), which is not the server
 	// being slow.
@@ -47,7 +47,8 @@ func (ls *Lister) Stream(ctx context.Context, timeout time.Duration, start func(
 		pages = make(chan page, 1)
 		go func() {
 			defer close(pages)
-			if pageErr = fetchPages(fetchCtx, ls.c, resPods.gvr, ls.opts.Namespace, timeout, pages); pageErr != nil {
+			f := pageFetch{c: ls.c, gvr: resPods.gvr, ns: ls.opts.Namespace, whole: ls.whole, budget: timeout, transform: transformOf(resPods, false)}
+			if pageErr = f.run(fetchCtx, pages); pageErr != nil {
 				stop() // the other lists are for nothing now
 			}
 		}()
@@ -82,16 +83,11 @@ func (ls *Lister) Stream(ctx context.Context, timeout time.Duration, start func(
 	}
 	s := newNamespaceStream(b, each)
 	if pages != nil {
-		transform := transformOf(resPods, false)
 		for pg := range pages {
 			if pg.restart {
 				s.restart()
 			}
-			for _, o := range pg.items {
-				t, err := transform(o)
-				if err != nil {
-					return nil, 0, err
-				}
+			for _, t := range pg.items {
 				if err := s.pod(t.(*cachedPod)); err != nil {
 					return nil, 0, err
 				}

@@ -37,36 +37,40 @@ func (e *resultEncoder) indent(v any, prefix, indent string) ([]byte, error) {
 // appendIndented indents compact JSON (json.Marshal's: no space outside
 // strings) as json.Indent does: a newline, the prefix and one indent per
 // level after each opening bracket and comma, ": " after a key, and
-// empty objects and arrays kept as {} and [].
+// empty objects and arrays kept as {} and []. What lies between those
+// bytes (strings, numbers, literals) is copied in runs, and a string's
+// end is found with bytes.IndexByte: a report is mostly strings.
 func appendIndented(dst, src []byte, prefix, indent string) []byte {
 	depth := 0
+	// pad is a newline, the prefix and depth indents: grown as nesting
+	// deepens, sliced for each line.
+	pad := append([]byte{'\n'}, prefix...)
 	newline := func() {
-		dst = append(dst, '\n')
-		dst = append(dst, prefix...)
-		for range depth {
-			dst = append(dst, indent...)
+		for len(pad) < 1+len(prefix)+depth*len(indent) {
+			pad = append(pad, indent...)
 		}
+		dst = append(dst, pad[:1+len(prefix)+depth*len(indent)]...)
 	}
+	run := 0 // start of the bytes not yet copied
 	for i := 0; i < len(src); i++ {
 		c := src[i]
 		switch c {
 		case '"':
-			// Copy the string whole; a backslash escapes the next byte.
-			j := i + 1
-			for ; j < len(src); j++ {
-				if src[j] == '\\' {
-					j++
-				} else if src[j] == '"' {
-					break
-				}
-			}
-			dst = append(dst, src[i:j+1]...)
-			i = j
+			i = stringEnd(src, i)
+			continue
+		case '{', '[', '}', ']', ',', ':':
+		default:
+			continue
+		}
+		dst = append(dst, src[run:i]...)
+		run = i + 1
+		switch c {
 		case '{', '[':
 			dst = append(dst, c)
 			if i+1 < len(src) && (src[i+1] == '}' || src[i+1] == ']') {
 				dst = append(dst, src[i+1])
 				i++
+				run = i + 1
 				continue
 			}
 			depth++
@@ -80,9 +84,29 @@ func appendIndented(dst, src []byte, prefix, indent string) []byte {
 			newline()
 		case ':':
 			dst = append(dst, ':', ' ')
-		default:
-			dst = append(dst, c)
 		}
 	}
-	return dst
+	return append(dst, src[run:]...)
+}
+
+// stringEnd is the index of the quote that ends the string whose opening
+// quote is at src[open] (the last byte when it does not end): the first
+// quote after it not escaped by an odd run of backslashes.
+func stringEnd(src []byte, open int) int {
+	j := open + 1
+	for {
+		k := bytes.IndexByte(src[j:], '"')
+		if k < 0 {
+			return len(src) - 1
+		}
+		j += k
+		b := j - 1
+		for b > open && src[b] == '\\' {
+			b--
+		}
+		if (j-1-b)%2 == 0 {
+			return j
+		}
+		j++
+	}
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"testing"
 )
 
@@ -57,4 +58,22 @@ func FuzzAppendIndented(f *testing.F) {
 			t.Errorf("got: %s\nwant: %s", got, want.String())
 		}
 	})
+}
+
+// BenchmarkAppendIndented indents one workload's result as the JSON
+// report writes it (go test -bench AppendIndented ./report).
+func BenchmarkAppendIndented(b *testing.B) {
+	src, err := os.ReadFile("testdata/indent-bench.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, src); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(compact.Len()))
+	var dst []byte
+	for b.Loop() {
+		dst = appendIndented(dst[:0], compact.Bytes(), "    ", "  ")
+	}
 }

@@ -1,0 +1,275 @@
+package cluster
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+)
+
+// pageFetch is one resource's list, sent page by page to its reader, each
+// page's items through transform (the informers' transform: a page holds
+// whole objects only while they are stripped, on the fetching goroutine).
+type pageFetch struct {
+	c   *Clients
+	gvr schema.GroupVersionResource
+	ns  string
+	// whole asks a built-in resource's list in one request, read as it
+	// arrives (Clients.wholeLists says when the server allows it).
+	whole bool
+	// budget, when not 0, is the time the requests may take together
+	// (ctx bounds only the waits for the reader of pages then); past it,
+	// run returns context.DeadlineExceeded.
+	budget    time.Duration
+	transform func(any) (any, error)
+}
+
+// run sends the pages and returns at the last one or the first error.
+// A whole list of a custom resource is one page: its JSON decodes whole
+// (the dynamic client's), as an informer's first list does.
+func (f pageFetch) run(ctx context.Context, pages chan<- page) error {
+	if typed := restFor(f.c, f.gvr.GroupVersion()); f.whole && typed != nil {
+		return f.wholeList(ctx, typed, pages)
+	}
+	limit := pageSize
+	if f.whole {
+		limit = 0
+	}
+	return f.paged(ctx, limit, pages)
+}
+
+// wholeList reads one LIST without a limit: the API server answers it
+// from its watch cache (a paginated list's later pages come from etcd
+// unless the cache still holds a snapshot of the first page's revision,
+// which a cluster whose pods have not changed since the last compaction
+// does not), and it streams the encoding; the items decode one at a time
+// as they arrive (readProtobufList), so the list is never whole in
+// memory here either. Pages go to the reader through relay, which never
+// holds the body up: a slow reader (a pager on stdout) neither counts
+// against the budget nor has the server time the request out.
+func (f pageFetch) wholeList(ctx context.Context, typed rest.Interface, pages chan<- page) error {
+	newList, newItem, err := listTypes(f.gvr)
+	if err != nil {
+		return err
+	}
+	reqCtx := ctx
+	if f.budget > 0 {
+		var cancel context.CancelFunc
+		reqCtx, cancel = context.WithTimeout(ctx, f.budget)
+		defer cancel()
+	}
+	req := typed.Get().Resource(f.gvr.Resource).VersionedParams(&metav1.ListOptions{}, scheme.ParameterCodec)
+	if f.ns != "" {
+		req = req.Namespace(f.ns)
+	}
+	body, err := req.Stream(reqCtx)
+	if err != nil {
+		return timedOut(ctx, reqCtx, err)
+	}
+	defer body.Close()
+	in, done := make(chan page), make(chan struct{})
+	go relay(ctx, in, pages, done)
+	defer func() { close(in); <-done }()
+	var items []any
+	each := func(o runtime.Object) error {
+		t, err := f.transform(o)
+		if err != nil {
+			return err
+		}
+		items = append(items, t)
+		if len(items) == int(pageSize) {
+			in <- page{items: items}
+			items = nil
+		}
+		return nil
+	}
+	r := bufio.NewReaderSize(body, 64<<10)
+	if magic, _ := r.Peek(len(protobufMagic)); bytes.Equal(magic, protobufMagic) {
+		err = readProtobufList(r, newItem, each)
+	} else {
+		err = decodeList(r, newList, each) // a server that answers JSON
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		err = fmt.Errorf("the list ended before its last item: %w", err)
+	}
+	if err != nil {
+		return timedOut(ctx, reqCtx, err)
+	}
+	if len(items) > 0 {
+		in <- page{items: items}
+	}
+	return nil
+}
+
+// decodeList decodes a whole list body in any encoding the client knows.
+func decodeList(r io.Reader, newList func() runtime.Object, each func(runtime.Object) error) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	list := newList()
+	if _, _, err := scheme.Codecs.UniversalDeserializer().Decode(b, nil, list); err != nil {
+		return err
+	}
+	items, err := meta.ExtractList(list)
+	if err != nil {
+		return err
+	}
+	for _, o := range items {
+		if err := each(o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// relay passes pages from in to out in order, holding as many as out's
+// reader is behind, until in is closed and all went out; when ctx ends
+// it drops them and only drains in. done is closed when it returns.
+func relay(ctx context.Context, in <-chan page, out chan<- page, done chan<- struct{}) {
+	defer close(done)
+	var held []page
+	for {
+		var send chan<- page
+		var next page
+		if len(held) > 0 {
+			send, next = out, held[0]
+		} else if in == nil {
+			return
+		}
+		select {
+		case p, ok := <-in:
+			if !ok {
+				in = nil
+				continue
+			}
+			held = append(held, p)
+		case send <- next:
+			held[0] = page{}
+			held = held[1:]
+		case <-ctx.Done():
+			if in != nil {
+				for range in {
+				}
+			}
+			return
+		}
+	}
+}
+
+// paged lists page by page (limit objects a request, all at once for 0). When the
+// continue token expires mid-list (410 Gone: the list took longer than
+// the server keeps its snapshot), it starts over with one full,
+// unpaginated list, as client-go's pager (and so an informer's first
+// list) does, rather than fail or give half a list.
+func (f pageFetch) paged(ctx context.Context, limit int64, pages chan<- page) error {
+	list, err := pageLister(f.c, f.gvr, f.ns)
+	if err != nil {
+		return err
+	}
+	var spent time.Duration
+	request := func(opts metav1.ListOptions) ([]runtime.Object, string, error) {
+		if f.budget == 0 {
+			return list(ctx, opts)
+		}
+		left := f.budget - spent
+		if left <= 0 {
+			return nil, "", context.DeadlineExceeded
+		}
+		reqCtx, cancel := context.WithTimeout(ctx, left)
+		defer cancel()
+		began := time.Now()
+		items, next, err := list(reqCtx, opts)
+		spent += time.Since(began)
+		return items, next, timedOut(ctx, reqCtx, err)
+	}
+	cont, restart := "", false
+	for {
+		objs, next, err := request(metav1.ListOptions{Limit: limit, Continue: cont})
+		if err != nil && cont != "" && apierrors.IsResourceExpired(err) {
+			objs, next, err = request(metav1.ListOptions{})
+			restart = true
+		}
+		if err != nil {
+			return err
+		}
+		items := make([]any, len(objs))
+		for i, o := range objs {
+			if items[i], err = f.transform(o); err != nil {
+				return err
+			}
+		}
+		select {
+		case pages <- page{items: items, restart: restart}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if next == "" || restart {
+			return nil
+		}
+		cont = next
+	}
+}
+
+// timedOut is err, or context.DeadlineExceeded when the request's own
+// deadline (not ctx) ended it.
+func timedOut(ctx, reqCtx context.Context, err error) error {
+	if err != nil && ctx.Err() == nil && reqCtx.Err() != nil {
+		return context.DeadlineExceeded
+	}
+	return err
+}
+
+// pageLister makes the requests of one resource's paginated list:
+// protobuf for a built-in resource, JSON through the dynamic client for
+// the others.
+func pageLister(c *Clients, gvr schema.GroupVersionResource, ns string) (func(context.Context, metav1.ListOptions) ([]runtime.Object, string, error), error) {
+	typed := restFor(c, gvr.GroupVersion())
+	if typed == nil {
+		return func(ctx context.Context, opts metav1.ListOptions) ([]runtime.Object, string, error) {
+			list, err := c.Dynamic.Resource(gvr).Namespace(ns).List(ctx, opts)
+			if err != nil {
+				return nil, "", err
+			}
+			items := make([]runtime.Object, len(list.Items))
+			for i := range list.Items {
+				items[i] = &list.Items[i]
+			}
+			return items, list.GetContinue(), nil
+		}, nil
+	}
+	newList, _, err := listTypes(gvr)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, opts metav1.ListOptions) ([]runtime.Object, string, error) {
+		list := newList()
+		req := typed.Get().Resource(gvr.Resource).VersionedParams(&opts, scheme.ParameterCodec)
+		if ns != "" {
+			req = req.Namespace(ns)
+		}
+		if err := req.Do(ctx).Into(list); err != nil {
+			return nil, "", err
+		}
+		items, err := meta.ExtractList(list)
+		if err != nil {
+			return nil, "", err
+		}
+		lm, err := meta.ListAccessor(list)
+		if err != nil {
+			return nil, "", err
+		}
+		return items, lm.GetContinue(), nil
+	}, nil
+}

@@ -1,0 +1,206 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/rest"
+
+	"github.com/tiergate/tiergate/audit"
+)
+
+// wholeNamespaces are the namespaces of wholeServer's pods, two each.
+var wholeNamespaces = []string{"a", "b", "c", "d", "e", "f"}
+
+// wholeServer is an API server of release 1.37 whose pods LIST, asked
+// without a limit (a paginated request fails the test), is a protobuf
+// body that serve writes: it gets the body and a writer that sends what
+// it is given at once. Namespaces list as JSON, as a server may answer
+// (the whole list's JSON path).
+func wholeServer(t *testing.T, serve func(w http.ResponseWriter, r *http.Request, body []byte)) *Lister {
+	t.Helper()
+	var pods []corev1.Pod
+	for _, ns := range wholeNamespaces {
+		for _, name := range []string{"p1", "p2"} {
+			pods = append(pods, corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "vllm/vllm-openai:v0.9.2"}}}})
+		}
+	}
+	body := protobufPods(t, true, pods...)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/version":
+			fmt.Fprint(w, `{"major":"1","minor":"37","gitVersion":"v1.37.0"}`)
+		case r.URL.Query().Has("limit") || r.URL.Query().Has("continue"):
+			t.Errorf("a whole list asked in pages: %s", r.URL)
+			http.Error(w, "paged", http.StatusBadRequest)
+		case r.URL.Path == "/api/v1/namespaces":
+			w.Header().Set("Content-Type", "application/json")
+			var items []string
+			for _, ns := range wholeNamespaces {
+				items = append(items, fmt.Sprintf(`{"metadata":{"name":%q}}`, ns))
+			}
+			fmt.Fprintf(w, `{"kind":"NamespaceList","apiVersion":"v1","metadata":{},"items":[%s]}`, strings.Join(items, ","))
+		case r.URL.Path == "/api/v1/pods":
+			w.Header().Set("Content-Type", "application/vnd.kubernetes.protobuf")
+			serve(w, r, body)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c, err := NewClients(&rest.Config{Host: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Server = srv.URL
+	if !c.wholeLists(context.Background()) {
+		t.Fatal("a 1.37 server is listed in pages")
+	}
+	return &Lister{c: c, whole: true, want: []readable{resPods, resNamespaces}, allowed: map[schema.GroupVersionResource]bool{resPods.gvr: true, resNamespaces.gvr: true}, isCustom: map[schema.GroupVersionResource]bool{}}
+}
+
+// flushed writes b and sends it at once.
+func flushed(w http.ResponseWriter, b []byte) {
+	_, _ = w.Write(b)
+	w.(http.Flusher).Flush()
+}
+
+// TestStreamWholeList: a whole list's pods are handed over a namespace at
+// a time as its body arrives, not once it has ended: the server sends
+// the second half only after the first namespace was handed over. Every
+// namespace comes once, in order, with its two pods; Inventory reads the
+// same list whole.
+func TestStreamWholeList(t *testing.T) {
+	defer SetPageSize(1)()
+	first := make(chan struct{})
+	ls := wholeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		flushed(w, body[:len(body)/2])
+		select {
+		case <-first:
+		case <-time.After(10 * time.Second):
+			t.Error("no namespace was handed over before the body ended")
+		case <-r.Context().Done():
+			return
+		}
+		flushed(w, body[len(body)/2:])
+	})
+	var once sync.Once
+	var sent []string
+	_, n, err := ls.Stream(context.Background(), time.Minute, func(*audit.Inventory) error { return nil }, func(ns string, ws []audit.Workload) error {
+		once.Do(func() { close(first) })
+		sent = append(sent, fmt.Sprintf("%s:%d", ns, len(ws)))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(sent, ","); got != "a:2,b:2,c:2,d:2,e:2,f:2" || n != 12 {
+		t.Errorf("handed over %s (%d workloads), want each namespace once with its two pods", got, n)
+	}
+	inv, err := ls.Inventory(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Workloads) != 12 {
+		t.Errorf("the inventory of a whole list has %d workloads, want 12", len(inv.Workloads))
+	}
+}
+
+// TestStreamWholeListTimeout: the timeout bounds the whole list's
+// request, not the reader of the report: a reader slower than the
+// timeout still gets every namespace (the body is read on at the
+// server's pace), and a body that stalls is a timeout.
+func TestStreamWholeListTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		readerWait time.Duration
+		serverWait time.Duration
+		wantErr    string
+	}{
+		{"slow reader", 100 * time.Millisecond, 0, ""},
+		{"slow server", 0, 3 * time.Second, "did not list within the timeout"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer SetPageSize(1)()
+			ls := wholeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+				flushed(w, body[:len(body)/2])
+				select {
+				case <-time.After(tc.serverWait):
+				case <-r.Context().Done():
+					return
+				}
+				flushed(w, body[len(body)/2:])
+			})
+			var sent []string
+			_, _, err := ls.Stream(context.Background(), 300*time.Millisecond, func(*audit.Inventory) error { return nil }, func(ns string, _ []audit.Workload) error {
+				time.Sleep(tc.readerWait)
+				sent = append(sent, ns)
+				return nil
+			})
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("a reader slower than the timeout: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("error %v, want %q", err, tc.wantErr)
+			case tc.wantErr == "" && strings.Join(sent, ",") != strings.Join(wholeNamespaces, ","):
+				t.Errorf("handed over %q, want %q", sent, wholeNamespaces)
+			}
+		})
+	}
+}
+
+// TestStreamWholeListCut: a body the server cuts short after the audit
+// started ends the stream with an error that says the pods' list was
+// cut, after the namespaces whose pods had all arrived.
+func TestStreamWholeListCut(t *testing.T) {
+	defer SetPageSize(1)()
+	first := make(chan struct{})
+	ls := wholeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		flushed(w, body[:len(body)/2])
+		select {
+		case <-first:
+		case <-r.Context().Done():
+		}
+		panic(http.ErrAbortHandler) // the connection is cut mid-body
+	})
+	var once sync.Once
+	var sent []string
+	_, _, err := ls.Stream(context.Background(), time.Minute, func(*audit.Inventory) error { return nil }, func(ns string, _ []audit.Workload) error {
+		once.Do(func() { close(first) })
+		sent = append(sent, ns)
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "pods") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("error %q, want one line about the pods' list", err)
+	}
+	if len(sent) == 0 || len(sent) == len(wholeNamespaces) {
+		t.Errorf("handed over %q: want the namespaces before the cut, not all", sent)
+	}
+	t.Logf("the person reads: %v", err)
+}
+
+// TestStreamWholeListInterrupted: ctrl+c while a whole list's body
+// arrives says so, and the fetcher and its relay stop.
+func TestStreamWholeListInterrupted(t *testing.T) {
+	defer SetPageSize(1)()
+	ctx, cancel := context.WithCancel(context.Background())
+	ls := wholeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		flushed(w, body[:len(body)/2])
+		cancel() // the person presses ctrl+c while the body arrives
+		<-r.Context().Done()
+	})
+	_, _, err := ls.Stream(ctx, time.Minute, func(*audit.Inventory) error { return nil }, func(string, []audit.Workload) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("error %v, want one that says the list was interrupted", err)
+	}
+}
