@@ -159,6 +159,25 @@ func TestEvidenceNeverShowsEnvValues(t *testing.T) {
 	}
 }
 
+// TestEvidenceCountsAFactOnce: an agent framework's word in the image is
+// one fact, said once and scored once (it once voted twice, through the
+// agent-image and agent-framework signals, and its line came twice).
+func TestEvidenceCountsAFactOnce(t *testing.T) {
+	for _, image := range []string{"registry.example.com/agents/langgraph-agent:0.3", "ghcr.io/acme/crewai-worker:1", "ghcr.io/acme/autogen-studio:2", "ghcr.io/acme/langchain-app:1"} {
+		r := classifyOne(t, policy.Default(), &audit.Inventory{Workloads: []audit.Workload{pod("Deployment", "w", nil, ctr(image))}})
+		seen := map[string]bool{}
+		for _, e := range r.Evidence {
+			if seen[e.Text] {
+				t.Errorf("%s: evidence %q twice: %s", image, e.Text, audit.Texts(r.Evidence))
+			}
+			seen[e.Text] = true
+		}
+		if r.Type != policy.Agent {
+			t.Errorf("%s: %s, want agent", image, r.Type)
+		}
+	}
+}
+
 // TestReplicasShareClassification: pods of one template revision are
 // classified once; another revision is classified again.
 func TestReplicasShareClassification(t *testing.T) {

@@ -95,5 +95,18 @@ func checkCorpus(t *testing.T, dir string) {
 	if total == 0 {
 		t.Fatal("corpus: no labelled workloads")
 	}
+	// A fact is said once: two signals that match the same words would
+	// show one line twice (and score it twice).
+	for file, rep := range reports {
+		for _, r := range rep.Workloads {
+			seen := map[string]bool{}
+			for _, e := range r.Evidence {
+				if seen[e.Text] {
+					t.Errorf("%s: %s %s/%s says %q twice", file, r.Kind, r.Namespace, r.Name, e.Text)
+				}
+				seen[e.Text] = true
+			}
+		}
+	}
 	t.Logf("corpus %s: %d/%d", dir, correct, total)
 }

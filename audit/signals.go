@@ -178,7 +178,7 @@ func builtinSignals(d *signalBuilder) []signal {
 		)},
 		{name: "agent-framework", votes: agent, weight: 3, match: strongest(
 			wired(envNamed("agent framework", nil, []string{"LANGGRAPH_", "LANGSMITH_", "LANGCHAIN_", "MCP_"})),
-			d.wordIn("agent framework", true, "adk", "langgraph", "langchain", "crewai", "autogen"),
+			d.wordIn("agent framework", true, "adk", "langchain"),
 		)},
 		// Where a model is (a base URL, an engine, a model name) says the
 		// pod calls it; a key alone may serve billing or usage APIs, so it
