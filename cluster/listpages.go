@@ -55,32 +55,35 @@ func (f pageFetch) run(ctx context.Context, pages chan<- page) error {
 // which a cluster whose pods have not changed since the last compaction
 // does not), and it streams the encoding; the items decode one at a time
 // as they arrive (readProtobufList), so the list is never whole in
-// memory here either. Pages go to the reader through relay, which never
-// holds the body up: a slow reader (a pager on stdout) neither counts
-// against the budget nor has the server time the request out.
+// memory here either. Pages go to the reader through relay, which holds a
+// few for a reader that is behind and, for one that keeps the body
+// waiting (a pager on stdout), all of them: the server does not time the
+// request out, and the time spent waiting is not counted in the budget.
 func (f pageFetch) wholeList(ctx context.Context, typed rest.Interface, pages chan<- page) error {
 	newList, newItem, err := listTypes(f.gvr)
 	if err != nil {
 		return err
 	}
-	reqCtx := ctx
-	if f.budget > 0 {
-		var cancel context.CancelFunc
-		reqCtx, cancel = context.WithTimeout(ctx, f.budget)
-		defer cancel()
-	}
+	clock := startBudget(ctx, f.budget)
+	defer clock.stop()
 	req := typed.Get().Resource(f.gvr.Resource).VersionedParams(&metav1.ListOptions{}, scheme.ParameterCodec)
 	if f.ns != "" {
 		req = req.Namespace(f.ns)
 	}
-	body, err := req.Stream(reqCtx)
+	body, err := req.Stream(clock.ctx)
 	if err != nil {
-		return timedOut(ctx, reqCtx, err)
+		return clock.err(err)
 	}
 	defer body.Close()
 	in, done := make(chan page), make(chan struct{})
 	go relay(ctx, in, pages, done)
 	defer func() { close(in); <-done }()
+	// Waiting for the relay is the reader's time: the clock stops.
+	send := func(p page) {
+		clock.pause()
+		in <- p
+		clock.resume()
+	}
 	var items []any
 	each := func(o runtime.Object) error {
 		t, err := f.transform(o)
@@ -89,7 +92,7 @@ func (f pageFetch) wholeList(ctx context.Context, typed rest.Interface, pages ch
 		}
 		items = append(items, t)
 		if len(items) == int(pageSize) {
-			in <- page{items: items}
+			send(page{items: items})
 			items = nil
 		}
 		return nil
@@ -104,10 +107,10 @@ func (f pageFetch) wholeList(ctx context.Context, typed rest.Interface, pages ch
 		err = fmt.Errorf("the list ended before its last item: %w", err)
 	}
 	if err != nil {
-		return timedOut(ctx, reqCtx, err)
+		return clock.err(err)
 	}
 	if len(items) > 0 {
-		in <- page{items: items}
+		send(page{items: items})
 	}
 	return nil
 }
@@ -132,40 +135,6 @@ func decodeList(r io.Reader, newList func() runtime.Object, each func(runtime.Ob
 		}
 	}
 	return nil
-}
-
-// relay passes pages from in to out in order, holding as many as out's
-// reader is behind, until in is closed and all went out; when ctx ends
-// it drops them and only drains in. done is closed when it returns.
-func relay(ctx context.Context, in <-chan page, out chan<- page, done chan<- struct{}) {
-	defer close(done)
-	var held []page
-	for {
-		var send chan<- page
-		var next page
-		if len(held) > 0 {
-			send, next = out, held[0]
-		} else if in == nil {
-			return
-		}
-		select {
-		case p, ok := <-in:
-			if !ok {
-				in = nil
-				continue
-			}
-			held = append(held, p)
-		case send <- next:
-			held[0] = page{}
-			held = held[1:]
-		case <-ctx.Done():
-			if in != nil {
-				for range in {
-				}
-			}
-			return
-		}
-	}
 }
 
 // paged lists page by page (limit objects a request, all at once for 0). When the

@@ -32,7 +32,9 @@ func wholeServer(t *testing.T, serve func(w http.ResponseWriter, r *http.Request
 	for _, ns := range wholeNamespaces {
 		for _, name := range []string{"p1", "p2"} {
 			pods = append(pods, corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "vllm/vllm-openai:v0.9.2"}}}})
+				// Arguments of 40 kB make a body larger than the client's
+				// read buffers: a read after the deadline reaches the network.
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "vllm/vllm-openai:v0.9.2", Args: []string{strings.Repeat("a", 40<<10)}}}}})
 		}
 	}
 	body := protobufPods(t, true, pods...)
@@ -117,32 +119,41 @@ func TestStreamWholeList(t *testing.T) {
 }
 
 // TestStreamWholeListTimeout: the timeout bounds the whole list's
-// request, not the reader of the report: a reader slower than the
-// timeout still gets every namespace (the body is read on at the
-// server's pace), and a body that stalls is a timeout.
+// request, not the reader of the report: a reader much slower than the
+// timeout still gets every namespace while the body arrives in paced
+// chunks (the time the fetcher waits for the relay does not count), and
+// a body that stalls is a timeout.
 func TestStreamWholeListTimeout(t *testing.T) {
+	old := relayPatience
+	relayPatience = time.Minute // the waits are the reader's: only the paused clock lets this pass
+	defer func() { relayPatience = old }()
 	for _, tc := range []struct {
 		name       string
-		readerWait time.Duration
-		serverWait time.Duration
+		readerWait time.Duration // each namespace's hand-over
+		chunkWait  time.Duration // between the body's chunks
+		stall      time.Duration // before the body's second half
 		wantErr    string
 	}{
-		{"slow reader", 100 * time.Millisecond, 0, ""},
-		{"slow server", 0, 3 * time.Second, "did not list within the timeout"},
+		{"slow reader", 300 * time.Millisecond, 10 * time.Millisecond, 0, ""},
+		{"slow server", 0, 0, 3 * time.Second, "did not list within the timeout"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer SetPageSize(1)()
 			ls := wholeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
-				flushed(w, body[:len(body)/2])
-				select {
-				case <-time.After(tc.serverWait):
-				case <-r.Context().Done():
-					return
+				const chunks = 24
+				for i := range chunks {
+					if i == chunks/2 || tc.chunkWait > 0 {
+						select {
+						case <-time.After(tc.chunkWait + map[bool]time.Duration{true: tc.stall}[i == chunks/2]):
+						case <-r.Context().Done():
+							return
+						}
+					}
+					flushed(w, body[len(body)*i/chunks:len(body)*(i+1)/chunks])
 				}
-				flushed(w, body[len(body)/2:])
 			})
 			var sent []string
-			_, _, err := ls.Stream(context.Background(), 300*time.Millisecond, func(*audit.Inventory) error { return nil }, func(ns string, _ []audit.Workload) error {
+			_, _, err := ls.Stream(context.Background(), 600*time.Millisecond, func(*audit.Inventory) error { return nil }, func(ns string, _ []audit.Workload) error {
 				time.Sleep(tc.readerWait)
 				sent = append(sent, ns)
 				return nil

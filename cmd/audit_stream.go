@@ -26,14 +26,6 @@ func (o *AuditOptions) streamsLive() bool {
 // GOGC, when set, wins.
 const streamGCPercent = 200
 
-// streamMemoryLimit is the runtime's soft memory limit meanwhile: the
-// pods of a whole list arrive faster than the audit takes them while the
-// other lists finish, and at 200 the heap's peak would follow them (peak
-// RSS 148-195 MB at 10,000 pods; 127-132 MB with it, for the same time).
-// A heap that must hold more costs collector CPU (the runtime caps it at
-// half), not a failure. GOMEMLIMIT, when set, wins.
-const streamMemoryLimit = 64 << 20
-
 // runStreamed is the live one-shot audit with -o json, a namespace at a
 // time (cluster.Lister.Stream, audit.Engine.AuditByNamespace): the
 // document is the one Run writes from the whole inventory, byte for
@@ -44,9 +36,6 @@ const streamMemoryLimit = 64 << 20
 func (o *AuditOptions) runStreamed(ctx context.Context) error {
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(streamGCPercent))
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		defer debug.SetMemoryLimit(debug.SetMemoryLimit(streamMemoryLimit))
 	}
 	lister, _, request, err := o.lister(ctx)
 	if err != nil {
