@@ -78,8 +78,13 @@ func (f pageFetch) wholeList(ctx context.Context, typed rest.Interface, pages ch
 		return timedOut(ctx, reqCtx, err)
 	}
 	defer body.Close()
+	// A list that fails drops the pages relay holds: the reader may not
+	// take them until the other lists are done (Stream), and the failure
+	// is to stop those at once (run returns), as a failed page does.
+	relayCtx, drop := context.WithCancel(ctx)
+	defer drop()
 	in, done := make(chan page), make(chan struct{})
-	go relay(ctx, in, pages, done)
+	go relay(relayCtx, in, pages, done)
 	defer func() { close(in); <-done }()
 	var items []any
 	each := func(o runtime.Object) error {
@@ -104,6 +109,7 @@ func (f pageFetch) wholeList(ctx context.Context, typed rest.Interface, pages ch
 		err = fmt.Errorf("the list ended before its last item: %w", err)
 	}
 	if err != nil {
+		drop()
 		return timedOut(ctx, reqCtx, err)
 	}
 	if len(items) > 0 {

@@ -28,6 +28,13 @@ var wholeNamespaces = []string{"a", "b", "c", "d", "e", "f"}
 // (the whole list's JSON path).
 func wholeServer(t *testing.T, serve func(w http.ResponseWriter, r *http.Request, body []byte)) *Lister {
 	t.Helper()
+	return wholeServerSlowNamespaces(t, serve, false)
+}
+
+// wholeServerSlowNamespaces is wholeServer whose namespaces list, when
+// slow, answers only once its request is cancelled.
+func wholeServerSlowNamespaces(t *testing.T, serve func(w http.ResponseWriter, r *http.Request, body []byte), slow bool) *Lister {
+	t.Helper()
 	var pods []corev1.Pod
 	for _, ns := range wholeNamespaces {
 		for _, name := range []string{"p1", "p2"} {
@@ -43,6 +50,8 @@ func wholeServer(t *testing.T, serve func(w http.ResponseWriter, r *http.Request
 		case r.URL.Query().Has("limit") || r.URL.Query().Has("continue"):
 			t.Errorf("a whole list asked in pages: %s", r.URL)
 			http.Error(w, "paged", http.StatusBadRequest)
+		case r.URL.Path == "/api/v1/namespaces" && slow:
+			<-r.Context().Done()
 		case r.URL.Path == "/api/v1/namespaces":
 			w.Header().Set("Content-Type", "application/json")
 			var items []string
@@ -202,5 +211,29 @@ func TestStreamWholeListInterrupted(t *testing.T) {
 	_, _, err := ls.Stream(ctx, time.Minute, func(*audit.Inventory) error { return nil }, func(string, []audit.Workload) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "interrupted") {
 		t.Fatalf("error %v, want one that says the list was interrupted", err)
+	}
+}
+
+// TestStreamWholeListFailsFast: a whole list that fails after pages of it
+// were decoded (held for the audit, which has not started: the other
+// lists are not done) ends the stream at once with the pods' error, as a
+// paginated list that fails does: the other lists are stopped rather
+// than waited for to the timeout, and nothing is handed over.
+func TestStreamWholeListFailsFast(t *testing.T) {
+	defer SetPageSize(1)()
+	ls := wholeServerSlowNamespaces(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		flushed(w, body[:len(body)/2])
+		panic(http.ErrAbortHandler) // the connection is cut mid-body
+	}, true)
+	started := false
+	_, _, err := ls.Stream(context.Background(), 3*time.Second, func(*audit.Inventory) error {
+		started = true
+		return nil
+	}, func(string, []audit.Workload) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "pods: the list ended before its last item") {
+		t.Fatalf("error %v, want the pods' list's", err)
+	}
+	if started {
+		t.Error("the audit started after the pods failed: the other lists ran to the timeout")
 	}
 }
