@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"time"
 
@@ -99,18 +97,15 @@ func (f pageFetch) wholeList(ctx context.Context, typed rest.Interface, pages ch
 		}
 		return nil
 	}
-	r := bufio.NewReaderSize(body, 64<<10)
+	r := bufio.NewReaderSize(cutBody{body}, 64<<10)
 	if magic, _ := r.Peek(len(protobufMagic)); bytes.Equal(magic, protobufMagic) {
 		err = readProtobufList(r, newItem, each)
 	} else {
 		err = decodeList(r, newList, each) // a server that answers JSON
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		err = fmt.Errorf("the list ended before its last item: %w", err)
-	}
 	if err != nil {
 		drop()
-		return timedOut(ctx, reqCtx, err)
+		return timedOut(ctx, reqCtx, listCut(err))
 	}
 	if len(items) > 0 {
 		in <- page{items: items}

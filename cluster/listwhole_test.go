@@ -29,22 +29,28 @@ var wholeNamespaces = []string{"a", "b", "c", "d", "e", "f"}
 // (the whole list's JSON path).
 func wholeServer(t *testing.T, serve func(w http.ResponseWriter, r *http.Request, body []byte)) *Lister {
 	t.Helper()
-	return wholeServerSlowNamespaces(t, serve, false)
+	return wholeServerWith(t, serve, wholeOptions{})
 }
 
-// wholeServerSlowNamespaces is wholeServer whose namespaces list, when
-// slow, answers only once its request is cancelled.
-func wholeServerSlowNamespaces(t *testing.T, serve func(w http.ResponseWriter, r *http.Request, body []byte), slow bool) *Lister {
+// wholeOptions vary wholeServer: slowNamespaces answers the namespaces'
+// list only once its request is cancelled; http2 serves TLS and HTTP/2,
+// as a real API server does.
+type wholeOptions struct{ slowNamespaces, http2 bool }
+
+func wholeServerWith(t *testing.T, serve func(w http.ResponseWriter, r *http.Request, body []byte), o wholeOptions) *Lister {
 	t.Helper()
 	body := protobufPods(t, true, wholePods()...)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o.http2 && r.ProtoMajor != 2 {
+			t.Errorf("%s over %s, want HTTP/2", r.URL, r.Proto)
+		}
 		switch {
 		case r.URL.Path == "/version":
 			fmt.Fprint(w, `{"major":"1","minor":"37","gitVersion":"v1.37.0"}`)
 		case r.URL.Query().Has("limit") || r.URL.Query().Has("continue"):
 			t.Errorf("a whole list asked in pages: %s", r.URL)
 			http.Error(w, "paged", http.StatusBadRequest)
-		case r.URL.Path == "/api/v1/namespaces" && slow:
+		case r.URL.Path == "/api/v1/namespaces" && o.slowNamespaces:
 			<-r.Context().Done()
 		case r.URL.Path == "/api/v1/namespaces":
 			w.Header().Set("Content-Type", "application/json")
@@ -60,8 +66,17 @@ func wholeServerSlowNamespaces(t *testing.T, serve func(w http.ResponseWriter, r
 			http.NotFound(w, r)
 		}
 	}))
+	cfg := &rest.Config{}
+	if o.http2 {
+		srv.EnableHTTP2 = true
+		srv.StartTLS()
+		cfg.Insecure = true
+	} else {
+		srv.Start()
+	}
+	cfg.Host = srv.URL
 	t.Cleanup(srv.Close)
-	c, err := NewClients(&rest.Config{Host: srv.URL})
+	c, err := NewClients(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,32 +255,38 @@ func (b unbufferedBody) Close() error { return b.r.Close() }
 
 // TestStreamWholeListCut: a body the server cuts short after the audit
 // started ends the stream with an error that says the pods' list was
-// cut, after the namespaces whose pods had all arrived.
+// cut, after the namespaces whose pods had all arrived: over HTTP/1.1
+// (the body ends early) and HTTP/2 (the server resets the stream, as an
+// API server does), in the same words.
 func TestStreamWholeListCut(t *testing.T) {
-	defer SetPageSize(1)()
-	first := make(chan struct{})
-	ls := wholeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
-		flushed(w, body[:len(body)/2])
-		select {
-		case <-first:
-		case <-r.Context().Done():
-		}
-		panic(http.ErrAbortHandler) // the connection is cut mid-body
-	})
-	var once sync.Once
-	var sent []string
-	_, _, err := ls.Stream(context.Background(), time.Minute, func(*audit.Inventory) error { return nil }, func(ns string, _ []audit.Workload) error {
-		once.Do(func() { close(first) })
-		sent = append(sent, ns)
-		return nil
-	})
-	if err == nil || !strings.Contains(err.Error(), "pods") || strings.Contains(err.Error(), "\n") {
-		t.Fatalf("error %q, want one line about the pods' list", err)
+	for _, http2 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("http2=%v", http2), func(t *testing.T) {
+			defer SetPageSize(1)()
+			first := make(chan struct{})
+			ls := wholeServerWith(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+				flushed(w, body[:len(body)/2])
+				select {
+				case <-first:
+				case <-r.Context().Done():
+				}
+				panic(http.ErrAbortHandler) // the connection is cut mid-body
+			}, wholeOptions{http2: http2})
+			var once sync.Once
+			var sent []string
+			_, _, err := ls.Stream(context.Background(), time.Minute, func(*audit.Inventory) error { return nil }, func(ns string, _ []audit.Workload) error {
+				once.Do(func() { close(first) })
+				sent = append(sent, ns)
+				return nil
+			})
+			if err == nil || !strings.Contains(err.Error(), "pods: the list ended before its last item") || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error %q, want one line that says the pods' list ended early", err)
+			}
+			if len(sent) == 0 || len(sent) == len(wholeNamespaces) {
+				t.Errorf("handed over %q: want the namespaces before the cut, not all", sent)
+			}
+			t.Logf("the person reads: %v", err)
+		})
 	}
-	if len(sent) == 0 || len(sent) == len(wholeNamespaces) {
-		t.Errorf("handed over %q: want the namespaces before the cut, not all", sent)
-	}
-	t.Logf("the person reads: %v", err)
 }
 
 // TestStreamWholeListInterrupted: ctrl+c while a whole list's body
@@ -291,10 +312,10 @@ func TestStreamWholeListInterrupted(t *testing.T) {
 // than waited for to the timeout, and nothing is handed over.
 func TestStreamWholeListFailsFast(t *testing.T) {
 	defer SetPageSize(1)()
-	ls := wholeServerSlowNamespaces(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+	ls := wholeServerWith(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
 		flushed(w, body[:len(body)/2])
 		panic(http.ErrAbortHandler) // the connection is cut mid-body
-	}, true)
+	}, wholeOptions{slowNamespaces: true})
 	started := false
 	_, _, err := ls.Stream(context.Background(), 3*time.Second, func(*audit.Inventory) error {
 		started = true
