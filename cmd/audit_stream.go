@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/internal/memlimit"
 	"github.com/tiergate/tiergate/internal/version"
 	"github.com/tiergate/tiergate/report"
 )
@@ -26,12 +27,13 @@ func (o *AuditOptions) streamsLive() bool {
 // GOGC, when set, wins.
 const streamGCPercent = 200
 
-// streamMemoryLimit is the runtime's soft memory limit meanwhile: the
-// pods of a whole list arrive faster than the audit takes them while the
-// other lists finish, and at 200 the heap's peak would follow them (peak
-// RSS 148-195 MB at 10,000 pods; 127-132 MB with it, for the same time).
-// A heap that must hold more costs collector CPU (the runtime caps it at
-// half), not a failure. GOMEMLIMIT, when set, wins.
+// streamMemoryLimit is the floor of the runtime's soft memory limit
+// meanwhile: the pods of a whole list arrive faster than the audit takes
+// them while the other lists finish, and at 200 the heap's peak would
+// follow them (peak RSS 148-195 MB at 10,000 pods; 127-132 MB with it,
+// for the same time). The limit follows a live heap that outgrows half
+// of it (memlimit.Follow): fixed, it had the collector run without end
+// on a bigger cluster. GOMEMLIMIT, when set, wins.
 const streamMemoryLimit = 64 << 20
 
 // runStreamed is the live one-shot audit with -o json, a namespace at a
@@ -46,7 +48,7 @@ func (o *AuditOptions) runStreamed(ctx context.Context) error {
 		defer debug.SetGCPercent(debug.SetGCPercent(streamGCPercent))
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		defer debug.SetMemoryLimit(debug.SetMemoryLimit(streamMemoryLimit))
+		defer memlimit.Follow(streamMemoryLimit)()
 	}
 	lister, _, request, err := o.lister(ctx)
 	if err != nil {
