@@ -34,17 +34,15 @@ type pageFetch struct {
 }
 
 // run sends the pages and returns at the last one or the first error.
-// A whole list of a custom resource is one page: its JSON decodes whole
-// (the dynamic client's), as an informer's first list does.
+// Custom resources are listed in pages even where whole lists are
+// allowed: the dynamic client decodes a list's JSON whole, and a whole
+// list of 10,000 Sandboxes (20 MB of JSON) took 175-205 MB of heap at
+// its peak against 80-85 MB in pages of 500.
 func (f pageFetch) run(ctx context.Context, pages chan<- page) error {
 	if typed := restFor(f.c, f.gvr.GroupVersion()); f.whole && typed != nil {
 		return f.wholeList(ctx, typed, pages)
 	}
-	limit := pageSize
-	if f.whole {
-		limit = 0
-	}
-	return f.paged(ctx, limit, pages)
+	return f.paged(ctx, pages)
 }
 
 // wholeList reads one LIST without a limit: the API server answers it
@@ -169,12 +167,12 @@ func relay(ctx context.Context, in <-chan page, out chan<- page, done chan<- str
 	}
 }
 
-// paged lists page by page (limit objects a request, all at once for 0). When the
+// paged lists page by page (pageSize objects a request). When the
 // continue token expires mid-list (410 Gone: the list took longer than
 // the server keeps its snapshot), it starts over with one full,
 // unpaginated list, as client-go's pager (and so an informer's first
 // list) does, rather than fail or give half a list.
-func (f pageFetch) paged(ctx context.Context, limit int64, pages chan<- page) error {
+func (f pageFetch) paged(ctx context.Context, pages chan<- page) error {
 	list, err := pageLister(f.c, f.gvr, f.ns)
 	if err != nil {
 		return err
@@ -197,7 +195,7 @@ func (f pageFetch) paged(ctx context.Context, limit int64, pages chan<- page) er
 	}
 	cont, restart := "", false
 	for {
-		objs, next, err := request(metav1.ListOptions{Limit: limit, Continue: cont})
+		objs, next, err := request(metav1.ListOptions{Limit: pageSize, Continue: cont})
 		if err != nil && cont != "" && apierrors.IsResourceExpired(err) {
 			objs, next, err = request(metav1.ListOptions{})
 			restart = true

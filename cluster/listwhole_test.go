@@ -6,8 +6,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/tiergate/tiergate/audit"
+	"github.com/tiergate/tiergate/kinds"
 )
 
 // wholeNamespaces are the namespaces of wholeServer's pods, two each.
@@ -326,5 +329,53 @@ func TestStreamWholeListFailsFast(t *testing.T) {
 	}
 	if started {
 		t.Error("the audit started after the pods failed: the other lists ran to the timeout")
+	}
+}
+
+// TestWholeListsPageCustomResources: where built-in resources are read
+// whole, custom resources are still read in pages (the dynamic client
+// decodes a list's JSON whole: a whole list of many custom resources
+// would be whole in memory), every page of them.
+func TestWholeListsPageCustomResources(t *testing.T) {
+	defer SetPageSize(1)()
+	names := []string{"sbx-1", "sbx-2", "sbx-3"}
+	var asked atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/version":
+			fmt.Fprint(w, `{"major":"1","minor":"37","gitVersion":"v1.37.0"}`)
+		case "/apis/agents.x-k8s.io/v1beta1/namespaces/agents/sandboxes":
+			asked.Add(1)
+			q := r.URL.Query()
+			if q.Get("limit") != "1" {
+				t.Errorf("a custom resource listed whole: %s", r.URL)
+			}
+			i := max(0, slices.Index(names, q.Get("continue")))
+			next := ""
+			if i+1 < len(names) {
+				next = names[i+1]
+			}
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"kind":"SandboxList","apiVersion":"agents.x-k8s.io/v1beta1","metadata":{"continue":%q},"items":[{"apiVersion":"agents.x-k8s.io/v1beta1","kind":"Sandbox","metadata":{"name":%q,"namespace":"agents"}}]}`, next, names[i])
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	c, err := NewClients(&rest.Config{Host: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sandboxes := watchOf(kinds.Sandbox)
+	ls := &Lister{c: c, opts: Options{Namespace: "agents"}, whole: c.wholeLists(context.Background()), isCustom: map[schema.GroupVersionResource]bool{sandboxes.gvr: true}}
+	if !ls.whole {
+		t.Fatal("a 1.37 server is listed in pages")
+	}
+	objs, err := ls.listAll(context.Background(), sandboxes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) != len(names) || asked.Load() != int32(len(names)) {
+		t.Errorf("listed %d sandboxes in %d requests, want %d in pages of one", len(objs), asked.Load(), len(names))
 	}
 }
