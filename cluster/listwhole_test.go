@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -377,5 +378,33 @@ func TestWholeListsPageCustomResources(t *testing.T) {
 	}
 	if len(objs) != len(names) || asked.Load() != int32(len(names)) {
 		t.Errorf("listed %d sandboxes in %d requests, want %d in pages of one", len(objs), asked.Load(), len(names))
+	}
+}
+
+// TestStreamWholeListReaderFails: a reader that fails (stdout closed
+// under the report: `| head`) ends the stream with its error while the
+// rest of the body, already arrived, is still being decoded; the fetcher
+// and its relay stop rather than wait, forever, to hand over the pages
+// they decode.
+func TestStreamWholeListReaderFails(t *testing.T) {
+	defer SetPageSize(1)()
+	ls := wholeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		flushed(w, body)
+	})
+	closed := errors.New("write /dev/stdout: broken pipe")
+	returned := make(chan error, 1)
+	go func() {
+		_, _, err := ls.Stream(context.Background(), time.Minute, func(*audit.Inventory) error { return nil }, func(string, []audit.Workload) error {
+			return closed
+		})
+		returned <- err
+	}()
+	select {
+	case err := <-returned:
+		if !errors.Is(err, closed) {
+			t.Errorf("error %v, want the reader's", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stream did not return after its reader failed")
 	}
 }
