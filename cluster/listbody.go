@@ -1,10 +1,46 @@
 package cluster
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"time"
+
+	utilnet "k8s.io/apimachinery/pkg/util/net"
+	"k8s.io/client-go/rest"
 )
+
+// openList opens a whole list's body. client-go asks a GET again when
+// its connection was reset or closed before the answer (a load
+// balancer's hiccup, an API server restarting), after a second, up to
+// ten times; it does so for Do, not for Stream: openList does it here.
+func openList(ctx context.Context, req *rest.Request) (io.ReadCloser, error) {
+	for attempt := 1; ; attempt++ {
+		body, err := req.Stream(ctx)
+		if err == nil || attempt > listRetries || !connectionLost(err) {
+			return body, err
+		}
+		select {
+		case <-time.After(listRetryWait):
+		case <-ctx.Done():
+			return nil, err
+		}
+	}
+}
+
+// listRetries and listRetryWait are client-go's for a GET (rest.Request's
+// maxRetries, and the Retry-After it gives a lost connection).
+var (
+	listRetries   = 10
+	listRetryWait = time.Second
+)
+
+// connectionLost reports whether err is a connection that went before
+// the answer came, as client-go's Do tells them.
+func connectionLost(err error) bool {
+	return utilnet.IsConnectionReset(err) || utilnet.IsProbableEOF(err) || utilnet.IsHTTP2ConnectionLost(err)
+}
 
 // cutBody is a list's response body whose read errors say that the
 // body was cut (bodyCut): every way the transport has of saying it (an

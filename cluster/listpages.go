@@ -69,7 +69,7 @@ func (f pageFetch) wholeList(ctx context.Context, typed rest.Interface, pages ch
 	if f.ns != "" {
 		req = req.Namespace(f.ns)
 	}
-	body, err := req.Stream(reqCtx)
+	body, err := openList(reqCtx, req)
 	if err != nil {
 		return timedOut(ctx, reqCtx, err)
 	}

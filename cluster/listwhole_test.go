@@ -408,3 +408,35 @@ func TestStreamWholeListReaderFails(t *testing.T) {
 		t.Fatal("the stream did not return after its reader failed")
 	}
 }
+
+// TestWholeListRetriesAClosedConnection: a whole list whose connection
+// closes before the answer (a load balancer's hiccup, an API server
+// restarting) is asked again, as client-go asks again a paginated list's
+// GET: twice here, the second time on a connection of its own.
+func TestWholeListRetriesAClosedConnection(t *testing.T) {
+	defer setListRetryWait(time.Millisecond)()
+	var closed atomic.Int32
+	ls := wholeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		if closed.Add(1) <= 2 {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			_ = conn.Close()
+			return
+		}
+		flushed(w, body)
+	})
+	var sent []string
+	_, _, err := ls.Stream(context.Background(), time.Minute, func(*audit.Inventory) error { return nil }, func(ns string, _ []audit.Workload) error {
+		sent = append(sent, ns)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("%v (the server closed %d connections)", err, closed.Load())
+	}
+	if strings.Join(sent, ",") != strings.Join(wholeNamespaces, ",") {
+		t.Errorf("handed over %q, want %q", sent, wholeNamespaces)
+	}
+}
