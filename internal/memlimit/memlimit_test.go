@@ -75,8 +75,7 @@ func TestFollow(t *testing.T) {
 	if got := waitLimit(t, func(l int64) bool { return l >= 80<<20 }); got < 80<<20 {
 		t.Errorf("limit %d MiB over a live heap of about 48 MiB, want twice it", got>>20)
 	}
-	runtime.KeepAlive(heap)
-	heap = nil
+	runtime.KeepAlive(heap) // the heap is garbage from here on
 	if got := waitLimit(t, func(l int64) bool { return l == floor }); got != floor {
 		t.Errorf("limit %d MiB once the heap was freed, want the floor", got>>20)
 	}
