@@ -106,9 +106,10 @@ release: ## Publish a tagged release (GITHUB_TOKEN): lint, tests and a vulncheck
 	$(GORELEASER) release --clean
 
 .PHONY: fuzz
-fuzz: ## Fuzz the manifest loader and the metrics scrape-and-rate path for $(FUZZTIME) each
+fuzz: ## Fuzz the manifest loader, the metrics scrape-and-rate path and the protobuf list reader for $(FUZZTIME) each
 	$(GO) test ./manifest -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	$(GO) test ./metrics -run '^$$' -fuzz FuzzScrapeAndRate -fuzztime $(FUZZTIME) -fuzzminimizetime 1s
+	$(GO) test ./cluster -run '^$$' -fuzz FuzzReadProtobufList -fuzztime $(FUZZTIME)
 
 .PHONY: bench
 bench: ## Audit benchmarks at 100k pods (CPU, allocation per pod) and fixes at 10k pods (docs/PERFORMANCE.md)

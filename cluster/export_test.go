@@ -1,6 +1,10 @@
 package cluster
 
-import apimachineryversion "k8s.io/apimachinery/pkg/version"
+import (
+	"time"
+
+	apimachineryversion "k8s.io/apimachinery/pkg/version"
+)
 
 // SetPageSize sets how many objects a one-shot LIST page holds, so that
 // tests with a few objects read them over many pages; it returns the
@@ -30,3 +34,11 @@ func ListInPages(c *Clients) {
 
 // ListsWhole reports whether a Lister reads built-in resources whole.
 func (ls *Lister) ListsWhole() bool { return ls.whole }
+
+// setListRetryWait sets how long a whole list waits before it asks again;
+// it returns the function that restores it.
+func setListRetryWait(d time.Duration) (restore func()) {
+	old := listRetryWait
+	listRetryWait = d
+	return func() { listRetryWait = old }
+}

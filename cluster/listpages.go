@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"time"
 
@@ -36,17 +34,15 @@ type pageFetch struct {
 }
 
 // run sends the pages and returns at the last one or the first error.
-// A whole list of a custom resource is one page: its JSON decodes whole
-// (the dynamic client's), as an informer's first list does.
+// Custom resources are listed in pages even where whole lists are
+// allowed: the dynamic client decodes a list's JSON whole, and a whole
+// list of 10,000 Sandboxes (20 MB of JSON) raised the heap by 175-205 MB
+// at its peak, against 80-85 MB in pages of 500 (what is kept included).
 func (f pageFetch) run(ctx context.Context, pages chan<- page) error {
 	if typed := restFor(f.c, f.gvr.GroupVersion()); f.whole && typed != nil {
 		return f.wholeList(ctx, typed, pages)
 	}
-	limit := pageSize
-	if f.whole {
-		limit = 0
-	}
-	return f.paged(ctx, limit, pages)
+	return f.paged(ctx, pages)
 }
 
 // wholeList reads one LIST without a limit: the API server answers it
@@ -70,13 +66,18 @@ func (f pageFetch) wholeList(ctx context.Context, typed rest.Interface, pages ch
 	if f.ns != "" {
 		req = req.Namespace(f.ns)
 	}
-	body, err := req.Stream(clock.ctx)
+	body, err := openList(clock.ctx, req)
 	if err != nil {
 		return clock.err(err)
 	}
 	defer body.Close()
+	// A list that fails drops the pages relay holds: the reader may not
+	// take them until the other lists are done (Stream), and the failure
+	// is to stop those at once (run returns), as a failed page does.
+	relayCtx, drop := context.WithCancel(ctx)
+	defer drop()
 	in, done := make(chan page), make(chan struct{})
-	go relay(ctx, in, pages, done)
+	go relay(relayCtx, in, pages, done)
 	defer func() { close(in); <-done }()
 	// Waiting for the relay is the reader's time: the clock stops.
 	send := func(p page) {
@@ -97,17 +98,15 @@ func (f pageFetch) wholeList(ctx context.Context, typed rest.Interface, pages ch
 		}
 		return nil
 	}
-	r := bufio.NewReaderSize(body, 64<<10)
+	r := bufio.NewReaderSize(cutBody{body}, 64<<10)
 	if magic, _ := r.Peek(len(protobufMagic)); bytes.Equal(magic, protobufMagic) {
 		err = readProtobufList(r, newItem, each)
 	} else {
 		err = decodeList(r, newList, each) // a server that answers JSON
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		err = fmt.Errorf("the list ended before its last item: %w", err)
-	}
 	if err != nil {
-		return clock.err(err)
+		drop()
+		return clock.err(listCut(err))
 	}
 	if len(items) > 0 {
 		send(page{items: items})
@@ -142,7 +141,7 @@ func decodeList(r io.Reader, newList func() runtime.Object, each func(runtime.Ob
 // the server keeps its snapshot), it starts over with one full,
 // unpaginated list, as client-go's pager (and so an informer's first
 // list) does, rather than fail or give half a list.
-func (f pageFetch) paged(ctx context.Context, limit int64, pages chan<- page) error {
+func (f pageFetch) paged(ctx context.Context, pages chan<- page) error {
 	list, err := pageLister(f.c, f.gvr, f.ns)
 	if err != nil {
 		return err
@@ -165,7 +164,7 @@ func (f pageFetch) paged(ctx context.Context, limit int64, pages chan<- page) er
 	}
 	cont, restart := "", false
 	for {
-		objs, next, err := request(metav1.ListOptions{Limit: limit, Continue: cont})
+		objs, next, err := request(metav1.ListOptions{Limit: pageSize, Continue: cont})
 		if err != nil && cont != "" && apierrors.IsResourceExpired(err) {
 			objs, next, err = request(metav1.ListOptions{})
 			restart = true

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -161,14 +162,31 @@ func (s *protoStream) field(typ protowire.Type) ([]byte, error) {
 		if l > maxProtobufItem {
 			return nil, fmt.Errorf("protobuf field of %d bytes", l)
 		}
-		if uint64(cap(s.buf)) < l {
-			s.buf = make([]byte, l)
-		}
-		b := s.buf[:l]
-		return b, s.read(b)
+		return s.bytes(int(l))
 	}
 	return nil, fmt.Errorf("protobuf wire type %d", typ)
 }
+
+// bytes reads n bytes into the reused buffer (valid until the next
+// call). The buffer grows by at most protobufChunk beyond what has
+// arrived: a broken length (a few bytes that claim an item of 64 MiB)
+// costs no more than the bytes that came.
+func (s *protoStream) bytes(n int) ([]byte, error) {
+	b := s.buf[:0]
+	for len(b) < n {
+		k := min(n-len(b), max(cap(b)-len(b), protobufChunk))
+		b = slices.Grow(b, k)[:len(b)+k]
+		s.buf = b
+		if err := s.read(b[len(b)-k:]); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// protobufChunk is how much more than has arrived an item's buffer may
+// grow by: most objects are smaller.
+const protobufChunk = 256 << 10
 
 // read fills b from the stream, counting what it reads.
 func (s *protoStream) read(b []byte) error {
