@@ -38,11 +38,15 @@ const DefaultConnectTimeout = 10 * time.Second
 
 // NewClients builds clients from a rest.Config: protobuf for built-in
 // types (several times smaller and faster to decode than JSON), JSON for
-// the dynamic client, and QPS/burst for informer start-up.
+// the dynamic client, and QPS/burst for start-up: a one-shot audit begins
+// with about a hundred requests (discovery, two access reviews per
+// resource, the lists), and with a burst of 100 the pods' pages that
+// followed on a server listed in pages came at the bucket's 50 a second,
+// not the server's pace (docs/PERFORMANCE.md, session 27).
 func NewClients(cfg *rest.Config) (*Clients, error) {
 	cfg = rest.CopyConfig(cfg)
 	if cfg.QPS == 0 {
-		cfg.QPS, cfg.Burst = 50, 100
+		cfg.QPS, cfg.Burst = 50, 300
 	}
 	cfg.UserAgent = "tiergate"
 	proto := rest.CopyConfig(cfg)
