@@ -18,7 +18,7 @@ import (
 )
 
 // listing is one resource's objects as its transform left them: an
-// informer's cache (Source) or one paginated LIST (ListOnce).
+// informer's cache (Source) or one one-shot LIST (Lister).
 type listing struct {
 	r    readable
 	objs []any

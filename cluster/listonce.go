@@ -25,13 +25,14 @@ import (
 	"github.com/tiergate/tiergate/kinds"
 )
 
-// pageSize is how many objects one LIST request asks for: pages keep
-// the decoded objects of one page alive at a time (the transform keeps
-// far less of each), and the next page is fetched while one is stripped.
+// pageSize is how many objects one LIST request asks for where lists go
+// in pages (custom resources; everything on a server before 1.33), and
+// how many stripped objects a page of a whole list hands on: whole
+// objects live one page at a time (the transform keeps far less of each).
 var pageSize int64 = 500
 
-// Lister reads what a Source would watch, once, with paginated LISTs
-// (every resource at once), and builds the inventory a Source's first
+// Lister reads what a Source would watch, once, with LISTs (every
+// resource at once; pageFetch says whole or in pages), and builds the inventory a Source's first
 // synced snapshot would: the same objects through the same transforms,
 // so the report is the same byte for byte. A one-shot command needs no
 // watch, no informer cache and no copy of each object for its store.

@@ -3,6 +3,7 @@ package cluster
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"io"
 	"time"
@@ -49,12 +50,15 @@ func (f pageFetch) run(ctx context.Context, pages chan<- page) error {
 // from its watch cache (a paginated list's later pages come from etcd
 // unless the cache still holds a snapshot of the first page's revision,
 // which a cluster whose pods have not changed since the last compaction
-// does not), and it streams the encoding; the items decode one at a time
-// as they arrive (readProtobufList), so the list is never whole in
-// memory here either. Pages go to the reader through relay, which holds a
-// few for a reader that is behind and, for one that keeps the body
-// waiting (a pager on stdout), all of them: the server does not time the
-// request out, and the time spent waiting is not counted in the budget.
+// does not), and it streams the encoding; protobuf items decode one at a
+// time as they arrive (readProtobufList), so the list is never whole in
+// memory here either (a JSON answer, from a proxy that refuses protobuf,
+// is). Pages go to the reader through relay, which holds a few for a
+// reader that is behind and, once the body has waited relayPatience in
+// all (a pager on stdout), every page: the server does not cut the
+// request at its timeout, and the time spent waiting is not counted in
+// the budget. A list the reader did not get whole (ctrl+c while pages
+// waited) is an error, never a shorter list.
 func (f pageFetch) wholeList(ctx context.Context, typed rest.Interface, pages chan<- page) error {
 	newList, newItem, err := listTypes(f.gvr)
 	if err != nil {
@@ -76,9 +80,9 @@ func (f pageFetch) wholeList(ctx context.Context, typed rest.Interface, pages ch
 	// is to stop those at once (run returns), as a failed page does.
 	relayCtx, drop := context.WithCancel(ctx)
 	defer drop()
-	in, done := make(chan page), make(chan struct{})
+	in, done := make(chan page), make(chan bool, 1)
 	go relay(relayCtx, in, pages, done)
-	defer func() { close(in); <-done }()
+	finish := func() (delivered bool) { close(in); return <-done }
 	// Waiting for the relay is the reader's time: the clock stops.
 	send := func(p page) {
 		clock.pause()
@@ -106,10 +110,16 @@ func (f pageFetch) wholeList(ctx context.Context, typed rest.Interface, pages ch
 	}
 	if err != nil {
 		drop()
+		finish()
 		return clock.err(listCut(err))
 	}
 	if len(items) > 0 {
 		send(page{items: items})
+	}
+	if !finish() {
+		// Ended (ctrl+c, the other lists' stop) before the reader took
+		// every page: what it did not get is no shorter list.
+		return cmp.Or(ctx.Err(), context.Canceled)
 	}
 	return nil
 }
@@ -136,7 +146,7 @@ func decodeList(r io.Reader, newList func() runtime.Object, each func(runtime.Ob
 	return nil
 }
 
-// paged lists page by page (limit objects a request, all at once for 0). When the
+// paged lists in pages of pageSize objects. When the
 // continue token expires mid-list (410 Gone: the list took longer than
 // the server keeps its snapshot), it starts over with one full,
 // unpaginated list, as client-go's pager (and so an informer's first

@@ -14,7 +14,7 @@ func TestRelayHoldsAFewThenAll(t *testing.T) {
 	old := relayPatience
 	relayPatience = 200 * time.Millisecond
 	defer func() { relayPatience = old }()
-	in, out, done := make(chan page), make(chan page), make(chan struct{})
+	in, out, done := make(chan page), make(chan page), make(chan bool, 1)
 	go relay(context.Background(), in, out, done)
 	const n = 3 * relayHold
 	sentAt := make([]time.Duration, n)
@@ -39,7 +39,10 @@ func TestRelayHoldsAFewThenAll(t *testing.T) {
 		}
 	}
 	select {
-	case <-done: // out is the caller's to close
+	case delivered := <-done: // out is the caller's to close
+		if !delivered {
+			t.Error("every page went out, and the relay says some were lost")
+		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the relay did not return after the last page")
 	}
@@ -51,10 +54,11 @@ func TestRelayHoldsAFewThenAll(t *testing.T) {
 }
 
 // TestRelayStopsWithContext: when the fetch ends, the relay drops what it
-// holds, takes what the writer still sends, and returns.
+// holds, takes what the writer still sends, returns, and says pages were
+// lost; one that had handed every page over says none were.
 func TestRelayStopsWithContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	in, out, done := make(chan page), make(chan page), make(chan struct{})
+	in, out, done := make(chan page), make(chan page), make(chan bool, 1)
 	go relay(ctx, in, out, done)
 	in <- page{}
 	cancel()
@@ -63,27 +67,86 @@ func TestRelayStopsWithContext(t *testing.T) {
 	}
 	close(in)
 	select {
-	case <-done:
+	case delivered := <-done:
+		if delivered {
+			t.Error("pages were dropped, and the relay says all went out")
+		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the relay did not return")
 	}
+
+	ctx, cancel = context.WithCancel(context.Background())
+	in, done = make(chan page), make(chan bool, 1)
+	go relay(ctx, in, out, done)
+	in <- page{}
+	<-out
+	cancel()
+	close(in)
+	if !<-done {
+		t.Error("the reader had every page, and the relay says some were lost")
+	}
+}
+
+// TestRelayPatienceCountsEveryWait: the body's waits for room add up over
+// the list. A reader that keeps just behind, taking a page now and then,
+// does not hold the body back for good: once the waits reach the
+// patience, every page is held.
+func TestRelayPatienceCountsEveryWait(t *testing.T) {
+	old := relayPatience
+	relayPatience = 300 * time.Millisecond
+	defer func() { relayPatience = old }()
+	in, out, done := make(chan page), make(chan page), make(chan bool, 1)
+	go relay(context.Background(), in, out, done)
+	stopReading := make(chan struct{})
+	go func() { // takes a page every 100 ms: each wait is shorter than the patience
+		for {
+			select {
+			case <-out:
+			case <-stopReading:
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+	start := time.Now()
+	const n = 40
+	for range n {
+		in <- page{}
+	}
+	took := time.Since(start)
+	close(stopReading)
+	if took > 2*time.Second {
+		t.Errorf("%d pages went in over %v: a reader that keeps just behind held the body back for good", n, took)
+	}
+	close(in)
+	go func() {
+		for range out {
+		}
+	}()
+	<-done
 }
 
 // TestBudgetPauses: a whole list's budget counts the request's time, not
-// the time its fetcher waits for the reader.
+// the time its fetcher waits for the reader; a resumed clock goes on from
+// what was left.
 func TestBudgetPauses(t *testing.T) {
-	b := startBudget(context.Background(), 150*time.Millisecond)
+	b := startBudget(context.Background(), 300*time.Millisecond)
 	defer b.stop()
+	time.Sleep(200 * time.Millisecond)
 	b.pause()
 	time.Sleep(300 * time.Millisecond)
 	if b.ctx.Err() != nil {
 		t.Fatal("the budget expired while paused")
 	}
+	resumed := time.Now()
 	b.resume()
 	select {
 	case <-b.ctx.Done():
 	case <-time.After(5 * time.Second):
 		t.Fatal("the budget never expired")
+	}
+	if left := time.Since(resumed); left > 250*time.Millisecond {
+		t.Errorf("expired %v after resuming with 100 ms left: the clock started over", left)
 	}
 	if err := b.err(context.Canceled); err != context.DeadlineExceeded {
 		t.Errorf("an expired budget's error is %v, want the deadline", err)

@@ -170,11 +170,10 @@ func TestStreamWholeListTimeout(t *testing.T) {
 }
 
 // TestStreamWholeListSlowReader: the timeout bounds the whole list's
-// request, not the reader of the report. The body is read at the
-// server's pace while the reader falls behind: a reader slower than the
+// request, not the reader of the report: a reader slower than the
 // timeout (a pager on stdout) still gets every namespace, though the
-// body's second half comes only after a pause, and no byte of it waits
-// in a buffer for the fetcher (unbufferedBody: a list larger than the
+// body's second half comes only after a pause and no byte of it waits in
+// a buffer for the fetcher (unbufferedBody: a list larger than the
 // connection's buffers). The relay's patience is out of reach: the body
 // waits for the reader, and the clock stops meanwhile.
 func TestStreamWholeListSlowReader(t *testing.T) {
@@ -442,5 +441,27 @@ func TestWholeListRetriesAClosedConnection(t *testing.T) {
 	}
 	if strings.Join(sent, ",") != strings.Join(wholeNamespaces, ",") {
 		t.Errorf("handed over %q, want %q", sent, wholeNamespaces)
+	}
+}
+
+// TestStreamWholeListInterruptedAfterDecode: ctrl+c after the body was
+// read to its end but before the reader took every page is an interrupt,
+// not a shorter list that ends well.
+func TestStreamWholeListInterruptedAfterDecode(t *testing.T) {
+	defer SetPageSize(1)()
+	ctx, cancel := context.WithCancel(context.Background())
+	ls := wholeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) { flushed(w, body) })
+	var sent []string
+	_, n, err := ls.Stream(ctx, time.Minute, func(*audit.Inventory) error { return nil }, func(ns string, ws []audit.Workload) error {
+		if len(sent) == 0 {
+			time.Sleep(100 * time.Millisecond) // the body is read meanwhile
+			cancel()
+			time.Sleep(100 * time.Millisecond)
+		}
+		sent = append(sent, ns)
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("error %v with %d of 12 pods handed over, want one that says the list was interrupted", err, n)
 	}
 }

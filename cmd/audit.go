@@ -62,8 +62,9 @@ with the tier table, and runs the minimum policy set: egress NetworkPolicy,
 service account token, pod security and GPU/runtime compatibility.
 
 Without -f it audits the pods of the current kubeconfig context (its
-namespace, -n NAMESPACE, or -A for all), reading them once with paginated
-lists as kubectl get does; what the user may not read is named on stderr
+namespace, -n NAMESPACE, or -A for all), reading each resource once (one
+LIST from the server's cache on Kubernetes 1.33 and later, pages of 500
+before); what the user may not read is named on stderr
 and the audit of the rest goes on. With -f it reads manifests (multi-document YAML, JSON, or
 kubectl get -o yaml lists; directories recursively; - for stdin) and
 contacts no cluster.

@@ -261,8 +261,8 @@ func (o *ScopeOptions) sourceAndClients(ctx context.Context) (*cluster.Source, *
 	return src, clients, request, nil
 }
 
-// loadLive lists the cluster once (paginated LISTs, every resource at
-// once; cluster.Lister) and builds one inventory, as the first snapshot of
+// loadLive lists the cluster once (every resource at once, whole or in
+// pages; cluster.Lister) and builds one inventory, as the first snapshot of
 // a live source would; the clients stay usable for writes (fix --apply).
 // A one-shot command needs no watches: the view and serve keep theirs.
 func (o *ScopeOptions) loadLive(ctx context.Context) (*audit.Inventory, *cluster.Clients, error) {
