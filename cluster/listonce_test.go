@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -12,7 +11,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/rest"
 
 	"github.com/tiergate/tiergate/kinds"
 )
@@ -35,7 +33,7 @@ func TestListAllRestartsOnExpiredContinue(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var asked []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c := fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		mu.Lock()
 		asked = append(asked, r.URL.RawQuery)
@@ -52,12 +50,7 @@ func TestListAllRestartsOnExpiredContinue(t *testing.T) {
 		default:
 			fmt.Fprintf(w, `{"kind":"NamespaceList","apiVersion":"v1","metadata":{},"items":[%s]}`, ns("a", "b", "c"))
 		}
-	}))
-	defer srv.Close()
-	c, err := NewClients(&rest.Config{Host: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	ls := &Lister{c: c, isCustom: map[schema.GroupVersionResource]bool{}}
 	objs, err := ls.listAll(context.Background(), resNamespaces)
 	if err != nil {
@@ -83,7 +76,7 @@ func TestListAllRestartsOnExpiredContinue(t *testing.T) {
 func TestWantedSaysDiscoveryFailures(t *testing.T) {
 	gvr := kinds.InferenceService.GVRs()[0]
 	down := "/apis/" + gvr.Group + "/" + gvr.Version
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c := fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == down {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -91,12 +84,7 @@ func TestWantedSaysDiscoveryFailures(t *testing.T) {
 			return
 		}
 		http.NotFound(w, r)
-	}))
-	defer srv.Close()
-	c, err := NewClients(&rest.Config{Host: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	_, customs, gaps := wanted(context.Background(), c)
 	if len(customs) != 0 {
 		t.Errorf("customs served: %v", customs)
@@ -118,18 +106,13 @@ func TestWantedSaysDiscoveryFailures(t *testing.T) {
 func TestWantedWithinContext(t *testing.T) {
 	gvr := kinds.InferenceService.GVRs()[0]
 	hang := "/apis/" + gvr.Group + "/" + gvr.Version
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c := fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == hang {
 			<-r.Context().Done()
 			return
 		}
 		http.NotFound(w, r)
-	}))
-	defer srv.Close()
-	c, err := NewClients(&rest.Config{Host: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -146,7 +129,7 @@ func TestWantedWithinContext(t *testing.T) {
 // one-shot audit at once, with the pods' error; a slow list of another
 // resource is not waited for to its timeout.
 func TestInventoryFailsFastOnPods(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c := fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/api/v1/pods":
 			w.Header().Set("Content-Type", "application/json")
@@ -157,17 +140,12 @@ func TestInventoryFailsFastOnPods(t *testing.T) {
 		default:
 			http.NotFound(w, r)
 		}
-	}))
-	defer srv.Close()
-	c, err := NewClients(&rest.Config{Host: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	ls := &Lister{c: c, want: []readable{resPods, resNodes}, allowed: map[schema.GroupVersionResource]bool{resPods.gvr: true, resNodes.gvr: true}, isCustom: map[schema.GroupVersionResource]bool{}}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	start := time.Now()
-	_, err = ls.Inventory(ctx)
+	_, err := ls.Inventory(ctx)
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("took %v: waited for the nodes after the pods failed", took)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"slices"
 	"strings"
@@ -17,7 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 
 	"github.com/tiergate/tiergate/audit"
@@ -291,7 +289,7 @@ func TestStreamPodsFail(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			defer SetPageSize(2)()
 			startedCh := make(chan struct{})
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c := fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				fail := func() {
 					w.WriteHeader(http.StatusInternalServerError)
@@ -317,17 +315,11 @@ func TestStreamPodsFail(t *testing.T) {
 				default:
 					fmt.Fprintf(w, `{"kind":"PodList","apiVersion":"v1","metadata":{"continue":"t1"},"items":[%s,%s]}`, pod("a", "p"), pod("b", "p"))
 				}
-			}))
-			defer srv.Close()
-			c, err := NewClients(&rest.Config{Host: srv.URL})
-			if err != nil {
-				t.Fatal(err)
-			}
-			c.Server = srv.URL
+			})
 			ls := &Lister{c: c, want: []readable{resPods, resNamespaces}, allowed: map[schema.GroupVersionResource]bool{resPods.gvr: true, resNamespaces.gvr: true}, isCustom: map[schema.GroupVersionResource]bool{}}
 			started := false
 			var sent []string
-			_, _, err = ls.Stream(context.Background(), time.Minute, func(*audit.Inventory) error {
+			_, _, err := ls.Stream(context.Background(), time.Minute, func(*audit.Inventory) error {
 				started = true
 				close(startedCh)
 				return nil
@@ -370,7 +362,7 @@ func TestStreamSlowReaderIsNoTimeout(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer SetPageSize(1)()
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c := fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				switch cont := r.URL.Query().Get("continue"); {
 				case r.URL.Path == "/api/v1/namespaces":
@@ -396,16 +388,10 @@ func TestStreamSlowReaderIsNoTimeout(t *testing.T) {
 					}
 					fmt.Fprintf(w, `{"kind":"PodList","apiVersion":"v1","metadata":{"continue":%q},"items":[%s]}`, next, pod(slowNamespaces[i]))
 				}
-			}))
-			defer srv.Close()
-			c, err := NewClients(&rest.Config{Host: srv.URL})
-			if err != nil {
-				t.Fatal(err)
-			}
-			c.Server = srv.URL
+			})
 			ls := &Lister{c: c, want: []readable{resPods, resNamespaces}, allowed: map[schema.GroupVersionResource]bool{resPods.gvr: true, resNamespaces.gvr: true}, isCustom: map[schema.GroupVersionResource]bool{}}
 			var sent []string
-			_, _, err = ls.Stream(context.Background(), 300*time.Millisecond, func(*audit.Inventory) error { return nil }, func(ns string, _ []audit.Workload) error {
+			_, _, err := ls.Stream(context.Background(), 300*time.Millisecond, func(*audit.Inventory) error { return nil }, func(ns string, _ []audit.Workload) error {
 				time.Sleep(tc.readerWait)
 				sent = append(sent, ns)
 				return nil
@@ -426,7 +412,7 @@ func TestStreamSlowReaderIsNoTimeout(t *testing.T) {
 // the server timed out.
 func TestStreamInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c := fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		switch r.URL.Path {
 		case "/api/v1/pods":
@@ -437,16 +423,10 @@ func TestStreamInterrupted(t *testing.T) {
 		default:
 			http.NotFound(w, r)
 		}
-	}))
-	defer srv.Close()
-	c, err := NewClients(&rest.Config{Host: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Server = srv.URL
+	})
 	ls := &Lister{c: c, want: []readable{resPods, resNamespaces}, allowed: map[schema.GroupVersionResource]bool{resPods.gvr: true, resNamespaces.gvr: true}, isCustom: map[schema.GroupVersionResource]bool{}}
 	started := false
-	_, _, err = ls.Stream(ctx, time.Minute, func(*audit.Inventory) error { started = true; return nil }, func(string, []audit.Workload) error { return nil })
+	_, _, err := ls.Stream(ctx, time.Minute, func(*audit.Inventory) error { started = true; return nil }, func(string, []audit.Workload) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "interrupted") || strings.Contains(err.Error(), "timeout") {
 		t.Fatalf("error %v, want one that says the list was interrupted", err)
 	}

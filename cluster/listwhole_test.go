@@ -344,7 +344,7 @@ func TestWholeListsPageCustomResources(t *testing.T) {
 	defer SetPageSize(1)()
 	names := []string{"sbx-1", "sbx-2", "sbx-3"}
 	var asked atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c := fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/version":
 			fmt.Fprint(w, `{"major":"1","minor":"37","gitVersion":"v1.37.0"}`)
@@ -364,12 +364,7 @@ func TestWholeListsPageCustomResources(t *testing.T) {
 		default:
 			http.NotFound(w, r)
 		}
-	}))
-	defer srv.Close()
-	c, err := NewClients(&rest.Config{Host: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	sandboxes := watchOf(kinds.Sandbox)
 	ls := &Lister{c: c, opts: Options{Namespace: "agents"}, whole: c.wholeLists(context.Background()), isCustom: map[schema.GroupVersionResource]bool{sandboxes.gvr: true}}
 	if !ls.whole {
