@@ -156,21 +156,16 @@ func (f pageFetch) paged(ctx context.Context, pages chan<- page) error {
 	if err != nil {
 		return err
 	}
-	var spent time.Duration
+	// The budget runs only while a request is out: between them the
+	// fetcher strips a page and waits for the reader.
+	clock := startBudget(ctx, f.budget)
+	defer clock.stop()
+	clock.pause()
 	request := func(opts metav1.ListOptions) ([]runtime.Object, string, error) {
-		if f.budget == 0 {
-			return list(ctx, opts)
-		}
-		left := f.budget - spent
-		if left <= 0 {
-			return nil, "", context.DeadlineExceeded
-		}
-		reqCtx, cancel := context.WithTimeout(ctx, left)
-		defer cancel()
-		began := time.Now()
-		items, next, err := list(reqCtx, opts)
-		spent += time.Since(began)
-		return items, next, timedOut(ctx, reqCtx, err)
+		clock.resume()
+		defer clock.pause()
+		items, next, err := list(clock.ctx, opts)
+		return items, next, clock.err(err)
 	}
 	cont, restart := "", false
 	for {
@@ -198,15 +193,6 @@ func (f pageFetch) paged(ctx context.Context, pages chan<- page) error {
 		}
 		cont = next
 	}
-}
-
-// timedOut is err, or context.DeadlineExceeded when the request's own
-// deadline (not ctx) ended it.
-func timedOut(ctx, reqCtx context.Context, err error) error {
-	if err != nil && ctx.Err() == nil && reqCtx.Err() != nil {
-		return context.DeadlineExceeded
-	}
-	return err
 }
 
 // pageLister makes the requests of one resource's paginated list:

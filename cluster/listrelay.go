@@ -89,6 +89,7 @@ type budget struct {
 	expired atomic.Bool
 	mu      sync.Mutex
 	timer   *time.Timer
+	paused  bool
 	left    time.Duration
 	since   time.Time
 }
@@ -105,11 +106,16 @@ func startBudget(parent context.Context, d time.Duration) *budget {
 	return b
 }
 
-// pause stops the clock; resume starts it again with what is left.
+// pause stops the clock; resume starts it again with what is left. Each
+// is a no-op on a clock already in that state.
 func (b *budget) pause() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.timer != nil && b.timer.Stop() {
+	if b.timer == nil || b.paused {
+		return
+	}
+	b.paused = true
+	if b.timer.Stop() {
 		b.left -= time.Since(b.since)
 	}
 }
@@ -117,10 +123,12 @@ func (b *budget) pause() {
 func (b *budget) resume() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.timer != nil && !b.expired.Load() {
-		b.since = time.Now()
-		b.timer.Reset(max(b.left, 0))
+	if b.timer == nil || !b.paused || b.expired.Load() {
+		return
 	}
+	b.paused = false
+	b.since = time.Now()
+	b.timer.Reset(max(b.left, 0))
 }
 
 // stop releases the timer and the context.

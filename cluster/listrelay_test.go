@@ -151,6 +151,15 @@ func TestBudgetPauses(t *testing.T) {
 	if err := b.err(context.Canceled); err != context.DeadlineExceeded {
 		t.Errorf("an expired budget's error is %v, want the deadline", err)
 	}
+	running := startBudget(context.Background(), 200*time.Millisecond)
+	defer running.stop()
+	time.Sleep(150 * time.Millisecond)
+	running.resume() // already running: goes on from what is left
+	select {
+	case <-running.ctx.Done():
+	case <-time.After(150 * time.Millisecond):
+		t.Error("resuming a running clock started it over")
+	}
 	free := startBudget(context.Background(), 0)
 	defer free.stop()
 	time.Sleep(20 * time.Millisecond)
